@@ -1,0 +1,43 @@
+//! `zd`: the command-line front door. A thin clap layer: one module per subcommand under
+//! `cmd/` (its arguments and its `run`), the real work in the library crates.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod cmd;
+
+#[derive(Parser)]
+#[command(name = "zd", version, about = "Zendesk tools for AI agents and automated workflows")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// The local Zendesk-compatible sandbox server.
+    Sandbox(cmd::sandbox::Args),
+    /// List and call the Zendesk tools.
+    Tools(cmd::tools::Args),
+    /// Serve every tool over the Model Context Protocol (stdio, or streamable HTTP).
+    Mcp(cmd::mcp::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("zd: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async move {
+        match cli.command {
+            Command::Sandbox(args) => cmd::sandbox::run(args).await,
+            Command::Tools(args) => cmd::tools::run(args).await,
+            Command::Mcp(args) => cmd::mcp::run(args).await,
+        }
+    })
+}
