@@ -1,0 +1,514 @@
+//! `Client` and the request core every handler goes through: URL building under `/api/v2`,
+//! the `Authorization` header, one attempt on the wire, and the retry loop (429 with
+//! `Retry-After`, 5xx and connection failures for idempotent methods only, the optional
+//! proactive throttle). Also the generic JSON escape hatch (`get_json`, `post_json`, ...).
+
+use std::fmt;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use bytes::Bytes;
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
+use reqwest::{Method, StatusCode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use tokio::time::Instant;
+use url::Url;
+use zendesk_types::ErrorBody;
+
+use crate::builder::ClientBuilder;
+use crate::error::{ApiError, Error, Result, retryable_status};
+use crate::retry::RetryPolicy;
+
+/// An empty query string, for calls that take none: `client.get_json("/users/me", NO_QUERY)`.
+pub const NO_QUERY: &[(&str, &str)] = &[];
+
+/// The Zendesk client. Cheap to clone (one shared connection pool); `Send + Sync`.
+///
+/// `Debug` shows the API base URL and the kind of credentials, never the credentials.
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) inner: std::sync::Arc<ClientInner>,
+}
+
+pub(crate) struct ClientInner {
+    http: reqwest::Client,
+    /// Always ends with `/api/v2/`.
+    api_base: Url,
+    auth_header: Option<HeaderValue>,
+    auth_kind: Option<&'static str>,
+    retry: RetryPolicy,
+    /// `Some` when the proactive throttle is on: the instant before which no request leaves.
+    throttle: Option<Mutex<Option<Instant>>>,
+    request_timeout: Duration,
+    connect_timeout: Duration,
+}
+
+impl ClientInner {
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn new(
+        http: reqwest::Client,
+        api_base: Url,
+        auth_header: Option<HeaderValue>,
+        auth_kind: Option<&'static str>,
+        retry: RetryPolicy,
+        proactive_throttle: bool,
+        request_timeout: Duration,
+        connect_timeout: Duration,
+    ) -> Self {
+        Self {
+            http,
+            api_base,
+            auth_header,
+            auth_kind,
+            retry,
+            throttle: proactive_throttle.then(|| Mutex::new(None)),
+            request_timeout,
+            connect_timeout,
+        }
+    }
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("api_base", &self.inner.api_base.as_str())
+            .field("auth", &self.inner.auth_kind.unwrap_or("none"))
+            .field("retry", &self.inner.retry)
+            .field("request_timeout", &self.inner.request_timeout)
+            .field("connect_timeout", &self.inner.connect_timeout)
+            .finish()
+    }
+}
+
+/// One request, fully built, ready to be sent (and re-sent on retry).
+#[derive(Debug, Clone)]
+pub(crate) struct Request {
+    pub method: Method,
+    /// The path as the caller gave it, for messages.
+    pub path: String,
+    pub url: Url,
+    pub body: Option<Bytes>,
+}
+
+/// A successful answer: status, headers and the whole body.
+#[derive(Debug)]
+pub(crate) struct RawResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl Client {
+    /// A new [`ClientBuilder`].
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::new()
+    }
+
+    /// The API base every path is appended to, e.g. `https://acme.zendesk.com/api/v2/`.
+    pub fn api_base(&self) -> &Url {
+        &self.inner.api_base
+    }
+
+    /// The retry policy in force.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.inner.retry
+    }
+
+    // ----- escape hatch -------------------------------------------------------------------
+
+    /// `GET {path}` with `query`, answered as JSON. `path` is relative to `/api/v2` and starts
+    /// with `/` (`/tickets/1`); query values are percent-encoded by the client.
+    pub async fn get_json<K, V>(&self, path: &str, query: &[(K, V)]) -> Result<Value>
+    where
+        K: AsRef<str>,
+        V: AsRef<str>,
+    {
+        self.send(Method::GET, path, query, None::<&()>).await
+    }
+
+    /// `POST {path}` with a JSON body. Never retried on 5xx or timeouts (not idempotent).
+    pub async fn post_json<B: Serialize + ?Sized>(&self, path: &str, body: &B) -> Result<Value> {
+        self.send(Method::POST, path, NO_QUERY, Some(body)).await
+    }
+
+    /// `POST {path}` with a query string and a JSON body.
+    pub async fn post_json_with_query<K, V, B>(
+        &self,
+        path: &str,
+        query: &[(K, V)],
+        body: &B,
+    ) -> Result<Value>
+    where
+        K: AsRef<str>,
+        V: AsRef<str>,
+        B: Serialize + ?Sized,
+    {
+        self.send(Method::POST, path, query, Some(body)).await
+    }
+
+    /// `PUT {path}` with a query string (`ids=1,2` for `update_many`) and a JSON body.
+    pub async fn put_json<K, V, B>(&self, path: &str, query: &[(K, V)], body: &B) -> Result<Value>
+    where
+        K: AsRef<str>,
+        V: AsRef<str>,
+        B: Serialize + ?Sized,
+    {
+        self.send(Method::PUT, path, query, Some(body)).await
+    }
+
+    /// `DELETE {path}`. A `204 No Content` answer gives `Value::Null`; a body (as for
+    /// `DELETE /users/{id}`) is returned decoded.
+    pub async fn delete<K, V>(&self, path: &str, query: &[(K, V)]) -> Result<Value>
+    where
+        K: AsRef<str>,
+        V: AsRef<str>,
+    {
+        self.send(Method::DELETE, path, query, None::<&()>).await
+    }
+
+    /// The typed core: sends `method path?query` with an optional JSON body (retrying per
+    /// the policy) and decodes the answer into `T`. An empty body (204) decodes as JSON
+    /// `null`, so `T = Value` gives `Value::Null` and `T = ()` works. A decode failure is
+    /// [`Error::Decode`] naming the field (`tickets[2].status`).
+    pub async fn send<T, K, V, B>(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(K, V)],
+        body: Option<&B>,
+    ) -> Result<T>
+    where
+        T: DeserializeOwned,
+        K: AsRef<str>,
+        V: AsRef<str>,
+        B: Serialize + ?Sized,
+    {
+        let request = self.request(method, path, query, body)?;
+        let response = self.execute(&request).await?;
+        decode(&request, &response.body)
+    }
+
+    // ----- request core ---------------------------------------------------------------------
+
+    /// Builds a request, refusing paths that could leave `/api/v2` or the host.
+    pub(crate) fn request<K, V, B>(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(K, V)],
+        body: Option<&B>,
+    ) -> Result<Request>
+    where
+        K: AsRef<str>,
+        V: AsRef<str>,
+        B: Serialize + ?Sized,
+    {
+        let url = self.url(path, query)?;
+        let body = match body {
+            Some(body) => Some(Bytes::from(serde_json::to_vec(body).map_err(|e| {
+                Error::InvalidRequest(format!("the body of {method} {path} is not JSON: {e}"))
+            })?)),
+            None => None,
+        };
+        Ok(Request {
+            method,
+            path: path.to_owned(),
+            url,
+            body,
+        })
+    }
+
+    fn url<K: AsRef<str>, V: AsRef<str>>(&self, path: &str, query: &[(K, V)]) -> Result<Url> {
+        let relative = path.strip_prefix('/').ok_or_else(|| {
+            Error::InvalidRequest(format!(
+                "path {path:?} must start with '/' and be relative to /api/v2, such as \"/tickets/1\""
+            ))
+        })?;
+        let safe = |c: char| c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '_' | '.');
+        if relative.is_empty()
+            || !relative.chars().all(safe)
+            || relative
+                .split('/')
+                .any(|seg| seg.is_empty() || seg == "." || seg == "..")
+        {
+            return Err(Error::InvalidRequest(format!(
+                "path {path:?} is not a Zendesk API path: expected segments of letters, digits, \
+                 '-', '_' or '.' such as \"/tickets/1\" or \"/organization_fields/my_key\""
+            )));
+        }
+        let mut url = self.inner.api_base.join(relative).map_err(|e| {
+            Error::InvalidRequest(format!("path {path:?} does not form a URL: {e}"))
+        })?;
+        if !query.is_empty() {
+            let mut pairs = url.query_pairs_mut();
+            for (key, value) in query {
+                pairs.append_pair(key.as_ref(), value.as_ref());
+            }
+        }
+        Ok(url)
+    }
+
+    /// Sends a request, retrying per the policy, and returns the first 2xx answer.
+    pub(crate) async fn execute(&self, request: &Request) -> Result<RawResponse> {
+        let policy = &self.inner.retry;
+        let idempotent = matches!(
+            request.method,
+            Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS
+        );
+        let mut backoff = policy.backoff();
+        let mut failures: u32 = 0;
+        let mut rate_limit_waited = Duration::ZERO;
+        let mut rate_limit_retries: u32 = 0;
+        loop {
+            self.throttle(&mut rate_limit_waited).await;
+            let outcome = self.dispatch(request).await;
+            let retry_delay = match outcome {
+                Ok(response) if response.status.is_success() => return Ok(response),
+                Ok(response) if response.status == StatusCode::TOO_MANY_REQUESTS => {
+                    let retry_after = retry_after(&response.headers);
+                    let error = || rate_limited(request, &response, retry_after);
+                    if policy.fail_fast_on_rate_limit
+                        || rate_limit_retries >= policy.max_rate_limit_retries
+                    {
+                        return Err(error());
+                    }
+                    let wait =
+                        retry_after.unwrap_or_else(|| backoff.next().unwrap_or(policy.max_backoff));
+                    if rate_limit_waited + wait > policy.max_rate_limit_wait {
+                        // Sleeping would only end past the caller's budget: say so now.
+                        return Err(error());
+                    }
+                    rate_limit_waited += wait;
+                    rate_limit_retries += 1;
+                    tracing::warn!(
+                        method = %request.method, path = %request.path, wait_ms = wait.as_millis() as u64,
+                        "Zendesk rate limit reached; waiting before retrying"
+                    );
+                    wait
+                }
+                Ok(response) => {
+                    let status = response.status.as_u16();
+                    // During maintenance Zendesk may say how long to stay away; a wait
+                    // longer than the rate-limit budget is not worth making.
+                    let asked = retry_after(&response.headers);
+                    let asked_fits =
+                        asked.is_none_or(|d| rate_limit_waited + d <= policy.max_rate_limit_wait);
+                    if idempotent
+                        && retryable_status(status)
+                        && asked_fits
+                        && failures + 1 < policy.max_attempts
+                    {
+                        failures += 1;
+                        let wait = match asked {
+                            Some(asked) => {
+                                rate_limit_waited += asked;
+                                asked
+                            }
+                            None => backoff.next().unwrap_or(policy.max_backoff),
+                        };
+                        tracing::warn!(
+                            method = %request.method, path = %request.path, status,
+                            attempt = failures, "Zendesk answered a server error; retrying"
+                        );
+                        wait
+                    } else {
+                        return Err(api_error(request, &response));
+                    }
+                }
+                Err(error) => {
+                    // Nothing reached Zendesk when the connection could not be opened, so
+                    // even a POST may be sent again.
+                    let connect = matches!(error, Error::Connection { connect: true, .. });
+                    if (idempotent || connect) && failures + 1 < policy.max_attempts {
+                        failures += 1;
+                        tracing::warn!(
+                            method = %request.method, path = %request.path,
+                            attempt = failures, error = %error, "request failed; retrying"
+                        );
+                        backoff.next().unwrap_or(policy.max_backoff)
+                    } else {
+                        return Err(error);
+                    }
+                }
+            };
+            tokio::time::sleep(retry_delay).await;
+        }
+    }
+
+    /// One attempt on the wire.
+    async fn dispatch(&self, request: &Request) -> Result<RawResponse> {
+        let mut builder = self
+            .inner
+            .http
+            .request(request.method.clone(), request.url.clone())
+            .header(ACCEPT, "application/json");
+        if let Some(auth) = &self.inner.auth_header {
+            builder = builder.header(AUTHORIZATION, auth.clone());
+        }
+        if let Some(body) = &request.body {
+            builder = builder
+                .header(CONTENT_TYPE, "application/json")
+                .body(body.clone());
+        }
+        tracing::debug!(method = %request.method, path = %request.path, "sending request to Zendesk");
+        let response = builder
+            .send()
+            .await
+            .map_err(|e| self.transport_error(request, e))?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| self.transport_error(request, e))?;
+        tracing::debug!(method = %request.method, path = %request.path, status = status.as_u16(), "Zendesk answered");
+        self.note_rate_limit(&headers);
+        Ok(RawResponse {
+            status,
+            headers,
+            body,
+        })
+    }
+
+    fn transport_error(&self, request: &Request, error: reqwest::Error) -> Error {
+        if error.is_timeout() {
+            let timeout = if error.is_connect() {
+                self.inner.connect_timeout
+            } else {
+                self.inner.request_timeout
+            };
+            return Error::Timeout {
+                method: request.method.to_string(),
+                path: request.path.clone(),
+                timeout,
+            };
+        }
+        let connect = error.is_connect();
+        // The chain of causes says what happened ("connection refused"); the URL is left out
+        // because the path is already in the message.
+        let mut causes = Vec::new();
+        let mut source = std::error::Error::source(&error);
+        while let Some(cause) = source {
+            causes.push(cause.to_string());
+            source = cause.source();
+        }
+        let mut message = error.without_url().to_string();
+        for cause in causes {
+            message.push_str(": ");
+            message.push_str(&cause);
+        }
+        Error::Connection {
+            method: request.method.to_string(),
+            path: request.path.clone(),
+            message,
+            connect,
+        }
+    }
+
+    /// Remembers "no requests before reset" when the throttle is on and Zendesk says the
+    /// budget for this window is spent.
+    fn note_rate_limit(&self, headers: &HeaderMap) {
+        let Some(throttle) = &self.inner.throttle else {
+            return;
+        };
+        let number = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+        };
+        // Zendesk has sent each of these spellings over the years.
+        let remaining = number("ratelimit-remaining")
+            .or_else(|| number("rate-limit-remaining"))
+            .or_else(|| number("x-rate-limit-remaining"));
+        if remaining != Some(0) {
+            return;
+        }
+        // Without a reset time, let the next request go: a 429 will carry Retry-After.
+        if let Some(reset) = number("ratelimit-reset").or_else(|| number("rate-limit-reset"))
+            && let Ok(mut until) = throttle.lock()
+        {
+            *until = Some(Instant::now() + Duration::from_secs(reset.min(3600)));
+        }
+    }
+
+    async fn throttle(&self, rate_limit_waited: &mut Duration) {
+        let Some(throttle) = &self.inner.throttle else {
+            return;
+        };
+        let until = throttle.lock().ok().and_then(|mut until| until.take());
+        let Some(until) = until else {
+            return;
+        };
+        let budget = self
+            .inner
+            .retry
+            .max_rate_limit_wait
+            .saturating_sub(*rate_limit_waited);
+        let wait = until.saturating_duration_since(Instant::now()).min(budget);
+        if !wait.is_zero() {
+            tracing::info!(
+                wait_ms = wait.as_millis() as u64,
+                "Zendesk rate limit budget spent; holding requests until it resets"
+            );
+            *rate_limit_waited += wait;
+            tokio::time::sleep(wait).await;
+        }
+    }
+}
+
+/// Decodes a body into `T`, naming the failing field; an empty body is JSON `null`.
+pub(crate) fn decode<T: DeserializeOwned>(request: &Request, body: &[u8]) -> Result<T> {
+    let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
+        b"null"
+    } else {
+        body
+    };
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+        let field = e.path().to_string();
+        Error::Decode {
+            method: request.method.to_string(),
+            path: request.path.clone(),
+            field,
+            message: e.into_inner().to_string(),
+        }
+    })
+}
+
+fn request_id(headers: &HeaderMap) -> Option<String> {
+    ["x-request-id", "x-zendesk-request-id"]
+        .iter()
+        .find_map(|name| headers.get(*name)?.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// `Retry-After` in seconds (Zendesk sends an integer; a fraction is rounded up).
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let raw = headers.get("retry-after")?.to_str().ok()?.trim();
+    let seconds: f64 = raw.parse().ok()?;
+    (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs(seconds.ceil() as u64))
+}
+
+fn rate_limited(request: &Request, response: &RawResponse, retry_after: Option<Duration>) -> Error {
+    let body = ErrorBody::parse(&response.body);
+    Error::RateLimited {
+        method: request.method.to_string(),
+        path: request.path.clone(),
+        retry_after,
+        message: Some(body.message()).filter(|m| !m.is_empty() && m != "empty error body"),
+        request_id: request_id(&response.headers),
+    }
+}
+
+fn api_error(request: &Request, response: &RawResponse) -> Error {
+    Error::Api(Box::new(ApiError {
+        status: response.status.as_u16(),
+        method: request.method.to_string(),
+        path: request.path.clone(),
+        body: ErrorBody::parse(&response.body),
+        request_id: request_id(&response.headers),
+    }))
+}

@@ -1,0 +1,12 @@
+//! Wire tests for the `zendesk` client against wiremock: every test server carries a
+//! catch-all mock that fails the test on any request nobody expected. Bodies are shaped like
+//! Zendesk's (written for these tests).
+
+mod common;
+mod config;
+mod errors;
+mod handlers;
+mod jobs;
+mod paging;
+mod recordings;
+mod retries;
