@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod cmd;
+mod embedded;
 
 #[derive(Parser)]
 #[command(name = "zd", version, about = "Zendesk tools for AI agents and automated workflows")]
@@ -22,6 +23,14 @@ enum Command {
     Tools(cmd::tools::Args),
     /// Serve every tool over the Model Context Protocol (stdio, or streamable HTTP).
     Mcp(cmd::mcp::Args),
+    /// Tickets: list, show, create, update (one or many), delete.
+    Tickets(cmd::tickets::Args),
+    /// Search tickets, users, organizations or groups (Zendesk search syntax).
+    Search(cmd::search::Args),
+    /// Users: list, show.
+    Users(cmd::users::Args),
+    /// Organizations: list, show.
+    Orgs(cmd::orgs::Args),
 }
 
 fn main() -> ExitCode {
@@ -38,6 +47,10 @@ fn main() -> ExitCode {
             Command::Sandbox(args) => cmd::sandbox::run(args).await,
             Command::Tools(args) => cmd::tools::run(args).await,
             Command::Mcp(args) => cmd::mcp::run(args).await,
+            Command::Tickets(args) => cmd::tickets::run(args).await,
+            Command::Search(args) => cmd::search::run(args).await,
+            Command::Users(args) => cmd::users::run(args).await,
+            Command::Orgs(args) => cmd::orgs::run(args).await,
         }
     })
 }

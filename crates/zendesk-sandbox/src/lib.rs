@@ -1,2 +1,282 @@
 //! A local server that speaks the Zendesk Support API (paths, envelopes, pagination, errors,
 //! jobs, search, rate limits) on SQLite.
+//!
+//! This file owns the public face of the crate: [`Config`], [`Sandbox::start`],
+//! [`RunningSandbox`] and [`app`] (the router, for tests that drive it with
+//! `tower::ServiceExt::oneshot`). The rooms behind it:
+//! - `store`: every SQL statement (SQLite today; PostgreSQL can follow behind the same functions).
+//! - `routes`: the HTTP endpoints, one module per resource, with the resource's write rules.
+//! - `jobs`: the persistent background job queue (bulk operations, merges).
+//! - `auth`, `ratelimit`, `paging`, `error`: the cross-cutting rules.
+//! - `seed`: the demo help desk.
+//! - `search`: the search language compiled to SQL; `routes::search` serves it.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+mod auth;
+mod error;
+mod jobs;
+mod paging;
+mod ratelimit;
+mod routes;
+pub mod search;
+mod seed;
+pub mod store;
+mod util;
+
+pub use auth::{Caller, Role};
+pub use error::ApiError;
+pub use seed::seed_demo;
+pub use store::Store;
+
+/// How to run a sandbox. `admin_token` is a secret: [`Debug`] hides it.
+#[derive(Clone)]
+pub struct Config {
+    /// Where to listen; port 0 picks a free port (see [`RunningSandbox::local_addr`]).
+    pub addr: SocketAddr,
+    /// `sqlite://PATH` (created if missing) or `sqlite::memory:`.
+    pub db_url: String,
+    /// The admin user created on first start (and found again on later starts).
+    pub admin_email: String,
+    /// The admin's API token: `Basic base64("{admin_email}/token:{admin_token}")`.
+    pub admin_token: String,
+    /// Fill an empty database with demo data.
+    pub seed: Option<Seed>,
+    /// Requests per minute for the whole account; `None` = no limit (and no rate headers).
+    pub rate_limit_per_minute: Option<u32>,
+}
+
+impl Config {
+    /// An in-memory sandbox on `127.0.0.1:0` with the given admin token.
+    pub fn in_memory(admin_token: impl Into<String>) -> Self {
+        Config {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            db_url: "sqlite::memory:".to_string(),
+            admin_email: "admin@example.com".to_string(),
+            admin_token: admin_token.into(),
+            seed: None,
+            rate_limit_per_minute: None,
+        }
+    }
+}
+
+impl Default for Config {
+    /// In memory, on a free local port, admin `admin@example.com` with a freshly generated token.
+    fn default() -> Self {
+        Config::in_memory(util::random_token())
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("addr", &self.addr)
+            .field("db_url", &self.db_url)
+            .field("admin_email", &self.admin_email)
+            .field("admin_token", &"[redacted]")
+            .field("seed", &self.seed)
+            .field("rate_limit_per_minute", &self.rate_limit_per_minute)
+            .finish()
+    }
+}
+
+/// Demo data sets for `--seed`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Seed {
+    /// A small help desk: organizations, agents, end-users, groups, tickets in every status.
+    Demo,
+}
+
+/// Why a sandbox could not start or stop.
+#[derive(Debug, thiserror::Error)]
+pub enum SandboxError {
+    #[error("cannot open the sandbox database `{url}`: {source}")]
+    Database {
+        url: String,
+        #[source]
+        source: sqlx::Error,
+    },
+    #[error("cannot migrate the sandbox database: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("sandbox database error: {0}")]
+    Sql(#[from] sqlx::Error),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("invalid sandbox configuration: {0}")]
+    Config(String),
+    #[error("the sandbox server failed: {0}")]
+    Serve(std::io::Error),
+}
+
+/// Shared state behind every request: the store, the job queue and the rate limiter.
+#[derive(Clone)]
+pub struct AppState {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) store: Store,
+    pub(crate) jobs: jobs::JobQueue,
+    pub(crate) limiter: Option<ratelimit::RateLimiter>,
+}
+
+impl AppState {
+    /// Opens (and migrates) the database, creates the admin and its API token if missing,
+    /// seeds when asked, and starts the background job runner (which resumes queued jobs).
+    pub async fn open(config: &Config) -> Result<AppState, SandboxError> {
+        if config.admin_token.trim().is_empty() {
+            return Err(SandboxError::Config(
+                "the admin token must not be empty".into(),
+            ));
+        }
+        if !config.admin_email.contains('@') {
+            return Err(SandboxError::Config(format!(
+                "the admin email must look like name@example.com, got `{}`",
+                config.admin_email
+            )));
+        }
+        let store = Store::open(&config.db_url).await?;
+        store
+            .bootstrap_admin(&config.admin_email, &config.admin_token)
+            .await?;
+        if let Some(Seed::Demo) = config.seed {
+            seed::seed_demo(&store).await?;
+        }
+        let jobs = jobs::JobQueue::start(store.clone()).await?;
+        Ok(AppState {
+            inner: Arc::new(Inner {
+                store,
+                jobs,
+                limiter: config
+                    .rate_limit_per_minute
+                    .map(ratelimit::RateLimiter::new),
+            }),
+        })
+    }
+
+    /// The store, for seeding or inspection.
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    /// Runs every queued or working job to its end, stops the runner, and closes the pool.
+    pub async fn close(&self) -> Result<(), SandboxError> {
+        self.inner.jobs.drain_and_stop().await;
+        self.inner.store.close().await;
+        Ok(())
+    }
+}
+
+/// The router, with every `/api/v2` path, error rendering and the rate limiter.
+pub fn app(state: AppState) -> axum::Router {
+    routes::router(state)
+}
+
+/// Where the sandbox keeps its data by default: `$XDG_DATA_HOME/zd/sandbox.db`, else
+/// `~/.local/share/zd/sandbox.db`; `None` when neither variable is set.
+pub fn default_db_path() -> Option<std::path::PathBuf> {
+    let base = match std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
+        Some(dir) => std::path::PathBuf::from(dir),
+        None => std::path::PathBuf::from(std::env::var_os("HOME").filter(|v| !v.is_empty())?)
+            .join(".local")
+            .join("share"),
+    };
+    Some(base.join("zd").join("sandbox.db"))
+}
+
+/// `sqlite://{default_db_path()}`, or an in-memory database when no home directory is known.
+pub fn default_db_url() -> String {
+    match default_db_path() {
+        Some(path) => format!("sqlite://{}", path.display()),
+        None => "sqlite::memory:".to_string(),
+    }
+}
+
+/// A fresh random API token (for a generated admin token).
+pub fn generate_token() -> String {
+    util::random_token()
+}
+
+/// Starts sandboxes.
+pub struct Sandbox;
+
+impl Sandbox {
+    /// Opens the database, binds `config.addr`, and serves until [`RunningSandbox::shutdown`].
+    pub async fn start(config: Config) -> Result<RunningSandbox, SandboxError> {
+        let state = AppState::open(&config).await?;
+        let listener = match tokio::net::TcpListener::bind(config.addr).await {
+            Ok(listener) => listener,
+            Err(source) => {
+                state.close().await?;
+                return Err(SandboxError::Bind {
+                    addr: config.addr,
+                    source,
+                });
+            }
+        };
+        let local_addr = listener.local_addr().map_err(SandboxError::Serve)?;
+        let (stop_tx, mut stop_rx) = watch::channel(false);
+        let router = app(state.clone());
+        let server = tokio::spawn(async move {
+            axum::serve(listener, router)
+                .with_graceful_shutdown(async move {
+                    let _ = stop_rx.wait_for(|stop| *stop).await;
+                })
+                .await
+        });
+        tracing::info!(%local_addr, "sandbox listening");
+        Ok(RunningSandbox {
+            local_addr,
+            state,
+            stop: stop_tx,
+            server,
+        })
+    }
+}
+
+/// A sandbox serving on a local address.
+pub struct RunningSandbox {
+    local_addr: SocketAddr,
+    state: AppState,
+    stop: watch::Sender<bool>,
+    server: JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningSandbox {
+    /// The bound address (the real port when `addr` had port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// `http://127.0.0.1:PORT`, the base for `/api/v2/...`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.local_addr)
+    }
+
+    /// The shared state (store access for tests and seeding).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Stops accepting connections, finishes in-flight requests, runs every queued or working
+    /// job to its end, and closes the database pool.
+    pub async fn shutdown(self) -> Result<(), SandboxError> {
+        let _ = self.stop.send(true);
+        let served = self.server.await;
+        self.state.close().await?;
+        match served {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(error)) => Err(SandboxError::Serve(error)),
+            Err(join) => Err(SandboxError::Serve(std::io::Error::other(join.to_string()))),
+        }
+    }
+}

@@ -11,63 +11,34 @@
 //!   `FilledBy::Configuration`, everything else `FilledBy::Model`.
 //! - `ToolResult { success, output, error }` with `to_json()` giving
 //!   `{"success": true, "output": {...}}` or `{"success": false, "error": "...", "output": {...}}`.
-//! - `CallContext` carries the connection settings (credentials from params or environment,
-//!   base URL) and an optional progress callback for long waits (bulk jobs).
+//! - `CallContext` carries the connection settings (`Connection`: base URL, subdomain,
+//!   credentials; the environment fills what it leaves out) and an optional progress callback
+//!   for long waits (bulk jobs).
+//!
+//! How a call runs: the arguments are checked against the tool's declaration (`params`), the
+//! tool's `plan` turns them into one Zendesk request (or a job to follow) without any I/O, the
+//! connection is resolved (subdomain validated), and only then is anything sent (`exec`). So a
+//! refused call never reaches the network.
 
 use std::sync::Arc;
 
-use serde::Serialize;
 use serde_json::Value;
 
-/// Who supplies a parameter's value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FilledBy {
-    /// The caller (a model or a person) chooses it per call.
-    Model,
-    /// Credentials and connection settings: the user's configuration, never a model.
-    Configuration,
-}
+mod connection;
+mod exec;
+mod jobs;
+mod organization_fields;
+mod organizations;
+mod output;
+mod params;
+mod plan;
+mod search;
+mod spec;
+mod tickets;
+mod users;
 
-#[derive(Debug, Clone, Serialize)]
-pub struct ParamSpec {
-    pub name: &'static str,
-    /// Always `"string"` for the seed's tools, as `tools.json` says.
-    #[serde(rename = "type")]
-    pub ty: &'static str,
-    pub required: bool,
-    pub description: &'static str,
-    #[serde(skip)]
-    pub filled_by: FilledBy,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct OutputSpec {
-    pub name: &'static str,
-    #[serde(rename = "type")]
-    pub ty: &'static str,
-    pub description: &'static str,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub fields: Vec<OutputSpec>,
-}
-
-/// MCP-style hints about what a tool does to the help desk.
-#[derive(Debug, Clone, Copy, Default, Serialize)]
-pub struct Annotations {
-    pub read_only: bool,
-    pub destructive: bool,
-    pub idempotent: bool,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ToolSpec {
-    pub id: &'static str,
-    pub description: &'static str,
-    pub params: Vec<ParamSpec>,
-    pub outputs: Vec<OutputSpec>,
-    #[serde(skip)]
-    pub annotations: Annotations,
-}
+pub use connection::{Connection, normalize_subdomain};
+pub use spec::{Annotations, FilledBy, OutputSpec, ParamSpec, ToolSpec};
 
 /// The outcome of one tool call, in the spec's result shape.
 #[derive(Debug, Clone, PartialEq)]
@@ -78,6 +49,22 @@ pub struct ToolResult {
 }
 
 impl ToolResult {
+    pub fn ok(output: Value) -> Self {
+        ToolResult {
+            success: true,
+            output,
+            error: None,
+        }
+    }
+
+    pub fn failure(error: impl Into<String>, output: Value) -> Self {
+        ToolResult {
+            success: false,
+            output,
+            error: Some(error.into()),
+        }
+    }
+
     pub fn to_json(&self) -> Value {
         let mut map = serde_json::Map::new();
         map.insert("success".into(), Value::Bool(self.success));
@@ -105,27 +92,64 @@ pub type ProgressFn = Arc<dyn Fn(Progress) + Send + Sync>;
 pub struct CallContext {
     /// Called while a tool waits on a job; absent means nobody is listening.
     pub progress: Option<ProgressFn>,
+    /// Connection settings injected by the host (the CLI's embedded sandbox, the MCP server's
+    /// configuration). They take precedence over the environment; explicit credential params
+    /// take precedence over both.
+    pub connection: Connection,
+}
+
+impl CallContext {
+    pub fn with_connection(connection: Connection) -> Self {
+        CallContext {
+            progress: None,
+            connection,
+        }
+    }
 }
 
 impl std::fmt::Debug for CallContext {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CallContext")
             .field("progress", &self.progress.is_some())
+            .field("connection", &self.connection)
             .finish()
     }
 }
 
+/// Turns checked arguments into what to send; pure, so refusals happen before any I/O.
+pub(crate) type PlanFn = fn(&params::Params) -> Result<plan::Plan, ToolError>;
+
 pub struct Tool {
     pub spec: ToolSpec,
+    plan: PlanFn,
 }
 
 impl Tool {
-    pub async fn call(&self, _args: Value, _ctx: &CallContext) -> ToolResult {
-        ToolResult {
-            success: false,
-            output: Value::Object(Default::default()),
-            error: Some(format!("{} is not implemented yet", self.spec.id)),
+    pub(crate) fn new(spec: ToolSpec, plan: PlanFn) -> Self {
+        Tool { spec, plan }
+    }
+
+    pub async fn call(&self, args: Value, ctx: &CallContext) -> ToolResult {
+        match self.run(args, ctx).await {
+            Ok(output) => ToolResult::ok(output),
+            Err(error) => error.into_result(),
         }
+    }
+
+    async fn run(&self, args: Value, ctx: &CallContext) -> Result<Value, ToolError> {
+        let params = params::Params::parse(&self.spec, args)?;
+        let plan = (self.plan)(&params)?;
+        let target = connection::resolve(&params, &ctx.connection)?;
+        exec::execute(&target, plan, ctx).await
+    }
+
+    /// Checks arguments and builds the request without sending anything: what `call` would
+    /// refuse, this refuses too. For hosts that want to validate before asking a person.
+    pub fn check(&self, args: Value, connection: &Connection) -> Result<(), String> {
+        let params = params::Params::parse(&self.spec, args).map_err(|e| e.message)?;
+        (self.plan)(&params).map_err(|e| e.message)?;
+        connection::resolve(&params, connection).map_err(|e| e.message)?;
+        Ok(())
     }
 }
 
@@ -141,9 +165,89 @@ impl Registry {
     pub fn get(&self, id: &str) -> Option<&Tool> {
         self.tools.iter().find(|tool| tool.spec.id == id)
     }
+
+    /// The whole registry in the shape of `spec/tools.json`: `{"tools": [{id, description,
+    /// params, outputs}, ...]}`.
+    pub fn to_json(&self) -> Value {
+        let tools: Vec<Value> = self
+            .tools
+            .iter()
+            .map(|tool| serde_json::to_value(&tool.spec).unwrap_or(Value::Null))
+            .collect();
+        serde_json::json!({ "tools": tools })
+    }
 }
 
 pub fn registry() -> &'static Registry {
     static REGISTRY: std::sync::OnceLock<Registry> = std::sync::OnceLock::new();
-    REGISTRY.get_or_init(|| Registry { tools: Vec::new() })
+    REGISTRY.get_or_init(|| Registry {
+        tools: vec![
+            tickets::get_tickets(),
+            tickets::get_ticket(),
+            tickets::create_ticket(),
+            tickets::create_tickets_bulk(),
+            tickets::update_ticket(),
+            tickets::update_tickets_bulk(),
+            tickets::delete_ticket(),
+            tickets::merge_tickets(),
+            users::get_users(),
+            users::get_user(),
+            users::get_current_user(),
+            users::search_users(),
+            users::create_user(),
+            users::create_users_bulk(),
+            users::update_user(),
+            users::update_users_bulk(),
+            users::delete_user(),
+            organizations::get_organizations(),
+            organizations::get_organization(),
+            organizations::autocomplete_organizations(),
+            organizations::create_organization(),
+            organizations::create_organizations_bulk(),
+            organizations::update_organization(),
+            organizations::delete_organization(),
+            search::search(),
+            search::search_count(),
+            // Additions beyond the seed (TOOL_BEHAVIOR.md).
+            jobs::get_job_status(),
+            organization_fields::get_organization_fields(),
+            organization_fields::get_organization_field(),
+            organization_fields::create_organization_field(),
+            organization_fields::update_organization_field(),
+            organization_fields::delete_organization_field(),
+            organization_fields::reorder_organization_fields(),
+        ],
+    })
 }
+
+/// Why a call failed: the message says what was wrong and what to send instead; `output`
+/// carries machine-readable details (HTTP status, Zendesk's error body) when there are any.
+#[derive(Debug, Clone)]
+pub(crate) struct ToolError {
+    pub message: String,
+    pub output: Value,
+}
+
+impl ToolError {
+    /// Bad input from the caller: nothing was sent.
+    pub fn invalid(message: impl Into<String>) -> Self {
+        ToolError {
+            message: message.into(),
+            output: Value::Object(Default::default()),
+        }
+    }
+
+    pub fn with_output(message: impl Into<String>, output: Value) -> Self {
+        ToolError {
+            message: message.into(),
+            output,
+        }
+    }
+
+    fn into_result(self) -> ToolResult {
+        ToolResult::failure(self.message, self.output)
+    }
+}
+
+#[cfg(test)]
+mod wire_tests;

@@ -297,3 +297,37 @@ fn user_debug_hides_the_authenticity_token() {
         json!("s3cr3t-csrf")
     );
 }
+
+macro_rules! check_vocabulary {
+    ($ty:ty) => {
+        for wire in <$ty>::KNOWN {
+            let value = <$ty>::from_wire(wire);
+            assert!(value.is_known(), "{wire}");
+            assert_eq!(value.as_str(), *wire);
+            assert_eq!(
+                format!(" {} ", wire.to_uppercase()).parse::<$ty>(),
+                Ok(value.clone())
+            );
+            assert_eq!(serde_json::to_value(&value).expect("encodes"), json!(wire));
+            let decoded: $ty = serde_json::from_value(json!(wire)).expect("decodes");
+            assert_eq!(decoded, value);
+        }
+        let later: $ty = serde_json::from_value(json!("added-later")).expect("decodes");
+        assert!(!later.is_known());
+        assert_eq!(
+            serde_json::to_value(&later).expect("encodes"),
+            json!("added-later")
+        );
+        assert!("added-later".parse::<$ty>().is_err());
+    };
+}
+
+#[test]
+fn every_vocabulary_round_trips_each_known_value_and_keeps_unknown_ones() {
+    check_vocabulary!(TicketStatus);
+    check_vocabulary!(TicketPriority);
+    check_vocabulary!(TicketType);
+    check_vocabulary!(UserRole);
+    check_vocabulary!(OrganizationFieldType);
+    check_vocabulary!(JobState);
+}

@@ -1,11 +1,173 @@
-//! `zd mcp`.
+//! `zd mcp`: serve the tool registry over MCP, on stdio (the default) or streamable HTTP
+//! (`--http HOST:PORT`). Protocol messages own stdout; every log line goes to stderr.
 
-use std::process::ExitCode;
+use std::{net::SocketAddr, process::ExitCode};
+
+use zendesk_mcp::{HttpOptions, HttpServer, SecretString, ToolSelection, ZendeskMcpServer};
+use zendesk_tools::CallContext;
+
+use crate::embedded;
 
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Serve streamable HTTP at this address (endpoint `/mcp`) instead of stdio,
+    /// e.g. `127.0.0.1:8808`; port 0 picks a free port.
+    #[arg(long, value_name = "HOST:PORT")]
+    http: Option<String>,
 
-pub async fn run(_args: Args) -> ExitCode {
-    eprintln!("zd mcp: not built yet");
-    ExitCode::from(2)
+    /// Bearer token HTTP clients must send (`Authorization: Bearer TOKEN`). Required with
+    /// `--http`; prefer the environment variable, which other users cannot see in `ps`.
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "ZD_MCP_AUTH_TOKEN",
+        hide_env_values = true
+    )]
+    auth_token: Option<String>,
+
+    /// Also accept this `Host` header (`name` or `name:port`); loopback names and the bound
+    /// address are always accepted. Repeatable.
+    #[arg(long = "allowed-host", value_name = "HOST")]
+    allowed_hosts: Vec<String>,
+
+    /// Also accept requests from this browser origin (`https://app.example.com:443`,
+    /// `http://host:*`); loopback origins are always accepted. Repeatable.
+    #[arg(long = "allowed-origin", value_name = "ORIGIN")]
+    allowed_origins: Vec<String>,
+
+    /// Expose only the tools that change nothing.
+    #[arg(long)]
+    read_only: bool,
+
+    /// Expose only these tools (comma-separated ids, e.g. `zendesk_get_ticket,zendesk_search`).
+    #[arg(long, value_name = "A,B,C")]
+    tools: Option<String>,
+}
+
+pub async fn run(args: Args) -> ExitCode {
+    init_logging();
+    let selection = ToolSelection {
+        read_only: args.read_only,
+        only: args.tools.as_deref().map(ToolSelection::parse_list),
+    };
+    let tools = match selection.select(zendesk_tools::registry()) {
+        Ok(tools) => tools,
+        Err(error) => {
+            eprintln!("zd mcp: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    if args.http.is_none() && (!args.allowed_hosts.is_empty() || !args.allowed_origins.is_empty()) {
+        eprintln!("zd mcp: --allowed-host and --allowed-origin apply only with --http HOST:PORT");
+        return ExitCode::from(2);
+    }
+    let http = match &args.http {
+        Some(address) => match http_options(address, &args).await {
+            Ok(options) => Some(options),
+            Err(message) => {
+                eprintln!("zd mcp: {message}");
+                return ExitCode::from(2);
+            }
+        },
+        None => None,
+    };
+
+    // Credentials are the server's configuration: the environment's Zendesk, or the embedded
+    // sandbox, which lives as long as the server.
+    let (connection, sandbox) = match embedded::resolve().await {
+        Ok(resolved) => resolved,
+        Err(error) => {
+            eprintln!("zd mcp: {error:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let server = ZendeskMcpServer::new(tools, CallContext::with_connection(connection));
+    tracing::info!(tools = server.tool_names().len(), "zd mcp starting");
+
+    let outcome = match http {
+        Some(options) => match HttpServer::bind(server, &options).await {
+            Ok(bound) => {
+                eprintln!(
+                    "zd mcp: serving MCP over streamable HTTP at {}",
+                    bound.url()
+                );
+                bound.run(shutdown_signal()).await
+            }
+            Err(error) => Err(error),
+        },
+        None => zendesk_mcp::serve_stdio(server, shutdown_signal()).await,
+    };
+    embedded::finish(sandbox).await;
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("zd mcp: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn http_options(address: &str, args: &Args) -> Result<HttpOptions, String> {
+    let token = match args.auth_token.as_deref().map(str::trim) {
+        Some(token) if !token.is_empty() => token.to_owned(),
+        _ => {
+            return Err(
+                "--http needs a bearer token: pass --auth-token TOKEN or set ZD_MCP_AUTH_TOKEN"
+                    .into(),
+            );
+        }
+    };
+    let bind = resolve(address).await?;
+    let mut options = HttpOptions::new(bind, SecretString::from(token));
+    options.allowed_hosts = args.allowed_hosts.clone();
+    options.allowed_origins = args.allowed_origins.clone();
+    Ok(options)
+}
+
+/// `127.0.0.1:8808`, `[::1]:8808` or `localhost:8808`.
+async fn resolve(address: &str) -> Result<SocketAddr, String> {
+    if let Ok(addr) = address.parse::<SocketAddr>() {
+        return Ok(addr);
+    }
+    let invalid = || format!("--http expects HOST:PORT such as 127.0.0.1:8808, got `{address}`");
+    let (_, port) = address.rsplit_once(':').ok_or_else(invalid)?;
+    port.parse::<u16>().map_err(|_| invalid())?;
+    tokio::net::lookup_host(address)
+        .await
+        .map_err(|error| format!("cannot resolve `{address}`: {error}"))?
+        .next()
+        .ok_or_else(invalid)
+}
+
+/// Ctrl-C or SIGTERM: stop serving.
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+}
+
+/// Logs to stderr only (stdout carries the protocol on stdio); `ZD_LOG` sets the filter.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ZD_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .try_init();
 }

@@ -1,6 +1,11 @@
 //! One module per `zd` subcommand: each owns its clap arguments and an async `run` that returns
 //! the process exit code.
 
+pub mod common;
 pub mod mcp;
+pub mod orgs;
 pub mod sandbox;
+pub mod search;
+pub mod tickets;
 pub mod tools;
+pub mod users;

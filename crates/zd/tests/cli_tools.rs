@@ -1,0 +1,274 @@
+//! The built `zd` binary: `tools list` (table and the `--json` shape of spec/tools.json),
+//! `tools call` exit codes (0 success, 1 the tool failed, 2 usage), and the everyday commands
+//! on the embedded sandbox (a fresh database in a temporary directory, no Zendesk configured).
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs `zd` with no Zendesk configured and the embedded sandbox's database under `dir`.
+fn zd(dir: &Path, args: &[&str]) -> Run {
+    let output: Output = Command::new(env!("CARGO_BIN_EXE_zd"))
+        .args(args)
+        .env_remove("ZENDESK_SUBDOMAIN")
+        .env_remove("ZENDESK_BASE_URL")
+        .env_remove("ZENDESK_EMAIL")
+        .env_remove("ZENDESK_API_TOKEN")
+        .env_remove("ZENDESK_OAUTH_TOKEN")
+        .env("ZD_SANDBOX_DB", dir.join("sandbox.db"))
+        .output()
+        .expect("zd runs");
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+fn json(run: &Run) -> Value {
+    serde_json::from_str(&run.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}): {}\nstderr: {}",
+            run.stdout, run.stderr
+        )
+    })
+}
+
+fn spec_tools() -> Vec<Value> {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/spec/tools.json"
+    );
+    let spec: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    spec["tools"].as_array().unwrap().clone()
+}
+
+#[test]
+fn tools_list_json_has_the_shape_of_tools_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = zd(dir.path(), &["tools", "list", "--json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let listed = json(&run);
+    let tools = listed["tools"].as_array().expect("a tools array");
+    assert_eq!(tools.len(), 33);
+    for tool in tools {
+        let keys: Vec<&String> = tool.as_object().unwrap().keys().collect();
+        assert_eq!(
+            keys,
+            ["id", "description", "params", "outputs"],
+            "{}",
+            tool["id"]
+        );
+        for param in tool["params"].as_array().unwrap() {
+            let keys: Vec<&String> = param.as_object().unwrap().keys().collect();
+            assert_eq!(keys, ["name", "type", "required", "description"]);
+        }
+        assert!(!tool["outputs"].as_array().unwrap().is_empty());
+    }
+    for spec in spec_tools() {
+        let ours = tools.iter().find(|t| t["id"] == spec["id"]).unwrap();
+        assert_eq!(ours, &spec);
+    }
+    // Listing needs no sandbox.
+    assert!(!dir.path().join("sandbox.db").exists());
+}
+
+#[test]
+fn tools_list_prints_a_table_of_every_tool() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = zd(dir.path(), &["tools", "list"]);
+    assert_eq!(run.code, 0);
+    for tool in spec_tools() {
+        assert!(run.stdout.contains(tool["id"].as_str().unwrap()));
+    }
+    assert!(run.stdout.contains("params: ticketId"));
+    assert!(run.stdout.contains("33 tools"));
+}
+
+#[test]
+fn usage_errors_exit_with_2_and_say_what_is_valid() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = zd(dir.path(), &["tools", "call", "zendesk_get_tikcet"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("unknown tool"), "{}", run.stderr);
+    assert!(run.stderr.contains("zendesk_get_ticket"), "{}", run.stderr);
+
+    let run = zd(
+        dir.path(),
+        &["tools", "call", "zendesk_get_ticket", "--param", "ticketId"],
+    );
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("must be NAME=VALUE"), "{}", run.stderr);
+
+    let run = zd(
+        dir.path(),
+        &["tools", "call", "zendesk_get_ticket", "--param", "id=1"],
+    );
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("has no param \"id\""), "{}", run.stderr);
+    assert!(run.stderr.contains("ticketId"), "{}", run.stderr);
+
+    let run = zd(
+        dir.path(),
+        &["tools", "call", "zendesk_get_ticket", "--params", "[1]"],
+    );
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("--params must be a JSON object"),
+        "{}",
+        run.stderr
+    );
+
+    let run = zd(dir.path(), &["tools", "frobnicate"]);
+    assert_eq!(run.code, 2);
+}
+
+#[test]
+fn tool_calls_exit_0_on_success_and_1_on_failure_on_the_embedded_sandbox() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = zd(dir.path(), &["tools", "call", "zendesk_get_current_user"]);
+    assert_eq!(
+        run.code, 0,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
+    let result = json(&run);
+    assert_eq!(result["success"], true);
+    assert!(result["output"]["user_id"].is_number());
+    // One line on stderr says the sandbox is in use.
+    let notices: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.contains("local sandbox"))
+        .collect();
+    assert_eq!(notices.len(), 1, "{}", run.stderr);
+    let credentials = dir.path().join("sandbox.db.admin.json");
+    let first = std::fs::read_to_string(&credentials).expect("credentials stored");
+
+    let run = zd(
+        dir.path(),
+        &[
+            "tools",
+            "call",
+            "zendesk_get_ticket",
+            "--params",
+            r#"{"ticketId": "abc"}"#,
+        ],
+    );
+    assert_eq!(run.code, 1);
+    let result = json(&run);
+    assert_eq!(result["success"], false);
+    assert!(
+        result["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("ticketId must be a numeric string such as \"12345\""),
+        "{result}"
+    );
+
+    let run = zd(
+        dir.path(),
+        &[
+            "tools",
+            "call",
+            "zendesk_get_ticket",
+            "-p",
+            "ticketId=987654321",
+        ],
+    );
+    assert_eq!(run.code, 1);
+    assert!(json(&run)["error"].as_str().unwrap().contains("404"));
+
+    // The admin's credentials stay the same from one run to the next.
+    assert_eq!(std::fs::read_to_string(&credentials).unwrap(), first);
+}
+
+#[test]
+fn everyday_commands_work_on_the_seeded_sandbox() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = zd(dir.path(), &["tickets", "list"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.starts_with("ID"), "{}", run.stdout);
+    assert!(
+        run.stdout.lines().count() > 1,
+        "the demo help desk has tickets"
+    );
+
+    let run = zd(
+        dir.path(),
+        &["tickets", "list", "--json", "--all", "--per-page", "5"],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let listed = json(&run);
+    let tickets = listed["tickets"].as_array().unwrap();
+    assert!(tickets.len() > 5, "--all fetched more than one page");
+    assert_eq!(listed["metadata"]["has_more"], false);
+
+    let run = zd(
+        dir.path(),
+        &[
+            "tickets",
+            "create",
+            "--subject",
+            "CLI ticket",
+            "--description",
+            "made by a test",
+            "--json",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let id_value = json(&run)["ticket_id"].clone();
+    let id = id_value.to_string();
+
+    let run = zd(dir.path(), &["tickets", "get", &id]);
+    assert_eq!(run.code, 0);
+    assert!(run.stdout.contains("CLI ticket"));
+
+    // Closed tickets cannot be updated: take an open one for the bulk update.
+    let first = tickets
+        .iter()
+        .find(|t| t["status"] != "closed")
+        .map(|t| t["id"].to_string())
+        .expect("an updatable ticket");
+    let run = zd(
+        dir.path(),
+        &[
+            "tickets", "update", &id, &first, "--status", "solved", "--tags", "bulk-cli", "--json",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let job = json(&run);
+    assert_eq!(job["done"], true);
+    assert_eq!(job["job_status"]["status"], "completed");
+    let run = zd(dir.path(), &["tickets", "get", &id, "--json"]);
+    assert_eq!(json(&run)["ticket"]["status"], "solved");
+
+    let run = zd(dir.path(), &["search", "CLI", "ticket", "--json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let found = json(&run);
+    assert!(
+        found["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["id"] == id_value)
+    );
+
+    let run = zd(dir.path(), &["users", "get", "me"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = zd(dir.path(), &["orgs", "list"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+
+    let run = zd(dir.path(), &["tickets", "delete", &id]);
+    assert_eq!(run.code, 0);
+    let run = zd(dir.path(), &["tickets", "get", &id]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("404"), "{}", run.stderr);
+}

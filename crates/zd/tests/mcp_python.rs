@@ -1,0 +1,207 @@
+//! `zd mcp` driven by a real MCP client: the official MCP Python SDK (`mcp` on PyPI, pinned in
+//! `tests/compat/requirements.txt`), over stdio and over streamable HTTP, against the embedded
+//! sandbox on a fresh temporary database. The scenarios live in `tests/compat/python/mcp_*.py`.
+//!
+//! The interpreter comes from `ZD_TEST_PYTHON` (`./scripts/test` sets it up). Without it the
+//! tests print a skip line and pass, unless `ZD_REQUIRE_COMPAT=1`, which makes them fail.
+
+use std::{
+    io::{BufRead, BufReader},
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    sync::mpsc,
+    time::{Duration, Instant},
+};
+
+const ZD: &str = env!("CARGO_BIN_EXE_zd");
+
+/// Environment variables that would point zd at a real Zendesk instead of the sandbox.
+const ZENDESK_VARS: [&str; 6] = [
+    "ZENDESK_SUBDOMAIN",
+    "ZENDESK_BASE_URL",
+    "ZENDESK_EMAIL",
+    "ZENDESK_API_TOKEN",
+    "ZENDESK_OAUTH_TOKEN",
+    "ZD_MCP_AUTH_TOKEN",
+];
+
+fn python() -> Option<String> {
+    match std::env::var("ZD_TEST_PYTHON") {
+        Ok(path) if !path.is_empty() => Some(path),
+        _ => {
+            if std::env::var("ZD_REQUIRE_COMPAT").as_deref() == Ok("1") {
+                panic!("ZD_REQUIRE_COMPAT=1 but ZD_TEST_PYTHON is not set (run ./scripts/test)");
+            }
+            eprintln!(
+                "SKIP: set ZD_TEST_PYTHON to a Python with tests/compat/requirements.txt installed \
+                 to run the MCP Python SDK tests"
+            );
+            None
+        }
+    }
+}
+
+fn scripts_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/compat/python")
+}
+
+/// A fresh directory for one test's sandbox database, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> Self {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default();
+        let dir =
+            std::env::temp_dir().join(format!("zd-mcp-{name}-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("create a temp dir");
+        TempDir(dir)
+    }
+
+    fn db(&self) -> PathBuf {
+        self.0.join("sandbox.db")
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// `command` with the sandbox environment: no real Zendesk, the database in `dir`.
+fn sandbox_env(command: &mut Command, dir: &TempDir) {
+    for var in ZENDESK_VARS {
+        command.env_remove(var);
+    }
+    command.env("ZD_SANDBOX_DB", dir.db());
+    command.env("PYTHONUNBUFFERED", "1");
+}
+
+/// Wait for `child` at most `limit`, killing it past that.
+fn wait_with_deadline(mut child: Child, limit: Duration, what: &str) -> std::process::Output {
+    let started = Instant::now();
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => return child.wait_with_output().expect("collect output"),
+            Ok(None) if started.elapsed() < limit => std::thread::sleep(Duration::from_millis(100)),
+            _ => {
+                let _ = child.kill();
+                let output = child.wait_with_output().expect("collect output");
+                panic!(
+                    "{what} did not finish within {limit:?}\nstdout:\n{}\nstderr:\n{}",
+                    String::from_utf8_lossy(&output.stdout),
+                    String::from_utf8_lossy(&output.stderr)
+                );
+            }
+        }
+    }
+}
+
+fn run_script(python: &str, script: &str, args: &[&str], dir: &TempDir) {
+    let mut command = Command::new(python);
+    command
+        .arg(scripts_dir().join(script))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    sandbox_env(&mut command, dir);
+    let child = command.spawn().expect("start the Python interpreter");
+    let output = wait_with_deadline(child, Duration::from_secs(240), script);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    println!("{stdout}");
+    assert!(
+        output.status.success(),
+        "{script} failed ({})\nstdout:\n{stdout}\nstderr:\n{stderr}",
+        output.status
+    );
+    assert!(
+        stdout.contains(": OK"),
+        "{script} did not finish its scenario:\n{stdout}"
+    );
+    // The SDK logs (rather than raises) a refused session end; it must not happen either.
+    assert!(
+        !stderr.contains("Session termination failed"),
+        "{script}: the client could not end its session cleanly:\n{stderr}"
+    );
+}
+
+#[test]
+fn python_sdk_over_stdio() {
+    let Some(python) = python() else { return };
+    let dir = TempDir::new("stdio");
+    run_script(&python, "mcp_stdio.py", &[ZD], &dir);
+}
+
+/// A `zd mcp --http` child, killed on drop; its stderr is drained in the background.
+struct HttpServer {
+    child: Child,
+    url: String,
+}
+
+impl Drop for HttpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_http_server(dir: &TempDir, token: &str) -> HttpServer {
+    let mut command = Command::new(ZD);
+    command
+        .args(["mcp", "--http", "127.0.0.1:0"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    sandbox_env(&mut command, dir);
+    // Through the environment, as the README advises, so the token is not in `ps`.
+    command.env("ZD_MCP_AUTH_TOKEN", token);
+    let mut server = HttpServer {
+        child: command.spawn().expect("start zd mcp --http"),
+        url: String::new(),
+    };
+    let stderr = server.child.stderr.take().expect("piped stderr");
+    let (sender, receiver) = mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            eprintln!("[zd mcp] {line}");
+            let _ = sender.send(line);
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut seen = Vec::new();
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match receiver.recv_timeout(left) {
+            Ok(line) => {
+                if let Some(at) = line
+                    .contains("serving MCP")
+                    .then(|| line.find("http://"))
+                    .flatten()
+                {
+                    server.url = line[at..].trim().to_owned();
+                    return server;
+                }
+                seen.push(line);
+            }
+            // Dropping `server` stops the child.
+            Err(_) => panic!(
+                "zd mcp --http never said where it listens; stderr:\n{}",
+                seen.join("\n")
+            ),
+        }
+    }
+}
+
+#[test]
+fn python_sdk_over_streamable_http() {
+    let Some(python) = python() else { return };
+    let dir = TempDir::new("http");
+    let token = format!("mcp-test-{}", std::process::id());
+    let server = start_http_server(&dir, &token);
+    assert!(server.url.ends_with("/mcp"), "{}", server.url);
+    run_script(&python, "mcp_http.py", &[&server.url, &token], &dir);
+}

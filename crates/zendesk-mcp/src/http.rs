@@ -1,0 +1,225 @@
+//! The streamable HTTP transport: the MCP endpoint at `/mcp`, behind a bearer token, with
+//! `Host` and `Origin` checks against DNS rebinding (a web page in the user's browser must not
+//! be able to drive a server listening on their machine).
+//!
+//! Defaults: only loopback names and the bound address are accepted as `Host`; a browser
+//! `Origin`, when present, must be a loopback or bound-address origin. Both lists can be
+//! extended by the operator.
+
+use std::{future::Future, net::SocketAddr, sync::Arc};
+
+use axum::{
+    Router,
+    extract::{Request, State},
+    http::{HeaderValue, Method, StatusCode, header},
+    middleware::{self, Next},
+    response::{IntoResponse, Response},
+};
+use rmcp::transport::{
+    StreamableHttpServerConfig, StreamableHttpService,
+    streamable_http_server::session::local::LocalSessionManager,
+};
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::{ServeError, ZendeskMcpServer};
+
+/// The path of the MCP endpoint.
+pub const MCP_PATH: &str = "/mcp";
+
+/// How to serve MCP over HTTP.
+#[derive(Debug, Clone)]
+pub struct HttpOptions {
+    /// Address to listen on (port 0 picks a free port; see [`HttpServer::local_addr`]).
+    pub bind: SocketAddr,
+    /// Clients must send `Authorization: Bearer <auth_token>`.
+    pub auth_token: SecretString,
+    /// Extra `Host` values to accept (`name` or `name:port`), beyond loopback and the bound
+    /// address.
+    pub allowed_hosts: Vec<String>,
+    /// Extra browser origins to accept (`scheme://host[:port|:*]`), beyond loopback and the
+    /// bound address.
+    pub allowed_origins: Vec<String>,
+}
+
+impl HttpOptions {
+    pub fn new(bind: SocketAddr, auth_token: SecretString) -> Self {
+        Self {
+            bind,
+            auth_token,
+            allowed_hosts: Vec::new(),
+            allowed_origins: Vec::new(),
+        }
+    }
+
+    /// The `Host` values accepted for a server bound to `bound`.
+    pub fn effective_allowed_hosts(&self, bound: SocketAddr) -> Vec<String> {
+        let mut hosts: Vec<String> = ["localhost", "127.0.0.1", "::1"]
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        if !bound.ip().is_unspecified() && !bound.ip().is_loopback() {
+            hosts.push(bound.ip().to_string());
+        }
+        hosts.extend(self.allowed_hosts.iter().cloned());
+        hosts
+    }
+
+    /// The browser origins accepted for a server bound to `bound`.
+    pub fn effective_allowed_origins(&self, bound: SocketAddr) -> Vec<String> {
+        let mut hosts = vec![
+            "localhost".to_owned(),
+            "127.0.0.1".to_owned(),
+            "[::1]".to_owned(),
+        ];
+        if !bound.ip().is_unspecified() && !bound.ip().is_loopback() {
+            hosts.push(match bound {
+                SocketAddr::V4(v4) => v4.ip().to_string(),
+                SocketAddr::V6(v6) => format!("[{}]", v6.ip()),
+            });
+        }
+        let mut origins: Vec<String> = hosts
+            .iter()
+            .flat_map(|host| [format!("http://{host}:*"), format!("https://{host}:*")])
+            .collect();
+        origins.extend(self.allowed_origins.iter().cloned());
+        origins
+    }
+}
+
+#[derive(Clone)]
+struct AuthState {
+    token: Arc<SecretString>,
+}
+
+/// Build the HTTP application for a server bound to `bound`: `/mcp` behind the bearer check.
+/// Returns the router and the token that ends every MCP session when cancelled.
+pub fn router(
+    server: ZendeskMcpServer,
+    options: &HttpOptions,
+    bound: SocketAddr,
+) -> (Router, StreamableHttpServerConfig) {
+    let config = StreamableHttpServerConfig::default()
+        .with_allowed_hosts(options.effective_allowed_hosts(bound))
+        .with_allowed_origins(options.effective_allowed_origins(bound))
+        .enforce_origin_validation();
+    let service = StreamableHttpService::new(
+        move || Ok(server.clone()),
+        Arc::new(LocalSessionManager::default()),
+        config.clone(),
+    );
+    let auth = AuthState {
+        token: Arc::new(options.auth_token.clone()),
+    };
+    let router = Router::new()
+        .route_service(MCP_PATH, service)
+        .layer(middleware::from_fn_with_state(auth, require_bearer));
+    (router, config)
+}
+
+async fn require_bearer(State(auth): State<AuthState>, request: Request, next: Next) -> Response {
+    let presented = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| {
+            let (scheme, token) = value.split_once(' ')?;
+            scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+        });
+    match presented {
+        Some(token)
+            if constant_time_eq(token.as_bytes(), auth.token.expose_secret().as_bytes()) =>
+        {
+            let ending_session = request.method() == Method::DELETE;
+            let mut response = next.run(request).await;
+            // rmcp acknowledges a session's end with 202 and no body; clients (the Python
+            // SDK among them) expect 200 or 204 there and log a failure otherwise.
+            if ending_session && response.status() == StatusCode::ACCEPTED {
+                *response.status_mut() = StatusCode::NO_CONTENT;
+            }
+            response
+        }
+        _ => {
+            tracing::warn!("refused an MCP HTTP request without a valid bearer token");
+            let mut response = (
+                StatusCode::UNAUTHORIZED,
+                "Unauthorized: send the server's token as `Authorization: Bearer <token>`\n",
+            )
+                .into_response();
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"zd mcp\""),
+            );
+            response
+        }
+    }
+}
+
+/// Compare without an early exit, so response timing does not leak how much of a guessed
+/// token was right.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// A bound, not yet running, HTTP server.
+pub struct HttpServer {
+    listener: tokio::net::TcpListener,
+    router: Router,
+    config: StreamableHttpServerConfig,
+    local_addr: SocketAddr,
+}
+
+impl HttpServer {
+    /// Bind the listening socket (so the actual port is known before serving).
+    pub async fn bind(server: ZendeskMcpServer, options: &HttpOptions) -> Result<Self, ServeError> {
+        if options.auth_token.expose_secret().trim().is_empty() {
+            return Err(ServeError::Config(
+                "the auth token is empty: give a non-empty --auth-token".into(),
+            ));
+        }
+        let listener = tokio::net::TcpListener::bind(options.bind)
+            .await
+            .map_err(|source| ServeError::Bind {
+                addr: options.bind,
+                source,
+            })?;
+        let local_addr = listener.local_addr().map_err(|source| ServeError::Bind {
+            addr: options.bind,
+            source,
+        })?;
+        let (router, config) = router(server, options, local_addr);
+        Ok(Self {
+            listener,
+            router,
+            config,
+            local_addr,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// The endpoint URL clients connect to.
+    pub fn url(&self) -> String {
+        format!("http://{}{MCP_PATH}", self.local_addr)
+    }
+
+    /// Serve until `shutdown` completes; then end the MCP sessions (their open SSE streams
+    /// would otherwise hold the graceful shutdown forever) and drain.
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), ServeError> {
+        let sessions = self.config.cancellation_token.clone();
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+                sessions.cancel();
+            })
+            .await
+            .map_err(ServeError::Io)
+    }
+}

@@ -1,0 +1,238 @@
+//! Load benchmark for the sandbox (not a test): starts a real sandbox on a temporary SQLite file,
+//! fills it with tickets, then drives concurrent keep-alive HTTP/1.1 clients at four scenarios
+//! (show ticket, list 100 tickets, create ticket, search) and prints requests/s with p50/p99
+//! latency for each.
+//!
+//! Run once, in release: `cargo run -p zendesk-sandbox --release --example bench`
+//! Knobs: `BENCH_SECS` (per scenario, default 5), `BENCH_CLIENTS` (default 16),
+//! `BENCH_TICKETS` (prefill, default 1000).
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+use zendesk_sandbox::{Config, Sandbox};
+
+const TOKEN: &str = "bench-token";
+
+fn env_number(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// One keep-alive connection speaking just enough HTTP/1.1 for the sandbox's answers.
+struct Connection {
+    reader: BufReader<TcpStream>,
+    auth: String,
+    host: String,
+}
+
+impl Connection {
+    async fn open(addr: SocketAddr) -> std::io::Result<Connection> {
+        let stream = TcpStream::connect(addr).await?;
+        stream.set_nodelay(true)?;
+        let auth = base64::engine::general_purpose::STANDARD
+            .encode(format!("admin@example.com/token:{TOKEN}"));
+        Ok(Connection {
+            reader: BufReader::new(stream),
+            auth,
+            host: addr.to_string(),
+        })
+    }
+
+    /// Sends a request and reads the whole answer; returns the status.
+    async fn send(&mut self, method: &str, path: &str, body: Option<&str>) -> std::io::Result<u16> {
+        let body = body.unwrap_or("");
+        let request = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Basic {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            self.host,
+            self.auth,
+            body.len()
+        );
+        self.reader.get_mut().write_all(request.as_bytes()).await?;
+        let mut line = String::new();
+        self.reader.read_line(&mut line).await?;
+        let status: u16 = line
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let mut length = 0usize;
+        loop {
+            line.clear();
+            self.reader.read_line(&mut line).await?;
+            let trimmed = line.trim_end();
+            if trimmed.is_empty() {
+                break;
+            }
+            if let Some((name, value)) = trimmed.split_once(':')
+                && name.eq_ignore_ascii_case("content-length")
+            {
+                length = value.trim().parse().unwrap_or(0);
+            }
+        }
+        let mut buf = vec![0u8; length];
+        self.reader.read_exact(&mut buf).await?;
+        Ok(status)
+    }
+}
+
+struct Scenario {
+    name: &'static str,
+    method: &'static str,
+    path: fn(u64) -> String,
+    body: Option<&'static str>,
+}
+
+async fn run_scenario(
+    addr: SocketAddr,
+    scenario: &Scenario,
+    clients: u64,
+    secs: u64,
+    tickets: u64,
+) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let mut tasks = Vec::new();
+    for client in 0..clients {
+        let method = scenario.method;
+        let path = scenario.path;
+        let body = scenario.body;
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            let mut errors = 0u64;
+            let Ok(mut conn) = Connection::open(addr).await else {
+                return (latencies, 1);
+            };
+            let mut n = client;
+            while Instant::now() < deadline {
+                let started = Instant::now();
+                let target = path(n % tickets + 1);
+                match conn.send(method, &target, body).await {
+                    Ok(status) if status < 400 => latencies.push(started.elapsed()),
+                    Ok(_) => errors += 1,
+                    Err(_) => {
+                        errors += 1;
+                        match Connection::open(addr).await {
+                            Ok(fresh) => conn = fresh,
+                            Err(_) => break,
+                        }
+                    }
+                }
+                n += clients;
+            }
+            (latencies, errors)
+        }));
+    }
+    let mut all = Vec::new();
+    let mut errors = 0;
+    for task in tasks {
+        if let Ok((latencies, failed)) = task.await {
+            all.extend(latencies);
+            errors += failed;
+        }
+    }
+    all.sort();
+    let pct = |p: f64| -> f64 {
+        if all.is_empty() {
+            return 0.0;
+        }
+        let index = ((all.len() as f64 - 1.0) * p).round() as usize;
+        all[index].as_secs_f64() * 1000.0
+    };
+    println!(
+        "{:<22} {:>9.0} req/s   p50 {:>7.2} ms   p99 {:>7.2} ms   ({} ok, {} errors, {} clients)",
+        scenario.name,
+        all.len() as f64 / secs as f64,
+        pct(0.50),
+        pct(0.99),
+        all.len(),
+        errors,
+        clients
+    );
+}
+
+#[tokio::main]
+async fn main() {
+    let secs = env_number("BENCH_SECS", 5);
+    let clients = env_number("BENCH_CLIENTS", 16);
+    let tickets = env_number("BENCH_TICKETS", 1000).max(1);
+    let dir = std::env::temp_dir().join(format!("zd-sandbox-bench-{}", std::process::id()));
+    if let Err(error) = std::fs::create_dir_all(&dir) {
+        eprintln!("bench: cannot create {}: {error}", dir.display());
+        return;
+    }
+    let config = Config {
+        db_url: format!("sqlite://{}", dir.join("bench.db").display()),
+        ..Config::in_memory(TOKEN)
+    };
+    let running = match Sandbox::start(config).await {
+        Ok(running) => running,
+        Err(error) => {
+            eprintln!("bench: cannot start the sandbox: {error}");
+            return;
+        }
+    };
+    let addr = running.local_addr();
+    let Ok(mut conn) = Connection::open(addr).await else {
+        eprintln!("bench: cannot connect");
+        return;
+    };
+    let started = Instant::now();
+    for n in 0..tickets {
+        let status = if n % 2 == 0 { "open" } else { "pending" };
+        let body = format!(
+            "{{\"ticket\":{{\"subject\":\"Bench ticket {n}\",\"status\":\"{status}\",\"tags\":[\"bench\"],\"comment\":{{\"body\":\"The printer on floor {n} is out of toner\"}}}}}}"
+        );
+        if conn
+            .send("POST", "/api/v2/tickets.json", Some(&body))
+            .await
+            .is_err()
+        {
+            eprintln!("bench: prefill failed at ticket {n}");
+            return;
+        }
+    }
+    println!(
+        "prefilled {tickets} tickets in {:.1} s; {secs} s per scenario, {clients} clients",
+        started.elapsed().as_secs_f64()
+    );
+    let scenarios = [
+        Scenario {
+            name: "show ticket",
+            method: "GET",
+            path: |n| format!("/api/v2/tickets/{n}.json"),
+            body: None,
+        },
+        Scenario {
+            name: "list 100 tickets",
+            method: "GET",
+            path: |_| "/api/v2/tickets.json?page%5Bsize%5D=100".to_string(),
+            body: None,
+        },
+        Scenario {
+            name: "create ticket",
+            method: "POST",
+            path: |_| "/api/v2/tickets.json".to_string(),
+            body: Some(
+                "{\"ticket\":{\"subject\":\"Load\",\"comment\":{\"body\":\"created under load\"}}}",
+            ),
+        },
+        Scenario {
+            name: "search status+text",
+            method: "GET",
+            path: |_| "/api/v2/search.json?query=status%3Aopen%20toner&per_page=25".to_string(),
+            body: None,
+        },
+    ];
+    for scenario in &scenarios {
+        run_scenario(addr, scenario, clients, secs, tickets).await;
+    }
+    if let Err(error) = running.shutdown().await {
+        eprintln!("bench: shutdown failed: {error}");
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -1,0 +1,172 @@
+//! Zendesk's error envelopes, and the conversion of everything that can go wrong in a request
+//! (bad JSON, bad parameters, database failures) into one of them. Nothing here ever renders
+//! axum's plain-text rejections: every failure answers in a shape a Zendesk client understands.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
+
+/// An error answered in one of Zendesk's shapes.
+#[derive(Debug)]
+pub enum ApiError {
+    /// 404 `{"error": "RecordNotFound", "description": "Not found"}`.
+    NotFound,
+    /// 422 `{"error": "RecordInvalid", "description": "Record validation errors", "details": {...}}`.
+    Invalid(Map<String, Value>),
+    /// 400 with `error` + `description` (+ `max_count` for TooManyValues).
+    BadRequest {
+        error: &'static str,
+        description: String,
+        max_count: Option<u32>,
+    },
+    /// 400 `{"errors": [{"code": "InvalidPaginationDepth", "title": ...}]}`.
+    PaginationDepth,
+    /// 401 `{"error": "Couldn't authenticate you"}`.
+    Unauthorized,
+    /// 403 `{"error": "Forbidden", "description": ...}`.
+    Forbidden,
+    /// 409 on a stale `safe_update`.
+    Conflict(String),
+    /// 429 when 30 jobs are already queued or running.
+    TooManyJobs,
+    /// 422 with an arbitrary Zendesk-shaped body (search limits, merge refusals).
+    Unprocessable(Value),
+    /// 500; the detail is logged, never sent.
+    Internal(String),
+}
+
+impl ApiError {
+    /// A 422 with one detail: `details.{field} = [{"description", "error"}]`.
+    pub fn invalid(field: &str, description: impl Into<String>, error: &str) -> ApiError {
+        let mut details = Map::new();
+        details.insert(
+            field.to_string(),
+            json!([{"description": description.into(), "error": error}]),
+        );
+        ApiError::Invalid(details)
+    }
+
+    /// A 400 `InvalidParameter`-style error naming the parameter and the expected form.
+    pub fn bad_param(description: impl Into<String>) -> ApiError {
+        ApiError::BadRequest {
+            error: "InvalidPaginationParameter",
+            description: description.into(),
+            max_count: None,
+        }
+    }
+
+    /// 400 for a query parameter that is not pagination.
+    pub fn bad_value(description: impl Into<String>) -> ApiError {
+        ApiError::BadRequest {
+            error: "InvalidValue",
+            description: description.into(),
+            max_count: None,
+        }
+    }
+
+    /// 400 TooManyValues with Zendesk's wording and `max_count`.
+    pub fn too_many_values() -> ApiError {
+        ApiError::BadRequest {
+            error: "TooManyValues",
+            description: "Parameter  cannot specify more than 100 values".into(),
+            max_count: Some(100),
+        }
+    }
+
+    /// The status this error answers with.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::Invalid(_) | ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::BadRequest { .. } | ApiError::PaginationDepth => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden => StatusCode::FORBIDDEN,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::TooManyJobs => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The JSON body Zendesk would send.
+    pub fn body(&self) -> Value {
+        match self {
+            ApiError::NotFound => json!({"error": "RecordNotFound", "description": "Not found"}),
+            ApiError::Invalid(details) => json!({
+                "error": "RecordInvalid",
+                "description": "Record validation errors",
+                "details": details,
+            }),
+            ApiError::BadRequest {
+                error,
+                description,
+                max_count,
+            } => {
+                let mut body = json!({"error": error, "description": description});
+                if let Some(max) = max_count {
+                    body["max_count"] = json!(max);
+                }
+                body
+            }
+            ApiError::PaginationDepth => json!({"errors": [{
+                "code": "InvalidPaginationDepth",
+                "title": "Offset pagination is limited to the first 10,000 records: use cursor \
+                          pagination (page[size], page[after]) to go deeper",
+            }]}),
+            ApiError::Unauthorized => json!({"error": "Couldn't authenticate you"}),
+            ApiError::Forbidden => json!({
+                "error": "Forbidden",
+                "description": "You do not have access to this page. Please contact the account owner of this help desk for further help.",
+            }),
+            ApiError::Conflict(description) => json!({
+                "error": "UpdateConflict",
+                "description": description,
+            }),
+            ApiError::TooManyJobs => json!({
+                "error": "TooManyJobs",
+                "description": "Too many jobs are queued or running for this account (at most 30): wait for some to finish",
+            }),
+            ApiError::Unprocessable(body) => body.clone(),
+            ApiError::Internal(_) => json!({
+                "error": "InternalError",
+                "description": "The sandbox failed to handle this request; see its log",
+            }),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let ApiError::Internal(detail) = &self {
+            tracing::error!(%detail, "request failed");
+        }
+        let status = self.status();
+        let mut response = (status, axum::Json(self.body())).into_response();
+        if matches!(self, ApiError::TooManyJobs) {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("10"));
+        }
+        response
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(error: sqlx::Error) -> Self {
+        ApiError::Internal(format!("database: {error}"))
+    }
+}
+
+impl From<serde_json::Error> for ApiError {
+    fn from(error: serde_json::Error) -> Self {
+        ApiError::Internal(format!("stored JSON: {error}"))
+    }
+}
+
+/// The body for a request whose JSON could not be parsed.
+pub fn malformed_json(detail: &str) -> ApiError {
+    ApiError::BadRequest {
+        error: "InvalidJSON",
+        description: format!("The request body is not valid JSON: {detail}"),
+        max_count: None,
+    }
+}

@@ -1,0 +1,426 @@
+//! The background job queue behind bulk operations and merges: jobs are rows in the `jobs`
+//! table (so they survive restarts and are shared by every process on the same database),
+//! move `queued` -> `working` -> `completed` (or `failed`), and record per-item results,
+//! per-item failures included, in Zendesk's job-status shape.
+//!
+//! Claiming is atomic (`UPDATE ... WHERE status = 'queued'`), so two sandboxes on one file never
+//! run a job twice. Each item is its own transaction: one failing item does not undo the others
+//! (as on Zendesk). On start, queued jobs are resumed; jobs left `working` by a process that
+//! stopped heartbeating are marked `failed` with an honest message rather than re-run, because
+//! re-running a half-done create would duplicate records. Shutdown drains the queue first.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Map, Value, json};
+use tokio::sync::{Mutex, Notify, watch};
+use tokio::task::JoinHandle;
+
+use crate::SandboxError;
+use crate::auth::{Caller, Role};
+use crate::error::ApiError;
+use crate::routes::{organizations, tickets, users};
+use crate::store::{self, JobRow, Store};
+use crate::util::{iso, job_time, now};
+
+/// At most this many jobs may be queued or working at once (Zendesk's per-account limit).
+const MAX_ACTIVE_JOBS: i64 = 30;
+/// A working job whose runner has not beaten for this long belongs to a dead process.
+const ABANDONED_AFTER_SECS: i64 = 120;
+
+/// What a job does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JobKind {
+    TicketsCreate,
+    TicketsUpdate,
+    TicketsDestroy,
+    TicketsMerge,
+    UsersCreate,
+    UsersCreateOrUpdate,
+    UsersUpdate,
+    UsersDestroy,
+    OrganizationsCreate,
+    OrganizationsUpdate,
+    OrganizationsDestroy,
+}
+
+impl JobKind {
+    fn name(self) -> &'static str {
+        match self {
+            JobKind::TicketsCreate => "tickets.create_many",
+            JobKind::TicketsUpdate => "tickets.update_many",
+            JobKind::TicketsDestroy => "tickets.destroy_many",
+            JobKind::TicketsMerge => "tickets.merge",
+            JobKind::UsersCreate => "users.create_many",
+            JobKind::UsersCreateOrUpdate => "users.create_or_update_many",
+            JobKind::UsersUpdate => "users.update_many",
+            JobKind::UsersDestroy => "users.destroy_many",
+            JobKind::OrganizationsCreate => "organizations.create_many",
+            JobKind::OrganizationsUpdate => "organizations.update_many",
+            JobKind::OrganizationsDestroy => "organizations.destroy_many",
+        }
+    }
+
+    fn parse(name: &str) -> Option<JobKind> {
+        [
+            JobKind::TicketsCreate,
+            JobKind::TicketsUpdate,
+            JobKind::TicketsDestroy,
+            JobKind::TicketsMerge,
+            JobKind::UsersCreate,
+            JobKind::UsersCreateOrUpdate,
+            JobKind::UsersUpdate,
+            JobKind::UsersDestroy,
+            JobKind::OrganizationsCreate,
+            JobKind::OrganizationsUpdate,
+            JobKind::OrganizationsDestroy,
+        ]
+        .into_iter()
+        .find(|k| k.name() == name)
+    }
+}
+
+/// A job status as served.
+pub fn render(job: &JobRow, base: &str) -> Value {
+    json!({
+        "id": job.id,
+        "url": format!("{base}/api/v2/job_statuses/{}.json", job.id),
+        "total": job.total,
+        "progress": job.progress,
+        "status": job.status,
+        "message": job.message,
+        "results": job.results,
+    })
+}
+
+/// The queue and its runner task.
+pub struct JobQueue {
+    runner_id: String,
+    wake: Arc<Notify>,
+    stop: watch::Sender<bool>,
+    handle: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl JobQueue {
+    /// Fails abandoned jobs, then starts the runner (which picks up queued jobs at once).
+    pub async fn start(store: Store) -> Result<JobQueue, SandboxError> {
+        let failed = store.fail_abandoned_jobs(ABANDONED_AFTER_SECS).await?;
+        if failed > 0 {
+            tracing::warn!(
+                failed,
+                "jobs left working by a stopped sandbox were marked failed"
+            );
+        }
+        let runner_id = format!("runner-{}", &crate::util::random_token()[..12]);
+        let wake = Arc::new(Notify::new());
+        let (stop, stop_rx) = watch::channel(false);
+        let handle = tokio::spawn(run(store, runner_id.clone(), wake.clone(), stop_rx));
+        Ok(JobQueue {
+            runner_id,
+            wake,
+            stop,
+            handle: Mutex::new(Some(handle)),
+        })
+    }
+
+    /// Queues a job; 429 TooManyJobs when 30 are already queued or working.
+    pub async fn enqueue(
+        &self,
+        store: &Store,
+        kind: JobKind,
+        payload: Value,
+        total: usize,
+        base: &str,
+        caller: &Caller,
+    ) -> Result<Value, ApiError> {
+        let mut tx = store.begin().await?;
+        let active: i64 = {
+            use sqlx::Row;
+            sqlx::query("SELECT COUNT(*) FROM jobs WHERE status IN ('queued', 'working')")
+                .fetch_one(&mut *tx)
+                .await?
+                .get(0)
+        };
+        if active >= MAX_ACTIVE_JOBS {
+            return Err(ApiError::TooManyJobs);
+        }
+        let id = format!(
+            "V3-{}",
+            (0..32)
+                .map(|_| char::from_digit(fastrand::u32(0..16), 16).unwrap_or('0'))
+                .collect::<String>()
+        );
+        let row = JobRow {
+            id,
+            kind: kind.name().to_string(),
+            status: "queued".into(),
+            payload,
+            total: total as i64,
+            progress: None,
+            message: None,
+            results: None,
+            base_url: base.to_string(),
+            caller_id: caller.id,
+        };
+        store::insert_job(&mut tx, &row).await?;
+        tx.commit().await?;
+        self.wake.notify_one();
+        tracing::debug!(job = %row.id, kind = kind.name(), runner = %self.runner_id, "job queued");
+        Ok(render(&row, base))
+    }
+
+    /// Runs every queued job to its end, then stops the runner.
+    pub async fn drain_and_stop(&self) {
+        let _ = self.stop.send(true);
+        self.wake.notify_one();
+        if let Some(handle) = self.handle.lock().await.take() {
+            let _ = handle.await;
+        }
+    }
+}
+
+async fn run(store: Store, runner_id: String, wake: Arc<Notify>, mut stop: watch::Receiver<bool>) {
+    let mut last_sweep = now();
+    loop {
+        let queued = match store.queued_job_ids().await {
+            Ok(ids) => ids,
+            Err(error) => {
+                tracing::error!(%error, "cannot read the job queue");
+                Vec::new()
+            }
+        };
+        for id in &queued {
+            match store.claim_job(id, &runner_id).await {
+                Ok(true) => run_job(&store, id).await,
+                Ok(false) => {}
+                Err(error) => tracing::error!(%error, job = %id, "cannot claim job"),
+            }
+        }
+        if now() - last_sweep > 30 {
+            last_sweep = now();
+            let _ = store.fail_abandoned_jobs(ABANDONED_AFTER_SECS).await;
+            let _ = store.expire_jobs().await;
+        }
+        if *stop.borrow() {
+            // Draining: stop only when nothing queued remains.
+            match store.queued_job_ids().await {
+                Ok(ids) if ids.is_empty() => break,
+                Ok(_) => continue,
+                Err(_) => break,
+            }
+        }
+        tokio::select! {
+            _ = wake.notified() => {}
+            _ = tokio::time::sleep(Duration::from_millis(250)) => {}
+            _ = stop.changed() => {}
+        }
+    }
+}
+
+fn error_text(error: &ApiError) -> (String, String) {
+    let body = error.body();
+    let code = body["error"].as_str().unwrap_or("Error").to_string();
+    let mut details: Vec<String> = Vec::new();
+    if let Some(map) = body["details"].as_object() {
+        for items in map.values() {
+            for item in items.as_array().into_iter().flatten() {
+                if let Some(d) = item["description"].as_str() {
+                    details.push(d.to_string());
+                }
+            }
+        }
+    }
+    if details.is_empty() {
+        details.push(
+            body["description"]
+                .as_str()
+                .unwrap_or("the item could not be processed")
+                .to_string(),
+        );
+    }
+    (code, details.join("; "))
+}
+
+async fn run_job(store: &Store, id: &str) {
+    let job = match store.get_job(id).await {
+        Ok(Some(job)) => job,
+        Ok(None) => return,
+        Err(error) => {
+            tracing::error!(%error, job = %id, "cannot load job");
+            return;
+        }
+    };
+    let Some(kind) = JobKind::parse(&job.kind) else {
+        let _ = store::job_finish(
+            store.pool(),
+            id,
+            "failed",
+            0,
+            &format!("Unknown job kind {}", job.kind),
+            &json!([]),
+        )
+        .await;
+        return;
+    };
+    let role = store.user_role(job.caller_id).await.ok().flatten();
+    let caller = Caller {
+        id: job.caller_id,
+        role: role
+            .as_deref()
+            .and_then(Role::parse)
+            .unwrap_or(Role::EndUser),
+    };
+    let items: Vec<Value> = match kind {
+        JobKind::TicketsCreate | JobKind::TicketsUpdate => job.payload["tickets"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default(),
+        JobKind::UsersCreate | JobKind::UsersCreateOrUpdate | JobKind::UsersUpdate => {
+            job.payload["users"].as_array().cloned().unwrap_or_default()
+        }
+        JobKind::OrganizationsCreate | JobKind::OrganizationsUpdate => job.payload["organizations"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default(),
+        JobKind::TicketsDestroy | JobKind::UsersDestroy | JobKind::OrganizationsDestroy => {
+            job.payload["ids"].as_array().cloned().unwrap_or_default()
+        }
+        JobKind::TicketsMerge => vec![job.payload.clone()],
+    };
+    let mut results: Vec<Value> = Vec::with_capacity(items.len());
+    let mut merge_failure: Option<String> = None;
+    for (index, item) in items.iter().enumerate() {
+        let message = match kind {
+            JobKind::TicketsCreate => format!("Creating ticket #{}", index + 1),
+            JobKind::TicketsMerge => "Merging tickets".to_string(),
+            _ => format!("Processing item #{} of {}", index + 1, items.len()),
+        };
+        let _ = store::job_progress(store.pool(), id, index as i64, &message).await;
+        let outcome = run_item(store, kind, &caller, index, item).await;
+        match outcome {
+            Ok(result) => results.push(result),
+            Err(error) => {
+                let (code, details) = error_text(&error);
+                let item_id = item
+                    .get("id")
+                    .and_then(crate::util::as_id)
+                    .or_else(|| item.as_i64());
+                let failed_code = match (kind, code.as_str()) {
+                    (_, "RecordNotFound") => "RecordNotFound".to_string(),
+                    (JobKind::TicketsCreate, _) => "TicketCreateFailed".into(),
+                    (JobKind::TicketsUpdate, _) => "TicketUpdateFailed".into(),
+                    (JobKind::TicketsDestroy, _) => "TicketDeleteFailed".into(),
+                    (JobKind::UsersCreate | JobKind::UsersCreateOrUpdate, _) => {
+                        "UserCreateFailed".into()
+                    }
+                    (JobKind::UsersUpdate, _) => "UserUpdateFailed".into(),
+                    (JobKind::UsersDestroy, _) => "UserDeleteFailed".into(),
+                    (JobKind::OrganizationsCreate, _) => "OrganizationCreateFailed".into(),
+                    (JobKind::OrganizationsUpdate, _) => "OrganizationUpdateFailed".into(),
+                    (JobKind::OrganizationsDestroy, _) => "OrganizationDeleteFailed".into(),
+                    (JobKind::TicketsMerge, _) => "TicketMergeFailed".into(),
+                };
+                if kind == JobKind::TicketsMerge {
+                    merge_failure = Some(details.clone());
+                }
+                let mut failure = Map::new();
+                failure.insert("index".into(), json!(index));
+                if let Some(item_id) = item_id {
+                    failure.insert("id".into(), json!(item_id));
+                }
+                failure.insert("error".into(), json!(failed_code));
+                failure.insert("details".into(), json!(details));
+                results.push(Value::Object(failure));
+            }
+        }
+    }
+    let total = items.len() as i64;
+    let (status, message) = match merge_failure {
+        Some(details) => ("failed", format!("Merge failed: {details}")),
+        None => ("completed", format!("Completed at {}", job_time(now()))),
+    };
+    if let Err(error) = store::job_finish(
+        store.pool(),
+        id,
+        status,
+        total,
+        &message,
+        &Value::Array(results),
+    )
+    .await
+    {
+        tracing::error!(%error, job = %id, "cannot record job results");
+    }
+    tracing::debug!(job = %id, at = %iso(now()), "job finished");
+}
+
+async fn run_item(
+    store: &Store,
+    kind: JobKind,
+    caller: &Caller,
+    index: usize,
+    item: &Value,
+) -> Result<Value, ApiError> {
+    let mut tx = store.begin().await?;
+    let empty = Map::new();
+    let object = item.as_object().unwrap_or(&empty);
+    let item_id = item
+        .get("id")
+        .and_then(crate::util::as_id)
+        .or_else(|| item.as_i64());
+    let result = match kind {
+        JobKind::TicketsCreate => {
+            let (ticket, _) = tickets::create_ticket(&mut tx, caller, object).await?;
+            json!({"index": index, "id": ticket["id"], "account_id": 1})
+        }
+        JobKind::TicketsUpdate => {
+            let id = item_id.ok_or(ApiError::NotFound)?;
+            tickets::update_ticket(&mut tx, caller, id, object).await?;
+            json!({"id": id, "action": "update", "status": "Updated", "success": true})
+        }
+        JobKind::TicketsDestroy => {
+            let id = item_id.ok_or(ApiError::NotFound)?;
+            tickets::delete_ticket(&mut tx, caller, id).await?;
+            json!({"id": id, "action": "delete", "status": "Deleted", "success": true})
+        }
+        JobKind::TicketsMerge => {
+            let merge = tickets::merge_from_payload(item);
+            tickets::merge_tickets(&mut tx, caller, &merge).await?;
+            json!({"id": merge.target, "action": "merge", "status": "Merged", "success": true, "source_ids": merge.sources})
+        }
+        JobKind::UsersCreate => {
+            let user = users::create_user(&mut tx, caller, object).await?;
+            json!({"index": index, "id": user["id"], "status": "Created"})
+        }
+        JobKind::UsersCreateOrUpdate => {
+            let (user, created) = users::create_or_update_user(&mut tx, caller, object).await?;
+            json!({"index": index, "id": user["id"], "status": if created { "Created" } else { "Updated" }})
+        }
+        JobKind::UsersUpdate => {
+            let id = item_id.ok_or(ApiError::NotFound)?;
+            users::update_user(&mut tx, caller, id, object).await?;
+            json!({"id": id, "action": "update", "status": "Updated", "success": true})
+        }
+        JobKind::UsersDestroy => {
+            let id = item_id.ok_or(ApiError::NotFound)?;
+            users::delete_user(&mut tx, caller, id).await?;
+            json!({"id": id, "action": "delete", "status": "Deleted", "success": true})
+        }
+        JobKind::OrganizationsCreate => {
+            let org = organizations::create_organization(&mut tx, caller, object).await?;
+            json!({"index": index, "id": org["id"], "status": "Created"})
+        }
+        JobKind::OrganizationsUpdate => {
+            let id = item_id.ok_or(ApiError::NotFound)?;
+            organizations::update_organization(&mut tx, caller, id, object).await?;
+            json!({"id": id, "action": "update", "status": "Updated", "success": true})
+        }
+        JobKind::OrganizationsDestroy => {
+            let id = item_id.ok_or(ApiError::NotFound)?;
+            organizations::delete_organization(&mut tx, caller, id).await?;
+            json!({"id": id, "action": "delete", "status": "Deleted", "success": true})
+        }
+    };
+    tx.commit().await?;
+    Ok(result)
+}

@@ -1,0 +1,98 @@
+//! The account rate limit (`--rate-limit N` requests per minute, off by default): a fixed
+//! one-minute window shared by every request. When on, every response carries
+//! `ratelimit-limit`, `ratelimit-remaining`, `ratelimit-reset`, `x-rate-limit` and
+//! `x-rate-limit-remaining`; over the limit the answer is 429 with `Retry-After` and a text body.
+//! Only that 429 carries `Retry-After`. When off, no rate headers are sent (there is no limit to
+//! report).
+
+use std::sync::Mutex;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::AppState;
+
+/// Counts requests in the current minute.
+pub struct RateLimiter {
+    limit: u32,
+    window: Mutex<(u64, u32)>,
+}
+
+/// The outcome for one request: allowed or not, what remains, seconds to the next window.
+struct Decision {
+    allowed: bool,
+    remaining: u32,
+    reset: u64,
+}
+
+impl RateLimiter {
+    pub fn new(limit: u32) -> RateLimiter {
+        RateLimiter {
+            limit,
+            window: Mutex::new((0, 0)),
+        }
+    }
+
+    fn check(&self) -> Decision {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or_default();
+        let minute = now / 60;
+        let reset = 60 - now % 60;
+        let mut window = match self.window.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if window.0 != minute {
+            *window = (minute, 0);
+        }
+        if window.1 >= self.limit {
+            return Decision {
+                allowed: false,
+                remaining: 0,
+                reset,
+            };
+        }
+        window.1 += 1;
+        Decision {
+            allowed: true,
+            remaining: self.limit - window.1,
+            reset,
+        }
+    }
+}
+
+pub async fn limit(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let Some(limiter) = &state.inner.limiter else {
+        return next.run(request).await;
+    };
+    let decision = limiter.check();
+    let mut response = if decision.allowed {
+        next.run(request).await
+    } else {
+        let mut response = (
+            StatusCode::TOO_MANY_REQUESTS,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            "Number of allowed API requests per minute exceeded",
+        )
+            .into_response();
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(decision.reset));
+        response
+    };
+    let headers = response.headers_mut();
+    headers.insert("ratelimit-limit", HeaderValue::from(limiter.limit));
+    headers.insert("ratelimit-remaining", HeaderValue::from(decision.remaining));
+    headers.insert("ratelimit-reset", HeaderValue::from(decision.reset));
+    headers.insert("x-rate-limit", HeaderValue::from(limiter.limit));
+    headers.insert(
+        "x-rate-limit-remaining",
+        HeaderValue::from(decision.remaining),
+    );
+    response
+}

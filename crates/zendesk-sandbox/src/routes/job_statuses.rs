@@ -1,0 +1,71 @@
+//! Job statuses: show, show_many and list (most recent first), in Zendesk's shape. Any
+//! authenticated user may read a job status by id, as on Zendesk.
+
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::jobs::render;
+use crate::util::{BaseUrl, Query};
+
+pub async fn show(
+    State(state): State<AppState>,
+    _caller: Caller,
+    BaseUrl(base): BaseUrl,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let job = state
+        .inner
+        .store
+        .get_job(id.trim())
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(axum::Json(json!({"job_status": render(&job, &base)})).into_response())
+}
+
+pub async fn show_many(
+    State(state): State<AppState>,
+    _caller: Caller,
+    BaseUrl(base): BaseUrl,
+    Query(params): Query,
+) -> Result<Response, ApiError> {
+    let ids: Vec<String> = params
+        .get("ids")
+        .map(|raw| {
+            raw.split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    if ids.len() > 100 {
+        return Err(ApiError::too_many_values());
+    }
+    let mut jobs: Vec<Value> = Vec::new();
+    for id in ids {
+        if let Some(job) = state.inner.store.get_job(&id).await? {
+            jobs.push(render(&job, &base));
+        }
+    }
+    Ok(axum::Json(json!({"job_statuses": jobs})).into_response())
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    BaseUrl(base): BaseUrl,
+) -> Result<Response, ApiError> {
+    caller.require_agent()?;
+    let jobs: Vec<Value> = state
+        .inner
+        .store
+        .list_jobs(100)
+        .await?
+        .iter()
+        .map(|j| render(j, &base))
+        .collect();
+    Ok(axum::Json(json!({"job_statuses": jobs, "next_page": null, "previous_page": null, "count": jobs.len()})).into_response())
+}

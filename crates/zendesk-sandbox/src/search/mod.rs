@@ -1,0 +1,717 @@
+//! Search: `/search`, `/search/count` and `/search/export` over the store's tables. The query
+//! is parsed once by `zendesk_query`, compiled to SQL per record type (`compile`), and run
+//! here with offset paging (search), a total (count) or keyset cursors (export).
+//!
+//! What `routes::search` calls (each answers the full JSON body, or an [`ApiError`]):
+//! ```ignore
+//! crate::search::search(store, &caller, &params, &base_url).await   // GET /search
+//! crate::search::count(store, &caller, &params).await                // GET /search/count
+//! crate::search::export(store, &caller, &params, &base_url).await   // GET /search/export
+//! ```
+//! with `params: &util::Params` (the decoded query string) and `base_url` like
+//! `http://127.0.0.1:8080` (`util::base_url_of`). The typed layer under them
+//! ([`search_records`], [`count_records`], [`export_records`]) is public for tests and the
+//! benchmark; it takes `now` (Unix seconds) so relative dates and cursor expiry are testable.
+//!
+//! Behaviour:
+//! - `/search`: `query` required; `page` >= 1, `per_page` 1..=100 (default 100); more than
+//!   1,000 results deep (`page * per_page > 1000`) is 422 "Requested response size was greater
+//!   than Search Response Limits"; `count` is the true total; `next_page` is null when the next
+//!   page would pass that limit. `sort_by` = updated_at|created_at|priority|status|ticket_type
+//!   (or `order_by:` in the query; the parameter wins), `sort_order` = asc|desc (or `sort:`),
+//!   default desc. Without a sort Zendesk ranks by relevance; the sandbox has no relevance
+//!   score and uses `updated_at` descending. Without `type:`, every record type is searched
+//!   and the results are merged by the sort key (ties: ticket, user, organization, group,
+//!   then id). Each result carries `url` and `result_type`.
+//! - `/search/export`: `filter[type]` required (400 otherwise); a `type:` in the query is
+//!   ignored; `page[size]` 1..=1000 (default 100); ordered by `created_at` descending, then id
+//!   (as recorded from Zendesk); no `count`. The cursor is base64 JSON carrying the last key,
+//!   the time it was issued and a hash of the search: older than an hour, or from another
+//!   search, it is refused with a 400 that says so.
+//! - End-users see only tickets they requested and their own user; agents and admins see all.
+
+mod compile;
+#[cfg(test)]
+mod tests;
+
+use base64::Engine;
+use serde_json::{Map, Value, json};
+use sqlx::{AssertSqlSafe, Row};
+use zendesk_query::keywords::RecordType;
+use zendesk_query::{Query, SortOrder};
+
+pub use compile::Context;
+use compile::{Cond, table};
+
+use crate::auth::{Caller, Role};
+use crate::error::ApiError;
+use crate::store::{Bind, Store};
+use crate::util::{Params, now, with_url};
+
+/// At most this many results can be paged through `/search`.
+pub const SEARCH_RESULT_LIMIT: i64 = 1000;
+/// Largest `page[size]` of `/search/export`.
+pub const EXPORT_PAGE_LIMIT: i64 = 1000;
+/// How long an export cursor stays valid, in seconds.
+pub const CURSOR_LIFETIME: i64 = 3600;
+
+/// Why a search was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    /// The query does not parse or uses a keyword wrongly; the text says what was expected.
+    #[error("{0}")]
+    InvalidQuery(String),
+    /// `page * per_page` over 1,000.
+    #[error("Requested response size was greater than Search Response Limits")]
+    ResponseTooLarge,
+    /// A request parameter (not the query) is malformed; the text names it.
+    #[error("{0}")]
+    InvalidParameter(String),
+    /// `/search/export` without `filter[type]`.
+    #[error(
+        "filter[type] is required for a search export: one of ticket, user, organization, group"
+    )]
+    MissingFilterType,
+    /// An export cursor older than [`CURSOR_LIFETIME`].
+    #[error(
+        "page[after] has expired: export cursors are valid for one hour; start the export again without page[after]"
+    )]
+    ExpiredCursor,
+    /// A cursor that is not one this search returned.
+    #[error("{0}")]
+    BadCursor(String),
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+impl From<SearchError> for ApiError {
+    fn from(error: SearchError) -> Self {
+        let bad = |error: &'static str, description: String| ApiError::BadRequest {
+            error,
+            description,
+            max_count: None,
+        };
+        match error {
+            SearchError::InvalidQuery(text) => {
+                bad("invalid", format!("Invalid search query: {text}"))
+            }
+            SearchError::ResponseTooLarge => ApiError::Unprocessable(json!({
+                "error": "invalid",
+                "description": SearchError::ResponseTooLarge.to_string(),
+            })),
+            SearchError::InvalidParameter(text) => bad("InvalidValue", text),
+            e @ SearchError::MissingFilterType => bad("InvalidSearchFilter", e.to_string()),
+            e @ (SearchError::ExpiredCursor | SearchError::BadCursor(_)) => {
+                bad("InvalidPaginationParameter", e.to_string())
+            }
+            SearchError::Database(e) => ApiError::Internal(format!("search: {e}")),
+        }
+    }
+}
+
+/// The sort keys `/search` accepts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SortField {
+    UpdatedAt,
+    CreatedAt,
+    Priority,
+    Status,
+    TicketType,
+}
+
+impl SortField {
+    /// `sort_by` values, and the `order_by:` spellings (`created`, `updated`).
+    pub fn parse(text: &str) -> Option<SortField> {
+        match text.to_ascii_lowercase().as_str() {
+            "updated_at" | "updated" => Some(SortField::UpdatedAt),
+            "created_at" | "created" => Some(SortField::CreatedAt),
+            "priority" => Some(SortField::Priority),
+            "status" => Some(SortField::Status),
+            "ticket_type" | "type" => Some(SortField::TicketType),
+            _ => None,
+        }
+    }
+
+    /// An integer expression per record type; records without the field sort as 0.
+    fn sql(self, rt: RecordType) -> &'static str {
+        match (self, rt) {
+            (SortField::UpdatedAt, _) => "r.updated_at",
+            (SortField::CreatedAt, _) => "r.created_at",
+            (SortField::Priority, RecordType::Ticket) => "r.priority_rank",
+            (SortField::Status, RecordType::Ticket) => "r.status_rank",
+            // Alphabetical, as the type names sort.
+            (SortField::TicketType, RecordType::Ticket) => {
+                "(CASE r.ticket_type WHEN 'incident' THEN 1 WHEN 'problem' THEN 2 \
+                 WHEN 'question' THEN 3 WHEN 'task' THEN 4 ELSE 0 END)"
+            }
+            _ => "0",
+        }
+    }
+}
+
+/// One `/search` request.
+#[derive(Clone, Debug)]
+pub struct SearchRequest {
+    pub query: String,
+    pub sort_by: Option<SortField>,
+    pub sort_order: Option<SortOrder>,
+    /// 1-based.
+    pub page: i64,
+    /// 1..=100.
+    pub per_page: i64,
+}
+
+/// One page of `/search`: the stored records (without `url`) and the total.
+#[derive(Clone, Debug)]
+pub struct SearchPage {
+    pub results: Vec<(RecordType, Value)>,
+    pub count: i64,
+}
+
+/// One `/search/export` request.
+#[derive(Clone, Debug)]
+pub struct ExportRequest {
+    pub query: String,
+    pub record_type: RecordType,
+    /// 1..=1000.
+    pub page_size: i64,
+    pub after: Option<String>,
+}
+
+/// One page of `/search/export`.
+#[derive(Clone, Debug)]
+pub struct ExportPage {
+    pub results: Vec<Value>,
+    pub has_more: bool,
+    /// The cursor after the last result; `None` on an empty page.
+    pub after_cursor: Option<String>,
+}
+
+fn context(caller: &Caller, now: i64) -> Context {
+    Context {
+        caller_id: caller.id,
+        end_user: caller.role == Role::EndUser,
+        now,
+    }
+}
+
+fn parse_query(text: &str) -> Result<Query, SearchError> {
+    zendesk_query::parse(text).map_err(|e| SearchError::InvalidQuery(e.to_string()))
+}
+
+/// The condition of every record type, compiled even for types that end up unused so that a
+/// mistake in any term is reported whatever the `type:`; types whose condition is constant
+/// false are dropped.
+fn conditions(query: &Query, ctx: &Context) -> Result<Vec<(RecordType, Cond)>, SearchError> {
+    let mut out = Vec::new();
+    for rt in RecordType::ALL {
+        let cond = compile::compile(query, rt, ctx)?;
+        if !matches!(cond, Cond::False) {
+            out.push((rt, cond));
+        }
+    }
+    Ok(out)
+}
+
+fn bind_all<'q>(
+    mut q: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>,
+    binds: Vec<Bind>,
+) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments> {
+    for bind in binds {
+        q = match bind {
+            Bind::Int(i) => q.bind(i),
+            Bind::Text(s) => q.bind(s),
+        };
+    }
+    q
+}
+
+async fn count_of(store: &Store, rt: RecordType, cond: &Cond) -> Result<i64, SearchError> {
+    let (where_sql, binds) = cond.render(1);
+    let sql = format!("SELECT COUNT(*) FROM {} r WHERE {where_sql}", table(rt));
+    let row = bind_all(sqlx::query(AssertSqlSafe(sql)), binds)
+        .fetch_one(store.pool())
+        .await?;
+    Ok(row.try_get(0)?)
+}
+
+/// `(sort key, id)` of the matching records in the requested order. The JSON is fetched
+/// afterwards for the page alone, so SQLite never sorts whole records.
+async fn keys_of(
+    store: &Store,
+    rt: RecordType,
+    cond: &Cond,
+    sort: SortField,
+    descending: bool,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<(i64, i64)>, SearchError> {
+    let (where_sql, binds) = cond.render(1);
+    let dir = if descending { "DESC" } else { "ASC" };
+    let key = sort.sql(rt);
+    let sql = format!(
+        "SELECT {key}, r.id FROM {} r WHERE {where_sql} \
+         ORDER BY {key} {dir}, r.id {dir} LIMIT {limit} OFFSET {offset}",
+        table(rt)
+    );
+    let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), binds)
+        .fetch_all(store.pool())
+        .await?;
+    rows.iter()
+        .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(SearchError::from)
+}
+
+/// The stored JSON of records of one type, by id.
+async fn records_by_id(
+    store: &Store,
+    rt: RecordType,
+    ids: &[i64],
+) -> Result<std::collections::HashMap<i64, Value>, SearchError> {
+    let mut out = std::collections::HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let marks = vec!["?"; chunk.len()].join(", ");
+        let sql = format!("SELECT id, json FROM {} WHERE id IN ({marks})", table(rt));
+        let binds = chunk.iter().map(|id| Bind::Int(*id)).collect();
+        for row in bind_all(sqlx::query(AssertSqlSafe(sql)), binds)
+            .fetch_all(store.pool())
+            .await?
+        {
+            let id: i64 = row.try_get(0)?;
+            let json: String = row.try_get(1)?;
+            out.insert(id, decode_json(&json)?);
+        }
+    }
+    Ok(out)
+}
+
+fn decode_json(text: &str) -> Result<Value, SearchError> {
+    serde_json::from_str(text).map_err(|e| SearchError::Database(sqlx::Error::Decode(e.into())))
+}
+
+/// Runs a `/search`: the page of records and the true total.
+pub async fn search_records(
+    store: &Store,
+    caller: &Caller,
+    request: &SearchRequest,
+    now: i64,
+) -> Result<SearchPage, SearchError> {
+    if request.page < 1 || !(1..=100).contains(&request.per_page) {
+        return Err(SearchError::InvalidParameter(
+            "page must be at least 1 and per_page between 1 and 100".into(),
+        ));
+    }
+    if request.page.saturating_mul(request.per_page) > SEARCH_RESULT_LIMIT {
+        return Err(SearchError::ResponseTooLarge);
+    }
+    let query = parse_query(&request.query)?;
+    let order_by = match &query.order_by {
+        Some(field) => Some(SortField::parse(field).ok_or_else(|| {
+            SearchError::InvalidQuery(format!(
+                "order_by must be one of created, updated, priority, status, ticket_type, got {field}"
+            ))
+        })?),
+        None => None,
+    };
+    let sort = request.sort_by.or(order_by).unwrap_or(SortField::UpdatedAt);
+    let descending = request.sort_order.or(query.sort) != Some(SortOrder::Asc);
+    let ctx = context(caller, now);
+    let conds = conditions(&query, &ctx)?;
+    let offset = (request.page - 1) * request.per_page;
+
+    let mut count = 0;
+    for (rt, cond) in &conds {
+        count += count_of(store, *rt, cond).await?;
+    }
+    // (sort key, type rank, id, type)
+    let mut page: Vec<(i64, usize, i64, RecordType)> = Vec::new();
+    if let [(rt, cond)] = conds.as_slice() {
+        for (key, id) in
+            keys_of(store, *rt, cond, sort, descending, request.per_page, offset).await?
+        {
+            page.push((key, 0, id, *rt));
+        }
+    } else {
+        // Several types: take each type's first `offset + per_page` keys and merge them.
+        for (rank, (rt, cond)) in conds.iter().enumerate() {
+            let limit = offset + request.per_page;
+            for (key, id) in keys_of(store, *rt, cond, sort, descending, limit, 0).await? {
+                page.push((key, rank, id, *rt));
+            }
+        }
+        page.sort_by(|a, b| {
+            let by_key = if descending {
+                b.0.cmp(&a.0).then(b.2.cmp(&a.2))
+            } else {
+                a.0.cmp(&b.0).then(a.2.cmp(&b.2))
+            };
+            by_key.then(a.1.cmp(&b.1))
+        });
+        page = page
+            .into_iter()
+            .skip(offset as usize)
+            .take(request.per_page as usize)
+            .collect();
+    }
+    let mut records = std::collections::HashMap::new();
+    for (rt, _) in &conds {
+        let ids: Vec<i64> = page.iter().filter(|p| p.3 == *rt).map(|p| p.2).collect();
+        if !ids.is_empty() {
+            records.insert(*rt, records_by_id(store, *rt, &ids).await?);
+        }
+    }
+    // A record deleted between the two reads is left out rather than failing the search.
+    let results = page
+        .into_iter()
+        .filter_map(|(_, _, id, rt)| {
+            let json = records.get_mut(&rt)?.remove(&id)?;
+            Some((rt, json))
+        })
+        .collect();
+    Ok(SearchPage { results, count })
+}
+
+/// Counts what a `/search` would find.
+pub async fn count_records(
+    store: &Store,
+    caller: &Caller,
+    query: &str,
+    now: i64,
+) -> Result<i64, SearchError> {
+    let query = parse_query(query)?;
+    let mut count = 0;
+    for (rt, cond) in conditions(&query, &context(caller, now))? {
+        count += count_of(store, rt, &cond).await?;
+    }
+    Ok(count)
+}
+
+/// FNV-1a: ties a cursor to the search that issued it (not a security boundary).
+fn search_hash(rt: RecordType, query: &str) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in rt.as_str().bytes().chain([b'\n']).chain(query.bytes()) {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
+}
+
+fn encode_export_cursor(rt: RecordType, query: &str, key: i64, id: i64, now: i64) -> String {
+    let raw = json!({
+        "field": "created_at",
+        "desc": true,
+        "type": rt.as_str(),
+        "v": [key, id],
+        "issued_at": now,
+        "search": search_hash(rt, query).to_string(),
+    });
+    base64::engine::general_purpose::STANDARD.encode(raw.to_string())
+}
+
+fn decode_export_cursor(
+    cursor: &str,
+    rt: RecordType,
+    query: &str,
+    now: i64,
+) -> Result<(i64, i64), SearchError> {
+    let bad = || {
+        SearchError::BadCursor(
+            "page[after] is not a cursor of this search: pass the meta.after_cursor of its previous page".into(),
+        )
+    };
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(cursor.trim())
+        .map_err(|_| bad())?;
+    let value: Value = serde_json::from_slice(&bytes).map_err(|_| bad())?;
+    let field = |p: &str| value.pointer(p).and_then(Value::as_i64);
+    let (Some(key), Some(id), Some(issued)) = (field("/v/0"), field("/v/1"), field("/issued_at"))
+    else {
+        return Err(bad());
+    };
+    let same_search = value.get("type").and_then(Value::as_str) == Some(rt.as_str())
+        && value.get("search").and_then(Value::as_str)
+            == Some(search_hash(rt, query).to_string().as_str());
+    if !same_search {
+        return Err(bad());
+    }
+    if now - issued > CURSOR_LIFETIME {
+        return Err(SearchError::ExpiredCursor);
+    }
+    Ok((key, id))
+}
+
+/// Runs one page of a `/search/export`.
+pub async fn export_records(
+    store: &Store,
+    caller: &Caller,
+    request: &ExportRequest,
+    now: i64,
+) -> Result<ExportPage, SearchError> {
+    if !(1..=EXPORT_PAGE_LIMIT).contains(&request.page_size) {
+        return Err(SearchError::InvalidParameter(format!(
+            "page[size] must be an integer between 1 and {EXPORT_PAGE_LIMIT}"
+        )));
+    }
+    let query = parse_query(&request.query)?;
+    let rt = request.record_type;
+    let ctx = context(caller, now);
+    // Every type is compiled so that a bad term is reported whatever filter[type] says.
+    for other in RecordType::ALL {
+        compile::compile_ignoring_type(&query, other, &ctx)?;
+    }
+    let mut cond = compile::compile_ignoring_type(&query, rt, &ctx)?;
+    let after = match &request.after {
+        Some(cursor) => Some(decode_export_cursor(cursor, rt, &request.query, now)?),
+        None => None,
+    };
+    if matches!(cond, Cond::False) {
+        return Ok(ExportPage {
+            results: Vec::new(),
+            has_more: false,
+            after_cursor: None,
+        });
+    }
+    if let Some((key, id)) = after {
+        cond = cond_and_after(cond, key, id);
+    }
+    let (where_sql, binds) = cond.render(1);
+    let sql = format!(
+        "SELECT r.created_at, r.id, r.json FROM {} r WHERE {where_sql} \
+         ORDER BY r.created_at DESC, r.id ASC LIMIT {}",
+        table(rt),
+        request.page_size + 1
+    );
+    let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), binds)
+        .fetch_all(store.pool())
+        .await?;
+    let has_more = rows.len() as i64 > request.page_size;
+    let mut results = Vec::with_capacity(rows.len());
+    let mut last = None;
+    for row in rows.iter().take(request.page_size as usize) {
+        let key: i64 = row.try_get(0)?;
+        let id: i64 = row.try_get(1)?;
+        let json: String = row.try_get(2)?;
+        results.push(decode_json(&json)?);
+        last = Some((key, id));
+    }
+    Ok(ExportPage {
+        results,
+        has_more,
+        after_cursor: last.map(|(k, id)| encode_export_cursor(rt, &request.query, k, id, now)),
+    })
+}
+
+/// Keyset condition for "after (created_at, id)" in created_at-descending, id-ascending order.
+fn cond_and_after(cond: Cond, key: i64, id: i64) -> Cond {
+    let (sql, mut binds) = match cond {
+        Cond::Sql(sql, binds) => (sql, binds),
+        Cond::True => ("1 = 1".to_string(), Vec::new()),
+        Cond::False => return Cond::False,
+    };
+    binds.extend([Bind::Int(key), Bind::Int(key), Bind::Int(id)]);
+    Cond::Sql(
+        format!("({sql}) AND (r.created_at < $? OR (r.created_at = $? AND r.id > $?))"),
+        binds,
+    )
+}
+
+// ---- HTTP layer: query-string parameters in, Zendesk's JSON out. ----
+
+fn url_path(rt: RecordType, id: Option<i64>) -> String {
+    let plural = match rt {
+        RecordType::Ticket => "tickets",
+        RecordType::User => "users",
+        RecordType::Organization => "organizations",
+        RecordType::Group => "groups",
+    };
+    format!("{plural}/{}", id.unwrap_or_default())
+}
+
+/// A stored record as a search result: absolute `url` first, `result_type` added.
+fn render(rt: RecordType, json: Value, base: &str) -> Value {
+    let id = json.get("id").and_then(Value::as_i64);
+    let mut out = with_url(json, base, &url_path(rt, id));
+    if let Value::Object(map) = &mut out {
+        map.insert("result_type".into(), json!(rt.as_str()));
+    }
+    out
+}
+
+fn required_query(params: &Params) -> Result<String, ApiError> {
+    match params.get("query") {
+        Some(q) if !q.trim().is_empty() => Ok(q.to_string()),
+        _ => Err(ApiError::bad_value(
+            "query is required: a search such as `type:ticket status:open`",
+        )),
+    }
+}
+
+fn integer_param(
+    params: &Params,
+    key: &str,
+    default: i64,
+    range: std::ops::RangeInclusive<i64>,
+) -> Result<i64, ApiError> {
+    match params.get(key) {
+        None => Ok(default),
+        Some(raw) => match raw.trim().parse::<i64>() {
+            Ok(n) if range.contains(&n) => Ok(n),
+            _ => Err(ApiError::bad_param(format!(
+                "{key} must be an integer between {} and {}, got `{raw}`",
+                range.start(),
+                range.end()
+            ))),
+        },
+    }
+}
+
+/// `{base}/api/v2/{path}.json?` with the request's parameters, `replace`d keys swapped in.
+fn page_url(base: &str, path: &str, params: &Params, replace: &[(&str, String)]) -> String {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in &params.0 {
+        if !replace.iter().any(|(r, _)| r == k) {
+            query.append_pair(k, v);
+        }
+    }
+    for (k, v) in replace {
+        query.append_pair(k, v);
+    }
+    format!("{base}/api/v2/{path}.json?{}", query.finish())
+}
+
+/// `GET /api/v2/search`.
+pub async fn search(
+    store: &Store,
+    caller: &Caller,
+    params: &Params,
+    base: &str,
+) -> Result<Value, ApiError> {
+    let query = required_query(params)?;
+    let page = integer_param(params, "page", 1, 1..=i64::MAX)?;
+    let per_page = integer_param(params, "per_page", 100, 1..=100)?;
+    let sort_by = match params.get("sort_by") {
+        None => None,
+        Some(raw) => Some(SortField::parse(raw).ok_or_else(|| {
+            ApiError::bad_value(format!(
+                "sort_by must be one of updated_at, created_at, priority, status, ticket_type, got `{raw}`"
+            ))
+        })?),
+    };
+    let sort_order = match params
+        .get("sort_order")
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        None => None,
+        Some("asc") => Some(SortOrder::Asc),
+        Some("desc") => Some(SortOrder::Desc),
+        Some(other) => {
+            return Err(ApiError::bad_value(format!(
+                "sort_order must be asc or desc, got `{other}`"
+            )));
+        }
+    };
+    let request = SearchRequest {
+        query,
+        sort_by,
+        sort_order,
+        page,
+        per_page,
+    };
+    let found = search_records(store, caller, &request, now()).await?;
+    let results: Vec<Value> = found
+        .results
+        .into_iter()
+        .map(|(rt, json)| render(rt, json, base))
+        .collect();
+    let next_reachable = (page + 1).saturating_mul(per_page) <= SEARCH_RESULT_LIMIT;
+    let next_page = (page.saturating_mul(per_page) < found.count && next_reachable).then(|| {
+        page_url(
+            base,
+            "search",
+            params,
+            &[
+                ("page", (page + 1).to_string()),
+                ("per_page", per_page.to_string()),
+            ],
+        )
+    });
+    let previous_page = (page > 1).then(|| {
+        page_url(
+            base,
+            "search",
+            params,
+            &[
+                ("page", (page - 1).to_string()),
+                ("per_page", per_page.to_string()),
+            ],
+        )
+    });
+    let mut body = Map::new();
+    body.insert("results".into(), Value::Array(results));
+    body.insert("facets".into(), Value::Null);
+    body.insert("next_page".into(), json!(next_page));
+    body.insert("previous_page".into(), json!(previous_page));
+    body.insert("count".into(), json!(found.count));
+    Ok(Value::Object(body))
+}
+
+/// `GET /api/v2/search/count`.
+pub async fn count(store: &Store, caller: &Caller, params: &Params) -> Result<Value, ApiError> {
+    let query = required_query(params)?;
+    let count = count_records(store, caller, &query, now()).await?;
+    Ok(json!({ "count": count }))
+}
+
+/// `GET /api/v2/search/export`.
+pub async fn export(
+    store: &Store,
+    caller: &Caller,
+    params: &Params,
+    base: &str,
+) -> Result<Value, ApiError> {
+    let record_type = match params.get("filter[type]") {
+        None => return Err(SearchError::MissingFilterType.into()),
+        Some(raw) => RecordType::from_word(raw.trim()).ok_or_else(|| {
+            ApiError::from(SearchError::InvalidParameter(format!(
+                "filter[type] must be one of ticket, user, organization, group, got `{raw}`"
+            )))
+        })?,
+    };
+    let query = required_query(params)?;
+    let page_size = integer_param(params, "page[size]", 100, 1..=EXPORT_PAGE_LIMIT)?;
+    let request = ExportRequest {
+        query,
+        record_type,
+        page_size,
+        after: params.get("page[after]").map(str::to_string),
+    };
+    let page = export_records(store, caller, &request, now()).await?;
+    let next = page.after_cursor.as_ref().map(|cursor| {
+        page_url(
+            base,
+            "search/export",
+            params,
+            &[
+                ("page[after]", cursor.clone()),
+                ("page[size]", page_size.to_string()),
+            ],
+        )
+    });
+    let results: Vec<Value> = page
+        .results
+        .into_iter()
+        .map(|json| render(record_type, json, base))
+        .collect();
+    Ok(json!({
+        "results": results,
+        "facets": null,
+        "meta": {
+            "has_more": page.has_more,
+            "after_cursor": page.after_cursor,
+            "before_cursor": null,
+        },
+        "links": {"prev": null, "next": next},
+    }))
+}

@@ -1,0 +1,344 @@
+//! The demo help desk for `--seed demo`: groups, organizations, agents, end-users, and tickets
+//! with comments in every status. Written through the same rules as the API (so the data is
+//! exactly what the API would have produced), in one transaction, and only into a database that
+//! holds nothing but the admin.
+
+use serde_json::{Map, Value, json};
+
+use crate::SandboxError;
+use crate::auth::{Caller, Role};
+use crate::routes::{organizations, tickets, users};
+use crate::store::{self, Store};
+use crate::util::{iso, now};
+
+fn obj(value: Value) -> Map<String, Value> {
+    value.as_object().cloned().unwrap_or_default()
+}
+
+fn api(error: crate::error::ApiError) -> SandboxError {
+    SandboxError::Config(format!("seeding failed: {}", error.body()))
+}
+
+/// Fills an empty sandbox with the demo help desk; returns false (and changes nothing) when the
+/// database already holds data.
+pub async fn seed_demo(store: &Store) -> Result<bool, SandboxError> {
+    if !store.is_empty().await? {
+        tracing::info!("the sandbox database is not empty: demo seed skipped");
+        return Ok(false);
+    }
+    let admin_id: i64 = {
+        use sqlx::Row;
+        sqlx::query("SELECT id FROM users WHERE role = 'admin' ORDER BY id LIMIT 1")
+            .fetch_one(store.pool())
+            .await?
+            .get(0)
+    };
+    let admin = Caller {
+        id: admin_id,
+        role: Role::Admin,
+    };
+    let mut tx = store.begin().await?;
+    let at = iso(now());
+
+    let mut group_ids = Vec::new();
+    for (name, description) in [
+        ("Support", "First line: every new request lands here"),
+        ("Billing", "Invoices, refunds and plan changes"),
+        (
+            "Escalations",
+            "Incidents and problems that need engineering",
+        ),
+    ] {
+        let id = store::next_row_id(&mut tx, "groups").await?;
+        let group = json!({
+            "id": id, "is_public": true, "name": name, "description": description,
+            "default": name == "Support", "deleted": false, "created_at": at, "updated_at": at
+        });
+        store::save_group(&mut tx, &group).await?;
+        group_ids.push(id);
+    }
+
+    let field_id = store::next_row_id(&mut tx, "organization_fields").await?;
+    let first_option = store::next_ids(&mut tx, "option", 3).await?;
+    let field = json!({
+        "id": field_id, "type": "dropdown", "key": "support_plan", "title": "Support plan",
+        "description": "The support contract this organization pays for",
+        "raw_title": "Support plan", "raw_description": "The support contract this organization pays for",
+        "position": 0, "active": true, "system": false, "regexp_for_validation": null,
+        "created_at": at, "updated_at": at,
+        "custom_field_options": [
+            {"id": first_option, "name": "Basic", "raw_name": "Basic", "value": "basic", "position": 0, "default": false},
+            {"id": first_option + 1, "name": "Premium", "raw_name": "Premium", "value": "premium", "position": 1, "default": false},
+            {"id": first_option + 2, "name": "Enterprise", "raw_name": "Enterprise", "value": "enterprise", "position": 2, "default": false}
+        ]
+    });
+    store::save_organization_field(&mut tx, &field, false).await?;
+
+    let mut org_ids = Vec::new();
+    for (name, domain, plan, tags) in [
+        (
+            "Acme Corporation",
+            "acme.example",
+            "enterprise",
+            vec!["vip", "manufacturing"],
+        ),
+        ("Globex", "globex.example", "premium", vec!["retail"]),
+        ("Initech", "initech.example", "basic", vec!["software"]),
+    ] {
+        let org = organizations::create_organization(
+            &mut tx,
+            &admin,
+            &obj(json!({
+                "name": name, "domain_names": [domain], "tags": tags,
+                "details": format!("{name} headquarters"),
+                "organization_fields": {"support_plan": plan}
+            })),
+        )
+        .await
+        .map_err(api)?;
+        org_ids.push(org["id"].as_i64().unwrap_or_default());
+    }
+
+    let mut agent_ids = Vec::new();
+    for (name, email, group) in [
+        ("Ada Agent", "ada.agent@example.com", 0),
+        ("Ben Billing", "ben.billing@example.com", 1),
+        ("Cleo Escalation", "cleo.escalation@example.com", 2),
+    ] {
+        let user = users::create_user(
+            &mut tx,
+            &admin,
+            &obj(json!({"name": name, "email": email, "role": "agent", "verified": true, "default_group_id": group_ids[group]})),
+        )
+        .await
+        .map_err(api)?;
+        agent_ids.push(user["id"].as_i64().unwrap_or_default());
+    }
+
+    let mut customer_ids = Vec::new();
+    for (name, email, org, phone) in [
+        ("Wile E. Coyote", "wile@acme.example", 0, "+1-555-0100"),
+        ("Road Runner", "beep@acme.example", 0, "+1-555-0101"),
+        ("Hank Scorpio", "hank@globex.example", 1, "+1-555-0102"),
+        ("Homer Simpson", "homer@globex.example", 1, "+1-555-0103"),
+        ("Peter Gibbons", "peter@initech.example", 2, "+1-555-0104"),
+        ("Milton Waddams", "milton@initech.example", 2, "+1-555-0105"),
+    ] {
+        let user = users::create_user(
+            &mut tx,
+            &admin,
+            &obj(json!({
+                "name": name, "email": email, "organization_id": org_ids[org], "phone": phone,
+                "external_id": format!("crm-{}", email.split('@').next().unwrap_or(name)),
+                "verified": true
+            })),
+        )
+        .await
+        .map_err(api)?;
+        customer_ids.push(user["id"].as_i64().unwrap_or_default());
+    }
+
+    // (subject, first comment, requester, status, priority, type, agent, group, tags, reply)
+    let demo = [
+        (
+            "Cannot log in to the portal",
+            "Since this morning the login page says my password is wrong, but I reset it twice.",
+            0,
+            "new",
+            Some("high"),
+            Some("problem"),
+            None,
+            0,
+            vec!["login", "portal"],
+            None,
+        ),
+        (
+            "Invoice shows the wrong VAT number",
+            "Our March invoice lists an old VAT number. Please send a corrected copy.",
+            2,
+            "new",
+            Some("normal"),
+            Some("question"),
+            None,
+            1,
+            vec!["billing", "invoice"],
+            None,
+        ),
+        (
+            "Rocket skates arrived broken",
+            "The left skate does not ignite. Order #4411.",
+            0,
+            "open",
+            Some("urgent"),
+            Some("incident"),
+            Some(0),
+            0,
+            vec!["shipping", "damaged"],
+            Some("Sorry about that! A replacement is on its way; tracking number to follow."),
+        ),
+        (
+            "Export to CSV times out",
+            "Exporting more than 5,000 rows fails after a minute with a timeout.",
+            4,
+            "open",
+            Some("high"),
+            Some("problem"),
+            Some(2),
+            2,
+            vec!["export", "performance"],
+            Some("We can reproduce it and have passed it to engineering."),
+        ),
+        (
+            "How do I add a second admin?",
+            "We want another person to manage our account. How?",
+            3,
+            "pending",
+            Some("low"),
+            Some("question"),
+            Some(0),
+            0,
+            vec!["account"],
+            Some(
+                "Go to Settings > Team and invite them with the Admin role. Did that work for you?",
+            ),
+        ),
+        (
+            "Refund for duplicate charge",
+            "I was charged twice for the May subscription.",
+            1,
+            "pending",
+            Some("normal"),
+            Some("task"),
+            Some(1),
+            1,
+            vec!["billing", "refund"],
+            Some(
+                "We found the duplicate charge; can you confirm the last four digits of the card?",
+            ),
+        ),
+        (
+            "Integration with the ERP is down",
+            "Orders are not syncing to our ERP since the update.",
+            2,
+            "hold",
+            Some("urgent"),
+            Some("incident"),
+            Some(2),
+            2,
+            vec!["integration", "erp"],
+            Some("Waiting on the ERP vendor to confirm their API change."),
+        ),
+        (
+            "Stapler missing from the order",
+            "My red stapler was not in the box.",
+            5,
+            "hold",
+            Some("low"),
+            Some("incident"),
+            Some(0),
+            0,
+            vec!["shipping"],
+            Some("Checking with the warehouse; we will update you within two days."),
+        ),
+        (
+            "Password reset email never arrives",
+            "I request a reset link but nothing arrives, not even in spam.",
+            4,
+            "solved",
+            Some("normal"),
+            Some("problem"),
+            Some(0),
+            0,
+            vec!["login", "email"],
+            Some(
+                "Your mail server was rejecting our sender; it is whitelisted now and the reset works.",
+            ),
+        ),
+        (
+            "Change billing address",
+            "Please update our billing address to 12 Main Street.",
+            3,
+            "solved",
+            Some("low"),
+            Some("task"),
+            Some(1),
+            1,
+            vec!["billing"],
+            Some("Done: the new address appears on your next invoice."),
+        ),
+        (
+            "Dark mode request",
+            "Would love a dark mode for the dashboard.",
+            1,
+            "closed",
+            Some("low"),
+            Some("question"),
+            Some(0),
+            0,
+            vec!["feature_request"],
+            Some("Thanks! Dark mode shipped in version 4.2."),
+        ),
+        (
+            "API rate limit questions",
+            "What is the rate limit of the orders API?",
+            5,
+            "closed",
+            Some("normal"),
+            Some("question"),
+            Some(2),
+            2,
+            vec!["api"],
+            Some("700 requests per minute on your plan; see the docs for the headers."),
+        ),
+    ];
+    for (subject, body, requester, status, priority, kind, agent, group, tags, reply) in demo {
+        let (ticket, _) = tickets::create_ticket(
+            &mut tx,
+            &admin,
+            &obj(json!({
+                "subject": subject, "comment": {"body": body, "author_id": customer_ids[requester]},
+                "requester_id": customer_ids[requester], "priority": priority, "type": kind,
+                "group_id": group_ids[group], "tags": tags
+            })),
+        )
+        .await
+        .map_err(api)?;
+        let id = ticket["id"].as_i64().unwrap_or_default();
+        if status == "new" {
+            continue;
+        }
+        let agent_id = agent.map(|a| agent_ids[a]);
+        let mut change = json!({"assignee_id": agent_id, "status": if status == "closed" { "solved" } else { status }});
+        if let Some(reply) = reply {
+            change["comment"] = json!({"body": reply, "author_id": agent_id, "public": true});
+        }
+        let agent_caller = Caller {
+            id: agent_id.unwrap_or(admin_id),
+            role: Role::Agent,
+        };
+        tickets::update_ticket(&mut tx, &agent_caller, id, &obj(change))
+            .await
+            .map_err(api)?;
+        if status == "closed" {
+            tickets::update_ticket(
+                &mut tx,
+                &agent_caller,
+                id,
+                &obj(json!({"status": "closed"})),
+            )
+            .await
+            .map_err(api)?;
+        } else if status == "open" {
+            tickets::update_ticket(
+                &mut tx,
+                &agent_caller,
+                id,
+                &obj(json!({"comment": {"body": "Internal note: checked the logs, looks like a known issue.", "public": false}})),
+            )
+            .await
+            .map_err(api)?;
+        }
+    }
+    tx.commit().await?;
+    Ok(true)
+}

@@ -1,0 +1,433 @@
+//! Replaying one zenpy test (its cassettes, tearDown last) against a fresh sandbox: a seeded
+//! help desk plus the records the recording assumed already existed, the admin as caller (the
+//! recorded credentials are ignored), each request rewritten onto the sandbox's IDs, each answer
+//! compared with Zendesk's.
+
+use std::collections::{BTreeSet, HashMap};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{Method, Request};
+use base64::Engine;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+use zendesk_sandbox::{AppState, Config, Seed, app};
+
+use super::ids::{IdMap, Kind, Unmapped};
+use super::recording::{Interaction, Recording};
+use super::shape::compare_bodies;
+
+const ADMIN_EMAIL: &str = "replay-admin@example.com";
+const ADMIN_TOKEN: &str = "replay-admin-token";
+
+/// The endpoints the sandbox serves (the rest of Zendesk is out of its scope).
+const RELEVANT: &[&str] = &[
+    "tickets",
+    "users",
+    "organizations",
+    "organization_fields",
+    "groups",
+    "job_statuses",
+    "search",
+    "deleted_tickets",
+];
+
+/// Records of each listed kind the sandbox holds before a replay, beyond the demo seed, so that
+/// a recording that pages through ten records of a busy account finds ten pages here too.
+const BACKGROUND_RECORDS: usize = 12;
+
+#[derive(Debug, Clone)]
+pub enum Verdict {
+    Matched,
+    Mismatched(BTreeSet<String>),
+    Skipped(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub file: String,
+    pub index: usize,
+    pub method: String,
+    pub path: String,
+    pub verdict: Verdict,
+}
+
+struct Reply {
+    status: u16,
+    has_location: bool,
+    body: Option<Value>,
+    text: String,
+}
+
+struct Sandbox {
+    router: axum::Router,
+    state: AppState,
+    auth: String,
+}
+
+impl Sandbox {
+    async fn open() -> Result<Sandbox, String> {
+        let mut config = Config::in_memory(ADMIN_TOKEN);
+        config.admin_email = ADMIN_EMAIL.to_string();
+        config.seed = Some(Seed::Demo);
+        let state = AppState::open(&config)
+            .await
+            .map_err(|e| format!("the sandbox does not open: {e}"))?;
+        let auth = format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD
+                .encode(format!("{ADMIN_EMAIL}/token:{ADMIN_TOKEN}"))
+        );
+        Ok(Sandbox {
+            router: app(state.clone()),
+            state,
+            auth,
+        })
+    }
+
+    async fn send(
+        &self,
+        method: &str,
+        target: &str,
+        body: Option<&Value>,
+    ) -> Result<Reply, String> {
+        let method = Method::from_bytes(method.as_bytes()).map_err(|e| format!("method: {e}"))?;
+        let mut request = Request::builder()
+            .method(method)
+            .uri(target)
+            .header("host", "sandbox.test")
+            .header("authorization", &self.auth);
+        let request = match body {
+            Some(body) => request
+                .header("content-type", "application/json")
+                .body(Body::from(body.to_string())),
+            None => {
+                request = request.header("content-length", "0");
+                request.body(Body::empty())
+            }
+        }
+        .map_err(|e| format!("request `{target}` does not build: {e}"))?;
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .map_err(|e| format!("the router failed: {e}"))?;
+        let status = response.status().as_u16();
+        let has_location = response.headers().contains_key("location");
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .map_err(|e| format!("the body does not read: {e}"))?;
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let body = if text.trim().is_empty() {
+            None
+        } else {
+            Some(serde_json::from_str(&text).unwrap_or_else(|_| Value::String(text.clone())))
+        };
+        Ok(Reply {
+            status,
+            has_location,
+            body,
+            text,
+        })
+    }
+
+    /// Creates a record through the API and returns its id.
+    async fn create(&self, path: &str, body: Value, key: &str) -> Result<i64, String> {
+        let reply = self.send("POST", path, Some(&body)).await?;
+        reply
+            .body
+            .as_ref()
+            .and_then(|b| b[key]["id"].as_i64())
+            .ok_or_else(|| {
+                format!(
+                    "setup `POST {path}` failed: {} {}",
+                    reply.status, reply.text
+                )
+            })
+    }
+}
+
+/// The path's first segment under `/api/v2/`, without `.json`.
+fn resource(path_and_query: &str) -> &str {
+    let path = path_and_query.split('?').next().unwrap_or_default();
+    path.trim_start_matches("/api/v2/")
+        .split('/')
+        .next()
+        .unwrap_or_default()
+        .trim_end_matches(".json")
+}
+
+/// The kinds a recording lists (so the sandbox needs enough of them to page through).
+fn listed_kinds(recordings: &[&Recording]) -> BTreeSet<&'static str> {
+    let mut kinds = BTreeSet::new();
+    for interaction in recordings.iter().flat_map(|r| &r.interactions) {
+        let path = interaction
+            .path_and_query
+            .split('?')
+            .next()
+            .unwrap_or_default();
+        let path = path.trim_end_matches(".json");
+        for kind in ["tickets", "users", "organizations", "groups"] {
+            if interaction.method == "GET" && path == format!("/api/v2/{kind}") {
+                kinds.insert(kind);
+            }
+        }
+        if path.starts_with("/api/v2/search") {
+            kinds.insert("users");
+            kinds.insert("tickets");
+        }
+    }
+    kinds
+}
+
+/// Gives the sandbox what the recorded account already had: the admin in an organization, and
+/// enough records of each listed kind.
+async fn prepare(sandbox: &Sandbox, recordings: &[&Recording]) -> Result<(), String> {
+    let me = sandbox.send("GET", "/api/v2/users/me.json", None).await?;
+    let admin = me
+        .body
+        .as_ref()
+        .and_then(|b| b["user"]["id"].as_i64())
+        .ok_or_else(|| format!("setup `GET /users/me` failed: {}", me.text))?;
+    let home = sandbox
+        .create(
+            "/api/v2/organizations.json",
+            json!({"organization": {"name": "Replay home organization"}}),
+            "organization",
+        )
+        .await?;
+    let put = sandbox
+        .send(
+            "PUT",
+            &format!("/api/v2/users/{admin}.json"),
+            Some(&json!({"user": {"organization_id": home}})),
+        )
+        .await?;
+    if put.status != 200 {
+        return Err(format!(
+            "setup: the admin does not join an organization: {}",
+            put.text
+        ));
+    }
+    for kind in listed_kinds(recordings) {
+        for n in 0..BACKGROUND_RECORDS {
+            let (body, key) = match kind {
+                "tickets" => (
+                    json!({"ticket": {"subject": format!("Background {n}"), "comment": {"body": "Already there"}}}),
+                    "ticket",
+                ),
+                "users" => (
+                    json!({"user": {"name": format!("Background {n}"), "email": format!("background{n}@replay.example")}}),
+                    "user",
+                ),
+                "organizations" => (
+                    json!({"organization": {"name": format!("Background {n}")}}),
+                    "organization",
+                ),
+                _ => (
+                    json!({"group": {"name": format!("Background {n}")}}),
+                    "group",
+                ),
+            };
+            sandbox
+                .create(&format!("/api/v2/{kind}.json"), body, key)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+fn job_status_of(body: Option<&Value>) -> Option<&str> {
+    body?.get("job_status")?.get("status")?.as_str()
+}
+
+fn is_final(status: Option<&str>) -> bool {
+    matches!(status, Some("completed" | "failed" | "killed"))
+}
+
+/// Replays one zenpy test: its cassettes in order, tearDown last, against one fresh sandbox.
+pub async fn replay_test(recordings: &[&Recording]) -> Result<Vec<Outcome>, String> {
+    let sandbox = Sandbox::open().await?;
+    let result = replay_in(&sandbox, recordings).await;
+    sandbox
+        .state
+        .close()
+        .await
+        .map_err(|e| format!("the sandbox does not close: {e}"))?;
+    result
+}
+
+async fn replay_in(sandbox: &Sandbox, recordings: &[&Recording]) -> Result<Vec<Outcome>, String> {
+    prepare(sandbox, recordings).await?;
+    let mut ids = IdMap::default();
+    // Recorded job id -> the kind its create job makes (to map the results when it finishes).
+    let mut create_jobs: HashMap<String, Kind> = HashMap::new();
+    let mut outcomes = Vec::new();
+    for recording in recordings {
+        for (index, interaction) in recording.interactions.iter().enumerate() {
+            let verdict = replay_one(sandbox, interaction, &mut ids, &mut create_jobs).await?;
+            outcomes.push(Outcome {
+                file: recording.name.clone(),
+                index,
+                method: interaction.method.clone(),
+                path: interaction.path_and_query.clone(),
+                verdict,
+            });
+        }
+    }
+    Ok(outcomes)
+}
+
+async fn replay_one(
+    sandbox: &Sandbox,
+    interaction: &Interaction,
+    ids: &mut IdMap,
+    create_jobs: &mut HashMap<String, Kind>,
+) -> Result<Verdict, String> {
+    let resource = resource(&interaction.path_and_query);
+    if !RELEVANT.contains(&resource) {
+        return Ok(Verdict::Skipped(format!(
+            "endpoint out of scope: /api/v2/{resource}"
+        )));
+    }
+    let keep_unknown = interaction.status == 404;
+    let rewritten = ids
+        .rewrite_target(&interaction.path_and_query, keep_unknown)
+        .and_then(|target| {
+            let body = match &interaction.request_body {
+                Some(body) => Some(ids.rewrite_body(body, keep_unknown)?),
+                None => None,
+            };
+            Ok((target, body))
+        });
+    let (target, body) = match rewritten {
+        Ok(ok) => ok,
+        Err(Unmapped::Record(kind)) => {
+            return Ok(Verdict::Skipped(format!(
+                "names a {kind:?} the recording never created (it existed in that account)"
+            )));
+        }
+        Err(Unmapped::Cursor) => {
+            return Ok(Verdict::Skipped(
+                "follows a cursor past the sandbox's last page".to_string(),
+            ));
+        }
+        Err(Unmapped::Job) => {
+            return Ok(Verdict::Skipped(
+                "polls a job the sandbox never started".to_string(),
+            ));
+        }
+    };
+
+    let recorded_job = job_status_of(interaction.response_body.as_ref());
+    let mut reply = sandbox
+        .send(&interaction.method, &target, body.as_ref())
+        .await?;
+    // Zendesk's job had finished by this poll; the sandbox's may not have yet: poll it to the end.
+    if resource == "job_statuses" && is_final(recorded_job) {
+        for _ in 0..600 {
+            if reply.status != 200 || is_final(job_status_of(reply.body.as_ref())) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            reply = sandbox
+                .send(&interaction.method, &target, body.as_ref())
+                .await?;
+        }
+    }
+
+    let mut diffs = BTreeSet::new();
+    if reply.status != interaction.status {
+        let excerpt: String = reply.text.chars().take(160).collect();
+        diffs.insert(format!(
+            "status: Zendesk sent {}, sandbox sent {} ({excerpt})",
+            interaction.status, reply.status
+        ));
+    }
+    if interaction.has_location && !reply.has_location {
+        diffs.insert("Location header: missing".to_string());
+    }
+    match (&interaction.response_body, &reply.body) {
+        (Some(recorded), Some(actual)) => {
+            if diffs.is_empty() {
+                diffs.extend(compare_bodies(recorded, actual));
+            }
+            learn(interaction, &target, recorded, actual, ids, create_jobs);
+        }
+        (Some(_), None) => {
+            diffs.insert("body: Zendesk sent a body, sandbox sent none".to_string());
+        }
+        (None, Some(_)) if interaction.status == 204 => {
+            diffs.insert("body: Zendesk sent none (204), sandbox sent one".to_string());
+        }
+        _ => {}
+    }
+    Ok(if diffs.is_empty() {
+        Verdict::Matched
+    } else {
+        Verdict::Mismatched(diffs)
+    })
+}
+
+/// What a pair of successful answers teaches about IDs.
+fn learn(
+    interaction: &Interaction,
+    target: &str,
+    recorded: &Value,
+    actual: &Value,
+    ids: &mut IdMap,
+    create_jobs: &mut HashMap<String, Kind>,
+) {
+    if !(200..300).contains(&interaction.status) {
+        return;
+    }
+    for key in [
+        "ticket",
+        "user",
+        "organization",
+        "organization_field",
+        "group",
+    ] {
+        if let (Some(rec), Some(act), Some(kind)) =
+            (recorded.get(key), actual.get(key), Kind::from_word(key))
+        {
+            ids.learn_record(kind, rec, act);
+        }
+    }
+    for key in ["tickets", "users", "organizations", "groups"] {
+        if let (Some(rec), Some(act), Some(kind)) = (
+            recorded.get(key).and_then(Value::as_array),
+            actual.get(key).and_then(Value::as_array),
+            Kind::from_word(key),
+        ) {
+            ids.learn_list(kind, rec, act);
+        }
+    }
+    ids.learn_cursors(recorded, actual);
+    let (Some(rec_job), Some(act_job)) = (recorded.get("job_status"), actual.get("job_status"))
+    else {
+        return;
+    };
+    let (Some(rec_id), Some(act_id)) = (rec_job["id"].as_str(), act_job["id"].as_str()) else {
+        return;
+    };
+    ids.job(rec_id, act_id);
+    let path = target.split('?').next().unwrap_or_default();
+    if path.contains("/create_many") {
+        let kind = path
+            .trim_start_matches("/api/v2/")
+            .split('/')
+            .next()
+            .and_then(Kind::from_word);
+        if let Some(kind) = kind {
+            create_jobs.insert(rec_id.to_string(), kind);
+        }
+    }
+    if let Some(kind) = create_jobs.get(rec_id)
+        && rec_job["status"] == "completed"
+        && act_job["status"] == "completed"
+    {
+        ids.learn_job_results(*kind, &rec_job["results"], &act_job["results"]);
+    }
+}

@@ -1,0 +1,198 @@
+//! Sending a plan to Zendesk with the `zendesk` client, and turning the client's errors into
+//! tool messages that keep Zendesk's own words and say what to do next. Clients are cached per
+//! destination and identity, so a long-lived host (the MCP server) reuses its connections.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use secrecy::ExposeSecret;
+use serde_json::{Value, json};
+
+use crate::connection::{Auth, Target};
+use crate::jobs::is_done;
+use crate::plan::{Method, Plan, Request};
+use crate::{CallContext, Progress, ToolError};
+
+/// A client for `target`, built once and reused.
+fn client_for(target: &Target) -> Result<zendesk::Client, ToolError> {
+    static CLIENTS: OnceLock<Mutex<HashMap<String, zendesk::Client>>> = OnceLock::new();
+    let key = target.cache_key();
+    let cache = CLIENTS.get_or_init(Default::default);
+    if let Ok(clients) = cache.lock()
+        && let Some(client) = clients.get(&key)
+    {
+        return Ok(client.clone());
+    }
+    let auth = match &target.auth {
+        Auth::ApiToken { email, token } => {
+            zendesk::Auth::api_token(email.clone(), token.expose_secret().to_owned())
+        }
+        Auth::OAuth(token) => zendesk::Auth::oauth(token.expose_secret().to_owned()),
+    };
+    let client = zendesk::Client::builder()
+        .base_url(target.base_url.clone())
+        .auth(auth)
+        .build()
+        .map_err(|error| ToolError::invalid(error.to_string()))?;
+    if let Ok(mut clients) = cache.lock() {
+        clients.insert(key, client.clone());
+    }
+    Ok(client)
+}
+
+pub(crate) async fn execute(
+    target: &Target,
+    plan: Plan,
+    ctx: &CallContext,
+) -> Result<Value, ToolError> {
+    let client = client_for(target)?;
+    match plan {
+        Plan::Send { request, shape } => {
+            let body = send(&client, &request).await?;
+            shape(body)
+        }
+        Plan::FollowJob { job_id, wait } => follow_job(&client, &job_id, wait, ctx).await,
+    }
+}
+
+async fn send(client: &zendesk::Client, request: &Request) -> Result<Value, ToolError> {
+    let query = &request.query;
+    let empty = json!({});
+    let body = request.body.as_ref().unwrap_or(&empty);
+    let result = match request.method {
+        Method::Get => client.get_json(&request.path, query).await,
+        Method::Post => {
+            client
+                .post_json_with_query(&request.path, query, body)
+                .await
+        }
+        Method::Put => client.put_json(&request.path, query, body).await,
+        Method::Delete => client.delete(&request.path, query).await,
+    };
+    result.map_err(zendesk_error)
+}
+
+/// Reads the job status once, or with a wait follows it with the client's job follower
+/// (growing poll interval, rate limits honoured) until it ends or the wait is up, reporting
+/// every status seen. Running out of time is not a failure: the last status comes back with
+/// `done: false`.
+async fn follow_job(
+    client: &zendesk::Client,
+    job_id: &str,
+    wait: Option<Duration>,
+    ctx: &CallContext,
+) -> Result<Value, ToolError> {
+    let Some(wait) = wait else {
+        let mut body = send(client, &Request::get(format!("/job_statuses/{job_id}"))).await?;
+        let job_status = body
+            .get_mut("job_status")
+            .map(Value::take)
+            .filter(|status| !status.is_null())
+            .ok_or_else(|| {
+                ToolError::invalid(
+                    "Zendesk's answer had no `job_status`; check the subdomain or ZENDESK_BASE_URL",
+                )
+            })?;
+        let done = job_status
+            .get("status")
+            .and_then(Value::as_str)
+            .is_some_and(is_done);
+        if let Some(report) = &ctx.progress {
+            report(progress_of(&job_status, job_id));
+        }
+        return Ok(job_output(job_status, job_id, done));
+    };
+    let on_progress: Option<zendesk::JobProgressFn> = ctx.progress.clone().map(|report| {
+        let job_id = job_id.to_owned();
+        Arc::new(move |status: &zendesk_types::JobStatus| {
+            if let Ok(value) = serde_json::to_value(status) {
+                report(progress_of(&value, &job_id));
+            }
+        }) as zendesk::JobProgressFn
+    });
+    let options = zendesk::WaitOptions {
+        timeout: wait,
+        initial_interval: Duration::from_millis(200),
+        max_interval: Duration::from_secs(2),
+        on_progress,
+    };
+    let id = zendesk_types::JobStatusId(job_id.to_owned());
+    let (status, done) = match client.job_statuses().wait(&id, options).await {
+        Ok(status) => (status, true),
+        Err(zendesk::Error::JobTimeout { last, .. }) => (*last, false),
+        Err(error) => return Err(zendesk_error(error)),
+    };
+    let job_status = serde_json::to_value(&status).map_err(|error| {
+        ToolError::invalid(format!("cannot read the job status Zendesk sent: {error}"))
+    })?;
+    Ok(job_output(job_status, job_id, done))
+}
+
+fn progress_of(job_status: &Value, job_id: &str) -> Progress {
+    let status = job_status
+        .get("status")
+        .and_then(Value::as_str)
+        .unwrap_or("unknown");
+    Progress {
+        progress: job_status
+            .get("progress")
+            .and_then(Value::as_f64)
+            .unwrap_or(0.0),
+        total: job_status.get("total").and_then(Value::as_f64),
+        message: Some(format!("job {job_id}: {status}")),
+    }
+}
+
+fn job_output(job_status: Value, job_id: &str, done: bool) -> Value {
+    let id = job_status.get("id").cloned().unwrap_or(json!(job_id));
+    json!({ "job_status": job_status, "job_id": id, "done": done })
+}
+
+/// The client's error, with Zendesk's words kept and a hint on what to do about it.
+fn zendesk_error(error: zendesk::Error) -> ToolError {
+    let status = error.status();
+    let hint = match status {
+        Some(400) => "check the params named in Zendesk's message",
+        Some(401) => {
+            "check the credentials: email and apiToken (or ZENDESK_EMAIL/ZENDESK_API_TOKEN, or ZENDESK_OAUTH_TOKEN)"
+        }
+        Some(403) => {
+            "the authenticated user is not allowed to do this; use an agent or admin account"
+        }
+        Some(404) => "no such record: check the ID (it may have been deleted)",
+        Some(409) => "the record changed at the same time; try again",
+        Some(422) => "fix the fields Zendesk names and try again",
+        Some(429) => "rate limited: wait and try again",
+        Some(code) if code >= 500 => "Zendesk had a problem; try again later",
+        _ => "",
+    };
+    let mut output = serde_json::Map::new();
+    if let Some(status) = status {
+        output.insert("status".into(), json!(status));
+    }
+    if let Some(code) = error.code() {
+        output.insert("code".into(), json!(code));
+    }
+    if let Some(retry_after) = error.retry_after() {
+        output.insert("retry_after".into(), json!(retry_after.as_secs()));
+    }
+    if let Some(api) = error.as_api()
+        && let Some(details) = api.details()
+    {
+        output.insert("details".into(), details.clone());
+    }
+    let mut message = error.to_string();
+    if let Some(api) = error.as_api() {
+        for line in api.detail_lines() {
+            message.push_str("; ");
+            message.push_str(&line);
+        }
+    }
+    if !hint.is_empty() {
+        message.push_str(" (");
+        message.push_str(hint);
+        message.push(')');
+    }
+    ToolError::with_output(message, Value::Object(output))
+}

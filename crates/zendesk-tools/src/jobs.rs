@@ -1,0 +1,85 @@
+//! The job-status tool (an addition beyond the seed): reads a bulk job's status and, when asked
+//! to wait, follows it until it ends or the wait is up, reporting progress to the host.
+
+use std::time::Duration;
+
+use crate::Tool;
+use crate::ToolError;
+use crate::params::{Params, shown};
+use crate::plan::Plan;
+use crate::spec::*;
+
+/// The longest wait one call may ask for.
+pub(crate) const MAX_WAIT_SECONDS: u64 = 600;
+
+pub(crate) fn get_job_status() -> Tool {
+    Tool::new(
+        ToolSpec {
+            id: "zendesk_get_job_status",
+            description: "Get the status of a Zendesk background job (bulk create, bulk update or merge), optionally waiting for it to finish",
+            params: with_credentials(
+                Subdomain::Plain,
+                vec![
+                    required(
+                        "jobId",
+                        "Job ID returned by a bulk or merge tool as job_id (e.g., \"8b726e606741012ffc2d782bcb7848fe\")",
+                    ),
+                    optional(
+                        "waitSeconds",
+                        "Seconds to wait for the job to finish, polling until it is completed, failed or killed (default: \"0\" for no wait, max: \"600\")",
+                    ),
+                ],
+            ),
+            outputs: vec![
+                nested(
+                    "job_status",
+                    "object",
+                    "Job status object for bulk operations",
+                    job_status_fields(),
+                ),
+                out("job_id", "string", "The job ID"),
+                out(
+                    "done",
+                    "boolean",
+                    "Whether the job has ended (completed, failed or killed)",
+                ),
+            ],
+            annotations: READ_ONLY,
+        },
+        plan_get_job_status,
+    )
+}
+
+/// Job IDs are opaque tokens (Zendesk uses hex); anything outside `[A-Za-z0-9_-]` could change
+/// the request path, so it is refused.
+fn job_id(p: &Params) -> Result<String, ToolError> {
+    let raw = p.required_text("jobId")?;
+    let id = raw.trim();
+    let valid = !id.is_empty()
+        && id.len() <= 128
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if valid {
+        Ok(id.to_owned())
+    } else {
+        Err(ToolError::invalid(format!(
+            "jobId must be the job_id a bulk tool returned, letters and digits such as \"8b726e606741012ffc2d782bcb7848fe\" (got {})",
+            shown(raw)
+        )))
+    }
+}
+
+fn plan_get_job_status(p: &Params) -> Result<Plan, ToolError> {
+    let job_id = job_id(p)?;
+    let wait = p
+        .number_in("waitSeconds", 0..=MAX_WAIT_SECONDS)?
+        .filter(|seconds| *seconds > 0)
+        .map(Duration::from_secs);
+    Ok(Plan::FollowJob { job_id, wait })
+}
+
+/// Whether a job status has ended.
+pub(crate) fn is_done(status: &str) -> bool {
+    matches!(status, "completed" | "failed" | "killed")
+}

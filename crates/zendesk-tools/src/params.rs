@@ -1,0 +1,523 @@
+//! Argument checking, shared by every tool: the arguments object is held to the tool's
+//! declaration (unknown names and missing required params refused), and typed accessors turn the
+//! spec's string params into what Zendesk expects (IDs as numbers, enums, comma lists, JSON),
+//! each refusing bad input with a message that names the param and shows the expected form.
+//! Pure: nothing here does I/O.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::ToolError;
+use crate::spec::{FilledBy, ToolSpec};
+
+/// Zendesk's bulk endpoints take at most this many items per request.
+pub(crate) const BULK_LIMIT: usize = 100;
+
+/// One argument as the caller sent it. Strings are the spec's form; numbers and booleans are
+/// accepted in their string form, and JSON params may also arrive already parsed.
+#[derive(Debug, Clone)]
+enum Raw {
+    Text(String),
+    Json(Value),
+}
+
+#[derive(Debug)]
+pub(crate) struct Params {
+    values: BTreeMap<&'static str, Raw>,
+}
+
+/// Quotes a caller's value for an error message, cut short so a huge input cannot flood it.
+pub(crate) fn shown(value: &str) -> String {
+    const MAX: usize = 60;
+    if value.chars().count() <= MAX {
+        format!("{value:?}")
+    } else {
+        let cut: String = value.chars().take(MAX).collect();
+        format!("{cut:?}...")
+    }
+}
+
+fn json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Parses one positive decimal ID; `None` when it is not one.
+pub(crate) fn parse_id(text: &str) -> Option<u64> {
+    let text = text.trim();
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse::<u64>().ok().filter(|id| *id > 0)
+}
+
+impl Params {
+    /// Holds `args` to the declaration: an object whose keys are declared params; empty strings
+    /// and nulls count as absent; every required param the caller must give is present.
+    pub fn parse(spec: &ToolSpec, args: Value) -> Result<Params, ToolError> {
+        let object = match args {
+            Value::Null => serde_json::Map::new(),
+            Value::Object(object) => object,
+            other => {
+                return Err(ToolError::invalid(format!(
+                    "arguments for {} must be a JSON object of string params such as {{\"{}\": \"...\"}}, not {}",
+                    spec.id,
+                    spec.params
+                        .iter()
+                        .find(|p| p.filled_by == FilledBy::Model)
+                        .map_or("subdomain", |p| p.name),
+                    json_kind(&other)
+                )));
+            }
+        };
+        let mut values = BTreeMap::new();
+        for (key, value) in object {
+            let Some(param) = spec.param(&key) else {
+                return Err(ToolError::invalid(format!(
+                    "unknown param {} for {}; valid params are: {}",
+                    shown(&key),
+                    spec.id,
+                    spec.param_names().join(", ")
+                )));
+            };
+            let raw = match value {
+                Value::Null => continue,
+                Value::String(text) if text.trim().is_empty() => continue,
+                Value::String(text) => Raw::Text(text),
+                Value::Number(number) => Raw::Text(number.to_string()),
+                Value::Bool(flag) => Raw::Text(flag.to_string()),
+                other => Raw::Json(other),
+            };
+            values.insert(param.name, raw);
+        }
+        let missing: Vec<String> = spec
+            .params
+            .iter()
+            .filter(|p| p.required && p.filled_by == FilledBy::Model)
+            .filter(|p| !values.contains_key(p.name))
+            .map(|p| format!("{} ({})", p.name, p.description))
+            .collect();
+        if !missing.is_empty() {
+            return Err(ToolError::invalid(format!(
+                "missing required param{} for {}: {}",
+                if missing.len() == 1 { "" } else { "s" },
+                spec.id,
+                missing.join("; ")
+            )));
+        }
+        Ok(Params { values })
+    }
+
+    /// A plain string param, as given (not trimmed: subjects and comments keep their text).
+    pub fn text(&self, name: &str) -> Result<Option<&str>, ToolError> {
+        match self.values.get(name) {
+            None => Ok(None),
+            Some(Raw::Text(text)) => Ok(Some(text)),
+            Some(Raw::Json(value)) => Err(ToolError::invalid(format!(
+                "{name} must be a string, not {}",
+                json_kind(value)
+            ))),
+        }
+    }
+
+    pub fn required_text(&self, name: &str) -> Result<&str, ToolError> {
+        self.text(name)?
+            .ok_or_else(|| ToolError::invalid(format!("{name} is required")))
+    }
+
+    /// An ID param: a positive decimal integer in a string, sent on as a number.
+    pub fn id(&self, name: &str) -> Result<Option<u64>, ToolError> {
+        let Some(text) = self.text(name)? else {
+            return Ok(None);
+        };
+        parse_id(text).map(Some).ok_or_else(|| {
+            ToolError::invalid(format!(
+                "{name} must be a numeric string such as \"12345\" (got {})",
+                shown(text)
+            ))
+        })
+    }
+
+    pub fn required_id(&self, name: &str) -> Result<u64, ToolError> {
+        self.id(name)?.ok_or_else(|| {
+            ToolError::invalid(format!(
+                "{name} is required: a numeric string such as \"12345\""
+            ))
+        })
+    }
+
+    /// One of `allowed`, ignoring case and surrounding spaces; returns the canonical spelling.
+    pub fn one_of(
+        &self,
+        name: &str,
+        allowed: &[&'static str],
+    ) -> Result<Option<&'static str>, ToolError> {
+        let Some(text) = self.text(name)? else {
+            return Ok(None);
+        };
+        let wanted = text.trim();
+        allowed
+            .iter()
+            .find(|value| value.eq_ignore_ascii_case(wanted))
+            .copied()
+            .map(Some)
+            .ok_or_else(|| {
+                ToolError::invalid(format!(
+                    "{name} must be one of {} (got {})",
+                    allowed
+                        .iter()
+                        .map(|v| format!("\"{v}\""))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    shown(text)
+                ))
+            })
+    }
+
+    /// A comma-separated param: split on `,`, trimmed, empties dropped. `None` when nothing
+    /// is left.
+    pub fn list(&self, name: &str) -> Result<Option<Vec<String>>, ToolError> {
+        let Some(text) = self.text(name)? else {
+            return Ok(None);
+        };
+        let items: Vec<String> = text
+            .split(',')
+            .map(str::trim)
+            .filter(|item| !item.is_empty())
+            .map(str::to_owned)
+            .collect();
+        Ok(if items.is_empty() { None } else { Some(items) })
+    }
+
+    /// A comma-separated list of IDs, each a positive number, at most `BULK_LIMIT` of them.
+    pub fn id_list(&self, name: &str) -> Result<Option<Vec<u64>>, ToolError> {
+        let Some(items) = self.list(name)? else {
+            return Ok(None);
+        };
+        let mut ids = Vec::with_capacity(items.len());
+        for item in &items {
+            let id = parse_id(item).ok_or_else(|| {
+                ToolError::invalid(format!(
+                    "{name} must be comma-separated numeric IDs such as \"111, 222, 333\"; {} is not a positive number",
+                    shown(item)
+                ))
+            })?;
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+        check_bulk_size(name, ids.len())?;
+        Ok(Some(ids))
+    }
+
+    pub fn required_id_list(&self, name: &str) -> Result<Vec<u64>, ToolError> {
+        self.id_list(name)?.ok_or_else(|| {
+            ToolError::invalid(format!(
+                "{name} is required: comma-separated numeric IDs such as \"111, 222, 333\""
+            ))
+        })
+    }
+
+    /// A JSON param, parsed; a syntax error is refused with the parser's message, which
+    /// carries the line and column.
+    pub fn json(&self, name: &str, example: &str) -> Result<Option<Value>, ToolError> {
+        match self.values.get(name) {
+            None => Ok(None),
+            Some(Raw::Json(value)) => Ok(Some(value.clone())),
+            Some(Raw::Text(text)) => {
+                serde_json::from_str::<Value>(text)
+                    .map(Some)
+                    .map_err(|error| {
+                        ToolError::invalid(format!(
+                            "{name} is not valid JSON: {error}. Send JSON such as {example}"
+                        ))
+                    })
+            }
+        }
+    }
+
+    /// A JSON object param (custom fields).
+    pub fn json_object(
+        &self,
+        name: &str,
+        example: &str,
+    ) -> Result<Option<serde_json::Map<String, Value>>, ToolError> {
+        match self.json(name, example)? {
+            None => Ok(None),
+            Some(Value::Object(map)) => Ok(Some(map)),
+            Some(other) => Err(ToolError::invalid(format!(
+                "{name} must be a JSON object such as {example}, not {}",
+                json_kind(&other)
+            ))),
+        }
+    }
+
+    /// A JSON array of objects (bulk inputs), at most `BULK_LIMIT` items, refused before
+    /// anything is sent.
+    pub fn json_objects(
+        &self,
+        name: &str,
+        example: &str,
+    ) -> Result<Option<Vec<serde_json::Map<String, Value>>>, ToolError> {
+        let items = match self.json(name, example)? {
+            None => return Ok(None),
+            Some(Value::Array(items)) => items,
+            Some(other) => {
+                return Err(ToolError::invalid(format!(
+                    "{name} must be a JSON array of objects such as {example}, not {}",
+                    json_kind(&other)
+                )));
+            }
+        };
+        if items.is_empty() {
+            return Err(ToolError::invalid(format!(
+                "{name} is an empty array; send at least one object, e.g. {example}"
+            )));
+        }
+        check_bulk_size(name, items.len())?;
+        items
+            .into_iter()
+            .enumerate()
+            .map(|(index, item)| match item {
+                Value::Object(map) => Ok(map),
+                other => Err(ToolError::invalid(format!(
+                    "{name}[{index}] must be a JSON object, not {}; send an array such as {example}",
+                    json_kind(&other)
+                ))),
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some)
+    }
+
+    pub fn required_json_objects(
+        &self,
+        name: &str,
+        example: &str,
+    ) -> Result<Vec<serde_json::Map<String, Value>>, ToolError> {
+        self.json_objects(name, example)?.ok_or_else(|| {
+            ToolError::invalid(format!(
+                "{name} is required: a JSON array such as {example}"
+            ))
+        })
+    }
+
+    /// A whole number param within `range`.
+    pub fn number_in(
+        &self,
+        name: &str,
+        range: std::ops::RangeInclusive<u64>,
+    ) -> Result<Option<u64>, ToolError> {
+        let Some(text) = self.text(name)? else {
+            return Ok(None);
+        };
+        let trimmed = text.trim();
+        trimmed
+            .parse::<u64>()
+            .ok()
+            .filter(|n| range.contains(n) && trimmed.bytes().all(|b| b.is_ascii_digit()))
+            .map(Some)
+            .ok_or_else(|| {
+                ToolError::invalid(format!(
+                    "{name} must be a whole number from {} to {} (got {})",
+                    range.start(),
+                    range.end(),
+                    shown(text)
+                ))
+            })
+    }
+
+    /// `perPage`: 1..=100, default 100.
+    pub fn per_page(&self) -> Result<u64, ToolError> {
+        Ok(self.number_in("perPage", 1..=100)?.unwrap_or(100))
+    }
+
+    /// `page` (offset paging): 1-based.
+    pub fn page(&self) -> Result<Option<u64>, ToolError> {
+        self.number_in("page", 1..=u64::from(u32::MAX))
+    }
+
+    /// `"true"` or `"false"`, ignoring case and surrounding spaces.
+    pub fn boolean(&self, name: &str) -> Result<Option<bool>, ToolError> {
+        let Some(text) = self.text(name)? else {
+            return Ok(None);
+        };
+        match text.trim().to_ascii_lowercase().as_str() {
+            "true" => Ok(Some(true)),
+            "false" => Ok(Some(false)),
+            _ => Err(ToolError::invalid(format!(
+                "{name} must be \"true\" or \"false\" (got {})",
+                shown(text)
+            ))),
+        }
+    }
+}
+
+/// Refuses a bulk input over Zendesk's per-request limit, before anything is sent.
+pub(crate) fn check_bulk_size(name: &str, count: usize) -> Result<(), ToolError> {
+    if count > BULK_LIMIT {
+        return Err(ToolError::invalid(format!(
+            "{name} has {count} items; at most {BULK_LIMIT} are allowed per call. Split them into batches of {BULK_LIMIT} or fewer"
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::registry;
+    use serde_json::json;
+
+    fn params(tool: &str, args: Value) -> Result<Params, ToolError> {
+        let tool = registry().get(tool).expect("tool is registered");
+        Params::parse(&tool.spec, args)
+    }
+
+    #[test]
+    fn ids_must_be_positive_decimals() {
+        for bad in [
+            "abc",
+            "12a",
+            "-5",
+            "0",
+            "1.5",
+            "0x10",
+            "99999999999999999999999",
+        ] {
+            let p = params("zendesk_get_ticket", json!({ "ticketId": bad })).unwrap();
+            let error = p.required_id("ticketId").unwrap_err().message;
+            assert!(
+                error.starts_with("ticketId must be a numeric string such as \"12345\""),
+                "{bad}: {error}"
+            );
+        }
+        let p = params("zendesk_get_ticket", json!({ "ticketId": " 42 " })).unwrap();
+        assert_eq!(p.required_id("ticketId").unwrap(), 42);
+        let p = params("zendesk_get_ticket", json!({ "ticketId": 42 })).unwrap();
+        assert_eq!(p.required_id("ticketId").unwrap(), 42);
+    }
+
+    #[test]
+    fn unknown_and_missing_params_are_refused_by_name() {
+        let error = params("zendesk_get_ticket", json!({ "ticket": "1" })).unwrap_err();
+        assert!(
+            error.message.contains("unknown param \"ticket\""),
+            "{}",
+            error.message
+        );
+        assert!(error.message.contains("ticketId"), "{}", error.message);
+        let error = params("zendesk_get_ticket", json!({ "ticketId": "  " })).unwrap_err();
+        assert!(
+            error.message.contains("missing required param"),
+            "{}",
+            error.message
+        );
+        assert!(error.message.contains("ticketId"), "{}", error.message);
+        let error = params("zendesk_get_ticket", json!(["1"])).unwrap_err();
+        assert!(
+            error.message.contains("must be a JSON object"),
+            "{}",
+            error.message
+        );
+    }
+
+    #[test]
+    fn enums_ignore_case_and_spaces() {
+        let p = params("zendesk_get_tickets", json!({ "status": " OPEN " })).unwrap();
+        assert_eq!(p.one_of("status", &["new", "open"]).unwrap(), Some("open"));
+        let p = params("zendesk_get_tickets", json!({ "status": "opened" })).unwrap();
+        let error = p.one_of("status", &["new", "open"]).unwrap_err().message;
+        assert_eq!(
+            error,
+            "status must be one of \"new\", \"open\" (got \"opened\")"
+        );
+    }
+
+    #[test]
+    fn comma_lists_are_split_trimmed_and_empties_dropped() {
+        let p = params(
+            "zendesk_create_ticket",
+            json!({ "description": "x", "tags": " a, ,b ,, c " }),
+        )
+        .unwrap();
+        assert_eq!(p.list("tags").unwrap().unwrap(), vec!["a", "b", "c"]);
+        let p = params(
+            "zendesk_create_ticket",
+            json!({ "description": "x", "tags": " , " }),
+        )
+        .unwrap();
+        assert_eq!(p.list("tags").unwrap(), None);
+    }
+
+    #[test]
+    fn id_lists_refuse_bad_items_and_more_than_a_hundred() {
+        let p = params(
+            "zendesk_update_tickets_bulk",
+            json!({ "ticketIds": "1, x, 3" }),
+        )
+        .unwrap();
+        let error = p.required_id_list("ticketIds").unwrap_err().message;
+        assert!(error.contains("\"x\" is not a positive number"), "{error}");
+        let many: Vec<String> = (1..=101).map(|n| n.to_string()).collect();
+        let p = params(
+            "zendesk_update_tickets_bulk",
+            json!({ "ticketIds": many.join(",") }),
+        )
+        .unwrap();
+        let error = p.required_id_list("ticketIds").unwrap_err().message;
+        assert!(error.contains("101 items; at most 100"), "{error}");
+    }
+
+    #[test]
+    fn json_errors_carry_line_and_column() {
+        let p = params(
+            "zendesk_create_ticket",
+            json!({ "description": "x", "customFields": "{\"1\": \n \"a\",}" }),
+        )
+        .unwrap();
+        let error = p.json_object("customFields", "{}").unwrap_err().message;
+        assert!(
+            error.starts_with("customFields is not valid JSON:"),
+            "{error}"
+        );
+        assert!(error.contains("line 2 column"), "{error}");
+        let p = params("zendesk_create_tickets_bulk", json!({ "tickets": "[1]" })).unwrap();
+        let error = p
+            .required_json_objects("tickets", "[]")
+            .unwrap_err()
+            .message;
+        assert!(
+            error.starts_with("tickets[0] must be a JSON object, not a number"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn per_page_is_one_to_a_hundred_defaulting_to_a_hundred() {
+        let p = params("zendesk_get_tickets", json!({})).unwrap();
+        assert_eq!(p.per_page().unwrap(), 100);
+        for bad in ["0", "101", "-1", "ten", "1e2"] {
+            let p = params("zendesk_get_tickets", json!({ "perPage": bad })).unwrap();
+            let error = p.per_page().unwrap_err().message;
+            assert!(
+                error.starts_with("perPage must be a whole number from 1 to 100"),
+                "{error}"
+            );
+        }
+        let p = params("zendesk_get_tickets", json!({ "perPage": "25" })).unwrap();
+        assert_eq!(p.per_page().unwrap(), 25);
+    }
+
+    #[test]
+    fn long_values_are_cut_short_in_messages() {
+        let long = "x".repeat(500);
+        assert!(shown(&long).len() < 80);
+    }
+}

@@ -1,0 +1,403 @@
+//! What each tool would send, read from its plan (no network): paths, queries and bodies as
+//! TOOL_BEHAVIOR.md specifies them, and the refusals that stop a call before anything is sent.
+
+use serde_json::{Value, json};
+
+use crate::params::Params;
+use crate::plan::{Method, Request};
+use crate::registry;
+
+fn plan(tool: &str, args: Value) -> Result<Request, String> {
+    let tool = registry().get(tool).expect("registered");
+    let params = Params::parse(&tool.spec, args).map_err(|e| e.message)?;
+    (tool.plan)(&params)
+        .map(|p| p.request())
+        .map_err(|e| e.message)
+}
+
+fn query(request: &Request) -> Vec<(&str, &str)> {
+    request
+        .query
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect()
+}
+
+#[test]
+fn get_tickets_without_filters_lists_tickets_with_cursor_paging() {
+    let request = plan(
+        "zendesk_get_tickets",
+        json!({"sort": "-updated_at", "perPage": "25", "pageAfter": "abc"}),
+    )
+    .unwrap();
+    assert_eq!(request.method, Method::Get);
+    assert_eq!(request.path, "/tickets");
+    assert_eq!(
+        query(&request),
+        vec![
+            ("page[size]", "25"),
+            ("page[after]", "abc"),
+            ("sort", "-updated_at")
+        ]
+    );
+}
+
+#[test]
+fn get_tickets_with_filters_goes_through_search_export() {
+    let request = plan(
+        "zendesk_get_tickets",
+        json!({"status": "Open", "priority": "high", "type": "incident", "assigneeId": "123",
+               "organizationId": "456", "sort": "id"}),
+    )
+    .unwrap();
+    assert_eq!(request.path, "/search/export");
+    assert_eq!(
+        query(&request),
+        vec![
+            (
+                "query",
+                "status:open priority:high ticket_type:incident assignee:123 organization:456"
+            ),
+            ("filter[type]", "ticket"),
+            ("page[size]", "100"),
+        ]
+    );
+}
+
+#[test]
+fn create_ticket_sends_numbers_and_custom_fields_as_a_list() {
+    let request = plan(
+        "zendesk_create_ticket",
+        json!({"description": "Printer on fire\nsecond line", "priority": "URGENT ",
+               "tags": "billing, , urgent", "assigneeId": "12", "groupId": "34",
+               "requesterId": "56", "customFields": "{\"360001\": \"x\"}"}),
+    )
+    .unwrap();
+    assert_eq!(request.method, Method::Post);
+    assert_eq!(request.path, "/tickets");
+    assert_eq!(
+        request.body.unwrap(),
+        json!({"ticket": {
+            "subject": "Printer on fire",
+            "comment": {"body": "Printer on fire\nsecond line"},
+            "priority": "urgent",
+            "tags": ["billing", "urgent"],
+            "assignee_id": 12,
+            "group_id": 34,
+            "custom_fields": [{"id": 360001, "value": "x"}],
+            "requester_id": 56
+        }})
+    );
+}
+
+#[test]
+fn custom_fields_are_never_silently_dropped() {
+    let error = plan(
+        "zendesk_create_ticket",
+        json!({"description": "x", "customFields": "{360001: \"x\"}"}),
+    )
+    .unwrap_err();
+    assert!(
+        error
+            .starts_with("customFields is not valid JSON: key must be a string at line 1 column 2"),
+        "{error}"
+    );
+    let error = plan(
+        "zendesk_create_ticket",
+        json!({"description": "x", "customFields": "{\"priority_level\": \"x\"}"}),
+    )
+    .unwrap_err();
+    assert!(error.contains("not a ticket field ID"), "{error}");
+}
+
+#[test]
+fn update_ticket_sends_only_given_fields_and_a_comment_body() {
+    let request = plan(
+        "zendesk_update_ticket",
+        json!({"ticketId": "7", "comment": "Looking into it", "status": "pending", "subject": ""}),
+    )
+    .unwrap();
+    assert_eq!(request.method, Method::Put);
+    assert_eq!(request.path, "/tickets/7");
+    assert_eq!(
+        request.body.unwrap(),
+        json!({"ticket": {"comment": {"body": "Looking into it"}, "status": "pending"}})
+    );
+    let error = plan("zendesk_update_ticket", json!({"ticketId": "7"})).unwrap_err();
+    assert!(error.starts_with("nothing to update"), "{error}");
+}
+
+#[test]
+fn update_tickets_bulk_adds_tags_instead_of_replacing_them() {
+    let request = plan(
+        "zendesk_update_tickets_bulk",
+        json!({"ticketIds": "111, 222,333", "tags": "bulk-update, processed", "status": "solved"}),
+    )
+    .unwrap();
+    assert_eq!(request.path, "/tickets/update_many");
+    assert_eq!(query(&request), vec![("ids", "111,222,333")]);
+    assert_eq!(
+        request.body.unwrap(),
+        json!({"ticket": {"status": "solved", "additional_tags": ["bulk-update", "processed"]}})
+    );
+}
+
+#[test]
+fn bulk_inputs_over_a_hundred_are_refused() {
+    let tickets: Vec<Value> = (0..101)
+        .map(|i| json!({"subject": format!("t{i}"), "comment": {"body": "b"}}))
+        .collect();
+    let error = plan(
+        "zendesk_create_tickets_bulk",
+        json!({"tickets": serde_json::to_string(&tickets).unwrap()}),
+    )
+    .unwrap_err();
+    assert!(error.contains("101 items; at most 100"), "{error}");
+    let users: Vec<Value> = (0..101).map(|i| json!({"id": i + 1})).collect();
+    let error = plan("zendesk_update_users_bulk", json!({"users": users})).unwrap_err();
+    assert!(error.contains("101 items; at most 100"), "{error}");
+    let ok = plan(
+        "zendesk_create_tickets_bulk",
+        json!({"tickets": serde_json::to_string(&tickets[..100]).unwrap()}),
+    )
+    .unwrap();
+    assert_eq!(ok.body.unwrap()["tickets"].as_array().unwrap().len(), 100);
+}
+
+#[test]
+fn merge_refuses_the_target_among_the_sources() {
+    let request = plan(
+        "zendesk_merge_tickets",
+        json!({"targetTicketId": "1", "sourceTicketIds": "2, 3", "targetComment": "Merged"}),
+    )
+    .unwrap();
+    assert_eq!(request.path, "/tickets/1/merge");
+    assert_eq!(
+        request.body.unwrap(),
+        json!({"ids": [2, 3], "target_comment": "Merged"})
+    );
+    let error = plan(
+        "zendesk_merge_tickets",
+        json!({"targetTicketId": "1", "sourceTicketIds": "2, 1"}),
+    )
+    .unwrap_err();
+    assert!(
+        error.contains("must not include the target ticket 1"),
+        "{error}"
+    );
+}
+
+#[test]
+fn users_search_needs_a_query_or_an_external_id() {
+    let error = plan(
+        "zendesk_search_users",
+        json!({"query": "", "externalId": " "}),
+    )
+    .unwrap_err();
+    assert!(error.contains("give query"), "{error}");
+    let request = plan(
+        "zendesk_search_users",
+        json!({"externalId": "ext-1", "page": "2"}),
+    )
+    .unwrap();
+    assert_eq!(request.path, "/users/search");
+    assert_eq!(
+        query(&request),
+        vec![("external_id", "ext-1"), ("per_page", "100"), ("page", "2")]
+    );
+}
+
+#[test]
+fn create_user_converts_verified_and_custom_fields() {
+    let request = plan(
+        "zendesk_create_user",
+        json!({"name": "Jane", "userEmail": "jane@example.com", "role": "Agent",
+               "verified": "TRUE", "organizationId": "9", "customFields": {"plan": "gold"}}),
+    )
+    .unwrap();
+    assert_eq!(
+        request.body.unwrap(),
+        json!({"user": {"name": "Jane", "email": "jane@example.com", "role": "agent",
+                        "organization_id": 9, "verified": true, "user_fields": {"plan": "gold"}}})
+    );
+    let error = plan(
+        "zendesk_create_user",
+        json!({"name": "J", "verified": "yes"}),
+    )
+    .unwrap_err();
+    assert_eq!(
+        error,
+        "verified must be \"true\" or \"false\" (got \"yes\")"
+    );
+    let error = plan("zendesk_create_user", json!({"name": "J", "role": "owner"})).unwrap_err();
+    assert!(
+        error.starts_with("role must be one of \"end-user\", \"agent\", \"admin\""),
+        "{error}"
+    );
+}
+
+#[test]
+fn update_users_bulk_needs_a_numeric_id_on_every_user() {
+    let request = plan(
+        "zendesk_update_users_bulk",
+        json!({"users": "[{\"id\": \"123\", \"name\": \"New\"}]"}),
+    )
+    .unwrap();
+    assert_eq!(
+        request.body.unwrap(),
+        json!({"users": [{"id": 123, "name": "New"}]})
+    );
+    let error = plan(
+        "zendesk_update_users_bulk",
+        json!({"users": "[{\"name\": \"x\"}]"}),
+    )
+    .unwrap_err();
+    assert!(
+        error.starts_with("users[0] needs a numeric \"id\""),
+        "{error}"
+    );
+}
+
+#[test]
+fn organizations_send_domain_lists_and_fields_by_key() {
+    let request = plan(
+        "zendesk_create_organization",
+        json!({"name": "Acme", "domainNames": "acme.com, acme.org", "customFields": "{\"plan\": \"gold\"}"}),
+    )
+    .unwrap();
+    assert_eq!(
+        request.body.unwrap(),
+        json!({"organization": {"name": "Acme", "domain_names": ["acme.com", "acme.org"],
+                                "organization_fields": {"plan": "gold"}}})
+    );
+    let request = plan(
+        "zendesk_autocomplete_organizations",
+        json!({"name": "Ac", "perPage": "5"}),
+    )
+    .unwrap();
+    assert_eq!(request.path, "/organizations/autocomplete");
+    assert_eq!(query(&request), vec![("name", "Ac"), ("per_page", "5")]);
+}
+
+#[test]
+fn search_uses_export_with_the_filter_type() {
+    let request = plan(
+        "zendesk_search",
+        json!({"query": "status:open", "filterType": " Ticket"}),
+    )
+    .unwrap();
+    assert_eq!(request.path, "/search/export");
+    assert_eq!(
+        query(&request),
+        vec![
+            ("query", "status:open"),
+            ("filter[type]", "ticket"),
+            ("page[size]", "100")
+        ]
+    );
+    let error = plan(
+        "zendesk_search",
+        json!({"query": "x", "filterType": "tickets"}),
+    )
+    .unwrap_err();
+    assert!(error.starts_with("filterType must be one of"), "{error}");
+}
+
+#[test]
+fn organization_field_tools_check_ids_keys_and_options() {
+    let request = plan(
+        "zendesk_create_organization_field",
+        json!({"key": "plan", "title": "Plan", "type": "Dropdown",
+               "customFieldOptions": "[{\"name\": \"Gold\", \"value\": \"gold\"}]", "position": "2"}),
+    )
+    .unwrap();
+    assert_eq!(
+        request.body.unwrap(),
+        json!({"organization_field": {"key": "plan", "type": "dropdown", "title": "Plan",
+               "position": 2, "custom_field_options": [{"name": "Gold", "value": "gold"}]}})
+    );
+    let error = plan(
+        "zendesk_create_organization_field",
+        json!({"key": "plan", "title": "Plan", "type": "dropdown"}),
+    )
+    .unwrap_err();
+    assert!(error.contains("needs customFieldOptions"), "{error}");
+    let error = plan(
+        "zendesk_get_organization_field",
+        json!({"fieldIdOrKey": "../tickets"}),
+    )
+    .unwrap_err();
+    assert!(
+        error.starts_with("fieldIdOrKey must be a field ID"),
+        "{error}"
+    );
+    let request = plan(
+        "zendesk_get_organization_field",
+        json!({"fieldIdOrKey": "plan"}),
+    )
+    .unwrap();
+    assert_eq!(request.path, "/organization_fields/plan");
+    let request = plan(
+        "zendesk_reorder_organization_fields",
+        json!({"fieldIds": "3, 1"}),
+    )
+    .unwrap();
+    assert_eq!(
+        request.body.unwrap(),
+        json!({"organization_field_ids": [3, 1]})
+    );
+}
+
+#[test]
+fn job_ids_cannot_steer_the_path() {
+    let error = plan("zendesk_get_job_status", json!({"jobId": "../../users"})).unwrap_err();
+    assert!(error.starts_with("jobId must be"), "{error}");
+    let request = plan(
+        "zendesk_get_job_status",
+        json!({"jobId": "abc123", "waitSeconds": "5"}),
+    )
+    .unwrap();
+    assert_eq!(request.path, "/job_statuses/abc123");
+    let error = plan(
+        "zendesk_get_job_status",
+        json!({"jobId": "a", "waitSeconds": "601"}),
+    )
+    .unwrap_err();
+    assert!(
+        error.starts_with("waitSeconds must be a whole number from 0 to 600"),
+        "{error}"
+    );
+}
+
+#[test]
+fn every_id_param_refuses_non_numbers_with_the_spec_message() {
+    for tool in registry().tools() {
+        for param in &tool.spec.params {
+            // Job IDs are opaque tokens, not numbers.
+            let is_id = param.name.ends_with("Id") && !matches!(param.name, "externalId" | "jobId");
+            if !is_id {
+                continue;
+            }
+            let mut args = serde_json::Map::new();
+            // Fill the other required params with plausible values so only the ID is wrong.
+            for other in &tool.spec.params {
+                if other.required && other.name != param.name {
+                    let value = match other.name {
+                        "email" | "apiToken" | "subdomain" => continue,
+                        "sourceTicketIds" | "ticketIds" | "fieldIds" => "2",
+                        "tickets" | "users" | "organizations" => "[{\"id\": 5, \"name\": \"n\"}]",
+                        "filterType" => "ticket",
+                        "type" => "text",
+                        "key" => "k",
+                        _ => "1",
+                    };
+                    args.insert(other.name.into(), json!(value));
+                }
+            }
+            args.insert(param.name.into(), json!("12ab"));
+            let error = plan(tool.spec.id, Value::Object(args)).unwrap_err();
+            let expected = format!("{} must be a numeric string such as \"12345\"", param.name);
+            assert!(error.starts_with(&expected), "{}: {error}", tool.spec.id);
+        }
+    }
+}

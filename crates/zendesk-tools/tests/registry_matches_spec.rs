@@ -1,0 +1,243 @@
+//! The registry against the spec: every tool of `spec/tools.json` (read at run time, the single
+//! source of truth) is registered with the same id, description, params (name, type, required,
+//! description, in order) and outputs (name, type, description, nested fields, recursively).
+//! The seven additions of TOOL_BEHAVIOR.md are held to their own expectations.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+use zendesk_tools::{FilledBy, OutputSpec, ToolSpec, registry};
+
+fn spec_tools() -> Vec<Value> {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/spec/tools.json"
+    );
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {path}: {e}"));
+    let spec: Value = serde_json::from_str(&text).expect("tools.json is JSON");
+    spec["tools"]
+        .as_array()
+        .expect("tools.json has a tools array")
+        .clone()
+}
+
+fn compare_outputs(tool: &str, path: &str, ours: &[OutputSpec], theirs: &Value) {
+    let theirs: &[Value] = theirs.as_array().map(Vec::as_slice).unwrap_or(&[]);
+    let our_names: Vec<&str> = ours.iter().map(|o| o.name).collect();
+    let their_names: Vec<&str> = theirs.iter().map(|o| o["name"].as_str().unwrap()).collect();
+    assert_eq!(our_names, their_names, "{tool}: output names at {path}");
+    for (our, their) in ours.iter().zip(theirs) {
+        let here = format!("{path}.{}", our.name);
+        assert_eq!(our.ty, their["type"], "{tool}: type of {here}");
+        assert_eq!(
+            our.description, their["description"],
+            "{tool}: description of {here}"
+        );
+        compare_outputs(tool, &here, &our.fields, &their["fields"]);
+    }
+}
+
+#[test]
+fn every_seed_tool_matches_tools_json_exactly() {
+    let spec = spec_tools();
+    assert_eq!(spec.len(), 26, "the seed has 26 tools");
+    for their in &spec {
+        let id = their["id"].as_str().unwrap();
+        let tool = registry()
+            .get(id)
+            .unwrap_or_else(|| panic!("{id} is not registered"));
+        let ours: &ToolSpec = &tool.spec;
+        assert_eq!(ours.description, their["description"], "{id}: description");
+
+        let their_params = their["params"].as_array().unwrap();
+        let our_names: Vec<&str> = ours.params.iter().map(|p| p.name).collect();
+        let their_names: Vec<&str> = their_params
+            .iter()
+            .map(|p| p["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(our_names, their_names, "{id}: param names and order");
+        for (our, their) in ours.params.iter().zip(their_params) {
+            assert_eq!(our.ty, their["type"], "{id}: type of {}", our.name);
+            assert_eq!(
+                our.required, their["required"],
+                "{id}: required of {}",
+                our.name
+            );
+            assert_eq!(
+                our.description, their["description"],
+                "{id}: description of {}",
+                our.name
+            );
+            let credential = matches!(our.name, "email" | "apiToken" | "subdomain");
+            let expected = if credential {
+                FilledBy::Configuration
+            } else {
+                FilledBy::Model
+            };
+            assert_eq!(our.filled_by, expected, "{id}: who fills {}", our.name);
+        }
+        compare_outputs(id, id, &ours.outputs, &their["outputs"]);
+    }
+}
+
+#[test]
+fn the_registry_json_is_tools_json_for_the_seed_tools() {
+    // The serialised registry (what `zd tools list --json` prints) equals the spec, tool by tool.
+    let ours = registry().to_json();
+    for their in spec_tools() {
+        let id = their["id"].as_str().unwrap();
+        let mine = ours["tools"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["id"] == id)
+            .unwrap_or_else(|| panic!("{id} missing from to_json"));
+        assert_eq!(mine, &their, "{id}");
+    }
+}
+
+#[test]
+fn the_additions_are_the_seven_of_tool_behavior() {
+    let seed: BTreeSet<String> = spec_tools()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap().to_owned())
+        .collect();
+    let extra: BTreeSet<&str> = registry()
+        .tools()
+        .iter()
+        .map(|t| t.spec.id)
+        .filter(|id| !seed.contains(*id))
+        .collect();
+    let expected: BTreeSet<&str> = [
+        "zendesk_get_job_status",
+        "zendesk_get_organization_fields",
+        "zendesk_get_organization_field",
+        "zendesk_create_organization_field",
+        "zendesk_update_organization_field",
+        "zendesk_delete_organization_field",
+        "zendesk_reorder_organization_fields",
+    ]
+    .into();
+    assert_eq!(extra, expected);
+    assert_eq!(registry().tools().len(), 33);
+    let ids: BTreeSet<&str> = registry().tools().iter().map(|t| t.spec.id).collect();
+    assert_eq!(ids.len(), 33, "tool ids are unique");
+}
+
+/// `(param, required)` for each addition, after the three credentials, as TOOL_BEHAVIOR.md
+/// lists them; and the output keys.
+#[test]
+fn the_additions_declare_the_params_and_outputs_of_tool_behavior() {
+    let settings = [
+        ("description", false),
+        ("position", false),
+        ("active", false),
+        ("regexpForValidation", false),
+        ("tag", false),
+        ("customFieldOptions", false),
+        ("relationshipTargetType", false),
+    ];
+    let create: Vec<(&str, bool)> = [("key", true), ("title", true), ("type", true)]
+        .into_iter()
+        .chain(settings)
+        .collect();
+    let update: Vec<(&str, bool)> = [("fieldIdOrKey", true), ("title", false)]
+        .into_iter()
+        .chain(settings)
+        .collect();
+    type Case<'a> = (&'a str, Vec<(&'a str, bool)>, Vec<&'a str>);
+    let cases: Vec<Case> = vec![
+        (
+            "zendesk_get_job_status",
+            vec![("jobId", true), ("waitSeconds", false)],
+            vec!["job_status", "job_id", "done"],
+        ),
+        (
+            "zendesk_get_organization_fields",
+            vec![("perPage", false), ("pageAfter", false)],
+            vec!["organization_fields", "paging", "metadata"],
+        ),
+        (
+            "zendesk_get_organization_field",
+            vec![("fieldIdOrKey", true)],
+            vec!["organization_field", "organization_field_id"],
+        ),
+        (
+            "zendesk_create_organization_field",
+            create,
+            vec!["organization_field", "organization_field_id"],
+        ),
+        (
+            "zendesk_update_organization_field",
+            update,
+            vec!["organization_field", "organization_field_id"],
+        ),
+        (
+            "zendesk_delete_organization_field",
+            vec![("fieldIdOrKey", true)],
+            vec!["deleted", "organization_field_id"],
+        ),
+        (
+            "zendesk_reorder_organization_fields",
+            vec![("fieldIds", true)],
+            vec!["reordered", "organization_field_ids"],
+        ),
+    ];
+    for (id, params, outputs) in cases {
+        let spec = &registry().get(id).unwrap().spec;
+        let credentials: Vec<(&str, bool, FilledBy)> = spec.params[..3]
+            .iter()
+            .map(|p| (p.name, p.required, p.filled_by))
+            .collect();
+        assert_eq!(
+            credentials,
+            vec![
+                ("email", true, FilledBy::Configuration),
+                ("apiToken", true, FilledBy::Configuration),
+                ("subdomain", true, FilledBy::Configuration),
+            ],
+            "{id}: credentials"
+        );
+        let rest: Vec<(&str, bool)> = spec.params[3..]
+            .iter()
+            .map(|p| (p.name, p.required))
+            .collect();
+        assert_eq!(rest, params, "{id}: params");
+        assert!(
+            spec.params
+                .iter()
+                .all(|p| p.ty == "string" && !p.description.is_empty())
+        );
+        let names: Vec<&str> = spec.outputs.iter().map(|o| o.name).collect();
+        assert_eq!(names, outputs, "{id}: outputs");
+        assert!(!spec.description.is_empty());
+    }
+    // The job status of the follower is the same object the bulk tools return.
+    let follower = &registry()
+        .get("zendesk_get_job_status")
+        .unwrap()
+        .spec
+        .outputs[0];
+    let bulk = &registry()
+        .get("zendesk_create_tickets_bulk")
+        .unwrap()
+        .spec
+        .outputs[0];
+    assert_eq!(
+        serde_json::to_value(follower).unwrap(),
+        serde_json::to_value(bulk).unwrap()
+    );
+}
+
+#[test]
+fn annotations_say_which_tools_only_read() {
+    for tool in registry().tools() {
+        let spec = &tool.spec;
+        let reads = ["zendesk_get_", "zendesk_search", "zendesk_autocomplete_"]
+            .iter()
+            .any(|prefix| spec.id.starts_with(prefix));
+        assert_eq!(spec.annotations.read_only, reads, "{}", spec.id);
+        let destroys = spec.id.contains("delete") || spec.id.contains("merge");
+        assert_eq!(spec.annotations.destructive, destroys, "{}", spec.id);
+    }
+}

@@ -1,0 +1,345 @@
+// node-zendesk 6, unchanged, against the zd sandbox.
+//
+// Drives the real node-zendesk client (tests/compat/node/package.json) through the calls a
+// Zendesk integration makes: create / read / update / delete of tickets, users and
+// organizations, bulk creates followed by `jobstatuses.watch`, ticket merge, search, search
+// count, search export, organization fields, and a missing record answering 404. node-zendesk
+// follows `links.next` / `next_page` until they are null, so every `getAll` here also checks
+// that the sandbox's last page ends paging.
+//
+// Environment (set by crates/zd/tests/compat_clients.rs):
+//   ZD_SANDBOX_URL    http://127.0.0.1:PORT
+//   ZD_SANDBOX_EMAIL  the sandbox admin's email
+//   ZD_SANDBOX_TOKEN  the sandbox admin's API token
+// Every check runs even when an earlier one failed; one line per check is printed, and the exit
+// status is 1 if any check failed.
+
+'use strict';
+
+const crypto = require('node:crypto');
+const zendesk = require('node-zendesk');
+
+const url = process.env.ZD_SANDBOX_URL;
+const email = process.env.ZD_SANDBOX_EMAIL;
+const token = process.env.ZD_SANDBOX_TOKEN;
+if (!url || !email || !token) {
+  console.error('ZD_SANDBOX_URL, ZD_SANDBOX_EMAIL and ZD_SANDBOX_TOKEN must be set');
+  process.exit(2);
+}
+
+const endpointUri = `${url.replace(/\/$/, '')}/api/v2`;
+const client = zendesk.createClient({ username: email, token, endpointUri });
+// The same client keeping node-zendesk's original errors (status code and body) for error checks.
+const rawClient = zendesk.createClient({ username: email, token, endpointUri, throwOriginalException: true });
+
+const RUN = crypto.randomBytes(5).toString('hex');
+const results = [];
+const state = {};
+
+class Skip extends Error {}
+
+function expect(cond, message) {
+  if (!cond) throw new Error(message);
+}
+
+function need(...keys) {
+  const missing = keys.filter((k) => !(k in state));
+  if (missing.length) throw new Skip(`needs ${missing.join(', ')}`);
+  return keys.length === 1 ? state[keys[0]] : keys.map((k) => state[k]);
+}
+
+async function check(name, fn) {
+  const started = Date.now();
+  let status = 'PASS';
+  let reason = '';
+  try {
+    await fn();
+  } catch (e) {
+    status = e instanceof Skip ? 'SKIP' : 'FAIL';
+    reason = e && e.message ? e.message : String(e);
+    if (e && e.statusCode) reason += ` (HTTP ${e.statusCode}: ${JSON.stringify(e.result)})`;
+  }
+  results.push({ name, status, reason });
+  const secs = ((Date.now() - started) / 1000).toFixed(2);
+  console.log(`${status} ${name} (${secs}s)${reason ? `: ${reason}` : ''}`);
+}
+
+async function eventually(fn, timeoutMs = 5000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
+async function watchJob(jobId) {
+  // node-zendesk's own follower: polls GET /job_statuses/{id} every 200 ms until finished.
+  const job = await client.jobstatuses.watch(jobId, 200, 5);
+  expect(job.status === 'completed', `job ${jobId} ended ${job.status}: ${job.message}`);
+  expect(Array.isArray(job.results), `job results ${JSON.stringify(job.results)}`);
+  return job;
+}
+
+async function expectStatus(promise, status, what) {
+  try {
+    await promise;
+  } catch (e) {
+    expect(e.statusCode === status, `${what}: expected HTTP ${status}, got ${e.statusCode} ${e.message}`);
+    return e;
+  }
+  throw new Error(`${what}: expected HTTP ${status}, the call succeeded`);
+}
+
+async function main() {
+  await check('users_me', async () => {
+    const { result } = await client.users.me();
+    expect(result.email === email, `me.email ${result.email}`);
+    expect(result.role === 'admin', `me.role ${result.role}`);
+    state.me = result;
+  });
+
+  await check('ticket_create', async () => {
+    const { response, result } = await client.tickets.create({
+      ticket: {
+        subject: `node ${RUN} printer`,
+        comment: { body: 'The printer is on fire' },
+        priority: 'high',
+        tags: ['node', `run${RUN}`],
+      },
+    });
+    expect(response.status === 201, `status ${response.status}`);
+    expect(Number.isInteger(result.id), `ticket id ${result.id}`);
+    expect(result.status === 'new' && result.priority === 'high', `status ${result.status} priority ${result.priority}`);
+    expect(result.description === 'The printer is on fire', `description ${result.description}`);
+    state.ticket = result.id;
+  });
+
+  await check('ticket_show', async () => {
+    const id = need('ticket');
+    const { result } = await client.tickets.show(id);
+    expect(result.id === id && result.subject === `node ${RUN} printer`, `got ${result.id} ${result.subject}`);
+    if (state.me) expect(result.requester_id === state.me.id, `requester_id ${result.requester_id}`);
+  });
+
+  await check('ticket_update_with_private_comment', async () => {
+    const id = need('ticket');
+    const { result } = await client.tickets.update(id, {
+      ticket: { status: 'open', comment: { body: 'Extinguisher on the way', public: false } },
+    });
+    expect(result.status === 'open', `status ${result.status}`);
+  });
+
+  await check('ticket_comments', async () => {
+    const id = need('ticket');
+    // getAll answers with the records of every page, flattened.
+    const comments = await client.tickets.getComments(id);
+    const bodies = comments.map((c) => c.body);
+    expect(JSON.stringify(bodies) === JSON.stringify(['The printer is on fire', 'Extinguisher on the way']), `bodies ${JSON.stringify(bodies)}`);
+    expect(comments[0].public === true && comments[1].public === false, 'public flags');
+  });
+
+  await check('ticket_list_follows_links_to_the_end', async () => {
+    const id = need('ticket');
+    const tickets = await client.tickets.list();
+    const ids = tickets.map((t) => t.id);
+    expect(ids.includes(id), `ticket ${id} not in list of ${ids.length}`);
+    expect(new Set(ids).size === ids.length, 'a ticket was listed twice');
+  });
+
+  await check('user_create_show_update_search', async () => {
+    const address = `node-${RUN}@example.com`;
+    const created = await client.users.create({ user: { name: `Node User ${RUN}`, email: address } });
+    const u = created.result;
+    expect(created.response.status === 201, `status ${created.response.status}`);
+    expect(Number.isInteger(u.id) && u.email === address && u.role === 'end-user', `created ${JSON.stringify(u)}`);
+    const shown = (await client.users.show(u.id)).result;
+    expect(shown.name === `Node User ${RUN}`, `name ${shown.name}`);
+    const updated = (await client.users.update(u.id, { user: { notes: 'prefers email' } })).result;
+    expect(updated.notes === 'prefers email', `notes ${updated.notes}`);
+    await eventually(async () => {
+      const found = await client.users.search({ query: address });
+      expect(found.some((x) => x.id === u.id), `users/search gave ${JSON.stringify(found.map((x) => x.id))}`);
+    });
+    state.user = u.id;
+  });
+
+  await check('user_delete_deactivates', async () => {
+    const id = need('user');
+    const { response, result } = await client.users.delete(id);
+    expect(response.status === 200, `status ${response.status}`);
+    expect(result.active === false, `active ${result.active}`);
+  });
+
+  await check('organization_create_show_update_autocomplete_delete', async () => {
+    const created = await client.organizations.create({
+      organization: { name: `Node Org ${RUN}`, domain_names: [`n${RUN}.example.com`], tags: ['vip'] },
+    });
+    const org = created.result;
+    expect(created.response.status === 201 && Number.isInteger(org.id), `created ${created.response.status}`);
+    const shown = (await client.organizations.show(org.id)).result;
+    expect(shown.name === `Node Org ${RUN}`, `name ${shown.name}`);
+    const updated = (await client.organizations.update(org.id, { organization: { notes: 'key account' } })).result;
+    expect(updated.notes === 'key account', `notes ${updated.notes}`);
+    const auto = await client.organizations.autocomplete({ name: `node org ${RUN}` });
+    expect(auto.some((o) => o.id === org.id), `autocomplete gave ${JSON.stringify(auto.map((o) => o.name))}`);
+    const deleted = await client.organizations.delete(org.id);
+    expect(deleted.response.status === 204, `delete status ${deleted.response.status}`);
+    const e = await expectStatus(rawClient.organizations.show(org.id), 404, 'show deleted organization');
+    expect(e.result && e.result.error === 'RecordNotFound', `body ${JSON.stringify(e.result)}`);
+  });
+
+  await check('tickets_bulk_create_and_watch_job', async () => {
+    const { result } = await client.tickets.createMany({
+      tickets: [0, 1, 2].map((i) => ({ subject: `node ${RUN} bulk ${i}`, comment: { body: `bulk body ${i}` } })),
+    });
+    expect(result.job_status && result.job_status.id, `body ${JSON.stringify(result)}`);
+    const job = await watchJob(result.job_status.id);
+    const ids = job.results.map((r) => r.id);
+    expect(ids.length === 3, `results ${JSON.stringify(job.results)}`);
+    const shown = (await client.tickets.showMany(ids)).result.map((t) => t.id).sort();
+    expect(JSON.stringify(shown) === JSON.stringify([...ids].sort()), `show_many ${JSON.stringify(shown)}`);
+    state.bulk = ids;
+  });
+
+  await check('users_bulk_create_and_watch_job', async () => {
+    const { result } = await client.users.createMany({
+      users: [0, 1].map((i) => ({ name: `Node Bulk ${RUN} ${i}`, email: `nbulk${i}-${RUN}@example.com` })),
+    });
+    const job = await watchJob(result.job_status.id);
+    expect(job.results.length === 2, `results ${JSON.stringify(job.results)}`);
+  });
+
+  await check('organizations_bulk_create_and_watch_job', async () => {
+    const { result } = await client.organizations.createMany({
+      organizations: [0, 1].map((i) => ({ name: `Node Bulk Org ${RUN} ${i}` })),
+    });
+    const job = await watchJob(result.job_status.id);
+    expect(job.results.length === 2, `results ${JSON.stringify(job.results)}`);
+  });
+
+  await check('tickets_merge_job', async () => {
+    const target = (await client.tickets.create({ ticket: { subject: `node ${RUN} merge target`, comment: { body: 'target' } } })).result;
+    const source = (await client.tickets.create({ ticket: { subject: `node ${RUN} merge source`, comment: { body: 'source' } } })).result;
+    const { result } = await client.tickets.merge(target.id, {
+      ids: [source.id],
+      target_comment: 'merged in',
+      source_comment: 'merged away',
+    });
+    await watchJob(result.job_status.id);
+    const closed = (await client.tickets.show(source.id)).result;
+    expect(closed.status === 'closed', `source status ${closed.status}`);
+    const bodies = (await client.tickets.getComments(target.id)).map((c) => c.body);
+    expect(bodies.includes('merged in'), `target comments ${JSON.stringify(bodies)}`);
+  });
+
+  await check('search_query_and_query_all', async () => {
+    const bulk = need('bulk');
+    const want = JSON.stringify([...bulk].sort());
+    await eventually(async () => {
+      const one = (await client.search.query(`type:ticket bulk ${RUN}`)).result.map((r) => r.id).sort();
+      expect(JSON.stringify(one) === want, `search gave ${JSON.stringify(one)}`);
+    });
+    const all = (await client.search.queryAll(`type:ticket bulk ${RUN}`)).map((r) => r.id).sort();
+    expect(JSON.stringify(all) === want, `queryAll gave ${JSON.stringify(all)}`);
+  });
+
+  await check('search_count', async () => {
+    need('bulk');
+    await eventually(async () => {
+      const { result } = await client.search.showResultsCount(`type:ticket bulk ${RUN}`);
+      expect(result.count === 3, `count ${JSON.stringify(result)}`);
+    });
+  });
+
+  await check('search_export_follows_cursor_to_the_end', async () => {
+    const bulk = need('bulk');
+    await eventually(async () => {
+      const rows = await client.search.exportResults(`bulk ${RUN}`, 'ticket', 2);
+      const ids = rows.map((r) => r.id).sort();
+      expect(JSON.stringify(ids) === JSON.stringify([...bulk].sort()), `export gave ${JSON.stringify(ids)}`);
+    });
+  });
+
+  await check('tickets_bulk_update_job', async () => {
+    const bulk = need('bulk');
+    const { result } = await client.tickets.updateMany(bulk, { ticket: { status: 'pending', additional_tags: ['bulk-updated'] } });
+    await watchJob(result.job_status.id);
+    const shown = (await client.tickets.showMany(bulk)).result;
+    expect(shown.length === bulk.length, `show_many gave ${shown.length}`);
+    expect(shown.every((t) => t.status === 'pending' && t.tags.includes('bulk-updated')), `after update_many ${JSON.stringify(shown.map((t) => [t.status, t.tags]))}`);
+  });
+
+  await check('more_than_100_tickets_answer_400_too_many_values', async () => {
+    const tickets = Array.from({ length: 101 }, (_, i) => ({ subject: `node ${RUN} too many ${i}`, comment: { body: 'x' } }));
+    const e = await expectStatus(rawClient.tickets.createMany({ tickets }), 400, 'create_many of 101');
+    expect(e.result && e.result.error === 'TooManyValues', `body ${JSON.stringify(e.result)}`);
+  });
+
+  await check('tickets_bulk_delete_job', async () => {
+    const bulk = need('bulk');
+    const { result } = await client.tickets.deleteMany(bulk);
+    await watchJob(result.job_status.id);
+    for (const id of bulk) await expectStatus(rawClient.tickets.show(id), 404, `show ticket ${id} after destroy_many`);
+  });
+
+  await check('organization_fields_crud_and_reorder', async () => {
+    const key = `tier_${RUN}`;
+    const created = await client.organizationfields.create({
+      organization_field: { type: 'integer', title: 'Tier', key },
+    });
+    const field = created.result;
+    expect(created.response.status === 201 && field.key === key && field.type === 'integer', `created ${JSON.stringify(field)}`);
+    expect(field.active === true && field.system === false, `active ${field.active} system ${field.system}`);
+    const byKey = (await client.organizationfields.show(key)).result;
+    expect(byKey.id === field.id, `show by key gave ${byKey.id}`);
+    const listed = await client.organizationfields.list();
+    expect(listed.some((f) => f.id === field.id), 'field not listed');
+    const updated = (await client.organizationfields.update(field.id, { organization_field: { title: 'Tier level' } })).result;
+    expect(updated.title === 'Tier level', `title ${updated.title}`);
+    const ids = listed.map((f) => f.id).reverse();
+    const reordered = await client.organizationfields.reorder(ids);
+    expect(reordered.response.status === 200, `reorder status ${reordered.response.status}`);
+
+    const org = (await client.organizations.create({ organization: { name: `Node Fields ${RUN}`, organization_fields: { [key]: 3 } } })).result;
+    expect(org.organization_fields[key] === 3, `organization_fields ${JSON.stringify(org.organization_fields)}`);
+    const e = await expectStatus(
+      rawClient.organizations.update(org.id, { organization: { organization_fields: { [key]: 'three' } } }),
+      422,
+      'non-integer value for an integer field',
+    );
+    expect(e.result && e.result.error === 'RecordInvalid', `body ${JSON.stringify(e.result)}`);
+
+    const deleted = await client.organizationfields.delete(field.id);
+    expect(deleted.response.status === 204, `delete status ${deleted.response.status}`);
+    await expectStatus(rawClient.organizationfields.show(field.id), 404, 'show deleted field');
+  });
+
+  await check('ticket_delete_then_404', async () => {
+    const id = need('ticket');
+    const { response } = await client.tickets.delete(id);
+    expect(response.status === 204, `delete status ${response.status}`);
+    // node-zendesk's default error: a plain Error whose message carries the status.
+    try {
+      await client.tickets.show(id);
+    } catch (e) {
+      expect(/404/.test(e.message), `message ${e.message}`);
+      const raw = await expectStatus(rawClient.tickets.show(id), 404, 'show deleted ticket');
+      expect(raw.result.error === 'RecordNotFound', `body ${JSON.stringify(raw.result)}`);
+      return;
+    }
+    throw new Error('deleted ticket still readable');
+  });
+
+  const failed = results.filter((r) => r.status !== 'PASS');
+  console.log(`node-zendesk suite: ${results.length - failed.length}/${results.length} checks passed`);
+  process.exit(failed.length ? 1 : 0);
+}
+
+main().catch((e) => {
+  console.error('suite crashed:', e);
+  process.exit(1);
+});

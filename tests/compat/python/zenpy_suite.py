@@ -1,0 +1,474 @@
+"""zenpy, unchanged, against the zd sandbox.
+
+Drives the real zenpy client (pinned in tests/compat/requirements.txt) through the calls a
+Zendesk integration makes: create / read / update / delete of tickets, users and
+organizations, bulk creates followed by job status polling, ticket merge, search, search count,
+search export, organization fields, and a missing record raising zenpy's
+RecordNotFoundException.
+
+Environment (set by crates/zd/tests/compat_clients.rs):
+  ZD_SANDBOX_URL    http://127.0.0.1:PORT
+  ZD_SANDBOX_EMAIL  the sandbox admin's email
+  ZD_SANDBOX_TOKEN  the sandbox admin's API token
+ZENPY_FORCE_NETLOC / ZENPY_FORCE_SCHEME (zenpy's own switches) are derived from ZD_SANDBOX_URL
+when not set.
+
+Every check runs even when an earlier one failed (those depending on a failed one report it);
+one line per check is printed, and the exit status is 1 if any check failed.
+"""
+
+import os
+import sys
+import time
+import traceback
+import uuid
+from urllib.parse import urlparse
+
+import requests
+
+from zenpy import Zenpy
+from zenpy.lib.api_objects import Comment, Organization, OrganizationField, Ticket, User
+from zenpy.lib.exception import APIException, RecordNotFoundException, TooManyValuesException
+
+RESULTS = []
+STATE = {}
+RUN = uuid.uuid4().hex[:10]
+
+
+class Skip(Exception):
+    """A check that cannot run because one it depends on failed."""
+
+
+def check(fn):
+    """Runs `fn` now, recording PASS / FAIL / SKIP with the reason."""
+    name = fn.__name__
+    started = time.monotonic()
+    try:
+        fn()
+        RESULTS.append((name, "PASS", ""))
+    except Skip as e:
+        RESULTS.append((name, "SKIP", str(e)))
+    except Exception as e:  # noqa: BLE001 - every failure is reported, none stops the suite
+        tb = traceback.extract_tb(e.__traceback__)
+        where = next((f"line {f.lineno}" for f in reversed(tb) if f.filename == __file__), "")
+        RESULTS.append((name, "FAIL", f"{type(e).__name__}: {e} ({where})"))
+    status, reason = RESULTS[-1][1], RESULTS[-1][2]
+    elapsed = time.monotonic() - started
+    print(f"{status} {name} ({elapsed:.2f}s){': ' + reason if reason else ''}", flush=True)
+    return fn
+
+
+def expect(cond, message):
+    if not cond:
+        raise AssertionError(message)
+
+
+def need(*keys):
+    missing = [k for k in keys if k not in STATE]
+    if missing:
+        raise Skip("needs " + ", ".join(missing))
+    return [STATE[k] for k in keys] if len(keys) > 1 else STATE[keys[0]]
+
+
+def wait_job(zd, job_id, timeout=30.0):
+    """Polls GET /job_statuses/{id} until the job is finished; returns the JobStatus."""
+    deadline = time.monotonic() + timeout
+    while True:
+        job = zd.job_status(id=job_id)
+        if job.status in ("completed", "failed", "killed"):
+            return job
+        expect(job.status in ("queued", "working"), f"job {job_id}: unexpected status {job.status!r}")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"job {job_id} still {job.status} after {timeout}s")
+        time.sleep(0.2)
+
+
+def eventually(fn, timeout=5.0):
+    """Search indexes may lag behind writes (they do on Zendesk): retry briefly."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return fn()
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.25)
+
+
+def result_ids(job):
+    # zenpy turns each result item into a JobStatusResult object.
+    results = list(job.results or [])
+    expect(results, f"job results should be a non-empty list, got {job.results!r}")
+    return [r.id for r in results]
+
+
+def main():
+    url = os.environ.get("ZD_SANDBOX_URL")
+    email = os.environ.get("ZD_SANDBOX_EMAIL")
+    token = os.environ.get("ZD_SANDBOX_TOKEN")
+    if not (url and email and token):
+        print("ZD_SANDBOX_URL, ZD_SANDBOX_EMAIL and ZD_SANDBOX_TOKEN must be set", file=sys.stderr)
+        return 2
+    parsed = urlparse(url)
+    os.environ.setdefault("ZENPY_FORCE_NETLOC", parsed.netloc)
+    os.environ.setdefault("ZENPY_FORCE_SCHEME", parsed.scheme)
+    # The cache would answer reads from memory; every read here must reach the sandbox.
+    zd = Zenpy(subdomain="sandbox", email=email, token=token, disable_cache=True, timeout=30)
+
+    @check
+    def users_me():
+        me = zd.users.me()
+        expect(me.email == email, f"me.email = {me.email!r}")
+        expect(me.role == "admin", f"me.role = {me.role!r}")
+        STATE["me"] = me
+
+    @check
+    def ticket_create():
+        audit = zd.tickets.create(
+            Ticket(
+                subject=f"zenpy {RUN} printer",
+                comment=Comment(body="The printer is on fire"),
+                priority="high",
+                tags=["zenpy", f"run{RUN}"],
+            )
+        )
+        t = audit.ticket
+        expect(isinstance(t.id, int), f"ticket id {t.id!r}")
+        expect(t.status == "new", f"status {t.status!r}")
+        expect(t.priority == "high", f"priority {t.priority!r}")
+        expect(t.description == "The printer is on fire", f"description {t.description!r}")
+        expect(sorted(t.tags) == sorted(["zenpy", f"run{RUN}"]), f"tags {t.tags!r}")
+        expect(t.via.channel == "api", f"via.channel {t.via.channel!r}")
+        events = audit.audit.events
+        expect(any(e["type"] == "Comment" for e in events), f"audit events {events!r}")
+        STATE["ticket"] = t.id
+
+    @check
+    def ticket_show():
+        tid = need("ticket")
+        t = zd.tickets(id=tid)
+        expect(t.id == tid and t.subject == f"zenpy {RUN} printer", f"got {t.id} {t.subject!r}")
+        me = STATE.get("me")
+        if me is not None:
+            expect(t.requester_id == me.id, f"requester_id {t.requester_id} != caller {me.id}")
+
+    @check
+    def ticket_update_with_private_comment():
+        tid = need("ticket")
+        t = zd.tickets(id=tid)
+        t.status = "open"
+        t.comment = Comment(body="Extinguisher on the way", public=False)
+        audit = zd.tickets.update(t)
+        expect(audit.ticket.status == "open", f"status {audit.ticket.status!r}")
+
+    @check
+    def ticket_comments():
+        tid = need("ticket")
+        comments = list(zd.tickets.comments(ticket=tid))
+        bodies = [c.body for c in comments]
+        expect(bodies == ["The printer is on fire", "Extinguisher on the way"], f"bodies {bodies!r}")
+        expect(comments[0].public is True and comments[1].public is False,
+               f"public flags {[c.public for c in comments]!r}")
+
+    @check
+    def ticket_list_cursor_paging():
+        tid = need("ticket")
+        ids = [t.id for t in zd.tickets()]
+        expect(tid in ids, f"ticket {tid} not in list of {len(ids)}")
+        expect(len(ids) == len(set(ids)), "a ticket was listed twice")
+
+    def _search_users(address):
+        found = [x.id for x in zd.users.search(query=address)]
+        expect(found, "no user found yet")
+        return found
+
+    @check
+    def user_create_show_update_search():
+        address = f"zenpy-{RUN}@example.com"
+        u = zd.users.create(User(name=f"Zenpy User {RUN}", email=address, role="end-user"))
+        expect(isinstance(u.id, int) and u.email == address, f"created {u.id} {u.email!r}")
+        expect(u.role == "end-user" and u.active is True, f"role {u.role!r} active {u.active!r}")
+        got = zd.users(id=u.id)
+        expect(got.name == f"Zenpy User {RUN}", f"name {got.name!r}")
+        got.notes = "prefers email"
+        updated = zd.users.update(got)
+        expect(updated.notes == "prefers email", f"notes {updated.notes!r}")
+        found = eventually(lambda: _search_users(address))
+        expect(u.id in found, f"users/search for {address} gave {found!r}")
+        STATE["user"] = u.id
+
+    @check
+    def user_delete_deactivates():
+        uid = need("user")
+        deleted = zd.users.delete(zd.users(id=uid))
+        expect(deleted.active is False, f"deleted user active = {deleted.active!r}")
+
+    @check
+    def organization_create_show_update_delete():
+        org = zd.organizations.create(
+            Organization(name=f"Zenpy Org {RUN}", domain_names=[f"z{RUN}.example.com"], tags=["vip"])
+        )
+        expect(isinstance(org.id, int), f"org id {org.id!r}")
+        expect(list(org.domain_names) == [f"z{RUN}.example.com"], f"domains {org.domain_names!r}")
+        got = zd.organizations(id=org.id)
+        got.notes = "key account"
+        updated = zd.organizations.update(got)
+        expect(updated.notes == "key account", f"notes {updated.notes!r}")
+        zd.organizations.delete(updated)
+        try:
+            zd.organizations(id=org.id)
+        except RecordNotFoundException:
+            return
+        raise AssertionError("deleted organization still readable")
+
+    @check
+    def organization_duplicate_name_is_api_exception():
+        name = f"Zenpy Dup {RUN}"
+        zd.organizations.create(Organization(name=name))
+        try:
+            zd.organizations.create(Organization(name=name))
+        except APIException as e:
+            text = str(e)
+            expect("RecordInvalid" in text and "DuplicateValue" in text, f"error body {text}")
+            return
+        raise AssertionError("a second organization with the same name was accepted")
+
+    @check
+    def tickets_bulk_create_job():
+        job = zd.tickets.create(
+            [Ticket(subject=f"zenpy {RUN} bulk {i}", comment=Comment(body=f"bulk body {i}")) for i in range(3)]
+        )
+        expect(job.id, f"job status {job!r}")
+        done = wait_job(zd, job.id)
+        expect(done.status == "completed", f"job ended {done.status!r}: {done.message!r}")
+        ids = result_ids(done)
+        expect(len(ids) == 3, f"results {done.results!r}")
+        shown = sorted(t.id for t in zd.tickets(ids=ids))
+        expect(shown == sorted(ids), f"show_many gave {shown!r} for {ids!r}")
+        STATE["bulk"] = ids
+
+    @check
+    def ticket_list_in_cursor_pages_of_two():
+        bulk = need("bulk")
+        ids = [t.id for t in zd.tickets(cursor_pagination=2)]  # GET /tickets.json?page[size]=2, then links.next
+        expect(len(ids) >= 4, f"only {len(ids)} tickets listed")
+        expect(set(bulk) <= set(ids), f"bulk tickets {bulk!r} missing from {ids!r}")
+        expect(len(ids) == len(set(ids)), f"a ticket was listed twice: {ids!r}")
+        expect(ids == sorted(ids), f"default order should be ascending id: {ids!r}")
+
+    @check
+    def users_bulk_create_job():
+        job = zd.users.create([User(name=f"Bulk {RUN} {i}", email=f"bulk{i}-{RUN}@example.com") for i in range(2)])
+        done = wait_job(zd, job.id)
+        expect(done.status == "completed", f"job ended {done.status!r}")
+        ids = result_ids(done)
+        expect(len(ids) == 2, f"results {done.results!r}")
+        names = sorted(u.name for u in zd.users(ids=ids))
+        expect(names == [f"Bulk {RUN} 0", f"Bulk {RUN} 1"], f"names {names!r}")
+        STATE["bulk_users"] = ids
+
+    @check
+    def organizations_bulk_create_job():
+        job = zd.organizations.create([Organization(name=f"Bulk Org {RUN} {i}") for i in range(2)])
+        done = wait_job(zd, job.id)
+        expect(done.status == "completed", f"job ended {done.status!r}")
+        expect(len(result_ids(done)) == 2, f"results {done.results!r}")
+
+    @check
+    def tickets_merge_job():
+        target = zd.tickets.create(Ticket(subject=f"zenpy {RUN} merge target", comment=Comment(body="target"))).ticket
+        source = zd.tickets.create(Ticket(subject=f"zenpy {RUN} merge source", comment=Comment(body="source"))).ticket
+        job = zd.tickets.merge(target.id, [source.id], target_comment="merged in", source_comment="merged away")
+        done = wait_job(zd, job.id)
+        expect(done.status == "completed", f"merge job ended {done.status!r}: {done.message!r}")
+        closed = zd.tickets(id=source.id)
+        expect(closed.status == "closed", f"source status {closed.status!r}")
+        bodies = [c.body for c in zd.tickets.comments(ticket=target.id)]
+        expect("merged in" in bodies, f"target comments {bodies!r}")
+
+    @check
+    def search_tickets():
+        bulk = need("bulk")
+
+        def run():
+            results = list(zd.search(f"bulk {RUN}", type="ticket"))
+            expect(all(isinstance(r, Ticket) for r in results), f"result types {[type(r).__name__ for r in results]!r}")
+            found = sorted(r.id for r in results)
+            expect(found == sorted(bulk), f"search gave {found!r}, expected {sorted(bulk)!r}")
+
+        eventually(run)
+
+    @check
+    def search_users_and_organizations():
+        users = need("bulk_users")
+
+        def run():
+            found = list(zd.search(f"Bulk {RUN}", type="user"))
+            expect(all(isinstance(r, User) for r in found), f"result types {[type(r).__name__ for r in found]!r}")
+            expect(sorted(r.id for r in found) == sorted(users), f"user search gave {[r.id for r in found]!r}")
+            orgs = list(zd.search(f"\"Bulk Org {RUN}\"", type="organization"))
+            expect(len(orgs) == 2 and all(isinstance(r, Organization) for r in orgs), f"organization search gave {orgs!r}")
+
+        eventually(run)
+
+    @check
+    def search_count():
+        need("bulk")
+
+        def run():
+            n = zd.search.count(f"bulk {RUN}", type="ticket")
+            expect(n == 3, f"count {n!r}")
+
+        eventually(run)
+
+    @check
+    def search_export():
+        bulk = need("bulk")
+
+        def run():
+            found = sorted(r.id for r in zd.search_export(f"bulk {RUN}", type="ticket"))
+            expect(found == sorted(bulk), f"export gave {found!r}")
+
+        eventually(run)
+
+    @check
+    def tickets_bulk_update_job():
+        bulk = need("bulk")
+        tickets = list(zd.tickets(ids=bulk))
+        for t in tickets:
+            t.status = "pending"
+        job = zd.tickets.update(tickets)  # PUT /tickets/update_many.json {"tickets": [{id, status}]}
+        done = wait_job(zd, job.id)
+        expect(done.status == "completed", f"job ended {done.status!r}: {done.message!r}")
+        statuses = sorted({t.status for t in zd.tickets(ids=bulk)})
+        expect(statuses == ["pending"], f"statuses after update_many {statuses!r}")
+
+    @check
+    def more_than_100_tickets_raise_too_many_values():
+        try:
+            zd.tickets.create([Ticket(subject=f"zenpy {RUN} too many {i}") for i in range(101)])
+        except TooManyValuesException:
+            return
+        raise AssertionError("101 tickets in one create_many were accepted")
+
+    @check
+    def tickets_bulk_delete_job():
+        bulk = need("bulk")
+        job = zd.tickets.delete([Ticket(id=i) for i in bulk])  # DELETE /tickets/destroy_many.json?ids=
+        done = wait_job(zd, job.id)
+        expect(done.status == "completed", f"job ended {done.status!r}: {done.message!r}")
+        for tid in bulk:
+            try:
+                zd.tickets(id=tid)
+            except RecordNotFoundException:
+                continue
+            raise AssertionError(f"ticket {tid} still readable after destroy_many")
+
+    @check
+    def organization_field_create_and_list():
+        key = f"plan_{RUN}"
+        field = zd.organization_fields.create(
+            OrganizationField(
+                type="dropdown",
+                title="Support plan",
+                key=key,
+                custom_field_options=[{"name": "Gold", "value": "gold"}, {"name": "Silver", "value": "silver"}],
+            )
+        )
+        expect(isinstance(field.id, int) and field.key == key, f"field {field.id} {field.key!r}")
+        expect(field.type == "dropdown", f"type {field.type!r}")
+        values = sorted(o.value for o in field.custom_field_options)
+        expect(values == ["gold", "silver"], f"options {values!r}")
+        listed = [f.key for f in zd.organization_fields()]
+        expect(key in listed, f"{key} not listed in {listed!r}")
+        STATE["field"] = field.id
+        STATE["field_key"] = key
+
+    @check
+    def organization_field_update_title():
+        # zenpy re-sends a fetched dropdown's options as `[{"id": ...}]` (ids only, since only
+        # dirty attributes are serialised) whenever any attribute of the field changes.
+        field = zd.organization_fields(id=need("field"))
+        field.title = "Support plan (renamed)"
+        updated = zd.organization_fields.update(field)
+        expect(updated.title == "Support plan (renamed)", f"title {updated.title!r}")
+        values = sorted(o.value for o in updated.custom_field_options)
+        expect(values == ["gold", "silver"], f"options after a title change {values!r}")
+
+    @check
+    def organization_field_values_on_organizations():
+        key = need("field_key")
+        org = zd.organizations.create(Organization(name=f"Zenpy Fields {RUN}"))
+        org.organization_fields = {key: "gold"}
+        org = zd.organizations.update(org)
+        expect(org.organization_fields.get(key) == "gold", f"organization_fields {dict(org.organization_fields)!r}")
+        bad = zd.organizations(id=org.id)
+        bad.organization_fields = {key: "platinum"}
+        try:
+            zd.organizations.update(bad)
+        except APIException as e:
+            expect("RecordInvalid" in str(e), f"error body {e}")
+            return
+        raise AssertionError("a value outside the dropdown's options was accepted")
+
+    @check
+    def organization_field_delete():
+        field_id = need("field")
+        zd.organization_fields.delete(zd.organization_fields(id=field_id))
+        try:
+            zd.organization_fields(id=field_id)
+        except RecordNotFoundException:
+            return
+        raise AssertionError("deleted organization field still readable")
+
+    @check
+    def oauth_bearer_token():
+        # Mint a token through the sandbox's POST /oauth/tokens, then let zenpy send it as
+        # `Authorization: Bearer ...`; a read-only token must not write.
+        def mint(scopes):
+            r = requests.post(f"{url}/api/v2/oauth/tokens", json={"token": {"scopes": scopes}},
+                              auth=(f"{email}/token", token), timeout=30)
+            expect(r.status_code == 201, f"POST /oauth/tokens answered {r.status_code}: {r.text[:200]}")
+            return r.json()["token"]["full_token"]
+
+        bearer = Zenpy(subdomain="sandbox", oauth_token=mint(["read", "write"]), disable_cache=True, timeout=30)
+        expect(bearer.users.me().email == email, "bearer token did not authenticate as the admin")
+        created = bearer.tickets.create(Ticket(subject=f"zenpy {RUN} oauth", comment=Comment(body="via OAuth")))
+        expect(isinstance(created.ticket.id, int), "ticket create with a bearer token failed")
+        reader = Zenpy(subdomain="sandbox", oauth_token=mint(["read"]), disable_cache=True, timeout=30)
+        expect(reader.tickets(id=created.ticket.id).id == created.ticket.id, "read-only token cannot read")
+        try:
+            reader.tickets.create(Ticket(subject=f"zenpy {RUN} read-only", comment=Comment(body="x")))
+        except APIException as e:
+            expect(e.response is not None and e.response.status_code == 403, f"read-only write answered {e}")
+            return
+        raise AssertionError("a read-only token created a ticket")
+
+    @check
+    def ticket_delete_then_not_found():
+        tid = need("ticket")
+        zd.tickets.delete(zd.tickets(id=tid))
+        try:
+            zd.tickets(id=tid)
+        except RecordNotFoundException:
+            return
+        raise AssertionError("deleted ticket still readable")
+
+    @check
+    def missing_records_raise_record_not_found():
+        for what, call in (("ticket", lambda: zd.tickets(id=987654321)),
+                           ("user", lambda: zd.users(id=987654321)),
+                           ("organization", lambda: zd.organizations(id=987654321))):
+            try:
+                call()
+            except RecordNotFoundException:
+                continue
+            raise AssertionError(f"missing {what} did not raise RecordNotFoundException")
+
+    failed = [r for r in RESULTS if r[1] != "PASS"]
+    print(f"zenpy suite: {len(RESULTS) - len(failed)}/{len(RESULTS)} checks passed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
