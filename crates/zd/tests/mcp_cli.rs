@@ -82,8 +82,17 @@ fn allowed_hosts_need_http() {
 fn stdio_carries_only_protocol_messages_and_ends_with_the_input() {
     use std::io::{BufRead, BufReader, Write};
 
-    let dir = std::env::temp_dir().join(format!("zd-mcp-stdio-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
+    /// Removes the test's sandbox directory however the test ends.
+    struct Scratch(std::path::PathBuf);
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+    let scratch =
+        Scratch(std::env::temp_dir().join(format!("zd-mcp-stdio-{}", std::process::id())));
+    let dir = &scratch.0;
+    std::fs::create_dir_all(dir).expect("temp dir");
     let mut command = Command::new(ZD);
     command
         .arg("mcp")
@@ -114,6 +123,13 @@ fn stdio_carries_only_protocol_messages_and_ends_with_the_input() {
             let _ = sender.send(line);
         }
     });
+    // Drained as it comes: debug logs would otherwise fill the pipe and stall the server.
+    let mut stderr_pipe = child.stderr.take().expect("stderr");
+    let logs = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = std::io::Read::read_to_string(&mut stderr_pipe, &mut text);
+        text
+    });
     let mut messages: Vec<serde_json::Value> = Vec::new();
     while !messages.iter().any(|m| m["id"] == 3) {
         let Ok(line) = lines.recv_timeout(std::time::Duration::from_secs(60)) else {
@@ -127,11 +143,9 @@ fn stdio_carries_only_protocol_messages_and_ends_with_the_input() {
     }
     // The input ends: the server must exit on its own, cleanly.
     drop(stdin);
-    let output = child
-        .wait_with_output()
-        .expect("zd mcp exits after its input ends");
-    let _ = std::fs::remove_dir_all(&dir);
-    assert!(output.status.success(), "{}", stderr(&output));
+    let status = child.wait().expect("zd mcp exits after its input ends");
+    let logs = logs.join().unwrap_or_default();
+    assert!(status.success(), "{logs}");
     for line in lines.try_iter() {
         assert!(
             serde_json::from_str::<serde_json::Value>(&line).is_ok(),
@@ -158,5 +172,5 @@ fn stdio_carries_only_protocol_messages_and_ends_with_the_input() {
     assert_eq!(call["isError"], false, "{call}");
     assert!(call["structuredContent"]["user_id"].is_number(), "{call}");
     // Logs (debug level here) and the sandbox notice went to stderr.
-    assert!(stderr(&output).contains("sandbox"), "{}", stderr(&output));
+    assert!(logs.contains("sandbox"), "{logs}");
 }

@@ -80,23 +80,41 @@ fn sandbox_env(command: &mut Command, dir: &TempDir) {
     command.env("PYTHONUNBUFFERED", "1");
 }
 
-/// Wait for `child` at most `limit`, killing it past that.
+/// Read a child's pipe to its end on a thread, so a chatty child never blocks on a full pipe.
+fn drain(pipe: Option<impl std::io::Read + Send + 'static>) -> std::thread::JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        if let Some(mut pipe) = pipe {
+            let _ = pipe.read_to_end(&mut bytes);
+        }
+        bytes
+    })
+}
+
+/// Wait for `child` at most `limit`, killing it past that; its stdout and stderr.
 fn wait_with_deadline(mut child: Child, limit: Duration, what: &str) -> std::process::Output {
+    let stdout = drain(child.stdout.take());
+    let stderr = drain(child.stderr.take());
     let started = Instant::now();
-    loop {
+    let status = loop {
         match child.try_wait() {
-            Ok(Some(_)) => return child.wait_with_output().expect("collect output"),
+            Ok(Some(status)) => break status,
             Ok(None) if started.elapsed() < limit => std::thread::sleep(Duration::from_millis(100)),
             _ => {
                 let _ = child.kill();
-                let output = child.wait_with_output().expect("collect output");
+                let _ = child.wait();
                 panic!(
                     "{what} did not finish within {limit:?}\nstdout:\n{}\nstderr:\n{}",
-                    String::from_utf8_lossy(&output.stdout),
-                    String::from_utf8_lossy(&output.stderr)
+                    String::from_utf8_lossy(&stdout.join().unwrap_or_default()),
+                    String::from_utf8_lossy(&stderr.join().unwrap_or_default())
                 );
             }
         }
+    };
+    std::process::Output {
+        status,
+        stdout: stdout.join().unwrap_or_default(),
+        stderr: stderr.join().unwrap_or_default(),
     }
 }
 

@@ -189,6 +189,12 @@ impl HttpServer {
             addr: options.bind,
             source,
         })?;
+        if local_addr.ip().is_unspecified() && options.allowed_hosts.is_empty() {
+            tracing::warn!(
+                "listening on every interface, but only loopback Host names are accepted: \
+                 add --allowed-host with the name clients use"
+            );
+        }
         let (router, config) = router(server, options, local_addr);
         Ok(Self {
             listener,

@@ -35,6 +35,7 @@ pub enum JobKind {
     TicketsUpdate,
     TicketsDestroy,
     TicketsMerge,
+    TicketsPurge,
     UsersCreate,
     UsersCreateOrUpdate,
     UsersUpdate,
@@ -51,6 +52,7 @@ impl JobKind {
             JobKind::TicketsUpdate => "tickets.update_many",
             JobKind::TicketsDestroy => "tickets.destroy_many",
             JobKind::TicketsMerge => "tickets.merge",
+            JobKind::TicketsPurge => "deleted_tickets.destroy",
             JobKind::UsersCreate => "users.create_many",
             JobKind::UsersCreateOrUpdate => "users.create_or_update_many",
             JobKind::UsersUpdate => "users.update_many",
@@ -61,12 +63,29 @@ impl JobKind {
         }
     }
 
+    /// Zendesk's `job_type` (as recorded; the destroy jobs of tickets and users are reported as
+    /// updates by Zendesk itself).
+    fn job_type(self) -> &'static str {
+        match self {
+            JobKind::TicketsCreate => "Bulk Create Ticket",
+            JobKind::TicketsUpdate | JobKind::TicketsDestroy => "Bulk Update Ticket",
+            JobKind::TicketsMerge => "Ticket Merge",
+            JobKind::TicketsPurge => "Bulk Permanently Delete Ticket",
+            JobKind::UsersCreate | JobKind::UsersCreateOrUpdate => "Bulk Create User",
+            JobKind::UsersUpdate | JobKind::UsersDestroy => "Bulk Update User",
+            JobKind::OrganizationsCreate => "Bulk Create Organization",
+            JobKind::OrganizationsUpdate => "Bulk Update Organization",
+            JobKind::OrganizationsDestroy => "Bulk Delete Organization",
+        }
+    }
+
     fn parse(name: &str) -> Option<JobKind> {
         [
             JobKind::TicketsCreate,
             JobKind::TicketsUpdate,
             JobKind::TicketsDestroy,
             JobKind::TicketsMerge,
+            JobKind::TicketsPurge,
             JobKind::UsersCreate,
             JobKind::UsersCreateOrUpdate,
             JobKind::UsersUpdate,
@@ -82,10 +101,13 @@ impl JobKind {
 
 /// A job status as served.
 pub fn render(job: &JobRow, base: &str) -> Value {
+    let kind = JobKind::parse(&job.kind);
     json!({
         "id": job.id,
+        "job_type": kind.map(JobKind::job_type),
         "url": format!("{base}/api/v2/job_statuses/{}.json", job.id),
-        "total": job.total,
+        // Zendesk reports no total for a permanent delete.
+        "total": if kind == Some(JobKind::TicketsPurge) { Value::Null } else { json!(job.total) },
         "progress": job.progress,
         "status": job.status,
         "message": job.message,
@@ -205,7 +227,11 @@ async fn run(store: Store, runner_id: String, wake: Arc<Notify>, mut stop: watch
             // Draining: stop only when nothing queued remains.
             match store.queued_job_ids().await {
                 Ok(ids) if ids.is_empty() => break,
-                Ok(_) => continue,
+                Ok(_) => {
+                    // Jobs are still queued (a claim failed or more arrived): go again shortly.
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    continue;
+                }
                 Err(_) => break,
             }
         }
@@ -282,7 +308,10 @@ async fn run_job(store: &Store, id: &str) {
             .as_array()
             .cloned()
             .unwrap_or_default(),
-        JobKind::TicketsDestroy | JobKind::UsersDestroy | JobKind::OrganizationsDestroy => {
+        JobKind::TicketsDestroy
+        | JobKind::TicketsPurge
+        | JobKind::UsersDestroy
+        | JobKind::OrganizationsDestroy => {
             job.payload["ids"].as_array().cloned().unwrap_or_default()
         }
         JobKind::TicketsMerge => vec![job.payload.clone()],
@@ -319,6 +348,7 @@ async fn run_job(store: &Store, id: &str) {
                     (JobKind::OrganizationsUpdate, _) => "OrganizationUpdateFailed".into(),
                     (JobKind::OrganizationsDestroy, _) => "OrganizationDeleteFailed".into(),
                     (JobKind::TicketsMerge, _) => "TicketMergeFailed".into(),
+                    (JobKind::TicketsPurge, _) => "TicketDeleteFailed".into(),
                 };
                 if kind == JobKind::TicketsMerge {
                     merge_failure = Some(details.clone());
@@ -339,15 +369,26 @@ async fn run_job(store: &Store, id: &str) {
         Some(details) => ("failed", format!("Merge failed: {details}")),
         None => ("completed", format!("Completed at {}", job_time(now()))),
     };
-    if let Err(error) = store::job_finish(
-        store.pool(),
-        id,
-        status,
-        total,
-        &message,
-        &Value::Array(results),
-    )
-    .await
+    // A permanent delete reports one object, `{"success": true}`, as Zendesk does.
+    let results = if kind == JobKind::TicketsPurge {
+        let failed: Vec<&Value> = results
+            .iter()
+            .filter(|r| r.get("error").is_some())
+            .collect();
+        if failed.is_empty() {
+            vec![json!({"success": true})]
+        } else {
+            vec![json!({"success": false, "errors": failed})]
+        }
+    } else {
+        results
+    };
+    let results = if kind == JobKind::TicketsPurge {
+        results.into_iter().next().unwrap_or(Value::Null)
+    } else {
+        Value::Array(results)
+    };
+    if let Err(error) = store::job_finish(store.pool(), id, status, total, &message, &results).await
     {
         tracing::error!(%error, job = %id, "cannot record job results");
     }
@@ -382,6 +423,11 @@ async fn run_item(
             let id = item_id.ok_or(ApiError::NotFound)?;
             tickets::delete_ticket(&mut tx, caller, id).await?;
             json!({"id": id, "action": "delete", "status": "Deleted", "success": true})
+        }
+        JobKind::TicketsPurge => {
+            let id = item_id.ok_or(ApiError::NotFound)?;
+            tickets::purge_ticket(&mut tx, caller, id).await?;
+            json!({"id": id, "success": true})
         }
         JobKind::TicketsMerge => {
             let merge = tickets::merge_from_payload(item);

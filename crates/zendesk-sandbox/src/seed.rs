@@ -22,22 +22,28 @@ fn api(error: crate::error::ApiError) -> SandboxError {
 /// Fills an empty sandbox with the demo help desk; returns false (and changes nothing) when the
 /// database already holds data.
 pub async fn seed_demo(store: &Store) -> Result<bool, SandboxError> {
-    if !store.is_empty().await? {
-        tracing::info!("the sandbox database is not empty: demo seed skipped");
-        return Ok(false);
-    }
-    let admin_id: i64 = {
+    // Check and fill under one write lock, so two processes opening a fresh file cannot both
+    // seed it.
+    let mut tx = store.begin().await?;
+    let (filled, admin_id): (i64, Option<i64>) = {
         use sqlx::Row;
-        sqlx::query("SELECT id FROM users WHERE role = 'admin' ORDER BY id LIMIT 1")
-            .fetch_one(store.pool())
-            .await?
-            .get(0)
+        let row = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM tickets) + (SELECT COUNT(*) FROM organizations)
+                  + (SELECT COUNT(*) FROM groups) + (SELECT COUNT(*) FROM users WHERE role <> 'admin'),
+                    (SELECT id FROM users WHERE role = 'admin' ORDER BY id LIMIT 1)",
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        (row.get(0), row.get(1))
+    };
+    let Some(admin_id) = admin_id.filter(|_| filled == 0) else {
+        tracing::info!("the sandbox database is not empty (or has no admin): demo seed skipped");
+        return Ok(false);
     };
     let admin = Caller {
         id: admin_id,
         role: Role::Admin,
     };
-    let mut tx = store.begin().await?;
     let at = iso(now());
 
     let mut group_ids = Vec::new();

@@ -175,7 +175,23 @@ fn tags_of(json: &Value) -> Vec<String> {
 
 impl Store {
     /// Opens `sqlite://PATH` (created if missing) or `sqlite::memory:`, and migrates it.
+    /// A plain file path is accepted too (as `sqlite://PATH`).
     pub async fn open(db_url: &str) -> Result<Store, SandboxError> {
+        let owned;
+        let db_url = if db_url.starts_with("sqlite:") {
+            db_url
+        } else if db_url.trim().is_empty() {
+            return Err(SandboxError::Config(
+                "the database URL is empty; use sqlite://PATH or sqlite::memory:".into(),
+            ));
+        } else if db_url.contains("://") {
+            return Err(SandboxError::Config(format!(
+                "unsupported database URL `{db_url}`: only sqlite://PATH and sqlite::memory: are supported"
+            )));
+        } else {
+            owned = format!("sqlite://{db_url}");
+            &owned
+        };
         let db_error = |source| SandboxError::Database {
             url: db_url.to_string(),
             source,
@@ -484,17 +500,6 @@ impl Store {
                 })
             }
         }
-    }
-
-    /// Whether the database holds anything beyond the bootstrap admin (seeding needs it empty).
-    pub async fn is_empty(&self) -> Result<bool, sqlx::Error> {
-        let row = sqlx::query(
-            "SELECT (SELECT COUNT(*) FROM tickets) + (SELECT COUNT(*) FROM organizations)
-                  + (SELECT COUNT(*) FROM groups) + (SELECT COUNT(*) FROM users WHERE role <> 'admin')",
-        )
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(row.get::<i64, _>(0) == 0)
     }
 
     /// A user's role, when the user exists.

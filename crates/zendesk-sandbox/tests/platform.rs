@@ -65,10 +65,13 @@ async fn end_users_see_only_their_own_tickets_and_themselves() {
     let staff_ticket = sb.ticket("staff").await;
     let (customer, customer_auth) = sb.user("Carla Customer", "end-user").await;
     let own = sb
-        .call(Method::POST, "/api/v2/tickets.json", Some(&customer_auth), Some(json!({"ticket": {"subject": "mine", "comment": {"body": "help"}, "requester_id": 1}})))
+        .call(Method::POST, "/api/v2/tickets.json", Some(&customer_auth), Some(json!({"ticket": {"subject": "mine", "comment": {"body": "help"}, "requester_id": 1, "assignee_id": 1_000_000_001_i64, "status": "solved"}})))
         .await;
     assert_eq!(own.status, StatusCode::CREATED, "{}", own.text);
     assert_eq!(own.body["ticket"]["requester_id"], customer);
+    // Routing fields from an end-user are ignored.
+    assert!(own.body["ticket"]["assignee_id"].is_null());
+    assert_eq!(own.body["ticket"]["status"], "new");
     let list = sb
         .call(
             Method::GET,
@@ -521,6 +524,18 @@ async fn demo_seed_fills_an_empty_database_once() {
         sb.get("/api/v2/tickets.json").await.body["count"],
         tickets.body["count"]
     );
+}
+
+#[tokio::test]
+async fn database_urls_accept_plain_paths_and_refuse_other_backends() {
+    let (dir, _) = temp_db("paths");
+    let path = dir.join("plain.db");
+    let store = Store::open(path.to_str().unwrap()).await.unwrap();
+    store.close().await;
+    assert!(path.exists());
+    let refused = Store::open("postgres://localhost/zd").await;
+    assert!(refused.unwrap_err().to_string().contains("only sqlite"));
+    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]

@@ -249,12 +249,22 @@ async fn organizations_crud_names_and_autocomplete() {
         )
         .await;
     assert_eq!(bad_domain.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let member = sb
+        .post(
+            "/api/v2/users.json",
+            json!({"user": {"name": "Member", "organization_id": id}}),
+        )
+        .await;
+    assert_eq!(member.body["user"]["organization_id"], id);
+    let member_id = member.body["user"]["id"].as_i64().unwrap();
     assert_eq!(
         sb.delete(&format!("/api/v2/organizations/{id}.json"))
             .await
             .status,
         StatusCode::NO_CONTENT
     );
+    let member = sb.get(&format!("/api/v2/users/{member_id}")).await;
+    assert!(member.body["user"]["organization_id"].is_null());
     assert_eq!(
         sb.get(&format!("/api/v2/organizations/{id}.json"))
             .await

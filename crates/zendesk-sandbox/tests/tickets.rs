@@ -195,6 +195,23 @@ async fn delete_is_soft_and_restorable() {
         sb.get("/api/v2/deleted_tickets").await.body["deleted_tickets"],
         json!([])
     );
+    // Permanent delete: a background job whose result is `{"success": true}`.
+    sb.delete(&path).await;
+    let purge = sb
+        .delete(&format!("/api/v2/deleted_tickets/{id}.json"))
+        .await;
+    assert_eq!(purge.status, StatusCode::OK, "{}", purge.text);
+    assert!(purge.body["job_status"]["total"].is_null());
+    let job = sb.wait_job(&Sb::job_id(&purge)).await;
+    assert_eq!(job["results"], json!({"success": true}));
+    assert_eq!(
+        sb.get("/api/v2/deleted_tickets").await.body["deleted_tickets"],
+        json!([])
+    );
+    let again = sb
+        .delete(&format!("/api/v2/deleted_tickets/{id}.json"))
+        .await;
+    assert_eq!(again.status, StatusCode::NOT_FOUND);
 }
 
 async fn pages(sb: &Sb, first: &str) -> Vec<Value> {
@@ -374,6 +391,7 @@ async fn bulk_jobs_run_to_completion_with_per_item_results() {
         r.body["job_status"]["progress"].is_null() && r.body["job_status"]["results"].is_null()
     );
     assert_eq!(r.body["job_status"]["total"], 3);
+    assert_eq!(r.body["job_status"]["job_type"], "Bulk Create Ticket");
     let job = sb.wait_job(&Sb::job_id(&r)).await;
     assert_eq!(job["status"], "completed");
     assert!(

@@ -29,7 +29,7 @@ struct ServeArgs {
     /// Address to listen on (port 0 picks a free port).
     #[arg(long, env = "ZD_SANDBOX_ADDR", default_value = "127.0.0.1:8080")]
     addr: SocketAddr,
-    /// Database URL: sqlite://PATH or sqlite::memory: [default: sqlite://$XDG_DATA_HOME/zd/sandbox.db]
+    /// Database: sqlite://PATH, sqlite::memory: or a file path [default: $XDG_DATA_HOME/zd/sandbox.db]
     #[arg(long, env = "ZD_SANDBOX_DB")]
     db: Option<String>,
     /// Email of the admin user (created on first start).

@@ -179,14 +179,26 @@ async fn read_options(
     let mut out: Vec<Value> = Vec::new();
     let mut seen_values: Vec<String> = Vec::new();
     for (index, item) in items.iter().enumerate() {
-        let name = item["name"]
-            .as_str()
-            .map(str::trim)
-            .filter(|s| !s.is_empty());
-        let value = item["value"]
-            .as_str()
-            .map(str::trim)
-            .filter(|s| !s.is_empty());
+        // An existing option sent by id alone (zenpy does this) keeps its name and value.
+        let existing = item
+            .get("id")
+            .and_then(as_id)
+            .and_then(|id| {
+                current["custom_field_options"]
+                    .as_array()
+                    .and_then(|a| a.iter().find(|o| o["id"].as_i64() == Some(id)))
+            })
+            .cloned()
+            .unwrap_or(Value::Null);
+        let text = |key: &str| -> Option<String> {
+            match item.get(key) {
+                None | Some(Value::Null) => existing[key].as_str().map(str::to_string),
+                Some(v) => v.as_str().map(|s| s.trim().to_string()),
+            }
+            .filter(|s| !s.is_empty())
+        };
+        let name = text("name");
+        let value = text("value");
         let (Some(name), Some(value)) = (name, value) else {
             return Err(ApiError::invalid(
                 "custom_field_options",
@@ -196,14 +208,14 @@ async fn read_options(
                 "BlankValue",
             ));
         };
-        if seen_values.iter().any(|v| v == value) {
+        if seen_values.contains(&value) {
             return Err(ApiError::invalid(
                 "custom_field_options",
                 format!("Custom field options: the value `{value}` is used twice"),
                 "DuplicateValue",
             ));
         }
-        seen_values.push(value.to_string());
+        seen_values.push(value.clone());
         let id = match item.get("id").filter(|v| !v.is_null()) {
             None => store::next_ids(conn, "option", 1).await?,
             Some(raw_id) => match as_id(raw_id) {

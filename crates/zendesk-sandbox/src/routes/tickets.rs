@@ -64,6 +64,28 @@ fn plain_html(body: &str) -> String {
     )
 }
 
+/// The account's one brand and one ticket form (the sandbox has no brand or form endpoints).
+const DEFAULT_BRAND_ID: i64 = 5_000_000_001;
+const DEFAULT_TICKET_FORM_ID: i64 = 6_000_000_001;
+
+/// The built-in custom status of each status category (closed shares solved's).
+fn custom_status_id(status: &str) -> i64 {
+    7_000_000_000
+        + match status {
+            "new" => 1,
+            "open" => 2,
+            "pending" => 3,
+            "hold" => 4,
+            _ => 5,
+        }
+}
+
+/// What Zendesk records about the client behind an audit or comment.
+fn audit_metadata() -> Value {
+    json!({"system": {"client": "zd-sandbox", "ip_address": "127.0.0.1", "location": "Sandbox",
+        "latitude": 0.0, "longitude": 0.0}, "custom": {}})
+}
+
 fn via_api() -> Value {
     json!({"channel": "api", "source": {"from": {}, "to": {}, "rel": null}})
 }
@@ -358,7 +380,7 @@ fn comment_json(id: i64, audit_id: i64, author: i64, c: &NewComment, at: &str) -
         "id": id, "type": "Comment", "author_id": author, "body": c.body, "html_body": html,
         "plain_body": c.body, "public": c.public, "attachments": [], "audit_id": audit_id,
         "via": via_api(), "created_at": at,
-        "metadata": {"system": {"client": "zd-sandbox"}, "custom": {}}
+        "metadata": audit_metadata()
     })
 }
 
@@ -375,6 +397,28 @@ pub async fn create_ticket(
     caller: &Caller,
     input: &Map<String, Value>,
 ) -> Result<(Value, Value), ApiError> {
+    // End-users describe their problem; routing fields are the agents' to set.
+    let filtered;
+    let input = if caller.role == Role::EndUser {
+        filtered = input
+            .iter()
+            .filter(|(k, _)| {
+                [
+                    "subject",
+                    "comment",
+                    "description",
+                    "priority",
+                    "type",
+                    "custom_fields",
+                ]
+                .contains(&k.as_str())
+            })
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect::<Map<String, Value>>();
+        &filtered
+    } else {
+        input
+    };
     let ts = now();
     let at = iso(ts);
     let Some(comment) = read_comment(input, true)? else {
@@ -475,8 +519,9 @@ pub async fn create_ticket(
         "forum_topic_id": null, "problem_id": opt_id(input, "problem_id")?.flatten(),
         "has_incidents": false, "is_public": comment.public, "due_at": due_at, "tags": tags,
         "custom_fields": fields, "satisfaction_rating": null, "sharing_agreement_ids": [],
-        "custom_status_id": null, "fields": fields, "followup_ids": [], "ticket_form_id": null,
-        "brand_id": null, "allow_channelback": false, "allow_attachments": true,
+        "custom_status_id": custom_status_id(&status), "fields": fields, "followup_ids": [],
+        "ticket_form_id": DEFAULT_TICKET_FORM_ID, "brand_id": DEFAULT_BRAND_ID,
+        "allow_channelback": false, "allow_attachments": true,
         "from_messaging_channel": false
     });
     let mut events = vec![comment_value.clone()];
@@ -502,7 +547,7 @@ pub async fn create_ticket(
     }
     let audit = json!({
         "id": audit_id, "ticket_id": id, "created_at": at, "author_id": caller.id,
-        "metadata": {"system": {"client": "zd-sandbox"}, "custom": {}},
+        "metadata": audit_metadata(),
         "events": events, "via": via_api()
     });
     store::insert_comment(conn, id, &comment_value, ts).await?;
@@ -718,9 +763,11 @@ pub async fn update_ticket(
         }
     }
     ticket["updated_at"] = json!(at);
+    let status = ticket["status"].as_str().unwrap_or("new").to_string();
+    ticket["custom_status_id"] = json!(custom_status_id(&status));
     let audit = json!({
         "id": audit_id, "ticket_id": id, "created_at": at, "author_id": caller.id,
-        "metadata": {"system": {"client": "zd-sandbox"}, "custom": {}},
+        "metadata": audit_metadata(),
         "events": events, "via": via_api()
     });
     store::insert_audit(conn, id, &audit, ts).await?;
@@ -1376,15 +1423,43 @@ pub async fn deleted_restore(
 pub async fn deleted_purge(
     State(state): State<AppState>,
     caller: Caller,
+    BaseUrl(base): BaseUrl,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    caller.require_admin()?;
+    caller.require_agent()?;
     let id = path_id(&id)?;
-    let mut tx = state.inner.store.begin().await?;
-    if store::get_deleted_ticket(&mut tx, id).await?.is_none() {
+    {
+        let mut conn = state.inner.store.pool().acquire().await?;
+        if store::get_deleted_ticket(&mut conn, id).await?.is_none() {
+            return Err(ApiError::NotFound);
+        }
+    }
+    // Zendesk purges in the background and answers with the job.
+    let job = state
+        .inner
+        .jobs
+        .enqueue(
+            &state.inner.store,
+            JobKind::TicketsPurge,
+            json!({"ids": [id]}),
+            1,
+            &base,
+            &caller,
+        )
+        .await?;
+    Ok(axum::Json(json!({"job_status": job})).into_response())
+}
+
+/// Removes a soft-deleted ticket for good (the permanent-delete job's item).
+pub async fn purge_ticket(
+    conn: &mut SqliteConnection,
+    caller: &Caller,
+    id: i64,
+) -> Result<(), ApiError> {
+    caller.require_agent()?;
+    if store::get_deleted_ticket(conn, id).await?.is_none() {
         return Err(ApiError::NotFound);
     }
-    store::purge_ticket(&mut tx, id).await?;
-    tx.commit().await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    store::purge_ticket(conn, id).await?;
+    Ok(())
 }

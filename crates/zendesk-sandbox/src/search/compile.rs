@@ -199,7 +199,12 @@ fn compile_terms(
 
 fn live(rt: RecordType) -> Cond {
     match rt {
-        RecordType::Ticket => Cond::sql("r.deleted_at IS NULL", vec![]),
+        // Phrased on the id (through the `deleted_at` index) rather than `r.deleted_at IS NULL`
+        // so that a condition on ids alone (full text, tags) never reads the ticket rows.
+        RecordType::Ticket => Cond::sql(
+            "r.id NOT IN (SELECT id FROM tickets WHERE deleted_at IS NOT NULL)",
+            vec![],
+        ),
         RecordType::User => Cond::sql("r.active = 1", vec![]),
         RecordType::Organization => Cond::True,
         RecordType::Group => Cond::sql("r.deleted = 0", vec![]),

@@ -40,8 +40,7 @@ use sqlx::{AssertSqlSafe, Row};
 use zendesk_query::keywords::RecordType;
 use zendesk_query::{Query, SortOrder};
 
-pub use compile::Context;
-use compile::{Cond, table};
+use compile::{Cond, Context, table};
 
 use crate::auth::{Caller, Role};
 use crate::error::ApiError;
@@ -235,8 +234,65 @@ async fn count_of(store: &Store, rt: RecordType, cond: &Cond) -> Result<i64, Sea
     Ok(row.try_get(0)?)
 }
 
+/// How `keys_of` reads the matches in order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Plan {
+    /// Let SQLite pick: it gathers every match through the filters' indexes, then sorts.
+    /// Best when few records match.
+    Gather,
+    /// Walk the sort key's index in order and stop after the page: best when many records
+    /// match, so that a page is found after a short walk instead of sorting them all.
+    Walk(&'static str),
+}
+
+/// The index of a record type's sort key, when it has one (see the schema).
+fn sort_index(rt: RecordType, sort: SortField) -> Option<&'static str> {
+    match (rt, sort) {
+        (RecordType::Ticket, SortField::UpdatedAt) => Some("tickets_updated"),
+        (RecordType::Ticket, SortField::CreatedAt) => Some("tickets_created"),
+        (RecordType::Ticket, SortField::Status) => Some("tickets_status"),
+        _ => None,
+    }
+}
+
+/// Walking pays when the expected walk (`wanted * total / matches` index entries) is
+/// shorter than the matches a gather would sort: `matches^2 >= wanted * total`. That estimate
+/// assumes the filter is independent of the sort key, which date filters are not (a range of
+/// March, sorted by `updated_at`, lies deep down the index), nor cheap to test per entry
+/// (custom fields parse the JSON): conditions on dates or the JSON always gather.
+fn plan(
+    rt: RecordType,
+    sort: SortField,
+    cond: &Cond,
+    matches: i64,
+    wanted: i64,
+    total: i64,
+) -> Plan {
+    let correlated = match cond {
+        Cond::Sql(sql, _) => [
+            "r.created_at",
+            "r.updated_at",
+            "r.solved_at",
+            "r.due_at",
+            "r.json",
+        ]
+        .iter()
+        .any(|column| sql.contains(column)),
+        Cond::True | Cond::False => false,
+    };
+    match sort_index(rt, sort) {
+        Some(index)
+            if !correlated && matches.saturating_mul(matches) >= wanted.saturating_mul(total) =>
+        {
+            Plan::Walk(index)
+        }
+        _ => Plan::Gather,
+    }
+}
+
 /// `(sort key, id)` of the matching records in the requested order. The JSON is fetched
 /// afterwards for the page alone, so SQLite never sorts whole records.
+#[allow(clippy::too_many_arguments)]
 async fn keys_of(
     store: &Store,
     rt: RecordType,
@@ -245,12 +301,17 @@ async fn keys_of(
     descending: bool,
     limit: i64,
     offset: i64,
+    plan: Plan,
 ) -> Result<Vec<(i64, i64)>, SearchError> {
     let (where_sql, binds) = cond.render(1);
     let dir = if descending { "DESC" } else { "ASC" };
     let key = sort.sql(rt);
+    let indexed = match plan {
+        Plan::Walk(index) => format!(" INDEXED BY {index}"),
+        Plan::Gather => String::new(),
+    };
     let sql = format!(
-        "SELECT {key}, r.id FROM {} r WHERE {where_sql} \
+        "SELECT {key}, r.id FROM {} r{indexed} WHERE {where_sql} \
          ORDER BY {key} {dir}, r.id {dir} LIMIT {limit} OFFSET {offset}",
         table(rt)
     );
@@ -261,6 +322,15 @@ async fn keys_of(
         .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
         .collect::<Result<_, sqlx::Error>>()
         .map_err(SearchError::from)
+}
+
+/// About how many records of a type exist (the largest id: one index probe, no scan).
+async fn table_size(store: &Store, rt: RecordType) -> Result<i64, SearchError> {
+    let sql = format!("SELECT COALESCE(MAX(id), 0) FROM {}", table(rt));
+    let row = sqlx::query(AssertSqlSafe(sql))
+        .fetch_one(store.pool())
+        .await?;
+    Ok(row.try_get(0)?)
 }
 
 /// The stored JSON of records of one type, by id.
@@ -321,22 +391,46 @@ pub async fn search_records(
     let offset = (request.page - 1) * request.per_page;
 
     let mut count = 0;
+    let mut plans = Vec::with_capacity(conds.len());
     for (rt, cond) in &conds {
-        count += count_of(store, *rt, cond).await?;
+        let matches = count_of(store, *rt, cond).await?;
+        count += matches;
+        let wanted = offset + request.per_page;
+        let plan = match sort_index(*rt, sort) {
+            Some(_) => plan(
+                *rt,
+                sort,
+                cond,
+                matches,
+                wanted,
+                table_size(store, *rt).await?,
+            ),
+            None => Plan::Gather,
+        };
+        plans.push(plan);
     }
     // (sort key, type rank, id, type)
     let mut page: Vec<(i64, usize, i64, RecordType)> = Vec::new();
     if let [(rt, cond)] = conds.as_slice() {
-        for (key, id) in
-            keys_of(store, *rt, cond, sort, descending, request.per_page, offset).await?
-        {
+        let keys = keys_of(
+            store,
+            *rt,
+            cond,
+            sort,
+            descending,
+            request.per_page,
+            offset,
+            plans[0],
+        )
+        .await?;
+        for (key, id) in keys {
             page.push((key, 0, id, *rt));
         }
     } else {
         // Several types: take each type's first `offset + per_page` keys and merge them.
-        for (rank, (rt, cond)) in conds.iter().enumerate() {
+        for (rank, ((rt, cond), plan)) in conds.iter().zip(&plans).enumerate() {
             let limit = offset + request.per_page;
-            for (key, id) in keys_of(store, *rt, cond, sort, descending, limit, 0).await? {
+            for (key, id) in keys_of(store, *rt, cond, sort, descending, limit, 0, *plan).await? {
                 page.push((key, rank, id, *rt));
             }
         }

@@ -826,3 +826,124 @@ async fn http_export_envelope_follows_links_to_the_end() {
     assert_eq!(second["meta"]["has_more"], json!(false));
     assert_eq!(second["results"].as_array().map(Vec::len), Some(1));
 }
+
+#[test]
+fn walking_is_chosen_only_when_many_records_match_and_an_index_exists() {
+    use super::{Context, Plan, compile, plan};
+    let ctx = Context {
+        caller_id: 101,
+        end_user: false,
+        now: NOW,
+    };
+    let cond = |q: &str| {
+        let query = zendesk_query::parse(q).unwrap();
+        compile::compile(&query, RecordType::Ticket, &ctx).unwrap()
+    };
+    let tags = cond("type:ticket tags:vip");
+    let dated = cond("type:ticket tags:vip created>2024-03-01");
+    assert_eq!(
+        plan(
+            RecordType::Ticket,
+            SortField::UpdatedAt,
+            &tags,
+            90_000,
+            100,
+            1_000_000
+        ),
+        Plan::Walk("tickets_updated")
+    );
+    assert_eq!(
+        plan(
+            RecordType::Ticket,
+            SortField::UpdatedAt,
+            &tags,
+            1_576,
+            100,
+            1_000_000
+        ),
+        Plan::Gather
+    );
+    assert_eq!(
+        plan(
+            RecordType::Ticket,
+            SortField::Priority,
+            &tags,
+            900_000,
+            100,
+            1_000_000
+        ),
+        Plan::Gather
+    );
+    assert_eq!(
+        plan(
+            RecordType::User,
+            SortField::CreatedAt,
+            &tags,
+            900_000,
+            100,
+            1_000_000
+        ),
+        Plan::Gather
+    );
+    assert_eq!(
+        plan(
+            RecordType::Ticket,
+            SortField::UpdatedAt,
+            &dated,
+            90_000,
+            100,
+            1_000_000
+        ),
+        Plan::Gather
+    );
+}
+
+#[tokio::test]
+async fn walking_the_sort_index_finds_what_gathering_finds() {
+    use super::{Context, Plan, compile, keys_of, sort_index};
+    let store = seed().await;
+    let ctx = Context {
+        caller_id: 101,
+        end_user: false,
+        now: NOW,
+    };
+    for q in [
+        "type:ticket",
+        "type:ticket tags:hardware",
+        "type:ticket print*",
+        "type:ticket -status:closed",
+        "type:ticket status<solved assignee:101",
+    ] {
+        let query = zendesk_query::parse(q).unwrap();
+        let cond = compile::compile(&query, RecordType::Ticket, &ctx).unwrap();
+        for sort in [
+            SortField::UpdatedAt,
+            SortField::CreatedAt,
+            SortField::Status,
+        ] {
+            let index = sort_index(RecordType::Ticket, sort).unwrap();
+            for descending in [true, false] {
+                for (limit, offset) in [(100, 0), (1, 1)] {
+                    let run = |plan| {
+                        keys_of(
+                            &store,
+                            RecordType::Ticket,
+                            &cond,
+                            sort,
+                            descending,
+                            limit,
+                            offset,
+                            plan,
+                        )
+                    };
+                    let gathered = run(Plan::Gather).await.unwrap();
+                    let walked = run(Plan::Walk(index)).await.unwrap();
+                    assert_eq!(gathered, walked, "{q} by {sort:?}");
+                    if offset == 0 {
+                        assert!(!gathered.is_empty(), "{q}");
+                    }
+                }
+            }
+        }
+    }
+}

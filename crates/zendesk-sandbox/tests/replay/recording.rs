@@ -21,6 +21,8 @@ pub struct Interaction {
     pub response_body: Option<Value>,
     /// Zendesk answered with a `Location` header.
     pub has_location: bool,
+    /// Zendesk's `Content-Type`, lower-cased (`application/json; charset=utf-8`).
+    pub content_type: Option<String>,
 }
 
 /// One cassette file.
@@ -96,9 +98,18 @@ fn interaction(raw: &Value) -> Result<Interaction, String> {
         .as_u64()
         .and_then(|c| u16::try_from(c).ok())
         .ok_or("response without `status.code`")?;
-    let has_location = response["headers"]
-        .as_object()
-        .is_some_and(|h| h.keys().any(|k| k.eq_ignore_ascii_case("location")));
+    let header = |name: &str| {
+        response["headers"].as_object().and_then(|h| {
+            h.iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v)
+        })
+    };
+    let has_location = header("location").is_some();
+    // Betamax keeps each header as a list of values.
+    let content_type = header("content-type")
+        .and_then(|v| v.get(0).and_then(Value::as_str).or_else(|| v.as_str()))
+        .map(str::to_ascii_lowercase);
     Ok(Interaction {
         method: request["method"]
             .as_str()
@@ -109,6 +120,7 @@ fn interaction(raw: &Value) -> Result<Interaction, String> {
         status,
         response_body: json_body(&response["body"])?,
         has_location,
+        content_type,
     })
 }
 

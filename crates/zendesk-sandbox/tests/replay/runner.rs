@@ -3,7 +3,7 @@
 //! recorded credentials are ignored), each request rewritten onto the sandbox's IDs, each answer
 //! compared with Zendesk's.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Duration;
 
 use axum::body::Body;
@@ -15,8 +15,10 @@ use zendesk_sandbox::{AppState, Config, Seed, app};
 
 use super::ids::{IdMap, Kind, Unmapped};
 use super::recording::{Interaction, Recording};
-use super::shape::compare_bodies;
+use super::shape::{NullEvidence, compare_bodies};
 
+/// The host the replayed requests name (the recorded hosts are replaced by it).
+const HOST: &str = "sandbox.test";
 const ADMIN_EMAIL: &str = "replay-admin@example.com";
 const ADMIN_TOKEN: &str = "replay-admin-token";
 
@@ -31,6 +33,9 @@ const RELEVANT: &[&str] = &[
     "search",
     "deleted_tickets",
 ];
+
+/// The skip reason for endpoints outside [`RELEVANT`] (the prefix the summary groups by).
+pub const OUT_OF_SCOPE: &str = "endpoint out of scope";
 
 /// Records of each listed kind the sandbox holds before a replay, beyond the demo seed, so that
 /// a recording that pages through ten records of a busy account finds ten pages here too.
@@ -55,6 +60,7 @@ pub struct Outcome {
 struct Reply {
     status: u16,
     has_location: bool,
+    content_type: Option<String>,
     body: Option<Value>,
     text: String,
 }
@@ -95,7 +101,7 @@ impl Sandbox {
         let mut request = Request::builder()
             .method(method)
             .uri(target)
-            .header("host", "sandbox.test")
+            .header("host", HOST)
             .header("authorization", &self.auth);
         let request = match body {
             Some(body) => request
@@ -115,6 +121,11 @@ impl Sandbox {
             .map_err(|e| format!("the router failed: {e}"))?;
         let status = response.status().as_u16();
         let has_location = response.headers().contains_key("location");
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_ascii_lowercase);
         let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
             .await
             .map_err(|e| format!("the body does not read: {e}"))?;
@@ -127,6 +138,7 @@ impl Sandbox {
         Ok(Reply {
             status,
             has_location,
+            content_type,
             body,
             text,
         })
@@ -158,24 +170,28 @@ fn resource(path_and_query: &str) -> &str {
         .trim_end_matches(".json")
 }
 
-/// The kinds a recording lists (so the sandbox needs enough of them to page through).
-fn listed_kinds(recordings: &[&Recording]) -> BTreeSet<&'static str> {
-    let mut kinds = BTreeSet::new();
+/// The kinds a recording lists, with how many records the sandbox needs to page through them
+/// as the recorded account did (a search export of 1,000-record pages needs more than 1,000).
+fn listed_kinds(recordings: &[&Recording]) -> BTreeMap<&'static str, usize> {
+    let mut kinds = BTreeMap::new();
     for interaction in recordings.iter().flat_map(|r| &r.interactions) {
-        let path = interaction
+        let (path, query) = interaction
             .path_and_query
-            .split('?')
-            .next()
-            .unwrap_or_default();
+            .split_once('?')
+            .unwrap_or((&interaction.path_and_query, ""));
         let path = path.trim_end_matches(".json");
         for kind in ["tickets", "users", "organizations", "groups"] {
             if interaction.method == "GET" && path == format!("/api/v2/{kind}") {
-                kinds.insert(kind);
+                kinds.entry(kind).or_insert(BACKGROUND_RECORDS);
             }
         }
         if path.starts_with("/api/v2/search") {
-            kinds.insert("users");
-            kinds.insert("tickets");
+            let page_size = form_urlencoded::parse(query.as_bytes())
+                .find(|(name, _)| name == "page[size]")
+                .and_then(|(_, size)| size.parse::<usize>().ok())
+                .unwrap_or(0);
+            let needed = kinds.entry("users").or_insert(BACKGROUND_RECORDS);
+            *needed = (*needed).max(page_size + 1);
         }
     }
     kinds
@@ -210,8 +226,12 @@ async fn prepare(sandbox: &Sandbox, recordings: &[&Recording]) -> Result<(), Str
             put.text
         ));
     }
-    for kind in listed_kinds(recordings) {
-        for n in 0..BACKGROUND_RECORDS {
+    for (kind, count) in listed_kinds(recordings) {
+        if kind == "users" && count > BACKGROUND_RECORDS {
+            create_many_users(sandbox, count).await?;
+            continue;
+        }
+        for n in 0..count {
             let (body, key) = match kind {
                 "tickets" => (
                     json!({"ticket": {"subject": format!("Background {n}"), "comment": {"body": "Already there"}}}),
@@ -238,6 +258,108 @@ async fn prepare(sandbox: &Sandbox, recordings: &[&Recording]) -> Result<(), Str
     Ok(())
 }
 
+/// Many background users at once, through `create_many` jobs of 100.
+async fn create_many_users(sandbox: &Sandbox, count: usize) -> Result<(), String> {
+    for start in (0..count).step_by(100) {
+        let users: Vec<Value> = (start..count.min(start + 100))
+            .map(|n| json!({"name": format!("Background {n}"), "email": format!("background{n}@replay.example")}))
+            .collect();
+        let reply = sandbox
+            .send(
+                "POST",
+                "/api/v2/users/create_many.json",
+                Some(&json!({ "users": users })),
+            )
+            .await?;
+        let job = reply
+            .body
+            .as_ref()
+            .and_then(|b| b["job_status"]["id"].as_str())
+            .map(str::to_string)
+            .ok_or_else(|| format!("setup `users/create_many` failed: {}", reply.text))?;
+        let mut done = false;
+        for _ in 0..600 {
+            let poll = sandbox
+                .send("GET", &format!("/api/v2/job_statuses/{job}.json"), None)
+                .await?;
+            if is_final(job_status_of(poll.body.as_ref())) {
+                done = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        if !done {
+            return Err(format!("setup: job {job} did not finish in 12 s"));
+        }
+    }
+    Ok(())
+}
+
+/// Zendesk's links are absolute and point back at the host that answered: every `url` and
+/// paging link the sandbox sends must name its own host.
+fn check_urls(value: &Value, path: &str, diffs: &mut BTreeSet<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map {
+                let here = format!("{path}.{key}");
+                let is_link = matches!(
+                    key.as_str(),
+                    "url" | "next_page" | "previous_page" | "next" | "prev"
+                );
+                match v.as_str() {
+                    Some(link) if is_link && !link.contains(&format!("://{HOST}/api/v2/")) => {
+                        diffs.insert(format!(
+                            "{here}: not an absolute link to the sandbox's host ({link})"
+                        ));
+                    }
+                    _ => check_urls(v, &here, diffs),
+                }
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                check_urls(item, &format!("{path}[]"), diffs);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A finished job's verdict beyond its shape: the same final status, as many results, and the
+/// same outcome per item (created, updated, or which error), counted regardless of order. The
+/// replayed requests are Zendesk's own, so the outcomes must agree even though the data differs.
+fn compare_job_outcomes(recorded: &Value, actual: &Value) -> BTreeSet<String> {
+    let mut diffs = BTreeSet::new();
+    let (rec, act) = (&recorded["job_status"], &actual["job_status"]);
+    if rec["status"] != act["status"] {
+        diffs.insert(format!(
+            "job_status.status: Zendesk ended {}, sandbox ended {}",
+            rec["status"], act["status"]
+        ));
+    }
+    if let (Some(r), Some(a)) = (rec["results"].as_array(), act["results"].as_array()) {
+        let outcomes = |items: &[Value]| -> BTreeMap<String, usize> {
+            let mut counts = BTreeMap::new();
+            for item in items {
+                let label = item["error"]
+                    .as_str()
+                    .or_else(|| item["status"].as_str())
+                    .unwrap_or("done")
+                    .to_string();
+                *counts.entry(label).or_insert(0) += 1;
+            }
+            counts
+        };
+        let (r, a) = (outcomes(r), outcomes(a));
+        if r != a {
+            diffs.insert(format!(
+                "job_status.results: Zendesk's outcomes {r:?}, sandbox's {a:?}"
+            ));
+        }
+    }
+    diffs
+}
+
 fn job_status_of(body: Option<&Value>) -> Option<&str> {
     body?.get("job_status")?.get("status")?.as_str()
 }
@@ -247,9 +369,12 @@ fn is_final(status: Option<&str>) -> bool {
 }
 
 /// Replays one zenpy test: its cassettes in order, tearDown last, against one fresh sandbox.
-pub async fn replay_test(recordings: &[&Recording]) -> Result<Vec<Outcome>, String> {
+pub async fn replay_test(
+    recordings: &[&Recording],
+    nulls: &NullEvidence,
+) -> Result<Vec<Outcome>, String> {
     let sandbox = Sandbox::open().await?;
-    let result = replay_in(&sandbox, recordings).await;
+    let result = replay_in(&sandbox, recordings, nulls).await;
     sandbox
         .state
         .close()
@@ -258,7 +383,11 @@ pub async fn replay_test(recordings: &[&Recording]) -> Result<Vec<Outcome>, Stri
     result
 }
 
-async fn replay_in(sandbox: &Sandbox, recordings: &[&Recording]) -> Result<Vec<Outcome>, String> {
+async fn replay_in(
+    sandbox: &Sandbox,
+    recordings: &[&Recording],
+    nulls: &NullEvidence,
+) -> Result<Vec<Outcome>, String> {
     prepare(sandbox, recordings).await?;
     let mut ids = IdMap::default();
     // Recorded job id -> the kind its create job makes (to map the results when it finishes).
@@ -266,7 +395,8 @@ async fn replay_in(sandbox: &Sandbox, recordings: &[&Recording]) -> Result<Vec<O
     let mut outcomes = Vec::new();
     for recording in recordings {
         for (index, interaction) in recording.interactions.iter().enumerate() {
-            let verdict = replay_one(sandbox, interaction, &mut ids, &mut create_jobs).await?;
+            let verdict =
+                replay_one(sandbox, interaction, &mut ids, &mut create_jobs, nulls).await?;
             outcomes.push(Outcome {
                 file: recording.name.clone(),
                 index,
@@ -284,6 +414,7 @@ async fn replay_one(
     interaction: &Interaction,
     ids: &mut IdMap,
     create_jobs: &mut HashMap<String, Kind>,
+    nulls: &NullEvidence,
 ) -> Result<Verdict, String> {
     let resource = resource(&interaction.path_and_query);
     if !RELEVANT.contains(&resource) {
@@ -345,13 +476,31 @@ async fn replay_one(
             interaction.status, reply.status
         ));
     }
-    if interaction.has_location && !reply.has_location {
+    // Zendesk also sends `Location` on some updates; the API promises it only for a 201.
+    if interaction.status == 201 && interaction.has_location && !reply.has_location {
         diffs.insert("Location header: missing".to_string());
+    }
+    let json_type = |t: &Option<String>| {
+        t.as_deref()
+            .is_some_and(|t| t.starts_with("application/json"))
+    };
+    if interaction.response_body.is_some()
+        && json_type(&interaction.content_type)
+        && !json_type(&reply.content_type)
+    {
+        diffs.insert(format!(
+            "Content-Type: Zendesk sent JSON, sandbox sent {:?}",
+            reply.content_type
+        ));
     }
     match (&interaction.response_body, &reply.body) {
         (Some(recorded), Some(actual)) => {
             if diffs.is_empty() {
-                diffs.extend(compare_bodies(recorded, actual));
+                diffs.extend(compare_bodies(recorded, actual, nulls));
+                check_urls(actual, "body", &mut diffs);
+                if resource == "job_statuses" && is_final(recorded_job) {
+                    diffs.extend(compare_job_outcomes(recorded, actual));
+                }
             }
             learn(interaction, &target, recorded, actual, ids, create_jobs);
         }

@@ -6,8 +6,12 @@
 //! client may rely on. Event lists merge per event `type` and search results per `result_type`,
 //! since those elements are different records by design. A sandbox value then matches when it
 //! has every key the shape has, with compatible kinds; it may have more.
+//!
+//! The sandbox's data differs from the recorded accounts' (an unassigned ticket, a user who
+//! never logged in), so a `null` where Zendesk sent a value is accepted when Zendesk itself sent
+//! `null` at that place somewhere in its recordings ([`NullEvidence`]), and flagged otherwise.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use serde_json::Value;
 
@@ -143,9 +147,19 @@ impl Shape {
     }
 
     /// Every way `actual` (the sandbox's value at `path`) falls short of this shape.
-    pub fn check(&self, actual: &Value, path: &str, key: &str, diffs: &mut BTreeSet<String>) {
+    pub fn check(
+        &self,
+        actual: &Value,
+        path: &str,
+        key: &str,
+        nulls: &NullEvidence,
+        diffs: &mut BTreeSet<String>,
+    ) {
         if actual.is_null() {
-            if !self.nullable && !matches!(self.kind, Kind::Unknown | Kind::Any) {
+            if !self.nullable
+                && !matches!(self.kind, Kind::Unknown | Kind::Any)
+                && !nulls.allows(path)
+            {
                 diffs.insert(format!(
                     "{path}: Zendesk sent {}, sandbox sent null",
                     self.describe()
@@ -187,7 +201,7 @@ impl Shape {
                 for (k, shape) in keys {
                     let here = format!("{path}.{k}");
                     match map.get(k) {
-                        Some(v) => shape.check(v, &here, k, diffs),
+                        Some(v) => shape.check(v, &here, k, nulls, diffs),
                         None => {
                             diffs.insert(format!("{here}: missing"));
                         }
@@ -206,7 +220,7 @@ impl Shape {
                         } else {
                             format!("{path}[{t}]")
                         };
-                        shape.check(item, &here, key, diffs);
+                        shape.check(item, &here, key, nulls, diffs);
                     }
                 }
             }
@@ -238,7 +252,7 @@ fn describe_value(value: &Value) -> &'static str {
 
 /// Compares a whole response body: the same top-level keys (no more, no fewer), the same
 /// `error` code, non-empty record lists where Zendesk's were, then the shapes beneath.
-pub fn compare_bodies(recorded: &Value, actual: &Value) -> BTreeSet<String> {
+pub fn compare_bodies(recorded: &Value, actual: &Value, nulls: &NullEvidence) -> BTreeSet<String> {
     let mut diffs = BTreeSet::new();
     match (recorded.as_object(), actual.as_object()) {
         (Some(rec), Some(act)) => {
@@ -264,10 +278,82 @@ pub fn compare_bodies(recorded: &Value, actual: &Value) -> BTreeSet<String> {
                         "{key}: Zendesk listed records, sandbox listed none"
                     ));
                 }
-                Shape::of(value, key).check(got, key, key, &mut diffs);
+                Shape::of(value, key).check(got, key, key, nulls, &mut diffs);
             }
         }
-        _ => Shape::of(recorded, "").check(actual, "body", "", &mut diffs),
+        _ => Shape::of(recorded, "").check(actual, "body", "", nulls, &mut diffs),
     }
     diffs
+}
+
+/// The places where Zendesk's recorded answers hold `null` somewhere, as normalised paths
+/// (`ticket.assignee_id` for `tickets[].assignee_id` too).
+#[derive(Debug, Default)]
+pub struct NullEvidence {
+    paths: HashSet<String>,
+}
+
+impl NullEvidence {
+    /// Notes every `null` in a recorded response body.
+    pub fn observe(&mut self, body: &Value) {
+        if let Some(map) = body.as_object() {
+            for (key, value) in map {
+                self.walk(value, key);
+            }
+        }
+    }
+
+    fn walk(&mut self, value: &Value, path: &str) {
+        match value {
+            Value::Null => {
+                self.paths.insert(normalize(path));
+            }
+            Value::Object(map) => {
+                for (k, v) in map {
+                    self.walk(v, &format!("{path}.{k}"));
+                }
+            }
+            Value::Array(items) => {
+                for item in items {
+                    self.walk(item, &format!("{path}[]"));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Zendesk sent `null` at this place (in some recording).
+    pub fn allows(&self, path: &str) -> bool {
+        self.paths.contains(&normalize(path))
+    }
+}
+
+/// `tickets[].via.source` and `ticket.via.source` name the same place: list markers go, and a
+/// top-level list key becomes its record's key.
+fn normalize(path: &str) -> String {
+    let mut plain = String::with_capacity(path.len());
+    let mut depth = 0;
+    for c in path.chars() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth -= 1,
+            _ if depth == 0 => plain.push(c),
+            _ => {}
+        }
+    }
+    let (head, rest) = match plain.split_once('.') {
+        Some((h, r)) => (h.to_string(), format!(".{r}")),
+        None => (plain.clone(), String::new()),
+    };
+    let head = match head.as_str() {
+        "tickets" | "deleted_tickets" => "ticket",
+        "users" => "user",
+        "organizations" => "organization",
+        "groups" => "group",
+        "organization_fields" => "organization_field",
+        "job_statuses" => "job_status",
+        "results" => "result",
+        other => other,
+    };
+    format!("{head}{rest}")
 }
