@@ -8,6 +8,7 @@
 //! instead of failing on a lock upgrade.
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -32,6 +33,36 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[(
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: SqlitePool,
+    /// Writers of this process queue here (fairly, without sleeping) before asking SQLite for
+    /// the write lock; SQLite's own busy handler then only arbitrates between processes.
+    writers: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// A write transaction: holds this process's writer slot and SQLite's write lock until it is
+/// committed or dropped (dropping rolls back).
+pub struct WriteTx {
+    tx: Transaction<'static, Sqlite>,
+    _slot: tokio::sync::OwnedMutexGuard<()>,
+}
+
+impl WriteTx {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = SqliteConnection;
+
+    fn deref(&self) -> &SqliteConnection {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut SqliteConnection {
+        &mut self.tx
+    }
 }
 
 /// A bound value for dynamically built SQL.
@@ -255,7 +286,10 @@ impl Store {
                 Err(error) => return Err(error.into()),
             }
         }
-        Ok(Store { pool })
+        Ok(Store {
+            pool,
+            writers: Arc::new(tokio::sync::Mutex::new(())),
+        })
     }
 
     /// The pool, for read queries of other modules (search).
@@ -268,8 +302,10 @@ impl Store {
     }
 
     /// A write transaction holding the database write lock from its first statement.
-    pub async fn begin(&self) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
-        self.pool.begin_with("BEGIN IMMEDIATE").await
+    pub async fn begin(&self) -> Result<WriteTx, sqlx::Error> {
+        let slot = self.writers.clone().lock_owned().await;
+        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        Ok(WriteTx { tx, _slot: slot })
     }
 
     /// Creates the admin user and its API token when missing; an existing admin keeps its data,

@@ -519,6 +519,45 @@ async fn merge_closes_sources_and_comments_on_the_target() {
 }
 
 #[tokio::test]
+async fn deleted_tickets_restore_and_destroy_in_bulk() {
+    let sb = sandbox().await;
+    let a = sb.ticket("a").await;
+    let b = sb.ticket("b").await;
+    for id in [a, b] {
+        sb.delete(&format!("/api/v2/tickets/{id}")).await;
+    }
+    let missing = sb
+        .put(
+            &format!("/api/v2/deleted_tickets/restore_many?ids={a},999"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    // All or nothing: `a` is still deleted.
+    assert_eq!(
+        sb.get(&format!("/api/v2/tickets/{a}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let restored = sb
+        .put(
+            &format!("/api/v2/deleted_tickets/restore_many?ids={a}"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(restored.status, StatusCode::OK);
+    assert_eq!(
+        sb.get(&format!("/api/v2/tickets/{a}")).await.status,
+        StatusCode::OK
+    );
+    let purge = sb
+        .delete(&format!("/api/v2/deleted_tickets/destroy_many?ids={b}"))
+        .await;
+    let job = sb.wait_job(&Sb::job_id(&purge)).await;
+    assert_eq!(job["results"], json!({"success": true}));
+    assert_eq!(sb.get("/api/v2/deleted_tickets").await.body["count"], 0);
+}
+
+#[tokio::test]
 async fn show_many_returns_only_existing_tickets() {
     let sb = sandbox().await;
     let a = sb.ticket("a").await;

@@ -49,6 +49,14 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v2/ticket_audits", get(tickets::all_audits))
         .route("/api/v2/deleted_tickets", get(tickets::deleted_list))
         .route(
+            "/api/v2/deleted_tickets/restore_many",
+            put(tickets::deleted_restore_many),
+        )
+        .route(
+            "/api/v2/deleted_tickets/destroy_many",
+            axum::routing::delete(tickets::deleted_destroy_many),
+        )
+        .route(
             "/api/v2/deleted_tickets/{id}",
             axum::routing::delete(tickets::deleted_purge),
         )

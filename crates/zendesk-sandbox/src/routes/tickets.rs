@@ -1450,6 +1450,61 @@ pub async fn deleted_purge(
     Ok(axum::Json(json!({"job_status": job})).into_response())
 }
 
+/// `PUT /deleted_tickets/restore_many?ids=`: restores them all, or none when one is missing.
+pub async fn deleted_restore_many(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(params): Query,
+) -> Result<Response, ApiError> {
+    caller.require_agent()?;
+    let ids = params.ids("ids")?.unwrap_or_default();
+    if ids.is_empty() {
+        return Err(ApiError::bad_value(
+            "ids must list the deleted tickets to restore, such as ids=1,2",
+        ));
+    }
+    let mut tx = state.inner.store.begin().await?;
+    for id in ids {
+        let Some((mut ticket, _, _)) = store::get_deleted_ticket(&mut tx, id).await? else {
+            return Err(ApiError::NotFound);
+        };
+        store::set_ticket_deleted(&mut tx, id, None).await?;
+        ticket["updated_at"] = json!(iso(now()));
+        store::save_ticket(&mut tx, &ticket).await?;
+    }
+    tx.commit().await?;
+    Ok(axum::Json(json!({})).into_response())
+}
+
+/// `DELETE /deleted_tickets/destroy_many?ids=`: one permanent-delete job for them all.
+pub async fn deleted_destroy_many(
+    State(state): State<AppState>,
+    caller: Caller,
+    BaseUrl(base): BaseUrl,
+    Query(params): Query,
+) -> Result<Response, ApiError> {
+    caller.require_agent()?;
+    let ids = params.ids("ids")?.unwrap_or_default();
+    if ids.is_empty() {
+        return Err(ApiError::bad_value(
+            "ids must list the deleted tickets to remove for good, such as ids=1,2",
+        ));
+    }
+    let job = state
+        .inner
+        .jobs
+        .enqueue(
+            &state.inner.store,
+            JobKind::TicketsPurge,
+            json!({ "ids": ids }),
+            ids.len(),
+            &base,
+            &caller,
+        )
+        .await?;
+    Ok(axum::Json(json!({"job_status": job})).into_response())
+}
+
 /// Removes a soft-deleted ticket for good (the permanent-delete job's item).
 pub async fn purge_ticket(
     conn: &mut SqliteConnection,
