@@ -14,11 +14,12 @@
 //! benchmark; it takes `now` (Unix seconds) so relative dates and cursor expiry are testable.
 //!
 //! Behaviour:
-//! - `/search`: `query` required; `page` >= 1, `per_page` 1..=100 (default 100); more than
-//!   1,000 results deep (`page * per_page > 1000`) is 422 "Requested response size was greater
-//!   than Search Response Limits"; `count` is the true total; `next_page` is null when the next
-//!   page would pass that limit. `sort_by` = updated_at|created_at|priority|status|ticket_type
-//!   (or `order_by:` in the query; the parameter wins), `sort_order` = asc|desc (or `sort:`),
+//! - `/search`: `query` required; `page` >= 1, `per_page` 1..=100 (default 100, larger
+//!   values served as 100); more than 1,000 results deep (`page * per_page > 1000`) is 422
+//!   "Requested response size was greater than Search Response Limits"; `count` is the true
+//!   total; `next_page` is null when the next page would pass that limit.
+//!   `sort_by` = updated_at|created_at|priority|status|ticket_type (or `order_by:` in the
+//!   query; the parameter wins), `sort_order` = asc|desc (or `sort:`),
 //!   default desc. Without a sort Zendesk ranks by relevance; the sandbox has no relevance
 //!   score and uses `updated_at` descending. Without `type:`, every record type is searched
 //!   and the results are merged by the sort key (ties by id, then ticket, user,
@@ -689,7 +690,8 @@ pub async fn search(
 ) -> Result<Value, ApiError> {
     let query = required_query(params)?;
     let page = integer_param(params, "page", 1, 1..=i64::MAX)?;
-    let per_page = integer_param(params, "per_page", 100, 1..=100)?;
+    // Above 100 is served as 100, as the other offset lists do (clients ask for more).
+    let per_page = integer_param(params, "per_page", 100, 1..=i64::MAX)?.min(100);
     let sort_by = match params.get("sort_by") {
         None => None,
         Some(raw) => Some(SortField::parse(raw).ok_or_else(|| {

@@ -1023,3 +1023,25 @@ async fn random_queries_never_fail_in_the_database() {
         }
     }
 }
+
+#[tokio::test]
+async fn http_per_page_above_100_is_served_as_100() {
+    let store = seed().await;
+    let body = super::search(
+        &store,
+        &agent(),
+        &params("query=type%3Aticket&per_page=500"),
+        "http://sandbox.test",
+    )
+    .await
+    .unwrap();
+    assert_eq!(body["results"].as_array().map(Vec::len), Some(5));
+    let refused = super::search(
+        &store,
+        &agent(),
+        &params("query=type%3Aticket&per_page=0"),
+        "http://sandbox.test",
+    )
+    .await;
+    assert!(matches!(refused, Err(e) if e.status().as_u16() == 400));
+}
