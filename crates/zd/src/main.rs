@@ -9,7 +9,11 @@ mod cmd;
 mod embedded;
 
 #[derive(Parser)]
-#[command(name = "zd", version, about = "Zendesk tools for AI agents and automated workflows")]
+#[command(
+    name = "zd",
+    version,
+    about = "Zendesk tools for AI agents and automated workflows"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -35,7 +39,10 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("zd: cannot start the async runtime: {error}");

@@ -417,12 +417,12 @@ async fn run_item(
         JobKind::TicketsUpdate => {
             let id = item_id.ok_or(ApiError::NotFound)?;
             tickets::update_ticket(&mut tx, caller, id, object).await?;
-            json!({"id": id, "action": "update", "status": "Updated", "success": true})
+            item_done(id, "update", "Updated")
         }
         JobKind::TicketsDestroy => {
             let id = item_id.ok_or(ApiError::NotFound)?;
             tickets::delete_ticket(&mut tx, caller, id).await?;
-            json!({"id": id, "action": "delete", "status": "Deleted", "success": true})
+            item_done(id, "delete", "Deleted")
         }
         JobKind::TicketsPurge => {
             let id = item_id.ok_or(ApiError::NotFound)?;
@@ -445,12 +445,12 @@ async fn run_item(
         JobKind::UsersUpdate => {
             let id = item_id.ok_or(ApiError::NotFound)?;
             users::update_user(&mut tx, caller, id, object).await?;
-            json!({"id": id, "action": "update", "status": "Updated", "success": true})
+            item_done(id, "update", "Updated")
         }
         JobKind::UsersDestroy => {
             let id = item_id.ok_or(ApiError::NotFound)?;
             users::delete_user(&mut tx, caller, id).await?;
-            json!({"id": id, "action": "delete", "status": "Deleted", "success": true})
+            item_done(id, "delete", "Deleted")
         }
         JobKind::OrganizationsCreate => {
             let org = organizations::create_organization(&mut tx, caller, object).await?;
@@ -459,14 +459,19 @@ async fn run_item(
         JobKind::OrganizationsUpdate => {
             let id = item_id.ok_or(ApiError::NotFound)?;
             organizations::update_organization(&mut tx, caller, id, object).await?;
-            json!({"id": id, "action": "update", "status": "Updated", "success": true})
+            item_done(id, "update", "Updated")
         }
         JobKind::OrganizationsDestroy => {
             let id = item_id.ok_or(ApiError::NotFound)?;
             organizations::delete_organization(&mut tx, caller, id).await?;
-            json!({"id": id, "action": "delete", "status": "Deleted", "success": true})
+            item_done(id, "delete", "Deleted")
         }
     };
     tx.commit().await?;
     Ok(result)
+}
+
+/// The result of an item updated or deleted by id.
+fn item_done(id: i64, action: &str, status: &str) -> Value {
+    json!({"id": id, "action": action, "status": status, "success": true})
 }

@@ -5,7 +5,8 @@
 //! [`RunningSandbox`] and [`app`] (the router, for tests that drive it with
 //! `tower::ServiceExt::oneshot`). The rooms behind it:
 //! - `store`: every SQL statement (SQLite today; PostgreSQL can follow behind the same functions).
-//! - `routes`: the HTTP endpoints, one module per resource, with the resource's write rules.
+//! - `routes`: the HTTP endpoints, one module per resource, with the resource's write rules;
+//!   `routes::shared` holds what they share (serving records, lists, bulk endpoints).
 //! - `jobs`: the persistent background job queue (bulk operations, merges).
 //! - `auth`, `ratelimit`, `paging`, `error`: the cross-cutting rules.
 //! - `seed`: the demo help desk.

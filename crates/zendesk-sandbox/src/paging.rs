@@ -5,9 +5,14 @@
 //! `links.next` is still a URL, and following it yields an empty page with null cursors and
 //! links. Offset (`page`, `per_page`): `next_page`, `previous_page`, `count`, and no deeper than
 //! 10,000 records. A list uses cursor paging as soon as any `page[...]` parameter is present.
+//!
+//! A page is answered as JSON text assembled here: records stay the text they were stored as
+//! (plus what the caller splices in), so a list never parses and re-serializes its records.
 
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
 use base64::Engine;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use crate::error::ApiError;
 use crate::store::{Filter, Store, Window};
@@ -165,8 +170,113 @@ fn page_url(target: &ListTarget<'_>, extra: &[(&str, String)]) -> String {
     )
 }
 
-/// Fetches one page of `table` and wraps it in the right envelope; `render` turns each stored
-/// record into what is served.
+/// One fetched page: its rows as stored (id, sort key, JSON text) and what its envelope needs.
+pub struct Page {
+    pub rows: Vec<(i64, i64, String)>,
+    shape: Shape,
+}
+
+enum Shape {
+    Offset {
+        page: i64,
+        per_page: i64,
+        count: i64,
+    },
+    Cursor {
+        has_more: bool,
+        before_cursor: Option<String>,
+        after_cursor: Option<String>,
+        size: i64,
+    },
+}
+
+/// Fetches one page of `table` under `filters`, in `sort` order.
+pub async fn fetch(
+    store: &Store,
+    table: &str,
+    filters: &[Filter],
+    sort: &Sort,
+    request: &PageRequest,
+) -> Result<Page, ApiError> {
+    let window = match request {
+        PageRequest::Offset { page, per_page } => {
+            check_depth(*page, *per_page)?;
+            Window::Offset {
+                page: *page,
+                per_page: *per_page,
+            }
+        }
+        PageRequest::Cursor {
+            after: _,
+            before: Some(before),
+            size,
+        } => Window::Before {
+            key: decode_cursor(before, &sort.order, "page[before]")?,
+            size: *size,
+        },
+        PageRequest::Cursor { after, size, .. } => Window::After {
+            key: after
+                .as_deref()
+                .map(|after| decode_cursor(after, &sort.order, "page[after]"))
+                .transpose()?,
+            size: *size,
+        },
+    };
+    let rows = store
+        .list_page(table, filters, sort.column, sort.descending, &window)
+        .await?;
+    let shape = match request {
+        PageRequest::Offset { page, per_page } => Shape::Offset {
+            page: *page,
+            per_page: *per_page,
+            count: rows.count.unwrap_or_default(),
+        },
+        PageRequest::Cursor { size, .. } => {
+            let cursor = |row: Option<&(i64, i64, String)>| {
+                row.map(|(id, key, _)| encode_cursor(&sort.order, *key, *id))
+            };
+            Shape::Cursor {
+                has_more: rows.more,
+                before_cursor: cursor(rows.rows.first()),
+                after_cursor: cursor(rows.rows.last()),
+                size: *size,
+            }
+        }
+    };
+    Ok(Page {
+        rows: rows.rows,
+        shape,
+    })
+}
+
+impl Page {
+    /// The page's envelope around `items` (each one record's JSON text), as JSON text.
+    pub fn envelope(&self, target: &ListTarget<'_>, items: &[String]) -> String {
+        let tail = match &self.shape {
+            Shape::Offset {
+                page,
+                per_page,
+                count,
+            } => offset_tail(target, *page, *per_page, *count),
+            Shape::Cursor {
+                has_more,
+                before_cursor,
+                after_cursor,
+                size,
+            } => cursor_tail(
+                target,
+                *has_more,
+                before_cursor.clone(),
+                after_cursor.clone(),
+                *size,
+            ),
+        };
+        splice_items(target.key, items, &tail)
+    }
+}
+
+/// Fetches one page of `table` and answers it in the right envelope; `serve` turns each stored
+/// record's JSON text into the JSON text that is served.
 pub async fn list(
     store: &Store,
     table: &str,
@@ -174,72 +284,57 @@ pub async fn list(
     sort: &Sort,
     request: &PageRequest,
     target: &ListTarget<'_>,
-    render: impl Fn(Value) -> Value,
-) -> Result<Value, ApiError> {
-    match request {
-        PageRequest::Offset { page, per_page } => {
-            check_depth(*page, *per_page)?;
-            let window = Window::Offset {
-                page: *page,
-                per_page: *per_page,
-            };
-            let rows = store
-                .list_page(table, filters, sort.column, sort.descending, &window)
-                .await?;
-            let items: Vec<Value> = rows.rows.into_iter().map(|(_, _, j)| render(j)).collect();
-            Ok(offset_envelope(
-                target,
-                items,
-                *page,
-                *per_page,
-                rows.count.unwrap_or_default(),
-            ))
-        }
-        PageRequest::Cursor {
-            after,
-            before,
-            size,
-        } => {
-            let window = match (before, after) {
-                (Some(before), _) => Window::Before {
-                    key: decode_cursor(before, &sort.order, "page[before]")?,
-                    size: *size,
-                },
-                (None, Some(after)) => Window::After {
-                    key: Some(decode_cursor(after, &sort.order, "page[after]")?),
-                    size: *size,
-                },
-                (None, None) => Window::After {
-                    key: None,
-                    size: *size,
-                },
-            };
-            let rows = store
-                .list_page(table, filters, sort.column, sort.descending, &window)
-                .await?;
-            let first = rows.rows.first().map(|(id, key, _)| (*key, *id));
-            let last = rows.rows.last().map(|(id, key, _)| (*key, *id));
-            let items: Vec<Value> = rows.rows.into_iter().map(|(_, _, j)| render(j)).collect();
-            Ok(cursor_envelope(
-                target,
-                items,
-                rows.more,
-                first.map(|(k, id)| encode_cursor(&sort.order, k, id)),
-                last.map(|(k, id)| encode_cursor(&sort.order, k, id)),
-                *size,
-            ))
-        }
-    }
+    serve: impl Fn(&str) -> Result<String, ApiError>,
+) -> Result<Response, ApiError> {
+    let page = fetch(store, table, filters, sort, request).await?;
+    let items = page
+        .rows
+        .iter()
+        .map(|(_, _, json)| serve(json))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(json_text(page.envelope(target, &items)))
 }
 
-/// `{key: items, next_page, previous_page, count}`.
-pub fn offset_envelope(
-    target: &ListTarget<'_>,
-    items: Vec<Value>,
-    page: i64,
-    per_page: i64,
-    count: i64,
-) -> Value {
+/// An answer whose body is JSON text built here (what `axum::Json` would have written).
+pub fn json_text(body: String) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response()
+}
+
+/// `{"key":[items...],` then the rest of `tail` (a JSON object's text): byte for byte what
+/// serializing the whole envelope as one object gives, without parsing the items again.
+fn splice_items(key: &str, items: &[String], tail: &Value) -> String {
+    let tail = tail.to_string();
+    let size = items.iter().map(|item| item.len() + 1).sum::<usize>() + tail.len() + key.len();
+    let mut out = String::with_capacity(size + 8);
+    out.push('{');
+    out.push_str(&Value::String(key.to_string()).to_string());
+    out.push_str(":[");
+    for (index, item) in items.iter().enumerate() {
+        if index > 0 {
+            out.push(',');
+        }
+        out.push_str(item);
+    }
+    out.push(']');
+    match tail.strip_prefix('{') {
+        Some("}") | None => out.push('}'),
+        Some(rest) => {
+            out.push(',');
+            out.push_str(rest);
+        }
+    }
+    out
+}
+
+/// `{next_page, previous_page, count}`: an offset page's envelope after its items.
+fn offset_tail(target: &ListTarget<'_>, page: i64, per_page: i64, count: i64) -> Value {
     let next = (page * per_page < count).then(|| {
         page_url(
             target,
@@ -258,18 +353,13 @@ pub fn offset_envelope(
             ],
         )
     });
-    let mut out = Map::new();
-    out.insert(target.key.to_string(), Value::Array(items));
-    out.insert("next_page".into(), json!(next));
-    out.insert("previous_page".into(), json!(previous));
-    out.insert("count".into(), json!(count));
-    Value::Object(out)
+    json!({"next_page": next, "previous_page": previous, "count": count})
 }
 
-/// `{key: items, meta, links}`; an empty page has null cursors and null links.
-pub fn cursor_envelope(
+/// `{meta, links}`: a cursor page's envelope after its items; an empty page has null cursors
+/// and null links.
+fn cursor_tail(
     target: &ListTarget<'_>,
-    items: Vec<Value>,
     has_more: bool,
     before_cursor: Option<String>,
     after_cursor: Option<String>,
@@ -290,12 +380,31 @@ pub fn cursor_envelope(
             ],
         )
     });
-    let mut out = Map::new();
-    out.insert(target.key.to_string(), Value::Array(items));
-    out.insert(
-        "meta".into(),
-        json!({"has_more": has_more, "after_cursor": after_cursor, "before_cursor": before_cursor}),
-    );
-    out.insert("links".into(), json!({"prev": prev, "next": next}));
-    Value::Object(out)
+    json!({
+        "meta": {"has_more": has_more, "after_cursor": after_cursor, "before_cursor": before_cursor},
+        "links": {"prev": prev, "next": next},
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The spliced envelope is exactly what serializing the whole object would give.
+    #[test]
+    fn spliced_envelope_matches_serde() {
+        let items = vec![
+            json!({"id": 1, "subject": "a \"quoted\" é"}),
+            json!({"id": 2}),
+        ];
+        let texts: Vec<String> = items.iter().map(Value::to_string).collect();
+        let tail = json!({"next_page": null, "previous_page": "http://h/x?page=1", "count": 2});
+        let whole = json!({"tickets": items, "next_page": null,
+            "previous_page": "http://h/x?page=1", "count": 2});
+        assert_eq!(splice_items("tickets", &texts, &tail), whole.to_string());
+        assert_eq!(
+            splice_items("audits", &[], &json!({})),
+            json!({"audits": []}).to_string()
+        );
+    }
 }

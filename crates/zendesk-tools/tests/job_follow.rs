@@ -70,10 +70,12 @@ async fn a_wait_that_runs_out_returns_the_last_status_not_an_error() {
     assert_eq!(result.output["job_status"]["status"], "working");
     assert!(started.elapsed() >= Duration::from_millis(900));
     assert!(polls.load(Ordering::SeqCst) >= 2, "polled again while waiting");
-    let reports = reports.lock().unwrap();
-    assert!(reports.len() >= 2);
-    assert_eq!(reports[0].progress, 4.0);
-    assert_eq!(reports[0].total, Some(10.0));
+    {
+        let reports = reports.lock().unwrap();
+        assert!(reports.len() >= 2);
+        assert_eq!(reports[0].progress, 4.0);
+        assert_eq!(reports[0].total, Some(10.0));
+    }
 
     // Without a wait: one read.
     let before = polls.load(Ordering::SeqCst);

@@ -2,22 +2,26 @@
 //! write.
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::path_id;
+use super::shared::{Listing, Resource, fetch, fetch_in, required_text};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::paging::{ListTarget, Sort, list as list_page, page_request};
-use crate::store::{self, Filter, Table};
-use crate::util::{BaseUrl, JsonBody, Query, iso, now, object_under, opt_bool, opt_str, with_url};
+use crate::paging::page_request;
+use crate::store::{self, Table};
+use crate::util::{BaseUrl, JsonBody, Query, iso, now, object_under, opt_bool, opt_str};
 
-/// A group as served.
-pub fn render(group: Value, base: &str) -> Value {
-    let id = group.get("id").and_then(Value::as_i64).unwrap_or_default();
-    with_url(group, base, &format!("groups/{id}"))
+/// Groups as served (see `shared`).
+pub struct Groups;
+
+impl Resource for Groups {
+    const TABLE: Table = Table::Groups;
+    const ONE: &'static str = "group";
+    const MANY: &'static str = "groups";
 }
 
 fn apply(
@@ -25,23 +29,8 @@ fn apply(
     input: &serde_json::Map<String, Value>,
     creating: bool,
 ) -> Result<(), ApiError> {
-    match opt_str(input, "name")? {
-        Some(Some(name)) if !name.trim().is_empty() => group["name"] = json!(name.trim()),
-        Some(_) => {
-            return Err(ApiError::invalid(
-                "name",
-                "Name: cannot be blank",
-                "BlankValue",
-            ));
-        }
-        None if creating => {
-            return Err(ApiError::invalid(
-                "name",
-                "Name: cannot be blank",
-                "BlankValue",
-            ));
-        }
-        None => {}
+    if let Some(name) = required_text(input, "name", creating)? {
+        group["name"] = json!(name.trim());
     }
     if let Some(description) = opt_str(input, "description")? {
         group["description"] = json!(description.unwrap_or_default());
@@ -60,24 +49,9 @@ pub async fn list(
 ) -> Result<Response, ApiError> {
     caller.require_agent()?;
     let request = page_request(&params, 100)?;
-    let filters = vec![Filter::new("deleted = 0", vec![])];
-    let target = ListTarget {
-        base: &base,
-        path: "groups",
-        params: &params,
-        key: "groups",
-    };
-    let body = list_page(
-        &state.inner.store,
-        "groups",
-        &filters,
-        &Sort::by_id(),
-        &request,
-        &target,
-        |g| render(g, &base),
-    )
-    .await?;
-    Ok(axum::Json(body).into_response())
+    Listing::new(&base, &params, request, Vec::new())
+        .serve::<Groups>(&state.inner.store)
+        .await
 }
 
 pub async fn show(
@@ -88,13 +62,8 @@ pub async fn show(
 ) -> Result<Response, ApiError> {
     caller.require_agent()?;
     let id = path_id(&id)?;
-    let group = state
-        .inner
-        .store
-        .get(Table::Groups, id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    Ok(axum::Json(json!({"group": render(group, &base)})).into_response())
+    let group = fetch(&state.inner.store, Table::Groups, id).await?;
+    Ok(Groups::one(group, &base))
 }
 
 pub async fn create(
@@ -115,13 +84,7 @@ pub async fn create(
     apply(&mut group, input, true)?;
     store::save_group(&mut tx, &group).await?;
     tx.commit().await?;
-    let group = render(group, &base);
-    let location = group["url"].as_str().unwrap_or_default().to_string();
-    let mut response = (StatusCode::CREATED, axum::Json(json!({"group": group}))).into_response();
-    if let Ok(value) = HeaderValue::from_str(&location) {
-        response.headers_mut().insert(header::LOCATION, value);
-    }
-    Ok(response)
+    Ok(Groups::created(group, &base))
 }
 
 pub async fn update(
@@ -135,14 +98,12 @@ pub async fn update(
     let id = path_id(&id)?;
     let input = object_under(&body, "group")?;
     let mut tx = state.inner.store.begin().await?;
-    let mut group = store::get_json(&mut tx, Table::Groups, id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
+    let mut group = fetch_in(&mut tx, Table::Groups, id).await?;
     apply(&mut group, input, false)?;
     group["updated_at"] = json!(iso(now()));
     store::save_group(&mut tx, &group).await?;
     tx.commit().await?;
-    Ok(axum::Json(json!({"group": render(group, &base)})).into_response())
+    Ok(Groups::one(group, &base))
 }
 
 pub async fn delete(
@@ -153,9 +114,7 @@ pub async fn delete(
     caller.require_admin()?;
     let id = path_id(&id)?;
     let mut tx = state.inner.store.begin().await?;
-    let mut group = store::get_json(&mut tx, Table::Groups, id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
+    let mut group = fetch_in(&mut tx, Table::Groups, id).await?;
     group["deleted"] = json!(true);
     group["updated_at"] = json!(iso(now()));
     store::save_group(&mut tx, &group).await?;

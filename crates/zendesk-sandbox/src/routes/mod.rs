@@ -1,6 +1,7 @@
 //! The HTTP surface: every `/api/v2` path (each also answering with a `.json` suffix), the
 //! rate limiter in front of them, and Zendesk-shaped answers for unknown paths and methods.
-//! One module per resource holds its handlers and its write rules (shared with the job runner).
+//! One module per resource holds its handlers and its write rules (shared with the job runner);
+//! `shared` holds what they have in common (record rendering, lists, bulk endpoints).
 
 use axum::Router;
 use axum::extract::Request;
@@ -12,6 +13,10 @@ use tower::ServiceExt;
 
 use crate::AppState;
 use crate::error::ApiError;
+use organizations::Organizations;
+use shared::{create_many, destroy_many, update_many};
+use tickets::Tickets;
+use users::Users;
 
 pub mod groups;
 pub mod job_statuses;
@@ -19,6 +24,7 @@ pub mod oauth;
 pub mod organization_fields;
 pub mod organizations;
 pub mod search;
+pub mod shared;
 pub mod tickets;
 pub mod users;
 
@@ -31,11 +37,11 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/api/v2/tickets", get(tickets::list).post(tickets::create))
         .route("/api/v2/tickets/show_many", get(tickets::show_many))
-        .route("/api/v2/tickets/create_many", post(tickets::create_many))
-        .route("/api/v2/tickets/update_many", put(tickets::update_many))
+        .route("/api/v2/tickets/create_many", post(create_many::<Tickets>))
+        .route("/api/v2/tickets/update_many", put(update_many::<Tickets>))
         .route(
             "/api/v2/tickets/destroy_many",
-            axum::routing::delete(tickets::destroy_many),
+            axum::routing::delete(destroy_many::<Tickets>),
         )
         .route(
             "/api/v2/tickets/{id}",
@@ -68,7 +74,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v2/users/me", get(users::me))
         .route("/api/v2/users/search", get(users::search))
         .route("/api/v2/users/show_many", get(users::show_many))
-        .route("/api/v2/users/create_many", post(users::create_many))
+        .route("/api/v2/users/create_many", post(create_many::<Users>))
         .route(
             "/api/v2/users/create_or_update",
             post(users::create_or_update),
@@ -77,10 +83,10 @@ pub fn router(state: AppState) -> Router {
             "/api/v2/users/create_or_update_many",
             post(users::create_or_update_many),
         )
-        .route("/api/v2/users/update_many", put(users::update_many))
+        .route("/api/v2/users/update_many", put(update_many::<Users>))
         .route(
             "/api/v2/users/destroy_many",
-            axum::routing::delete(users::destroy_many),
+            axum::routing::delete(destroy_many::<Users>),
         )
         .route(
             "/api/v2/users/{id}",
@@ -100,15 +106,15 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/api/v2/organizations/create_many",
-            post(organizations::create_many),
+            post(create_many::<Organizations>),
         )
         .route(
             "/api/v2/organizations/update_many",
-            put(organizations::update_many),
+            put(update_many::<Organizations>),
         )
         .route(
             "/api/v2/organizations/destroy_many",
-            axum::routing::delete(organizations::destroy_many),
+            axum::routing::delete(destroy_many::<Organizations>),
         )
         .route(
             "/api/v2/organizations/{id}",

@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use super::shared::check_ref;
 use crate::AppState;
 use crate::auth::{Caller, Role};
 use crate::error::ApiError;
@@ -51,16 +52,7 @@ pub async fn create(
     }
     let client_id = opt_str(input, "client_id")?.flatten();
     let mut tx = state.inner.store.begin().await?;
-    if store::get_json(&mut tx, Table::Users, user_id)
-        .await?
-        .is_none()
-    {
-        return Err(ApiError::invalid(
-            "user_id",
-            format!("User: no user has id {user_id}"),
-            "InvalidValue",
-        ));
-    }
+    check_ref(&mut tx, "user_id", "User", Table::Users, Some(user_id)).await?;
     let token = random_token();
     let id = store::insert_oauth_token(
         &mut tx,

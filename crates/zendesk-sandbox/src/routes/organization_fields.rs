@@ -8,19 +8,18 @@
 //! stored on an organization, by field type.
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 use sqlx::SqliteConnection;
 
+use super::shared::{Listing, Resource, required_text};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::paging::{ListTarget, Sort, list as list_page, page_request};
-use crate::store::{self, Filter, Table};
-use crate::util::{
-    BaseUrl, JsonBody, Query, as_id, iso, now, object_under, opt_bool, opt_str, with_url,
-};
+use crate::paging::{Sort, page_request};
+use crate::store::{self, Table};
+use crate::util::{BaseUrl, JsonBody, Query, as_id, iso, now, object_under, opt_bool, opt_str};
 
 const TYPES: [&str; 10] = [
     "text",
@@ -35,10 +34,13 @@ const TYPES: [&str; 10] = [
     "multiselect",
 ];
 
-/// A field as served.
-pub fn render(field: Value, base: &str) -> Value {
-    let id = field.get("id").and_then(Value::as_i64).unwrap_or_default();
-    with_url(field, base, &format!("organization_fields/{id}"))
+/// Organization fields as served (see `shared`).
+pub struct OrganizationFields;
+
+impl Resource for OrganizationFields {
+    const TABLE: Table = Table::OrganizationFields;
+    const ONE: &'static str = "organization_field";
+    const MANY: &'static str = "organization_fields";
 }
 
 fn option_values(field: &Value) -> Vec<String> {
@@ -277,20 +279,9 @@ async fn rewrite_values(
 }
 
 fn apply_common(field: &mut Value, input: &Map<String, Value>) -> Result<(), ApiError> {
-    if let Some(title) = opt_str(input, "title")? {
-        match title.filter(|t| !t.trim().is_empty()) {
-            Some(title) => {
-                field["title"] = json!(title);
-                field["raw_title"] = json!(opt_str(input, "raw_title")?.flatten().unwrap_or(title));
-            }
-            None => {
-                return Err(ApiError::invalid(
-                    "title",
-                    "Title: cannot be blank",
-                    "BlankValue",
-                ));
-            }
-        }
+    if let Some(title) = required_text(input, "title", false)? {
+        field["title"] = json!(title);
+        field["raw_title"] = json!(opt_str(input, "raw_title")?.flatten().unwrap_or(title));
     }
     if let Some(description) = opt_str(input, "description")? {
         let description = description.unwrap_or_default();
@@ -375,29 +366,15 @@ pub async fn list(
 ) -> Result<Response, ApiError> {
     caller.require_agent()?;
     let request = page_request(&params, 100)?;
-    let filters = vec![Filter::new("deleted = 0", vec![])];
     let sort = Sort {
         order: "position".into(),
         column: "position",
         descending: false,
     };
-    let target = ListTarget {
-        base: &base,
-        path: "organization_fields",
-        params: &params,
-        key: "organization_fields",
-    };
-    let body = list_page(
-        &state.inner.store,
-        "organization_fields",
-        &filters,
-        &sort,
-        &request,
-        &target,
-        |f| render(f, &base),
-    )
-    .await?;
-    Ok(axum::Json(body).into_response())
+    Listing::new(&base, &params, request, Vec::new())
+        .sorted(sort)
+        .serve::<OrganizationFields>(&state.inner.store)
+        .await
 }
 
 pub async fn show(
@@ -409,7 +386,7 @@ pub async fn show(
     caller.require_agent()?;
     let mut conn = state.inner.store.pool().acquire().await?;
     let field = find(&mut conn, &id).await?;
-    Ok(axum::Json(json!({"organization_field": render(field, &base)})).into_response())
+    Ok(OrganizationFields::one(field, &base))
 }
 
 pub async fn create(
@@ -448,17 +425,7 @@ pub async fn create(
             "InvalidValue",
         ));
     }
-    if opt_str(input, "title")?
-        .flatten()
-        .filter(|t| !t.trim().is_empty())
-        .is_none()
-    {
-        return Err(ApiError::invalid(
-            "title",
-            "Title: cannot be blank",
-            "BlankValue",
-        ));
-    }
+    required_text(input, "title", true)?;
     let mut tx = state.inner.store.begin().await?;
     if store::organization_field_by_key(&mut tx, &key)
         .await?
@@ -518,17 +485,7 @@ pub async fn create(
     }
     store::save_organization_field(&mut tx, &field, false).await?;
     tx.commit().await?;
-    let field = render(field, &base);
-    let location = field["url"].as_str().unwrap_or_default().to_string();
-    let mut response = (
-        StatusCode::CREATED,
-        axum::Json(json!({"organization_field": field})),
-    )
-        .into_response();
-    if let Ok(value) = HeaderValue::from_str(&location) {
-        response.headers_mut().insert(header::LOCATION, value);
-    }
-    Ok(response)
+    Ok(OrganizationFields::created(field, &base))
 }
 
 pub async fn update(
@@ -618,7 +575,7 @@ pub async fn update(
     field["updated_at"] = json!(iso(now()));
     store::save_organization_field(&mut tx, &field, false).await?;
     tx.commit().await?;
-    Ok(axum::Json(json!({"organization_field": render(field, &base)})).into_response())
+    Ok(OrganizationFields::one(field, &base))
 }
 
 pub async fn delete(

@@ -6,28 +6,39 @@
 //! Agents and admins read and write organizations; end-users see only their own.
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 use sqlx::SqliteConnection;
 
 use super::path_id;
-use super::tickets::bulk_update_payload;
+use super::shared::{
+    Bulk, Listing, Resource, apply_external_id, check_ref, external_id_filter, fetch, fetch_in,
+    required_text,
+};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::jobs::JobKind;
-use crate::paging::{ListTarget, PageRequest, Sort, list as list_page, page_request};
+use crate::paging::{PageRequest, page_request};
 use crate::store::{self, Bind, Filter, Table};
 use crate::util::{
-    BaseUrl, JsonBody, Query, array_under, iso, now, object_under, opt_bool, opt_id, opt_str,
-    tag_list, with_url,
+    BaseUrl, JsonBody, Query, iso, now, object_under, opt_bool, opt_id, opt_str, tag_list,
 };
 
-/// An organization as served.
-pub fn render(org: Value, base: &str) -> Value {
-    let id = org.get("id").and_then(Value::as_i64).unwrap_or_default();
-    with_url(org, base, &format!("organizations/{id}"))
+/// Organizations as served and bulk-changed (see `shared`).
+pub struct Organizations;
+
+impl Resource for Organizations {
+    const TABLE: Table = Table::Organizations;
+    const ONE: &'static str = "organization";
+    const MANY: &'static str = "organizations";
+}
+
+impl Bulk for Organizations {
+    const CREATE: JobKind = JobKind::OrganizationsCreate;
+    const UPDATE: JobKind = JobKind::OrganizationsUpdate;
+    const DESTROY: JobKind = JobKind::OrganizationsDestroy;
 }
 
 fn domain_list(value: &Value) -> Result<Vec<String>, ApiError> {
@@ -84,54 +95,20 @@ async fn apply(
     creating: bool,
 ) -> Result<(), ApiError> {
     let id = org["id"].as_i64().unwrap_or_default();
-    match opt_str(input, "name")? {
-        Some(Some(name)) if !name.trim().is_empty() => {
-            let name = name.trim().to_string();
-            if let Some(other) = store::organization_id_by(conn, "name", &name).await?
-                && other != id
-            {
-                return Err(ApiError::invalid(
-                    "name",
-                    format!("Name:  {name} has already been taken"),
-                    "DuplicateValue",
-                ));
-            }
-            org["name"] = json!(name);
-        }
-        Some(_) => {
+    if let Some(name) = required_text(input, "name", creating)? {
+        let name = name.trim().to_string();
+        if let Some(other) = store::organization_id_by(conn, "name", &name).await?
+            && other != id
+        {
             return Err(ApiError::invalid(
                 "name",
-                "Name: cannot be blank",
-                "BlankValue",
+                format!("Name:  {name} has already been taken"),
+                "DuplicateValue",
             ));
         }
-        None if creating => {
-            return Err(ApiError::invalid(
-                "name",
-                "Name: cannot be blank",
-                "BlankValue",
-            ));
-        }
-        None => {}
+        org["name"] = json!(name);
     }
-    if let Some(external) = opt_str(input, "external_id")? {
-        match external.filter(|e| !e.is_empty()) {
-            None => org["external_id"] = Value::Null,
-            Some(external) => {
-                if let Some(other) =
-                    store::organization_id_by(conn, "external_id", &external).await?
-                    && other != id
-                {
-                    return Err(ApiError::invalid(
-                        "external_id",
-                        format!("External: {external} has already been taken"),
-                        "DuplicateValue",
-                    ));
-                }
-                org["external_id"] = json!(external);
-            }
-        }
-    }
+    apply_external_id(conn, Table::Organizations, org, id, input).await?;
     for field in ["details", "notes"] {
         if let Some(value) = opt_str(input, field)? {
             org[field] = json!(value);
@@ -143,17 +120,7 @@ async fn apply(
         }
     }
     if let Some(group) = opt_id(input, "group_id")? {
-        if let Some(group_id) = group
-            && store::get_json(conn, Table::Groups, group_id)
-                .await?
-                .is_none()
-        {
-            return Err(ApiError::invalid(
-                "group_id",
-                format!("Group: no group has id {group_id}"),
-                "InvalidValue",
-            ));
-        }
+        check_ref(conn, "group_id", "Group", Table::Groups, group).await?;
         org["group_id"] = json!(group);
     }
     if let Some(domains) = input.get("domain_names") {
@@ -226,9 +193,7 @@ pub async fn update_organization(
     input: &Map<String, Value>,
 ) -> Result<Value, ApiError> {
     caller.require_agent()?;
-    let mut org = store::get_json(conn, Table::Organizations, id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
+    let mut org = fetch_in(conn, Table::Organizations, id).await?;
     apply(conn, &mut org, input, false).await?;
     org["updated_at"] = json!(iso(now()));
     store::save_organization(conn, &org).await?;
@@ -286,28 +251,11 @@ pub async fn list(
         filters.push(Filter::new("id = $?", vec![Bind::Int(own)]));
     }
     if let Some(external) = params.get("external_id") {
-        filters.push(Filter::new(
-            "external_id = $?",
-            vec![Bind::Text(external.to_lowercase())],
-        ));
+        filters.push(external_id_filter(external));
     }
-    let target = ListTarget {
-        base: &base,
-        path: "organizations",
-        params: &params,
-        key: "organizations",
-    };
-    let body = list_page(
-        &state.inner.store,
-        "organizations",
-        &filters,
-        &Sort::by_id(),
-        &request,
-        &target,
-        |o| render(o, &base),
-    )
-    .await?;
-    Ok(axum::Json(body).into_response())
+    Listing::new(&base, &params, request, filters)
+        .serve::<Organizations>(&state.inner.store)
+        .await
 }
 
 pub async fn show(
@@ -321,13 +269,8 @@ pub async fn show(
     if !visible(&caller, own, id) {
         return Err(ApiError::Forbidden);
     }
-    let org = state
-        .inner
-        .store
-        .get(Table::Organizations, id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    Ok(axum::Json(json!({"organization": render(org, &base)})).into_response())
+    let org = fetch(&state.inner.store, Table::Organizations, id).await?;
+    Ok(Organizations::one(org, &base))
 }
 
 pub async fn show_many(
@@ -338,18 +281,12 @@ pub async fn show_many(
 ) -> Result<Response, ApiError> {
     caller.require_agent()?;
     let ids = params.ids("ids")?.unwrap_or_default();
-    let mut orgs = state
+    let orgs = state
         .inner
         .store
         .get_many(Table::Organizations, &ids)
         .await?;
-    orgs.sort_by_key(|o| o["id"].as_i64());
-    let count = orgs.len();
-    let orgs: Vec<Value> = orgs.into_iter().map(|o| render(o, &base)).collect();
-    Ok(axum::Json(
-        json!({"organizations": orgs, "next_page": null, "previous_page": null, "count": count}),
-    )
-    .into_response())
+    Ok(Organizations::show_many(orgs, &base))
 }
 
 pub async fn autocomplete(
@@ -380,23 +317,9 @@ pub async fn autocomplete(
         "name_lower LIKE $? ESCAPE '\\'",
         vec![Bind::Text(format!("{escaped}%"))],
     )];
-    let target = ListTarget {
-        base: &base,
-        path: "organizations/autocomplete",
-        params: &params,
-        key: "organizations",
-    };
-    let body = list_page(
-        &state.inner.store,
-        "organizations",
-        &filters,
-        &Sort::by_id(),
-        &request,
-        &target,
-        |o| render(o, &base),
-    )
-    .await?;
-    Ok(axum::Json(body).into_response())
+    Listing::new(&base, &params, request, filters)
+        .serve_at::<Organizations>(&state.inner.store, "organizations/autocomplete")
+        .await
 }
 
 pub async fn create(
@@ -409,17 +332,7 @@ pub async fn create(
     let mut tx = state.inner.store.begin().await?;
     let org = create_organization(&mut tx, &caller, input).await?;
     tx.commit().await?;
-    let org = render(org, &base);
-    let location = org["url"].as_str().unwrap_or_default().to_string();
-    let mut response = (
-        StatusCode::CREATED,
-        axum::Json(json!({"organization": org})),
-    )
-        .into_response();
-    if let Ok(value) = HeaderValue::from_str(&location) {
-        response.headers_mut().insert(header::LOCATION, value);
-    }
-    Ok(response)
+    Ok(Organizations::created(org, &base))
 }
 
 pub async fn update(
@@ -434,7 +347,7 @@ pub async fn update(
     let mut tx = state.inner.store.begin().await?;
     let org = update_organization(&mut tx, &caller, id, input).await?;
     tx.commit().await?;
-    Ok(axum::Json(json!({"organization": render(org, &base)})).into_response())
+    Ok(Organizations::one(org, &base))
 }
 
 pub async fn delete(
@@ -447,82 +360,4 @@ pub async fn delete(
     delete_organization(&mut tx, &caller, id).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT.into_response())
-}
-
-pub async fn create_many(
-    State(state): State<AppState>,
-    caller: Caller,
-    BaseUrl(base): BaseUrl,
-    JsonBody(body): JsonBody,
-) -> Result<Response, ApiError> {
-    caller.require_agent()?;
-    let items = array_under(&body, "organizations")?;
-    if items.len() > 100 {
-        return Err(ApiError::too_many_values());
-    }
-    let job = state
-        .inner
-        .jobs
-        .enqueue(
-            &state.inner.store,
-            JobKind::OrganizationsCreate,
-            json!({"organizations": items}),
-            items.len(),
-            &base,
-            &caller,
-        )
-        .await?;
-    Ok(axum::Json(json!({"job_status": job})).into_response())
-}
-
-pub async fn update_many(
-    State(state): State<AppState>,
-    caller: Caller,
-    BaseUrl(base): BaseUrl,
-    Query(params): Query,
-    JsonBody(body): JsonBody,
-) -> Result<Response, ApiError> {
-    caller.require_agent()?;
-    let (payload, total) = bulk_update_payload(&params, &body, "organization", "organizations")?;
-    let job = state
-        .inner
-        .jobs
-        .enqueue(
-            &state.inner.store,
-            JobKind::OrganizationsUpdate,
-            payload,
-            total,
-            &base,
-            &caller,
-        )
-        .await?;
-    Ok(axum::Json(json!({"job_status": job})).into_response())
-}
-
-pub async fn destroy_many(
-    State(state): State<AppState>,
-    caller: Caller,
-    BaseUrl(base): BaseUrl,
-    Query(params): Query,
-) -> Result<Response, ApiError> {
-    caller.require_agent()?;
-    let ids = params.ids("ids")?.unwrap_or_default();
-    if ids.is_empty() {
-        return Err(ApiError::bad_value(
-            "ids must list the organizations to delete, such as ids=1,2",
-        ));
-    }
-    let job = state
-        .inner
-        .jobs
-        .enqueue(
-            &state.inner.store,
-            JobKind::OrganizationsDestroy,
-            json!({"ids": ids}),
-            ids.len(),
-            &base,
-            &caller,
-        )
-        .await?;
-    Ok(axum::Json(json!({"job_status": job})).into_response())
 }

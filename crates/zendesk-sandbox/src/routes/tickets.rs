@@ -8,31 +8,42 @@
 //! job runner calls the same functions for bulk items.
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 use sqlx::SqliteConnection;
 
 use super::path_id;
+use super::shared::{
+    self, Bulk, Listing, Resource, created_response, fetch, fetch_in, job_answer, required_ids,
+};
 use crate::AppState;
 use crate::auth::{Caller, Role};
 use crate::error::ApiError;
 use crate::jobs::JobKind;
-use crate::paging::{ListTarget, PageRequest, Sort, list as list_page, page_request};
+use crate::paging::{self, ListTarget, PageRequest, Sort, page_request};
 use crate::store::{self, Bind, Filter, Table};
 use crate::util::{
-    BaseUrl, JsonBody, Query, array_under, as_id, iso, now, object_under, opt_bool, opt_id,
-    opt_str, tag_list, with_url,
+    BaseUrl, JsonBody, Query, as_id, iso, now, object_under, opt_bool, opt_id, opt_str, tag_list,
 };
 
 const STATUSES: [&str; 6] = ["new", "open", "pending", "hold", "solved", "closed"];
 const PRIORITIES: [&str; 4] = ["low", "normal", "high", "urgent"];
 const TYPES: [&str; 4] = ["problem", "incident", "question", "task"];
 
-/// A ticket as served.
-pub fn render(ticket: Value, base: &str) -> Value {
-    let id = ticket.get("id").and_then(Value::as_i64).unwrap_or_default();
-    with_url(ticket, base, &format!("tickets/{id}"))
+/// Tickets as served and bulk-changed (see `shared`).
+pub struct Tickets;
+
+impl Resource for Tickets {
+    const TABLE: Table = Table::Tickets;
+    const ONE: &'static str = "ticket";
+    const MANY: &'static str = "tickets";
+}
+
+impl Bulk for Tickets {
+    const CREATE: JobKind = JobKind::TicketsCreate;
+    const UPDATE: JobKind = JobKind::TicketsUpdate;
+    const DESTROY: JobKind = JobKind::TicketsDestroy;
 }
 
 fn can_see(caller: &Caller, ticket: &Value) -> bool {
@@ -40,9 +51,7 @@ fn can_see(caller: &Caller, ticket: &Value) -> bool {
 }
 
 async fn live_ticket(conn: &mut SqliteConnection, id: i64) -> Result<Value, ApiError> {
-    store::get_json(conn, Table::Tickets, id)
-        .await?
-        .ok_or(ApiError::NotFound)
+    fetch_in(conn, Table::Tickets, id).await
 }
 
 async fn user(conn: &mut SqliteConnection, id: i64) -> Result<Option<Value>, ApiError> {
@@ -346,20 +355,7 @@ async fn check_ref(
     table: Table,
     id: Option<i64>,
 ) -> Result<(), ApiError> {
-    if let Some(id) = id
-        && store::get_json(conn, table, id).await?.is_none()
-    {
-        return Err(ApiError::invalid(
-            field,
-            format!(
-                "{}: no {} has id {id}",
-                capitalized(field),
-                table.name().trim_end_matches('s')
-            ),
-            "InvalidValue",
-        ));
-    }
-    Ok(())
+    shared::check_ref(conn, field, &capitalized(field), table, id).await
 }
 
 fn derive_subject(description: &str) -> String {
@@ -934,27 +930,14 @@ pub async fn list(
 ) -> Result<Response, ApiError> {
     let request = page_request(&params, 100)?;
     let sort = ticket_sort(&params, matches!(request, PageRequest::Cursor { .. }))?;
-    let mut filters = vec![Filter::new("deleted_at IS NULL", vec![])];
+    let mut filters = Vec::new();
     if !caller.is_agent() {
         filters.push(Filter::new("requester_id = $?", vec![Bind::Int(caller.id)]));
     }
-    let target = ListTarget {
-        base: &base,
-        path: "tickets",
-        params: &params,
-        key: "tickets",
-    };
-    let body = list_page(
-        &state.inner.store,
-        "tickets",
-        &filters,
-        &sort,
-        &request,
-        &target,
-        |t| render(t, &base),
-    )
-    .await?;
-    Ok(axum::Json(body).into_response())
+    Listing::new(&base, &params, request, filters)
+        .sorted(sort)
+        .serve::<Tickets>(&state.inner.store)
+        .await
 }
 
 pub async fn show(
@@ -964,16 +947,11 @@ pub async fn show(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = path_id(&id)?;
-    let ticket = state
-        .inner
-        .store
-        .get(Table::Tickets, id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
+    let ticket = fetch(&state.inner.store, Table::Tickets, id).await?;
     if !can_see(&caller, &ticket) {
         return Err(ApiError::NotFound);
     }
-    Ok(axum::Json(json!({"ticket": render(ticket, &base)})).into_response())
+    Ok(Tickets::one(ticket, &base))
 }
 
 pub async fn show_many(
@@ -985,13 +963,7 @@ pub async fn show_many(
     let ids = params.ids("ids")?.unwrap_or_default();
     let mut tickets = state.inner.store.get_many(Table::Tickets, &ids).await?;
     tickets.retain(|t| can_see(&caller, t));
-    tickets.sort_by_key(|t| t["id"].as_i64());
-    let count = tickets.len();
-    let tickets: Vec<Value> = tickets.into_iter().map(|t| render(t, &base)).collect();
-    Ok(axum::Json(
-        json!({"tickets": tickets, "next_page": null, "previous_page": null, "count": count}),
-    )
-    .into_response())
+    Ok(Tickets::show_many(tickets, &base))
 }
 
 pub async fn create(
@@ -1005,16 +977,11 @@ pub async fn create(
     let (ticket, audit) = create_ticket(&mut tx, &caller, input).await?;
     tx.commit().await?;
     let id = ticket["id"].as_i64().unwrap_or_default();
-    let location = format!("{base}/api/v2/tickets/{id}.json");
-    let mut response = (
-        StatusCode::CREATED,
-        axum::Json(json!({"ticket": render(ticket, &base), "audit": audit})),
-    )
-        .into_response();
-    if let Ok(value) = HeaderValue::from_str(&location) {
-        response.headers_mut().insert(header::LOCATION, value);
-    }
-    Ok(response)
+    let location = Tickets::url(&base, id);
+    Ok(created_response(
+        json!({"ticket": Tickets::render(ticket, &base), "audit": audit}),
+        &location,
+    ))
 }
 
 pub async fn update(
@@ -1029,7 +996,10 @@ pub async fn update(
     let mut tx = state.inner.store.begin().await?;
     let (ticket, audit) = update_ticket(&mut tx, &caller, id, input).await?;
     tx.commit().await?;
-    Ok(axum::Json(json!({"ticket": render(ticket, &base), "audit": audit})).into_response())
+    Ok(
+        axum::Json(json!({"ticket": Tickets::render(ticket, &base), "audit": audit}))
+            .into_response(),
+    )
 }
 
 pub async fn delete(
@@ -1042,127 +1012,6 @@ pub async fn delete(
     delete_ticket(&mut tx, &caller, id).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT.into_response())
-}
-
-pub async fn create_many(
-    State(state): State<AppState>,
-    caller: Caller,
-    BaseUrl(base): BaseUrl,
-    JsonBody(body): JsonBody,
-) -> Result<Response, ApiError> {
-    caller.require_agent()?;
-    let items = array_under(&body, "tickets")?;
-    if items.len() > 100 {
-        return Err(ApiError::too_many_values());
-    }
-    let job = state
-        .inner
-        .jobs
-        .enqueue(
-            &state.inner.store,
-            JobKind::TicketsCreate,
-            json!({"tickets": items}),
-            items.len(),
-            &base,
-            &caller,
-        )
-        .await?;
-    Ok(axum::Json(json!({"job_status": job})).into_response())
-}
-
-pub async fn update_many(
-    State(state): State<AppState>,
-    caller: Caller,
-    BaseUrl(base): BaseUrl,
-    Query(params): Query,
-    JsonBody(body): JsonBody,
-) -> Result<Response, ApiError> {
-    caller.require_agent()?;
-    let (payload, total) = bulk_update_payload(&params, &body, "ticket", "tickets")?;
-    let job = state
-        .inner
-        .jobs
-        .enqueue(
-            &state.inner.store,
-            JobKind::TicketsUpdate,
-            payload,
-            total,
-            &base,
-            &caller,
-        )
-        .await?;
-    Ok(axum::Json(json!({"job_status": job})).into_response())
-}
-
-/// `?ids=1,2` + `{"ticket": {...}}` (one change for all) or `{"tickets": [{"id": 1, ...}]}`.
-pub fn bulk_update_payload(
-    params: &crate::util::Params,
-    body: &Value,
-    one: &str,
-    many: &str,
-) -> Result<(Value, usize), ApiError> {
-    if let Some(ids) = params.ids("ids")? {
-        if ids.is_empty() {
-            return Err(ApiError::bad_value(
-                "ids must list at least one id, such as ids=1,2",
-            ));
-        }
-        let change = object_under(body, one)?;
-        let items: Vec<Value> = ids
-            .iter()
-            .map(|id| {
-                let mut item = change.clone();
-                item.insert("id".into(), json!(id));
-                Value::Object(item)
-            })
-            .collect();
-        let total = items.len();
-        return Ok((json!({ many: items }), total));
-    }
-    let items = array_under(body, many).map_err(|_| {
-        ApiError::bad_value(format!(
-            "give either ?ids=1,2 with {{\"{one}\": {{...}}}} or {{\"{many}\": [{{\"id\": 1, ...}}]}}"
-        ))
-    })?;
-    if items.len() > 100 {
-        return Err(ApiError::too_many_values());
-    }
-    for (index, item) in items.iter().enumerate() {
-        if item.get("id").and_then(as_id).is_none() {
-            return Err(ApiError::bad_value(format!(
-                "{many}[{index}] needs a numeric `id`, such as {{\"id\": 123, ...}}"
-            )));
-        }
-    }
-    Ok((json!({ many: items }), items.len()))
-}
-
-pub async fn destroy_many(
-    State(state): State<AppState>,
-    caller: Caller,
-    BaseUrl(base): BaseUrl,
-    Query(params): Query,
-) -> Result<Response, ApiError> {
-    caller.require_agent()?;
-    let ids = params.ids("ids")?.unwrap_or_default();
-    if ids.is_empty() {
-        return Err(ApiError::bad_value(
-            "ids must list the tickets to delete, such as ids=1,2",
-        ));
-    }
-    let job = state
-        .inner
-        .jobs
-        .enqueue(
-            &state.inner.store,
-            JobKind::TicketsDestroy,
-            json!({"ids": ids}),
-            ids.len(),
-            &base,
-            &caller,
-        )
-        .await?;
-    Ok(axum::Json(json!({"job_status": job})).into_response())
 }
 
 pub async fn merge(
@@ -1200,19 +1049,7 @@ pub async fn merge(
         "source_comment": request.source_comment, "target_comment_is_public": request.target_public,
         "source_comment_is_public": request.source_public
     });
-    let job = state
-        .inner
-        .jobs
-        .enqueue(
-            &state.inner.store,
-            JobKind::TicketsMerge,
-            payload,
-            1,
-            &base,
-            &caller,
-        )
-        .await?;
-    Ok(axum::Json(json!({"job_status": job})).into_response())
+    job_answer(&state, &caller, &base, JobKind::TicketsMerge, payload, 1).await
 }
 
 /// Parses a stored merge payload.
@@ -1242,12 +1079,7 @@ pub async fn comments(
     Query(params): Query,
 ) -> Result<Response, ApiError> {
     let id = path_id(&id)?;
-    let ticket = state
-        .inner
-        .store
-        .get(Table::Tickets, id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
+    let ticket = fetch(&state.inner.store, Table::Tickets, id).await?;
     if !can_see(&caller, &ticket) {
         return Err(ApiError::NotFound);
     }
@@ -1258,29 +1090,17 @@ pub async fn comments(
     }
     let descending =
         params.get("sort_order") == Some("desc") || params.get("sort") == Some("-created_at");
-    let sort = Sort {
-        order: format!("created_at{}", if descending { ":desc" } else { "" }),
-        column: "created_at",
-        descending,
-    };
     let path = format!("tickets/{id}/comments");
-    let target = ListTarget {
-        base: &base,
-        path: &path,
-        params: &params,
-        key: "comments",
-    };
-    let body = list_page(
-        &state.inner.store,
-        "ticket_comments",
-        &filters,
-        &sort,
-        &request,
-        &target,
-        |c| c,
-    )
-    .await?;
-    Ok(axum::Json(body).into_response())
+    Listing::new(&base, &params, request, filters)
+        .sorted(by_created_at(descending))
+        .serve_rows(
+            &state.inner.store,
+            "ticket_comments",
+            &path,
+            "comments",
+            as_stored,
+        )
+        .await
 }
 
 pub async fn audits(
@@ -1292,37 +1112,20 @@ pub async fn audits(
 ) -> Result<Response, ApiError> {
     caller.require_agent()?;
     let id = path_id(&id)?;
-    state
-        .inner
-        .store
-        .get(Table::Tickets, id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
+    fetch(&state.inner.store, Table::Tickets, id).await?;
     let request = page_request(&params, 100)?;
     let filters = vec![Filter::new("ticket_id = $?", vec![Bind::Int(id)])];
-    let sort = Sort {
-        order: "created_at".into(),
-        column: "created_at",
-        descending: false,
-    };
     let path = format!("tickets/{id}/audits");
-    let target = ListTarget {
-        base: &base,
-        path: &path,
-        params: &params,
-        key: "audits",
-    };
-    let body = list_page(
-        &state.inner.store,
-        "ticket_audits",
-        &filters,
-        &sort,
-        &request,
-        &target,
-        |a| a,
-    )
-    .await?;
-    Ok(axum::Json(body).into_response())
+    Listing::new(&base, &params, request, filters)
+        .sorted(by_created_at(false))
+        .serve_rows(
+            &state.inner.store,
+            "ticket_audits",
+            &path,
+            "audits",
+            as_stored,
+        )
+        .await
 }
 
 /// `GET /ticket_audits`: every ticket's audits, oldest first (cursor or offset).
@@ -1334,24 +1137,15 @@ pub async fn all_audits(
 ) -> Result<Response, ApiError> {
     caller.require_agent()?;
     let request = page_request(&params, 100)?;
-    let sort = Sort::by_id();
-    let target = ListTarget {
-        base: &base,
-        path: "ticket_audits",
-        params: &params,
-        key: "audits",
-    };
-    let body = list_page(
-        &state.inner.store,
-        "ticket_audits",
-        &[],
-        &sort,
-        &request,
-        &target,
-        |a| a,
-    )
-    .await?;
-    Ok(axum::Json(body).into_response())
+    Listing::new(&base, &params, request, Vec::new())
+        .serve_rows(
+            &state.inner.store,
+            "ticket_audits",
+            "ticket_audits",
+            "audits",
+            as_stored,
+        )
+        .await
 }
 
 pub async fn deleted_list(
@@ -1369,37 +1163,33 @@ pub async fn deleted_list(
         params: &params,
         key: "deleted_tickets",
     };
-    let mut body = list_page(
+    let page = paging::fetch(
         &state.inner.store,
         "tickets",
         &filters,
         &Sort::by_id(),
         &request,
-        &target,
-        |t| t,
     )
     .await?;
-    // The list holds stored tickets; reshape each into Zendesk's deleted-ticket form.
+    // The page holds stored tickets; reshape each into Zendesk's deleted-ticket form.
     let mut conn = state.inner.store.pool().acquire().await?;
-    if let Some(items) = body
-        .get_mut("deleted_tickets")
-        .and_then(Value::as_array_mut)
-    {
-        for item in items.iter_mut() {
-            let id = item["id"].as_i64().unwrap_or_default();
-            if let Some((ticket, deleted_at, deleted_by)) =
-                store::get_deleted_ticket(&mut conn, id).await?
-            {
+    let mut items = Vec::with_capacity(page.rows.len());
+    for (id, _, stored) in &page.rows {
+        let item = match store::get_deleted_ticket(&mut conn, *id).await? {
+            Some((ticket, deleted_at, deleted_by)) => {
                 let actor = store::get_json(&mut conn, Table::Users, deleted_by).await?;
-                *item = json!({
+                json!({
                     "id": id, "subject": ticket["subject"], "description": ticket["description"],
                     "actor": {"id": deleted_by, "name": actor.as_ref().and_then(|a| a["name"].as_str()).unwrap_or("")},
                     "previous_state": ticket["status"], "deleted_at": iso(deleted_at)
-                });
+                })
+                .to_string()
             }
-        }
+            None => stored.clone(),
+        };
+        items.push(item);
     }
-    Ok(axum::Json(body).into_response())
+    Ok(paging::json_text(page.envelope(&target, &items)))
 }
 
 pub async fn deleted_restore(
@@ -1410,12 +1200,7 @@ pub async fn deleted_restore(
     caller.require_agent()?;
     let id = path_id(&id)?;
     let mut tx = state.inner.store.begin().await?;
-    let Some((mut ticket, _, _)) = store::get_deleted_ticket(&mut tx, id).await? else {
-        return Err(ApiError::NotFound);
-    };
-    store::set_ticket_deleted(&mut tx, id, None).await?;
-    ticket["updated_at"] = json!(iso(now()));
-    store::save_ticket(&mut tx, &ticket).await?;
+    restore_ticket(&mut tx, id).await?;
     tx.commit().await?;
     Ok(axum::Json(json!({})).into_response())
 }
@@ -1435,19 +1220,15 @@ pub async fn deleted_purge(
         }
     }
     // Zendesk purges in the background and answers with the job.
-    let job = state
-        .inner
-        .jobs
-        .enqueue(
-            &state.inner.store,
-            JobKind::TicketsPurge,
-            json!({"ids": [id]}),
-            1,
-            &base,
-            &caller,
-        )
-        .await?;
-    Ok(axum::Json(json!({"job_status": job})).into_response())
+    job_answer(
+        &state,
+        &caller,
+        &base,
+        JobKind::TicketsPurge,
+        json!({"ids": [id]}),
+        1,
+    )
+    .await
 }
 
 /// `PUT /deleted_tickets/restore_many?ids=`: restores them all, or none when one is missing.
@@ -1457,20 +1238,10 @@ pub async fn deleted_restore_many(
     Query(params): Query,
 ) -> Result<Response, ApiError> {
     caller.require_agent()?;
-    let ids = params.ids("ids")?.unwrap_or_default();
-    if ids.is_empty() {
-        return Err(ApiError::bad_value(
-            "ids must list the deleted tickets to restore, such as ids=1,2",
-        ));
-    }
+    let ids = required_ids(&params, "deleted tickets to restore")?;
     let mut tx = state.inner.store.begin().await?;
     for id in ids {
-        let Some((mut ticket, _, _)) = store::get_deleted_ticket(&mut tx, id).await? else {
-            return Err(ApiError::NotFound);
-        };
-        store::set_ticket_deleted(&mut tx, id, None).await?;
-        ticket["updated_at"] = json!(iso(now()));
-        store::save_ticket(&mut tx, &ticket).await?;
+        restore_ticket(&mut tx, id).await?;
     }
     tx.commit().await?;
     Ok(axum::Json(json!({})).into_response())
@@ -1484,25 +1255,42 @@ pub async fn deleted_destroy_many(
     Query(params): Query,
 ) -> Result<Response, ApiError> {
     caller.require_agent()?;
-    let ids = params.ids("ids")?.unwrap_or_default();
-    if ids.is_empty() {
-        return Err(ApiError::bad_value(
-            "ids must list the deleted tickets to remove for good, such as ids=1,2",
-        ));
+    let ids = required_ids(&params, "deleted tickets to remove for good")?;
+    let total = ids.len();
+    job_answer(
+        &state,
+        &caller,
+        &base,
+        JobKind::TicketsPurge,
+        json!({ "ids": ids }),
+        total,
+    )
+    .await
+}
+
+/// Comments and audits in time order (cursor tag `created_at` or `created_at:desc`).
+fn by_created_at(descending: bool) -> Sort {
+    Sort {
+        order: format!("created_at{}", if descending { ":desc" } else { "" }),
+        column: "created_at",
+        descending,
     }
-    let job = state
-        .inner
-        .jobs
-        .enqueue(
-            &state.inner.store,
-            JobKind::TicketsPurge,
-            json!({ "ids": ids }),
-            ids.len(),
-            &base,
-            &caller,
-        )
-        .await?;
-    Ok(axum::Json(json!({"job_status": job})).into_response())
+}
+
+/// Comments and audits are served as stored.
+fn as_stored(stored: &str) -> Result<String, ApiError> {
+    Ok(stored.to_string())
+}
+
+/// Brings a soft-deleted ticket back (404 when it is not deleted).
+async fn restore_ticket(conn: &mut SqliteConnection, id: i64) -> Result<(), ApiError> {
+    let Some((mut ticket, _, _)) = store::get_deleted_ticket(conn, id).await? else {
+        return Err(ApiError::NotFound);
+    };
+    store::set_ticket_deleted(conn, id, None).await?;
+    ticket["updated_at"] = json!(iso(now()));
+    store::save_ticket(conn, &ticket).await?;
+    Ok(())
 }
 
 /// Removes a soft-deleted ticket for good (the permanent-delete job's item).

@@ -8,40 +8,57 @@
 //! ids are unique, compared case-insensitively.
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 use sqlx::SqliteConnection;
 
 use super::path_id;
-use super::tickets::bulk_update_payload;
+use super::shared::{
+    self, Bulk, Listing, Resource, apply_external_id, check_ref, external_id_filter, fetch,
+    fetch_in, required_text,
+};
 use crate::AppState;
 use crate::auth::{Caller, MaybeCaller, Role};
 use crate::error::ApiError;
 use crate::jobs::JobKind;
-use crate::paging::{ListTarget, PageRequest, Sort, list as list_page, page_request};
+use crate::paging::{PageRequest, page_request};
 use crate::store::{self, Bind, Filter, Table};
 use crate::util::{
-    BaseUrl, JsonBody, Query, array_under, iso, now, object_under, opt_bool, opt_id, opt_str,
-    tag_list,
+    BaseUrl, JsonBody, Query, iso, now, object_under, opt_bool, opt_id, opt_str, tag_list,
 };
 
-/// A user as served.
-pub fn render(user: Value, base: &str) -> Value {
-    let id = user.get("id").and_then(Value::as_i64).unwrap_or_default();
-    // Zendesk puts `id` before `url` for users.
-    let url = format!("{base}/api/v2/users/{id}.json");
-    let mut out = Map::new();
-    out.insert("id".into(), json!(id));
-    out.insert("url".into(), json!(url));
-    if let Value::Object(map) = user {
-        for (k, v) in map {
-            if k != "id" && k != "url" {
-                out.insert(k, v);
-            }
+/// Users as served (`id` before `url`) and bulk-changed (see `shared`).
+pub struct Users;
+
+impl Resource for Users {
+    const TABLE: Table = Table::Users;
+    const ONE: &'static str = "user";
+    const MANY: &'static str = "users";
+    const ID_FIRST: bool = true;
+}
+
+impl Bulk for Users {
+    const CREATE: JobKind = JobKind::UsersCreate;
+    const UPDATE: JobKind = JobKind::UsersUpdate;
+    const DESTROY: JobKind = JobKind::UsersDestroy;
+
+    /// Bulk user jobs are stored until they run: refuse passwords there rather than keep them.
+    fn check_items(items: &[Value]) -> Result<(), ApiError> {
+        match items.iter().position(|u| u.get("password").is_some()) {
+            Some(index) => Err(ApiError::bad_value(format!(
+                "users[{index}] sets a password: passwords cannot be set in bulk; use PUT /api/v2/users/{{id}} for each user"
+            ))),
+            None => Ok(()),
         }
     }
-    Value::Object(out)
+
+    fn too_many_to_create() -> ApiError {
+        ApiError::BadRequest {
+            error: "TooManyValues",
+            description: "Maximum 100 users may be created per call".into(),
+            max_count: None,
+        }
+    }
 }
 
 fn role_defaults(user: &mut Value, role: &str) {
@@ -77,23 +94,8 @@ async fn apply(
     creating: bool,
 ) -> Result<(), ApiError> {
     let id = user["id"].as_i64().unwrap_or_default();
-    if let Some(name) = opt_str(input, "name")? {
-        match name {
-            Some(name) if !name.trim().is_empty() => user["name"] = json!(name.trim()),
-            _ => {
-                return Err(ApiError::invalid(
-                    "name",
-                    "Name: cannot be blank",
-                    "BlankValue",
-                ));
-            }
-        }
-    } else if creating {
-        return Err(ApiError::invalid(
-            "name",
-            "Name: cannot be blank",
-            "BlankValue",
-        ));
+    if let Some(name) = required_text(input, "name", creating)? {
+        user["name"] = json!(name.trim());
     }
     if let Some(email) = opt_str(input, "email")? {
         match email
@@ -125,23 +127,7 @@ async fn apply(
             }
         }
     }
-    if let Some(external) = opt_str(input, "external_id")? {
-        match external.filter(|e| !e.is_empty()) {
-            None => user["external_id"] = Value::Null,
-            Some(external) => {
-                if let Some(other) = store::user_id_by(conn, "external_id", &external).await?
-                    && other != id
-                {
-                    return Err(ApiError::invalid(
-                        "external_id",
-                        format!("External: {external} has already been taken"),
-                        "DuplicateValue",
-                    ));
-                }
-                user["external_id"] = json!(external);
-            }
-        }
-    }
+    apply_external_id(conn, Table::Users, user, id, input).await?;
     if let Some(role) = opt_str(input, "role")?.flatten() {
         let role = role.trim().to_lowercase();
         if Role::parse(&role).is_none() {
@@ -159,17 +145,14 @@ async fn apply(
         }
     }
     if let Some(org) = opt_id(input, "organization_id")? {
-        if let Some(org_id) = org
-            && store::get_json(conn, Table::Organizations, org_id)
-                .await?
-                .is_none()
-        {
-            return Err(ApiError::invalid(
-                "organization_id",
-                format!("Organization: no organization has id {org_id}"),
-                "InvalidValue",
-            ));
-        }
+        check_ref(
+            conn,
+            "organization_id",
+            "Organization",
+            Table::Organizations,
+            org,
+        )
+        .await?;
         user["organization_id"] = json!(org);
     }
     if let Some(group) = opt_id(input, "default_group_id")? {
@@ -294,9 +277,7 @@ pub async fn update_user(
     id: i64,
     input: &Map<String, Value>,
 ) -> Result<Value, ApiError> {
-    let mut user = store::get_json(conn, Table::Users, id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
+    let mut user = fetch_in(conn, Table::Users, id).await?;
     check_write(caller, &user)?;
     apply(conn, caller, &mut user, input, false).await?;
     user["updated_at"] = json!(iso(now()));
@@ -312,9 +293,7 @@ pub async fn delete_user(
     id: i64,
 ) -> Result<Value, ApiError> {
     caller.require_agent()?;
-    let mut user = store::get_json(conn, Table::Users, id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
+    let mut user = fetch_in(conn, Table::Users, id).await?;
     check_write(caller, &user)?;
     if id == caller.id {
         return Err(ApiError::invalid(
@@ -327,16 +306,6 @@ pub async fn delete_user(
     user["updated_at"] = json!(iso(now()));
     store::save_user(conn, &user).await?;
     Ok(user)
-}
-
-/// Bulk user jobs are stored until they run: refuse passwords there rather than keep them.
-fn refuse_passwords(items: &[Value]) -> Result<(), ApiError> {
-    match items.iter().position(|u| u.get("password").is_some()) {
-        Some(index) => Err(ApiError::bad_value(format!(
-            "users[{index}] sets a password: passwords cannot be set in bulk; use PUT /api/v2/users/{{id}} for each user"
-        ))),
-        None => Ok(()),
-    }
 }
 
 /// End-users edit themselves; agents edit end-users and themselves; admins edit anyone.
@@ -402,28 +371,11 @@ pub async fn list(
         filters.push(Filter::new("custom_role_id = $?", vec![Bind::Int(set)]));
     }
     if let Some(external) = params.get("external_id") {
-        filters.push(Filter::new(
-            "external_id = $?",
-            vec![Bind::Text(external.to_lowercase())],
-        ));
+        filters.push(external_id_filter(external));
     }
-    let target = ListTarget {
-        base: &base,
-        path: "users",
-        params: &params,
-        key: "users",
-    };
-    let body = list_page(
-        &state.inner.store,
-        "users",
-        &filters,
-        &Sort::by_id(),
-        &request,
-        &target,
-        |u| render(u, &base),
-    )
-    .await?;
-    Ok(axum::Json(body).into_response())
+    Listing::new(&base, &params, request, filters)
+        .serve::<Users>(&state.inner.store)
+        .await
 }
 
 pub async fn show(
@@ -436,13 +388,8 @@ pub async fn show(
     if !caller.is_agent() && caller.id != id {
         return Err(ApiError::Forbidden);
     }
-    let user = state
-        .inner
-        .store
-        .get(Table::Users, id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    Ok(axum::Json(json!({"user": render(user, &base)})).into_response())
+    let user = fetch(&state.inner.store, Table::Users, id).await?;
+    Ok(Users::one(user, &base))
 }
 
 pub async fn me(
@@ -459,7 +406,7 @@ pub async fn me(
         .get(Table::Users, caller.id)
         .await?
         .ok_or(ApiError::Unauthorized)?;
-    let mut user = render(user, &base);
+    let mut user = Users::render(user, &base);
     // Zendesk hands the signed-in user a CSRF token here; it authorises nothing in the sandbox.
     user["authenticity_token"] = json!(crate::util::random_token());
     Ok(axum::Json(json!({ "user": user })).into_response())
@@ -472,7 +419,7 @@ pub async fn show_many(
     Query(params): Query,
 ) -> Result<Response, ApiError> {
     caller.require_agent()?;
-    let mut users = match params.ids("ids")? {
+    let users = match params.ids("ids")? {
         Some(ids) => state.inner.store.get_many(Table::Users, &ids).await?,
         None => {
             let externals: Vec<String> = params
@@ -499,13 +446,7 @@ pub async fn show_many(
             out
         }
     };
-    users.sort_by_key(|u| u["id"].as_i64());
-    let count = users.len();
-    let users: Vec<Value> = users.into_iter().map(|u| render(u, &base)).collect();
-    Ok(axum::Json(
-        json!({"users": users, "next_page": null, "previous_page": null, "count": count}),
-    )
-    .into_response())
+    Ok(Users::show_many(users, &base))
 }
 
 pub async fn search(
@@ -530,10 +471,7 @@ pub async fn search(
         ));
     }
     if let Some(external) = external {
-        filters.push(Filter::new(
-            "external_id = $?",
-            vec![Bind::Text(external.to_lowercase())],
-        ));
+        filters.push(external_id_filter(external));
     }
     if let Some(query) = query {
         for term in query.split_whitespace() {
@@ -568,12 +506,6 @@ pub async fn search(
             }
         }
     }
-    let target = ListTarget {
-        base: &base,
-        path: "users/search",
-        params: &params,
-        key: "users",
-    };
     let request = match request {
         PageRequest::Offset { .. } => request,
         PageRequest::Cursor { .. } => PageRequest::Offset {
@@ -581,17 +513,9 @@ pub async fn search(
             per_page: 100,
         },
     };
-    let body = list_page(
-        &state.inner.store,
-        "users",
-        &filters,
-        &Sort::by_id(),
-        &request,
-        &target,
-        |u| render(u, &base),
-    )
-    .await?;
-    Ok(axum::Json(body).into_response())
+    Listing::new(&base, &params, request, filters)
+        .serve_at::<Users>(&state.inner.store, "users/search")
+        .await
 }
 
 pub async fn create(
@@ -604,16 +528,7 @@ pub async fn create(
     let mut tx = state.inner.store.begin().await?;
     let user = create_user(&mut tx, &caller, input).await?;
     tx.commit().await?;
-    Ok(created(render(user, &base), "user"))
-}
-
-fn created(user: Value, key: &str) -> Response {
-    let location = user["url"].as_str().unwrap_or_default().to_string();
-    let mut response = (StatusCode::CREATED, axum::Json(json!({ key: user }))).into_response();
-    if let Ok(value) = HeaderValue::from_str(&location) {
-        response.headers_mut().insert(header::LOCATION, value);
-    }
-    response
+    Ok(Users::created(user, &base))
 }
 
 pub async fn create_or_update(
@@ -626,11 +541,10 @@ pub async fn create_or_update(
     let mut tx = state.inner.store.begin().await?;
     let (user, was_created) = create_or_update_user(&mut tx, &caller, input).await?;
     tx.commit().await?;
-    let user = render(user, &base);
     if was_created {
-        Ok(created(user, "user"))
+        Ok(Users::created(user, &base))
     } else {
-        Ok(axum::Json(json!({"user": user})).into_response())
+        Ok(Users::one(user, &base))
     }
 }
 
@@ -646,7 +560,7 @@ pub async fn update(
     let mut tx = state.inner.store.begin().await?;
     let user = update_user(&mut tx, &caller, id, input).await?;
     tx.commit().await?;
-    Ok(axum::Json(json!({"user": render(user, &base)})).into_response())
+    Ok(Users::one(user, &base))
 }
 
 pub async fn delete(
@@ -659,96 +573,7 @@ pub async fn delete(
     let mut tx = state.inner.store.begin().await?;
     let user = delete_user(&mut tx, &caller, id).await?;
     tx.commit().await?;
-    Ok(axum::Json(json!({"user": render(user, &base)})).into_response())
-}
-
-pub async fn create_many(
-    State(state): State<AppState>,
-    caller: Caller,
-    BaseUrl(base): BaseUrl,
-    JsonBody(body): JsonBody,
-) -> Result<Response, ApiError> {
-    caller.require_agent()?;
-    let items = array_under(&body, "users")?;
-    if items.len() > 100 {
-        return Err(ApiError::BadRequest {
-            error: "TooManyValues",
-            description: "Maximum 100 users may be created per call".into(),
-            max_count: None,
-        });
-    }
-    refuse_passwords(items)?;
-    let job = state
-        .inner
-        .jobs
-        .enqueue(
-            &state.inner.store,
-            JobKind::UsersCreate,
-            json!({"users": items}),
-            items.len(),
-            &base,
-            &caller,
-        )
-        .await?;
-    Ok(axum::Json(json!({"job_status": job})).into_response())
-}
-
-pub async fn update_many(
-    State(state): State<AppState>,
-    caller: Caller,
-    BaseUrl(base): BaseUrl,
-    Query(params): Query,
-    JsonBody(body): JsonBody,
-) -> Result<Response, ApiError> {
-    caller.require_agent()?;
-    let (payload, total) = bulk_update_payload(&params, &body, "user", "users")?;
-    refuse_passwords(
-        payload["users"]
-            .as_array()
-            .map(Vec::as_slice)
-            .unwrap_or_default(),
-    )?;
-    let job = state
-        .inner
-        .jobs
-        .enqueue(
-            &state.inner.store,
-            JobKind::UsersUpdate,
-            payload,
-            total,
-            &base,
-            &caller,
-        )
-        .await?;
-    Ok(axum::Json(json!({"job_status": job})).into_response())
-}
-
-pub async fn destroy_many(
-    State(state): State<AppState>,
-    caller: Caller,
-    BaseUrl(base): BaseUrl,
-    Query(params): Query,
-) -> Result<Response, ApiError> {
-    caller.require_agent()?;
-    let ids = params.ids("ids")?.unwrap_or_default();
-    if ids.is_empty() {
-        return Err(ApiError::bad_value(
-            "ids must list the users to delete, such as ids=1,2",
-        ));
-    }
-    let job = state
-        .inner
-        .jobs
-        .enqueue(
-            &state.inner.store,
-            JobKind::UsersDestroy,
-            json!({"ids": ids}),
-            ids.len(),
-            &base,
-            &caller,
-        )
-        .await?;
-    Ok(axum::Json(json!({"job_status": job})).into_response())
+    Ok(Users::one(user, &base))
 }
 
 pub async fn create_or_update_many(
@@ -757,23 +582,13 @@ pub async fn create_or_update_many(
     BaseUrl(base): BaseUrl,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    caller.require_agent()?;
-    let items = array_under(&body, "users")?;
-    if items.len() > 100 {
-        return Err(ApiError::too_many_values());
-    }
-    refuse_passwords(items)?;
-    let job = state
-        .inner
-        .jobs
-        .enqueue(
-            &state.inner.store,
-            JobKind::UsersCreateOrUpdate,
-            json!({"users": items}),
-            items.len(),
-            &base,
-            &caller,
-        )
-        .await?;
-    Ok(axum::Json(json!({"job_status": job})).into_response())
+    shared::queue_items::<Users>(
+        &state,
+        &caller,
+        &base,
+        &body,
+        JobKind::UsersCreateOrUpdate,
+        ApiError::too_many_values,
+    )
+    .await
 }

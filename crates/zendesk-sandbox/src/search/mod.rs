@@ -3,7 +3,7 @@
 //! here with offset paging (search), a total (count) or keyset cursors (export).
 //!
 //! What `routes::search` calls (each answers the full JSON body, or an [`ApiError`]):
-//! ```ignore
+//! ```text
 //! crate::search::search(store, &caller, &params, &base_url).await   // GET /search
 //! crate::search::count(store, &caller, &params).await                // GET /search/count
 //! crate::search::export(store, &caller, &params, &base_url).await   // GET /search/export

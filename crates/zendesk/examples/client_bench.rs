@@ -1,6 +1,6 @@
 //! Throughput figures for the client against a local wiremock server (no network): records per
 //! second through the paging stream (decode included), and sequential `get_json` round trips.
-//! Run with `cargo run -p zendesk --example bench` (add `--release` for representative numbers).
+//! Run with `cargo run -p zendesk --example client_bench` (add `--release` for representative numbers).
 //! A measurement, not a test: it asserts nothing about speed.
 
 use std::time::Instant;

@@ -3,9 +3,10 @@
 //! (show ticket, list 100 tickets, create ticket, search) and prints requests/s with p50/p99
 //! latency for each.
 //!
-//! Run once, in release: `cargo run -p zendesk-sandbox --release --example bench`
+//! Run once, in release: `cargo run -p zendesk-sandbox --release --example load_bench`
 //! Knobs: `BENCH_SECS` (per scenario, default 5), `BENCH_CLIENTS` (default 16),
-//! `BENCH_TICKETS` (prefill, default 1000).
+//! `BENCH_TICKETS` (prefill, default 1000), `BENCH_ONLY` (run only the scenarios whose name
+//! contains it, such as `list`, for profiling one of them).
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -228,7 +229,8 @@ async fn main() {
             body: None,
         },
     ];
-    for scenario in &scenarios {
+    let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+    for scenario in scenarios.iter().filter(|s| s.name.contains(only.as_str())) {
         run_scenario(addr, scenario, clients, secs, tickets).await;
     }
     if let Err(error) = running.shutdown().await {

@@ -1,0 +1,567 @@
+//! What the resource handlers share, so each rule lives in one place: how a stored record is
+//! served (its envelope keys and the absolute `url` Zendesk adds), the show / show_many /
+//! created answers, paged lists of records, and the bulk endpoints (`create_many`,
+//! `update_many`, `destroy_many`: at most 100 items, a non-empty `ids` list, answered with the
+//! queued job's status), and the write rules several resources follow (a required name,
+//! references to live records, unique external ids).
+//!
+//! Lists serve each record's stored JSON text with its `url` spliced in, without parsing it:
+//! the record is stored as serde_json wrote it (`{"id":N,...}`, no `url`), so splicing gives the
+//! same bytes as parse + render + serialize. Any other shape takes that slower road.
+
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
+use sqlx::SqliteConnection;
+
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::jobs::JobKind;
+use crate::paging::{self, ListTarget, PageRequest, Sort};
+use crate::store::{self, Bind, Filter, Store, Table};
+use crate::util::{
+    BaseUrl, JsonBody, Params, Query, array_under, as_id, object_under, opt_str, with_url,
+};
+
+/// A kind of record served from its own table (tickets, users, organizations...).
+pub trait Resource {
+    const TABLE: Table;
+    /// The envelope key of one record (`ticket`).
+    const ONE: &'static str;
+    /// The envelope key of a list (`tickets`), also the path its records' urls live under.
+    const MANY: &'static str;
+    /// Zendesk puts `id` before `url` for users; every other record starts with `url`.
+    const ID_FIRST: bool = false;
+
+    /// `{base}/api/v2/tickets/{id}.json`.
+    fn url(base: &str, id: i64) -> String {
+        format!("{base}/api/v2/{}/{id}.json", Self::MANY)
+    }
+
+    /// A record as served: its absolute `url` added in Zendesk's key order.
+    fn render(record: Value, base: &str) -> Value {
+        let id = record.get("id").and_then(Value::as_i64).unwrap_or_default();
+        if !Self::ID_FIRST {
+            return with_url(record, base, &format!("{}/{id}", Self::MANY));
+        }
+        let mut out = Map::new();
+        out.insert("id".into(), json!(id));
+        out.insert("url".into(), json!(Self::url(base, id)));
+        if let Value::Object(map) = record {
+            for (k, v) in map {
+                if k != "id" && k != "url" {
+                    out.insert(k, v);
+                }
+            }
+        }
+        Value::Object(out)
+    }
+
+    /// A stored record's JSON text as served: what `render` then serializing would give.
+    fn serve_stored(stored: &str, base: &str) -> Result<String, ApiError> {
+        if let Some((id, rest)) = split_leading_id(stored)
+            && !stored.contains("\"url\":")
+        {
+            let url = Value::String(Self::url(base, id)).to_string();
+            return Ok(if Self::ID_FIRST {
+                format!("{{\"id\":{id},\"url\":{url},{rest}")
+            } else {
+                format!("{{\"url\":{url},\"id\":{id},{rest}")
+            });
+        }
+        let record = store::parse_stored(stored)?;
+        Ok(Self::render(record, base).to_string())
+    }
+
+    /// `200 {"ticket": {...}}`.
+    fn one(record: Value, base: &str) -> Response {
+        axum::Json(json!({ Self::ONE: Self::render(record, base) })).into_response()
+    }
+
+    /// `201 {"ticket": {...}}` with the record's url as `Location`.
+    fn created(record: Value, base: &str) -> Response {
+        let record = Self::render(record, base);
+        let location = record["url"].as_str().unwrap_or_default().to_string();
+        created_response(json!({ Self::ONE: record }), &location)
+    }
+
+    /// `{"tickets": [...], next_page: null, previous_page: null, count}`, by id.
+    fn show_many(mut records: Vec<Value>, base: &str) -> Response {
+        records.sort_by_key(|r| r["id"].as_i64());
+        let count = records.len();
+        let records: Vec<Value> = records.into_iter().map(|r| Self::render(r, base)).collect();
+        axum::Json(json!({
+            Self::MANY: records, "next_page": null, "previous_page": null, "count": count
+        }))
+        .into_response()
+    }
+}
+
+/// `{"id":N,` at the start of a stored record: N and what follows the comma. None for any
+/// other shape (the caller then parses the record).
+fn split_leading_id(stored: &str) -> Option<(i64, &str)> {
+    let rest = stored.strip_prefix("{\"id\":")?;
+    let end = rest.find(',')?;
+    let digits = &rest[..end];
+    let id: i64 = digits.parse().ok()?;
+    // Only serde_json's own spelling of the number splices to the same bytes.
+    (id.to_string() == digits).then(|| (id, &rest[end + 1..]))
+}
+
+/// One live record, or 404.
+pub async fn fetch(store: &Store, table: Table, id: i64) -> Result<Value, ApiError> {
+    store.get(table, id).await?.ok_or(ApiError::NotFound)
+}
+
+/// One live record read inside a transaction, or 404.
+pub async fn fetch_in(
+    conn: &mut SqliteConnection,
+    table: Table,
+    id: i64,
+) -> Result<Value, ApiError> {
+    store::get_json(conn, table, id)
+        .await?
+        .ok_or(ApiError::NotFound)
+}
+
+/// `201` with `body` and a `Location` header.
+pub fn created_response(body: Value, location: &str) -> Response {
+    let mut response = (StatusCode::CREATED, axum::Json(body)).into_response();
+    if let Ok(value) = HeaderValue::from_str(location) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    response
+}
+
+/// A text field a record cannot be without (`name`): the given value when it is not blank;
+/// None when absent on an update. Blank, or absent on a create, is `422 BlankValue`.
+pub fn required_text(
+    input: &Map<String, Value>,
+    field: &str,
+    creating: bool,
+) -> Result<Option<String>, ApiError> {
+    match opt_str(input, field)? {
+        Some(Some(value)) if !value.trim().is_empty() => Ok(Some(value)),
+        None if !creating => Ok(None),
+        _ => {
+            let mut label = field.to_string();
+            label[..1].make_ascii_uppercase();
+            Err(ApiError::invalid(
+                field,
+                format!("{label}: cannot be blank"),
+                "BlankValue",
+            ))
+        }
+    }
+}
+
+/// A reference to another record (`group_id`) must name a live one; `label` starts the error.
+pub async fn check_ref(
+    conn: &mut SqliteConnection,
+    field: &str,
+    label: &str,
+    table: Table,
+    id: Option<i64>,
+) -> Result<(), ApiError> {
+    if let Some(id) = id
+        && store::get_json(conn, table, id).await?.is_none()
+    {
+        return Err(ApiError::invalid(
+            field,
+            format!(
+                "{label}: no {} has id {id}",
+                table.name().trim_end_matches('s')
+            ),
+            "InvalidValue",
+        ));
+    }
+    Ok(())
+}
+
+/// Applies `external_id` from `input` to `record` (id `id`) of `table`: blank or null clears it;
+/// a value another record of the table holds (compared case-insensitively) is refused.
+pub async fn apply_external_id(
+    conn: &mut SqliteConnection,
+    table: Table,
+    record: &mut Value,
+    id: i64,
+    input: &Map<String, Value>,
+) -> Result<(), ApiError> {
+    let Some(external) = opt_str(input, "external_id")? else {
+        return Ok(());
+    };
+    match external.filter(|e| !e.is_empty()) {
+        None => record["external_id"] = Value::Null,
+        Some(external) => {
+            if let Some(other) = store::id_by_external_id(conn, table, &external).await?
+                && other != id
+            {
+                return Err(ApiError::invalid(
+                    "external_id",
+                    format!("External: {external} has already been taken"),
+                    "DuplicateValue",
+                ));
+            }
+            record["external_id"] = json!(external);
+        }
+    }
+    Ok(())
+}
+
+/// `?external_id=` on a list: external ids are stored and compared lowercased.
+pub fn external_id_filter(external: &str) -> Filter {
+    Filter::new(
+        "external_id = $?",
+        vec![Bind::Text(external.to_lowercase())],
+    )
+}
+
+/// What a list of records asks for: one page, by id unless `sorted`, under filters.
+pub struct Listing<'a> {
+    base: &'a str,
+    params: &'a Params,
+    request: PageRequest,
+    filters: Vec<Filter>,
+    sort: Sort,
+}
+
+impl<'a> Listing<'a> {
+    pub fn new(
+        base: &'a str,
+        params: &'a Params,
+        request: PageRequest,
+        filters: Vec<Filter>,
+    ) -> Listing<'a> {
+        Listing {
+            base,
+            params,
+            request,
+            filters,
+            sort: Sort::by_id(),
+        }
+    }
+
+    pub fn sorted(self, sort: Sort) -> Listing<'a> {
+        Listing { sort, ..self }
+    }
+
+    /// One page of `R`'s records at its own path (`/tickets`).
+    pub async fn serve<R: Resource>(self, store: &Store) -> Result<Response, ApiError> {
+        self.serve_at::<R>(store, R::MANY).await
+    }
+
+    /// One page of `R`'s live records at `path` (`users/search`), for `links` and `next_page`.
+    pub async fn serve_at<R: Resource>(
+        mut self,
+        store: &Store,
+        path: &str,
+    ) -> Result<Response, ApiError> {
+        let base = self.base;
+        self.filters.insert(0, Filter::new(R::TABLE.live(), vec![]));
+        self.serve_rows(store, R::TABLE.name(), path, R::MANY, |stored| {
+            R::serve_stored(stored, base)
+        })
+        .await
+    }
+
+    /// One page of `table` under `key` at `path`; `serve` turns each stored record's JSON text
+    /// into the JSON text served.
+    pub async fn serve_rows(
+        self,
+        store: &Store,
+        table: &str,
+        path: &str,
+        key: &str,
+        serve: impl Fn(&str) -> Result<String, ApiError>,
+    ) -> Result<Response, ApiError> {
+        let target = ListTarget {
+            base: self.base,
+            path,
+            params: self.params,
+            key,
+        };
+        paging::list(
+            store,
+            table,
+            &self.filters,
+            &self.sort,
+            &self.request,
+            &target,
+            serve,
+        )
+        .await
+    }
+}
+
+/// A resource with bulk endpoints, each run as a background job.
+pub trait Bulk: Resource {
+    const CREATE: JobKind;
+    const UPDATE: JobKind;
+    const DESTROY: JobKind;
+
+    /// Refuses items a job must not hold (its payload is stored until it runs).
+    fn check_items(_items: &[Value]) -> Result<(), ApiError> {
+        Ok(())
+    }
+
+    /// The answer to more than 100 items in `create_many`.
+    fn too_many_to_create() -> ApiError {
+        ApiError::too_many_values()
+    }
+}
+
+/// Queues `kind` and answers `{"job_status": {...}}`.
+pub async fn job_answer(
+    state: &AppState,
+    caller: &Caller,
+    base: &str,
+    kind: JobKind,
+    payload: Value,
+    total: usize,
+) -> Result<Response, ApiError> {
+    let job = state
+        .inner
+        .jobs
+        .enqueue(&state.inner.store, kind, payload, total, base, caller)
+        .await?;
+    Ok(axum::Json(json!({ "job_status": job })).into_response())
+}
+
+/// The `ids` of a bulk call: required and non-empty (`what` names them: "tickets to delete").
+pub fn required_ids(params: &Params, what: &str) -> Result<Vec<i64>, ApiError> {
+    let ids = params.ids("ids")?.unwrap_or_default();
+    if ids.is_empty() {
+        return Err(ApiError::bad_value(format!(
+            "ids must list the {what}, such as ids=1,2"
+        )));
+    }
+    Ok(ids)
+}
+
+/// Queues a job over the `{"tickets": [...]}` items of `body` (at most 100).
+pub async fn queue_items<R: Bulk>(
+    state: &AppState,
+    caller: &Caller,
+    base: &str,
+    body: &Value,
+    kind: JobKind,
+    too_many: fn() -> ApiError,
+) -> Result<Response, ApiError> {
+    caller.require_agent()?;
+    let items = array_under(body, R::MANY)?;
+    if items.len() > 100 {
+        return Err(too_many());
+    }
+    R::check_items(items)?;
+    let key = R::MANY;
+    job_answer(
+        state,
+        caller,
+        base,
+        kind,
+        json!({ key: items }),
+        items.len(),
+    )
+    .await
+}
+
+/// `POST /tickets/create_many` (and users, organizations).
+pub async fn create_many<R: Bulk>(
+    State(state): State<AppState>,
+    caller: Caller,
+    BaseUrl(base): BaseUrl,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    queue_items::<R>(
+        &state,
+        &caller,
+        &base,
+        &body,
+        R::CREATE,
+        R::too_many_to_create,
+    )
+    .await
+}
+
+/// `PUT /tickets/update_many`, in either form of [`bulk_update_payload`].
+pub async fn update_many<R: Bulk>(
+    State(state): State<AppState>,
+    caller: Caller,
+    BaseUrl(base): BaseUrl,
+    Query(params): Query,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    caller.require_agent()?;
+    let (payload, total) = bulk_update_payload(&params, &body, R::ONE, R::MANY)?;
+    R::check_items(
+        payload[R::MANY]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default(),
+    )?;
+    job_answer(&state, &caller, &base, R::UPDATE, payload, total).await
+}
+
+/// `DELETE /tickets/destroy_many?ids=1,2`.
+pub async fn destroy_many<R: Bulk>(
+    State(state): State<AppState>,
+    caller: Caller,
+    BaseUrl(base): BaseUrl,
+    Query(params): Query,
+) -> Result<Response, ApiError> {
+    caller.require_agent()?;
+    let ids = required_ids(&params, &format!("{} to delete", R::MANY))?;
+    let total = ids.len();
+    job_answer(
+        &state,
+        &caller,
+        &base,
+        R::DESTROY,
+        json!({ "ids": ids }),
+        total,
+    )
+    .await
+}
+
+/// `?ids=1,2` + `{"ticket": {...}}` (one change for all) or `{"tickets": [{"id": 1, ...}]}`.
+pub fn bulk_update_payload(
+    params: &Params,
+    body: &Value,
+    one: &str,
+    many: &str,
+) -> Result<(Value, usize), ApiError> {
+    if let Some(ids) = params.ids("ids")? {
+        if ids.is_empty() {
+            return Err(ApiError::bad_value(
+                "ids must list at least one id, such as ids=1,2",
+            ));
+        }
+        let change = object_under(body, one)?;
+        let items: Vec<Value> = ids
+            .iter()
+            .map(|id| {
+                let mut item = change.clone();
+                item.insert("id".into(), json!(id));
+                Value::Object(item)
+            })
+            .collect();
+        let total = items.len();
+        return Ok((json!({ many: items }), total));
+    }
+    let items = array_under(body, many).map_err(|_| {
+        ApiError::bad_value(format!(
+            "give either ?ids=1,2 with {{\"{one}\": {{...}}}} or {{\"{many}\": [{{\"id\": 1, ...}}]}}"
+        ))
+    })?;
+    if items.len() > 100 {
+        return Err(ApiError::too_many_values());
+    }
+    for (index, item) in items.iter().enumerate() {
+        if item.get("id").and_then(as_id).is_none() {
+            return Err(ApiError::bad_value(format!(
+                "{many}[{index}] needs a numeric `id`, such as {{\"id\": 123, ...}}"
+            )));
+        }
+    }
+    Ok((json!({ many: items }), items.len()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Tickets;
+    impl Resource for Tickets {
+        const TABLE: Table = Table::Tickets;
+        const ONE: &'static str = "ticket";
+        const MANY: &'static str = "tickets";
+    }
+
+    struct Users;
+    impl Resource for Users {
+        const TABLE: Table = Table::Users;
+        const ONE: &'static str = "user";
+        const MANY: &'static str = "users";
+        const ID_FIRST: bool = true;
+    }
+
+    fn slow<R: Resource>(stored: &Value, base: &str) -> String {
+        R::render(stored.clone(), base).to_string()
+    }
+
+    /// Splicing gives the bytes parse + render + serialize gives, for both url placements.
+    #[test]
+    fn spliced_record_matches_rendered_record() {
+        let base = "http://127.0.0.1:8080";
+        let record = json!({"id": 42, "subject": "Toner \"low\" — é\n", "tags": ["a"],
+            "via": {"channel": "api", "source": {"rel": null}}, "score": 1.5});
+        let stored = record.to_string();
+        assert!(
+            split_leading_id(&stored).is_some(),
+            "the fast path is taken"
+        );
+        assert_eq!(
+            Tickets::serve_stored(&stored, base).unwrap(),
+            slow::<Tickets>(&record, base)
+        );
+        assert_eq!(
+            Users::serve_stored(&stored, base).unwrap(),
+            slow::<Users>(&record, base)
+        );
+    }
+
+    /// Records of another shape (a stored `url`, no leading id, odd ids) take the slow road
+    /// and still come out the same.
+    #[test]
+    fn unusual_records_are_rendered_the_slow_way() {
+        let base = "http://h";
+        for record in [
+            json!({"id": 7, "url": "http://old/x.json", "name": "n"}),
+            json!({"name": "no id first", "id": 9}),
+            json!({"id": 3}),
+            json!({}),
+            json!({"id": -4, "name": "negative"}),
+        ] {
+            let stored = record.to_string();
+            assert_eq!(
+                Tickets::serve_stored(&stored, base).unwrap(),
+                slow::<Tickets>(&record, base),
+                "{stored}"
+            );
+            assert_eq!(
+                Users::serve_stored(&stored, base).unwrap(),
+                slow::<Users>(&record, base),
+                "{stored}"
+            );
+        }
+        assert_eq!(split_leading_id("{\"id\":007,\"a\":1}"), None);
+    }
+
+    /// A required field: kept when given, refused blank, refused missing only on create.
+    #[test]
+    fn required_text_names_the_field() {
+        let input = |v: Value| v.as_object().cloned().unwrap_or_default();
+        assert_eq!(
+            required_text(&input(json!({"name": " Tier 2 "})), "name", true).unwrap(),
+            Some(" Tier 2 ".to_string())
+        );
+        assert_eq!(
+            required_text(&input(json!({})), "name", false).unwrap(),
+            None
+        );
+        for (body, creating) in [
+            (json!({}), true),
+            (json!({"name": "  "}), false),
+            (json!({"name": null}), false),
+        ] {
+            let error = required_text(&input(body), "name", creating).unwrap_err();
+            assert_eq!(error.status(), StatusCode::UNPROCESSABLE_ENTITY);
+            assert_eq!(
+                error.body()["details"],
+                json!({"name": [{"description": "Name: cannot be blank", "error": "BlankValue"}]})
+            );
+        }
+    }
+}
