@@ -112,28 +112,36 @@ fn credentials_path(db: &Path) -> PathBuf {
 /// The sandbox admin's email and token: read from beside the database, or created there.
 fn admin_credentials(db: &Path) -> anyhow::Result<(String, String)> {
     let path = credentials_path(db);
-    if let Ok(text) = std::fs::read_to_string(&path) {
-        let stored: serde_json::Value = serde_json::from_str(&text).with_context(|| {
-            format!(
-                "{} is not valid JSON; delete it to start over",
-                path.display()
-            )
-        })?;
-        let email = stored["email"].as_str();
-        let token = stored["token"].as_str();
-        if let (Some(email), Some(token)) = (email, token) {
-            return Ok((email.to_owned(), token.to_owned()));
-        }
-        anyhow::bail!(
-            "{} lacks \"email\" or \"token\"; delete it to start over",
-            path.display()
-        );
+    if path.exists() {
+        return read_credentials(&path);
     }
     let token = random_token();
     let text = serde_json::json!({ "email": ADMIN_EMAIL, "token": token }).to_string();
-    write_private(&path, &text)
-        .with_context(|| format!("cannot store the sandbox credentials at {}", path.display()))?;
-    Ok((ADMIN_EMAIL.to_owned(), token))
+    match write_private(&path, &text) {
+        Ok(()) => Ok((ADMIN_EMAIL.to_owned(), token)),
+        // Another zd started at the same moment and wrote it first: use theirs.
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => read_credentials(&path),
+        Err(error) => Err(error)
+            .with_context(|| format!("cannot store the sandbox credentials at {}", path.display())),
+    }
+}
+
+fn read_credentials(path: &Path) -> anyhow::Result<(String, String)> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the sandbox credentials at {}", path.display()))?;
+    let stored: serde_json::Value = serde_json::from_str(&text).with_context(|| {
+        format!(
+            "{} is not valid JSON; delete it to start over",
+            path.display()
+        )
+    })?;
+    match (stored["email"].as_str(), stored["token"].as_str()) {
+        (Some(email), Some(token)) if !token.is_empty() => Ok((email.to_owned(), token.to_owned())),
+        _ => anyhow::bail!(
+            "{} lacks \"email\" or \"token\"; delete it to start over",
+            path.display()
+        ),
+    }
 }
 
 #[cfg(unix)]

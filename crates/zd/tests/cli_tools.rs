@@ -272,3 +272,111 @@ fn everyday_commands_work_on_the_seeded_sandbox() {
     assert_eq!(run.code, 1);
     assert!(run.stderr.contains("404"), "{}", run.stderr);
 }
+
+#[test]
+fn a_bulk_job_started_on_the_embedded_sandbox_is_finished_before_exit() {
+    let dir = tempfile::tempdir().unwrap();
+    let tickets: Vec<Value> = (1..=20)
+        .map(|i| serde_json::json!({"subject": format!("Drained {i}"), "comment": {"body": "b"}}))
+        .collect();
+    let params = serde_json::json!({ "tickets": serde_json::to_string(&tickets).unwrap() });
+    let run = zd(
+        dir.path(),
+        &[
+            "tools",
+            "call",
+            "zendesk_create_tickets_bulk",
+            "--params",
+            &params.to_string(),
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let started = json(&run);
+    let job_id = started["output"]["job_id"].as_str().unwrap().to_owned();
+
+    // The process has exited; the next one finds the job already completed, without waiting.
+    let run = zd(
+        dir.path(),
+        &[
+            "tools",
+            "call",
+            "zendesk_get_job_status",
+            "-p",
+            &format!("jobId={job_id}"),
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let status = json(&run);
+    assert_eq!(status["output"]["done"], true, "{status}");
+    assert_eq!(status["output"]["job_status"]["status"], "completed");
+    assert_eq!(
+        status["output"]["job_status"]["results"]
+            .as_array()
+            .unwrap()
+            .len(),
+        20
+    );
+}
+
+#[test]
+fn create_many_splits_into_batches_of_a_hundred_and_follows_each_job() {
+    let dir = tempfile::tempdir().unwrap();
+    let tickets: Vec<Value> = (1..=150)
+        .map(|i| serde_json::json!({"subject": format!("Many {i}"), "comment": {"body": "b"}}))
+        .collect();
+    let file = dir.path().join("tickets.json");
+    std::fs::write(&file, serde_json::to_string(&tickets).unwrap()).unwrap();
+    let run = zd(
+        dir.path(),
+        &[
+            "tickets",
+            "create-many",
+            "--file",
+            file.to_str().unwrap(),
+            "--json",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let jobs = json(&run)["jobs"].as_array().unwrap().clone();
+    let sizes: Vec<usize> = jobs
+        .iter()
+        .map(|j| j["job_status"]["results"].as_array().unwrap().len())
+        .collect();
+    assert_eq!(sizes, vec![100, 50]);
+    assert!(jobs.iter().all(|j| j["done"] == true));
+    assert!(run.stderr.contains("batch 2 of 2"), "{}", run.stderr);
+
+    std::fs::write(&file, "[{\"subject\": }]").unwrap();
+    let run = zd(
+        dir.path(),
+        &["tickets", "create-many", "--file", file.to_str().unwrap()],
+    );
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("line 1 column 14"), "{}", run.stderr);
+}
+
+#[test]
+fn an_explicit_subdomain_skips_the_sandbox_and_is_validated() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = zd(
+        dir.path(),
+        &[
+            "tools",
+            "call",
+            "zendesk_get_current_user",
+            "-p",
+            "subdomain=evil.com/x",
+        ],
+    );
+    assert_eq!(run.code, 1);
+    let result = json(&run);
+    assert!(
+        result["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("subdomain must be"),
+        "{result}"
+    );
+    assert!(!run.stderr.contains("local sandbox"), "{}", run.stderr);
+    assert!(!dir.path().join("sandbox.db").exists());
+}

@@ -315,6 +315,10 @@ async fn user_tools_cover_every_user_operation() {
         )
         .await;
     assert!(error.contains("422"), "{error}");
+    assert!(
+        error.contains("jane@example.com is already being used"),
+        "{error}"
+    );
 
     let started = desk
         .ok(

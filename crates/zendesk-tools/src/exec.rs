@@ -182,13 +182,18 @@ fn zendesk_error(error: zendesk::Error) -> ToolError {
     {
         output.insert("details".into(), details.clone());
     }
+    // The client's message already carries Zendesk's text and the per-field details.
     let mut message = error.to_string();
-    if let Some(api) = error.as_api() {
-        for line in api.detail_lines() {
-            message.push_str("; ");
-            message.push_str(&line);
+    let hint = match &error {
+        zendesk::Error::Connection { .. } => {
+            "check the subdomain (or ZENDESK_BASE_URL) and the network"
         }
-    }
+        zendesk::Error::Timeout { .. } => "Zendesk did not answer in time; try again",
+        zendesk::Error::RateLimited { .. } => {
+            "rate limited: wait for retry_after seconds and try again"
+        }
+        _ => hint,
+    };
     if !hint.is_empty() {
         message.push_str(" (");
         message.push_str(hint);

@@ -69,7 +69,10 @@ async fn a_wait_that_runs_out_returns_the_last_status_not_an_error() {
     assert_eq!(result.output["job_id"], "abc123");
     assert_eq!(result.output["job_status"]["status"], "working");
     assert!(started.elapsed() >= Duration::from_millis(900));
-    assert!(polls.load(Ordering::SeqCst) >= 2, "polled again while waiting");
+    assert!(
+        polls.load(Ordering::SeqCst) >= 2,
+        "polled again while waiting"
+    );
     {
         let reports = reports.lock().unwrap();
         assert!(reports.len() >= 2);

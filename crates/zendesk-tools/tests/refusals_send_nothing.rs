@@ -186,3 +186,46 @@ async fn secrets_never_appear_in_errors() {
     assert!(!text.contains("sup3r-s3cret"), "{text}");
     assert!(!format!("{ctx:?}").contains("sup3r"));
 }
+
+#[tokio::test]
+async fn an_unreachable_server_is_a_clear_error() {
+    // A port that was free a moment ago: nothing listens there now.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    drop(listener);
+    let result = registry()
+        .get("zendesk_get_current_user")
+        .unwrap()
+        .call(json!({}), &context(&format!("http://{address}")))
+        .await;
+    assert!(!result.success);
+    let error = result.error.unwrap();
+    assert!(error.contains("could not reach Zendesk"), "{error}");
+    assert!(
+        error.contains("check the subdomain (or ZENDESK_BASE_URL)"),
+        "{error}"
+    );
+}
+
+#[test]
+fn check_refuses_what_call_would_refuse_without_sending() {
+    let tool = registry().get("zendesk_update_tickets_bulk").unwrap();
+    let connection = Connection {
+        base_url: Some("http://127.0.0.1:9".into()),
+        email: Some("agent@example.com".into()),
+        api_token: Some("t".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        tool.check(json!({"ticketIds": "1, 2", "tags": "x"}), &connection),
+        Ok(())
+    );
+    let error = tool
+        .check(json!({"ticketIds": "1, b"}), &connection)
+        .unwrap_err();
+    assert!(error.contains("\"b\" is not a positive number"), "{error}");
+    let error = tool
+        .check(json!({"ticketIds": "1"}), &Connection::default())
+        .unwrap_err();
+    assert!(error.starts_with("nothing to update"), "{error}");
+}

@@ -29,6 +29,16 @@ enum Command {
     Create(CreateArgs),
     /// Update one ticket, or several at once (a bulk job, followed to its end).
     Update(UpdateArgs),
+    /// Create many tickets from a JSON array (a file, or `-` for stdin), in bulk jobs of 100
+    /// followed to their end.
+    CreateMany {
+        /// The JSON file: `[{"subject": "...", "comment": {"body": "..."}}, ...]`.
+        #[arg(long)]
+        file: String,
+        /// Print the final job statuses as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Delete a ticket.
     Delete {
         /// The ticket ID, e.g. 42.
@@ -140,6 +150,7 @@ pub async fn run(args: Args) -> ExitCode {
         Command::Get { id, json } => get_ticket(&session, id, json).await,
         Command::Create(create) => create_ticket(&session, create).await,
         Command::Update(update) => update_tickets(&session, update).await,
+        Command::CreateMany { file, json } => create_many(&session, &file, json).await,
         Command::Delete { id, json } => delete_ticket(&session, id, json).await,
     };
     session.close().await;
@@ -300,6 +311,59 @@ async fn update_tickets(session: &Session, update: UpdateArgs) -> Result<(), Exi
         common::print_json(&finished);
     } else {
         report_job(&finished);
+    }
+    Ok(())
+}
+
+/// Reads the tickets, sends them in batches of 100 (Zendesk's limit per bulk job) and follows
+/// each job to its end.
+async fn create_many(session: &Session, file: &str, json: bool) -> Result<(), ExitCode> {
+    let text = if file == "-" {
+        std::io::read_to_string(std::io::stdin())
+    } else {
+        std::fs::read_to_string(file)
+    }
+    .map_err(|error| common::usage_error(&format!("cannot read {file}: {error}")))?;
+    let tickets: Vec<Value> = match serde_json::from_str(&text) {
+        Ok(Value::Array(tickets)) => tickets,
+        Ok(_) => {
+            return Err(common::usage_error(&format!(
+                "{file} must hold a JSON array of ticket objects"
+            )));
+        }
+        Err(error) => {
+            return Err(common::usage_error(&format!(
+                "{file} is not valid JSON: {error}"
+            )));
+        }
+    };
+    if tickets.is_empty() {
+        return Err(common::usage_error(&format!("{file} holds no tickets")));
+    }
+    let batches: Vec<&[Value]> = tickets.chunks(100).collect();
+    let mut jobs = Vec::with_capacity(batches.len());
+    for (index, batch) in batches.iter().enumerate() {
+        if batches.len() > 1 {
+            eprintln!(
+                "batch {} of {}: {} tickets",
+                index + 1,
+                batches.len(),
+                batch.len()
+            );
+        }
+        let encoded = serde_json::to_string(batch).unwrap_or_default();
+        let started = session
+            .call("zendesk_create_tickets_bulk", json!({ "tickets": encoded }))
+            .await?;
+        let finished = follow_job(session, &common::cell(&started["job_id"])).await?;
+        jobs.push(finished);
+    }
+    if json {
+        common::print_json(&json!({ "jobs": jobs }));
+    } else {
+        for job in &jobs {
+            report_job(job);
+        }
     }
     Ok(())
 }
