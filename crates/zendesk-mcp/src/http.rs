@@ -136,6 +136,9 @@ async fn require_bearer(State(auth): State<AuthState>, request: Request, next: N
             if ending_session && response.status() == StatusCode::ACCEPTED {
                 *response.status_mut() = StatusCode::NO_CONTENT;
             }
+            if response.status().is_client_error() {
+                close_connection(&mut response);
+            }
             response
         }
         _ => {
@@ -149,9 +152,19 @@ async fn require_bearer(State(auth): State<AuthState>, request: Request, next: N
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static("Bearer realm=\"zd mcp\""),
             );
+            close_connection(&mut response);
             response
         }
     }
+}
+
+/// A refusal is answered before its request body is read, so hyper will not keep the
+/// connection alive; saying so lets a client open a fresh one instead of reusing a connection
+/// the server is about to drop (seen as "server disconnected" by httpx under load).
+fn close_connection(response: &mut Response) {
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
 }
 
 /// Compare without an early exit, so response timing does not leak how much of a guessed

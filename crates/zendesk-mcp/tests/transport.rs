@@ -204,6 +204,8 @@ async fn http_without_or_with_a_wrong_token_is_401() {
                 .get(header::WWW_AUTHENTICATE)
                 .is_some_and(|v| v.to_str().unwrap().starts_with("Bearer"))
         );
+        // The body was never read: the client must not reuse this connection.
+        assert_eq!(response.headers().get(header::CONNECTION).unwrap(), "close");
     }
 }
 
@@ -263,6 +265,7 @@ async fn http_refuses_foreign_hosts_and_origins() {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::FORBIDDEN, "DNS-rebound Host");
+    assert_eq!(response.headers().get(header::CONNECTION).unwrap(), "close");
 
     let response = app()
         .oneshot(post(
