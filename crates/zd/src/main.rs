@@ -31,9 +31,9 @@ enum Command {
     Tickets(cmd::tickets::Args),
     /// Search tickets, users, organizations or groups (Zendesk search syntax).
     Search(cmd::search::Args),
-    /// Users: list, show.
+    /// Users: list, get, search, create, update, delete.
     Users(cmd::users::Args),
-    /// Organizations: list, show.
+    /// Organizations: list, get, autocomplete, create, update, delete.
     Orgs(cmd::orgs::Args),
 }
 

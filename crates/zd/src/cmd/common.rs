@@ -276,3 +276,37 @@ pub fn print_list(
         eprintln!("(more {key} exist: use --all to fetch every page)");
     }
 }
+
+/// Prints one page of an offset-paged tool (search, autocomplete): the tool's whole output for
+/// `--json` (its `paging.next_page` says where the next page is), or a table and a hint on
+/// stderr when more pages exist.
+pub fn print_page(key: &str, output: &Value, json: bool, table: impl Fn(&[Value])) {
+    if json {
+        print_json(output);
+        return;
+    }
+    let items = output
+        .get(key)
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    if items.is_empty() {
+        println!("No {key}.");
+        return;
+    }
+    table(items);
+    if output["paging"]["has_more"].as_bool().unwrap_or(false) {
+        eprintln!("(more {key} exist: use --page to fetch the next page)");
+    }
+}
+
+/// Refuses an update that names no field to change, listing the flags it takes (exit code 2).
+pub fn require_change(args: &serde_json::Map<String, Value>, flags: &str) -> Result<(), ExitCode> {
+    if args.is_empty() {
+        Err(usage_error(&format!(
+            "nothing to update: give at least one of {flags}"
+        )))
+    } else {
+        Ok(())
+    }
+}
