@@ -259,6 +259,91 @@ async fn bulk_ticket_jobs_are_followed_to_completion() {
 }
 
 #[tokio::test]
+async fn bulk_tools_follow_their_job_when_asked_to_wait() {
+    let desk = desk().await;
+    let reports: Arc<Mutex<Vec<Progress>>> = Arc::default();
+    let sink = reports.clone();
+    let ctx = CallContext {
+        progress: Some(Arc::new(move |p| sink.lock().unwrap().push(p))),
+        ..desk.ctx.clone()
+    };
+    let bulk = registry().get("zendesk_create_tickets_bulk").unwrap();
+
+    // A bad wait is refused naming waitSeconds, and no job is started.
+    for bad in ["abc", "-1", "601"] {
+        let tickets = json!([{"subject": "never", "comment": {"body": "b"}}]).to_string();
+        let refused = bulk
+            .call(json!({"tickets": tickets, "waitSeconds": bad}), &ctx)
+            .await;
+        assert!(!refused.success, "waitSeconds={bad} should be refused");
+        let error = refused.error.unwrap();
+        assert!(
+            error.contains("waitSeconds must be a whole number from 0 to 600"),
+            "{error}"
+        );
+    }
+    let none = desk.ok("zendesk_get_tickets", json!({})).await;
+    assert_eq!(none["tickets"], json!([]), "a refused call created tickets");
+    assert!(reports.lock().unwrap().is_empty());
+
+    // Without a wait: back at once with the job to follow, and no `done`.
+    let tickets: Vec<Value> = (1..=4)
+        .map(|i| json!({"subject": format!("Waited {i}"), "comment": {"body": "b"}}))
+        .collect();
+    let tickets = serde_json::to_string(&tickets).unwrap();
+    let at_once = desk
+        .ok("zendesk_create_tickets_bulk", json!({"tickets": tickets}))
+        .await;
+    assert!(at_once["job_id"].as_str().is_some_and(|id| !id.is_empty()));
+    assert!(at_once.get("done").is_none(), "{at_once}");
+    desk.finish_job(&at_once["job_id"]).await;
+
+    // With a wait: one call creates the tickets and follows the job to its end.
+    let waited = bulk
+        .call(json!({"tickets": tickets, "waitSeconds": "30"}), &ctx)
+        .await;
+    assert!(waited.success, "{:?}", waited.error);
+    let out = &waited.output;
+    assert_eq!(out["done"], true, "{out}");
+    assert_eq!(out["job_status"]["status"], "completed", "{out}");
+    assert_eq!(out["job_id"], out["job_status"]["id"]);
+    let results = out["job_status"]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 4, "{out}");
+    assert!(!reports.lock().unwrap().is_empty(), "no progress reported");
+    for result in results {
+        let ticket = desk
+            .ok(
+                "zendesk_get_ticket",
+                json!({"ticketId": id_of(&result["id"])}),
+            )
+            .await;
+        assert!(
+            ticket["ticket"]["subject"]
+                .as_str()
+                .is_some_and(|s| s.starts_with("Waited ")),
+            "{ticket}"
+        );
+    }
+
+    // Merge with a wait keeps target_ticket_id beside the final status.
+    let ids: Vec<String> = results.iter().map(|r| id_of(&r["id"])).collect();
+    let merged = desk
+        .ok(
+            "zendesk_merge_tickets",
+            json!({"targetTicketId": ids[0], "sourceTicketIds": ids[1], "waitSeconds": "30"}),
+        )
+        .await;
+    assert_eq!(merged["done"], true, "{merged}");
+    assert_eq!(merged["job_status"]["status"], "completed", "{merged}");
+    assert_eq!(merged["target_ticket_id"], ids[0].as_str());
+    let source = desk
+        .ok("zendesk_get_ticket", json!({"ticketId": ids[1]}))
+        .await;
+    assert_eq!(source["ticket"]["status"], "closed");
+    desk.stop().await;
+}
+
+#[tokio::test]
 async fn user_tools_cover_every_user_operation() {
     let desk = desk().await;
     let me = desk.ok("zendesk_get_current_user", json!({})).await;

@@ -53,7 +53,54 @@ pub(crate) async fn execute(
             shape(body)
         }
         Plan::FollowJob { job_id, wait } => follow_job(&client, &job_id, wait, ctx).await,
+        Plan::SendThenFollow {
+            request,
+            shape,
+            wait,
+        } => {
+            let started = shape(send(&client, &request).await?)?;
+            follow_started_job(&client, started, wait, ctx).await
+        }
     }
+}
+
+/// Follows the job a bulk tool just started, the same way `zendesk_get_job_status` does, and
+/// puts the followed status and `done` into the tool's own output (keeping its other keys,
+/// such as merge's `target_ticket_id`).
+async fn follow_started_job(
+    client: &zendesk::Client,
+    mut started: Value,
+    wait: Duration,
+    ctx: &CallContext,
+) -> Result<Value, ToolError> {
+    let Some(job_id) = started
+        .get("job_id")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+    else {
+        return Err(ToolError::with_output(
+            "Zendesk started the job but its answer had no job id to follow; the job may still run, check it later with zendesk_get_job_status",
+            started,
+        ));
+    };
+    // The job runs whatever happens to the follow, so a failed follow still names it.
+    let mut followed =
+        follow_job(client, &job_id, Some(wait), ctx)
+            .await
+            .map_err(|mut error| {
+                error.message.push_str(&format!(
+                    "; the job {job_id} was started: check it with zendesk_get_job_status"
+                ));
+                if let Value::Object(output) = &mut error.output {
+                    output.insert("job_id".into(), json!(job_id));
+                }
+                error
+            })?;
+    if let Value::Object(out) = &mut started {
+        out.insert("job_status".into(), followed["job_status"].take());
+        out.insert("done".into(), followed["done"].take());
+    }
+    Ok(started)
 }
 
 async fn send(client: &zendesk::Client, request: &Request) -> Result<Value, ToolError> {

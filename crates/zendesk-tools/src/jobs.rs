@@ -1,5 +1,6 @@
 //! The job-status tool (an addition beyond the seed): reads a bulk job's status and, when asked
-//! to wait, follows it until it ends or the wait is up, reporting progress to the host.
+//! to wait, follows it until it ends or the wait is up, reporting progress to the host. Also
+//! owns `waitSeconds`, which the bulk tools take too so one call can start a job and follow it.
 
 use std::time::Duration;
 
@@ -70,12 +71,25 @@ fn job_id(p: &Params) -> Result<String, ToolError> {
     }
 }
 
+/// The optional `waitSeconds` of the bulk and merge tools (an addition to their seed params).
+pub(crate) fn bulk_wait_param() -> ParamSpec {
+    optional(
+        "waitSeconds",
+        "Optional: seconds to wait for the bulk job to finish (0-600), reporting progress; the result then carries the final job status and done",
+    )
+}
+
+/// `waitSeconds` read the same way for the job-status tool and the bulk tools: a whole number
+/// of seconds up to `MAX_WAIT_SECONDS`; absent or `0` means no wait.
+pub(crate) fn wait_from(p: &Params) -> Result<Option<Duration>, ToolError> {
+    Ok(p.number_in("waitSeconds", 0..=MAX_WAIT_SECONDS)?
+        .filter(|seconds| *seconds > 0)
+        .map(Duration::from_secs))
+}
+
 fn plan_get_job_status(p: &Params) -> Result<Plan, ToolError> {
     let job_id = job_id(p)?;
-    let wait = p
-        .number_in("waitSeconds", 0..=MAX_WAIT_SECONDS)?
-        .filter(|seconds| *seconds > 0)
-        .map(Duration::from_secs);
+    let wait = wait_from(p)?;
     Ok(Plan::FollowJob { job_id, wait })
 }
 

@@ -5,6 +5,7 @@ use serde_json::{Map, Value, json};
 
 use crate::Tool;
 use crate::ToolError;
+use crate::jobs::{bulk_wait_param, wait_from};
 use crate::output;
 use crate::params::Params;
 use crate::plan::{Plan, Request};
@@ -165,10 +166,13 @@ pub(crate) fn create_organizations_bulk() -> Tool {
             description: "Create multiple organizations in Zendesk using bulk import",
             params: with_credentials(
                 Subdomain::Plain,
-                vec![required(
-                    "organizations",
-                    "JSON array of organization objects to create (e.g., [{\"name\": \"Org1\"}, {\"name\": \"Org2\"}])",
-                )],
+                vec![
+                    required(
+                        "organizations",
+                        "JSON array of organization objects to create (e.g., [{\"name\": \"Org1\"}, {\"name\": \"Org2\"}])",
+                    ),
+                    bulk_wait_param(),
+                ],
             ),
             outputs: vec![
                 nested(
@@ -323,12 +327,13 @@ fn plan_create_organization(p: &Params) -> Result<Plan, ToolError> {
 fn plan_create_organizations_bulk(p: &Params) -> Result<Plan, ToolError> {
     let organizations =
         p.required_json_objects("organizations", r#"[{"name": "Org1"}, {"name": "Org2"}]"#)?;
-    Ok(Plan::send(
+    Ok(Plan::job(
         Request::post(
             "/organizations/create_many",
             json!({ "organizations": organizations }),
         ),
         output::job,
+        wait_from(p)?,
     ))
 }
 

@@ -1,7 +1,7 @@
 //! What a tool will do on the wire, decided before any I/O: one request (method, path under
 //! `/api/v2`, query, body) with the function that turns Zendesk's answer into the tool's
-//! output, or a job status to follow. Plans are plain values, so tests can read exactly what
-//! would be sent.
+//! output, a job status to follow, or a bulk request whose job is then followed. Plans are
+//! plain values, so tests can read exactly what would be sent.
 
 use std::time::Duration;
 
@@ -85,6 +85,13 @@ pub(crate) enum Plan {
         job_id: String,
         wait: Option<Duration>,
     },
+    /// Send a request that starts a bulk job (its shaped output has `job_status` and `job_id`),
+    /// then follow that job for up to `wait`, as `FollowJob` does.
+    SendThenFollow {
+        request: Request,
+        shape: Shape,
+        wait: Duration,
+    },
 }
 
 impl Plan {
@@ -98,11 +105,28 @@ impl Plan {
         }
     }
 
+    /// A request that starts a bulk job: sent alone without a wait (the seed behaviour), or
+    /// followed by following the job when `wait` is given.
+    pub fn job(
+        request: Request,
+        shape: impl FnOnce(Value) -> Result<Value, ToolError> + Send + 'static,
+        wait: Option<Duration>,
+    ) -> Self {
+        match wait {
+            None => Plan::send(request, shape),
+            Some(wait) => Plan::SendThenFollow {
+                request,
+                shape: Box::new(shape),
+                wait,
+            },
+        }
+    }
+
     /// The request this plan sends (the first one, for a job follow), for tests and dry runs.
     #[cfg(test)]
     pub fn request(&self) -> Request {
         match self {
-            Plan::Send { request, .. } => request.clone(),
+            Plan::Send { request, .. } | Plan::SendThenFollow { request, .. } => request.clone(),
             Plan::FollowJob { job_id, .. } => Request::get(format!("/job_statuses/{job_id}")),
         }
     }

@@ -5,6 +5,7 @@ use serde_json::{Map, Value, json};
 
 use crate::Tool;
 use crate::ToolError;
+use crate::jobs::{bulk_wait_param, wait_from};
 use crate::output;
 use crate::params::Params;
 use crate::plan::{Plan, Request};
@@ -166,10 +167,13 @@ pub(crate) fn create_tickets_bulk() -> Tool {
             description: "Create multiple tickets in Zendesk at once (max 100)",
             params: with_credentials(
                 Subdomain::Plain,
-                vec![required(
-                    "tickets",
-                    "JSON array of ticket objects to create (max 100). Each ticket should have subject and comment properties (e.g., [{\"subject\": \"Issue 1\", \"comment\": {\"body\": \"Description\"}}])",
-                )],
+                vec![
+                    required(
+                        "tickets",
+                        "JSON array of ticket objects to create (max 100). Each ticket should have subject and comment properties (e.g., [{\"subject\": \"Issue 1\", \"comment\": {\"body\": \"Description\"}}])",
+                    ),
+                    bulk_wait_param(),
+                ],
             ),
             outputs: vec![
                 nested(
@@ -266,6 +270,7 @@ pub(crate) fn update_tickets_bulk() -> Tool {
                         "tags",
                         "Comma-separated tags to add to all tickets (e.g., \"bulk-update, processed\")",
                     ),
+                    bulk_wait_param(),
                 ],
             ),
             outputs: vec![
@@ -325,6 +330,7 @@ pub(crate) fn merge_tickets() -> Tool {
                         "targetComment",
                         "Comment text to add to target ticket after merge",
                     ),
+                    bulk_wait_param(),
                 ],
             ),
             outputs: vec![
@@ -539,9 +545,10 @@ fn plan_create_tickets_bulk(p: &Params) -> Result<Plan, ToolError> {
         "tickets",
         r#"[{"subject": "Issue 1", "comment": {"body": "Description"}}]"#,
     )?;
-    Ok(Plan::send(
+    Ok(Plan::job(
         Request::post("/tickets/create_many", json!({ "tickets": tickets })),
         output::job,
+        wait_from(p)?,
     ))
 }
 
@@ -592,9 +599,10 @@ fn plan_update_tickets_bulk(p: &Params) -> Result<Plan, ToolError> {
         ));
     }
     let ids_text = ids.iter().map(u64::to_string).collect::<Vec<_>>().join(",");
-    Ok(Plan::send(
+    Ok(Plan::job(
         Request::put("/tickets/update_many", json!({ "ticket": ticket })).query("ids", ids_text),
         output::job,
+        wait_from(p)?,
     ))
 }
 
@@ -619,7 +627,7 @@ fn plan_merge_tickets(p: &Params) -> Result<Plan, ToolError> {
     if let Some(comment) = p.text("targetComment")? {
         body.insert("target_comment".into(), json!(comment));
     }
-    Ok(Plan::send(
+    Ok(Plan::job(
         Request::post(format!("/tickets/{target}/merge"), Value::Object(body)),
         move |body| {
             let mut out = output::job(body)?;
@@ -628,5 +636,6 @@ fn plan_merge_tickets(p: &Params) -> Result<Plan, ToolError> {
             }
             Ok(out)
         },
+        wait_from(p)?,
     ))
 }

@@ -6,6 +6,7 @@ use serde_json::{Map, Value, json};
 
 use crate::Tool;
 use crate::ToolError;
+use crate::jobs::{bulk_wait_param, wait_from};
 use crate::output;
 use crate::params::{Params, parse_id};
 use crate::plan::{Plan, Request};
@@ -177,10 +178,13 @@ pub(crate) fn create_users_bulk() -> Tool {
             description: "Create multiple users in Zendesk using bulk import",
             params: with_credentials(
                 Subdomain::Plain,
-                vec![required(
-                    "users",
-                    "JSON array of user objects to create (e.g., [{\"name\": \"User1\", \"email\": \"user1@example.com\"}])",
-                )],
+                vec![
+                    required(
+                        "users",
+                        "JSON array of user objects to create (e.g., [{\"name\": \"User1\", \"email\": \"user1@example.com\"}])",
+                    ),
+                    bulk_wait_param(),
+                ],
             ),
             outputs: vec![
                 nested(
@@ -248,10 +252,13 @@ pub(crate) fn update_users_bulk() -> Tool {
             description: "Update multiple users in Zendesk using bulk update",
             params: with_credentials(
                 Subdomain::Plain,
-                vec![required(
-                    "users",
-                    "JSON array of user objects to update, each must include id field (e.g., [{\"id\": \"123\", \"name\": \"New Name\"}])",
-                )],
+                vec![
+                    required(
+                        "users",
+                        "JSON array of user objects to update, each must include id field (e.g., [{\"id\": \"123\", \"name\": \"New Name\"}])",
+                    ),
+                    bulk_wait_param(),
+                ],
             ),
             outputs: vec![
                 nested(
@@ -388,9 +395,10 @@ fn plan_create_users_bulk(p: &Params) -> Result<Plan, ToolError> {
         "users",
         r#"[{"name": "User1", "email": "user1@example.com"}]"#,
     )?;
-    Ok(Plan::send(
+    Ok(Plan::job(
         Request::post("/users/create_many", json!({ "users": users })),
         output::job,
+        wait_from(p)?,
     ))
 }
 
@@ -425,9 +433,10 @@ fn plan_update_users_bulk(p: &Params) -> Result<Plan, ToolError> {
         };
         user.insert("id".into(), json!(id));
     }
-    Ok(Plan::send(
+    Ok(Plan::job(
         Request::put("/users/update_many", json!({ "users": users })),
         output::job,
+        wait_from(p)?,
     ))
 }
 

@@ -125,6 +125,56 @@ async fn every_refusal_kind_makes_no_request() {
         assert_eq!(hits.load(Ordering::SeqCst), 0, "{tool} made a request");
     }
 
+    // A bad `waitSeconds` on any bulk tool is refused before the job is started: otherwise
+    // the job would run while the caller is told the call failed.
+    let bulk_calls: Vec<(&str, Value)> = vec![
+        (
+            "zendesk_create_tickets_bulk",
+            json!({"tickets": [{"subject": "s", "comment": {"body": "b"}}]}),
+        ),
+        (
+            "zendesk_update_tickets_bulk",
+            json!({"ticketIds": "1, 2", "status": "open"}),
+        ),
+        (
+            "zendesk_merge_tickets",
+            json!({"targetTicketId": "1", "sourceTicketIds": "2"}),
+        ),
+        (
+            "zendesk_create_users_bulk",
+            json!({"users": [{"name": "U", "email": "u@example.com"}]}),
+        ),
+        (
+            "zendesk_update_users_bulk",
+            json!({"users": [{"id": "5", "name": "U"}]}),
+        ),
+        (
+            "zendesk_create_organizations_bulk",
+            json!({"organizations": [{"name": "O"}]}),
+        ),
+    ];
+    for (tool, args) in &bulk_calls {
+        for bad in ["abc", "-1", "601", "1.5"] {
+            let mut args = args.clone();
+            args["waitSeconds"] = json!(bad);
+            let error = refused(&ctx, tool, args).await;
+            assert!(
+                error.contains("waitSeconds must be a whole number from 0 to 600"),
+                "{tool} waitSeconds={bad:?}: {error}"
+            );
+            assert_eq!(hits.load(Ordering::SeqCst), 0, "{tool} made a request");
+        }
+        // The same call with a good wait passes the checks, so the refusals above were about
+        // `waitSeconds` alone.
+        let mut args = args.clone();
+        args["waitSeconds"] = json!("30");
+        assert_eq!(
+            registry().get(tool).unwrap().check(args, &ctx.connection),
+            Ok(()),
+            "{tool}"
+        );
+    }
+
     // The control: a good call reaches the listener, so the zero above means something.
     let result = registry()
         .get("zendesk_get_ticket")

@@ -1,12 +1,33 @@
 //! The registry against the spec: every tool of `spec/tools.json` (read at run time, the single
 //! source of truth) is registered with the same id, description, params (name, type, required,
 //! description, in order) and outputs (name, type, description, nested fields, recursively).
-//! The seven additions of TOOL_BEHAVIOR.md are held to their own expectations.
+//! The seven additions of TOOL_BEHAVIOR.md are held to their own expectations. Seed tools may
+//! carry only the optional params listed in `ADDED_OPTIONAL_PARAMS`, after their seed params;
+//! everything else about them must equal tools.json.
 
 use std::collections::BTreeSet;
 
 use serde_json::Value;
 use zendesk_tools::{FilledBy, OutputSpec, ToolSpec, registry};
+
+/// Optional params added to seed tools beyond tools.json, `(tool, param)`: the bulk and merge
+/// tools take `waitSeconds` to follow the job they start (issue 5). Nothing else may differ.
+const ADDED_OPTIONAL_PARAMS: &[(&str, &str)] = &[
+    ("zendesk_create_tickets_bulk", "waitSeconds"),
+    ("zendesk_update_tickets_bulk", "waitSeconds"),
+    ("zendesk_merge_tickets", "waitSeconds"),
+    ("zendesk_create_users_bulk", "waitSeconds"),
+    ("zendesk_update_users_bulk", "waitSeconds"),
+    ("zendesk_create_organizations_bulk", "waitSeconds"),
+];
+
+fn added_params(tool: &str) -> Vec<&'static str> {
+    ADDED_OPTIONAL_PARAMS
+        .iter()
+        .filter(|(id, _)| *id == tool)
+        .map(|(_, param)| *param)
+        .collect()
+}
 
 fn spec_tools() -> Vec<Value> {
     let path = concat!(
@@ -51,11 +72,29 @@ fn every_seed_tool_matches_tools_json_exactly() {
 
         let their_params = their["params"].as_array().unwrap();
         let our_names: Vec<&str> = ours.params.iter().map(|p| p.name).collect();
-        let their_names: Vec<&str> = their_params
+        let mut their_names: Vec<&str> = their_params
             .iter()
             .map(|p| p["name"].as_str().unwrap())
             .collect();
+        // The allowed additions come after the seed params, in the listed order.
+        let added = added_params(id);
+        their_names.extend(&added);
         assert_eq!(our_names, their_names, "{id}: param names and order");
+        for our in &ours.params[their_params.len()..] {
+            assert!(!our.required, "{id}: added param {} is optional", our.name);
+            assert_eq!(our.ty, "string", "{id}: type of added {}", our.name);
+            assert_eq!(
+                our.filled_by,
+                FilledBy::Model,
+                "{id}: who fills {}",
+                our.name
+            );
+            assert!(
+                our.description.starts_with("Optional: "),
+                "{id}: added {} says it is optional",
+                our.name
+            );
+        }
         for (our, their) in ours.params.iter().zip(their_params) {
             assert_eq!(our.ty, their["type"], "{id}: type of {}", our.name);
             assert_eq!(
@@ -86,13 +125,22 @@ fn the_registry_json_is_tools_json_for_the_seed_tools() {
     let ours = registry().to_json();
     for their in spec_tools() {
         let id = their["id"].as_str().unwrap();
-        let mine = ours["tools"]
+        let mut mine = ours["tools"]
             .as_array()
             .unwrap()
             .iter()
             .find(|t| t["id"] == id)
-            .unwrap_or_else(|| panic!("{id} missing from to_json"));
-        assert_eq!(mine, &their, "{id}");
+            .unwrap_or_else(|| panic!("{id} missing from to_json"))
+            .clone();
+        // Only the allowed optional params are set aside; each must be there to be set aside.
+        let params = mine["params"].as_array_mut().unwrap();
+        for name in added_params(id) {
+            let at = params.iter().position(|p| p["name"] == name);
+            let at = at.unwrap_or_else(|| panic!("{id}: allowed addition {name} is missing"));
+            assert_eq!(params[at]["required"], false, "{id}: {name} is optional");
+            params.remove(at);
+        }
+        assert_eq!(mine, their, "{id}");
     }
 }
 
@@ -227,6 +275,29 @@ fn the_additions_declare_the_params_and_outputs_of_tool_behavior() {
         serde_json::to_value(follower).unwrap(),
         serde_json::to_value(bulk).unwrap()
     );
+}
+
+#[test]
+fn every_bulk_tool_takes_an_optional_wait() {
+    // Every tool whose output is a job status can follow its job, and only those.
+    for tool in registry().tools() {
+        let spec = &tool.spec;
+        let starts_a_job = spec.id != "zendesk_get_job_status"
+            && spec.outputs.first().is_some_and(|o| o.name == "job_status");
+        let wait = spec.params.iter().find(|p| p.name == "waitSeconds");
+        if starts_a_job {
+            let wait = wait.unwrap_or_else(|| panic!("{}: no waitSeconds", spec.id));
+            assert!(!wait.required, "{}", spec.id);
+            assert!(wait.description.contains("0-600"), "{}", spec.id);
+            assert!(
+                added_params(spec.id).contains(&"waitSeconds"),
+                "{}",
+                spec.id
+            );
+        } else if spec.id != "zendesk_get_job_status" {
+            assert!(wait.is_none(), "{}: unexpected waitSeconds", spec.id);
+        }
+    }
 }
 
 #[test]

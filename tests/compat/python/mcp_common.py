@@ -156,7 +156,8 @@ async def failing_calls(session: ClientSession, deleted_ticket_id: str) -> None:
 
 
 async def bulk_with_progress(session: ClientSession) -> int:
-    """A bulk create followed by a job-status wait; returns the number of progress updates."""
+    """A bulk create followed by a job-status wait, then a bulk create that waits itself;
+    returns the number of progress updates."""
     tickets = [{"subject": f"bulk {i}", "comment": {"body": "bulk body"}} for i in range(3)]
     job = await call_ok(session, "zendesk_create_tickets_bulk", {"tickets": json.dumps(tickets)})
     job_id = job["job_id"]
@@ -180,7 +181,28 @@ async def bulk_with_progress(session: ClientSession) -> int:
     check(all(message and str(job_id) in message for _, _, message in updates), f"progress messages: {updates}")
     progresses = [update[0] for update in updates]
     check(progresses == sorted(progresses), f"progress must not go backwards: {updates}")
-    return len(updates)
+
+    # A bulk tool given waitSeconds follows its own job in the same call, with progress too.
+    waited_updates: list[tuple[float, float | None, str | None]] = []
+
+    async def on_waited_progress(progress: float, total: float | None, message: str | None) -> None:
+        waited_updates.append((progress, total, message))
+
+    waited = await call_ok(
+        session,
+        "zendesk_create_tickets_bulk",
+        {"tickets": json.dumps(tickets), "waitSeconds": "20"},
+        progress_callback=on_waited_progress,
+    )
+    check(waited["done"] is True, f"bulk job with waitSeconds did not finish: {waited}")
+    check(waited["job_status"]["status"] == "completed", f"bulk job status: {waited}")
+    check(len(waited["job_status"]["results"]) == len(tickets), f"bulk job results: {waited}")
+    check(len(waited_updates) >= 1, "no progress notification while the bulk tool waited")
+    check(
+        all(message and str(waited["job_id"]) in message for _, _, message in waited_updates),
+        f"bulk progress messages: {waited_updates}",
+    )
+    return len(updates) + len(waited_updates)
 
 
 async def read_only_session(session: ClientSession, all_tools: set[str]) -> None:
