@@ -158,7 +158,7 @@ pub async fn run(args: Args) -> ExitCode {
         } => {
             let mut call = Map::new();
             call.insert("perPage".into(), json!(per_page));
-            match common::fetch_list(
+            common::fetch_list(
                 &session,
                 "zendesk_get_organizations",
                 call,
@@ -166,13 +166,9 @@ pub async fn run(args: Args) -> ExitCode {
                 all,
             )
             .await
-            {
-                Ok((orgs, has_more)) => {
-                    common::print_list("organizations", &orgs, has_more, json, organization_rows);
-                    Ok(())
-                }
-                Err(code) => Err(code),
-            }
+            .map(|(orgs, has_more)| {
+                common::print_list("organizations", &orgs, has_more, json, organization_rows)
+            })
         }
         Command::Get { id, json } => get_organization(&session, &id, json).await,
         Command::Autocomplete {

@@ -174,13 +174,11 @@ pub async fn run(args: Args) -> ExitCode {
             let mut call = Map::new();
             put(&mut call, "role", &role);
             call.insert("perPage".into(), json!(per_page));
-            match common::fetch_list(&session, "zendesk_get_users", call, "users", all).await {
-                Ok((users, has_more)) => {
-                    common::print_list("users", &users, has_more, json, user_rows);
-                    Ok(())
-                }
-                Err(code) => Err(code),
-            }
+            common::fetch_list(&session, "zendesk_get_users", call, "users", all)
+                .await
+                .map(|(users, has_more)| {
+                    common::print_list("users", &users, has_more, json, user_rows)
+                })
         }
         Command::Get { id, json } => get_user(&session, &id, json).await,
         Command::Search {

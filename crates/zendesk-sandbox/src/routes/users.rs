@@ -21,7 +21,7 @@ use crate::AppState;
 use crate::auth::{Caller, MaybeCaller, Role};
 use crate::error::ApiError;
 use crate::jobs::JobKind;
-use crate::paging::{PageRequest, page_request};
+use crate::paging::page_request;
 use crate::store::{self, Bind, Filter, Table};
 use crate::util::{
     BaseUrl, JsonBody, Query, iso, now, object_under, opt_bool, opt_id, opt_str, tag_list,
@@ -461,6 +461,7 @@ pub async fn search(
             "page must be an integer: /users/search pages with page and per_page only",
         ));
     }
+    // Offset only: the cursor parameters were refused above.
     let request = page_request(&params, 100)?;
     let mut filters = Vec::new();
     let query = params.get("query").map(str::trim).filter(|q| !q.is_empty());
@@ -506,13 +507,6 @@ pub async fn search(
             }
         }
     }
-    let request = match request {
-        PageRequest::Offset { .. } => request,
-        PageRequest::Cursor { .. } => PageRequest::Offset {
-            page: 1,
-            per_page: 100,
-        },
-    };
     Listing::new(&base, &params, request, filters)
         .serve_at::<Users>(&state.inner.store, "users/search")
         .await
