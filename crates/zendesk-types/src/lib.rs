@@ -29,6 +29,7 @@ pub mod error;
 pub mod group;
 pub mod ids;
 pub mod job_status;
+pub mod limits;
 pub mod organization;
 pub mod search;
 pub mod ticket;
