@@ -3,40 +3,49 @@
 //! exactly what the API would have produced), in one transaction, and only into a database that
 //! holds nothing but the admin.
 
-use serde_json::{Map, Value, json};
+use serde_json::json;
 
 use crate::SandboxError;
 use crate::auth::{Caller, Role};
-use crate::routes::{organizations, tickets, users};
-use crate::store::{self, Store};
+use crate::error::ApiError;
+use crate::rules::{object as obj, organizations, tickets, users};
+use crate::store::{Bind, Filter, ListQuery, Store, Table, Window, Writer};
 use crate::util::{iso, now};
 
-fn obj(value: Value) -> Map<String, Value> {
-    value.as_object().cloned().unwrap_or_default()
-}
-
-fn api(error: crate::error::ApiError) -> SandboxError {
+fn api(error: ApiError) -> SandboxError {
     SandboxError::Config(format!("seeding failed: {}", error.body()))
 }
 
 /// Fills an empty sandbox with the demo help desk; returns false (and changes nothing) when the
 /// database already holds data.
 pub async fn seed_demo(store: &Store) -> Result<bool, SandboxError> {
-    // Check and fill under one write lock, so two processes opening a fresh file cannot both
-    // seed it.
-    let mut tx = store.begin().await?;
-    let (filled, admin_id): (i64, Option<i64>) = {
-        use sqlx::Row;
-        let row = sqlx::query(
-            "SELECT (SELECT COUNT(*) FROM tickets) + (SELECT COUNT(*) FROM organizations)
-                  + (SELECT COUNT(*) FROM groups) + (SELECT COUNT(*) FROM users WHERE role <> 'admin'),
-                    (SELECT id FROM users WHERE role = 'admin' ORDER BY id LIMIT 1)",
-        )
-        .fetch_one(&mut *tx)
-        .await?;
-        (row.get(0), row.get(1))
-    };
-    let Some(admin_id) = admin_id.filter(|_| filled == 0) else {
+    // Check and fill in one write transaction, so two processes opening a fresh file cannot
+    // both seed it.
+    store.write(fill).await.map_err(api)
+}
+
+/// The first admin, when the help desk holds nothing but admins.
+fn empty_help_desk(tx: &mut dyn Writer) -> Result<Option<i64>, ApiError> {
+    let people = [Bind::Text("end-user".into()), Bind::Text("agent".into())];
+    let filled = tx.count(Table::Tickets, &[])?
+        + tx.count(Table::Organizations, &[])?
+        + tx.count(Table::Groups, &[])?
+        + tx.count(Table::Users, &[Filter::In("role", people.to_vec())])?;
+    if filled > 0 {
+        return Ok(None);
+    }
+    let admins = tx.list_page(&ListQuery {
+        table: Table::Users,
+        filters: &[Filter::Eq("role", Bind::Text("admin".into()))],
+        sort_column: "id",
+        descending: false,
+        window: &Window::After { key: None, size: 1 },
+    })?;
+    Ok(admins.rows.first().map(|(id, _, _)| *id))
+}
+
+fn fill(tx: &mut dyn Writer) -> Result<bool, ApiError> {
+    let Some(admin_id) = empty_help_desk(tx)? else {
         tracing::info!("the sandbox database is not empty (or has no admin): demo seed skipped");
         return Ok(false);
     };
@@ -55,17 +64,17 @@ pub async fn seed_demo(store: &Store) -> Result<bool, SandboxError> {
             "Incidents and problems that need engineering",
         ),
     ] {
-        let id = store::next_row_id(&mut tx, "groups").await?;
+        let id = tx.allocate_id(Table::Groups)?;
         let group = json!({
             "id": id, "is_public": true, "name": name, "description": description,
             "default": name == "Support", "deleted": false, "created_at": at, "updated_at": at
         });
-        store::save_group(&mut tx, &group).await?;
+        tx.save(Table::Groups, &group)?;
         group_ids.push(id);
     }
 
-    let field_id = store::next_row_id(&mut tx, "organization_fields").await?;
-    let first_option = store::next_ids(&mut tx, "option", 3).await?;
+    let field_id = tx.allocate_id(Table::OrganizationFields)?;
+    let first_option = tx.next_ids("option", 3)?;
     let field = json!({
         "id": field_id, "type": "dropdown", "key": "support_plan", "title": "Support plan",
         "description": "The support contract this organization pays for",
@@ -78,7 +87,7 @@ pub async fn seed_demo(store: &Store) -> Result<bool, SandboxError> {
             {"id": first_option + 2, "name": "Enterprise", "raw_name": "Enterprise", "value": "enterprise", "position": 2, "default": false}
         ]
     });
-    store::save_organization_field(&mut tx, &field, false).await?;
+    tx.save_organization_field(&field, false)?;
 
     let mut org_ids = Vec::new();
     for (name, domain, plan, tags) in [
@@ -91,17 +100,15 @@ pub async fn seed_demo(store: &Store) -> Result<bool, SandboxError> {
         ("Globex", "globex.example", "premium", vec!["retail"]),
         ("Initech", "initech.example", "basic", vec!["software"]),
     ] {
-        let org = organizations::create_organization(
-            &mut tx,
+        let org = organizations::create(
+            tx,
             &admin,
             &obj(json!({
                 "name": name, "domain_names": [domain], "tags": tags,
                 "details": format!("{name} headquarters"),
                 "organization_fields": {"support_plan": plan}
             })),
-        )
-        .await
-        .map_err(api)?;
+        )?;
         org_ids.push(org["id"].as_i64().unwrap_or_default());
     }
 
@@ -111,13 +118,13 @@ pub async fn seed_demo(store: &Store) -> Result<bool, SandboxError> {
         ("Ben Billing", "ben.billing@example.com", 1),
         ("Cleo Escalation", "cleo.escalation@example.com", 2),
     ] {
-        let user = users::create_user(
-            &mut tx,
+        let user = users::create(
+            tx,
             &admin,
-            &obj(json!({"name": name, "email": email, "role": "agent", "verified": true, "default_group_id": group_ids[group]})),
-        )
-        .await
-        .map_err(api)?;
+            &obj(
+                json!({"name": name, "email": email, "role": "agent", "verified": true, "default_group_id": group_ids[group]}),
+            ),
+        )?;
         agent_ids.push(user["id"].as_i64().unwrap_or_default());
     }
 
@@ -130,17 +137,15 @@ pub async fn seed_demo(store: &Store) -> Result<bool, SandboxError> {
         ("Peter Gibbons", "peter@initech.example", 2, "+1-555-0104"),
         ("Milton Waddams", "milton@initech.example", 2, "+1-555-0105"),
     ] {
-        let user = users::create_user(
-            &mut tx,
+        let user = users::create(
+            tx,
             &admin,
             &obj(json!({
                 "name": name, "email": email, "organization_id": org_ids[org], "phone": phone,
                 "external_id": format!("crm-{}", email.split('@').next().unwrap_or(name)),
                 "verified": true
             })),
-        )
-        .await
-        .map_err(api)?;
+        )?;
         customer_ids.push(user["id"].as_i64().unwrap_or_default());
     }
 
@@ -298,17 +303,15 @@ pub async fn seed_demo(store: &Store) -> Result<bool, SandboxError> {
         ),
     ];
     for (subject, body, requester, status, priority, kind, agent, group, tags, reply) in demo {
-        let (ticket, _) = tickets::create_ticket(
-            &mut tx,
+        let (ticket, _) = tickets::create(
+            tx,
             &admin,
             &obj(json!({
                 "subject": subject, "comment": {"body": body, "author_id": customer_ids[requester]},
                 "requester_id": customer_ids[requester], "priority": priority, "type": kind,
                 "group_id": group_ids[group], "tags": tags
             })),
-        )
-        .await
-        .map_err(api)?;
+        )?;
         let id = ticket["id"].as_i64().unwrap_or_default();
         if status == "new" {
             continue;
@@ -322,29 +325,19 @@ pub async fn seed_demo(store: &Store) -> Result<bool, SandboxError> {
             id: agent_id.unwrap_or(admin_id),
             role: Role::Agent,
         };
-        tickets::update_ticket(&mut tx, &agent_caller, id, &obj(change))
-            .await
-            .map_err(api)?;
+        tickets::update(tx, &agent_caller, id, &obj(change))?;
         if status == "closed" {
-            tickets::update_ticket(
-                &mut tx,
-                &agent_caller,
-                id,
-                &obj(json!({"status": "closed"})),
-            )
-            .await
-            .map_err(api)?;
+            tickets::update(tx, &agent_caller, id, &obj(json!({"status": "closed"})))?;
         } else if status == "open" {
-            tickets::update_ticket(
-                &mut tx,
+            tickets::update(
+                tx,
                 &agent_caller,
                 id,
-                &obj(json!({"comment": {"body": "Internal note: checked the logs, looks like a known issue.", "public": false}})),
-            )
-            .await
-            .map_err(api)?;
+                &obj(
+                    json!({"comment": {"body": "Internal note: checked the logs, looks like a known issue.", "public": false}}),
+                ),
+            )?;
         }
     }
-    tx.commit().await?;
     Ok(true)
 }

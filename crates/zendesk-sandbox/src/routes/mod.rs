@@ -1,7 +1,8 @@
 //! The HTTP surface: every `/api/v2` path (each also answering with a `.json` suffix), the
 //! rate limiter in front of them, and Zendesk-shaped answers for unknown paths and methods.
-//! One module per resource holds its handlers and its write rules (shared with the job runner);
-//! `shared` holds what they have in common (record rendering, lists, bulk endpoints).
+//! One module per resource holds its handlers (what each write does is in `crate::rules`);
+//! `shared` holds what they have in common (record rendering, lists, bulk endpoints), `http`
+//! the request pieces (query string, JSON body, base URL) and `paging` the list envelopes.
 
 use axum::Router;
 use axum::extract::Request;
@@ -19,10 +20,12 @@ use tickets::Tickets;
 use users::Users;
 
 pub mod groups;
+pub mod http;
 pub mod job_statuses;
 pub mod oauth;
 pub mod organization_fields;
 pub mod organizations;
+pub mod paging;
 pub mod search;
 pub mod shared;
 pub mod tickets;

@@ -1,7 +1,10 @@
 //! The compiler: a parsed query (`zendesk_query::Query`) to one SQL condition per record type,
-//! over the tables of `migrations/sqlite/0001_schema.sql` (alias `r` for the record's table).
-//! User text only ever travels as bind values (`$?` markers, numbered at the end); the SQL
+//! over the tables of `migrations/` (alias `r` for the record's table). User text only ever
+//! travels as bind values (`$?` markers, numbered in the store's dialect when rendered); the SQL
 //! text is built from this file's literals alone.
+//!
+//! Conditions on columns are portable SQL; full text (FTS5 `MATCH`) and custom-field values
+//! inside the stored JSON (`json_each`) are SQLite's.
 //!
 //! Semantics (Zendesk's where known, documented choices where not):
 //! - Terms are ANDed; positive `keyword:value` terms with the same keyword are ORed together
@@ -27,7 +30,7 @@ use zendesk_query::keywords::{self, KeywordKind, RecordType};
 use zendesk_query::{Op, Query, TermKind, Value};
 
 use super::SearchError;
-use crate::store::Bind;
+use crate::store::{Bind, Dialect};
 
 /// Who is searching and when: `me`, relative dates and what an end-user may see.
 #[derive(Clone, Copy, Debug)]
@@ -85,26 +88,19 @@ impl Cond {
         match self {
             Cond::True => Cond::False,
             Cond::False => Cond::True,
-            Cond::Sql(s, b) => Cond::Sql(format!("NOT COALESCE(({s}), 0)"), b),
+            Cond::Sql(s, b) => Cond::Sql(format!("NOT COALESCE(({s}), FALSE)"), b),
         }
     }
 
-    /// The SQL with `$?` numbered `$first`, `$first+1`...; constants become `1 = 1` / `1 = 0`.
-    pub fn render(&self, first: usize) -> (String, Vec<Bind>) {
+    /// The SQL with `$?` numbered from `first` in `dialect`'s placeholders; constants become
+    /// `1 = 1` / `1 = 0`.
+    pub fn render(&self, first: usize, dialect: Dialect) -> (String, Vec<Bind>) {
         match self {
             Cond::True => ("1 = 1".into(), Vec::new()),
             Cond::False => ("1 = 0".into(), Vec::new()),
             Cond::Sql(sql, binds) => {
-                let mut out = String::with_capacity(sql.len() + 8);
-                let mut n = first;
-                let mut rest = sql.as_str();
-                while let Some(pos) = rest.find("$?") {
-                    out.push_str(&rest[..pos]);
-                    out.push_str(&format!("${n}"));
-                    n += 1;
-                    rest = &rest[pos + 2..];
-                }
-                out.push_str(rest);
+                let (out, _) =
+                    crate::store::number_placeholders(sql, first.saturating_sub(1), dialect);
                 (out, binds.clone())
             }
         }
@@ -781,18 +777,19 @@ mod tests {
 
     #[test]
     fn repeated_keywords_or_and_comparisons_and() {
-        let (sql, _) = compiled("tags:a tags:b", RecordType::Ticket).render(1);
+        let (sql, _) = compiled("tags:a tags:b", RecordType::Ticket).render(1, Dialect::Sqlite);
         assert!(sql.contains(" OR "), "{sql}");
-        let (sql, _) =
-            compiled("created>2024-01-01 created<2024-02-01", RecordType::Ticket).render(1);
+        let (sql, _) = compiled("created>2024-01-01 created<2024-02-01", RecordType::Ticket)
+            .render(1, Dialect::Sqlite);
         assert!(!sql.contains(" OR "), "{sql}");
     }
 
     #[test]
     fn placeholders_are_numbered_in_order() {
-        let (sql, binds) = compiled("assignee:5 requester:6", RecordType::Ticket).render(3);
+        let (sql, binds) =
+            compiled("assignee:5 requester:6", RecordType::Ticket).render(3, Dialect::Sqlite);
         assert!(
-            sql.contains("$3") && sql.contains("$4") && !sql.contains("$?"),
+            sql.contains("?3") && sql.contains("?4") && !sql.contains("$?"),
             "{sql}"
         );
         assert_eq!(binds.len(), 2);
