@@ -144,7 +144,10 @@ impl AppState {
         let store = Store::open(&config.db_url).await?;
         let (email, token) = (config.admin_email.clone(), config.admin_token.clone());
         store
-            .write(move |tx| rules::credentials::bootstrap_admin(tx, &email, &token))
+            .write(move |tx| {
+                rules::credentials::bootstrap_admin(tx, &email, &token)?;
+                rules::ticket_fields::ensure_system_fields(tx)
+            })
             .await
             .map_err(|e| SandboxError::Config(format!("cannot create the admin: {}", e.body())))?;
         if let Some(Seed::Demo) = config.seed {

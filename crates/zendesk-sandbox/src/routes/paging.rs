@@ -261,6 +261,16 @@ pub async fn fetch(
 impl Page {
     /// The page's envelope around `items` (each one record's JSON text), as JSON text.
     pub fn envelope(&self, target: &ListTarget<'_>, items: &[String]) -> String {
+        self.envelope_with(target, items, Vec::new())
+    }
+
+    /// The envelope with side-loaded lists (`"users": [...]`) after the items.
+    pub fn envelope_with(
+        &self,
+        target: &ListTarget<'_>,
+        items: &[String],
+        side_loads: Vec<(String, Value)>,
+    ) -> String {
         let tail = match &self.shape {
             Shape::Offset {
                 page,
@@ -279,6 +289,16 @@ impl Page {
                 after_cursor.clone(),
                 *size,
             ),
+        };
+        let tail = if side_loads.is_empty() {
+            tail
+        } else {
+            let mut map = serde_json::Map::new();
+            map.extend(side_loads);
+            if let Value::Object(rest) = tail {
+                map.extend(rest);
+            }
+            Value::Object(map)
         };
         splice_items(target.key, items, &tail)
     }

@@ -128,6 +128,74 @@ pub fn external_id_filter(external: &str) -> Filter {
     Filter::Eq("external_id", Bind::Text(external.to_lowercase()))
 }
 
+/// A side-load (`?include=users`): records of another resource that listed records refer to,
+/// answered beside them under `name`.
+#[derive(Clone, Copy)]
+pub struct SideLoad {
+    /// The `include` value and the answer's key (`users`).
+    pub name: &'static str,
+    pub table: Table,
+    /// The ids a record refers to.
+    pub ids: fn(&Value) -> Vec<i64>,
+    /// How a side-loaded record is served (its `url` added).
+    pub render: fn(Value, &str) -> Value,
+}
+
+/// The side-loads `?include=a,b` asks for among those an endpoint offers; others are ignored,
+/// as Zendesk ignores them.
+pub fn requested_side_loads(params: &Params, offered: &[SideLoad]) -> Vec<SideLoad> {
+    let wanted: Vec<String> = params
+        .all("include")
+        .iter()
+        .flat_map(|v| v.split(','))
+        .map(|v| v.trim().to_lowercase())
+        .collect();
+    offered
+        .iter()
+        .filter(|load| wanted.iter().any(|w| w == load.name))
+        .copied()
+        .collect()
+}
+
+/// The side-loaded lists for `records`, each record once, in id order.
+pub async fn side_load(
+    store: &Store,
+    loads: &[SideLoad],
+    records: &[Value],
+    base: &str,
+) -> Result<Vec<(String, Value)>, ApiError> {
+    let mut wanted: Vec<(SideLoad, Vec<i64>)> = Vec::new();
+    for load in loads {
+        let mut ids: Vec<i64> = records.iter().flat_map(|r| (load.ids)(r)).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        wanted.push((*load, ids));
+    }
+    let asked: Vec<(Table, Vec<i64>)> = wanted
+        .iter()
+        .map(|(l, ids)| (l.table, ids.clone()))
+        .collect();
+    let found = store
+        .read(move |reader| {
+            asked
+                .iter()
+                .map(|(table, ids)| reader.records(*table, ids))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await?;
+    Ok(wanted
+        .into_iter()
+        .zip(found)
+        .map(|((load, _), records)| {
+            let rendered = records
+                .into_iter()
+                .map(|r| (load.render)(r, base))
+                .collect();
+            (load.name.to_string(), Value::Array(rendered))
+        })
+        .collect())
+}
+
 /// What a list of records asks for: one page, by id unless `sorted`, under filters.
 pub struct Listing<'a> {
     base: &'a str,
@@ -135,6 +203,7 @@ pub struct Listing<'a> {
     request: PageRequest,
     filters: Vec<Filter>,
     sort: Sort,
+    side_loads: Vec<SideLoad>,
 }
 
 impl<'a> Listing<'a> {
@@ -150,11 +219,18 @@ impl<'a> Listing<'a> {
             request,
             filters,
             sort: Sort::by_id(),
+            side_loads: Vec::new(),
         }
     }
 
     pub fn sorted(self, sort: Sort) -> Listing<'a> {
         Listing { sort, ..self }
+    }
+
+    /// Answers the side-loads the request asks for among `offered`.
+    pub fn side_loading(self, offered: &[SideLoad]) -> Listing<'a> {
+        let side_loads = requested_side_loads(self.params, offered);
+        Listing { side_loads, ..self }
     }
 
     /// One page of `R`'s records at its own path (`/tickets`).
@@ -192,16 +268,33 @@ impl<'a> Listing<'a> {
             params: self.params,
             key,
         };
-        paging::list(
-            store,
-            table,
-            self.filters,
-            &self.sort,
-            &self.request,
-            &target,
-            serve,
-        )
-        .await
+        if self.side_loads.is_empty() {
+            return paging::list(
+                store,
+                table,
+                self.filters,
+                &self.sort,
+                &self.request,
+                &target,
+                serve,
+            )
+            .await;
+        }
+        let page = paging::fetch(store, table, self.filters, &self.sort, &self.request).await?;
+        let items = page
+            .rows
+            .iter()
+            .map(|(_, _, json)| serve(json))
+            .collect::<Result<Vec<_>, _>>()?;
+        let records = page
+            .rows
+            .iter()
+            .map(|(_, _, json)| crate::store::parse_stored(json))
+            .collect::<Result<Vec<_>, _>>()?;
+        let extra = side_load(store, &self.side_loads, &records, self.base).await?;
+        Ok(paging::json_text(
+            page.envelope_with(&target, &items, extra),
+        ))
     }
 }
 

@@ -6,12 +6,18 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use serde_json::{Value, json};
 
+use super::groups::Groups;
 use super::http::{BaseUrl, JsonBody, Params, Query, object_under};
+use super::organizations::Organizations;
 use super::paging::{self, ListTarget, PageRequest, Sort, page_request};
 use super::path_id;
-use super::shared::{Bulk, Listing, Resource, created_response, fetch, job_answer, required_ids};
+use super::shared::{
+    Bulk, Listing, Resource, SideLoad, created_response, fetch, job_answer, requested_side_loads,
+    required_ids, side_load,
+};
+use super::users::Users;
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -34,6 +40,60 @@ impl Bulk for Tickets {
     const UPDATE: JobKind = JobKind::TicketsUpdate;
     const DESTROY: JobKind = JobKind::TicketsDestroy;
 }
+
+fn ids_at(record: &Value, keys: &[&str]) -> Vec<i64> {
+    let mut ids = Vec::new();
+    for key in keys {
+        match &record[*key] {
+            Value::Number(n) => ids.extend(n.as_i64()),
+            Value::Array(items) => ids.extend(items.iter().filter_map(Value::as_i64)),
+            _ => {}
+        }
+    }
+    ids
+}
+
+/// `?include=users,groups,organizations` on tickets.
+const TICKET_SIDE_LOADS: [SideLoad; 3] = [
+    SideLoad {
+        name: "users",
+        table: Table::Users,
+        ids: |t| {
+            ids_at(
+                t,
+                &[
+                    "requester_id",
+                    "submitter_id",
+                    "assignee_id",
+                    "collaborator_ids",
+                    "follower_ids",
+                    "email_cc_ids",
+                ],
+            )
+        },
+        render: Users::render,
+    },
+    SideLoad {
+        name: "groups",
+        table: Table::Groups,
+        ids: |t| ids_at(t, &["group_id"]),
+        render: Groups::render,
+    },
+    SideLoad {
+        name: "organizations",
+        table: Table::Organizations,
+        ids: |t| ids_at(t, &["organization_id"]),
+        render: Organizations::render,
+    },
+];
+
+/// `?include=users` on comments: their authors.
+const COMMENT_SIDE_LOADS: [SideLoad; 1] = [SideLoad {
+    name: "users",
+    table: Table::Users,
+    ids: |c| ids_at(c, &["author_id"]),
+    render: Users::render,
+}];
 
 fn ticket_sort(params: &Params, cursor: bool) -> Result<Sort, ApiError> {
     let raw = if cursor {
@@ -87,6 +147,7 @@ pub async fn list(
     }
     Listing::new(&base, &params, request, filters)
         .sorted(sort)
+        .side_loading(&TICKET_SIDE_LOADS)
         .serve::<Tickets>(state.store())
         .await
 }
@@ -96,13 +157,22 @@ pub async fn show(
     caller: Caller,
     BaseUrl(base): BaseUrl,
     Path(id): Path<String>,
+    Query(params): Query,
 ) -> Result<Response, ApiError> {
     let id = path_id(&id)?;
     let ticket = fetch(state.store(), Table::Tickets, id).await?;
     if !can_see(&caller, &ticket) {
         return Err(ApiError::NotFound);
     }
-    Ok(Tickets::one(ticket, &base))
+    let loads = requested_side_loads(&params, &TICKET_SIDE_LOADS);
+    if loads.is_empty() {
+        return Ok(Tickets::one(ticket, &base));
+    }
+    let extra = side_load(state.store(), &loads, std::slice::from_ref(&ticket), &base).await?;
+    let mut body = serde_json::Map::new();
+    body.insert("ticket".into(), Tickets::render(ticket, &base));
+    body.extend(extra);
+    Ok(axum::Json(Value::Object(body)).into_response())
 }
 
 pub async fn show_many(
@@ -212,6 +282,7 @@ pub async fn comments(
     let path = format!("tickets/{id}/comments");
     Listing::new(&base, &params, request, filters)
         .sorted(by_created_at(descending))
+        .side_loading(&COMMENT_SIDE_LOADS)
         .serve_rows(
             state.store(),
             Table::TicketComments,

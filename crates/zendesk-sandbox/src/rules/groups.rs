@@ -59,6 +59,7 @@ pub fn update(
 pub fn delete(tx: &mut dyn Writer, caller: &Caller, id: i64) -> Result<(), ApiError> {
     caller.require_admin()?;
     let mut group = fetch(tx, Table::Groups, id)?;
+    super::group_memberships::delete_all_of_group(tx, caller, id)?;
     group["deleted"] = json!(true);
     group["updated_at"] = json!(iso(now()));
     tx.save(Table::Groups, &group)?;

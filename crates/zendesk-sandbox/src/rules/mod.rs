@@ -14,10 +14,13 @@ use crate::error::ApiError;
 use crate::store::{Lookup, Reader, Table, Writer};
 
 pub mod credentials;
+pub mod field_values;
+pub mod group_memberships;
 pub mod groups;
 pub mod input;
 pub mod organization_fields;
 pub mod organizations;
+pub mod ticket_fields;
 pub mod tickets;
 pub mod users;
 

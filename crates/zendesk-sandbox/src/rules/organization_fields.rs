@@ -28,195 +28,16 @@ const TYPES: [&str; 10] = [
     "multiselect",
 ];
 
-fn option_values(field: &Value) -> Vec<String> {
-    field["custom_field_options"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|o| o["value"].as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// Checks (and normalises) a value for `field`; the error names the key and the expected form.
+/// Checks (and normalises) a value stored on an organization for `field`.
 pub fn check_value(field: &Value, value: &Value) -> Result<Value, String> {
     let key = field["key"].as_str().unwrap_or("");
-    let kind = field["type"].as_str().unwrap_or("text");
-    if value.is_null() {
-        return Ok(Value::Null);
-    }
-    let wrong = |expected: &str| {
-        format!("Organization fields: `{key}` is a {kind} field and needs {expected}, got {value}")
-    };
-    match kind {
-        "text" | "textarea" => match value {
-            Value::String(_) => Ok(value.clone()),
-            Value::Number(n) => Ok(json!(n.to_string())),
-            _ => Err(wrong("a string")),
-        },
-        "checkbox" => match value {
-            Value::Bool(_) => Ok(value.clone()),
-            Value::String(s) if s == "true" || s == "false" => Ok(json!(s == "true")),
-            _ => Err(wrong("true or false")),
-        },
-        "date" => {
-            let text = value
-                .as_str()
-                .ok_or_else(|| wrong("a date such as 2024-05-31"))?;
-            let date_part = text.get(..10).unwrap_or(text);
-            let format = time::macros::format_description!("[year]-[month]-[day]");
-            time::Date::parse(date_part, &format)
-                .map_err(|_| wrong("a date such as 2024-05-31"))?;
-            if text.len() > 10 && crate::util::parse_time(text).is_none() {
-                return Err(wrong("a date such as 2024-05-31"));
-            }
-            Ok(json!(date_part))
-        }
-        "integer" | "lookup" => match value {
-            Value::Number(n) if n.is_i64() => Ok(value.clone()),
-            Value::String(s) => s
-                .trim()
-                .parse::<i64>()
-                .map(|n| json!(n))
-                .map_err(|_| wrong("an integer such as 42")),
-            _ => Err(wrong("an integer such as 42")),
-        },
-        "decimal" => match value {
-            Value::Number(_) => Ok(value.clone()),
-            Value::String(s) => s
-                .trim()
-                .parse::<f64>()
-                .ok()
-                .filter(|f| f.is_finite())
-                .map(|f| json!(f))
-                .ok_or_else(|| wrong("a decimal number such as 12.5")),
-            _ => Err(wrong("a decimal number such as 12.5")),
-        },
-        "regexp" => {
-            let text = value.as_str().ok_or_else(|| wrong("a string"))?;
-            let pattern = field["regexp_for_validation"].as_str().unwrap_or("");
-            let regex = regex::Regex::new(pattern)
-                .map_err(|_| format!("Organization fields: `{key}` has an invalid pattern"))?;
-            if regex.is_match(text) {
-                Ok(value.clone())
-            } else {
-                Err(format!(
-                    "Organization fields: `{key}` value `{text}` does not match the pattern {pattern}"
-                ))
-            }
-        }
-        "dropdown" => {
-            let values = option_values(field);
-            match value.as_str() {
-                Some(text) if values.iter().any(|v| v == text) => Ok(value.clone()),
-                _ => Err(wrong(&format!(
-                    "one of the option values {}",
-                    values.join(", ")
-                ))),
-            }
-        }
-        "multiselect" => {
-            let values = option_values(field);
-            let items = value
-                .as_array()
-                .ok_or_else(|| wrong("an array of option values"))?;
-            for item in items {
-                if !item.as_str().is_some_and(|t| values.iter().any(|v| v == t)) {
-                    return Err(wrong(&format!("option values among {}", values.join(", "))));
-                }
-            }
-            Ok(value.clone())
-        }
-        _ => Ok(value.clone()),
-    }
+    super::field_values::check_value(field, value, &format!("`{key}`"), "Organization fields")
 }
 
 fn valid_key(key: &str) -> bool {
     !key.is_empty()
         && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
         && !key.chars().all(|c| c.is_ascii_digit())
-}
-
-/// Reads the new option list, assigning ids to new options; returns it with the (old id ->
-/// old value) pairs that changed or disappeared.
-fn read_options(tx: &mut dyn Writer, current: &Value, raw: &Value) -> Result<Vec<Value>, ApiError> {
-    let items = raw.as_array().ok_or_else(|| {
-        ApiError::invalid(
-            "custom_field_options",
-            "Custom field options: must be an array of {\"name\", \"value\"} objects",
-            "InvalidValue",
-        )
-    })?;
-    if items.is_empty() {
-        return Err(ApiError::invalid(
-            "custom_field_options",
-            "Custom field options: a dropdown needs at least one option",
-            "BlankValue",
-        ));
-    }
-    let known: Vec<i64> = current["custom_field_options"]
-        .as_array()
-        .map(|a| a.iter().filter_map(|o| o["id"].as_i64()).collect())
-        .unwrap_or_default();
-    let mut out: Vec<Value> = Vec::new();
-    let mut seen_values: Vec<String> = Vec::new();
-    for (index, item) in items.iter().enumerate() {
-        // An existing option sent by id alone (zenpy does this) keeps its name and value.
-        let existing = item
-            .get("id")
-            .and_then(as_id)
-            .and_then(|id| {
-                current["custom_field_options"]
-                    .as_array()
-                    .and_then(|a| a.iter().find(|o| o["id"].as_i64() == Some(id)))
-            })
-            .cloned()
-            .unwrap_or(Value::Null);
-        let text = |key: &str| -> Option<String> {
-            match item.get(key) {
-                None | Some(Value::Null) => existing[key].as_str().map(str::to_string),
-                Some(v) => v.as_str().map(|s| s.trim().to_string()),
-            }
-            .filter(|s| !s.is_empty())
-        };
-        let name = text("name");
-        let value = text("value");
-        let (Some(name), Some(value)) = (name, value) else {
-            return Err(ApiError::invalid(
-                "custom_field_options",
-                format!(
-                    "Custom field options: option {index} needs a non-empty `name` and `value`"
-                ),
-                "BlankValue",
-            ));
-        };
-        if seen_values.contains(&value) {
-            return Err(ApiError::invalid(
-                "custom_field_options",
-                format!("Custom field options: the value `{value}` is used twice"),
-                "DuplicateValue",
-            ));
-        }
-        seen_values.push(value.clone());
-        let id = match item.get("id").filter(|v| !v.is_null()) {
-            None => tx.next_ids("option", 1)?,
-            Some(raw_id) => match as_id(raw_id) {
-                Some(id) if known.contains(&id) => id,
-                _ => {
-                    return Err(ApiError::invalid(
-                        "custom_field_options",
-                        format!(
-                            "Custom field options: option {index} has id {raw_id}, which is not an option of this field; pass a null id to create one"
-                        ),
-                        "InvalidValue",
-                    ));
-                }
-            },
-        };
-        out.push(json!({"id": id, "name": name, "raw_name": name, "value": value, "position": index, "default": false}));
-    }
-    Ok(out)
 }
 
 /// Finds a live field by id or key.
@@ -423,7 +244,7 @@ pub fn create(
                 "BlankValue",
             ));
         }
-        let options = read_options(tx, &field, &raw)?;
+        let options = super::field_values::read_options(tx, &field, &raw)?;
         field["custom_field_options"] = json!(options);
     }
     tx.save_organization_field(&field, false)?;
@@ -469,7 +290,7 @@ pub fn update(
                     .collect()
             })
             .unwrap_or_default();
-        let options = read_options(tx, &field, raw)?;
+        let options = super::field_values::read_options(tx, &field, raw)?;
         // old value -> Some(new value) when the option was kept, None when it was removed.
         let mapping: Vec<(String, Option<String>)> = old
             .iter()

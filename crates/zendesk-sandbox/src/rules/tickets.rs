@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 use zendesk_types::{TicketPriority, TicketStatus, TicketType};
 
 use super::input::{id_list, opt_bool, opt_id, opt_str, opt_time, tag_list};
-use super::{check_ref, fetch, label};
+use super::{check_ref, fetch, label, ticket_fields};
 use crate::auth::{Caller, Role};
 use crate::error::ApiError;
 use crate::store::{Lookup, Reader, Table, Writer};
@@ -34,6 +34,29 @@ fn custom_status_id(status: &str) -> i64 {
             "hold" => 4,
             _ => 5,
         }
+}
+
+/// The account's trigger that emails the requester (and CCs) when an agent adds a public comment.
+const NOTIFY_REQUESTER_TRIGGER: (i64, &str) =
+    (7_500_000_001, "Notify requester and CCs of comment update");
+
+/// The audit event saying the requester (and CCs) were emailed the public comment.
+fn notification_event(id: i64, ticket: &Value, comment: &Value) -> Value {
+    let mut recipients = vec![ticket["requester_id"].clone()];
+    recipients.extend(
+        ticket["email_cc_ids"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default(),
+    );
+    let (trigger_id, title) = NOTIFY_REQUESTER_TRIGGER;
+    json!({
+        "id": id, "type": "Notification",
+        "subject": format!("[Sandbox] Re: {}", ticket["subject"].as_str().unwrap_or("")),
+        "body": comment["body"], "recipients": recipients,
+        "via": {"channel": "rule", "source": {"rel": "trigger",
+            "from": {"deleted": false, "title": title, "id": trigger_id, "revision_id": 1}}}
+    })
 }
 
 /// What Zendesk records about the client behind an audit or comment.
@@ -202,6 +225,10 @@ fn custom_fields(input: &Map<String, Value>) -> Result<Option<Vec<Value>>, ApiEr
         })
         .collect::<Result<Vec<_>, _>>()
         .map(Some)
+}
+
+fn as_list(value: &Value) -> &[Value] {
+    value.as_array().map(Vec::as_slice).unwrap_or_default()
 }
 
 fn merge_custom_fields(current: &Value, changes: Vec<Value>) -> Vec<Value> {
@@ -391,11 +418,16 @@ pub fn create(
     check_user_ref(tx, "submitter_id", Some(submitter_id), false)?;
     let organization_id =
         organization_id.or_else(|| requester.get("organization_id").and_then(Value::as_i64));
-    let tags = match input.get("tags") {
+    let mut tags = match input.get("tags") {
         Some(v) => tag_list(v, "tags")?,
         None => Vec::new(),
     };
-    let fields = custom_fields(input)?.unwrap_or_default();
+    let fields = ticket_fields::check_ticket_values(tx, custom_fields(input)?.unwrap_or_default())?;
+    for tag in ticket_fields::tags_of_values(tx, &fields)? {
+        if !tags.contains(&tag) {
+            tags.push(tag);
+        }
+    }
     let due_at = opt_time(input, "due_at")?.flatten().map(iso);
     let status = status.unwrap_or_else(|| {
         if assignee_id.is_some() {
@@ -509,6 +541,7 @@ pub fn update(
     let audit_id = tx.next_ids("event", 20)?;
     let mut next_event = audit_id + 1;
     let mut events = Vec::new();
+    let mut notification: Option<Value> = None;
     if let Some(comment) = &comment {
         let public = comment.public || !caller.is_agent();
         let comment = NewComment {
@@ -519,6 +552,13 @@ pub fn update(
         let value = comment_json(next_event, audit_id, author, &comment, &at);
         next_event += 1;
         tx.insert_comment(id, &value, ts)?;
+        // A public comment by an agent is emailed to the requester, as Zendesk's default
+        // trigger does; the audit says so.
+        let emails_requester =
+            public && caller.is_agent() && ticket["requester_id"].as_i64() != Some(author);
+        if emails_requester {
+            notification = Some(value.clone());
+        }
         events.push(value);
         if !public {
             // Zendesk keeps is_public true unless every comment is private.
@@ -548,6 +588,9 @@ pub fn update(
             }));
             next_event += 1;
         }
+    }
+    if let Some(comment) = notification {
+        events.push(notification_event(next_event, &ticket, &comment));
     }
     if before["status"] != ticket["status"] {
         let solved = is_solved(&ticket["status"]);
@@ -635,8 +678,14 @@ fn apply_agent_changes(
     if let Some(due) = opt_time(input, "due_at")? {
         ticket["due_at"] = json!(due.map(iso));
     }
+    // A field's drop-down value (or checked checkbox) is a tag: changing the value swaps it.
+    let mut field_tags: Option<(Vec<String>, Vec<String>)> = None;
     if let Some(changes) = custom_fields(input)? {
+        let changes = ticket_fields::check_ticket_values(tx, changes)?;
+        let before = ticket_fields::tags_of_values(tx, as_list(&ticket["custom_fields"]))?;
         let merged = merge_custom_fields(&ticket["custom_fields"], changes);
+        let after = ticket_fields::tags_of_values(tx, &merged)?;
+        field_tags = Some((before, after));
         ticket["custom_fields"] = json!(merged);
         ticket["fields"] = json!(merged);
     }
@@ -666,6 +715,14 @@ fn apply_agent_changes(
     if let Some(value) = input.get("remove_tags") {
         let remove = tag_list(value, "remove_tags")?;
         tags.retain(|t| !remove.contains(t));
+    }
+    if let Some((before, after)) = field_tags {
+        tags.retain(|t| !before.contains(t) || after.contains(t));
+        for tag in after {
+            if !tags.contains(&tag) {
+                tags.push(tag);
+            }
+        }
     }
     ticket["tags"] = json!(tags);
     // Solving needs an assignee: an agent solving an unassigned ticket takes it, as on Zendesk.

@@ -117,6 +117,9 @@ pub fn table(rt: RecordType) -> &'static str {
     }
 }
 
+/// The ticket text columns an end-user may search (internal notes are `private_comments`).
+const PUBLIC_TICKET_TEXT: &str = "subject description comments";
+
 fn fts_table(rt: RecordType) -> Option<&'static str> {
     match rt {
         RecordType::Ticket => Some("tickets_fts"),
@@ -163,7 +166,7 @@ fn compile_terms(
         let compiled = match &term.kind {
             TermKind::Keyword { name, .. } if ignore_type && name == "type" => continue,
             TermKind::Keyword { name, op, value } => keyword(name, *op, value, rt, ctx)?,
-            TermKind::Text(value) => free_text(value, rt)?,
+            TermKind::Text(value) => free_text(value, rt, ctx)?,
         };
         let Some(compiled) = compiled else { continue };
         match &term.kind {
@@ -281,10 +284,14 @@ fn op_sql(op: Op) -> &'static str {
 
 /// Free text over the whole record (tickets: subject, description, comments, plus the ticket
 /// ID for a number and the tags for a word).
-fn free_text(value: &Value, rt: RecordType) -> Result<Option<Cond>, SearchError> {
-    let Some(expr) = fts_expr(value, "free text")? else {
+fn free_text(value: &Value, rt: RecordType, ctx: &Context) -> Result<Option<Cond>, SearchError> {
+    let Some(mut expr) = fts_expr(value, "free text")? else {
         return Ok(None);
     };
+    if rt == RecordType::Ticket && ctx.end_user {
+        // Internal notes are not the end-user's to search (not even to learn they match).
+        expr = format!("{{{PUBLIC_TICKET_TEXT}}} : ({expr})");
+    }
     let cond = match fts_table(rt) {
         Some(fts) => {
             let mut cond = Cond::sql(
@@ -334,7 +341,7 @@ fn keyword(
             Value::Wildcard(w) => w.replace('*', " "),
             other => text_of(other).unwrap_or_default(),
         };
-        return free_text(&Value::Phrase(format!("{name} {words}")), rt);
+        return free_text(&Value::Phrase(format!("{name} {words}")), rt, ctx);
     };
     if op != Op::Eq && !kw.kind.is_ordered() {
         return Err(invalid(format!(
@@ -388,7 +395,7 @@ fn keyword(
         KeywordKind::Organization => organization(value, ctx)?,
         KeywordKind::Group => group(value)?,
         KeywordKind::Tag => tag(value, rt)?,
-        KeywordKind::Text => return text_keyword(name, value, rt),
+        KeywordKind::Text => return text_keyword(name, value, rt, ctx),
         KeywordKind::Exact => exact(name, value)?,
         KeywordKind::Date => date(name, op, value, ctx)?,
         KeywordKind::CustomField => {
@@ -564,13 +571,20 @@ fn tag(value: &Value, rt: RecordType) -> Result<Cond, SearchError> {
     })
 }
 
-fn text_keyword(name: &str, value: &Value, rt: RecordType) -> Result<Option<Cond>, SearchError> {
+fn text_keyword(
+    name: &str,
+    value: &Value,
+    rt: RecordType,
+    ctx: &Context,
+) -> Result<Option<Cond>, SearchError> {
     let Some(fts) = fts_table(rt) else {
         // Groups: only `name`, matched with LIKE.
         return Ok(Some(group_name_like(value)));
     };
     let column = match name {
-        "comment" => "comments",
+        // Agents search public comments and internal notes; end-users their public thread.
+        "comment" if ctx.end_user => "comments",
+        "comment" => "{comments private_comments}",
         other => other,
     };
     let Some(expr) = fts_expr(value, name)? else {

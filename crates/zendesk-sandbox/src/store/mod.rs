@@ -105,6 +105,8 @@ pub enum Table {
     Organizations,
     OrganizationFields,
     Groups,
+    TicketFields,
+    GroupMemberships,
     /// A ticket's comments (written with [`Writer::insert_comment`]).
     TicketComments,
     /// A ticket's audits (written with [`Writer::insert_audit`]).
@@ -119,6 +121,8 @@ impl Table {
             Table::Organizations => "organizations",
             Table::OrganizationFields => "organization_fields",
             Table::Groups => "groups",
+            Table::TicketFields => "ticket_fields",
+            Table::GroupMemberships => "group_memberships",
             Table::TicketComments => "ticket_comments",
             Table::TicketAudits => "ticket_audits",
         }
@@ -128,7 +132,7 @@ impl Table {
     pub fn live(self) -> &'static str {
         match self {
             Table::Tickets => "deleted_at IS NULL",
-            Table::OrganizationFields | Table::Groups => "deleted = 0",
+            Table::OrganizationFields | Table::Groups | Table::TicketFields => "deleted = 0",
             _ => "1 = 1",
         }
     }
@@ -141,6 +145,8 @@ impl Table {
             Table::Organizations => "organization",
             Table::OrganizationFields => "organization field",
             Table::Groups => "group",
+            Table::TicketFields => "ticket field",
+            Table::GroupMemberships => "group membership",
             Table::TicketComments => "comment",
             Table::TicketAudits => "audit",
         }
@@ -242,6 +248,8 @@ pub trait Reader {
     fn list_page(&mut self, query: &ListQuery<'_>) -> StoreResult<PageRows>;
     /// How many rows of `table` meet every filter.
     fn count(&mut self, table: Table, filters: &[Filter]) -> StoreResult<i64>;
+    /// Up to `limit` records of `table` meeting every filter, by id.
+    fn find(&mut self, table: Table, filters: &[Filter], limit: i64) -> StoreResult<Vec<Value>>;
 
     fn deleted_ticket(&mut self, id: i64) -> StoreResult<Option<DeletedTicket>>;
     fn comment_count(&mut self, ticket_id: i64) -> StoreResult<i64>;
@@ -295,6 +303,8 @@ pub trait Writer: Reader {
     fn save_organization_field(&mut self, field: &Value, deleted: bool) -> StoreResult<()>;
     /// Deletes an organization for good; false when there was none.
     fn delete_organization(&mut self, id: i64) -> StoreResult<bool>;
+    /// Deletes a row of `table` for good (a group membership); false when there was none.
+    fn delete_row(&mut self, table: Table, id: i64) -> StoreResult<bool>;
 
     /// Sets `solved_at` (not part of the served JSON).
     fn set_ticket_solved_at(&mut self, id: i64, solved_at: Option<i64>) -> StoreResult<()>;

@@ -15,6 +15,18 @@ pub enum Bind {
     Text(String),
 }
 
+impl From<i64> for Bind {
+    fn from(value: i64) -> Bind {
+        Bind::Int(value)
+    }
+}
+
+impl From<&str> for Bind {
+    fn from(value: &str) -> Bind {
+        Bind::Text(value.to_string())
+    }
+}
+
 impl Bind {
     pub fn opt_int(value: Option<i64>) -> Bind {
         value.map_or(Bind::Null, Bind::Int)
@@ -213,8 +225,12 @@ fn ts(json: &Value, key: &str) -> Option<i64> {
         .and_then(crate::util::parse_time)
 }
 
+fn flag_of(json: &Value, key: &str, default: bool) -> bool {
+    json.get(key).and_then(Value::as_bool).unwrap_or(default)
+}
+
 fn flag(json: &Value, key: &str, default: bool) -> Bind {
-    Bind::Int(json.get(key).and_then(Value::as_bool).unwrap_or(default) as i64)
+    Bind::Int(flag_of(json, key, default) as i64)
 }
 
 fn lower(value: Option<String>) -> Bind {
@@ -333,6 +349,35 @@ pub fn derived_columns(table: Table, record: &Value) -> Vec<(&'static str, Bind)
             ("json", json),
             ("name", Bind::Text(s(record, "name").unwrap_or_default())),
             ("deleted", flag(record, "deleted", false)),
+            ("created_at", created),
+            ("updated_at", updated),
+        ],
+        Table::TicketFields => vec![
+            ("id", id),
+            ("json", json),
+            ("type", Bind::Text(s(record, "type").unwrap_or_default())),
+            ("position", Bind::Int(i(record, "position").unwrap_or(9999))),
+            ("active", flag(record, "active", true)),
+            (
+                "system",
+                Bind::Int(!flag_of(record, "removable", true) as i64),
+            ),
+            ("deleted", flag(record, "deleted", false)),
+            ("created_at", created),
+            ("updated_at", updated),
+        ],
+        Table::GroupMemberships => vec![
+            ("id", id),
+            ("json", json),
+            (
+                "user_id",
+                Bind::Int(i(record, "user_id").unwrap_or_default()),
+            ),
+            (
+                "group_id",
+                Bind::Int(i(record, "group_id").unwrap_or_default()),
+            ),
+            ("is_default", flag(record, "default", false)),
             ("created_at", created),
             ("updated_at", updated),
         ],

@@ -37,7 +37,10 @@ use crate::SandboxError;
 use crate::util::now;
 
 /// The migrations, in order; `user_version` holds how many are applied.
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/sqlite/0001_schema.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/sqlite/0001_schema.sql"),
+    include_str!("../../migrations/sqlite/0002_conversations.sql"),
+];
 
 /// Most write jobs committed together.
 const MAX_BATCH: usize = 64;
@@ -529,15 +532,20 @@ impl Conn<'_> {
             return Ok(());
         };
         if table == Table::Tickets {
-            let comments: Option<String> = self
-                .row(
-                    "SELECT group_concat(body, char(10)) FROM
-                       (SELECT body FROM ticket_comments WHERE ticket_id = ?1 ORDER BY created_at, id)",
-                    [id],
-                    |row| row.get(0),
-                )?
-                .flatten();
-            columns.push(("comments", comments.unwrap_or_default()));
+            // Public comments and internal notes apart: an end-user's search reads only the
+            // former.
+            for (column, public) in [("comments", 1), ("private_comments", 0)] {
+                let bodies: Option<String> = self
+                    .row(
+                        "SELECT group_concat(body, char(10)) FROM
+                           (SELECT body FROM ticket_comments WHERE ticket_id = ?1 AND public = ?2
+                            ORDER BY created_at, id)",
+                        [id, public],
+                        |row| row.get(0),
+                    )?
+                    .flatten();
+                columns.push((column, bodies.unwrap_or_default()));
+            }
         }
         self.exec(&format!("DELETE FROM {fts} WHERE rowid = ?1"), [id])?;
         let names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
@@ -685,6 +693,20 @@ impl Reader for Conn<'_> {
         Ok(self
             .row(&count_sql, params_from_iter(binds.iter()), |row| row.get(0))?
             .unwrap_or(0))
+    }
+
+    fn find(
+        &mut self,
+        table: Table,
+        filters: &[sql::Filter],
+        limit: i64,
+    ) -> StoreResult<Vec<Value>> {
+        let (where_sql, binds) = sql::where_clause(filters, Dialect::Sqlite);
+        let find_sql = format!(
+            "SELECT json FROM {} WHERE {where_sql} ORDER BY id LIMIT {limit}",
+            table.name()
+        );
+        self.json_rows(&find_sql, params_from_iter(binds.iter()))
     }
 
     fn deleted_ticket(&mut self, id: i64) -> StoreResult<Option<DeletedTicket>> {
@@ -936,6 +958,11 @@ impl Writer for Conn<'_> {
             [id],
         )?;
         self.exec("DELETE FROM organizations_fts WHERE rowid = ?1", [id])?;
+        Ok(deleted == 1)
+    }
+
+    fn delete_row(&mut self, table: Table, id: i64) -> StoreResult<bool> {
+        let deleted = self.exec(&format!("DELETE FROM {} WHERE id = ?1", table.name()), [id])?;
         Ok(deleted == 1)
     }
 
