@@ -3,13 +3,16 @@
 //! `{"error": "Couldn't authenticate you"}`; a role or OAuth scope that does not allow the call is
 //! 403 Forbidden. Credentials are compared through their hashes and never logged.
 
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::Method;
 use axum::http::request::Parts;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use base64::Engine;
 
 use crate::AppState;
 use crate::error::ApiError;
+use crate::permissions::Who;
 use crate::rules::credentials::{hash_secret, password_matches};
 use crate::store::Principal;
 
@@ -65,13 +68,34 @@ impl Caller {
 
 /// The caller when credentials were given; `None` for an anonymous request. Bad credentials are
 /// still a 401.
+#[derive(Clone)]
 pub struct MaybeCaller(pub Option<Caller>);
+
+/// The route layer in front of every endpoint: authenticates the caller once, refuses who the
+/// endpoint does not admit (see `permissions::Who`), and hands the caller to the handler.
+pub async fn admit(
+    who: Who,
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let caller = match authenticate(&parts, &state).await {
+        Ok(caller) => caller,
+        Err(error) => return error.into_response(),
+    };
+    if let Err(error) = who.admits(caller.as_ref()) {
+        return error.into_response();
+    }
+    parts.extensions.insert(MaybeCaller(caller));
+    next.run(Request::from_parts(parts, body)).await
+}
 
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        match authenticate(parts, state).await? {
+        match MaybeCaller::from_request_parts(parts, state).await?.0 {
             Some(caller) => Ok(caller),
             None => Err(ApiError::Unauthorized),
         }
@@ -82,6 +106,10 @@ impl FromRequestParts<AppState> for MaybeCaller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        // Authenticated once by `admit`; handlers outside the table authenticate here.
+        if let Some(known) = parts.extensions.get::<MaybeCaller>() {
+            return Ok(known.clone());
+        }
         authenticate(parts, state).await.map(MaybeCaller)
     }
 }

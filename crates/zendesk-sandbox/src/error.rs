@@ -25,6 +25,8 @@ pub enum ApiError {
     Unauthorized,
     /// 403 `{"error": "Forbidden", "description": ...}`.
     Forbidden,
+    /// 403 with a description saying what was refused (a field the caller may not change).
+    ForbiddenBecause(String),
     /// 409 on a stale `safe_update`.
     Conflict(String),
     /// 429 when 30 jobs are already queued or running.
@@ -80,7 +82,7 @@ impl ApiError {
             ApiError::Invalid(_) | ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::BadRequest { .. } | ApiError::PaginationDepth => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden => StatusCode::FORBIDDEN,
+            ApiError::Forbidden | ApiError::ForbiddenBecause(_) => StatusCode::FORBIDDEN,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::TooManyJobs => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -116,6 +118,10 @@ impl ApiError {
             ApiError::Forbidden => json!({
                 "error": "Forbidden",
                 "description": "You do not have access to this page. Please contact the account owner of this help desk for further help.",
+            }),
+            ApiError::ForbiddenBecause(description) => json!({
+                "error": "Forbidden",
+                "description": description,
             }),
             ApiError::Conflict(description) => json!({
                 "error": "UpdateConflict",

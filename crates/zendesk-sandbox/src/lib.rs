@@ -13,6 +13,8 @@
 //!   names a backend. A route never sees SQL.
 //! - `search`: the search language compiled to SQL for the store's dialect.
 //! - `jobs`: the persistent background job queue (bulk operations, merges).
+//! - `permissions`: who may call which endpoint, read which record and change which field, and
+//!   what an end-user is shown of a record: the permission model, written down once.
 //! - `auth`, `ratelimit`, `error`: who is calling, how often, and Zendesk's error envelopes.
 //! - `seed`: the demo help desk.
 
@@ -26,6 +28,7 @@ use tokio::task::JoinHandle;
 mod auth;
 mod error;
 mod jobs;
+pub mod permissions;
 mod ratelimit;
 mod routes;
 pub mod rules;
@@ -181,6 +184,11 @@ impl AppState {
 /// The router, with every `/api/v2` path, error rendering and the rate limiter.
 pub fn app(state: AppState) -> axum::Router {
     routes::router(state)
+}
+
+/// Every endpoint's method, path (as routed, without `.json`) and who may call it.
+pub fn endpoint_access() -> Vec<(axum::http::Method, &'static str, permissions::Who)> {
+    routes::access_table()
 }
 
 /// Where the sandbox keeps its data by default: `$XDG_DATA_HOME/zd/sandbox.db`, else

@@ -29,13 +29,11 @@ impl Resource for GroupMemberships {
 /// Lists memberships under `filters` at `path`.
 async fn serve(
     state: &AppState,
-    caller: &Caller,
     base: &str,
     params: &super::http::Params,
     filters: Vec<Filter>,
     path: &str,
 ) -> Result<Response, ApiError> {
-    caller.require_agent()?;
     let request = page_request(params, 100)?;
     Listing::new(base, params, request, filters)
         .serve_at::<GroupMemberships>(state.store(), path)
@@ -44,26 +42,16 @@ async fn serve(
 
 pub async fn list(
     State(state): State<AppState>,
-    caller: Caller,
     BaseUrl(base): BaseUrl,
     Query(params): Query,
 ) -> Result<Response, ApiError> {
-    serve(
-        &state,
-        &caller,
-        &base,
-        &params,
-        Vec::new(),
-        "group_memberships",
-    )
-    .await
+    serve(&state, &base, &params, Vec::new(), "group_memberships").await
 }
 
 /// `GET /group_memberships/assignable`: memberships in groups tickets can be assigned to (in
 /// the sandbox every live group).
 pub async fn assignable(
     State(state): State<AppState>,
-    caller: Caller,
     BaseUrl(base): BaseUrl,
     Query(params): Query,
 ) -> Result<Response, ApiError> {
@@ -77,46 +65,40 @@ pub async fn assignable(
         .collect();
     let live = Filter::In("group_id", groups);
     let path = "group_memberships/assignable";
-    serve(&state, &caller, &base, &params, vec![live], path).await
+    serve(&state, &base, &params, vec![live], path).await
 }
 
 pub async fn of_group(
     State(state): State<AppState>,
-    caller: Caller,
     BaseUrl(base): BaseUrl,
     Path(id): Path<String>,
     Query(params): Query,
 ) -> Result<Response, ApiError> {
     let id = path_id(&id)?;
-    caller.require_agent()?;
     fetch(state.store(), Table::Groups, id).await?;
     let path = format!("groups/{id}/memberships");
     let filters = vec![Filter::Eq("group_id", Bind::Int(id))];
-    serve(&state, &caller, &base, &params, filters, &path).await
+    serve(&state, &base, &params, filters, &path).await
 }
 
 pub async fn of_user(
     State(state): State<AppState>,
-    caller: Caller,
     BaseUrl(base): BaseUrl,
     Path(id): Path<String>,
     Query(params): Query,
 ) -> Result<Response, ApiError> {
     let id = path_id(&id)?;
-    caller.require_agent()?;
     fetch(state.store(), Table::Users, id).await?;
     let path = format!("users/{id}/group_memberships");
     let filters = vec![Filter::Eq("user_id", Bind::Int(id))];
-    serve(&state, &caller, &base, &params, filters, &path).await
+    serve(&state, &base, &params, filters, &path).await
 }
 
 pub async fn show(
     State(state): State<AppState>,
-    caller: Caller,
     BaseUrl(base): BaseUrl,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    caller.require_agent()?;
     let id = path_id(&id)?;
     let membership = fetch(state.store(), Table::GroupMemberships, id).await?;
     Ok(GroupMemberships::one(membership, &base))
@@ -125,11 +107,9 @@ pub async fn show(
 /// `GET /users/{user_id}/group_memberships/{id}`.
 pub async fn show_of_user(
     State(state): State<AppState>,
-    caller: Caller,
     BaseUrl(base): BaseUrl,
     Path((user, id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    caller.require_agent()?;
     let (user, id) = (path_id(&user)?, path_id(&id)?);
     let membership = fetch(state.store(), Table::GroupMemberships, id).await?;
     if membership["user_id"] != json!(user) {
@@ -144,7 +124,6 @@ pub async fn create(
     BaseUrl(base): BaseUrl,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    caller.require_admin()?;
     let input = object_under(&body, "group_membership")?.clone();
     let membership = state
         .store()
@@ -161,7 +140,6 @@ pub async fn create_for_user(
     Path(user): Path<String>,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    caller.require_admin()?;
     let user = path_id(&user)?;
     let mut input = object_under(&body, "group_membership")?.clone();
     input.insert("user_id".into(), json!(user));
@@ -182,7 +160,6 @@ pub async fn delete(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    caller.require_admin()?;
     let id = path_id(&id)?;
     state
         .store()
@@ -197,7 +174,6 @@ pub async fn delete_of_user(
     caller: Caller,
     Path((user, id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    caller.require_admin()?;
     let (user, id) = (path_id(&user)?, path_id(&id)?);
     state
         .store()
@@ -219,7 +195,6 @@ pub async fn make_default(
     BaseUrl(base): BaseUrl,
     Path((user, id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    caller.require_admin()?;
     let (user, id) = (path_id(&user)?, path_id(&id)?);
     let memberships = state
         .store()

@@ -26,11 +26,9 @@ impl Resource for Groups {
 
 pub async fn list(
     State(state): State<AppState>,
-    caller: Caller,
     BaseUrl(base): BaseUrl,
     Query(params): Query,
 ) -> Result<Response, ApiError> {
-    caller.require_agent()?;
     let request = page_request(&params, 100)?;
     Listing::new(&base, &params, request, Vec::new())
         .serve::<Groups>(state.store())
@@ -39,11 +37,9 @@ pub async fn list(
 
 pub async fn show(
     State(state): State<AppState>,
-    caller: Caller,
     BaseUrl(base): BaseUrl,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    caller.require_agent()?;
     let id = path_id(&id)?;
     let group = fetch(state.store(), Table::Groups, id).await?;
     Ok(Groups::one(group, &base))
@@ -55,7 +51,6 @@ pub async fn create(
     BaseUrl(base): BaseUrl,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    caller.require_admin()?;
     let input = object_under(&body, "group")?.clone();
     let group = state
         .store()
@@ -71,7 +66,6 @@ pub async fn update(
     Path(id): Path<String>,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    caller.require_admin()?;
     let id = path_id(&id)?;
     let input = object_under(&body, "group")?.clone();
     let group = state
@@ -86,7 +80,6 @@ pub async fn delete(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    caller.require_admin()?;
     let id = path_id(&id)?;
     state
         .store()

@@ -1,5 +1,5 @@
-//! Job statuses: show, show_many and list (most recent first), in Zendesk's shape. Any
-//! authenticated user may read a job status by id, as on Zendesk.
+//! Job statuses: show, show_many and list (most recent first), in Zendesk's shape. Agents read
+//! any job; an end-user only jobs they started (their results name records).
 
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
@@ -10,10 +10,11 @@ use crate::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::jobs::render;
+use crate::permissions;
 
 pub async fn show(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     BaseUrl(base): BaseUrl,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
@@ -22,13 +23,14 @@ pub async fn show(
         .store()
         .read(move |reader| reader.job(&id))
         .await?
+        .filter(|job| permissions::can_read_job(&caller, job.caller_id))
         .ok_or(ApiError::NotFound)?;
     Ok(axum::Json(json!({"job_status": render(&job, &base)})).into_response())
 }
 
 pub async fn show_many(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     BaseUrl(base): BaseUrl,
     Query(params): Query,
 ) -> Result<Response, ApiError> {
@@ -54,16 +56,18 @@ pub async fn show_many(
             Ok::<_, ApiError>(found)
         })
         .await?;
-    let jobs: Vec<Value> = found.iter().map(|job| render(job, &base)).collect();
+    let jobs: Vec<Value> = found
+        .iter()
+        .filter(|job| permissions::can_read_job(&caller, job.caller_id))
+        .map(|job| render(job, &base))
+        .collect();
     Ok(axum::Json(json!({"job_statuses": jobs})).into_response())
 }
 
 pub async fn list(
     State(state): State<AppState>,
-    caller: Caller,
     BaseUrl(base): BaseUrl,
 ) -> Result<Response, ApiError> {
-    caller.require_agent()?;
     let jobs: Vec<Value> = state
         .store()
         .read(|reader| reader.recent_jobs(100))

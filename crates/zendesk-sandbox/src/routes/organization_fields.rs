@@ -28,11 +28,9 @@ impl Resource for OrganizationFields {
 
 pub async fn list(
     State(state): State<AppState>,
-    caller: Caller,
     BaseUrl(base): BaseUrl,
     Query(params): Query,
 ) -> Result<Response, ApiError> {
-    caller.require_agent()?;
     let request = page_request(&params, 100)?;
     let sort = Sort {
         order: "position".into(),
@@ -47,11 +45,9 @@ pub async fn list(
 
 pub async fn show(
     State(state): State<AppState>,
-    caller: Caller,
     BaseUrl(base): BaseUrl,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    caller.require_agent()?;
     let field = state
         .store()
         .read(move |reader| rules::find(reader, &id))
@@ -65,7 +61,6 @@ pub async fn create(
     BaseUrl(base): BaseUrl,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    caller.require_admin()?;
     let input = object_under(&body, "organization_field")?.clone();
     let field = state
         .store()
@@ -81,7 +76,6 @@ pub async fn update(
     Path(id): Path<String>,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    caller.require_admin()?;
     let input = object_under(&body, "organization_field")?.clone();
     let field = state
         .store()
@@ -95,7 +89,6 @@ pub async fn delete(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    caller.require_admin()?;
     state
         .store()
         .write(move |tx| rules::delete(tx, &caller, &id))
@@ -108,7 +101,6 @@ pub async fn reorder(
     caller: Caller,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    caller.require_admin()?;
     let ids: Vec<i64> = body
         .get("organization_field_ids")
         .and_then(Value::as_array)

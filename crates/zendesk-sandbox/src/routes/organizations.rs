@@ -10,13 +10,14 @@ use axum::response::{IntoResponse, Response};
 use super::http::{BaseUrl, JsonBody, Query, object_under};
 use super::paging::{PageRequest, page_request};
 use super::path_id;
-use super::shared::{Bulk, Listing, Resource, external_id_filter, fetch};
+use super::shared::{Bulk, Listing, Resource, Viewer, external_id_filter, fetch};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::jobs::JobKind;
+use crate::permissions;
 use crate::rules::organizations as rules;
-use crate::store::{Bind, Filter, Table};
+use crate::store::{Filter, Table};
 
 /// Organizations as served and bulk-changed (see `shared`).
 pub struct Organizations;
@@ -58,15 +59,14 @@ pub async fn list(
     Query(params): Query,
 ) -> Result<Response, ApiError> {
     let request = page_request(&params, 100)?;
-    let mut filters = Vec::new();
-    if !caller.is_agent() {
-        let own = caller_org(&state, &caller).await?.unwrap_or(-1);
-        filters.push(Filter::Eq("id", Bind::Int(own)));
-    }
+    let own = caller_org(&state, &caller).await?;
+    let mut filters = permissions::list_filters(&caller, Table::Organizations, own);
     if let Some(external) = params.get("external_id") {
         filters.push(external_id_filter(external));
     }
+    let viewer = Viewer::of(state.store(), &caller).await?;
     Listing::new(&base, &params, request, filters)
+        .viewed_by(&viewer)
         .serve::<Organizations>(state.store())
         .await
 }
@@ -83,16 +83,18 @@ pub async fn show(
         return Err(ApiError::Forbidden);
     }
     let org = fetch(state.store(), Table::Organizations, id).await?;
-    Ok(Organizations::one(org, &base))
+    let viewer = Viewer::of(state.store(), &caller).await?;
+    Ok(Organizations::one(
+        viewer.view(Table::Organizations, org),
+        &base,
+    ))
 }
 
 pub async fn show_many(
     State(state): State<AppState>,
-    caller: Caller,
     BaseUrl(base): BaseUrl,
     Query(params): Query,
 ) -> Result<Response, ApiError> {
-    caller.require_agent()?;
     let ids = params.ids("ids")?.unwrap_or_default();
     let orgs = state
         .store()
@@ -103,11 +105,9 @@ pub async fn show_many(
 
 pub async fn autocomplete(
     State(state): State<AppState>,
-    caller: Caller,
     BaseUrl(base): BaseUrl,
     Query(params): Query,
 ) -> Result<Response, ApiError> {
-    caller.require_agent()?;
     let Some(name) = params.get("name").map(str::trim).filter(|n| !n.is_empty()) else {
         return Err(ApiError::bad_value(
             "name is required: the start of an organization name, such as name=acm",

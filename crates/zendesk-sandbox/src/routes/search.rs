@@ -14,6 +14,7 @@ use zendesk_query::SortOrder;
 use zendesk_query::keywords::RecordType;
 
 use super::http::{BaseUrl, Params, Query, with_url};
+use super::shared::Viewer;
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -21,7 +22,7 @@ use crate::search::{
     EXPORT_PAGE_LIMIT, ExportRequest, SEARCH_RESULT_LIMIT, SearchError, SearchRequest, SortField,
     count_records, export_records, search_records,
 };
-use crate::store::Store;
+use crate::store::{Store, Table};
 use crate::util::now;
 
 pub async fn search(
@@ -64,6 +65,15 @@ fn url_path(rt: RecordType, id: Option<i64>) -> String {
 }
 
 /// A stored record as a search result: absolute `url` first, `result_type` added.
+fn table_of(rt: RecordType) -> Table {
+    match rt {
+        RecordType::Ticket => Table::Tickets,
+        RecordType::User => Table::Users,
+        RecordType::Organization => Table::Organizations,
+        RecordType::Group => Table::Groups,
+    }
+}
+
 fn render(rt: RecordType, json: Value, base: &str) -> Value {
     let id = json.get("id").and_then(Value::as_i64);
     let mut out = with_url(json, base, &url_path(rt, id));
@@ -156,10 +166,11 @@ pub(crate) async fn search_body(
         per_page,
     };
     let found = search_records(store, caller, &request, now()).await?;
+    let viewer = Viewer::of(store, caller).await?;
     let results: Vec<Value> = found
         .results
         .into_iter()
-        .map(|(rt, json)| render(rt, json, base))
+        .map(|(rt, json)| render(rt, viewer.view(table_of(rt), json), base))
         .collect();
     let next_reachable = (page + 1).saturating_mul(per_page) <= SEARCH_RESULT_LIMIT;
     let next_page = (page.saturating_mul(per_page) < found.count && next_reachable).then(|| {
@@ -239,10 +250,11 @@ pub(crate) async fn export_body(
             ],
         )
     });
+    let viewer = Viewer::of(store, caller).await?;
     let results: Vec<Value> = page
         .results
         .into_iter()
-        .map(|json| render(record_type, json, base))
+        .map(|json| render(record_type, viewer.view(table_of(record_type), json), base))
         .collect();
     Ok(json!({
         "results": results,

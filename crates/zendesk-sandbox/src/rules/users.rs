@@ -11,6 +11,7 @@ use super::input::{opt_bool, opt_id, opt_str, tag_list};
 use super::{apply_external_id, check_ref, fetch, required_text};
 use crate::auth::{Caller, Role};
 use crate::error::ApiError;
+use crate::permissions;
 use crate::store::{Lookup, Table, Writer};
 use crate::util::{iso, now};
 
@@ -55,10 +56,33 @@ pub fn role_defaults(user: &mut Value, role: &str) {
     }
 }
 
-/// Applies the writable fields of `input` to `user`, checking references and uniqueness.
+/// Applies `input` to `user` as `caller`: refused (403 naming the field) when it would change a
+/// field the caller may not change (see `permissions::USER_FIELDS`).
 fn apply(
     tx: &mut dyn Writer,
     caller: &Caller,
+    user: &mut Value,
+    input: &Map<String, Value>,
+    creating: bool,
+) -> Result<(), ApiError> {
+    let before = user.clone();
+    apply_fields(tx, user, input, creating)?;
+    // Whatever the input said, only the changes this caller may make go through.
+    let id = user["id"].as_i64().unwrap_or_default();
+    permissions::check_changes(
+        caller,
+        permissions::USER_FIELDS,
+        &before,
+        user,
+        caller.id == id,
+        creating,
+    )
+}
+
+/// Applies the writable fields of `input` to `user`, checking their form, references and
+/// uniqueness (who may change them is `apply`'s concern).
+fn apply_fields(
+    tx: &mut dyn Writer,
     user: &mut Value,
     input: &Map<String, Value>,
     creating: bool,
@@ -108,9 +132,6 @@ fn apply(
             ));
         }
         if user["role"] != role.as_str() {
-            if caller.role != Role::Admin {
-                return Err(ApiError::Forbidden);
-            }
             role_defaults(user, &role);
         }
     }
@@ -187,7 +208,7 @@ fn set_password(
 ) -> Result<(), ApiError> {
     if let Some(password) = opt_str(input, "password")?.flatten() {
         if caller.role != Role::Admin && caller.id != id {
-            return Err(ApiError::Forbidden);
+            return Err(permissions::forbidden_field(caller, "password"));
         }
         if password.chars().count() < 5 {
             return Err(ApiError::invalid(

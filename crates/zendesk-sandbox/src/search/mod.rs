@@ -194,8 +194,24 @@ fn context(caller: &Caller, now: i64) -> Context {
     }
 }
 
+/// Most terms one query may hold: each is a condition, and a few thousand nested conditions
+/// pass SQLite's expression depth limit.
+pub const MAX_QUERY_TERMS: usize = 200;
+
 fn parse_query(text: &str) -> Result<Query, SearchError> {
-    zendesk_query::parse(text).map_err(|e| SearchError::InvalidQuery(e.to_string()))
+    if text.contains('\0') {
+        return Err(SearchError::InvalidQuery(
+            "the query contains a NUL character; remove it".into(),
+        ));
+    }
+    let query = zendesk_query::parse(text).map_err(|e| SearchError::InvalidQuery(e.to_string()))?;
+    if query.terms.len() > MAX_QUERY_TERMS {
+        return Err(SearchError::InvalidQuery(format!(
+            "the query has {} terms; at most {MAX_QUERY_TERMS} are allowed: search in several steps",
+            query.terms.len()
+        )));
+    }
+    Ok(query)
 }
 
 /// The condition of every record type, compiled even for types that end up unused so that a
