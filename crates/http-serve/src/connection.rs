@@ -50,7 +50,17 @@ struct Activity {
     in_flight: u32,
     reading_head: bool,
     since: Instant,
+    /// Whether the client has sent anything at all since the connection opened.
+    sent_anything: bool,
 }
+
+/// At the cap, a connection whose client has sent nothing at all is closed to make room once it
+/// has been silent this long: a client that means to send a request does so within a round trip.
+const SILENT_EVICTABLE_AFTER: Duration = Duration::from_millis(250);
+
+/// Other connections without a request in progress (idle keep-alives, slow heads) are closed to
+/// make room once in that phase this long: an active client is rarely idle longer.
+const EVICTABLE_AFTER: Duration = Duration::from_secs(1);
 
 /// The state of one connection, shared by its socket wrapper, its service and the registry.
 pub(crate) struct Conn {
@@ -84,6 +94,7 @@ impl Conn {
     /// Bytes arrived: an idle connection starts reading a request head.
     fn on_read(&self) {
         let mut a = self.activity();
+        a.sent_anything = true;
         if a.in_flight == 0 && !a.reading_head {
             a.reading_head = true;
             a.since = Instant::now();
@@ -110,15 +121,25 @@ impl Conn {
         }
     }
 
-    /// The phase and its age, when this connection may be evicted.
-    fn evictable_age(&self, now: Instant) -> Option<Duration> {
+    /// When this connection may be evicted to make room: `(silent, age)`, silent connections
+    /// first, each kind from its oldest. `None` while a request is in progress, while it is
+    /// already closing, or while it is too young to tell.
+    fn eviction_rank(&self, now: Instant) -> Option<(bool, Duration)> {
         if self.closing.load(Ordering::Acquire) || self.evict.load(Ordering::Acquire) {
             return None;
         }
-        match self.phase() {
-            Phase::Busy => None,
-            Phase::Idle(since) | Phase::Head(since) => Some(now.saturating_duration_since(since)),
+        let a = self.activity();
+        if a.in_flight > 0 {
+            return None;
         }
+        let age = now.saturating_duration_since(a.since);
+        let silent = !a.sent_anything;
+        let old_enough = if silent {
+            SILENT_EVICTABLE_AFTER
+        } else {
+            EVICTABLE_AFTER
+        };
+        (age >= old_enough).then_some((silent, age))
     }
 
     fn request_eviction(&self) {
@@ -163,6 +184,7 @@ impl Registry {
                 in_flight: 0,
                 reading_head: true,
                 since: opened,
+                sent_anything: false,
             }),
             wake: Notify::new(),
             evict: AtomicBool::new(false),
@@ -177,16 +199,17 @@ impl Registry {
         self.conns().remove(&id);
     }
 
-    /// Asks the connection idle (or reading a head) longest, for at least `min_age`, to close.
-    /// Connections with a request in progress are never chosen. Returns whether one was asked.
-    pub(crate) fn evict_longest_idle(&self, min_age: Duration) -> bool {
+    /// Asks one connection without a request in progress to close, to make room: the one
+    /// silent longest among those that never sent a byte (for at least 250 ms), else the one
+    /// idle or reading its head longest (for at least 1 s). Connections with a request in
+    /// progress are never chosen. Returns whether one was asked.
+    pub(crate) fn evict_one(&self) -> bool {
         let now = Instant::now();
         let victim = self
             .conns()
             .values()
-            .filter_map(|conn| Some((conn.evictable_age(now)?, conn)))
-            .filter(|(age, _)| *age >= min_age)
-            .max_by_key(|(age, _)| *age)
+            .filter_map(|conn| Some((conn.eviction_rank(now)?, conn)))
+            .max_by_key(|(rank, _)| *rank)
             .map(|(_, conn)| conn.clone());
         match victim {
             Some(conn) => {

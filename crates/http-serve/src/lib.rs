@@ -18,10 +18,13 @@
 //!   speaks Zendesk's error envelope.
 //! - **Connection cap**: at most `max_connections` connections are served at once, and never more
 //!   than the process's file limit allows (see [`fd_budget`]). At the cap the server accepts one
-//!   more connection, asks the connection idle longest to close (an idle keep-alive or a
-//!   slow header, never one with a request in progress) and serves the new one in its place;
-//!   when every connection is busy, new ones wait in the kernel's listen backlog, costing no file
-//!   descriptor, until a slot frees.
+//!   more connection and closes one without a request in progress to serve the new one in its
+//!   place: first the one silent longest among those that never sent a byte (after 250 ms),
+//!   else the idle keep-alive or slow header that has waited longest (after 1 s). A connection
+//!   with a request in progress is never closed this way; when every connection has one, new
+//!   ones wait in the kernel's listen backlog, costing no file descriptor, until a slot frees.
+//! - **Accept queue**: [`bind`] asks for a 1,024-deep accept queue instead of the usual 128, so
+//!   the connections waiting for a slot are not dropped by the kernel.
 //! - **Graceful shutdown**: when the shutdown future completes the listener closes, idle
 //!   connections are closed, and requests in progress get `shutdown_grace` to finish.
 //!
@@ -48,6 +51,24 @@ mod connection;
 pub mod fd_budget;
 
 use connection::Registry;
+
+/// Connections that may wait in the kernel's accept queue (capped by `net.core.somaxconn`).
+/// The usual 128 overflows as soon as hostile clients hold the slots and reconnect when closed;
+/// a client whose handshake is dropped on overflow retries only after 1, then 3, then 7 s.
+pub const LISTEN_BACKLOG: u32 = 1024;
+
+/// Binds a listener for [`Server`] with a [`LISTEN_BACKLOG`]-deep accept queue (and
+/// `SO_REUSEADDR`, as `TcpListener::bind` sets it). Call it inside a Tokio runtime.
+pub fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
+    let socket = match addr {
+        SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+    };
+    #[cfg(unix)]
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
+}
 
 /// The limits of one server. Every field has a default suited to a local or small-team server;
 /// [`Limits::validate`] refuses zeros.
@@ -213,10 +234,6 @@ pub struct Server {
     max_connections: usize,
 }
 
-/// A connection whose request head or idle wait has lasted less than this is not evicted to
-/// make room: it is probably a client about to send a request.
-const EVICTABLE_AFTER: Duration = Duration::from_secs(1);
-
 /// How long the accept loop waits for a slot before it looks again for a connection to evict.
 const ADMIT_RETRY: Duration = Duration::from_millis(100);
 
@@ -302,7 +319,7 @@ impl Server {
                             accept_errors.log(&error);
                             // Out of descriptors or memory: free one if an idle connection
                             // holds it, and let pending connections wait in the backlog.
-                            registry.evict_longest_idle(EVICTABLE_AFTER);
+                            registry.evict_one();
                             tokio::time::sleep(ACCEPT_ERROR_PAUSE).await;
                         }
                         continue;
@@ -382,7 +399,7 @@ async fn acquire_or_evict(
     if let Ok(permit) = slots.clone().try_acquire_owned() {
         return Some(permit);
     }
-    registry.evict_longest_idle(EVICTABLE_AFTER);
+    registry.evict_one();
     match tokio::time::timeout(ADMIT_RETRY, slots.clone().acquire_owned()).await {
         Ok(Ok(permit)) => Some(permit),
         _ => None,

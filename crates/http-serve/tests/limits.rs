@@ -57,7 +57,7 @@ struct Running {
 }
 
 async fn start(limits: Limits) -> Running {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let listener = http_serve::bind("127.0.0.1:0".parse().unwrap()).unwrap();
     let addr = listener.local_addr().unwrap();
     let server = Server::new(listener, app(), limits).render_rejections_with(|r: Rejection| {
         (
@@ -516,5 +516,47 @@ async fn zero_limits_are_refused_naming_the_field() {
         }
         .status(),
         StatusCode::PAYLOAD_TOO_LARGE
+    );
+}
+
+#[tokio::test]
+async fn a_flood_of_reconnecting_silent_clients_does_not_lock_out_normal_ones() {
+    // 200 clients that connect, say nothing and reconnect as soon as they are closed: far more
+    // than the 32 slots, and more than the usual 128-deep accept queue.
+    let server = start(Limits {
+        max_connections: 32,
+        header_read_timeout: Duration::from_secs(30),
+        ..limits()
+    })
+    .await;
+    let addr = server.addr;
+    let flood: Vec<_> = (0..200)
+        .map(|_| {
+            tokio::spawn(async move {
+                loop {
+                    if let Ok(mut stream) = TcpStream::connect(addr).await {
+                        let _ = closed_within(&mut stream, Duration::from_secs(60)).await;
+                    }
+                }
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    let started = Instant::now();
+    let normal: Vec<_> = (0..5)
+        .map(|_| tokio::spawn(async move { fetch(addr, "/hello", Duration::from_secs(4)).await }))
+        .collect();
+    for request in normal {
+        assert_eq!(request.await.unwrap().status, 200);
+    }
+    let took = started.elapsed();
+    assert!(server.stats.open_connections() <= 32);
+    for task in flood {
+        task.abort();
+    }
+    assert!(
+        took < Duration::from_secs(4),
+        "normal requests took {took:?}"
     );
 }

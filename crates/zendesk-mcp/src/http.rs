@@ -254,12 +254,10 @@ impl HttpServer {
         }
         options.limits.validate().map_err(ServeError::Config)?;
         options.sessions.validate().map_err(ServeError::Config)?;
-        let listener = tokio::net::TcpListener::bind(options.bind)
-            .await
-            .map_err(|source| ServeError::Bind {
-                addr: options.bind,
-                source,
-            })?;
+        let listener = http_serve::bind(options.bind).map_err(|source| ServeError::Bind {
+            addr: options.bind,
+            source,
+        })?;
         let local_addr = listener.local_addr().map_err(|source| ServeError::Bind {
             addr: options.bind,
             source,

@@ -229,7 +229,7 @@ impl Sandbox {
     ) -> Result<RunningSandbox, SandboxError> {
         limits.validate().map_err(SandboxError::Config)?;
         let state = AppState::open(&config).await?;
-        let listener = match tokio::net::TcpListener::bind(config.addr).await {
+        let listener = match http_serve::bind(config.addr) {
             Ok(listener) => listener,
             Err(source) => {
                 state.close().await?;
