@@ -188,6 +188,34 @@ fn a_missing_token_file_or_a_bad_limit_is_refused_before_serving() {
 }
 
 #[test]
+fn a_token_file_beside_a_token_from_the_environment_is_refused_naming_both() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = token_file(&dir, "file-token", 0o600);
+    let output = Command::new(ZD)
+        .args([
+            "sandbox",
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--db",
+            "sqlite::memory:",
+        ])
+        .args(["--admin-token-file", path.to_str().unwrap()])
+        .env("ZD_SANDBOX_ADMIN_TOKEN", "env-token")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("given twice"), "{stderr}");
+    assert!(stderr.contains("ZD_SANDBOX_ADMIN_TOKEN)"), "{stderr}");
+    assert!(
+        !stderr.contains("env-token") && !stderr.contains("file-token"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn http_limit_flags_without_http_are_refused() {
     let output = Command::new(ZD)
         .args(["mcp", "--max-sessions", "10", "--header-timeout", "5s"])

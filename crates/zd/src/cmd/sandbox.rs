@@ -49,12 +49,7 @@ struct ServeArgs {
     #[arg(long, env = "ZD_SANDBOX_ADMIN_TOKEN", hide_env_values = true)]
     admin_token: Option<String>,
     /// Read the admin's API token from this file (one line; keep it `chmod 600`).
-    #[arg(
-        long,
-        env = "ZD_SANDBOX_ADMIN_TOKEN_FILE",
-        value_name = "PATH",
-        conflicts_with = "admin_token"
-    )]
+    #[arg(long, env = "ZD_SANDBOX_ADMIN_TOKEN_FILE", value_name = "PATH")]
     admin_token_file: Option<PathBuf>,
     /// Fill an empty database with demo data.
     #[arg(long, value_enum)]
@@ -80,6 +75,14 @@ async fn serve(args: ServeArgs) -> ExitCode {
         .with_writer(std::io::stderr)
         .try_init();
 
+    if args.admin_token_file.is_some() && args.admin_token.is_some() {
+        // Either may come from the environment: say both names, so the stray one is found.
+        eprintln!(
+            "zd sandbox: the admin token is given twice: keep either --admin-token-file \
+             (ZD_SANDBOX_ADMIN_TOKEN_FILE) or --admin-token (ZD_SANDBOX_ADMIN_TOKEN), not both"
+        );
+        return ExitCode::from(2);
+    }
     let from_file = match &args.admin_token_file {
         Some(path) => match read_admin_token_file(path) {
             Ok((token, warning)) => {
