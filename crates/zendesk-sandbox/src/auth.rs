@@ -10,6 +10,7 @@ use base64::Engine;
 
 use crate::AppState;
 use crate::error::ApiError;
+use crate::rules::credentials::{hash_secret, password_matches};
 use crate::store::Principal;
 
 /// Zendesk's three roles.
@@ -90,19 +91,33 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<Caller>,
         return Ok(None);
     };
     let header = header.to_str().map_err(|_| ApiError::Unauthorized)?.trim();
-    let store = &state.inner.store;
+    let store = state.store();
     let principal: Option<Principal> = if let Some(encoded) = strip_scheme(header, "basic") {
         let decoded = base64::engine::general_purpose::STANDARD
             .decode(encoded.trim())
             .map_err(|_| ApiError::Unauthorized)?;
         let decoded = String::from_utf8(decoded).map_err(|_| ApiError::Unauthorized)?;
         let (user, secret) = decoded.split_once(':').ok_or(ApiError::Unauthorized)?;
+        let (user, secret) = (user.to_string(), secret.to_string());
         match user.strip_suffix("/token") {
-            Some(email) => store.principal_by_api_token(email, secret).await?,
-            None => store.principal_by_password(user, secret).await?,
+            Some(email) => {
+                let (email, hash) = (email.to_string(), hash_secret(&secret));
+                store
+                    .read(move |reader| reader.principal_by_api_token(&email, &hash))
+                    .await?
+            }
+            None => store
+                .read(move |reader| reader.principal_by_email(&user))
+                .await?
+                .and_then(|(principal, stored)| {
+                    password_matches(&secret, &stored).then_some(principal)
+                }),
         }
     } else if let Some(token) = strip_scheme(header, "bearer") {
-        store.principal_by_oauth(token.trim()).await?
+        let hash = hash_secret(token.trim());
+        store
+            .read(move |reader| reader.principal_by_oauth_token(&hash))
+            .await?
     } else {
         None
     };

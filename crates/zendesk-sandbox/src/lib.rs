@@ -5,14 +5,18 @@
 //! [`RunningSandbox`] and [`app`] (the router, for tests that drive it with
 //! `tower::ServiceExt::oneshot`). Serving goes through `http-serve` with [`ServerLimits`]
 //! (timeouts, connection cap, body limit), its 413 and 408 rendered in Zendesk's envelope.
-//! The rooms behind it:
-//! - `store`: every SQL statement (SQLite today; PostgreSQL can follow behind the same functions).
-//! - `routes`: the HTTP endpoints, one module per resource, with the resource's write rules;
-//!   `routes::shared` holds what they share (serving records, lists, bulk endpoints).
+//! The rooms behind it, each named for what it holds:
+//! - `routes`: thin HTTP handlers, one module per resource: extract, authorise, call a rule,
+//!   render. `routes::http` and `routes::paging` hold the query string, bodies and envelopes.
+//! - `rules`: Zendesk's behaviour per resource (what a create, update, merge, delete does and
+//!   refuses), as plain functions over a store transaction; used by the routes, the job runner
+//!   and the seed alike. A rule never sees HTTP.
+//! - `store`: the storage traits and their backends (SQLite); the only room that runs SQL or
+//!   names a backend. A route never sees SQL.
+//! - `search`: the search language compiled to SQL for the store's dialect.
 //! - `jobs`: the persistent background job queue (bulk operations, merges).
-//! - `auth`, `ratelimit`, `paging`, `error`: the cross-cutting rules.
+//! - `auth`, `ratelimit`, `error`: who is calling, how often, and Zendesk's error envelopes.
 //! - `seed`: the demo help desk.
-//! - `search`: the search language compiled to SQL; `routes::search` serves it.
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -24,9 +28,9 @@ use tokio::task::JoinHandle;
 mod auth;
 mod error;
 mod jobs;
-mod paging;
 mod ratelimit;
 mod routes;
+pub mod rules;
 pub mod search;
 mod seed;
 pub mod store;
@@ -100,16 +104,8 @@ pub enum Seed {
 /// Why a sandbox could not start or stop.
 #[derive(Debug, thiserror::Error)]
 pub enum SandboxError {
-    #[error("cannot open the sandbox database `{url}`: {source}")]
-    Database {
-        url: String,
-        #[source]
-        source: sqlx::Error,
-    },
-    #[error("cannot migrate the sandbox database: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("sandbox database error: {0}")]
-    Sql(#[from] sqlx::Error),
+    Storage(#[from] store::StoreError),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -150,9 +146,14 @@ impl AppState {
             )));
         }
         let store = Store::open(&config.db_url).await?;
+        let (email, token) = (config.admin_email.clone(), config.admin_token.clone());
         store
-            .bootstrap_admin(&config.admin_email, &config.admin_token)
-            .await?;
+            .write(move |tx| {
+                rules::credentials::bootstrap_admin(tx, &email, &token)?;
+                rules::ticket_fields::ensure_system_fields(tx)
+            })
+            .await
+            .map_err(|e| SandboxError::Config(format!("cannot create the admin: {}", e.body())))?;
         if let Some(Seed::Demo) = config.seed {
             seed::seed_demo(&store).await?;
         }

@@ -10,7 +10,7 @@ use axum::http::{Method, StatusCode};
 use common::{ADMIN_TOKEN, admin, basic, sandbox, sandbox_with};
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use zendesk_sandbox::store::{JobRow, Store, insert_job};
+use zendesk_sandbox::store::{Bind, JobRow, Store, StoreError, Writer};
 use zendesk_sandbox::{AppState, Config, Sandbox, Seed, seed_demo};
 
 fn temp_db(name: &str) -> (std::path::PathBuf, String) {
@@ -333,32 +333,28 @@ async fn restart_resumes_queued_jobs_and_fails_abandoned_ones() {
         let state = AppState::open(&file_config(&url)).await.unwrap();
         state.close().await.unwrap();
         let store = open_store(&url).await;
-        let mut conn = store.pool().acquire().await.unwrap();
-        insert_job(
-            &mut conn,
-            &job(
-                "V3-queued",
-                json!({"organizations": [{"name": "Resumed Org"}]}),
-                1,
-            ),
-        )
-        .await
-        .unwrap();
-        insert_job(
-            &mut conn,
-            &job(
-                "V3-abandoned",
-                json!({"organizations": [{"name": "Never"}]}),
-                1,
-            ),
-        )
-        .await
-        .unwrap();
-        sqlx::query("UPDATE jobs SET status = 'working', claimed_by = 'dead', heartbeat_at = 0, progress = 0 WHERE id = 'V3-abandoned'")
-            .execute(&mut *conn)
+        store
+            .write(|tx: &mut dyn Writer| {
+                tx.insert_job(&job(
+                    "V3-queued",
+                    json!({"organizations": [{"name": "Resumed Org"}]}),
+                    1,
+                ))?;
+                tx.insert_job(&job(
+                    "V3-abandoned",
+                    json!({"organizations": [{"name": "Never"}]}),
+                    1,
+                ))?;
+                // Claimed by a runner that never beat again: a process that died mid-job.
+                tx.claim_job("V3-abandoned", "dead")?;
+                tx.execute(
+                    "UPDATE jobs SET heartbeat_at = 0 WHERE id = ?1",
+                    &[Bind::Text("V3-abandoned".into())],
+                )?;
+                Ok::<_, StoreError>(())
+            })
             .await
             .unwrap();
-        drop(conn);
         store.close().await;
     }
     let sb = sandbox_with(file_config(&url)).await;
@@ -397,28 +393,29 @@ async fn a_job_is_claimed_once_and_the_queue_holds_at_most_30() {
     let state = AppState::open(&file_config(&url)).await.unwrap();
     state.close().await.unwrap();
     let store = open_store(&url).await;
-    let mut conn = store.pool().acquire().await.unwrap();
-    insert_job(&mut conn, &job("V3-claim", json!({"organizations": []}), 0))
+    let claim = |runner: &'static str| {
+        store.write(move |tx: &mut dyn Writer| tx.claim_job("V3-claim", runner))
+    };
+    store
+        .write(|tx: &mut dyn Writer| {
+            tx.insert_job(&job("V3-claim", json!({"organizations": []}), 0))
+        })
         .await
         .unwrap();
-    drop(conn);
-    assert!(store.claim_job("V3-claim", "one").await.unwrap());
-    assert!(!store.claim_job("V3-claim", "two").await.unwrap());
+    assert!(claim("one").await.unwrap());
+    assert!(!claim("two").await.unwrap());
     // 30 jobs busy in another (live) process: a new bulk request is refused.
-    let mut conn = store.pool().acquire().await.unwrap();
-    for n in 0..29 {
-        insert_job(
-            &mut conn,
-            &job(&format!("V3-busy-{n}"), json!({"organizations": []}), 0),
-        )
+    store
+        .write(|tx: &mut dyn Writer| {
+            for n in 0..29 {
+                let id = format!("V3-busy-{n}");
+                tx.insert_job(&job(&id, json!({"organizations": []}), 0))?;
+                tx.claim_job(&id, "other")?;
+            }
+            Ok::<_, StoreError>(())
+        })
         .await
         .unwrap();
-    }
-    sqlx::query("UPDATE jobs SET status = 'working', claimed_by = 'other', heartbeat_at = strftime('%s', 'now')")
-        .execute(&mut *conn)
-        .await
-        .unwrap();
-    drop(conn);
     store.close().await;
     let sb = sandbox_with(file_config(&url)).await;
     let r = sb
@@ -458,21 +455,23 @@ async fn a_real_server_on_port_0_serves_and_shuts_down_after_draining_jobs() {
     assert!(me.contains(&format!("\"url\":\"http://{addr}/api/v2/users/")));
     // Queue a job right before shutdown: it must be finished by the time shutdown returns.
     let store = running.state().store().clone();
-    let mut conn = store.pool().acquire().await.unwrap();
-    insert_job(
-        &mut conn,
-        &job(
-            "V3-last",
-            json!({"organizations": [{"name": "Late Org"}]}),
-            1,
-        ),
-    )
-    .await
-    .unwrap();
-    drop(conn);
+    store
+        .write(|tx: &mut dyn Writer| {
+            tx.insert_job(&job(
+                "V3-last",
+                json!({"organizations": [{"name": "Late Org"}]}),
+                1,
+            ))
+        })
+        .await
+        .unwrap();
     running.shutdown().await.unwrap();
     let reopened = open_store(&url).await;
-    let job = reopened.get_job("V3-last").await.unwrap().unwrap();
+    let job = reopened
+        .read(|reader| reader.job("V3-last"))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(job.status, "completed");
     reopened.close().await;
     let refused =
@@ -533,8 +532,10 @@ async fn database_urls_accept_plain_paths_and_refuse_other_backends() {
     let store = Store::open(path.to_str().unwrap()).await.unwrap();
     store.close().await;
     assert!(path.exists());
-    let refused = Store::open("postgres://localhost/zd").await;
-    assert!(refused.unwrap_err().to_string().contains("only sqlite"));
+    let refused = Store::open("mysql://root:hunter2@localhost/zd").await;
+    let message = refused.unwrap_err().to_string();
+    assert!(message.contains("unsupported database URL"), "{message}");
+    assert!(!message.contains("hunter2"), "{message}");
     let _ = std::fs::remove_dir_all(dir);
 }
 

@@ -1,7 +1,8 @@
 //! The HTTP surface: every `/api/v2` path (each also answering with a `.json` suffix), the
 //! rate limiter in front of them, and Zendesk-shaped answers for unknown paths and methods.
-//! One module per resource holds its handlers and its write rules (shared with the job runner);
-//! `shared` holds what they have in common (record rendering, lists, bulk endpoints).
+//! One module per resource holds its handlers (what each write does is in `crate::rules`);
+//! `shared` holds what they have in common (record rendering, lists, bulk endpoints), `http`
+//! the request pieces (query string, JSON body, base URL) and `paging` the list envelopes.
 
 use axum::Router;
 use axum::extract::Request;
@@ -18,13 +19,17 @@ use shared::{create_many, destroy_many, update_many};
 use tickets::Tickets;
 use users::Users;
 
+pub mod group_memberships;
 pub mod groups;
+pub mod http;
 pub mod job_statuses;
 pub mod oauth;
 pub mod organization_fields;
 pub mod organizations;
+pub mod paging;
 pub mod search;
 pub mod shared;
+pub mod ticket_fields;
 pub mod tickets;
 pub mod users;
 
@@ -140,6 +145,44 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/v2/groups/{id}",
             get(groups::show).put(groups::update).delete(groups::delete),
+        )
+        .route(
+            "/api/v2/groups/{id}/memberships",
+            get(group_memberships::of_group),
+        )
+        .route(
+            "/api/v2/group_memberships",
+            get(group_memberships::list).post(group_memberships::create),
+        )
+        .route(
+            "/api/v2/group_memberships/assignable",
+            get(group_memberships::assignable),
+        )
+        .route(
+            "/api/v2/group_memberships/{id}",
+            get(group_memberships::show).delete(group_memberships::delete),
+        )
+        .route(
+            "/api/v2/users/{id}/group_memberships",
+            get(group_memberships::of_user).post(group_memberships::create_for_user),
+        )
+        .route(
+            "/api/v2/users/{user_id}/group_memberships/{id}",
+            get(group_memberships::show_of_user).delete(group_memberships::delete_of_user),
+        )
+        .route(
+            "/api/v2/users/{user_id}/group_memberships/{id}/make_default",
+            put(group_memberships::make_default),
+        )
+        .route(
+            "/api/v2/ticket_fields",
+            get(ticket_fields::list).post(ticket_fields::create),
+        )
+        .route(
+            "/api/v2/ticket_fields/{id}",
+            get(ticket_fields::show)
+                .put(ticket_fields::update)
+                .delete(ticket_fields::delete),
         )
         .route("/api/v2/job_statuses", get(job_statuses::list))
         .route(
