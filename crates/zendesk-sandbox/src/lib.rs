@@ -3,7 +3,9 @@
 //!
 //! This file owns the public face of the crate: [`Config`], [`Sandbox::start`],
 //! [`RunningSandbox`] and [`app`] (the router, for tests that drive it with
-//! `tower::ServiceExt::oneshot`). The rooms behind it, each named for what it holds:
+//! `tower::ServiceExt::oneshot`). Serving goes through `http-serve` with [`ServerLimits`]
+//! (timeouts, connection cap, body limit), its 413 and 408 rendered in Zendesk's envelope.
+//! The rooms behind it, each named for what it holds:
 //! - `routes`: thin HTTP handlers, one module per resource: extract, authorise, call a rule,
 //!   render. `routes::http` and `routes::paging` hold the query string, bodies and envelopes.
 //! - `rules`: Zendesk's behaviour per resource (what a create, update, merge, delete does and
@@ -39,6 +41,8 @@ mod util;
 
 pub use auth::{Caller, Role};
 pub use error::ApiError;
+/// The serving limits (timeouts, connection cap, body size): see [`Sandbox::start_with_limits`].
+pub use http_serve::Limits as ServerLimits;
 pub use seed::seed_demo;
 pub use store::Store;
 
@@ -220,10 +224,21 @@ pub fn generate_token() -> String {
 pub struct Sandbox;
 
 impl Sandbox {
-    /// Opens the database, binds `config.addr`, and serves until [`RunningSandbox::shutdown`].
+    /// Opens the database, binds `config.addr`, and serves until [`RunningSandbox::shutdown`],
+    /// with the default [`ServerLimits`].
     pub async fn start(config: Config) -> Result<RunningSandbox, SandboxError> {
+        Sandbox::start_with_limits(config, ServerLimits::default()).await
+    }
+
+    /// [`Sandbox::start`] with these serving limits: header, body and idle timeouts, the
+    /// connection cap and the largest request body (answered 413 in Zendesk's envelope).
+    pub async fn start_with_limits(
+        config: Config,
+        limits: ServerLimits,
+    ) -> Result<RunningSandbox, SandboxError> {
+        limits.validate().map_err(SandboxError::Config)?;
         let state = AppState::open(&config).await?;
-        let listener = match tokio::net::TcpListener::bind(config.addr).await {
+        let listener = match http_serve::bind(config.addr) {
             Ok(listener) => listener,
             Err(source) => {
                 state.close().await?;
@@ -235,14 +250,11 @@ impl Sandbox {
         };
         let local_addr = listener.local_addr().map_err(SandboxError::Serve)?;
         let (stop_tx, mut stop_rx) = watch::channel(false);
-        let router = app(state.clone());
-        let server = tokio::spawn(async move {
-            axum::serve(listener, router)
-                .with_graceful_shutdown(async move {
-                    let _ = stop_rx.wait_for(|stop| *stop).await;
-                })
-                .await
-        });
+        let server = http_serve::Server::new(listener, app(state.clone()), limits)
+            .render_rejections_with(zendesk_rejection);
+        let server = tokio::spawn(server.run(async move {
+            let _ = stop_rx.wait_for(|stop| *stop).await;
+        }));
         tracing::info!(%local_addr, "sandbox listening");
         Ok(RunningSandbox {
             local_addr,
@@ -251,6 +263,18 @@ impl Sandbox {
             server,
         })
     }
+}
+
+/// A request the server refused before the API saw it (body too large, body too slow), in
+/// Zendesk's `{"error", "description"}` envelope.
+fn zendesk_rejection(rejection: http_serve::Rejection) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let error = match rejection {
+        http_serve::Rejection::BodyTooLarge { .. } => "RequestTooLarge",
+        http_serve::Rejection::BodyTimeout { .. } => "RequestTimeout",
+    };
+    let body = serde_json::json!({"error": error, "description": rejection.description()});
+    (rejection.status(), axum::Json(body)).into_response()
 }
 
 /// A sandbox serving on a local address.

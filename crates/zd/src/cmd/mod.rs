@@ -6,6 +6,7 @@ pub mod mcp;
 pub mod orgs;
 pub mod sandbox;
 pub mod search;
+pub mod serve_limits;
 pub mod tickets;
 pub mod tools;
 pub mod users;
