@@ -76,9 +76,11 @@ mod auth;
 mod builder;
 mod client;
 mod error;
+pub mod oauth;
 mod paging;
 pub mod resources;
 mod retry;
+pub mod signin;
 
 pub use auth::Auth;
 pub use builder::{

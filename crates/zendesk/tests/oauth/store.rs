@@ -1,0 +1,246 @@
+//! Stored sign-ins: the private file (0600, atomic replace), the keyring through the
+//! `SecretStore` trait (a fake one here: with it the file holds no secret), several accounts
+//! side by side, rotation persisted through a stored sign-in's token source, and forgetting.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use secrecy::{ExposeSecret, SecretString};
+use zendesk::oauth::{StoreError, TokenSet};
+use zendesk::signin::{Account, SecretStore, SignInStore, SignedInUser};
+
+use crate::fake;
+use crate::{api_client, assert_hidden, secret_of, signed_in};
+
+/// A keyring in memory.
+#[derive(Default)]
+struct FakeKeyring {
+    entries: Mutex<HashMap<String, String>>,
+}
+
+impl SecretStore for FakeKeyring {
+    fn name(&self) -> &'static str {
+        "fake keyring"
+    }
+    fn get(&self, key: &str) -> Result<Option<SecretString>, StoreError> {
+        Ok(self
+            .entries
+            .lock()
+            .unwrap()
+            .get(key)
+            .map(|s| SecretString::from(s.clone())))
+    }
+    fn set(&self, key: &str, secret: &SecretString) -> Result<(), StoreError> {
+        self.entries
+            .lock()
+            .unwrap()
+            .insert(key.to_owned(), secret.expose_secret().to_owned());
+        Ok(())
+    }
+    fn delete(&self, key: &str) -> Result<(), StoreError> {
+        self.entries.lock().unwrap().remove(key);
+        Ok(())
+    }
+}
+
+fn account(url: &str) -> Account {
+    Account {
+        account: url.to_owned(),
+        client_id: fake::CLIENT_ID.into(),
+        confidential: false,
+        user: Some(SignedInUser {
+            id: 7,
+            name: "Ada Admin".into(),
+            email: "ada@example.com".into(),
+            role: "admin".into(),
+        }),
+        scope: None,
+        expires_at: None,
+        refresh_token_expires_at: None,
+        access_token_lifetime: None,
+        refresh_token_lifetime: None,
+        signed_in_at: zendesk::oauth::now_unix(),
+        secrets_in: String::new(),
+    }
+}
+
+fn client_secret() -> SecretString {
+    SecretString::from(fake::CLIENT_SECRET.to_owned())
+}
+
+#[cfg(unix)]
+fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[tokio::test]
+async fn without_a_keyring_the_secrets_sit_in_a_0600_file() {
+    let fake = fake::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("zd");
+    let store = SignInStore::new(&config, None);
+    let tokens = signed_in(&fake, 3600);
+    let (access, refresh) = secret_of(&tokens);
+    let saved = store
+        .save_sign_in(account(&fake.url), &tokens, Some(&client_secret()), true)
+        .unwrap();
+    assert_eq!(saved.secrets_in, "file");
+    assert!(saved.confidential);
+    #[cfg(unix)]
+    {
+        assert_eq!(mode(&store.file()), 0o600);
+        assert_eq!(mode(&config), 0o700);
+        assert_eq!(mode(&config.join("accounts.lock")), 0o600);
+    }
+    let text = std::fs::read_to_string(store.file()).unwrap();
+    assert!(text.contains(&access), "the file is the secret store here");
+    // Read back exactly.
+    let back = store.tokens(&fake.url).unwrap().unwrap();
+    assert_eq!(secret_of(&back), (access.clone(), refresh.clone()));
+    // Rewrites keep 0600, and a file someone widened is narrowed again, never widened.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(store.file(), std::fs::Permissions::from_mode(0o644)).unwrap();
+        store.accounts().unwrap();
+        assert_eq!(mode(&store.file()), 0o600);
+        store.set_current(&fake.url).unwrap();
+        assert_eq!(mode(&store.file()), 0o600);
+    }
+    assert_hidden(
+        &format!("{store:?} {:?}", store.accounts().unwrap()),
+        &[&access, &refresh, fake::CLIENT_SECRET],
+    );
+}
+
+#[tokio::test]
+async fn with_a_keyring_the_file_holds_no_token_refresh_token_or_client_secret() {
+    let fake = fake::start().await;
+    *fake.state.secret.lock().unwrap() = Some(fake::CLIENT_SECRET.into());
+    let dir = tempfile::tempdir().unwrap();
+    let keyring = Arc::new(FakeKeyring::default());
+    let store = SignInStore::new(dir.path(), Some(keyring.clone()));
+    let tokens = signed_in(&fake, 5); // refreshed at the first call
+    let (access, refresh) = secret_of(&tokens);
+    let saved = store
+        .save_sign_in(account(&fake.url), &tokens, Some(&client_secret()), true)
+        .unwrap();
+    assert_eq!(saved.secrets_in, "fake keyring");
+    let no_secret_in_file = |secrets: &[&str]| {
+        let text = std::fs::read_to_string(store.file()).unwrap();
+        assert_hidden(&text, secrets);
+        assert!(
+            !text.contains("\"access_token\"") && !text.contains("\"refresh_token\""),
+            "{text}"
+        );
+    };
+    no_secret_in_file(&[&access, &refresh, fake::CLIENT_SECRET]);
+    assert_eq!(keyring.entries.lock().unwrap().len(), 1);
+
+    // Refresh through the stored sign-in: the rotation lands in the keyring, the file only
+    // learns the new expiry, and the client secret went along to the token endpoint.
+    let source = store.token_source(&fake.url).unwrap();
+    api_client(&fake, &source)
+        .get_json("/users/me", zendesk::NO_QUERY)
+        .await
+        .unwrap();
+    assert_eq!(source.refresh_count(), 1);
+    let (new_access, new_refresh) = secret_of(&source.tokens());
+    let stored = store.tokens(&fake.url).unwrap().unwrap();
+    assert_eq!(
+        secret_of(&stored),
+        (new_access.clone(), new_refresh.clone())
+    );
+    let bodies = fake.state.token_bodies.lock().unwrap().clone();
+    assert_eq!(bodies.last().unwrap()["client_secret"], fake::CLIENT_SECRET);
+    no_secret_in_file(&[
+        &access,
+        &refresh,
+        &new_access,
+        &new_refresh,
+        fake::CLIENT_SECRET,
+    ]);
+    let listed = store.accounts().unwrap();
+    assert!(listed.current().unwrap().expires_at.unwrap() > zendesk::oauth::now_unix() + 7000);
+
+    // Forgetting removes the keyring entry and the file's record.
+    assert!(store.forget(&fake.url).unwrap());
+    assert!(keyring.entries.lock().unwrap().is_empty());
+    assert!(store.accounts().unwrap().accounts.is_empty());
+    assert!(!store.forget(&fake.url).unwrap());
+}
+
+#[tokio::test]
+async fn several_accounts_side_by_side_with_one_current() {
+    let fake = fake::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = SignInStore::new(dir.path(), None);
+    let acme = "https://acme.zendesk.com";
+    let beta = "https://Beta.zendesk.com/api/v2/";
+    store
+        .save_sign_in(account(acme), &signed_in(&fake, 3600), None, true)
+        .unwrap();
+    store
+        .save_sign_in(account(beta), &signed_in(&fake, 3600), None, false)
+        .unwrap();
+    let accounts = store.accounts().unwrap();
+    assert_eq!(accounts.accounts.len(), 2);
+    assert_eq!(accounts.current.as_deref(), Some(acme));
+    assert!(accounts.get("https://beta.zendesk.com").is_some());
+    store.set_current("https://beta.zendesk.com/").unwrap();
+    assert_eq!(
+        store.accounts().unwrap().current.as_deref(),
+        Some("https://beta.zendesk.com")
+    );
+    let unknown = store.set_current("https://other.zendesk.com").unwrap_err();
+    assert!(unknown.to_string().contains("acme"), "{unknown}");
+    // Forgetting the current one makes another current.
+    store.forget("https://beta.zendesk.com").unwrap();
+    assert_eq!(store.accounts().unwrap().current.as_deref(), Some(acme));
+}
+
+#[tokio::test]
+async fn a_stored_sign_in_that_was_signed_out_is_not_brought_back_by_a_refresh() {
+    let fake = fake::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = SignInStore::new(dir.path(), None);
+    store
+        .save_sign_in(account(&fake.url), &signed_in(&fake, 5), None, true)
+        .unwrap();
+    let source = store.token_source(&fake.url).unwrap();
+    store.forget(&fake.url).unwrap();
+    let error = source.access_token().await.unwrap_err();
+    assert_eq!(error.code(), Some("signed_out"));
+    assert!(store.accounts().unwrap().accounts.is_empty());
+    let missing = store.token_source(&fake.url).unwrap_err();
+    assert!(missing.to_string().contains("sign in"), "{missing}");
+}
+
+#[tokio::test]
+async fn logout_revokes_at_the_server_and_forgets() {
+    let fake = fake::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let keyring = Arc::new(FakeKeyring::default());
+    let store = SignInStore::new(dir.path(), Some(keyring.clone()));
+    let tokens: TokenSet = signed_in(&fake, 3600);
+    let (access, _) = secret_of(&tokens);
+    store
+        .save_sign_in(account(&fake.url), &tokens, None, true)
+        .unwrap();
+    let source = store.token_source(&fake.url).unwrap();
+    let client = api_client(&fake, &source);
+    let revoked = client
+        .delete("/oauth/tokens/current", zendesk::NO_QUERY)
+        .await
+        .unwrap();
+    assert!(revoked.is_null());
+    assert_eq!(
+        fake.state.revoked.lock().unwrap().clone(),
+        vec![access.clone()]
+    );
+    assert!(!fake.state.access_token_valid(&access));
+    store.forget(&fake.url).unwrap();
+    assert!(keyring.entries.lock().unwrap().is_empty());
+    assert!(store.tokens(&fake.url).unwrap().is_none());
+}
