@@ -339,7 +339,12 @@ fn status(args: StatusArgs) -> ExitCode {
             Ok(url) => accounts.get(&url).into_iter().collect(),
             Err(error) => return usage_error(&error),
         },
-        None => accounts.accounts.values().collect(),
+        // The current sign-in first, then the others by URL.
+        None => {
+            let mut all: Vec<&Account> = accounts.accounts.values().collect();
+            all.sort_by_key(|a| accounts.current.as_deref() != Some(a.account.as_str()));
+            all
+        }
     };
     let overridden = env_override();
     if args.json {

@@ -244,3 +244,96 @@ async fn logout_revokes_at_the_server_and_forgets() {
     assert!(keyring.entries.lock().unwrap().is_empty());
     assert!(store.tokens(&fake.url).unwrap().is_none());
 }
+
+/// The Secret Service backend speaks `secret-tool`'s command line: here a stand-in script
+/// that keeps entries in files and logs its arguments, to check the protocol (the secret on
+/// stdin, never in the arguments) and the round trip. A real Secret Service is not needed.
+#[cfg(unix)]
+#[test]
+fn the_secret_service_backend_passes_secrets_on_stdin_only() {
+    use std::os::unix::fs::PermissionsExt;
+    use zendesk::signin::SecretTool;
+
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("secret-tool");
+    let entries = dir.path().join("entries");
+    std::fs::create_dir(&entries).unwrap();
+    std::fs::write(
+        &script,
+        format!(
+            r#"#!/bin/sh
+echo "$@" >> "{dir}/argv.log"
+cmd="$1"; shift
+[ "$cmd" = store ] && shift 2
+key=$(echo "$4" | tr -c 'A-Za-z0-9' '_')
+case "$cmd" in
+  store) cat > "{entries}/$key" ;;
+  lookup) [ -f "{entries}/$key" ] && cat "{entries}/$key" || exit 1 ;;
+  clear) rm -f "{entries}/$key" ;;
+esac
+"#,
+            dir = dir.path().display(),
+            entries = entries.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o700)).unwrap();
+
+    let keyring = SecretTool::new(&script);
+    let key = "https://acme.zendesk.com";
+    assert!(keyring.get(key).unwrap().is_none());
+    keyring
+        .set(key, &SecretString::from("s3cret-blob-VALUE".to_owned()))
+        .unwrap();
+    assert_eq!(
+        keyring.get(key).unwrap().unwrap().expose_secret(),
+        "s3cret-blob-VALUE"
+    );
+    keyring.delete(key).unwrap();
+    assert!(keyring.get(key).unwrap().is_none());
+    let argv = std::fs::read_to_string(dir.path().join("argv.log")).unwrap();
+    assert!(
+        argv.contains("service zd account https://acme.zendesk.com"),
+        "{argv}"
+    );
+    assert!(!argv.contains("s3cret"), "{argv}");
+
+    // Through the sign-in store: the file names the Secret Service and holds no secret.
+    let store = SignInStore::new(
+        dir.path().join("config"),
+        Some(Arc::new(SecretTool::new(&script))),
+    );
+    let tokens = TokenSet::from_response(
+        br#"{"access_token":"AT-in-keyring","refresh_token":"RT-in-keyring","expires_in":600}"#,
+        zendesk::oauth::now_unix(),
+    )
+    .unwrap();
+    let saved = store
+        .save_sign_in(account(key), &tokens, None, true)
+        .unwrap();
+    assert_eq!(saved.secrets_in, "Secret Service");
+    assert_hidden(
+        &std::fs::read_to_string(store.file()).unwrap(),
+        &["AT-in-keyring", "RT-in-keyring"],
+    );
+    let back = store.tokens(key).unwrap().unwrap();
+    assert_eq!(back.access_token.expose_secret(), "AT-in-keyring");
+    // A failing keyring: the sign-in falls back to the private file, with a note.
+    let broken = SignInStore::new(
+        dir.path().join("config2"),
+        Some(Arc::new(SecretTool::new(dir.path().join("missing-tool")))),
+    );
+    let saved = broken
+        .save_sign_in(account(key), &tokens, None, true)
+        .unwrap();
+    assert_eq!(saved.secrets_in, "file");
+    assert_eq!(
+        broken
+            .tokens(key)
+            .unwrap()
+            .unwrap()
+            .access_token
+            .expose_secret(),
+        "AT-in-keyring"
+    );
+}
