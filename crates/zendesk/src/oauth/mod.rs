@@ -197,6 +197,9 @@ pub struct TokenSet {
     pub expires_at: Option<u64>,
     /// When the refresh token stops working (Unix seconds), when known.
     pub refresh_token_expires_at: Option<u64>,
+    /// When the token endpoint answered (Unix seconds), when known: with `expires_at` it gives
+    /// the token's lifetime, which bounds how early it is refreshed.
+    pub issued_at: Option<u64>,
 }
 
 impl TokenSet {
@@ -228,13 +231,22 @@ impl TokenSet {
             expires_at: seconds("expires_in").map(|s| now.saturating_add(s)),
             refresh_token_expires_at: seconds("refresh_token_expires_in")
                 .map(|s| now.saturating_add(s)),
+            issued_at: Some(now),
         })
     }
 
-    /// Whether the access token expires within `margin` of `now` (or already has).
+    /// Whether the access token expires within `margin` of `now` (or already has). For a
+    /// short-lived token the margin shrinks to a quarter of its lifetime, so a token issued for
+    /// a few seconds (a test sandbox) is still used before it is refreshed.
     pub fn expires_within(&self, margin: Duration, now: u64) -> bool {
-        self.expires_at
-            .is_some_and(|at| now.saturating_add(margin.as_secs()) >= at)
+        let Some(at) = self.expires_at else {
+            return false;
+        };
+        let margin = match self.issued_at {
+            Some(issued) if at > issued => margin.as_secs().min((at - issued) / 4),
+            _ => margin.as_secs(),
+        };
+        now.saturating_add(margin) >= at
     }
 
     /// Whether the refresh token is known to have expired at `now`.
@@ -260,6 +272,7 @@ impl fmt::Debug for TokenSet {
             .field("scope", &self.scope)
             .field("expires_at", &self.expires_at)
             .field("refresh_token_expires_at", &self.refresh_token_expires_at)
+            .field("issued_at", &self.issued_at)
             .finish()
     }
 }

@@ -128,6 +128,8 @@ struct Secrets {
     refresh_token_expires_at: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     scope: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    issued_at: Option<u64>,
 }
 
 impl Secrets {
@@ -142,6 +144,7 @@ impl Secrets {
             expires_at: tokens.expires_at,
             refresh_token_expires_at: tokens.refresh_token_expires_at,
             scope: tokens.scope.clone(),
+            issued_at: tokens.issued_at,
         }
     }
 
@@ -153,6 +156,7 @@ impl Secrets {
             scope: self.scope.clone(),
             expires_at: self.expires_at,
             refresh_token_expires_at: self.refresh_token_expires_at,
+            issued_at: self.issued_at,
         }
     }
 
@@ -324,6 +328,17 @@ impl SignInStore {
             None => ("file".to_owned(), Some(secrets)),
         };
         account.secrets_in = secrets_in;
+        let was_in_keyring = data
+            .accounts
+            .get(&key)
+            .is_some_and(|old| old.account.secrets_in != "file");
+        if was_in_keyring
+            && in_file.is_some()
+            && let Some(keyring) = &self.keyring
+        {
+            // The new sign-in went to the file: leave no stale copy in the keyring.
+            let _ = keyring.delete(&key);
+        }
         data.accounts.insert(
             key.clone(),
             Entry {
@@ -541,6 +556,7 @@ impl Secrets {
             expires_at: self.expires_at,
             refresh_token_expires_at: self.refresh_token_expires_at,
             scope: self.scope.clone(),
+            issued_at: self.issued_at,
         }
     }
 }

@@ -32,6 +32,8 @@ pub fn signed_in(fake: &fake::Fake, expires_in: u64) -> TokenSet {
     let body = serde_json::to_vec(&issued).unwrap();
     let mut tokens = TokenSet::from_response(&body, now_unix()).unwrap();
     tokens.expires_at = Some(now_unix() + expires_in);
+    // Issued two hours ago: the full 60 s refresh margin applies.
+    tokens.issued_at = Some(now_unix() - 7200);
     tokens
 }
 
