@@ -63,6 +63,8 @@ pub struct MemoryStore {
     pub tokens: Mutex<Option<TokenSet>>,
     pub events: Arc<Mutex<Vec<String>>>,
     pub saves: Mutex<usize>,
+    /// How long a save takes (a slow keyring).
+    pub save_delay: Mutex<std::time::Duration>,
 }
 
 impl MemoryStore {
@@ -71,6 +73,7 @@ impl MemoryStore {
             tokens: Mutex::new(Some(tokens.clone())),
             events,
             saves: Mutex::new(0),
+            save_delay: Mutex::new(std::time::Duration::ZERO),
         })
     }
 }
@@ -81,6 +84,8 @@ impl TokenStore for MemoryStore {
     }
 
     fn save(&self, tokens: &TokenSet) -> Result<(), StoreError> {
+        let delay = *self.save_delay.lock().unwrap();
+        std::thread::sleep(delay);
         self.events
             .lock()
             .unwrap()

@@ -167,14 +167,25 @@ async fn the_rotated_refresh_token_is_stored_before_the_new_access_token_is_used
     let fake = fake::start().await;
     let tokens = signed_in(&fake, 5);
     let store = MemoryStore::new(&tokens, fake.state.events.clone());
+    // A slow store (a keyring prompting, a slow disk): the new token must not be used, by
+    // this call or any other, before the save has finished.
+    *store.save_delay.lock().unwrap() = Duration::from_millis(300);
     let source = TokenSource::new(oauth_client(&fake, None), tokens)
         .unwrap()
         .with_store(store.clone());
     let client = api_client(&fake, &source);
+    let first = tokio::spawn({
+        let client = client.clone();
+        async move { client.get_json("/users/me", zendesk::NO_QUERY).await }
+    });
+    // A second call starting while the refresh is being saved.
+    tokio::time::sleep(Duration::from_millis(100)).await;
     client
         .get_json("/users/me", zendesk::NO_QUERY)
         .await
         .unwrap();
+    first.await.unwrap().unwrap();
+    assert_eq!(source.refresh_count(), 1);
     let (new_access, new_refresh) = secret_of(&source.tokens());
     let events = fake.state.events.lock().unwrap().clone();
     let saved = events
