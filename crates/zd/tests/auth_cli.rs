@@ -460,3 +460,65 @@ async fn login_refuses_bad_input_before_anything_happens() {
     assert!(token.stderr.contains("zd auth login"), "{}", token.stderr);
     assert!(!dir.path().join("config").join("accounts.json").exists());
 }
+
+/// Signs in through `zd auth login --no-browser` and the "browser".
+async fn sign_in(dir: &Path, url: &str) {
+    let (mut child, authorize_url, _) = start_login(dir, url).await;
+    let page = browser().get(&authorize_url).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let status = tokio::time::timeout(std::time::Duration::from_secs(20), child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn zd_mcp_serves_the_tools_on_the_stored_sign_in() {
+    use tokio::io::AsyncWriteExt as _;
+    let (fake, url) = start().await;
+    let dir = tempfile::tempdir().unwrap();
+    sign_in(dir.path(), &url).await;
+
+    let mut child = zd_command(dir.path(), &["mcp"])
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    for request in [
+        r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"auth-test","version":"0"}}}"#,
+        r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+        r#"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"zendesk_get_current_user","arguments":{}}}"#,
+    ] {
+        stdin
+            .write_all(format!("{request}\n").as_bytes())
+            .await
+            .unwrap();
+    }
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let answer = loop {
+        let line = tokio::time::timeout(std::time::Duration::from_secs(30), lines.next_line())
+            .await
+            .expect("zd mcp answered in time")
+            .unwrap()
+            .expect("zd mcp still running");
+        let message: Value = serde_json::from_str(&line).unwrap();
+        if message["id"] == 2 {
+            break message;
+        }
+    };
+    drop(stdin);
+    let output = child.wait_with_output().await.unwrap();
+    assert!(output.status.success());
+    let result = &answer["result"];
+    assert_eq!(result["isError"], false, "{answer}");
+    assert_eq!(
+        result["structuredContent"]["user"]["email"], "ada@example.com",
+        "{answer}"
+    );
+    let (access, refresh) = fake.current();
+    let logs = String::from_utf8_lossy(&output.stderr);
+    assert!(!logs.contains("sandbox"), "{logs}");
+    assert!(!logs.contains(&access) && !logs.contains(&refresh));
+    assert!(!answer.to_string().contains(&access));
+}
