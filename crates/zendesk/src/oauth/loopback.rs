@@ -130,7 +130,10 @@ async fn handle(mut stream: TcpStream, request: &AuthorizationRequest) -> Option
             _ => {}
         }
     }
-    if let Err(refused) = request.check_state(state.as_deref()) {
+    // An error answer without `state` still says what happened; with a foreign `state` it is
+    // refused like any other answer to someone else's request. Nothing is exchanged either way.
+    let error_without_state = error.is_some() && state.is_none();
+    if let (false, Err(refused)) = (error_without_state, request.check_state(state.as_deref())) {
         respond(
             &mut stream,
             "400 Bad Request",
