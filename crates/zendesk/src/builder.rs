@@ -264,21 +264,19 @@ impl ClientBuilder {
             Some(Auth::OAuthSource(source)) => Some(source.clone()),
             _ => None,
         };
-        Ok(Client {
-            inner: Arc::new(
-                ClientInner::new(
-                    http,
-                    api_base,
-                    auth_header,
-                    self.auth.as_ref().map(Auth::kind),
-                    self.retry,
-                    self.proactive_throttle,
-                    self.request_timeout,
-                    self.connect_timeout,
-                )
-                .with_token_source(token_source),
-            ),
-        })
+        let client = Client {
+            inner: Arc::new(ClientInner::new(
+                http,
+                api_base,
+                auth_header,
+                self.auth.as_ref().map(Auth::kind),
+                self.retry,
+                self.proactive_throttle,
+                self.request_timeout,
+                self.connect_timeout,
+            )),
+        };
+        Ok(client.with_token_source(token_source))
     }
 }
 

@@ -48,11 +48,6 @@ pub(crate) struct ClientInner {
 }
 
 impl ClientInner {
-    pub(crate) fn with_token_source(mut self, source: Option<crate::oauth::TokenSource>) -> Self {
-        self.token_source = source;
-        self
-    }
-
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
         http: reqwest::Client,
@@ -109,6 +104,14 @@ pub(crate) struct RawResponse {
 }
 
 impl Client {
+    /// Sets the OAuth token source of a client being built (its `inner` is not shared yet).
+    pub(crate) fn with_token_source(mut self, source: Option<crate::oauth::TokenSource>) -> Self {
+        if let Some(inner) = std::sync::Arc::get_mut(&mut self.inner) {
+            inner.token_source = source;
+        }
+        self
+    }
+
     /// A new [`ClientBuilder`].
     pub fn builder() -> ClientBuilder {
         ClientBuilder::new()
