@@ -455,6 +455,22 @@ async fn login_refuses_bad_input_before_anything_happens() {
     )
     .await;
     assert_eq!(both.code, 2, "{}", both.stderr);
+    let no_scope = zd(
+        dir.path(),
+        &[
+            "auth",
+            "login",
+            "--subdomain",
+            "acme",
+            "--client-id",
+            "x",
+            "--scopes",
+            " ",
+        ],
+    )
+    .await;
+    assert_eq!(no_scope.code, 2, "{}", no_scope.stderr);
+    assert!(no_scope.stderr.contains("--scopes"), "{}", no_scope.stderr);
     let token = zd(dir.path(), &["auth", "token"]).await;
     assert_eq!(token.code, 1);
     assert!(token.stderr.contains("zd auth login"), "{}", token.stderr);

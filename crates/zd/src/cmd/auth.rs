@@ -161,6 +161,11 @@ async fn login(args: LoginArgs) -> ExitCode {
             "--timeout, --expires-in and --refresh-token-expires-in take a number of seconds above 0",
         );
     }
+    if args.scopes.split([' ', ',']).all(str::is_empty) {
+        return usage_error(
+            "--scopes names no scope: expected space-separated scopes such as \"read write\" or \"tickets:read\"",
+        );
+    }
     let client_secret = args
         .client_secret
         .filter(|s| !s.trim().is_empty())

@@ -500,10 +500,15 @@ impl SignInStore {
             Err(e) => return Err(io_error("read", &path, e)),
         };
         tighten(&path);
+        // Only the position of a parse error: serde's text can quote a value, and values
+        // here can be tokens.
         let data: FileData = serde_json::from_str(&text).map_err(|e| {
             StoreError(format!(
-                "{} is not a zd accounts file ({e}); fix it or delete it and sign in again",
-                path.display()
+                "{} is not a zd accounts file (unreadable at line {}, column {}); fix it or \
+                 delete it and sign in again",
+                path.display(),
+                e.line(),
+                e.column()
             ))
         })?;
         if data.version != FORMAT_VERSION {

@@ -112,6 +112,14 @@ async fn without_a_keyring_the_secrets_sit_in_a_0600_file() {
         &format!("{store:?} {:?}", store.accounts().unwrap()),
         &[&access, &refresh, fake::CLIENT_SECRET],
     );
+    // A damaged file is refused without quoting it (values in it may be tokens).
+    let damaged = std::fs::read_to_string(store.file())
+        .unwrap()
+        .replace("\"signed_in_at\"", "\"signed_in_at\": \"oops\", \"x\"");
+    std::fs::write(store.file(), damaged).unwrap();
+    let error = store.accounts().unwrap_err().to_string();
+    assert!(error.contains("line"), "{error}");
+    assert_hidden(&error, &[&access, &refresh, "oops"]);
 }
 
 #[tokio::test]
