@@ -345,3 +345,33 @@ esac
         "AT-in-keyring"
     );
 }
+
+/// Two token sources on one stored sign-in, as two zd processes would have (each opens the
+/// lock file itself): both find the token about to expire at once, yet the refresh token is
+/// spent once; the second waits on `accounts.lock` and adopts what the first stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_on_one_sign_in_spend_the_refresh_token_once() {
+    let fake = fake::start().await;
+    *fake.state.refresh_delay.lock().unwrap() = std::time::Duration::from_millis(200);
+    let dir = tempfile::tempdir().unwrap();
+    let store = SignInStore::new(dir.path(), None);
+    store
+        .save_sign_in(account(&fake.url), &signed_in(&fake, 5), None, true)
+        .unwrap();
+    let first = store.token_source(&fake.url).unwrap();
+    let second = SignInStore::new(dir.path(), None)
+        .token_source(&fake.url)
+        .unwrap();
+    let (a, b) = tokio::join!(first.access_token(), second.access_token());
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.expose_secret(), b.expose_secret());
+    assert_eq!(
+        fake.state
+            .refreshes
+            .load(std::sync::atomic::Ordering::SeqCst),
+        1
+    );
+    assert_eq!(first.refresh_count() + second.refresh_count(), 1);
+    let stored = store.tokens(&fake.url).unwrap().unwrap();
+    assert_eq!(stored.access_token.expose_secret(), a.expose_secret());
+}
