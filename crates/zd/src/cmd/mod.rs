@@ -1,6 +1,7 @@
 //! One module per `zd` subcommand: each owns its clap arguments and an async `run` that returns
 //! the process exit code.
 
+pub mod auth;
 pub mod common;
 pub mod mcp;
 pub mod orgs;
