@@ -31,6 +31,8 @@ pub enum ApiError {
     Conflict(String),
     /// 429 when 30 jobs are already queued or running.
     TooManyJobs,
+    /// 429 after too many failed sign-ins for one account.
+    TooManySignIns { retry_after: i64 },
     /// 422 with an arbitrary Zendesk-shaped body (search limits, merge refusals).
     Unprocessable(Value),
     /// 500; the detail is logged, never sent.
@@ -84,7 +86,9 @@ impl ApiError {
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden | ApiError::ForbiddenBecause(_) => StatusCode::FORBIDDEN,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
-            ApiError::TooManyJobs => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::TooManyJobs | ApiError::TooManySignIns { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -131,6 +135,12 @@ impl ApiError {
                 "error": "TooManyJobs",
                 "description": "Too many jobs are queued or running for this account (at most 30): wait for some to finish",
             }),
+            ApiError::TooManySignIns { retry_after } => json!({
+                "error": "TooManyRequests",
+                "description": format!(
+                    "Too many failed sign-ins for this account: try again in {retry_after} seconds"
+                ),
+            }),
             ApiError::Unprocessable(body) => body.clone(),
             ApiError::Internal(_) => json!({
                 "error": "InternalError",
@@ -147,10 +157,18 @@ impl IntoResponse for ApiError {
         }
         let status = self.status();
         let mut response = (status, axum::Json(self.body())).into_response();
-        if matches!(self, ApiError::TooManyJobs) {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("10"));
+        match self {
+            ApiError::TooManyJobs => {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("10"));
+            }
+            ApiError::TooManySignIns { retry_after } => {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+            }
+            _ => {}
         }
         response
     }

@@ -4,10 +4,11 @@
 //! per-item failures included, in Zendesk's job-status shape.
 //!
 //! Claiming is atomic (`UPDATE ... WHERE status = 'queued'`), so two sandboxes on one file never
-//! run a job twice. Each item is its own transaction: one failing item does not undo the others
-//! (as on Zendesk). On start, queued jobs are resumed; jobs left `working` by a process that
-//! stopped heartbeating are marked `failed` with an honest message rather than re-run, because
-//! re-running a half-done create would duplicate records. Shutdown drains the queue first.
+//! run a job twice. Each item is its own transaction, which also records the item's result
+//! (`job_items`): one failing item does not undo the others (as on Zendesk), and after a crash
+//! the recorded results say exactly which items took effect. A job left `working` by a process
+//! that stopped heartbeating is therefore queued again and goes on from its first item without
+//! a result: nothing is done twice and nothing done is lost. Shutdown drains the queue first.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,7 +27,9 @@ use crate::util::{iso, job_time, now};
 /// At most this many jobs may be queued or working at once (Zendesk's per-account limit).
 const MAX_ACTIVE_JOBS: i64 = zendesk_types::limits::MAX_ACTIVE_JOBS as i64;
 /// A working job whose runner has not beaten for this long belongs to a dead process.
-const ABANDONED_AFTER_SECS: i64 = 120;
+const ABANDONED_AFTER_SECS: i64 = 30;
+/// How often a runner says it is alive while it works on a job.
+const HEARTBEAT_EVERY: Duration = Duration::from_secs(5);
 
 /// What a job does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -124,16 +127,17 @@ pub struct JobQueue {
 }
 
 impl JobQueue {
-    /// Fails abandoned jobs, then starts the runner (which picks up queued jobs at once).
+    /// Queues again the jobs a dead process left working, then starts the runner (which picks
+    /// up queued jobs at once).
     pub async fn start(store: Store) -> Result<JobQueue, SandboxError> {
-        let failed = store
-            .write(|tx| tx.fail_abandoned_jobs(ABANDONED_AFTER_SECS))
+        let resumed = store
+            .write(|tx| tx.requeue_abandoned_jobs(ABANDONED_AFTER_SECS))
             .await
             .map_err(|e| SandboxError::Config(format!("cannot read the job queue: {e}")))?;
-        if failed > 0 {
+        if resumed > 0 {
             tracing::warn!(
-                failed,
-                "jobs left working by a stopped sandbox were marked failed"
+                resumed,
+                "jobs left working by a stopped sandbox go on where they stopped"
             );
         }
         let runner_id = format!("runner-{}", &crate::util::random_token()[..12]);
@@ -224,7 +228,7 @@ async fn run(store: Store, runner_id: String, wake: Arc<Notify>, mut stop: watch
             last_sweep = now();
             let _ = store
                 .write(|tx| {
-                    tx.fail_abandoned_jobs(ABANDONED_AFTER_SECS)?;
+                    tx.requeue_abandoned_jobs(ABANDONED_AFTER_SECS)?;
                     tx.expire_jobs()
                 })
                 .await;
@@ -321,19 +325,39 @@ async fn run_job(store: &Store, id: &str) {
         }
         JobKind::TicketsMerge => vec![job.payload.clone()],
     };
+    // Items a previous run finished (and recorded) are not run again.
+    let job_id = id.to_string();
+    let done: std::collections::BTreeMap<i64, Value> = store
+        .read(move |reader| reader.job_items(&job_id))
+        .await
+        .map(|items| items.into_iter().collect())
+        .unwrap_or_default();
+    let heartbeat = {
+        let (store, id) = (store.clone(), id.to_string());
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(HEARTBEAT_EVERY).await;
+                let id = id.clone();
+                let _ = store.write(move |tx| tx.job_heartbeat(&id)).await;
+            }
+        })
+    };
     let mut results: Vec<Value> = Vec::with_capacity(items.len());
     let mut merge_failure: Option<String> = None;
     for (index, item) in items.iter().enumerate() {
+        if let Some(result) = done.get(&(index as i64)) {
+            if kind == JobKind::TicketsMerge && result.get("error").is_some() {
+                merge_failure = result["details"].as_str().map(str::to_string);
+            }
+            results.push(result.clone());
+            continue;
+        }
         let message = match kind {
             JobKind::TicketsCreate => format!("Creating ticket #{}", index + 1),
             JobKind::TicketsMerge => "Merging tickets".to_string(),
             _ => format!("Processing item #{} of {}", index + 1, items.len()),
         };
-        let job_id = id.to_string();
-        let _ = store
-            .write(move |tx| tx.job_progress(&job_id, index as i64, &message))
-            .await;
-        let outcome = run_item(store, kind, &caller, index, item.clone()).await;
+        let outcome = run_item(store, id, kind, &caller, index, item.clone(), &message).await;
         match outcome {
             Ok(result) => results.push(result),
             Err(error) => {
@@ -368,10 +392,17 @@ async fn run_job(store: &Store, id: &str) {
                 }
                 failure.insert("error".into(), json!(failed_code));
                 failure.insert("details".into(), json!(details));
-                results.push(Value::Object(failure));
+                let failure = Value::Object(failure);
+                // The failed item changed nothing; its failure is recorded on its own.
+                let (job_id, recorded) = (id.to_string(), failure.clone());
+                let _ = store
+                    .write(move |tx| tx.record_job_item(&job_id, index as i64, &recorded, &message))
+                    .await;
+                results.push(failure);
             }
         }
     }
+    heartbeat.abort();
     let total = items.len() as i64;
     let (status, message) = match merge_failure {
         Some(details) => ("failed", format!("Merge failed: {details}")),
@@ -416,16 +447,23 @@ async fn finish(
         .await
 }
 
+/// Runs one item in its own transaction, which also records its result and the job's progress.
 async fn run_item(
     store: &Store,
+    job_id: &str,
     kind: JobKind,
     caller: &Caller,
     index: usize,
     item: Value,
+    message: &str,
 ) -> Result<Value, ApiError> {
-    let caller = caller.clone();
+    let (caller, job_id, message) = (caller.clone(), job_id.to_string(), message.to_string());
     store
-        .write(move |tx| run_item_in(tx, kind, &caller, index, &item))
+        .write(move |tx| {
+            let result = run_item_in(tx, kind, &caller, index, &item)?;
+            tx.record_job_item(&job_id, index as i64, &result, &message)?;
+            Ok(result)
+        })
         .await
 }
 

@@ -131,6 +131,10 @@ pub(crate) struct Inner {
     pub(crate) store: Store,
     pub(crate) jobs: jobs::JobQueue,
     pub(crate) limiter: Option<ratelimit::RateLimiter>,
+    /// The key token hashes are made with.
+    pub(crate) secrets: rules::credentials::Secrets,
+    pub(crate) sign_ins: auth::SignInThrottle,
+    pub(crate) sign_in_cache: auth::SignInCache,
 }
 
 impl AppState {
@@ -149,10 +153,16 @@ impl AppState {
             )));
         }
         let store = Store::open(&config.db_url).await?;
+        let secrets = match rules::credentials::Secrets::path_for(store.database_file().as_deref())
+        {
+            Some(path) => rules::credentials::Secrets::from_file(&path)?,
+            None => rules::credentials::Secrets::ephemeral(),
+        };
         let (email, token) = (config.admin_email.clone(), config.admin_token.clone());
+        let admin_secrets = secrets.clone();
         store
             .write(move |tx| {
-                rules::credentials::bootstrap_admin(tx, &email, &token)?;
+                rules::credentials::bootstrap_admin(tx, &admin_secrets, &email, &token)?;
                 rules::ticket_fields::ensure_system_fields(tx)
             })
             .await
@@ -168,6 +178,9 @@ impl AppState {
                 limiter: config
                     .rate_limit_per_minute
                     .map(ratelimit::RateLimiter::new),
+                secrets,
+                sign_ins: auth::SignInThrottle::new(),
+                sign_in_cache: auth::SignInCache::new(),
             }),
         })
     }

@@ -89,7 +89,6 @@ pub const USER_FIELDS: &[FieldRule] = &[
     rule("time_zone", May::Owner),
     rule("iana_time_zone", May::Owner),
     rule("locale", May::Owner),
-    rule("photo", May::Owner),
     rule("email", May::Agents),
     rule("alias", May::Agents),
     rule("details", May::Agents),
@@ -102,7 +101,6 @@ pub const USER_FIELDS: &[FieldRule] = &[
     rule("user_fields", May::Agents),
     rule("shared_phone_number", May::Agents),
     rule("only_private_comments", May::Agents),
-    rule("active", May::Agents),
     rule("signature", May::SelfOrAdmin),
     rule("role", May::Admins),
     rule("custom_role_id", May::Admins),
@@ -134,6 +132,28 @@ pub const TICKET_FIELDS: &[FieldRule] = &[
     rule("problem_id", May::Agents),
     rule("recipient", May::Agents),
 ];
+
+/// Refuses `input` before anything is applied when it sets, to a value other than the record's,
+/// a field `caller` may not change: a refused write then learns nothing from the validation of
+/// that field (an email "already used by another user" would tell an end-user it exists).
+pub fn check_input(
+    caller: &Caller,
+    rules: &[FieldRule],
+    record: &Value,
+    input: &Map<String, Value>,
+    own: bool,
+    creating: bool,
+) -> Result<(), ApiError> {
+    for rule in rules {
+        if let Some(value) = input.get(rule.field)
+            && record.get(rule.field) != Some(value)
+            && !may_change(caller, rule.may, own, creating)
+        {
+            return Err(forbidden_field(caller, rule.field));
+        }
+    }
+    Ok(())
+}
 
 /// Whether `caller` may change a field under `may`, on a record that is (`own`) theirs, when
 /// `creating` it.

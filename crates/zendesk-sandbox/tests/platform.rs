@@ -10,8 +10,9 @@ use axum::http::{Method, StatusCode};
 use common::{ADMIN_TOKEN, admin, basic, sandbox, sandbox_with};
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use zendesk_sandbox::rules::organizations;
 use zendesk_sandbox::store::{Bind, JobRow, Store, StoreError, Writer};
-use zendesk_sandbox::{AppState, Config, Sandbox, Seed, seed_demo};
+use zendesk_sandbox::{AppState, Caller, Config, Role, Sandbox, Seed, seed_demo};
 
 fn temp_db(name: &str) -> (std::path::PathBuf, String) {
     let nanos = std::time::SystemTime::now()
@@ -326,10 +327,12 @@ fn job(id: &str, payload: serde_json::Value, total: i64) -> JobRow {
 }
 
 #[tokio::test]
-async fn restart_resumes_queued_jobs_and_fails_abandoned_ones() {
+async fn restart_resumes_queued_jobs_and_goes_on_with_abandoned_ones() {
     let (dir, url) = temp_db("restart");
     {
-        // First life: the admin exists, one job is queued, another was left working long ago.
+        // First life: the admin exists, one job is queued, and another was left working by a
+        // process that died after its first two items (their records and results committed
+        // together, item by item).
         let state = AppState::open(&file_config(&url)).await.unwrap();
         state.close().await.unwrap();
         let store = open_store(&url).await;
@@ -342,11 +345,22 @@ async fn restart_resumes_queued_jobs_and_fails_abandoned_ones() {
                 ))?;
                 tx.insert_job(&job(
                     "V3-abandoned",
-                    json!({"organizations": [{"name": "Never"}]}),
-                    1,
+                    json!({"organizations": [{"name": "Done A"}, {"name": "Done B"}, {"name": "Third"}]}),
+                    3,
                 ))?;
-                // Claimed by a runner that never beat again: a process that died mid-job.
                 tx.claim_job("V3-abandoned", "dead")?;
+                let admin = Caller {
+                    id: 1_000_000_001,
+                    role: Role::Admin,
+                };
+                for (index, name) in ["Done A", "Done B"].into_iter().enumerate() {
+                    let input = json!({"name": name});
+                    let org = organizations::create(tx, &admin, input.as_object().unwrap())
+                        .map_err(|e| StoreError::database(format!("{e:?}")))?;
+                    let result = json!({"index": index, "id": org["id"], "status": "Created"});
+                    tx.record_job_item("V3-abandoned", index as i64, &result, "Processing")?;
+                }
+                // Its runner never beat again.
                 tx.execute(
                     "UPDATE jobs SET heartbeat_at = 0 WHERE id = ?1",
                     &[Bind::Text("V3-abandoned".into())],
@@ -355,34 +369,40 @@ async fn restart_resumes_queued_jobs_and_fails_abandoned_ones() {
             })
             .await
             .unwrap();
+        // What a client sees meanwhile: working, two of three done.
+        let seen = store
+            .read(|reader| reader.job("V3-abandoned"))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((seen.status.as_str(), seen.progress), ("working", Some(2)));
         store.close().await;
     }
     let sb = sandbox_with(file_config(&url)).await;
     let resumed = sb.wait_job("V3-queued").await;
     assert_eq!(resumed["status"], "completed");
     assert_eq!(resumed["results"][0]["status"], "Created");
-    let org = sb
-        .get(&format!(
-            "/api/v2/organizations/{}",
-            resumed["results"][0]["id"]
-        ))
-        .await;
-    assert_eq!(org.body["organization"]["name"], "Resumed Org");
-    let abandoned = sb.get("/api/v2/job_statuses/V3-abandoned.json").await;
-    assert_eq!(abandoned.body["job_status"]["status"], "failed");
-    assert!(
-        abandoned.body["job_status"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("stopped")
-    );
-    let names: Vec<String> = sb.get("/api/v2/organizations").await.body["organizations"]
+    let abandoned = sb.wait_job("V3-abandoned").await;
+    assert_eq!(abandoned["status"], "completed", "{abandoned}");
+    assert_eq!(abandoned["progress"], 3);
+    let results = abandoned["results"].as_array().unwrap();
+    assert_eq!(results.len(), 3, "{abandoned}");
+    let mut names: Vec<String> = sb.get("/api/v2/organizations").await.body["organizations"]
         .as_array()
         .unwrap()
         .iter()
         .map(|o| o["name"].as_str().unwrap().to_string())
         .collect();
-    assert_eq!(names, vec!["Resumed Org".to_string()]);
+    names.sort();
+    // Every item took effect exactly once.
+    assert_eq!(names, ["Done A", "Done B", "Resumed Org", "Third"]);
+    for (index, result) in results.iter().enumerate() {
+        assert_eq!(result["index"], index);
+        let org = sb
+            .get(&format!("/api/v2/organizations/{}", result["id"]))
+            .await;
+        assert_eq!(org.status, StatusCode::OK, "{result}");
+    }
     sb.state.close().await.unwrap();
     let _ = std::fs::remove_dir_all(dir);
 }

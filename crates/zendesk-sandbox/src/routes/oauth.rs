@@ -22,9 +22,10 @@ pub async fn create(
         .and_then(Value::as_object)
         .cloned()
         .unwrap_or_default();
+    let secrets = state.inner.secrets.clone();
     let token = state
         .store()
-        .write(move |tx| credentials::create_oauth_token(tx, &caller, &input))
+        .write(move |tx| credentials::create_oauth_token(tx, &secrets, &caller, &input))
         .await?;
     Ok((StatusCode::CREATED, axum::Json(json!({ "token": token }))).into_response())
 }

@@ -294,11 +294,12 @@ pub async fn update(
 ) -> Result<Response, ApiError> {
     let id = path_id(&id)?;
     let input = object_under(&body, "user")?.clone();
+    let viewer = Viewer::of(state.store(), &caller).await?;
     let user = state
         .store()
         .write(move |tx| rules::update(tx, &caller, id, &input))
         .await?;
-    Ok(Users::one(user, &base))
+    Ok(Users::one(viewer.view(Table::Users, user), &base))
 }
 
 pub async fn delete(

@@ -525,10 +525,18 @@ pub fn update(
     let at = iso(ts);
     let before = ticket.clone();
     let comment = read_comment(input, false)?;
-    apply_changes(tx, caller, &mut ticket, input, &at)?;
-    // Whatever the input said, only the changes this caller may make go through: end-users
+    // Whatever the input says, only the changes this caller may make go through: end-users
     // comment on their own tickets and change nothing else.
     let own = ticket["requester_id"].as_i64() == Some(caller.id);
+    permissions::check_input(
+        caller,
+        permissions::TICKET_FIELDS,
+        &ticket,
+        input,
+        own,
+        false,
+    )?;
+    apply_changes(tx, caller, &mut ticket, input, &at)?;
     permissions::check_changes(
         caller,
         permissions::TICKET_FIELDS,

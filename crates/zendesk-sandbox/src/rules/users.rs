@@ -65,16 +65,19 @@ fn apply(
     input: &Map<String, Value>,
     creating: bool,
 ) -> Result<(), ApiError> {
+    let id = user["id"].as_i64().unwrap_or_default();
+    let own = caller.id == id;
+    permissions::check_input(caller, permissions::USER_FIELDS, user, input, own, creating)?;
     let before = user.clone();
     apply_fields(tx, user, input, creating)?;
-    // Whatever the input said, only the changes this caller may make go through.
-    let id = user["id"].as_i64().unwrap_or_default();
+    // Whatever the input said, only the changes this caller may make go through (derived
+    // changes included).
     permissions::check_changes(
         caller,
         permissions::USER_FIELDS,
         &before,
         user,
-        caller.id == id,
+        own,
         creating,
     )
 }

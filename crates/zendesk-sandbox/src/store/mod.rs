@@ -217,6 +217,14 @@ pub struct JobRow {
     pub caller_id: i64,
 }
 
+/// A secret's stored hash: keyed (HMAC-SHA256 with the sandbox's key) and, for secrets stored
+/// by an earlier sandbox, the plain SHA-256 it kept; either matches.
+#[derive(Clone, Debug)]
+pub struct TokenHash {
+    pub keyed: String,
+    pub legacy: String,
+}
+
 /// Who a credential belongs to.
 #[derive(Clone, Debug)]
 pub struct Principal {
@@ -262,17 +270,24 @@ pub trait Reader {
     /// Every live organization field, by position then id.
     fn live_organization_fields(&mut self) -> StoreResult<Vec<Value>>;
 
+    /// The user an API token belongs to (its email must match). Suspended or deleted users come
+    /// back with `active: false`.
     fn principal_by_api_token(
         &mut self,
         email: &str,
-        token_hash: &str,
+        token_hash: &TokenHash,
     ) -> StoreResult<Option<Principal>>;
     /// The user signing in with a password, with the stored password hash.
     fn principal_by_email(&mut self, email: &str) -> StoreResult<Option<(Principal, String)>>;
-    fn principal_by_oauth_token(&mut self, token_hash: &str) -> StoreResult<Option<Principal>>;
+    fn principal_by_oauth_token(
+        &mut self,
+        token_hash: &TokenHash,
+    ) -> StoreResult<Option<Principal>>;
     fn user_role(&mut self, id: i64) -> StoreResult<Option<String>>;
 
     fn job(&mut self, id: &str) -> StoreResult<Option<JobRow>>;
+    /// The recorded results of a job's items, by index.
+    fn job_items(&mut self, id: &str) -> StoreResult<Vec<(i64, Value)>>;
     /// The most recent jobs, newest first.
     fn recent_jobs(&mut self, limit: i64) -> StoreResult<Vec<JobRow>>;
     /// Ids of queued jobs, oldest first.
@@ -335,7 +350,17 @@ pub trait Writer: Reader {
     fn insert_job(&mut self, job: &JobRow) -> StoreResult<()>;
     /// Claims a queued job for `runner`; false when another runner got it first.
     fn claim_job(&mut self, id: &str, runner: &str) -> StoreResult<bool>;
-    fn job_progress(&mut self, id: &str, progress: i64, message: &str) -> StoreResult<()>;
+    /// Records an item's result (in the transaction that made the item's changes), with the
+    /// job's progress message and heartbeat.
+    fn record_job_item(
+        &mut self,
+        id: &str,
+        index: i64,
+        result: &Value,
+        message: &str,
+    ) -> StoreResult<()>;
+    /// Tells other processes the runner of a working job is alive.
+    fn job_heartbeat(&mut self, id: &str) -> StoreResult<()>;
     fn finish_job(
         &mut self,
         id: &str,
@@ -344,8 +369,9 @@ pub trait Writer: Reader {
         message: &str,
         results: &Value,
     ) -> StoreResult<()>;
-    /// Fails jobs left `working` by a runner silent for `stale_after_secs`; how many.
-    fn fail_abandoned_jobs(&mut self, stale_after_secs: i64) -> StoreResult<u64>;
+    /// Queues again the jobs left `working` by a runner silent for `stale_after_secs` (a process
+    /// that died): they go on from their first item without a recorded result. How many.
+    fn requeue_abandoned_jobs(&mut self, stale_after_secs: i64) -> StoreResult<u64>;
     /// Deletes finished jobs older than a day (Zendesk keeps job statuses one day).
     fn expire_jobs(&mut self) -> StoreResult<()>;
 
@@ -366,6 +392,11 @@ pub(crate) type WriteJob = Box<dyn FnOnce(&mut dyn Writer) -> Outcome + Send>;
 /// A database behind the store. Object-safe: the typed entry points live on [`Store`].
 pub(crate) trait Backend: Send + Sync {
     fn dialect(&self) -> Dialect;
+    /// The database file, for a backend that keeps one.
+    fn database_file(&self) -> Option<std::path::PathBuf>;
+    /// A number that changes after every committed write that changed users or credentials
+    /// (in this process), so cached sign-ins can tell they may be stale.
+    fn credentials_generation(&self) -> u64;
     /// Runs `job` in a read transaction.
     fn read(&self, job: ReadJob) -> BoxFuture<'_, StoreResult<()>>;
     /// Runs `job` in a write transaction; resolves once it is committed (or rolled back).
@@ -428,6 +459,16 @@ impl Store {
 
     pub fn dialect(&self) -> Dialect {
         self.backend.dialect()
+    }
+
+    /// Changes after every committed write (by this process) to users or credentials.
+    pub fn credentials_generation(&self) -> u64 {
+        self.backend.credentials_generation()
+    }
+
+    /// The database file, for a backend that keeps one (SQLite on disk).
+    pub fn database_file(&self) -> Option<std::path::PathBuf> {
+        self.backend.database_file()
     }
 
     /// Runs `f` in a read transaction and returns what it returns.

@@ -318,6 +318,7 @@ pub fn derived_columns(table: Table, record: &Value) -> Vec<(&'static str, Bind)
             ("external_id", lower(s(record, "external_id"))),
             ("custom_role_id", Bind::opt_int(i(record, "custom_role_id"))),
             ("active", flag(record, "active", true)),
+            ("suspended", flag(record, "suspended", false)),
             ("phone", Bind::opt_text(s(record, "phone"))),
             ("created_at", created),
             ("updated_at", updated),

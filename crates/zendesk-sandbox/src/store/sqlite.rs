@@ -18,7 +18,9 @@
 //!
 //! The schema is `migrations/sqlite/*.sql`, applied in order and tracked in `user_version`.
 
+use std::cell::Cell;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, Sender, TryRecvError};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
@@ -30,8 +32,8 @@ use serde_json::Value;
 use super::sql::{self, Bind};
 use super::{
     Backend, BoxFuture, DeletedTicket, Dialect, Durability, JobRow, ListQuery, Lookup, Outcome,
-    PageRows, Principal, ReadJob, Reader, StoreError, StoreResult, Table, WriteJob, Writer,
-    parse_stored, run_guarded,
+    PageRows, Principal, ReadJob, Reader, StoreError, StoreResult, Table, TokenHash, WriteJob,
+    Writer, parse_stored, run_guarded,
 };
 use crate::SandboxError;
 use crate::util::now;
@@ -40,6 +42,7 @@ use crate::util::now;
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0001_schema.sql"),
     include_str!("../../migrations/sqlite/0002_conversations.sql"),
+    include_str!("../../migrations/sqlite/0003_hardening.sql"),
 ];
 
 /// Most write jobs committed together.
@@ -109,6 +112,8 @@ enum Connections {
 }
 
 pub(super) struct Sqlite {
+    /// Bumped after every commit that changed users or their credentials.
+    credentials: Arc<AtomicU64>,
     writer: Mutex<Option<Sender<WriteRequest>>>,
     writer_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
     connections: Arc<Connections>,
@@ -130,11 +135,14 @@ impl Sqlite {
             .map_err(|e| SandboxError::Config(format!("cannot open the database: {e}")))??;
         let (writer_conn, connections) = opened;
         let (tx, rx) = std::sync::mpsc::channel::<WriteRequest>();
+        let credentials = Arc::new(AtomicU64::new(0));
+        let generation = credentials.clone();
         let thread = std::thread::Builder::new()
             .name("zd-sandbox-writer".into())
-            .spawn(move || writer_loop(writer_conn, rx))
+            .spawn(move || writer_loop(writer_conn, rx, generation))
             .map_err(|e| SandboxError::Config(format!("cannot start the database writer: {e}")))?;
         Ok(Sqlite {
+            credentials,
             writer: Mutex::new(Some(tx)),
             writer_thread: Mutex::new(Some(thread)),
             connections: Arc::new(connections),
@@ -292,7 +300,7 @@ fn migrate(conn: &Connection) -> Result<(), SandboxError> {
     }
 }
 
-fn writer_loop(conn: WriterConn, requests: Receiver<WriteRequest>) {
+fn writer_loop(conn: WriterConn, requests: Receiver<WriteRequest>, credentials: Arc<AtomicU64>) {
     while let Ok(first) = requests.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -302,14 +310,15 @@ fn writer_loop(conn: WriterConn, requests: Receiver<WriteRequest>) {
             }
         }
         match &conn {
-            WriterConn::Own(c) => run_batch(c, batch),
-            WriterConn::Shared(shared) => run_batch(&lock(shared), batch),
+            WriterConn::Own(c) => run_batch(c, batch, &credentials),
+            WriterConn::Shared(shared) => run_batch(&lock(shared), batch, &credentials),
         }
     }
 }
 
 /// Runs a batch of write jobs in one transaction, each in its own savepoint, and commits once.
-fn run_batch(conn: &Connection, batch: Vec<WriteRequest>) {
+fn run_batch(conn: &Connection, batch: Vec<WriteRequest>, credentials: &AtomicU64) {
+    let touched = Cell::new(false);
     let mut pending = batch.into_iter().peekable();
     while pending.peek().is_some() {
         if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
@@ -326,7 +335,7 @@ fn run_batch(conn: &Connection, batch: Vec<WriteRequest>) {
         )> = Vec::new();
         let mut aborted = None;
         for request in pending.by_ref() {
-            let outcome = savepoint(conn, request.job);
+            let outcome = savepoint(conn, request.job, &touched);
             if conn.is_autocommit() {
                 // The statement that failed took the whole transaction with it (SQLite does
                 // this on I/O errors and a full disk): every job of it is lost.
@@ -349,6 +358,11 @@ fn run_batch(conn: &Connection, batch: Vec<WriteRequest>) {
             let _ = conn.execute_batch("ROLLBACK");
             tracing::error!(error = %e, "a write transaction failed to commit");
         }
+        // After the commit, so a reader never caches a credential under the new generation
+        // from data the commit was about to change.
+        if touched.replace(false) {
+            credentials.fetch_add(1, Ordering::SeqCst);
+        }
         for (reply, failure) in done {
             let answer = match (&committed, failure) {
                 (Err(e), _) => Err(StoreError::database(format!("commit failed: {e}"))),
@@ -361,9 +375,12 @@ fn run_batch(conn: &Connection, batch: Vec<WriteRequest>) {
 }
 
 /// Runs one job in a savepoint; its changes are released into the transaction or undone.
-fn savepoint(conn: &Connection, job: WriteJob) -> StoreResult<()> {
+fn savepoint(conn: &Connection, job: WriteJob, touched: &Cell<bool>) -> StoreResult<()> {
     conn.execute_batch("SAVEPOINT job").map_err(db)?;
-    let mut writer = Conn { conn };
+    let mut writer = Conn {
+        conn,
+        credentials: Some(touched),
+    };
     let outcome = run_guarded(|| job(&mut writer));
     if conn.is_autocommit() {
         return outcome.map(|_| ());
@@ -414,7 +431,10 @@ fn read_in_transaction(conn: &Connection, job: ReadJob) -> StoreResult<()> {
     if own {
         conn.execute_batch("BEGIN").map_err(db)?;
     }
-    let mut reader = Conn { conn };
+    let mut reader = Conn {
+        conn,
+        credentials: None,
+    };
     let outcome = run_guarded(|| job(&mut reader));
     if own {
         let _ = conn.execute_batch("COMMIT");
@@ -425,6 +445,17 @@ fn read_in_transaction(conn: &Connection, job: ReadJob) -> StoreResult<()> {
 impl Backend for Sqlite {
     fn dialect(&self) -> Dialect {
         Dialect::Sqlite
+    }
+
+    fn credentials_generation(&self) -> u64 {
+        self.credentials.load(Ordering::SeqCst)
+    }
+
+    fn database_file(&self) -> Option<PathBuf> {
+        match &*self.connections {
+            Connections::File { path, .. } => Some(path.clone()),
+            Connections::Shared(_) => None,
+        }
     }
 
     fn read(&self, job: ReadJob) -> BoxFuture<'_, StoreResult<()>> {
@@ -471,6 +502,16 @@ impl Backend for Sqlite {
 /// A connection inside a transaction, as a [`Reader`] and [`Writer`].
 struct Conn<'a> {
     conn: &'a Connection,
+    /// Set when a write changes who credentials belong to (users, tokens, passwords).
+    credentials: Option<&'a Cell<bool>>,
+}
+
+impl Conn<'_> {
+    fn credentials_changed(&self) {
+        if let Some(flag) = self.credentials {
+            flag.set(true);
+        }
+    }
 }
 
 impl Conn<'_> {
@@ -619,8 +660,11 @@ fn finish_job_row(
     Ok(job)
 }
 
-const JOB_COLUMNS: &str =
-    "id, kind, status, payload, total, progress, message, results, base_url, caller_id";
+/// A working job's progress is how many of its items have a recorded result.
+const JOB_COLUMNS: &str = "id, kind, status, payload, total,
+    CASE WHEN status = 'working'
+         THEN (SELECT COUNT(*) FROM job_items i WHERE i.job_id = jobs.id) ELSE progress END,
+    message, results, base_url, caller_id";
 
 impl Reader for Conn<'_> {
     fn dialect(&self) -> Dialect {
@@ -775,17 +819,18 @@ impl Reader for Conn<'_> {
     fn principal_by_api_token(
         &mut self,
         email: &str,
-        token_hash: &str,
+        token_hash: &TokenHash,
     ) -> StoreResult<Option<Principal>> {
         self.row(
-            "SELECT u.id, u.role, u.active FROM api_tokens t JOIN users u ON u.id = t.user_id
-             WHERE t.token_hash = ?1 AND u.email = ?2",
-            params![token_hash, email.to_lowercase()],
+            "SELECT u.id, u.role, u.active, u.suspended FROM api_tokens t
+             JOIN users u ON u.id = t.user_id
+             WHERE t.token_hash IN (?1, ?2) AND u.email = ?3",
+            params![token_hash.keyed, token_hash.legacy, email.to_lowercase()],
             |row| {
                 Ok(Principal {
                     user_id: row.get(0)?,
                     role: row.get(1)?,
-                    active: row.get::<_, i64>(2)? != 0,
+                    active: row.get::<_, i64>(2)? != 0 && row.get::<_, i64>(3)? == 0,
                     scopes: None,
                 })
             },
@@ -794,7 +839,7 @@ impl Reader for Conn<'_> {
 
     fn principal_by_email(&mut self, email: &str) -> StoreResult<Option<(Principal, String)>> {
         self.row(
-            "SELECT id, role, active, password_hash FROM users
+            "SELECT id, role, active, suspended, password_hash FROM users
              WHERE email = ?1 AND password_hash IS NOT NULL",
             [email.to_lowercase()],
             |row| {
@@ -802,26 +847,29 @@ impl Reader for Conn<'_> {
                     Principal {
                         user_id: row.get(0)?,
                         role: row.get(1)?,
-                        active: row.get::<_, i64>(2)? != 0,
+                        active: row.get::<_, i64>(2)? != 0 && row.get::<_, i64>(3)? == 0,
                         scopes: None,
                     },
-                    row.get(3)?,
+                    row.get(4)?,
                 ))
             },
         )
     }
 
-    fn principal_by_oauth_token(&mut self, token_hash: &str) -> StoreResult<Option<Principal>> {
+    fn principal_by_oauth_token(
+        &mut self,
+        token_hash: &TokenHash,
+    ) -> StoreResult<Option<Principal>> {
         self.row(
-            "SELECT u.id, u.role, u.active, t.scopes FROM oauth_tokens t
-             JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?1",
-            [token_hash],
+            "SELECT u.id, u.role, u.active, u.suspended, t.scopes FROM oauth_tokens t
+             JOIN users u ON u.id = t.user_id WHERE t.token_hash IN (?1, ?2)",
+            params![token_hash.keyed, token_hash.legacy],
             |row| {
-                let scopes: String = row.get(3)?;
+                let scopes: String = row.get(4)?;
                 Ok(Principal {
                     user_id: row.get(0)?,
                     role: row.get(1)?,
-                    active: row.get::<_, i64>(2)? != 0,
+                    active: row.get::<_, i64>(2)? != 0 && row.get::<_, i64>(3)? == 0,
                     scopes: Some(scopes.split(' ').map(str::to_string).collect()),
                 })
             },
@@ -839,6 +887,17 @@ impl Reader for Conn<'_> {
         self.row(&sql, [id], decode_job)?
             .map(finish_job_row)
             .transpose()
+    }
+
+    fn job_items(&mut self, id: &str) -> StoreResult<Vec<(i64, Value)>> {
+        self.rows(
+            "SELECT idx, result FROM job_items WHERE job_id = ?1 ORDER BY idx",
+            [id],
+            |row| Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?)),
+        )?
+        .into_iter()
+        .map(|(idx, text)| Ok((idx, parse_stored(&text)?)))
+        .collect()
     }
 
     fn recent_jobs(&mut self, limit: i64) -> StoreResult<Vec<JobRow>> {
@@ -939,6 +998,9 @@ impl Writer for Conn<'_> {
         };
         let upsert = cached_upsert(table, &columns);
         self.exec(upsert, params_from_iter(columns.iter().map(|(_, b)| b)))?;
+        if table == Table::Users {
+            self.credentials_changed();
+        }
         self.replace_tags(table, id, &sql::tags_of(record))?;
         self.replace_text(table, id, sql::text_fields(table, record))
     }
@@ -962,6 +1024,7 @@ impl Writer for Conn<'_> {
     }
 
     fn delete_row(&mut self, table: Table, id: i64) -> StoreResult<bool> {
+        self.credentials_changed();
         let deleted = self.exec(&format!("DELETE FROM {} WHERE id = ?1", table.name()), [id])?;
         Ok(deleted == 1)
     }
@@ -1035,6 +1098,7 @@ impl Writer for Conn<'_> {
     }
 
     fn set_password_hash(&mut self, user_id: i64, hash: Option<&str>) -> StoreResult<()> {
+        self.credentials_changed();
         self.exec(
             "UPDATE users SET password_hash = ?1 WHERE id = ?2",
             params![hash, user_id],
@@ -1048,6 +1112,7 @@ impl Writer for Conn<'_> {
         token_hash: &str,
         description: &str,
     ) -> StoreResult<()> {
+        self.credentials_changed();
         self.exec(
             "INSERT INTO api_tokens (user_id, token_hash, description, created_at)
              VALUES (?1, ?2, ?3, ?4) ON CONFLICT (token_hash) DO NOTHING",
@@ -1063,6 +1128,7 @@ impl Writer for Conn<'_> {
         client_id: Option<&str>,
         scopes: &str,
     ) -> StoreResult<i64> {
+        self.credentials_changed();
         self.row(
             "INSERT INTO oauth_tokens (user_id, token_hash, client_id, scopes, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
@@ -1099,10 +1165,29 @@ impl Writer for Conn<'_> {
         Ok(claimed == 1)
     }
 
-    fn job_progress(&mut self, id: &str, progress: i64, message: &str) -> StoreResult<()> {
+    fn record_job_item(
+        &mut self,
+        id: &str,
+        index: i64,
+        result: &Value,
+        message: &str,
+    ) -> StoreResult<()> {
         self.exec(
-            "UPDATE jobs SET progress = ?1, message = ?2, heartbeat_at = ?3, updated_at = ?3 WHERE id = ?4",
-            params![progress, message, now(), id],
+            "INSERT INTO job_items (job_id, idx, result) VALUES (?1, ?2, ?3)
+             ON CONFLICT (job_id, idx) DO UPDATE SET result = excluded.result",
+            params![id, index, result.to_string()],
+        )?;
+        self.exec(
+            "UPDATE jobs SET message = ?1, heartbeat_at = ?2, updated_at = ?2 WHERE id = ?3",
+            params![message, now(), id],
+        )?;
+        Ok(())
+    }
+
+    fn job_heartbeat(&mut self, id: &str) -> StoreResult<()> {
+        self.exec(
+            "UPDATE jobs SET heartbeat_at = ?1 WHERE id = ?2 AND status = 'working'",
+            params![now(), id],
         )?;
         Ok(())
     }
@@ -1123,25 +1208,35 @@ impl Writer for Conn<'_> {
         Ok(())
     }
 
-    fn fail_abandoned_jobs(&mut self, stale_after_secs: i64) -> StoreResult<u64> {
+    fn requeue_abandoned_jobs(&mut self, stale_after_secs: i64) -> StoreResult<u64> {
+        // Every item that took effect has its result row (same transaction), so the job can
+        // go on from the first item without one: nothing runs twice.
         self.exec(
-            "UPDATE jobs SET status = 'failed', updated_at = ?1,
-             message = 'The sandbox running this job stopped before it finished; ' ||
-                       COALESCE(progress, 0) || ' of ' || total || ' items were processed and kept'
+            "UPDATE jobs SET status = 'queued', claimed_by = NULL, updated_at = ?1,
+             message = 'Resumed after the sandbox running it stopped: ' ||
+                       (SELECT COUNT(*) FROM job_items i WHERE i.job_id = jobs.id) || ' of ' ||
+                       total || ' items were already done and are kept'
              WHERE status = 'working' AND COALESCE(heartbeat_at, 0) < ?2",
             params![now(), now() - stale_after_secs],
         )
     }
 
     fn expire_jobs(&mut self) -> StoreResult<()> {
+        let before = now() - 86_400;
+        self.exec(
+            "DELETE FROM job_items WHERE job_id IN (SELECT id FROM jobs
+               WHERE status IN ('completed', 'failed', 'killed') AND updated_at < ?1)",
+            [before],
+        )?;
         self.exec(
             "DELETE FROM jobs WHERE status IN ('completed', 'failed', 'killed') AND updated_at < ?1",
-            [now() - 86_400],
+            [before],
         )?;
         Ok(())
     }
 
     fn execute(&mut self, sql: &str, binds: &[Bind]) -> StoreResult<u64> {
+        self.credentials_changed();
         self.exec(sql, params_from_iter(binds.iter()))
     }
 }
