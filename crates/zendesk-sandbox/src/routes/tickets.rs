@@ -306,7 +306,7 @@ pub async fn comments(
             Table::TicketComments,
             &path,
             "comments",
-            as_stored,
+            Box::new(as_stored),
         )
         .await
 }
@@ -329,7 +329,7 @@ pub async fn audits(
             Table::TicketAudits,
             &path,
             "audits",
-            as_stored,
+            Box::new(as_stored),
         )
         .await
 }
@@ -347,7 +347,7 @@ pub async fn all_audits(
             Table::TicketAudits,
             "ticket_audits",
             "audits",
-            as_stored,
+            Box::new(as_stored),
         )
         .await
 }
