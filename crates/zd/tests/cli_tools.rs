@@ -147,6 +147,30 @@ fn usage_errors_exit_with_2_and_say_what_is_valid() {
 
     let run = zd(dir.path(), &["tools", "frobnicate"]);
     assert_eq!(run.code, 2);
+
+    // Closed value sets come from zendesk_types: `--help` lists them, and a typo fails in the
+    // tool, naming them.
+    let run = zd(dir.path(), &["tickets", "list", "--help"]);
+    assert!(
+        run.stdout
+            .contains("new, open, pending, hold, solved, closed"),
+        "{}",
+        run.stdout
+    );
+    let run = zd(dir.path(), &["tickets", "list", "--status", "opened"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains(r#""new", "open", "pending", "hold", "solved", "closed""#),
+        "{}",
+        run.stderr
+    );
+    let run = zd(dir.path(), &["users", "list", "--help"]);
+    assert!(
+        run.stdout.contains("end-user, agent, admin"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
@@ -229,6 +253,36 @@ fn everyday_commands_work_on_the_seeded_sandbox() {
     let tickets = listed["tickets"].as_array().unwrap();
     assert!(tickets.len() > 5, "--all fetched more than one page");
     assert_eq!(listed["metadata"]["has_more"], false);
+
+    // Closed values ignore case; a descending sort may be written without `=`.
+    let run = zd(
+        dir.path(),
+        &[
+            "tickets",
+            "list",
+            "--sort",
+            "-id",
+            "--per-page",
+            "3",
+            "--json",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let ids: Vec<u64> = json(&run)["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_u64().unwrap())
+        .collect();
+    assert!(ids.windows(2).all(|w| w[0] > w[1]), "{ids:?}");
+    let run = zd(
+        dir.path(),
+        &["tickets", "list", "--status", "OPEN", "--json"],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let open = json(&run)["tickets"].as_array().unwrap().clone();
+    assert!(!open.is_empty(), "the demo help desk has open tickets");
+    assert!(open.iter().all(|t| t["status"] == "open"));
 
     let run = zd(
         dir.path(),

@@ -93,7 +93,7 @@ fn plan_get_job_status(p: &Params) -> Result<Plan, ToolError> {
     Ok(Plan::FollowJob { job_id, wait })
 }
 
-/// Whether a job status has ended.
+/// Whether a job status has ended (completed, failed or killed).
 pub(crate) fn is_done(status: &str) -> bool {
-    matches!(status, "completed" | "failed" | "killed")
+    zendesk_types::JobState::from_wire(status).is_finished()
 }

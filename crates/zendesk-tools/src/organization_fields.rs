@@ -10,9 +10,7 @@ use crate::params::{Params, parse_id, shown};
 use crate::plan::{Plan, Request};
 use crate::spec::*;
 
-const FIELD_TYPES: &[&str] = &[
-    "checkbox", "date", "decimal", "dropdown", "integer", "lookup", "regexp", "text", "textarea",
-];
+const FIELD_TYPES: &[&str] = zendesk_types::OrganizationFieldType::CREATABLE;
 const OPTIONS_EXAMPLE: &str = r#"[{"name": "Gold", "value": "gold"}]"#;
 
 fn field_id_or_key_param() -> ParamSpec {

@@ -11,8 +11,7 @@ use serde_json::Value;
 use crate::ToolError;
 use crate::spec::{FilledBy, ToolSpec};
 
-/// Zendesk's bulk endpoints take at most this many items per request.
-pub(crate) const BULK_LIMIT: usize = 100;
+use zendesk_types::limits::{MAX_BULK_ITEMS as BULK_LIMIT, MAX_PAGE_SIZE};
 
 /// One argument as the caller sent it. Strings are the spec's form; numbers and booleans are
 /// accepted in their string form, and JSON params may also arrive already parsed.
@@ -333,9 +332,10 @@ impl Params {
             })
     }
 
-    /// `perPage`: 1..=100, default 100.
+    /// `perPage`: 1..=100 (Zendesk's page size limit), default 100.
     pub fn per_page(&self) -> Result<u64, ToolError> {
-        Ok(self.number_in("perPage", 1..=100)?.unwrap_or(100))
+        let max = MAX_PAGE_SIZE as u64;
+        Ok(self.number_in("perPage", 1..=max)?.unwrap_or(max))
     }
 
     /// `page` (offset paging): 1-based.

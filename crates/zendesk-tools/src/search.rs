@@ -8,7 +8,7 @@ use crate::params::Params;
 use crate::plan::{Plan, Request};
 use crate::spec::*;
 
-const FILTER_TYPES: &[&str] = &["ticket", "user", "organization", "group"];
+const FILTER_TYPES: &[&str] = zendesk_types::SearchResultType::KNOWN;
 
 pub(crate) fn search() -> Tool {
     Tool::new(

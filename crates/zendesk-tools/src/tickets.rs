@@ -11,17 +11,12 @@ use crate::params::Params;
 use crate::plan::{Plan, Request};
 use crate::spec::*;
 
-pub(crate) const STATUSES: &[&str] = &["new", "open", "pending", "hold", "solved", "closed"];
-pub(crate) const PRIORITIES: &[&str] = &["low", "normal", "high", "urgent"];
-pub(crate) const TYPES: &[&str] = &["problem", "incident", "question", "task"];
-const SORTS: &[&str] = &[
-    "updated_at",
-    "-updated_at",
-    "id",
-    "-id",
-    "status",
-    "-status",
-];
+use zendesk_types::limits::MAX_MERGE_SOURCES;
+use zendesk_types::{TICKET_SORTS as SORTS, TicketPriority, TicketStatus, TicketType};
+
+pub(crate) const STATUSES: &[&str] = TicketStatus::KNOWN;
+pub(crate) const PRIORITIES: &[&str] = TicketPriority::KNOWN;
+pub(crate) const TYPES: &[&str] = TicketType::KNOWN;
 const CUSTOM_FIELDS_EXAMPLE: &str = r#"{"360001234567": "value"}"#;
 
 pub(crate) fn get_tickets() -> Tool {
@@ -617,6 +612,12 @@ fn plan_delete_ticket(p: &Params) -> Result<Plan, ToolError> {
 fn plan_merge_tickets(p: &Params) -> Result<Plan, ToolError> {
     let target = p.required_id("targetTicketId")?;
     let sources = p.required_id_list("sourceTicketIds")?;
+    if sources.len() > MAX_MERGE_SOURCES {
+        return Err(ToolError::invalid(format!(
+            "sourceTicketIds has {} tickets; Zendesk merges at most {MAX_MERGE_SOURCES} into a target in one call. Merge them in several calls",
+            sources.len()
+        )));
+    }
     if sources.contains(&target) {
         return Err(ToolError::invalid(format!(
             "sourceTicketIds must not include the target ticket {target}: list only the tickets to merge into it"

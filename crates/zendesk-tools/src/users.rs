@@ -12,7 +12,7 @@ use crate::params::{Params, parse_id};
 use crate::plan::{Plan, Request};
 use crate::spec::*;
 
-pub(crate) const ROLES: &[&str] = &["end-user", "agent", "admin"];
+pub(crate) const ROLES: &[&str] = zendesk_types::UserRole::KNOWN;
 const USER_FIELDS_EXAMPLE: &str = r#"{"membership_level": "gold"}"#;
 
 pub(crate) fn get_users() -> Tool {

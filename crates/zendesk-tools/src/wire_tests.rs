@@ -185,6 +185,21 @@ fn merge_refuses_the_target_among_the_sources() {
         error.contains("must not include the target ticket 1"),
         "{error}"
     );
+    // Zendesk merges at most five sources per call (`limits::MAX_MERGE_SOURCES`).
+    let five = plan(
+        "zendesk_merge_tickets",
+        json!({"targetTicketId": "1", "sourceTicketIds": "2,3,4,5,6"}),
+    );
+    assert!(five.is_ok());
+    let error = plan(
+        "zendesk_merge_tickets",
+        json!({"targetTicketId": "1", "sourceTicketIds": "2,3,4,5,6,7"}),
+    )
+    .unwrap_err();
+    assert!(
+        error.starts_with("sourceTicketIds has 6 tickets; Zendesk merges at most 5"),
+        "{error}"
+    );
 }
 
 #[test]

@@ -12,7 +12,8 @@
 //!   modelled simply stay in `extra`.
 //! - **Open vocabularies.** Enums (status, priority, type, role, field type, job state) have an
 //!   `Unknown(String)` variant: a value Zendesk adds later decodes and re-encodes unchanged.
-//!   Their `FromStr` is the strict, case-insensitive parser for tool parameters.
+//!   Their `FromStr` is the strict, case-insensitive parser for tool parameters, and their
+//!   `KNOWN` lists are the one definition every other crate uses (with `limits` for numbers).
 //! - **Tagged unions kept open.** Audit events (`type`) and search results (`result_type`)
 //!   decode into named variants, with an `Other` variant holding any other kind whole.
 //! - **The list key is part of the type** (`ListKey`, `RecordKey`): `CursorPage<Ticket>` reads
@@ -37,8 +38,8 @@ pub mod user;
 
 pub use audit::{Audit, AuditEvent, Comment, FieldEvent};
 pub use enums::{
-    JobState, OrganizationFieldType, ParseEnumError, TicketPriority, TicketStatus, TicketType,
-    UserRole,
+    COMMENT_SORTS, JobState, OrganizationFieldType, ParseEnumError, SearchResultType, SortOrder,
+    TICKET_SORTS, TicketFieldType, TicketPriority, TicketStatus, TicketType, UserRole,
 };
 pub use envelope::{
     CursorLinks, CursorMeta, CursorPage, ListKey, OffsetPage, Page, RecordKey, Single,

@@ -94,6 +94,6 @@ pub use resources::organization_fields::{OrganizationFieldRef, OrganizationField
 pub use resources::search::SearchHandler;
 pub use resources::tickets::{MergeTickets, TicketsHandler};
 pub use resources::users::UsersHandler;
-pub use resources::{MAX_BULK, groups::GroupsHandler, organizations::OrganizationsHandler};
+pub use resources::{groups::GroupsHandler, organizations::OrganizationsHandler};
 pub use retry::RetryPolicy;
 pub use zendesk_types as types;

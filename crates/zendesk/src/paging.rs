@@ -12,6 +12,7 @@ use futures_util::Stream;
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use url::Url;
+use zendesk_types::limits::MAX_PAGE_SIZE;
 use zendesk_types::{CursorPage, ListKey, OffsetPage};
 
 use crate::client::{Client, decode};
@@ -166,7 +167,7 @@ where
             path: path.into(),
             query: Vec::new(),
             paging,
-            max_per_page: 100,
+            max_per_page: MAX_PAGE_SIZE as u32,
             per_page: None,
             start: None,
             result_limit: None,
@@ -377,7 +378,7 @@ where
                 }
                 self.current_page = *number;
                 if let Some(limit) = self.request.result_limit {
-                    let per_page = u64::from(self.request.per_page.unwrap_or(100));
+                    let per_page = u64::from(self.request.per_page.unwrap_or(MAX_PAGE_SIZE as u32));
                     if u64::from(*number - 1) * per_page >= limit {
                         self.finished = true;
                         self.next = None;

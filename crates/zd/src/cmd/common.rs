@@ -13,6 +13,12 @@ use zendesk_tools::{CallContext, Connection, Progress, ProgressFn, registry};
 
 use crate::embedded;
 
+/// The help of a flag with a closed set of values, listing them from their one definition in
+/// `zendesk_types`. The tools check the value (a typo fails naming the choices, exit code 1).
+pub fn choices(what: &str, values: &[&str]) -> String {
+    format!("{what}: {}", values.join(", "))
+}
+
 pub fn usage_error(message: &str) -> ExitCode {
     eprintln!("zd: {message}");
     ExitCode::from(2)

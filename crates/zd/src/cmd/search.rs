@@ -5,6 +5,8 @@ use std::process::ExitCode;
 
 use serde_json::{Map, Value, json};
 
+use zendesk_types::SearchResultType;
+
 use crate::cmd::common::{self, Session};
 
 #[derive(clap::Args)]
@@ -12,8 +14,7 @@ pub struct Args {
     /// The query, e.g. `status:open priority:high` or `printer`.
     #[arg(required = true, num_args = 1..)]
     query: Vec<String>,
-    /// What to find: ticket, user, organization or group.
-    #[arg(long = "type", default_value = "ticket")]
+    #[arg(long = "type", default_value = "ticket", help = common::choices("What to find", SearchResultType::KNOWN))]
     filter_type: String,
     /// Results per page (1-100).
     #[arg(long, default_value = "100")]

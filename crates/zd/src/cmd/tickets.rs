@@ -5,6 +5,9 @@ use std::process::ExitCode;
 
 use serde_json::{Map, Value, json};
 
+use zendesk_types::limits::MAX_BULK_ITEMS;
+use zendesk_types::{TICKET_SORTS, TicketPriority, TicketStatus, TicketType};
+
 use crate::cmd::common::{self, Session, put};
 
 #[derive(clap::Args)]
@@ -51,14 +54,11 @@ enum Command {
 
 #[derive(clap::Args)]
 struct ListArgs {
-    /// new, open, pending, hold, solved or closed.
-    #[arg(long)]
+    #[arg(long, help = common::choices("Only tickets with this status", TicketStatus::KNOWN))]
     status: Option<String>,
-    /// low, normal, high or urgent.
-    #[arg(long)]
+    #[arg(long, help = common::choices("Only tickets with this priority", TicketPriority::KNOWN))]
     priority: Option<String>,
-    /// problem, incident, question or task.
-    #[arg(long = "type")]
+    #[arg(long = "type", help = common::choices("Only tickets of this type", TicketType::KNOWN))]
     ticket_type: Option<String>,
     /// Assignee user ID.
     #[arg(long)]
@@ -66,8 +66,7 @@ struct ListArgs {
     /// Organization ID.
     #[arg(long)]
     organization: Option<String>,
-    /// updated_at, id or status, "-" first for descending (only without filters).
-    #[arg(long)]
+    #[arg(long, help = common::choices("Order of the listing, \"-\" first for descending (only without filters)", TICKET_SORTS), allow_hyphen_values = true)]
     sort: Option<String>,
     /// Tickets per page (1-100).
     #[arg(long, default_value = "100")]
@@ -87,11 +86,11 @@ struct CreateArgs {
     description: String,
     #[arg(long)]
     subject: Option<String>,
-    #[arg(long)]
+    #[arg(long, help = common::choices("Priority", TicketPriority::KNOWN))]
     priority: Option<String>,
-    #[arg(long)]
+    #[arg(long, help = common::choices("Status", TicketStatus::KNOWN))]
     status: Option<String>,
-    #[arg(long = "type")]
+    #[arg(long = "type", help = common::choices("Type", TicketType::KNOWN))]
     ticket_type: Option<String>,
     /// Comma-separated tags.
     #[arg(long)]
@@ -120,11 +119,11 @@ struct UpdateArgs {
     /// A comment to add.
     #[arg(long)]
     comment: Option<String>,
-    #[arg(long)]
+    #[arg(long, help = common::choices("Status", TicketStatus::KNOWN))]
     status: Option<String>,
-    #[arg(long)]
+    #[arg(long, help = common::choices("Priority", TicketPriority::KNOWN))]
     priority: Option<String>,
-    #[arg(long = "type")]
+    #[arg(long = "type", help = common::choices("Type", TicketType::KNOWN))]
     ticket_type: Option<String>,
     /// Comma-separated tags (replace the ticket's tags; added to each ticket in a bulk update).
     #[arg(long)]
@@ -315,7 +314,7 @@ async fn update_tickets(session: &Session, update: UpdateArgs) -> Result<(), Exi
     Ok(())
 }
 
-/// Reads the tickets, sends them in batches of 100 (Zendesk's limit per bulk job) and follows
+/// Reads the tickets, sends them in batches of 100 (`MAX_BULK_ITEMS`, Zendesk's limit per bulk job) and follows
 /// each job to its end.
 async fn create_many(session: &Session, file: &str, json: bool) -> Result<(), ExitCode> {
     let text = if file == "-" {
@@ -340,7 +339,7 @@ async fn create_many(session: &Session, file: &str, json: bool) -> Result<(), Ex
     if tickets.is_empty() {
         return Err(common::usage_error(&format!("{file} holds no tickets")));
     }
-    let batches: Vec<&[Value]> = tickets.chunks(100).collect();
+    let batches: Vec<&[Value]> = tickets.chunks(MAX_BULK_ITEMS).collect();
     let mut jobs = Vec::with_capacity(batches.len());
     for (index, batch) in batches.iter().enumerate() {
         if batches.len() > 1 {

@@ -5,6 +5,8 @@ use std::process::ExitCode;
 
 use serde_json::{Map, Value, json};
 
+use zendesk_types::UserRole;
+
 use crate::cmd::common::{self, Session, put};
 
 #[derive(clap::Args)]
@@ -17,8 +19,7 @@ pub struct Args {
 enum Command {
     /// List users, optionally by role.
     List {
-        /// end-user, agent or admin.
-        #[arg(long)]
+        #[arg(long, help = common::choices("Only users with this role", UserRole::KNOWN))]
         role: Option<String>,
         /// Users per page (1-100).
         #[arg(long, default_value = "100")]
@@ -71,8 +72,7 @@ struct UserFields {
     /// The user's email address.
     #[arg(long)]
     email: Option<String>,
-    /// end-user, agent or admin.
-    #[arg(long)]
+    #[arg(long, help = common::choices("The user's role", UserRole::KNOWN))]
     role: Option<String>,
     /// Phone number, e.g. +1-555-123-4567.
     #[arg(long)]

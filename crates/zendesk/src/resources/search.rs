@@ -2,18 +2,13 @@
 //! cap, one record type per call via `filter[type]`).
 
 use reqwest::Method;
-use zendesk_types::{SearchCount, SearchResult};
+use zendesk_types::limits::{MAX_EXPORT_PAGE_SIZE, MAX_SEARCH_RESULTS};
+use zendesk_types::{SearchCount, SearchResult, SearchResultType};
 
-use super::normalized;
+use super::choices;
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::paging::{ListRequest, Paging};
-
-/// The `filter[type]` values search export accepts.
-pub const SEARCH_EXPORT_TYPES: [&str; 4] = ["ticket", "user", "organization", "group"];
-
-/// Zendesk pages at most this many results of `GET /search`.
-pub const SEARCH_RESULT_LIMIT: u64 = 1000;
 
 /// Search requests. Get one with [`Client::search`].
 #[derive(Debug, Clone, Copy)]
@@ -36,7 +31,7 @@ impl SearchHandler<'_> {
         let request = self
             .client
             .list("/search", Paging::Offset)
-            .result_limit(SEARCH_RESULT_LIMIT);
+            .result_limit(MAX_SEARCH_RESULTS as u64);
         match query.trim() {
             "" => request.fail("search needs a query; it is empty".to_owned()),
             query => request.param("query", query),
@@ -70,18 +65,18 @@ impl SearchHandler<'_> {
         let mut request = self
             .client
             .list("/search/export", Paging::Cursor)
-            .max_per_page(1000);
+            .max_per_page(MAX_EXPORT_PAGE_SIZE as u32);
         let query = query.trim();
         if query.is_empty() {
             request = request.fail("search export needs a query; it is empty".to_owned());
         }
-        match normalized(filter_type) {
-            Some(kind) if SEARCH_EXPORT_TYPES.contains(&kind.as_str()) => {
-                request.param("query", query).param("filter[type]", kind)
-            }
-            _ => request.fail(format!(
-                "filter type {filter_type:?} is not valid: expected ticket, user, organization \
-                 or group"
+        match filter_type.parse::<SearchResultType>() {
+            Ok(kind) => request
+                .param("query", query)
+                .param("filter[type]", kind.as_str()),
+            Err(_) => request.fail(format!(
+                "filter type {filter_type:?} is not valid: expected {}",
+                choices(SearchResultType::KNOWN)
             )),
         }
     }

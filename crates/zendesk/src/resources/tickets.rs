@@ -3,16 +3,13 @@
 
 use reqwest::Method;
 use serde::Serialize;
-use zendesk_types::{Comment, JobStatus, Single, Ticket, TicketAndAudit, TicketId};
+use zendesk_types::limits::MAX_MERGE_SOURCES;
+use zendesk_types::{Comment, JobStatus, Single, TICKET_SORTS, Ticket, TicketAndAudit, TicketId};
 
-use super::{check_bulk, items_with_ids, join_ids, keyed, normalized};
+use super::{check_bulk, choices, items_with_ids, join_ids, keyed, normalized};
 use crate::client::{Client, NO_QUERY};
 use crate::error::{Error, Result};
 use crate::paging::{ListRequest, Paging};
-
-/// The `sort` values `GET /tickets` accepts under cursor paging (each may take a `-` prefix
-/// for descending order).
-pub const TICKET_SORTS: [&str; 3] = ["updated_at", "id", "status"];
 
 /// Ticket requests. Get one with [`Client::tickets`].
 #[derive(Debug, Clone, Copy)]
@@ -53,12 +50,10 @@ impl TicketsHandler<'_> {
         let request = self.client.list("/tickets", Paging::Cursor);
         match sort.and_then(normalized) {
             None => request,
-            Some(sort) if TICKET_SORTS.contains(&sort.trim_start_matches('-')) => {
-                request.param("sort", sort)
-            }
+            Some(sort) if TICKET_SORTS.contains(&sort.as_str()) => request.param("sort", sort),
             Some(sort) => request.fail(format!(
-                "sort {sort:?} is not valid: expected updated_at, id or status, optionally \
-                 prefixed with '-' for descending order"
+                "sort {sort:?} is not valid: expected {}",
+                choices(TICKET_SORTS)
             )),
         }
     }
@@ -186,9 +181,15 @@ impl TicketsHandler<'_> {
     }
 
     /// `POST /tickets/{target}/merge`; answers the job status. The target may not be among the
-    /// sources, and at least one source is needed (checked before sending).
+    /// sources, and 1 to 5 sources are needed (checked before sending).
     pub async fn merge(&self, target: TicketId, merge: &MergeTickets) -> Result<JobStatus> {
         check_bulk("merge tickets", merge.ids.len())?;
+        if merge.ids.len() > MAX_MERGE_SOURCES {
+            return Err(Error::InvalidRequest(format!(
+                "merge tickets: at most {MAX_MERGE_SOURCES} tickets can be merged in one call, got {}",
+                merge.ids.len()
+            )));
+        }
         if merge.ids.contains(&target) {
             return Err(Error::InvalidRequest(format!(
                 "merge tickets: the target ticket {target} is also among the tickets to merge \

@@ -3,15 +3,12 @@
 
 use reqwest::Method;
 use serde::Serialize;
-use zendesk_types::{JobStatus, Single, User, UserId};
+use zendesk_types::{JobStatus, Single, User, UserId, UserRole};
 
-use super::{check_bulk, items_with_ids, join_ids, keyed, normalized};
+use super::{check_bulk, choices, items_with_ids, join_ids, keyed, normalized};
 use crate::client::{Client, NO_QUERY};
 use crate::error::Result;
 use crate::paging::{ListRequest, Paging};
-
-/// The roles `GET /users?role=` accepts.
-pub const USER_ROLES: [&str; 3] = ["end-user", "agent", "admin"];
 
 /// User requests. Get one with [`Client::users`].
 #[derive(Debug, Clone, Copy)]
@@ -33,12 +30,12 @@ impl UsersHandler<'_> {
     pub fn list(&self, role: Option<&str>, permission_set: Option<u64>) -> ListRequest<User> {
         let mut request = self.client.list("/users", Paging::Cursor);
         if let Some(role) = role.and_then(normalized) {
-            request = if USER_ROLES.contains(&role.as_str()) {
-                request.param("role", role)
-            } else {
-                request.fail(format!(
-                    "role {role:?} is not valid: expected end-user, agent or admin"
-                ))
+            request = match role.parse::<UserRole>() {
+                Ok(role) => request.param("role", role.as_str()),
+                Err(_) => request.fail(format!(
+                    "role {role:?} is not valid: expected {}",
+                    choices(UserRole::KNOWN)
+                )),
             };
         }
         if let Some(set) = permission_set {

@@ -190,6 +190,16 @@ async fn bulk_limits_and_merge_rules_are_checked_before_sending() {
             .await
             .expect_err("no id"),
         client.search().count("  ").await.expect_err("empty query"),
+        tickets
+            .merge(
+                TicketId(1),
+                &MergeTickets {
+                    ids: (2..=7).map(TicketId).collect(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .expect_err("six sources"),
     ];
     for err in &errors {
         assert!(matches!(err, Error::InvalidRequest(_)), "{err:?}");
@@ -204,6 +214,11 @@ async fn bulk_limits_and_merge_rules_are_checked_before_sending() {
         errors[5].to_string().contains("target ticket 1"),
         "{}",
         errors[5]
+    );
+    assert!(
+        errors[9].to_string().contains("at most 5 tickets"),
+        "{}",
+        errors[9]
     );
 }
 
