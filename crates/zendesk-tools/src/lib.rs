@@ -16,9 +16,11 @@
 //!   for long waits (bulk jobs).
 //!
 //! How a call runs: the arguments are checked against the tool's declaration (`params`), the
-//! tool's `plan` turns them into one Zendesk request (or a job to follow) without any I/O, the
-//! connection is resolved (subdomain validated), and only then is anything sent (`exec`). So a
-//! refused call never reaches the network.
+//! tool's `plan` turns them into one Zendesk request (or a page of a list, or a job to follow)
+//! without any I/O, built by the client's resource handlers as plain values
+//! (`zendesk::Detached`, so no path is written in this crate), the connection is resolved
+//! (subdomain validated), and only then is anything sent (`exec`). So a refused call never
+//! reaches the network. `Tool::pages` walks a list tool's pages with the client's pager.
 
 use std::sync::Arc;
 
@@ -141,6 +143,32 @@ impl Tool {
         let plan = (self.plan)(&params)?;
         let target = connection::resolve(&params, &ctx.connection)?;
         exec::execute(&target, plan, ctx).await
+    }
+
+    /// Every page of a list tool (`zendesk_get_tickets`, `zendesk_search`, ...), from the one
+    /// `pageAfter` / `page` points at to the last, each a result shaped like `call`'s output.
+    /// The pages are walked by the client's pager: it stops when Zendesk says there are no more
+    /// and fails (ending the stream) if Zendesk sends the same cursor twice, instead of looping.
+    /// A tool that is not a list runs once. Refused arguments give one failure and send nothing.
+    pub fn pages(
+        &self,
+        args: Value,
+        ctx: &CallContext,
+    ) -> impl futures_util::Stream<Item = ToolResult> + Send + use<> {
+        use futures_util::StreamExt;
+        let prepared = params::Params::parse(&self.spec, args).and_then(|params| {
+            let plan = (self.plan)(&params)?;
+            let target = connection::resolve(&params, &ctx.connection)?;
+            Ok((plan, target))
+        });
+        let stream = match prepared {
+            Ok((plan, target)) => exec::pages(&target, plan, ctx).left_stream(),
+            Err(error) => futures_util::stream::iter([Err(error)]).right_stream(),
+        };
+        stream.map(|page| match page {
+            Ok(output) => ToolResult::ok(output),
+            Err(error) => error.into_result(),
+        })
     }
 
     /// Checks arguments and builds the request without sending anything: what `call` would

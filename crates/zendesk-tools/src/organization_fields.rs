@@ -7,8 +7,10 @@ use crate::Tool;
 use crate::ToolError;
 use crate::output;
 use crate::params::{Params, parse_id, shown};
-use crate::plan::{Plan, Request};
+use crate::plan::Plan;
 use crate::spec::*;
+use zendesk::{Detached, OrganizationFieldRef};
+use zendesk_types::OrganizationFieldId;
 
 const FIELD_TYPES: &[&str] = zendesk_types::OrganizationFieldType::CREATABLE;
 const OPTIONS_EXAMPLE: &str = r#"[{"name": "Gold", "value": "gold"}]"#;
@@ -227,14 +229,16 @@ fn is_key(text: &str) -> bool {
 }
 
 /// A field ID or key, checked so it is safe in the path.
-fn field_id_or_key(p: &Params) -> Result<String, ToolError> {
+/// `fieldIdOrKey` as given (trimmed) and as the client addresses the field.
+fn field_id_or_key(p: &Params) -> Result<(String, OrganizationFieldRef), ToolError> {
     let raw = p.required_text("fieldIdOrKey")?;
     let text = raw.trim();
     if let Some(id) = parse_id(text) {
-        return Ok(id.to_string());
+        let field = OrganizationFieldRef::Id(OrganizationFieldId(id));
+        return Ok((id.to_string(), field));
     }
     if is_key(text) {
-        return Ok(text.to_owned());
+        return Ok((text.to_owned(), OrganizationFieldRef::Key(text.to_owned())));
     }
     Err(ToolError::invalid(format!(
         "fieldIdOrKey must be a field ID such as \"12345\" or a key such as \"support_plan\" (letters, digits, underscores) (got {})",
@@ -315,22 +319,16 @@ fn settings_from(p: &Params, field: &mut Map<String, Value>) -> Result<(), ToolE
 }
 
 fn plan_get_organization_fields(p: &Params) -> Result<Plan, ToolError> {
-    let per_page = p.per_page()?;
-    let after = crate::tickets::cursor(p)?;
-    Ok(Plan::send(
-        Request::get("/organization_fields")
-            .query("page[size]", per_page)
-            .query_opt("page[after]", after),
-        |body| output::cursor_list(body, "organization_fields", "organization_fields"),
-    ))
+    Plan::list(p.paged(Detached.organization_fields().list())?, |page| {
+        Ok(output::page(page, "organization_fields"))
+    })
 }
 
 fn plan_get_organization_field(p: &Params) -> Result<Plan, ToolError> {
-    let id = field_id_or_key(p)?;
-    Ok(Plan::send(
-        Request::get(format!("/organization_fields/{id}")),
-        |body| output::record(body, "organization_field", "organization_field_id"),
-    ))
+    let (_, field) = field_id_or_key(p)?;
+    Plan::send(Detached.organization_fields().show(&field), |body| {
+        output::record(body, "organization_field", "organization_field_id")
+    })
 }
 
 fn plan_create_organization_field(p: &Params) -> Result<Plan, ToolError> {
@@ -353,17 +351,13 @@ fn plan_create_organization_field(p: &Params) -> Result<Plan, ToolError> {
             "a dropdown field needs customFieldOptions, a JSON array such as {OPTIONS_EXAMPLE}"
         )));
     }
-    Ok(Plan::send(
-        Request::post(
-            "/organization_fields",
-            json!({ "organization_field": field }),
-        ),
-        |body| output::record(body, "organization_field", "organization_field_id"),
-    ))
+    Plan::send(Detached.organization_fields().create(&field), |body| {
+        output::record(body, "organization_field", "organization_field_id")
+    })
 }
 
 fn plan_update_organization_field(p: &Params) -> Result<Plan, ToolError> {
-    let id = field_id_or_key(p)?;
+    let (_, target) = field_id_or_key(p)?;
     let mut field = Map::new();
     settings_from(p, &mut field)?;
     if field.is_empty() {
@@ -371,31 +365,23 @@ fn plan_update_organization_field(p: &Params) -> Result<Plan, ToolError> {
             "nothing to update: give at least one of title, description, position, active, regexpForValidation, tag, customFieldOptions, relationshipTargetType",
         ));
     }
-    Ok(Plan::send(
-        Request::put(
-            format!("/organization_fields/{id}"),
-            json!({ "organization_field": field }),
-        ),
+    Plan::send(
+        Detached.organization_fields().update(&target, &field),
         |body| output::record(body, "organization_field", "organization_field_id"),
-    ))
+    )
 }
 
 fn plan_delete_organization_field(p: &Params) -> Result<Plan, ToolError> {
-    let id = field_id_or_key(p)?;
-    Ok(Plan::send(
-        Request::delete(format!("/organization_fields/{id}")),
-        move |_| Ok(output::deleted("organization_field_id", id)),
-    ))
+    let (id, field) = field_id_or_key(p)?;
+    Plan::send(Detached.organization_fields().delete(&field), move |_| {
+        Ok(output::deleted("organization_field_id", id))
+    })
 }
 
 fn plan_reorder_organization_fields(p: &Params) -> Result<Plan, ToolError> {
     let ids = p.required_id_list("fieldIds")?;
-    let sent = ids.clone();
-    Ok(Plan::send(
-        Request::put(
-            "/organization_fields/reorder",
-            json!({ "organization_field_ids": ids }),
-        ),
-        move |_| Ok(json!({ "reordered": true, "organization_field_ids": sent })),
-    ))
+    let fields: Vec<OrganizationFieldId> = ids.iter().copied().map(OrganizationFieldId).collect();
+    Plan::send(Detached.organization_fields().reorder(&fields), move |_| {
+        Ok(json!({ "reordered": true, "organization_field_ids": ids }))
+    })
 }

@@ -11,6 +11,7 @@ use serde_json::Value;
 use crate::ToolError;
 use crate::spec::{FilledBy, ToolSpec};
 
+use zendesk::{ListRequest, Paging};
 use zendesk_types::limits::{MAX_BULK_ITEMS as BULK_LIMIT, MAX_PAGE_SIZE};
 
 /// One argument as the caller sent it. Strings are the spec's form; numbers and booleans are
@@ -333,14 +334,33 @@ impl Params {
     }
 
     /// `perPage`: 1..=100 (Zendesk's page size limit), default 100.
-    pub fn per_page(&self) -> Result<u64, ToolError> {
+    pub fn per_page(&self) -> Result<u32, ToolError> {
         let max = MAX_PAGE_SIZE as u64;
-        Ok(self.number_in("perPage", 1..=max)?.unwrap_or(max))
+        let per_page = self.number_in("perPage", 1..=max)?.unwrap_or(max);
+        Ok(per_page as u32)
     }
 
     /// `page` (offset paging): 1-based.
-    pub fn page(&self) -> Result<Option<u64>, ToolError> {
-        self.number_in("page", 1..=u64::from(u32::MAX))
+    pub fn page(&self) -> Result<Option<u32>, ToolError> {
+        Ok(self
+            .number_in("page", 1..=u64::from(u32::MAX))?
+            .map(|page| page as u32))
+    }
+
+    /// A list with the caller's paging: `perPage`, then `pageAfter` (a cursor, passed on as
+    /// given: Zendesk judges it) on cursor lists or `page` on offset lists.
+    pub fn paged<T, C>(&self, list: ListRequest<T, C>) -> Result<ListRequest<T, C>, ToolError> {
+        let list = list.per_page(self.per_page()?);
+        Ok(match list.paging() {
+            Paging::Cursor => match self.text("pageAfter")? {
+                Some(cursor) => list.after(cursor.trim()),
+                None => list,
+            },
+            Paging::Offset => match self.page()? {
+                Some(page) => list.page(page),
+                None => list,
+            },
+        })
     }
 
     /// `"true"` or `"false"`, ignoring case and surrounding spaces.

@@ -5,8 +5,9 @@ use crate::Tool;
 use crate::ToolError;
 use crate::output;
 use crate::params::Params;
-use crate::plan::{Plan, Request};
+use crate::plan::Plan;
 use crate::spec::*;
+use zendesk::Detached;
 
 const FILTER_TYPES: &[&str] = zendesk_types::SearchResultType::KNOWN;
 
@@ -80,16 +81,10 @@ fn plan_search(p: &Params) -> Result<Plan, ToolError> {
     let filter_type = p
         .one_of("filterType", FILTER_TYPES)?
         .ok_or_else(|| ToolError::invalid("filterType is required"))?;
-    let per_page = p.per_page()?;
-    let after = crate::tickets::cursor(p)?;
-    Ok(Plan::send(
-        Request::get("/search/export")
-            .query("query", query)
-            .query("filter[type]", filter_type)
-            .query("page[size]", per_page)
-            .query_opt("page[after]", after),
-        |body| output::cursor_list(body, "results", "results").map(reorder_search_output),
-    ))
+    Plan::list(
+        p.paged(Detached.search().export(&query, filter_type))?,
+        |page| Ok(reorder_search_output(output::page(page, "results"))),
+    )
 }
 
 /// The spec lists `paging`, `metadata`, then `results`.
@@ -105,15 +100,12 @@ fn reorder_search_output(mut out: serde_json::Value) -> serde_json::Value {
 
 fn plan_search_count(p: &Params) -> Result<Plan, ToolError> {
     let query = p.required_text("query")?.trim().to_owned();
-    Ok(Plan::send(
-        Request::get("/search/count").query("query", query),
-        |body| {
-            let count = body.get("count").cloned().ok_or_else(|| {
-                ToolError::invalid(
-                    "Zendesk's answer had no `count`; check the subdomain or ZENDESK_BASE_URL",
-                )
-            })?;
-            Ok(serde_json::json!({ "count": count }))
-        },
-    ))
+    Plan::send(Detached.search().count(&query), |body| {
+        let count = body.get("count").cloned().ok_or_else(|| {
+            ToolError::invalid(
+                "Zendesk's answer had no `count`; check the subdomain or ZENDESK_BASE_URL",
+            )
+        })?;
+        Ok(serde_json::json!({ "count": count }))
+    })
 }

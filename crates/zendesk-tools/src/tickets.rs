@@ -8,11 +8,12 @@ use crate::ToolError;
 use crate::jobs::{bulk_wait_param, wait_from};
 use crate::output;
 use crate::params::Params;
-use crate::plan::{Plan, Request};
+use crate::plan::Plan;
 use crate::spec::*;
 
+use zendesk::{Detached, MergeTickets};
 use zendesk_types::limits::MAX_MERGE_SOURCES;
-use zendesk_types::{TICKET_SORTS as SORTS, TicketPriority, TicketStatus, TicketType};
+use zendesk_types::{TICKET_SORTS as SORTS, TicketId, TicketPriority, TicketStatus, TicketType};
 
 pub(crate) const STATUSES: &[&str] = TicketStatus::KNOWN;
 pub(crate) const PRIORITIES: &[&str] = TicketPriority::KNOWN;
@@ -385,11 +386,6 @@ fn ticket_filter_query(
         .map_err(|error| ToolError::invalid(format!("cannot build the ticket filter: {error}")))
 }
 
-/// A cursor param passes through as given (trimmed); Zendesk judges it.
-pub(crate) fn cursor(p: &Params) -> Result<Option<String>, ToolError> {
-    Ok(p.text("pageAfter")?.map(|c| c.trim().to_owned()))
-}
-
 fn plan_get_tickets(p: &Params) -> Result<Plan, ToolError> {
     let status = p.one_of("status", STATUSES)?;
     let priority = p.one_of("priority", PRIORITIES)?;
@@ -397,36 +393,24 @@ fn plan_get_tickets(p: &Params) -> Result<Plan, ToolError> {
     let assignee = p.id("assigneeId")?;
     let organization = p.id("organizationId")?;
     let sort = p.one_of("sort", SORTS)?;
-    let per_page = p.per_page()?;
-    let after = cursor(p)?;
-    Ok(
-        match ticket_filter_query(status, priority, ticket_type, assignee, organization)? {
-            // Filters go through search export: cursor paging, no 1,000-result cap. `sort` does
-            // not apply there (the seed says so).
-            Some(query) => Plan::send(
-                Request::get("/search/export")
-                    .query("query", query)
-                    .query("filter[type]", "ticket")
-                    .query("page[size]", per_page)
-                    .query_opt("page[after]", after),
-                |body| output::cursor_list(body, "results", "tickets"),
-            ),
-            None => Plan::send(
-                Request::get("/tickets")
-                    .query("page[size]", per_page)
-                    .query_opt("page[after]", after)
-                    .query_opt("sort", sort),
-                |body| output::cursor_list(body, "tickets", "tickets"),
-            ),
-        },
-    )
+    match ticket_filter_query(status, priority, ticket_type, assignee, organization)? {
+        // Filters go through search export: cursor paging, no 1,000-result cap. `sort` does
+        // not apply there (the seed says so).
+        Some(query) => Plan::list(
+            p.paged(Detached.search().export(&query, "ticket"))?,
+            |page| Ok(output::page(page, "tickets")),
+        ),
+        None => Plan::list(p.paged(Detached.tickets().list(sort))?, |page| {
+            Ok(output::page(page, "tickets"))
+        }),
+    }
 }
 
 fn plan_get_ticket(p: &Params) -> Result<Plan, ToolError> {
-    let id = p.required_id("ticketId")?;
-    Ok(Plan::send(Request::get(format!("/tickets/{id}")), |body| {
+    let id = TicketId(p.required_id("ticketId")?);
+    Plan::send(Detached.tickets().show(id), |body| {
         output::record(body, "ticket", "ticket_id")
-    }))
+    })
 }
 
 /// `customFields` `{"360001": "x"}` becomes `[{"id": 360001, "value": "x"}]`. The array form
@@ -529,10 +513,9 @@ fn plan_create_ticket(p: &Params) -> Result<Plan, ToolError> {
     if let Some(id) = p.id("requesterId")? {
         ticket.insert("requester_id".into(), json!(id));
     }
-    Ok(Plan::send(
-        Request::post("/tickets", json!({ "ticket": ticket })),
-        |body| output::record(body, "ticket", "ticket_id"),
-    ))
+    Plan::send(Detached.tickets().create(&ticket), |body| {
+        output::record(body, "ticket", "ticket_id")
+    })
 }
 
 fn plan_create_tickets_bulk(p: &Params) -> Result<Plan, ToolError> {
@@ -540,11 +523,11 @@ fn plan_create_tickets_bulk(p: &Params) -> Result<Plan, ToolError> {
         "tickets",
         r#"[{"subject": "Issue 1", "comment": {"body": "Description"}}]"#,
     )?;
-    Ok(Plan::job(
-        Request::post("/tickets/create_many", json!({ "tickets": tickets })),
+    Plan::job(
+        Detached.tickets().create_many(&tickets),
         output::job,
         wait_from(p)?,
-    ))
+    )
 }
 
 fn plan_update_ticket(p: &Params) -> Result<Plan, ToolError> {
@@ -562,10 +545,9 @@ fn plan_update_ticket(p: &Params) -> Result<Plan, ToolError> {
             "nothing to update: give at least one of subject, comment, priority, status, type, tags, assigneeId, groupId, customFields",
         ));
     }
-    Ok(Plan::send(
-        Request::put(format!("/tickets/{id}"), json!({ "ticket": ticket })),
-        |body| output::record(body, "ticket", "ticket_id"),
-    ))
+    Plan::send(Detached.tickets().update(TicketId(id), &ticket), |body| {
+        output::record(body, "ticket", "ticket_id")
+    })
 }
 
 fn plan_update_tickets_bulk(p: &Params) -> Result<Plan, ToolError> {
@@ -593,20 +575,19 @@ fn plan_update_tickets_bulk(p: &Params) -> Result<Plan, ToolError> {
             "nothing to update: give at least one of status, priority, assigneeId, groupId, tags",
         ));
     }
-    let ids_text = ids.iter().map(u64::to_string).collect::<Vec<_>>().join(",");
-    Ok(Plan::job(
-        Request::put("/tickets/update_many", json!({ "ticket": ticket })).query("ids", ids_text),
+    let ids: Vec<TicketId> = ids.into_iter().map(TicketId).collect();
+    Plan::job(
+        Detached.tickets().update_many(&ids, &ticket),
         output::job,
         wait_from(p)?,
-    ))
+    )
 }
 
 fn plan_delete_ticket(p: &Params) -> Result<Plan, ToolError> {
     let id = p.required_id("ticketId")?;
-    Ok(Plan::send(
-        Request::delete(format!("/tickets/{id}")),
-        move |_| Ok(output::deleted("ticket_id", id.to_string())),
-    ))
+    Plan::send(Detached.tickets().delete(TicketId(id)), move |_| {
+        Ok(output::deleted("ticket_id", id.to_string()))
+    })
 }
 
 fn plan_merge_tickets(p: &Params) -> Result<Plan, ToolError> {
@@ -623,13 +604,13 @@ fn plan_merge_tickets(p: &Params) -> Result<Plan, ToolError> {
             "sourceTicketIds must not include the target ticket {target}: list only the tickets to merge into it"
         )));
     }
-    let mut body = Map::new();
-    body.insert("ids".into(), json!(sources));
-    if let Some(comment) = p.text("targetComment")? {
-        body.insert("target_comment".into(), json!(comment));
-    }
-    Ok(Plan::job(
-        Request::post(format!("/tickets/{target}/merge"), Value::Object(body)),
+    let merge = MergeTickets {
+        ids: sources.into_iter().map(TicketId).collect(),
+        target_comment: p.text("targetComment")?.map(str::to_owned),
+        ..MergeTickets::default()
+    };
+    Plan::job(
+        Detached.tickets().merge(TicketId(target), &merge),
         move |body| {
             let mut out = output::job(body)?;
             if let Value::Object(map) = &mut out {
@@ -638,5 +619,5 @@ fn plan_merge_tickets(p: &Params) -> Result<Plan, ToolError> {
             Ok(out)
         },
         wait_from(p)?,
-    ))
+    )
 }

@@ -9,8 +9,10 @@ use crate::ToolError;
 use crate::jobs::{bulk_wait_param, wait_from};
 use crate::output;
 use crate::params::{Params, parse_id};
-use crate::plan::{Plan, Request};
+use crate::plan::Plan;
 use crate::spec::*;
+use zendesk::Detached;
+use zendesk_types::UserId;
 
 pub(crate) const ROLES: &[&str] = zendesk_types::UserRole::KNOWN;
 const USER_FIELDS_EXAMPLE: &str = r#"{"membership_level": "gold"}"#;
@@ -299,29 +301,23 @@ pub(crate) fn delete_user() -> Tool {
 fn plan_get_users(p: &Params) -> Result<Plan, ToolError> {
     let role = p.one_of("role", ROLES)?;
     let permission_set = p.id("permissionSet")?;
-    let per_page = p.per_page()?;
-    let after = crate::tickets::cursor(p)?;
-    Ok(Plan::send(
-        Request::get("/users")
-            .query_opt("role", role)
-            .query_opt("permission_set", permission_set)
-            .query("page[size]", per_page)
-            .query_opt("page[after]", after),
-        |body| output::cursor_list(body, "users", "users"),
-    ))
+    Plan::list(
+        p.paged(Detached.users().list(role, permission_set))?,
+        |page| Ok(output::page(page, "users")),
+    )
 }
 
 fn plan_get_user(p: &Params) -> Result<Plan, ToolError> {
-    let id = p.required_id("userId")?;
-    Ok(Plan::send(Request::get(format!("/users/{id}")), |body| {
+    let id = UserId(p.required_id("userId")?);
+    Plan::send(Detached.users().show(id), |body| {
         output::record(body, "user", "user_id")
-    }))
+    })
 }
 
 fn plan_get_current_user(_: &Params) -> Result<Plan, ToolError> {
-    Ok(Plan::send(Request::get("/users/me"), |body| {
+    Plan::send(Detached.users().me(), |body| {
         output::record(body, "user", "user_id")
-    }))
+    })
 }
 
 fn plan_search_users(p: &Params) -> Result<Plan, ToolError> {
@@ -332,16 +328,10 @@ fn plan_search_users(p: &Params) -> Result<Plan, ToolError> {
             "give query (a name or email, e.g. \"jane@example.com\") or externalId (your system's ID for the user); both are empty",
         ));
     }
-    let per_page = p.per_page()?;
-    let page = p.page()?;
-    Ok(Plan::send(
-        Request::get("/users/search")
-            .query_opt("query", query)
-            .query_opt("external_id", external_id)
-            .query("per_page", per_page)
-            .query_opt("page", page),
-        |body| output::offset_list(body, "users", "users"),
-    ))
+    Plan::list(
+        p.paged(Detached.users().search(query, external_id))?,
+        |page| Ok(output::page(page, "users")),
+    )
 }
 
 /// The user fields shared by create and update, only those given.
@@ -384,10 +374,9 @@ fn plan_create_user(p: &Params) -> Result<Plan, ToolError> {
     p.required_text("name")?;
     let mut user = Map::new();
     user_fields_from(p, &mut user)?;
-    Ok(Plan::send(
-        Request::post("/users", json!({ "user": user })),
-        |body| output::record(body, "user", "user_id"),
-    ))
+    Plan::send(Detached.users().create(&user), |body| {
+        output::record(body, "user", "user_id")
+    })
 }
 
 fn plan_create_users_bulk(p: &Params) -> Result<Plan, ToolError> {
@@ -395,11 +384,11 @@ fn plan_create_users_bulk(p: &Params) -> Result<Plan, ToolError> {
         "users",
         r#"[{"name": "User1", "email": "user1@example.com"}]"#,
     )?;
-    Ok(Plan::job(
-        Request::post("/users/create_many", json!({ "users": users })),
+    Plan::job(
+        Detached.users().create_many(&users),
         output::job,
         wait_from(p)?,
-    ))
+    )
 }
 
 fn plan_update_user(p: &Params) -> Result<Plan, ToolError> {
@@ -411,10 +400,9 @@ fn plan_update_user(p: &Params) -> Result<Plan, ToolError> {
             "nothing to update: give at least one of name, userEmail, role, phone, organizationId, verified, tags, customFields",
         ));
     }
-    Ok(Plan::send(
-        Request::put(format!("/users/{id}"), json!({ "user": user })),
-        |body| output::record(body, "user", "user_id"),
-    ))
+    Plan::send(Detached.users().update(UserId(id), &user), |body| {
+        output::record(body, "user", "user_id")
+    })
 }
 
 fn plan_update_users_bulk(p: &Params) -> Result<Plan, ToolError> {
@@ -433,17 +421,16 @@ fn plan_update_users_bulk(p: &Params) -> Result<Plan, ToolError> {
         };
         user.insert("id".into(), json!(id));
     }
-    Ok(Plan::job(
-        Request::put("/users/update_many", json!({ "users": users })),
+    Plan::job(
+        Detached.users().update_many(&users),
         output::job,
         wait_from(p)?,
-    ))
+    )
 }
 
 fn plan_delete_user(p: &Params) -> Result<Plan, ToolError> {
     let id = p.required_id("userId")?;
-    Ok(Plan::send(
-        Request::delete(format!("/users/{id}")),
-        move |_| Ok(output::deleted("user_id", id.to_string())),
-    ))
+    Plan::send(Detached.users().delete(UserId(id)), move |_| {
+        Ok(output::deleted("user_id", id.to_string()))
+    })
 }

@@ -4,8 +4,9 @@
 use serde_json::{Value, json};
 
 use crate::params::Params;
-use crate::plan::{Method, Request};
+use crate::plan::Wire as Request;
 use crate::registry;
+use zendesk::Method;
 
 fn plan(tool: &str, args: Value) -> Result<Request, String> {
     let tool = registry().get(tool).expect("registered");
@@ -30,14 +31,14 @@ fn get_tickets_without_filters_lists_tickets_with_cursor_paging() {
         json!({"sort": "-updated_at", "perPage": "25", "pageAfter": "abc"}),
     )
     .unwrap();
-    assert_eq!(request.method, Method::Get);
+    assert_eq!(request.method, Method::GET);
     assert_eq!(request.path, "/tickets");
     assert_eq!(
         query(&request),
         vec![
+            ("sort", "-updated_at"),
             ("page[size]", "25"),
-            ("page[after]", "abc"),
-            ("sort", "-updated_at")
+            ("page[after]", "abc")
         ]
     );
 }
@@ -73,7 +74,7 @@ fn create_ticket_sends_numbers_and_custom_fields_as_a_list() {
                "requesterId": "56", "customFields": "{\"360001\": \"x\"}"}),
     )
     .unwrap();
-    assert_eq!(request.method, Method::Post);
+    assert_eq!(request.method, Method::POST);
     assert_eq!(request.path, "/tickets");
     assert_eq!(
         request.body.unwrap(),
@@ -117,7 +118,7 @@ fn update_ticket_sends_only_given_fields_and_a_comment_body() {
         json!({"ticketId": "7", "comment": "Looking into it", "status": "pending", "subject": ""}),
     )
     .unwrap();
-    assert_eq!(request.method, Method::Put);
+    assert_eq!(request.method, Method::PUT);
     assert_eq!(request.path, "/tickets/7");
     assert_eq!(
         request.body.unwrap(),
