@@ -89,6 +89,7 @@ mod tests {
             previous_page: None,
             count: None,
             next: None,
+            side_loads: Default::default(),
         }
     }
 

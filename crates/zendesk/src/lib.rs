@@ -47,8 +47,9 @@
 //!
 //! # Typed handlers, requests as values, and paging
 //!
-//! `client.tickets()`, `users()`, `organizations()`, `organization_fields()`, `groups()`,
-//! `search()`, `job_statuses()`. Each method builds a [`Request`]: its method, path, query and
+//! `client.tickets()` (with comments and audits), `ticket_fields()`, `users()`,
+//! `organizations()`, `organization_fields()`, `groups()`, `group_memberships()`, `search()`,
+//! `job_statuses()`. Each method builds a [`Request`]: its method, path, query and
 //! body can be read before it is sent with `.await` (or `.send()`); a refusal (101 IDs, a bad
 //! sort) is kept in it and reported by `check()` and on send, before anything goes on the wire.
 //! [`Detached`] builds the same requests without a client, as plain values sent later with
@@ -107,9 +108,11 @@ pub use error::{ApiError, Error, Result};
 pub use paging::{ListRequest, NextPage, Page, Pages, Paging};
 pub use request::{Detached, Request};
 pub use reqwest::Method;
+pub use resources::group_memberships::GroupMembershipsHandler;
 pub use resources::job_statuses::{JobProgressFn, JobStatusesHandler, WaitOptions};
 pub use resources::organization_fields::{OrganizationFieldRef, OrganizationFieldsHandler};
 pub use resources::search::SearchHandler;
+pub use resources::ticket_fields::TicketFieldsHandler;
 pub use resources::tickets::{MergeTickets, TicketsHandler};
 pub use resources::users::UsersHandler;
 pub use resources::{groups::GroupsHandler, organizations::OrganizationsHandler};

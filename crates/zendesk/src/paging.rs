@@ -11,7 +11,7 @@ use std::marker::PhantomData;
 use futures_util::Stream;
 use reqwest::Method;
 use serde::de::DeserializeOwned;
-use serde_json::Value;
+use serde_json::{Map, Value};
 use url::Url;
 use zendesk_types::limits::MAX_PAGE_SIZE;
 use zendesk_types::{CursorPage, ListKey, OffsetPage};
@@ -59,6 +59,25 @@ pub struct Page<T> {
     /// What the walker asks for next; `None` ends paging (also when Zendesk said `has_more`
     /// but sent no cursor, or the page was empty).
     pub next: Option<NextPage>,
+    /// The page's other top-level keys: side-loaded records asked for with
+    /// [`ListRequest::include`] (`users`, `groups`...), `facets`...
+    pub side_loads: Map<String, Value>,
+}
+
+impl<T> Page<T> {
+    /// The records side-loaded under `R`'s list key (`users` for `User`); empty when Zendesk
+    /// sent none. A side-load that does not decode as `R` is an error naming the field.
+    pub fn side_loaded<R: DeserializeOwned + ListKey>(&self) -> Result<Vec<R>> {
+        let Some(records) = self.side_loads.get(R::LIST_KEY) else {
+            return Ok(Vec::new());
+        };
+        zendesk_types::from_value(records.clone()).map_err(|error| Error::Decode {
+            method: "GET".to_owned(),
+            path: format!("side-loaded {}", R::LIST_KEY),
+            field: error.path,
+            message: error.message,
+        })
+    }
 }
 
 impl<T> Page<T> {
@@ -80,6 +99,7 @@ impl<T> Page<T> {
             previous_page: page.links.prev,
             count: None,
             next,
+            side_loads: page.extra,
         }
     }
 
@@ -97,6 +117,7 @@ impl<T> Page<T> {
             previous_page: page.previous_page,
             count: page.count,
             next,
+            side_loads: page.extra,
         }
     }
 }
@@ -195,6 +216,7 @@ fn read_raw_page<T: ListKey>(body: &[u8]) -> Result<Page<Value>, DecodeFailure> 
         previous_page: page.previous_page,
         count: page.count,
         next: page.next,
+        side_loads: page.side_loads,
     })
 }
 
@@ -292,6 +314,19 @@ impl<T, C> ListRequest<T, C> {
     /// Adds a query parameter (`sort`, `role`, `filter[type]`...), percent-encoded on send.
     pub fn param(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.query.push((key.into(), value.into()));
+        self
+    }
+
+    /// Asks Zendesk to side-load related records in the same answer (`include=users`): read
+    /// them with [`Page::side_loaded`]. Several calls add to one `include` list.
+    pub fn include(mut self, side_load: &str) -> Self {
+        match self.query.iter_mut().find(|(key, _)| key == "include") {
+            Some((_, value)) => {
+                value.push(',');
+                value.push_str(side_load);
+            }
+            None => self.query.push(("include".into(), side_load.to_owned())),
+        }
         self
     }
 

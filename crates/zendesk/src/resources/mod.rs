@@ -2,11 +2,13 @@
 //! shape requests (paths, query, body envelopes, Zendesk's limits from `zendesk_types::limits`) and pick the response
 //! type; sending, retries and decoding live in `client.rs`, paging in `paging.rs`.
 
+pub mod group_memberships;
 pub mod groups;
 pub mod job_statuses;
 pub mod organization_fields;
 pub mod organizations;
 pub mod search;
+pub mod ticket_fields;
 pub mod tickets;
 pub mod users;
 

@@ -1,10 +1,11 @@
 //! `client.tickets()`: list (cursor, with `sort`), show, show_many, create, create_many,
-//! update, update_many (one change for many, or one change each), delete, merge, comments.
+//! update, update_many (one change for many, or one change each), delete, merge, comments,
+//! audits.
 
 use reqwest::Method;
 use serde::Serialize;
 use zendesk_types::limits::MAX_MERGE_SOURCES;
-use zendesk_types::{Comment, JobStatus, TICKET_SORTS, Ticket, TicketAndAudit, TicketId};
+use zendesk_types::{Audit, Comment, JobStatus, TICKET_SORTS, Ticket, TicketAndAudit, TicketId};
 
 use super::{check_bulk, choices, items_with_ids, join_ids, keyed, normalized};
 use crate::client::Client;
@@ -189,12 +190,30 @@ impl<C: Clone> TicketsHandler<C> {
         .refuse_on(check)
     }
 
-    /// `GET /tickets/{id}/comments`, cursor paging, oldest first.
+    /// `GET /tickets/{id}/comments`, cursor paging, oldest first (see
+    /// [`ListRequest::newest_first`]). `.include("users")` side-loads the authors.
     pub fn comments(&self, id: TicketId) -> ListRequest<Comment, C> {
         ListRequest::new(
             self.client.clone(),
             format!("/tickets/{id}/comments"),
             Paging::Cursor,
         )
+    }
+
+    /// `GET /tickets/{id}/audits`, cursor paging, oldest first: the ticket's history, each
+    /// audit with the events it made. `.include("users")` side-loads the authors.
+    pub fn audits(&self, id: TicketId) -> ListRequest<Audit, C> {
+        ListRequest::new(
+            self.client.clone(),
+            format!("/tickets/{id}/audits"),
+            Paging::Cursor,
+        )
+    }
+}
+
+impl<C> ListRequest<Comment, C> {
+    /// Newest comment first (`sort=-created_at`; Zendesk lists oldest first by default).
+    pub fn newest_first(self) -> Self {
+        self.param("sort", "-created_at")
     }
 }
