@@ -57,7 +57,7 @@ fn tools_list_json_has_the_shape_of_tools_json() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     let listed = json(&run);
     let tools = listed["tools"].as_array().expect("a tools array");
-    assert_eq!(tools.len(), 33);
+    assert_eq!(tools.len(), 40);
     for tool in tools {
         let keys: Vec<&String> = tool.as_object().unwrap().keys().collect();
         assert_eq!(
@@ -73,15 +73,24 @@ fn tools_list_json_has_the_shape_of_tools_json() {
         assert!(!tool["outputs"].as_array().unwrap().is_empty());
     }
     // Seed tools may carry only these optional params beyond tools.json (issue 5: the bulk and
-    // merge tools follow their job with `waitSeconds`); the same allowance as zendesk-tools'
+    // merge tools follow their job with `waitSeconds`; issue 9: `fields` on list and search
+    // tools, `commentPublic` and `targetCommentPublic`); the same allowance as zendesk-tools'
     // registry_matches_spec.rs. Everything else must equal the spec.
     const ADDED_OPTIONAL_PARAMS: &[(&str, &str)] = &[
+        ("zendesk_get_tickets", "fields"),
         ("zendesk_create_tickets_bulk", "waitSeconds"),
+        ("zendesk_update_ticket", "commentPublic"),
         ("zendesk_update_tickets_bulk", "waitSeconds"),
+        ("zendesk_merge_tickets", "targetCommentPublic"),
         ("zendesk_merge_tickets", "waitSeconds"),
+        ("zendesk_get_users", "fields"),
+        ("zendesk_search_users", "fields"),
         ("zendesk_create_users_bulk", "waitSeconds"),
         ("zendesk_update_users_bulk", "waitSeconds"),
+        ("zendesk_get_organizations", "fields"),
+        ("zendesk_autocomplete_organizations", "fields"),
         ("zendesk_create_organizations_bulk", "waitSeconds"),
+        ("zendesk_search", "fields"),
     ];
     for spec in spec_tools() {
         let id = spec["id"].as_str().unwrap();
@@ -108,7 +117,7 @@ fn tools_list_prints_a_table_of_every_tool() {
         assert!(run.stdout.contains(tool["id"].as_str().unwrap()));
     }
     assert!(run.stdout.contains("params: ticketId"));
-    assert!(run.stdout.contains("33 tools"));
+    assert!(run.stdout.contains("40 tools"));
 }
 
 #[test]

@@ -26,8 +26,12 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+mod audits;
+mod comments;
 mod connection;
 mod exec;
+mod groups;
+mod hints;
 mod jobs;
 mod organization_fields;
 mod organizations;
@@ -36,11 +40,12 @@ mod params;
 mod plan;
 mod search;
 mod spec;
+mod ticket_fields;
 mod tickets;
 mod users;
 
 pub use connection::{Connection, normalize_subdomain};
-pub use spec::{Annotations, FilledBy, OutputSpec, ParamSpec, ToolSpec};
+pub use spec::{Annotations, FilledBy, OutputSpec, ParamForm, ParamSpec, ToolSpec};
 
 /// The outcome of one tool call, in the spec's result shape.
 #[derive(Debug, Clone, PartialEq)]
@@ -142,7 +147,25 @@ impl Tool {
         let params = params::Params::parse(&self.spec, args)?;
         let plan = (self.plan)(&params)?;
         let target = connection::resolve(&params, &ctx.connection)?;
-        exec::execute(&target, plan, ctx).await
+        exec::execute(&target, plan, ctx)
+            .await
+            .map_err(|error| self.with_finder(error, &params))
+    }
+
+    /// A "no such record" answer names the tool that finds the ID the call gave.
+    fn with_finder(&self, mut error: ToolError, params: &params::Params) -> ToolError {
+        if error.output.get("status").and_then(Value::as_u64) == Some(404)
+            && let Some(hint) = self
+                .spec
+                .params
+                .iter()
+                .filter(|param| params.given(param.name))
+                .find_map(|param| hints::finder(param.name))
+        {
+            error.message.push_str("; ");
+            error.message.push_str(hint);
+        }
+        error
     }
 
     /// Every page of a list tool (`zendesk_get_tickets`, `zendesk_search`, ...), from the one
@@ -244,6 +267,14 @@ pub fn registry() -> &'static Registry {
             organization_fields::update_organization_field(),
             organization_fields::delete_organization_field(),
             organization_fields::reorder_organization_fields(),
+            // The conversation, history, fields and groups of issue 9.
+            comments::get_ticket_comments(),
+            comments::add_internal_note(),
+            comments::reply_to_ticket(),
+            audits::get_ticket_audits(),
+            ticket_fields::get_ticket_fields(),
+            groups::get_groups(),
+            groups::get_group_memberships(),
         ],
     })
 }

@@ -45,7 +45,8 @@ fn field_settings() -> Vec<ParamSpec> {
         optional(
             "active",
             "Set to \"true\" to make the field available, or \"false\" to hide it",
-        ),
+        )
+        .flag(),
         optional(
             "regexpForValidation",
             "For regexp fields: the pattern a value must match (e.g., \"\\\\A[0-9]+\\\\z\")",
@@ -81,6 +82,7 @@ pub(crate) fn get_organization_fields() -> Tool {
                         "pageAfter",
                         "Cursor from a previous response to fetch the next page of results",
                     ),
+                    fields_param(),
                 ],
             ),
             outputs: vec![
@@ -130,7 +132,7 @@ pub(crate) fn create_organization_field() -> Tool {
         required(
             "type",
             "Field type: \"checkbox\", \"date\", \"decimal\", \"dropdown\", \"integer\", \"lookup\", \"regexp\", \"text\", or \"textarea\"",
-        ),
+        ).one_of(FIELD_TYPES),
     ];
     params.extend(field_settings());
     Tool::new(
@@ -205,7 +207,7 @@ pub(crate) fn reorder_organization_fields() -> Tool {
                 vec![required(
                     "fieldIds",
                     "Comma-separated organization field IDs in the new order (e.g., \"3, 4, 1\")",
-                )],
+                ).list()],
             ),
             outputs: vec![
                 out("reordered", "boolean", "Whether the new order was saved"),
@@ -319,9 +321,12 @@ fn settings_from(p: &Params, field: &mut Map<String, Value>) -> Result<(), ToolE
 }
 
 fn plan_get_organization_fields(p: &Params) -> Result<Plan, ToolError> {
-    Plan::list(p.paged(Detached.organization_fields().list())?, |page| {
-        Ok(output::page(page, "organization_fields"))
-    })
+    let fields = p.fields(&keys_of(&organization_field_fields()))?;
+    Plan::records(
+        p.paged(Detached.organization_fields().list())?,
+        "organization_fields",
+        fields,
+    )
 }
 
 fn plan_get_organization_field(p: &Params) -> Result<Plan, ToolError> {
@@ -340,7 +345,7 @@ fn plan_create_organization_field(p: &Params) -> Result<Plan, ToolError> {
         )));
     }
     let field_type = p
-        .one_of("type", FIELD_TYPES)?
+        .choice("type")?
         .ok_or_else(|| ToolError::invalid("type is required"))?;
     let mut field = Map::new();
     field.insert("key".into(), json!(key));

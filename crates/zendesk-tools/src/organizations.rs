@@ -31,6 +31,7 @@ pub(crate) fn get_organizations() -> Tool {
                         "pageAfter",
                         "Cursor from a previous response to fetch the next page of results",
                     ),
+                    fields_param(),
                 ],
             ),
             outputs: vec![
@@ -98,6 +99,7 @@ pub(crate) fn autocomplete_organizations() -> Tool {
                         "Results per page as a number string (default: \"100\", max: \"100\")",
                     ),
                     optional("page", "Page number for pagination (1-based)"),
+                    fields_param(),
                 ],
             ),
             outputs: vec![
@@ -133,13 +135,15 @@ pub(crate) fn create_organization() -> Tool {
                     optional(
                         "domainNames",
                         "Comma-separated domain names (e.g., \"acme.com, acme.org\")",
-                    ),
+                    )
+                    .list(),
                     optional("details", "Organization details text"),
                     optional("notes", "Organization notes text"),
                     optional(
                         "tags",
                         "Comma-separated tags (e.g., \"enterprise, priority\")",
-                    ),
+                    )
+                    .list(),
                     optional(
                         "customFields",
                         "Custom fields as JSON object (e.g., {\"field_id\": \"value\"})",
@@ -207,13 +211,15 @@ pub(crate) fn update_organization() -> Tool {
                     optional(
                         "domainNames",
                         "Comma-separated domain names (e.g., \"acme.com, acme.org\")",
-                    ),
+                    )
+                    .list(),
                     optional("details", "Organization details text"),
                     optional("notes", "Organization notes text"),
                     optional(
                         "tags",
                         "Comma-separated tags (e.g., \"enterprise, priority\")",
-                    ),
+                    )
+                    .list(),
                     optional(
                         "customFields",
                         "Custom fields as JSON object (e.g., {\"field_id\": \"value\"})",
@@ -261,9 +267,12 @@ pub(crate) fn delete_organization() -> Tool {
     )
 }
 fn plan_get_organizations(p: &Params) -> Result<Plan, ToolError> {
-    Plan::list(p.paged(Detached.organizations().list())?, |page| {
-        Ok(output::page(page, "organizations"))
-    })
+    let fields = p.fields(&keys_of(&organization_fields()))?;
+    Plan::records(
+        p.paged(Detached.organizations().list())?,
+        "organizations",
+        fields,
+    )
 }
 
 fn plan_get_organization(p: &Params) -> Result<Plan, ToolError> {
@@ -275,9 +284,11 @@ fn plan_get_organization(p: &Params) -> Result<Plan, ToolError> {
 
 fn plan_autocomplete_organizations(p: &Params) -> Result<Plan, ToolError> {
     let name = p.required_text("name")?;
-    Plan::list(
+    let fields = p.fields(&keys_of(&organization_fields()))?;
+    Plan::records(
         p.paged(Detached.organizations().autocomplete(name))?,
-        |page| Ok(output::page(page, "organizations")),
+        "organizations",
+        fields,
     )
 }
 
@@ -315,8 +326,12 @@ fn plan_create_organization(p: &Params) -> Result<Plan, ToolError> {
 }
 
 fn plan_create_organizations_bulk(p: &Params) -> Result<Plan, ToolError> {
-    let organizations =
-        p.required_json_objects("organizations", r#"[{"name": "Org1"}, {"name": "Org2"}]"#)?;
+    let organizations = p.required_records(
+        "organizations",
+        r#"[{"name": "Org1"}, {"name": "Org2"}]"#,
+        "organization",
+        zendesk_types::Organization::WRITABLE,
+    )?;
     Plan::job(
         Detached.organizations().create_many(&organizations),
         output::job,

@@ -34,13 +34,36 @@ pub(crate) fn record(mut body: Value, key: &str, id_key: &str) -> Result<Value, 
 /// (`after_cursor = meta.after_cursor`, `has_more = meta.has_more`, `next_page = links.next`,
 /// null once `has_more` is false) or the offset form (`after_cursor = null`,
 /// `has_more = next_page != null`, `next_page`), as the client read the page.
-pub(crate) fn page(page: zendesk::Page<Value>, out_key: &str) -> Value {
+/// With `fields`, each record keeps only those top-level keys (in that order).
+pub(crate) fn page(page: zendesk::Page<Value>, out_key: &str, fields: Option<&[&str]>) -> Value {
     let paging = json!({
         "after_cursor": page.after_cursor,
         "has_more": page.has_more,
         "next_page": page.next_page,
     });
-    list_output(out_key, page.items, paging, page.has_more)
+    let items = match fields {
+        Some(fields) => page
+            .items
+            .into_iter()
+            .map(|record| project(record, fields))
+            .collect(),
+        None => page.items,
+    };
+    list_output(out_key, items, paging, page.has_more)
+}
+
+/// The record with only `fields` (those it has), in that order.
+pub(crate) fn project(mut record: Value, fields: &[&str]) -> Value {
+    let Value::Object(map) = &mut record else {
+        return record;
+    };
+    let mut kept = serde_json::Map::with_capacity(fields.len());
+    for field in fields {
+        if let Some(value) = map.remove(*field) {
+            kept.insert((*field).to_owned(), value);
+        }
+    }
+    Value::Object(kept)
 }
 
 fn list_output(out_key: &str, items: Vec<Value>, paging: Value, has_more: bool) -> Value {
@@ -103,6 +126,7 @@ mod tests {
                 Some("https://a.zendesk.com/api/v2/tickets?page[after]=abc"),
             ),
             "tickets",
+            None,
         );
         assert_eq!(out["tickets"], json!([{"id": 1}, {"id": 2}]));
         assert_eq!(out["paging"]["after_cursor"], "abc");
@@ -112,7 +136,18 @@ mod tests {
             json!({"total_returned": 2, "has_more": true})
         );
         // An offset page: no cursor.
-        let out = page(page_of(vec![json!({"id": 1})], false, None, None), "users");
+        let out = page(
+            page_of(
+                vec![json!({"id": 1, "name": "A", "email": "a@x"})],
+                false,
+                None,
+                None,
+            ),
+            "users",
+            Some(&["id", "email", "phone"]),
+        );
+        // `fields` keeps only the keys asked for (and present), in that order.
+        assert_eq!(out["users"], json!([{"id": 1, "email": "a@x"}]));
         assert_eq!(
             out["paging"],
             json!({"after_cursor": null, "has_more": false, "next_page": null})

@@ -82,6 +82,18 @@ impl Plan {
         })
     }
 
+    /// One page of `list` as `{out_key: records, paging, metadata}`, each record cut to
+    /// `fields` when the caller asked for some.
+    pub fn records<T: ListKey>(
+        list: ListRequest<T, Detached>,
+        out_key: &'static str,
+        fields: Option<Vec<&'static str>>,
+    ) -> Result<Self, ToolError> {
+        Plan::list(list, move |page| {
+            Ok(crate::output::page(page, out_key, fields.as_deref()))
+        })
+    }
+
     /// A request that starts a bulk job: sent alone without a wait (the seed behaviour), or
     /// followed by following the job when `wait` is given.
     pub fn job<T>(

@@ -31,15 +31,15 @@ pub(crate) fn get_tickets() -> Tool {
                     optional(
                         "status",
                         "Filter by status: \"new\", \"open\", \"pending\", \"hold\", \"solved\", or \"closed\"",
-                    ),
+                    ).one_of(STATUSES),
                     optional(
                         "priority",
                         "Filter by priority: \"low\", \"normal\", \"high\", or \"urgent\"",
-                    ),
+                    ).one_of(PRIORITIES),
                     optional(
                         "type",
                         "Filter by type: \"problem\", \"incident\", \"question\", or \"task\"",
-                    ),
+                    ).one_of(TYPES),
                     optional(
                         "assigneeId",
                         "Filter by assignee user ID as a numeric string (e.g., \"12345\")",
@@ -51,7 +51,7 @@ pub(crate) fn get_tickets() -> Tool {
                     optional(
                         "sort",
                         "Sort field for ticket listing (only applies without filters): \"updated_at\", \"id\", or \"status\". Prefix with \"-\" for descending (e.g., \"-updated_at\")",
-                    ),
+                    ).one_of(SORTS),
                     optional(
                         "perPage",
                         "Results per page as a number string (default: \"100\", max: \"100\")",
@@ -60,6 +60,7 @@ pub(crate) fn get_tickets() -> Tool {
                         "pageAfter",
                         "Cursor from a previous response to fetch the next page of results",
                     ),
+                    fields_param(),
                 ],
             ),
             outputs: vec![
@@ -121,16 +122,16 @@ pub(crate) fn create_ticket() -> Tool {
                     optional(
                         "priority",
                         "Priority: \"low\", \"normal\", \"high\", or \"urgent\"",
-                    ),
+                    ).one_of(PRIORITIES),
                     optional(
                         "status",
                         "Status: \"new\", \"open\", \"pending\", \"hold\", \"solved\", or \"closed\"",
-                    ),
+                    ).one_of(STATUSES),
                     optional(
                         "type",
                         "Type: \"problem\", \"incident\", \"question\", or \"task\"",
-                    ),
-                    optional("tags", "Comma-separated tags (e.g., \"billing, urgent\")"),
+                    ).one_of(TYPES),
+                    optional("tags", "Comma-separated tags (e.g., \"billing, urgent\")").list(),
                     optional(
                         "assigneeId",
                         "Assignee user ID as a numeric string (e.g., \"12345\")",
@@ -203,16 +204,16 @@ pub(crate) fn update_ticket() -> Tool {
                     optional(
                         "priority",
                         "Priority: \"low\", \"normal\", \"high\", or \"urgent\"",
-                    ),
+                    ).one_of(PRIORITIES),
                     optional(
                         "status",
                         "Status: \"new\", \"open\", \"pending\", \"hold\", \"solved\", or \"closed\"",
-                    ),
+                    ).one_of(STATUSES),
                     optional(
                         "type",
                         "Type: \"problem\", \"incident\", \"question\", or \"task\"",
-                    ),
-                    optional("tags", "Comma-separated tags (e.g., \"billing, urgent\")"),
+                    ).one_of(TYPES),
+                    optional("tags", "Comma-separated tags (e.g., \"billing, urgent\")").list(),
                     optional(
                         "assigneeId",
                         "Assignee user ID as a numeric string (e.g., \"12345\")",
@@ -222,6 +223,11 @@ pub(crate) fn update_ticket() -> Tool {
                         "customFields",
                         "Custom fields as JSON object (e.g., {\"field_id\": \"value\"})",
                     ),
+                    optional(
+                        "commentPublic",
+                        "Optional: who sees comment. \"true\" (the default, as in Zendesk) makes it a public reply that the requester sees and is emailed; \"false\" makes it an internal note only agents see",
+                    )
+                    .flag(),
                 ],
             ),
             outputs: vec![
@@ -245,15 +251,15 @@ pub(crate) fn update_tickets_bulk() -> Tool {
                     required(
                         "ticketIds",
                         "Comma-separated ticket IDs to update (max 100, e.g., \"111, 222, 333\")",
-                    ),
+                    ).list(),
                     optional(
                         "status",
                         "New status for all tickets: \"new\", \"open\", \"pending\", \"hold\", \"solved\", or \"closed\"",
-                    ),
+                    ).one_of(STATUSES),
                     optional(
                         "priority",
                         "New priority for all tickets: \"low\", \"normal\", \"high\", or \"urgent\"",
-                    ),
+                    ).one_of(PRIORITIES),
                     optional(
                         "assigneeId",
                         "New assignee ID for all tickets as a numeric string (e.g., \"12345\")",
@@ -265,7 +271,7 @@ pub(crate) fn update_tickets_bulk() -> Tool {
                     optional(
                         "tags",
                         "Comma-separated tags to add to all tickets (e.g., \"bulk-update, processed\")",
-                    ),
+                    ).list(),
                     bulk_wait_param(),
                 ],
             ),
@@ -321,11 +327,17 @@ pub(crate) fn merge_tickets() -> Tool {
                     required(
                         "sourceTicketIds",
                         "Comma-separated source ticket IDs to merge (e.g., \"111, 222, 333\")",
-                    ),
+                    )
+                    .list(),
                     optional(
                         "targetComment",
                         "Comment text to add to target ticket after merge",
                     ),
+                    optional(
+                        "targetCommentPublic",
+                        "Optional: who sees targetComment. \"true\" (the default, as in Zendesk) makes it public: the target's requester sees it and is emailed; \"false\" makes it an internal note",
+                    )
+                    .flag(),
                     bulk_wait_param(),
                 ],
             ),
@@ -387,22 +399,22 @@ fn ticket_filter_query(
 }
 
 fn plan_get_tickets(p: &Params) -> Result<Plan, ToolError> {
-    let status = p.one_of("status", STATUSES)?;
-    let priority = p.one_of("priority", PRIORITIES)?;
-    let ticket_type = p.one_of("type", TYPES)?;
+    let status = p.choice("status")?;
+    let priority = p.choice("priority")?;
+    let ticket_type = p.choice("type")?;
     let assignee = p.id("assigneeId")?;
     let organization = p.id("organizationId")?;
-    let sort = p.one_of("sort", SORTS)?;
+    let sort = p.choice("sort")?;
+    let fields = p.fields(&keys_of(&ticket_fields()))?;
     match ticket_filter_query(status, priority, ticket_type, assignee, organization)? {
         // Filters go through search export: cursor paging, no 1,000-result cap. `sort` does
         // not apply there (the seed says so).
-        Some(query) => Plan::list(
+        Some(query) => Plan::records(
             p.paged(Detached.search().export(&query, "ticket"))?,
-            |page| Ok(output::page(page, "tickets")),
+            "tickets",
+            fields,
         ),
-        None => Plan::list(p.paged(Detached.tickets().list(sort))?, |page| {
-            Ok(output::page(page, "tickets"))
-        }),
+        None => Plan::records(p.paged(Detached.tickets().list(sort))?, "tickets", fields),
     }
 }
 
@@ -476,13 +488,13 @@ fn subject_from(description: &str) -> String {
 
 /// The ticket fields shared by create and update, only those given.
 fn ticket_fields_from(p: &Params, ticket: &mut Map<String, Value>) -> Result<(), ToolError> {
-    if let Some(priority) = p.one_of("priority", PRIORITIES)? {
+    if let Some(priority) = p.choice("priority")? {
         ticket.insert("priority".into(), json!(priority));
     }
-    if let Some(status) = p.one_of("status", STATUSES)? {
+    if let Some(status) = p.choice("status")? {
         ticket.insert("status".into(), json!(status));
     }
-    if let Some(ticket_type) = p.one_of("type", TYPES)? {
+    if let Some(ticket_type) = p.choice("type")? {
         ticket.insert("type".into(), json!(ticket_type));
     }
     if let Some(tags) = p.list("tags")? {
@@ -519,9 +531,11 @@ fn plan_create_ticket(p: &Params) -> Result<Plan, ToolError> {
 }
 
 fn plan_create_tickets_bulk(p: &Params) -> Result<Plan, ToolError> {
-    let tickets = p.required_json_objects(
+    let tickets = p.required_records(
         "tickets",
         r#"[{"subject": "Issue 1", "comment": {"body": "Description"}}]"#,
+        "ticket",
+        zendesk_types::Ticket::WRITABLE,
     )?;
     Plan::job(
         Detached.tickets().create_many(&tickets),
@@ -536,8 +550,22 @@ fn plan_update_ticket(p: &Params) -> Result<Plan, ToolError> {
     if let Some(subject) = p.text("subject")? {
         ticket.insert("subject".into(), json!(subject));
     }
-    if let Some(comment) = p.text("comment")? {
-        ticket.insert("comment".into(), json!({ "body": comment }));
+    match (p.text("comment")?, p.boolean("commentPublic")?) {
+        (Some(comment), None) => {
+            ticket.insert("comment".into(), json!({ "body": comment }));
+        }
+        (Some(comment), Some(public)) => {
+            ticket.insert(
+                "comment".into(),
+                json!({ "body": comment, "public": public }),
+            );
+        }
+        (None, Some(_)) => {
+            return Err(ToolError::invalid(
+                "commentPublic says who sees comment, but no comment was given: add comment, or leave commentPublic out",
+            ));
+        }
+        (None, None) => {}
     }
     ticket_fields_from(p, &mut ticket)?;
     if ticket.is_empty() {
@@ -553,10 +581,10 @@ fn plan_update_ticket(p: &Params) -> Result<Plan, ToolError> {
 fn plan_update_tickets_bulk(p: &Params) -> Result<Plan, ToolError> {
     let ids = p.required_id_list("ticketIds")?;
     let mut ticket = Map::new();
-    if let Some(status) = p.one_of("status", STATUSES)? {
+    if let Some(status) = p.choice("status")? {
         ticket.insert("status".into(), json!(status));
     }
-    if let Some(priority) = p.one_of("priority", PRIORITIES)? {
+    if let Some(priority) = p.choice("priority")? {
         ticket.insert("priority".into(), json!(priority));
     }
     if let Some(id) = p.id("assigneeId")? {
@@ -604,9 +632,17 @@ fn plan_merge_tickets(p: &Params) -> Result<Plan, ToolError> {
             "sourceTicketIds must not include the target ticket {target}: list only the tickets to merge into it"
         )));
     }
+    let target_comment = p.text("targetComment")?.map(str::to_owned);
+    let target_comment_is_public = p.boolean("targetCommentPublic")?;
+    if target_comment.is_none() && target_comment_is_public.is_some() {
+        return Err(ToolError::invalid(
+            "targetCommentPublic says who sees targetComment, but no targetComment was given: add targetComment, or leave targetCommentPublic out",
+        ));
+    }
     let merge = MergeTickets {
         ids: sources.into_iter().map(TicketId).collect(),
-        target_comment: p.text("targetComment")?.map(str::to_owned),
+        target_comment,
+        target_comment_is_public,
         ..MergeTickets::default()
     };
     Plan::job(

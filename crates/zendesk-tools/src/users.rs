@@ -28,7 +28,8 @@ pub(crate) fn get_users() -> Tool {
                     optional(
                         "role",
                         "Filter by role: \"end-user\", \"agent\", or \"admin\"",
-                    ),
+                    )
+                    .one_of(ROLES),
                     optional(
                         "permissionSet",
                         "Filter by permission set ID as a numeric string (e.g., \"12345\")",
@@ -41,6 +42,7 @@ pub(crate) fn get_users() -> Tool {
                         "pageAfter",
                         "Cursor from a previous response to fetch the next page of results",
                     ),
+                    fields_param(),
                 ],
             ),
             outputs: vec![
@@ -115,6 +117,7 @@ pub(crate) fn search_users() -> Tool {
                         "Results per page as a number string (default: \"100\", max: \"100\")",
                     ),
                     optional("page", "Page number for pagination (1-based)"),
+                    fields_param(),
                 ],
             ),
             outputs: vec![
@@ -146,7 +149,8 @@ pub(crate) fn create_user() -> Tool {
                         "userEmail",
                         "User email address (e.g., \"john@example.com\")",
                     ),
-                    optional("role", "User role: \"end-user\", \"agent\", or \"admin\""),
+                    optional("role", "User role: \"end-user\", \"agent\", or \"admin\"")
+                        .one_of(ROLES),
                     optional("phone", "User phone number (e.g., \"+1-555-123-4567\")"),
                     optional(
                         "organizationId",
@@ -155,8 +159,9 @@ pub(crate) fn create_user() -> Tool {
                     optional(
                         "verified",
                         "Set to \"true\" to skip email verification, or \"false\" otherwise",
-                    ),
-                    optional("tags", "Comma-separated tags (e.g., \"vip, enterprise\")"),
+                    )
+                    .flag(),
+                    optional("tags", "Comma-separated tags (e.g., \"vip, enterprise\")").list(),
                     optional(
                         "customFields",
                         "Custom fields as JSON object (e.g., {\"field_id\": \"value\"})",
@@ -220,7 +225,8 @@ pub(crate) fn update_user() -> Tool {
                         "userEmail",
                         "New user email address (e.g., \"john@example.com\")",
                     ),
-                    optional("role", "User role: \"end-user\", \"agent\", or \"admin\""),
+                    optional("role", "User role: \"end-user\", \"agent\", or \"admin\"")
+                        .one_of(ROLES),
                     optional("phone", "User phone number (e.g., \"+1-555-123-4567\")"),
                     optional(
                         "organizationId",
@@ -229,8 +235,9 @@ pub(crate) fn update_user() -> Tool {
                     optional(
                         "verified",
                         "Set to \"true\" to mark user as verified, or \"false\" otherwise",
-                    ),
-                    optional("tags", "Comma-separated tags (e.g., \"vip, enterprise\")"),
+                    )
+                    .flag(),
+                    optional("tags", "Comma-separated tags (e.g., \"vip, enterprise\")").list(),
                     optional(
                         "customFields",
                         "Custom fields as JSON object (e.g., {\"field_id\": \"value\"})",
@@ -299,11 +306,13 @@ pub(crate) fn delete_user() -> Tool {
     )
 }
 fn plan_get_users(p: &Params) -> Result<Plan, ToolError> {
-    let role = p.one_of("role", ROLES)?;
+    let role = p.choice("role")?;
     let permission_set = p.id("permissionSet")?;
-    Plan::list(
+    let fields = p.fields(&keys_of(&user_fields()))?;
+    Plan::records(
         p.paged(Detached.users().list(role, permission_set))?,
-        |page| Ok(output::page(page, "users")),
+        "users",
+        fields,
     )
 }
 
@@ -328,9 +337,11 @@ fn plan_search_users(p: &Params) -> Result<Plan, ToolError> {
             "give query (a name or email, e.g. \"jane@example.com\") or externalId (your system's ID for the user); both are empty",
         ));
     }
-    Plan::list(
+    let fields = p.fields(&keys_of(&user_fields()))?;
+    Plan::records(
         p.paged(Detached.users().search(query, external_id))?,
-        |page| Ok(output::page(page, "users")),
+        "users",
+        fields,
     )
 }
 
@@ -349,7 +360,7 @@ fn user_fields_from(p: &Params, user: &mut Map<String, Value>) -> Result<(), Too
         }
         user.insert("email".into(), json!(email));
     }
-    if let Some(role) = p.one_of("role", ROLES)? {
+    if let Some(role) = p.choice("role")? {
         user.insert("role".into(), json!(role));
     }
     if let Some(phone) = p.text("phone")? {
@@ -380,9 +391,11 @@ fn plan_create_user(p: &Params) -> Result<Plan, ToolError> {
 }
 
 fn plan_create_users_bulk(p: &Params) -> Result<Plan, ToolError> {
-    let users = p.required_json_objects(
+    let users = p.required_records(
         "users",
         r#"[{"name": "User1", "email": "user1@example.com"}]"#,
+        "user",
+        zendesk_types::User::WRITABLE,
     )?;
     Plan::job(
         Detached.users().create_many(&users),
@@ -407,7 +420,7 @@ fn plan_update_user(p: &Params) -> Result<Plan, ToolError> {
 
 fn plan_update_users_bulk(p: &Params) -> Result<Plan, ToolError> {
     const EXAMPLE: &str = r#"[{"id": "123", "name": "New Name"}]"#;
-    let mut users = p.required_json_objects("users", EXAMPLE)?;
+    let mut users = p.required_records("users", EXAMPLE, "user", zendesk_types::User::WRITABLE)?;
     for (index, user) in users.iter_mut().enumerate() {
         let id = match user.get("id") {
             Some(Value::Number(n)) => n.as_u64().filter(|n| *n > 0),
