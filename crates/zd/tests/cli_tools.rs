@@ -462,3 +462,84 @@ fn an_explicit_subdomain_skips_the_sandbox_and_is_validated() {
     assert!(!run.stderr.contains("local sandbox"), "{}", run.stderr);
     assert!(!dir.path().join("sandbox.db").exists());
 }
+
+#[test]
+fn conversation_commands_read_and_write_the_thread_on_the_seeded_sandbox() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = zd(
+        dir.path(),
+        &[
+            "tickets",
+            "note",
+            "1",
+            "Checked the logs: SSO misconfigured",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("agents only"), "{}", run.stdout);
+    let run = zd(
+        dir.path(),
+        &[
+            "tickets",
+            "reply",
+            "1",
+            "Please try again now",
+            "--status",
+            "pending",
+            "--json",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let reply = json(&run);
+    assert_eq!(reply["comment"]["public"], true);
+    assert_eq!(reply["status"], "pending");
+
+    let run = zd(dir.path(), &["tickets", "show", "1"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.starts_with("Ticket #1: "), "{}", run.stdout);
+    assert!(run.stdout.contains("Status: pending"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("INTERNAL NOTE (agents only) | via api\nChecked the logs: SSO misconfigured"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("public (the requester sees it) | via api\nPlease try again now"),
+        "{}",
+        run.stdout
+    );
+    let run = zd(dir.path(), &["tickets", "show", "1", "--json"]);
+    let thread = json(&run);
+    assert!(
+        thread["comments"].as_array().unwrap().len() >= 3,
+        "{thread}"
+    );
+    assert_eq!(thread["ticket"]["id"], 1);
+
+    let run = zd(dir.path(), &["tickets", "history", "1"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("internal note: Checked the logs"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("status: "), "{}", run.stdout);
+    assert!(run.stdout.contains("-> pending"), "{}", run.stdout);
+
+    let run = zd(dir.path(), &["groups", "list"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.starts_with("ID"), "{}", run.stdout);
+    assert!(run.stdout.lines().count() > 1, "{}", run.stdout);
+
+    // A missing ticket: the message names the tool that finds one.
+    let run = zd(dir.path(), &["tickets", "show", "999999"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains("find a ticket's id with zendesk_search"),
+        "{}",
+        run.stderr
+    );
+}

@@ -245,7 +245,12 @@ fn job_output(job_status: Value, job_id: &str, done: bool) -> Value {
 /// The client's error, with Zendesk's words kept and a hint on what to do about it.
 fn zendesk_error(error: zendesk::Error) -> ToolError {
     let status = error.status();
+    // Zendesk answers 404 `InvalidEndpoint` for a path it does not serve at all: no ID to check.
+    let unserved = status == Some(404) && error.code() == Some("InvalidEndpoint");
     let hint = match status {
+        Some(404) if unserved => {
+            "this Zendesk does not serve this endpoint (a feature of another plan, or a sandbox without it)"
+        }
         Some(400) => "check the params named in Zendesk's message",
         Some(401) => {
             "check the credentials: email and apiToken (or ZENDESK_EMAIL/ZENDESK_API_TOKEN, or ZENDESK_OAUTH_TOKEN)"

@@ -40,12 +40,14 @@ mod params;
 mod plan;
 mod search;
 mod spec;
+mod thread;
 mod ticket_fields;
 mod tickets;
 mod users;
 
 pub use connection::{Connection, normalize_subdomain};
 pub use spec::{Annotations, FilledBy, OutputSpec, ParamForm, ParamSpec, ToolSpec};
+pub use thread::{Thread, ThreadError};
 
 /// The outcome of one tool call, in the spec's result shape.
 #[derive(Debug, Clone, PartialEq)]
@@ -155,6 +157,7 @@ impl Tool {
     /// A "no such record" answer names the tool that finds the ID the call gave.
     fn with_finder(&self, mut error: ToolError, params: &params::Params) -> ToolError {
         if error.output.get("status").and_then(Value::as_u64) == Some(404)
+            && error.output.get("code").and_then(Value::as_str) != Some("InvalidEndpoint")
             && let Some(hint) = self
                 .spec
                 .params

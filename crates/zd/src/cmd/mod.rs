@@ -2,6 +2,8 @@
 //! the process exit code.
 
 pub mod common;
+pub mod fields;
+pub mod groups;
 pub mod mcp;
 pub mod orgs;
 pub mod sandbox;
