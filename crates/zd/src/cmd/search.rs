@@ -17,8 +17,8 @@ pub struct Args {
     #[arg(long = "type", default_value = "ticket", help = common::choices("What to find", SearchResultType::KNOWN))]
     filter_type: String,
     /// Results per page (1-100).
-    #[arg(long, default_value = "100")]
-    per_page: String,
+    #[arg(long)]
+    per_page: Option<String>,
     /// Fetch every page.
     #[arg(long)]
     all: bool,
@@ -56,7 +56,7 @@ async fn search(session: &Session, args: Args) -> Result<(), ExitCode> {
     let mut call = Map::new();
     call.insert("query".into(), json!(query));
     call.insert("filterType".into(), json!(args.filter_type));
-    call.insert("perPage".into(), json!(args.per_page));
+    common::put(&mut call, "perPage", &args.per_page);
     let (results, has_more) =
         common::fetch_list(session, "zendesk_search", call, "results", args.all).await?;
     let kind = args.filter_type.trim().to_ascii_lowercase();

@@ -110,8 +110,8 @@ struct ListArgs {
     #[arg(long, help = common::choices("Order of the listing, \"-\" first for descending (only without filters)", TICKET_SORTS), allow_hyphen_values = true)]
     sort: Option<String>,
     /// Tickets per page (1-100).
-    #[arg(long, default_value = "100")]
-    per_page: String,
+    #[arg(long)]
+    per_page: Option<String>,
     /// Fetch every page.
     #[arg(long)]
     all: bool,
@@ -234,7 +234,7 @@ async fn list_tickets(session: &Session, list: ListArgs) -> Result<(), ExitCode>
     put(&mut args, "assigneeId", &list.assignee);
     put(&mut args, "organizationId", &list.organization);
     put(&mut args, "sort", &list.sort);
-    args.insert("perPage".into(), json!(list.per_page));
+    put(&mut args, "perPage", &list.per_page);
     let (tickets, has_more) =
         common::fetch_list(session, "zendesk_get_tickets", args, "tickets", list.all).await?;
     common::print_list("tickets", &tickets, has_more, list.json, ticket_rows);

@@ -22,8 +22,8 @@ enum Command {
         #[arg(long, help = common::choices("Only users with this role", UserRole::KNOWN))]
         role: Option<String>,
         /// Users per page (1-100).
-        #[arg(long, default_value = "100")]
-        per_page: String,
+        #[arg(long)]
+        per_page: Option<String>,
         /// Fetch every page.
         #[arg(long)]
         all: bool,
@@ -173,7 +173,7 @@ pub async fn run(args: Args) -> ExitCode {
         } => {
             let mut call = Map::new();
             put(&mut call, "role", &role);
-            call.insert("perPage".into(), json!(per_page));
+            put(&mut call, "perPage", &per_page);
             common::fetch_list(&session, "zendesk_get_users", call, "users", all)
                 .await
                 .map(|(users, has_more)| {
