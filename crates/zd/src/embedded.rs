@@ -1,5 +1,6 @@
 //! The embedded default: with no Zendesk configured (neither `ZENDESK_SUBDOMAIN` nor
-//! `ZENDESK_BASE_URL`), `zd` runs the sandbox in-process so every command works offline.
+//! `ZENDESK_BASE_URL`) and no stored sign-in (`zd auth login`), `zd` runs the sandbox
+//! in-process so every command works offline.
 //!
 //! Use from any subcommand (the tools and everyday commands, and `zd mcp`):
 //!
@@ -52,10 +53,31 @@ pub fn zendesk_configured() -> bool {
     Connection::from_env().has_destination()
 }
 
-/// The connection to use, and the embedded sandbox when one had to be started.
+/// The current stored sign-in's account URL, if any (`zd auth login`).
+pub fn stored_sign_in() -> Option<String> {
+    let store = zendesk::signin::SignInStore::open_default().ok()?;
+    match store.accounts() {
+        Ok(accounts) => accounts.current,
+        Err(error) => {
+            eprintln!("zd: ignoring the stored sign-ins: {error}");
+            None
+        }
+    }
+}
+
+/// The connection to use, and the embedded sandbox when one had to be started. The
+/// environment wins; then the current stored sign-in (the tools find its tokens themselves);
+/// then the embedded sandbox.
 pub async fn resolve() -> anyhow::Result<(Connection, Option<RunningSandbox>)> {
     if zendesk_configured() {
         return Ok((Connection::from_env(), None));
+    }
+    if let Some(account) = stored_sign_in() {
+        let connection = Connection {
+            base_url: Some(account),
+            ..Connection::from_env()
+        };
+        return Ok((connection, None));
     }
     let (connection, sandbox) = start().await?;
     Ok((connection, Some(sandbox)))

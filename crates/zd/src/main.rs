@@ -39,6 +39,8 @@ enum Command {
     Users(cmd::users::Args),
     /// Organizations: list, get, autocomplete, create, update, delete.
     Orgs(cmd::orgs::Args),
+    /// Sign in with OAuth (login, status, logout, token, switch).
+    Auth(cmd::auth::Args),
 }
 
 fn main() -> ExitCode {
@@ -64,6 +66,7 @@ fn main() -> ExitCode {
             Command::Search(args) => cmd::search::run(args).await,
             Command::Users(args) => cmd::users::run(args).await,
             Command::Orgs(args) => cmd::orgs::run(args).await,
+            Command::Auth(args) => cmd::auth::run(args).await,
         }
     })
 }

@@ -64,8 +64,9 @@ async fn a_bulk_job_started_through_the_embedded_sandbox_is_finished_before_exit
     let store = Store::open(&format!("sqlite://{}", db.display()))
         .await
         .unwrap();
+    let id = job_id.clone();
     let row = store
-        .get_job(&job_id)
+        .read(move |reader| reader.job(&id))
         .await
         .unwrap()
         .expect("the job row is kept");
@@ -87,7 +88,10 @@ async fn a_bulk_job_started_through_the_embedded_sandbox_is_finished_before_exit
         .collect();
 
     // The 100 tickets are in the tickets table, in order, with their subjects.
-    let stored = store.get_many(Table::Tickets, &ids).await.unwrap();
+    let stored = store
+        .read(move |reader| reader.records(Table::Tickets, &ids))
+        .await
+        .unwrap();
     assert_eq!(stored.len(), TICKETS);
     let stored_subjects: Vec<&str> = stored
         .iter()
@@ -96,9 +100,15 @@ async fn a_bulk_job_started_through_the_embedded_sandbox_is_finished_before_exit
     assert_eq!(stored_subjects, subjects);
 
     // Nothing was left behind for a later start to pick up.
-    assert!(store.queued_job_ids().await.unwrap().is_empty());
+    assert!(
+        store
+            .read(|reader| reader.queued_job_ids())
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let unfinished: Vec<_> = store
-        .list_jobs(1000)
+        .read(|reader| reader.recent_jobs(1000))
         .await
         .unwrap()
         .into_iter()

@@ -5,6 +5,10 @@
 //! Defaults: only loopback names and the bound address are accepted as `Host`; a browser
 //! `Origin`, when present, must be a loopback or bound-address origin. Both lists can be
 //! extended by the operator.
+//!
+//! Served through `http-serve` with [`HttpOptions::limits`] (header, body and idle timeouts, a
+//! connection cap, 413 for large bodies), and with sessions bounded by
+//! [`HttpOptions::sessions`] (see [`crate::sessions`]).
 
 use std::{future::Future, net::SocketAddr, sync::Arc};
 
@@ -15,13 +19,14 @@ use axum::{
     middleware::{self, Next},
     response::{IntoResponse, Response},
 };
-use rmcp::transport::{
-    StreamableHttpServerConfig, StreamableHttpService,
-    streamable_http_server::session::local::LocalSessionManager,
-};
+use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
 use secrecy::{ExposeSecret, SecretString};
 
+use crate::sessions::{BoundedSessionManager, SessionLimits, Sessions};
 use crate::{ServeError, ZendeskMcpServer};
+
+/// The serving limits (timeouts, connection cap, body size) of the HTTP transport.
+pub use http_serve::Limits as ServerLimits;
 
 /// The path of the MCP endpoint.
 pub const MCP_PATH: &str = "/mcp";
@@ -39,6 +44,10 @@ pub struct HttpOptions {
     /// Extra browser origins to accept (`scheme://host[:port|:*]`), beyond loopback and the
     /// bound address.
     pub allowed_origins: Vec<String>,
+    /// Timeouts, connection cap and largest request body.
+    pub limits: ServerLimits,
+    /// How many MCP sessions may live at once and how long an unused one lives.
+    pub sessions: SessionLimits,
 }
 
 impl HttpOptions {
@@ -48,6 +57,8 @@ impl HttpOptions {
             auth_token,
             allowed_hosts: Vec::new(),
             allowed_origins: Vec::new(),
+            limits: ServerLimits::default(),
+            sessions: SessionLimits::default(),
         }
     }
 
@@ -91,20 +102,28 @@ struct AuthState {
     token: Arc<SecretString>,
 }
 
+/// The HTTP application of a server bound to `bound`.
+pub struct McpApp {
+    /// `/mcp` behind the bearer check and the session cap.
+    pub router: Router,
+    /// The transport's configuration; its cancellation token ends every MCP session.
+    pub config: StreamableHttpServerConfig,
+    /// The live sessions.
+    pub sessions: Sessions,
+}
+
 /// Build the HTTP application for a server bound to `bound`: `/mcp` behind the bearer check.
-/// Returns the router and the token that ends every MCP session when cancelled.
-pub fn router(
-    server: ZendeskMcpServer,
-    options: &HttpOptions,
-    bound: SocketAddr,
-) -> (Router, StreamableHttpServerConfig) {
+pub fn router(server: ZendeskMcpServer, options: &HttpOptions, bound: SocketAddr) -> McpApp {
     let config = StreamableHttpServerConfig::default()
         .with_allowed_hosts(options.effective_allowed_hosts(bound))
         .with_allowed_origins(options.effective_allowed_origins(bound))
+        // The same limit http-serve enforces first, so a router served otherwise keeps it.
+        .with_max_request_body_bytes(options.limits.max_body_bytes)
         .enforce_origin_validation();
+    let (manager, sessions) = BoundedSessionManager::new(options.sessions.clone());
     let service = StreamableHttpService::new(
         move || Ok(server.clone()),
-        Arc::new(LocalSessionManager::default()),
+        Arc::new(manager),
         config.clone(),
     );
     let auth = AuthState {
@@ -112,8 +131,49 @@ pub fn router(
     };
     let router = Router::new()
         .route_service(MCP_PATH, service)
+        .layer(middleware::from_fn_with_state(
+            sessions.clone(),
+            refuse_when_sessions_full,
+        ))
         .layer(middleware::from_fn_with_state(auth, require_bearer));
-    (router, config)
+    McpApp {
+        router,
+        config,
+        sessions,
+    }
+}
+
+/// A request that would start a session (a POST without `Mcp-Session-Id`) when every session
+/// at the cap is in use: 503 with `Retry-After`, before rmcp turns the refusal into a 500.
+async fn refuse_when_sessions_full(
+    State(sessions): State<Sessions>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let starts_session =
+        request.method() == Method::POST && !request.headers().contains_key("mcp-session-id");
+    if starts_session && !sessions.has_room() {
+        tracing::warn!(
+            max = sessions.max(),
+            "refused a new MCP session: every session is in use"
+        );
+        let mut response = (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "Service Unavailable: {} MCP sessions are open and every one has a request or \
+                 stream in progress; end sessions you no longer need (DELETE /mcp with their \
+                 Mcp-Session-Id) or retry later\n",
+                sessions.max()
+            ),
+        )
+            .into_response();
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        close_connection(&mut response);
+        return response;
+    }
+    next.run(request).await
 }
 
 async fn require_bearer(State(auth): State<AuthState>, request: Request, next: Next) -> Response {
@@ -179,8 +239,8 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 /// A bound, not yet running, HTTP server.
 pub struct HttpServer {
     listener: tokio::net::TcpListener,
-    router: Router,
-    config: StreamableHttpServerConfig,
+    app: McpApp,
+    limits: ServerLimits,
     local_addr: SocketAddr,
 }
 
@@ -192,12 +252,12 @@ impl HttpServer {
                 "the auth token is empty: give a non-empty --auth-token".into(),
             ));
         }
-        let listener = tokio::net::TcpListener::bind(options.bind)
-            .await
-            .map_err(|source| ServeError::Bind {
-                addr: options.bind,
-                source,
-            })?;
+        options.limits.validate().map_err(ServeError::Config)?;
+        options.sessions.validate().map_err(ServeError::Config)?;
+        let listener = http_serve::bind(options.bind).map_err(|source| ServeError::Bind {
+            addr: options.bind,
+            source,
+        })?;
         let local_addr = listener.local_addr().map_err(|source| ServeError::Bind {
             addr: options.bind,
             source,
@@ -208,17 +268,22 @@ impl HttpServer {
                  add --allowed-host with the name clients use"
             );
         }
-        let (router, config) = router(server, options, local_addr);
+        let app = router(server, options, local_addr);
         Ok(Self {
             listener,
-            router,
-            config,
+            app,
+            limits: options.limits.clone(),
             local_addr,
         })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
+    }
+
+    /// The live MCP sessions.
+    pub fn sessions(&self) -> Sessions {
+        self.app.sessions.clone()
     }
 
     /// The endpoint URL clients connect to.
@@ -232,9 +297,9 @@ impl HttpServer {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServeError> {
-        let sessions = self.config.cancellation_token.clone();
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(async move {
+        let sessions = self.app.config.cancellation_token.clone();
+        http_serve::Server::new(self.listener, self.app.router, self.limits)
+            .run(async move {
                 shutdown.await;
                 sessions.cancel();
             })

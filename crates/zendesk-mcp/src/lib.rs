@@ -6,23 +6,26 @@
 //!   `zendesk://tickets/{id}` (a ticket with its conversation as text).
 //! - [`ToolSelection`]: which tools a server exposes (`--read-only`, `--tools`).
 //! - [`ZendeskMcpServer`]: the request handler, transport-agnostic.
-//! - [`serve_stdio`] and [`http::HttpServer`]: the two transports.
+//! - [`serve_stdio`] and [`http::HttpServer`]: the two transports; [`sessions`] bounds the
+//!   HTTP transport's sessions.
 
 pub mod guides;
 pub mod http;
 pub mod schema;
 mod selection;
 mod server;
+pub mod sessions;
 
 use std::{future::Future, net::SocketAddr};
 
 use rmcp::ServiceExt;
 
-pub use http::{HttpOptions, HttpServer, MCP_PATH};
+pub use http::{HttpOptions, HttpServer, MCP_PATH, McpApp, ServerLimits};
 /// Re-exported so callers can build [`HttpOptions`] without depending on `secrecy` themselves.
 pub use secrecy::SecretString;
 pub use selection::{SelectionError, ToolSelection};
 pub use server::{ZendeskMcpServer, prepare_arguments, to_call_tool_result};
+pub use sessions::{SessionLimits, Sessions};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {

@@ -82,6 +82,19 @@ fn properties_of(fields: &[OutputSpec], described: bool) -> Value {
     )
 }
 
+/// A custom field's `value` takes its field's type on Zendesk (a checkbox is true or false, a
+/// multi-select a list, a number field a number), whatever the spec's summary type says: its
+/// schema accepts any JSON, so a real answer is never rejected by a validating client.
+fn item_properties(field: &OutputSpec) -> Value {
+    let mut properties = properties_of(&field.fields, false);
+    if field.name == "custom_fields"
+        && let Some(value) = properties.get_mut("value")
+    {
+        *value = json!({});
+    }
+    properties
+}
+
 fn output_field_schema(field: &OutputSpec, described: bool) -> Value {
     let mut schema = serde_json::Map::new();
     match field.ty {
@@ -99,7 +112,7 @@ fn output_field_schema(field: &OutputSpec, described: bool) -> Value {
                     "items".into(),
                     json!({
                         "type": ["object", "null"],
-                        "properties": properties_of(&field.fields, false),
+                        "properties": item_properties(field),
                     }),
                 );
             }

@@ -162,7 +162,7 @@ const TOKEN: &str = "test-token-0123456789";
 fn app() -> axum::Router {
     let bound: SocketAddr = "127.0.0.1:8808".parse().unwrap();
     let options = HttpOptions::new(bound, SecretString::from(TOKEN));
-    zendesk_mcp::http::router(server(), &options, bound).0
+    zendesk_mcp::http::router(server(), &options, bound).router
 }
 
 fn post(host: &str, authorization: Option<&str>, origin: Option<&str>) -> Request<Body> {

@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use base64::Engine;
-use sqlx::{AssertSqlSafe, SqlitePool};
 use tower::ServiceExt;
+use zendesk_sandbox::store::{Bind, Store, StoreError, Table, Writer};
 use zendesk_sandbox::{AppState, Config, app};
 
 const TOKEN: &str = "search-bench-token";
@@ -177,12 +177,12 @@ fn words(rng: &mut fastrand::Rng, n: usize) -> String {
 }
 
 /// Runs `INSERT INTO {head} VALUES (..), (..)` for `rows`, `cols` values each, in chunks.
-async fn insert_rows(
-    tx: &mut sqlx::SqliteConnection,
+fn insert_rows(
+    tx: &mut dyn Writer,
     head: &str,
     cols: usize,
     rows: &[Vec<Val>],
-) -> Result<(), sqlx::Error> {
+) -> Result<(), StoreError> {
     // SQLite allows 32,766 parameters per statement.
     let per_statement = (30_000 / cols).max(1);
     for chunk in rows.chunks(per_statement) {
@@ -191,18 +191,17 @@ async fn insert_rows(
             "INSERT INTO {head} VALUES {}",
             vec![row_sql; chunk.len()].join(", ")
         );
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for row in chunk {
-            for v in row {
-                q = match v {
-                    Val::I(i) => q.bind(*i),
-                    Val::N(i) => q.bind(*i),
-                    Val::T(s) => q.bind(s.clone()),
-                    Val::S(s) => q.bind(*s),
-                };
-            }
-        }
-        q.execute(&mut *tx).await?;
+        let binds: Vec<Bind> = chunk
+            .iter()
+            .flatten()
+            .map(|v| match v {
+                Val::I(i) => Bind::Int(*i),
+                Val::N(i) => Bind::opt_int(*i),
+                Val::T(s) => Bind::Text(s.clone()),
+                Val::S(s) => Bind::opt_text(s.map(str::to_string)),
+            })
+            .collect();
+        tx.execute(&sql, &binds)?;
     }
     Ok(())
 }
@@ -214,9 +213,9 @@ enum Val {
     S(Option<&'static str>),
 }
 
-async fn seed(pool: &SqlitePool, tickets: i64) -> Result<(), sqlx::Error> {
+async fn seed(store: &Store, tickets: i64) -> Result<(), StoreError> {
     let mut rng = fastrand::Rng::with_seed(42);
-    let mut tx = pool.begin().await?;
+    let mut people = Vec::new();
     let mut users = Vec::new();
     let mut users_fts = Vec::new();
     for n in 0..AGENTS + END_USERS {
@@ -241,14 +240,12 @@ async fn seed(pool: &SqlitePool, tickets: i64) -> Result<(), sqlx::Error> {
         ]);
         users_fts.push(vec![Val::I(id), Val::T(name), Val::T(email)]);
     }
-    insert_rows(
-        &mut tx,
+    people.push((
         "users (id, json, name, email, role, organization_id, active, created_at, updated_at)",
         9,
-        &users,
-    )
-    .await?;
-    insert_rows(&mut tx, "users_fts (rowid, name, email)", 3, &users_fts).await?;
+        users,
+    ));
+    people.push(("users_fts (rowid, name, email)", 3, users_fts));
     let mut orgs = Vec::new();
     let mut orgs_fts = Vec::new();
     for n in 0..ORGANIZATIONS {
@@ -266,14 +263,12 @@ async fn seed(pool: &SqlitePool, tickets: i64) -> Result<(), sqlx::Error> {
         ]);
         orgs_fts.push(vec![Val::I(id), Val::T(name)]);
     }
-    insert_rows(
-        &mut tx,
+    people.push((
         "organizations (id, json, name, name_lower, created_at, updated_at)",
         6,
-        &orgs,
-    )
-    .await?;
-    insert_rows(&mut tx, "organizations_fts (rowid, name)", 2, &orgs_fts).await?;
+        orgs,
+    ));
+    people.push(("organizations_fts (rowid, name)", 2, orgs_fts));
     let groups: Vec<Vec<Val>> = (0..GROUPS)
         .map(|n| {
             let id = GROUP_BASE + n;
@@ -288,14 +283,15 @@ async fn seed(pool: &SqlitePool, tickets: i64) -> Result<(), sqlx::Error> {
             ]
         })
         .collect();
-    insert_rows(
-        &mut tx,
-        "groups (id, json, name, created_at, updated_at)",
-        5,
-        &groups,
-    )
-    .await?;
-    tx.commit().await?;
+    people.push(("groups (id, json, name, created_at, updated_at)", 5, groups));
+    store
+        .write(move |tx| {
+            for (head, cols, rows) in &people {
+                insert_rows(tx, head, *cols, rows)?;
+            }
+            Ok::<_, StoreError>(())
+        })
+        .await?;
 
     let batch = 20_000;
     let started = Instant::now();
@@ -362,25 +358,25 @@ async fn seed(pool: &SqlitePool, tickets: i64) -> Result<(), sqlx::Error> {
                 Val::T(String::new()),
             ]);
         }
-        let mut tx = pool.begin().await?;
-        insert_rows(
-            &mut tx,
-            "tickets (id, json, status, status_rank, priority, priority_rank, ticket_type, subject, \
-             assignee_id, requester_id, submitter_id, organization_id, group_id, created_at, \
-             updated_at, solved_at)",
-            16,
-            &rows,
-        )
-        .await?;
-        insert_rows(&mut tx, "ticket_tags (ticket_id, tag)", 2, &tags).await?;
-        insert_rows(
-            &mut tx,
-            "tickets_fts (rowid, subject, description, comments)",
-            4,
-            &fts,
-        )
-        .await?;
-        tx.commit().await?;
+        store
+            .write(move |tx| {
+                insert_rows(
+                    tx,
+                    "tickets (id, json, status, status_rank, priority, priority_rank, ticket_type, \
+                     subject, assignee_id, requester_id, submitter_id, organization_id, group_id, \
+                     created_at, updated_at, solved_at)",
+                    16,
+                    &rows,
+                )?;
+                insert_rows(tx, "ticket_tags (ticket_id, tag)", 2, &tags)?;
+                insert_rows(
+                    tx,
+                    "tickets_fts (rowid, subject, description, comments)",
+                    4,
+                    &fts,
+                )
+            })
+            .await?;
         next = last + 1;
         eprint!(
             "\rseeded {last} / {tickets} tickets ({:.0}/s)   ",
@@ -388,7 +384,7 @@ async fn seed(pool: &SqlitePool, tickets: i64) -> Result<(), sqlx::Error> {
         );
     }
     eprintln!();
-    sqlx::query("ANALYZE").execute(pool).await?;
+    store.write(|tx| tx.execute("ANALYZE", &[])).await?;
     Ok(())
 }
 
@@ -412,9 +408,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ..Config::in_memory(TOKEN)
     };
     let state = AppState::open(&config).await?;
-    let pool = state.store().pool().clone();
-    let have: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tickets")
-        .fetch_one(&pool)
+    let store = state.store().clone();
+    let have = store
+        .read(|reader| reader.count(Table::Tickets, &[]))
         .await?;
     if have != args.tickets {
         if have != 0 {
@@ -425,7 +421,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .into());
         }
         let started = Instant::now();
-        seed(&pool, args.tickets).await?;
+        seed(&store, args.tickets).await?;
         println!(
             "seeded {} tickets in {:.1}s",
             args.tickets,

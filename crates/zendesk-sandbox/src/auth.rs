@@ -3,13 +3,17 @@
 //! `{"error": "Couldn't authenticate you"}`; a role or OAuth scope that does not allow the call is
 //! 403 Forbidden. Credentials are compared through their hashes and never logged.
 
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::Method;
 use axum::http::request::Parts;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use base64::Engine;
 
 use crate::AppState;
 use crate::error::ApiError;
+use crate::permissions::Who;
+use crate::rules::credentials::{PasswordCheck, check_password, hash_password};
 use crate::store::Principal;
 
 /// Zendesk's three roles.
@@ -64,13 +68,34 @@ impl Caller {
 
 /// The caller when credentials were given; `None` for an anonymous request. Bad credentials are
 /// still a 401.
+#[derive(Clone)]
 pub struct MaybeCaller(pub Option<Caller>);
+
+/// The route layer in front of every endpoint: authenticates the caller once, refuses who the
+/// endpoint does not admit (see `permissions::Who`), and hands the caller to the handler.
+pub async fn admit(
+    who: Who,
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let caller = match authenticate(&parts, &state).await {
+        Ok(caller) => caller,
+        Err(error) => return error.into_response(),
+    };
+    if let Err(error) = who.admits(caller.as_ref()) {
+        return error.into_response();
+    }
+    parts.extensions.insert(MaybeCaller(caller));
+    next.run(Request::from_parts(parts, body)).await
+}
 
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        match authenticate(parts, state).await? {
+        match MaybeCaller::from_request_parts(parts, state).await?.0 {
             Some(caller) => Ok(caller),
             None => Err(ApiError::Unauthorized),
         }
@@ -81,6 +106,10 @@ impl FromRequestParts<AppState> for MaybeCaller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        // Authenticated once by `admit`; handlers outside the table authenticate here.
+        if let Some(known) = parts.extensions.get::<MaybeCaller>() {
+            return Ok(known.clone());
+        }
         authenticate(parts, state).await.map(MaybeCaller)
     }
 }
@@ -90,28 +119,58 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<Caller>,
         return Ok(None);
     };
     let header = header.to_str().map_err(|_| ApiError::Unauthorized)?.trim();
-    let store = &state.inner.store;
-    let principal: Option<Principal> = if let Some(encoded) = strip_scheme(header, "basic") {
+    let store = state.store();
+    let secrets = &state.inner.secrets;
+    // A credential that signed in a moment ago, with nothing about users or credentials
+    // changed since, signs in again without a database read (or a password hash).
+    let cache_key = secrets.fingerprint(header);
+    let generation = store.credentials_generation();
+    let cached = state.inner.sign_in_cache.get(&cache_key, generation);
+    // Failed sign-ins are counted per account (an email, or a bearer token's fingerprint):
+    // past the limit the account answers 429 until the window ends, right or wrong.
+    let (account, principal): (String, Option<Principal>) = if let Some(principal) = cached {
+        (String::new(), Some(principal))
+    } else if let Some(encoded) = strip_scheme(header, "basic") {
         let decoded = base64::engine::general_purpose::STANDARD
             .decode(encoded.trim())
             .map_err(|_| ApiError::Unauthorized)?;
         let decoded = String::from_utf8(decoded).map_err(|_| ApiError::Unauthorized)?;
         let (user, secret) = decoded.split_once(':').ok_or(ApiError::Unauthorized)?;
-        match user.strip_suffix("/token") {
-            Some(email) => store.principal_by_api_token(email, secret).await?,
-            None => store.principal_by_password(user, secret).await?,
-        }
+        let (user, secret) = (user.to_string(), secret.to_string());
+        let account = user.trim_end_matches("/token").to_lowercase();
+        state.inner.sign_ins.check(&secrets.fingerprint(&account))?;
+        let principal = match user.strip_suffix("/token") {
+            Some(email) => {
+                let (email, hash) = (email.to_string(), secrets.token_hash(&secret));
+                store
+                    .read(move |reader| reader.principal_by_api_token(&email, &hash))
+                    .await?
+            }
+            None => password_principal(state, user, secret).await?,
+        };
+        (account, principal)
     } else if let Some(token) = strip_scheme(header, "bearer") {
-        store.principal_by_oauth(token.trim()).await?
+        let hash = secrets.token_hash(token.trim());
+        let account = hash.keyed.clone();
+        state.inner.sign_ins.check(&account)?;
+        let principal = store
+            .read(move |reader| reader.principal_by_oauth_token(&hash))
+            .await?;
+        (account, principal)
     } else {
-        None
-    };
-    let Some(principal) = principal else {
         return Err(ApiError::Unauthorized);
     };
-    if !principal.active {
-        return Err(ApiError::Unauthorized);
-    }
+    let principal = match principal {
+        Some(principal) if principal.active => principal,
+        _ => {
+            state.inner.sign_ins.failed(&secrets.fingerprint(&account));
+            return Err(ApiError::Unauthorized);
+        }
+    };
+    state
+        .inner
+        .sign_in_cache
+        .put(cache_key, principal.clone(), generation);
     let role = Role::parse(&principal.role).unwrap_or(Role::EndUser);
     if let Some(scopes) = &principal.scopes {
         let reading = parts.method == Method::GET || parts.method == Method::HEAD;
@@ -125,6 +184,136 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<Caller>,
         id: principal.user_id,
         role,
     }))
+}
+
+/// The user a password signs in, when it is theirs. A password an earlier sandbox hashed is
+/// re-hashed with argon2id on the way.
+async fn password_principal(
+    state: &AppState,
+    email: String,
+    password: String,
+) -> Result<Option<Principal>, ApiError> {
+    let Some((principal, stored)) = state
+        .store()
+        .read(move |reader| reader.principal_by_email(&email))
+        .await?
+    else {
+        return Ok(None);
+    };
+    // Hashing is deliberately slow: off the async threads.
+    let check = tokio::task::spawn_blocking(move || (check_password(&password, &stored), password))
+        .await
+        .map_err(|e| ApiError::Internal(format!("password check: {e}")))?;
+    match check {
+        (PasswordCheck::Wrong, _) => Ok(None),
+        (PasswordCheck::Right, _) => Ok(Some(principal)),
+        (PasswordCheck::RightButOld, password) => {
+            let id = principal.user_id;
+            let hash = tokio::task::spawn_blocking(move || hash_password(&password))
+                .await
+                .map_err(|e| ApiError::Internal(format!("password hash: {e}")))?;
+            state
+                .store()
+                .write(move |tx| tx.set_password_hash(id, Some(&hash)))
+                .await?;
+            Ok(Some(principal))
+        }
+    }
+}
+
+/// Credentials that signed in recently (by a keyed fingerprint of the whole `Authorization`
+/// header), valid while users and credentials are unchanged in this process and for at most
+/// [`SIGN_IN_CACHE_TTL`] (another process sharing the database may change them).
+pub struct SignInCache {
+    entries:
+        std::sync::Mutex<std::collections::HashMap<String, (Principal, u64, std::time::Instant)>>,
+}
+
+pub const SIGN_IN_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(2);
+
+impl SignInCache {
+    pub fn new() -> SignInCache {
+        SignInCache {
+            entries: std::sync::Mutex::new(std::collections::HashMap::new()),
+        }
+    }
+
+    fn get(&self, key: &str, generation: u64) -> Option<Principal> {
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        let (principal, seen, at) = entries.get(key)?;
+        (*seen == generation && at.elapsed() < SIGN_IN_CACHE_TTL).then(|| principal.clone())
+    }
+
+    fn put(&self, key: String, principal: Principal, generation: u64) {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if entries.len() >= 10_000 {
+            entries.clear();
+        }
+        entries.insert(key, (principal, generation, std::time::Instant::now()));
+    }
+}
+
+impl Default for SignInCache {
+    fn default() -> Self {
+        SignInCache::new()
+    }
+}
+
+/// Failed sign-ins per account in a fixed window, shared by every request of this process.
+pub struct SignInThrottle {
+    failures: std::sync::Mutex<std::collections::HashMap<String, (i64, u32)>>,
+}
+
+/// Failed sign-ins an account may make in [`SIGN_IN_WINDOW_SECS`].
+pub const MAX_FAILED_SIGN_INS: u32 = 10;
+pub const SIGN_IN_WINDOW_SECS: i64 = 60;
+
+impl SignInThrottle {
+    pub fn new() -> SignInThrottle {
+        SignInThrottle {
+            failures: std::sync::Mutex::new(std::collections::HashMap::new()),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, (i64, u32)>> {
+        self.failures.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// 429 while the account has used up its failures.
+    pub fn check(&self, account: &str) -> Result<(), ApiError> {
+        let now = crate::util::now();
+        let mut failures = self.lock();
+        if let Some((start, count)) = failures.get(account).copied() {
+            if now - start >= SIGN_IN_WINDOW_SECS {
+                failures.remove(account);
+            } else if count >= MAX_FAILED_SIGN_INS {
+                return Err(ApiError::TooManySignIns {
+                    retry_after: (start + SIGN_IN_WINDOW_SECS - now).max(1),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    pub fn failed(&self, account: &str) {
+        let now = crate::util::now();
+        let mut failures = self.lock();
+        // Bounded: a flood of distinct accounts cannot grow the map without end.
+        if failures.len() > 100_000 {
+            failures.retain(|_, (start, _)| now - *start < SIGN_IN_WINDOW_SECS);
+        }
+        let entry = failures.entry(account.to_string()).or_insert((now, 0));
+        if now - entry.0 >= SIGN_IN_WINDOW_SECS {
+            *entry = (now, 0);
+        }
+        entry.1 += 1;
+    }
+}
+
+impl Default for SignInThrottle {
+    fn default() -> Self {
+        SignInThrottle::new()
+    }
 }
 
 fn strip_scheme<'a>(header: &'a str, scheme: &str) -> Option<&'a str> {

@@ -25,10 +25,14 @@ pub enum ApiError {
     Unauthorized,
     /// 403 `{"error": "Forbidden", "description": ...}`.
     Forbidden,
+    /// 403 with a description saying what was refused (a field the caller may not change).
+    ForbiddenBecause(String),
     /// 409 on a stale `safe_update`.
     Conflict(String),
     /// 429 when 30 jobs are already queued or running.
     TooManyJobs,
+    /// 429 after too many failed sign-ins for one account.
+    TooManySignIns { retry_after: i64 },
     /// 422 with an arbitrary Zendesk-shaped body (search limits, merge refusals).
     Unprocessable(Value),
     /// 500; the detail is logged, never sent.
@@ -80,9 +84,11 @@ impl ApiError {
             ApiError::Invalid(_) | ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::BadRequest { .. } | ApiError::PaginationDepth => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden => StatusCode::FORBIDDEN,
+            ApiError::Forbidden | ApiError::ForbiddenBecause(_) => StatusCode::FORBIDDEN,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
-            ApiError::TooManyJobs => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::TooManyJobs | ApiError::TooManySignIns { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -117,6 +123,10 @@ impl ApiError {
                 "error": "Forbidden",
                 "description": "You do not have access to this page. Please contact the account owner of this help desk for further help.",
             }),
+            ApiError::ForbiddenBecause(description) => json!({
+                "error": "Forbidden",
+                "description": description,
+            }),
             ApiError::Conflict(description) => json!({
                 "error": "UpdateConflict",
                 "description": description,
@@ -124,6 +134,12 @@ impl ApiError {
             ApiError::TooManyJobs => json!({
                 "error": "TooManyJobs",
                 "description": "Too many jobs are queued or running for this account (at most 30): wait for some to finish",
+            }),
+            ApiError::TooManySignIns { retry_after } => json!({
+                "error": "TooManyRequests",
+                "description": format!(
+                    "Too many failed sign-ins for this account: try again in {retry_after} seconds"
+                ),
             }),
             ApiError::Unprocessable(body) => body.clone(),
             ApiError::Internal(_) => json!({
@@ -141,18 +157,26 @@ impl IntoResponse for ApiError {
         }
         let status = self.status();
         let mut response = (status, axum::Json(self.body())).into_response();
-        if matches!(self, ApiError::TooManyJobs) {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("10"));
+        match self {
+            ApiError::TooManyJobs => {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("10"));
+            }
+            ApiError::TooManySignIns { retry_after } => {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+            }
+            _ => {}
         }
         response
     }
 }
 
-impl From<sqlx::Error> for ApiError {
-    fn from(error: sqlx::Error) -> Self {
-        ApiError::Internal(format!("database: {error}"))
+impl From<crate::store::StoreError> for ApiError {
+    fn from(error: crate::store::StoreError) -> Self {
+        ApiError::Internal(format!("storage: {error}"))
     }
 }
 

@@ -4,10 +4,11 @@
 //! per-item failures included, in Zendesk's job-status shape.
 //!
 //! Claiming is atomic (`UPDATE ... WHERE status = 'queued'`), so two sandboxes on one file never
-//! run a job twice. Each item is its own transaction: one failing item does not undo the others
-//! (as on Zendesk). On start, queued jobs are resumed; jobs left `working` by a process that
-//! stopped heartbeating are marked `failed` with an honest message rather than re-run, because
-//! re-running a half-done create would duplicate records. Shutdown drains the queue first.
+//! run a job twice. Each item is its own transaction, which also records the item's result
+//! (`job_items`): one failing item does not undo the others (as on Zendesk), and after a crash
+//! the recorded results say exactly which items took effect. A job left `working` by a process
+//! that stopped heartbeating is therefore queued again and goes on from its first item without
+//! a result: nothing is done twice and nothing done is lost. Shutdown drains the queue first.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,14 +20,16 @@ use tokio::task::JoinHandle;
 use crate::SandboxError;
 use crate::auth::{Caller, Role};
 use crate::error::ApiError;
-use crate::routes::{organizations, tickets, users};
-use crate::store::{self, JobRow, Store};
+use crate::rules::{organizations, tickets, users};
+use crate::store::{JobRow, Store, StoreError, Writer};
 use crate::util::{iso, job_time, now};
 
 /// At most this many jobs may be queued or working at once (Zendesk's per-account limit).
-const MAX_ACTIVE_JOBS: i64 = 30;
+const MAX_ACTIVE_JOBS: i64 = zendesk_types::limits::MAX_ACTIVE_JOBS as i64;
 /// A working job whose runner has not beaten for this long belongs to a dead process.
-const ABANDONED_AFTER_SECS: i64 = 120;
+const ABANDONED_AFTER_SECS: i64 = 30;
+/// How often a runner says it is alive while it works on a job.
+const HEARTBEAT_EVERY: Duration = Duration::from_secs(5);
 
 /// What a job does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -124,13 +127,17 @@ pub struct JobQueue {
 }
 
 impl JobQueue {
-    /// Fails abandoned jobs, then starts the runner (which picks up queued jobs at once).
+    /// Queues again the jobs a dead process left working, then starts the runner (which picks
+    /// up queued jobs at once).
     pub async fn start(store: Store) -> Result<JobQueue, SandboxError> {
-        let failed = store.fail_abandoned_jobs(ABANDONED_AFTER_SECS).await?;
-        if failed > 0 {
+        let resumed = store
+            .write(|tx| tx.requeue_abandoned_jobs(ABANDONED_AFTER_SECS))
+            .await
+            .map_err(|e| SandboxError::Config(format!("cannot read the job queue: {e}")))?;
+        if resumed > 0 {
             tracing::warn!(
-                failed,
-                "jobs left working by a stopped sandbox were marked failed"
+                resumed,
+                "jobs left working by a stopped sandbox go on where they stopped"
             );
         }
         let runner_id = format!("runner-{}", &crate::util::random_token()[..12]);
@@ -155,17 +162,6 @@ impl JobQueue {
         base: &str,
         caller: &Caller,
     ) -> Result<Value, ApiError> {
-        let mut tx = store.begin().await?;
-        let active: i64 = {
-            use sqlx::Row;
-            sqlx::query("SELECT COUNT(*) FROM jobs WHERE status IN ('queued', 'working')")
-                .fetch_one(&mut *tx)
-                .await?
-                .get(0)
-        };
-        if active >= MAX_ACTIVE_JOBS {
-            return Err(ApiError::TooManyJobs);
-        }
         let id = format!(
             "V3-{}",
             (0..32)
@@ -184,8 +180,17 @@ impl JobQueue {
             base_url: base.to_string(),
             caller_id: caller.id,
         };
-        store::insert_job(&mut tx, &row).await?;
-        tx.commit().await?;
+        let stored = row.clone();
+        store
+            .write(move |tx| {
+                // Counted and inserted in one transaction, so the limit holds under concurrency.
+                if tx.active_job_count()? >= MAX_ACTIVE_JOBS {
+                    return Err(ApiError::TooManyJobs);
+                }
+                tx.insert_job(&stored)?;
+                Ok(())
+            })
+            .await?;
         self.wake.notify_one();
         tracing::debug!(job = %row.id, kind = kind.name(), runner = %self.runner_id, "job queued");
         Ok(render(&row, base))
@@ -204,7 +209,7 @@ impl JobQueue {
 async fn run(store: Store, runner_id: String, wake: Arc<Notify>, mut stop: watch::Receiver<bool>) {
     let mut last_sweep = now();
     loop {
-        let queued = match store.queued_job_ids().await {
+        let queued = match store.read(|reader| reader.queued_job_ids()).await {
             Ok(ids) => ids,
             Err(error) => {
                 tracing::error!(%error, "cannot read the job queue");
@@ -212,7 +217,8 @@ async fn run(store: Store, runner_id: String, wake: Arc<Notify>, mut stop: watch
             }
         };
         for id in &queued {
-            match store.claim_job(id, &runner_id).await {
+            let (job, runner) = (id.clone(), runner_id.clone());
+            match store.write(move |tx| tx.claim_job(&job, &runner)).await {
                 Ok(true) => run_job(&store, id).await,
                 Ok(false) => {}
                 Err(error) => tracing::error!(%error, job = %id, "cannot claim job"),
@@ -220,12 +226,16 @@ async fn run(store: Store, runner_id: String, wake: Arc<Notify>, mut stop: watch
         }
         if now() - last_sweep > 30 {
             last_sweep = now();
-            let _ = store.fail_abandoned_jobs(ABANDONED_AFTER_SECS).await;
-            let _ = store.expire_jobs().await;
+            let _ = store
+                .write(|tx| {
+                    tx.requeue_abandoned_jobs(ABANDONED_AFTER_SECS)?;
+                    tx.expire_jobs()
+                })
+                .await;
         }
         if *stop.borrow() {
             // Draining: stop only when nothing queued remains.
-            match store.queued_job_ids().await {
+            match store.read(|reader| reader.queued_job_ids()).await {
                 Ok(ids) if ids.is_empty() => break,
                 Ok(_) => {
                     // Jobs are still queued (a claim failed or more arrived): go again shortly.
@@ -268,7 +278,8 @@ fn error_text(error: &ApiError) -> (String, String) {
 }
 
 async fn run_job(store: &Store, id: &str) {
-    let job = match store.get_job(id).await {
+    let job_id = id.to_string();
+    let job = match store.read(move |reader| reader.job(&job_id)).await {
         Ok(Some(job)) => job,
         Ok(None) => return,
         Err(error) => {
@@ -277,18 +288,16 @@ async fn run_job(store: &Store, id: &str) {
         }
     };
     let Some(kind) = JobKind::parse(&job.kind) else {
-        let _ = store::job_finish(
-            store.pool(),
-            id,
-            "failed",
-            0,
-            &format!("Unknown job kind {}", job.kind),
-            &json!([]),
-        )
-        .await;
+        let message = format!("Unknown job kind {}", job.kind);
+        let _ = finish(store, id, "failed", 0, message, json!([])).await;
         return;
     };
-    let role = store.user_role(job.caller_id).await.ok().flatten();
+    let caller_id = job.caller_id;
+    let role = store
+        .read(move |reader| reader.user_role(caller_id))
+        .await
+        .ok()
+        .flatten();
     let caller = Caller {
         id: job.caller_id,
         role: role
@@ -316,23 +325,46 @@ async fn run_job(store: &Store, id: &str) {
         }
         JobKind::TicketsMerge => vec![job.payload.clone()],
     };
+    // Items a previous run finished (and recorded) are not run again.
+    let job_id = id.to_string();
+    let done: std::collections::BTreeMap<i64, Value> = store
+        .read(move |reader| reader.job_items(&job_id))
+        .await
+        .map(|items| items.into_iter().collect())
+        .unwrap_or_default();
+    let heartbeat = {
+        let (store, id) = (store.clone(), id.to_string());
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(HEARTBEAT_EVERY).await;
+                let id = id.clone();
+                let _ = store.write(move |tx| tx.job_heartbeat(&id)).await;
+            }
+        })
+    };
     let mut results: Vec<Value> = Vec::with_capacity(items.len());
     let mut merge_failure: Option<String> = None;
     for (index, item) in items.iter().enumerate() {
+        if let Some(result) = done.get(&(index as i64)) {
+            if kind == JobKind::TicketsMerge && result.get("error").is_some() {
+                merge_failure = result["details"].as_str().map(str::to_string);
+            }
+            results.push(result.clone());
+            continue;
+        }
         let message = match kind {
             JobKind::TicketsCreate => format!("Creating ticket #{}", index + 1),
             JobKind::TicketsMerge => "Merging tickets".to_string(),
             _ => format!("Processing item #{} of {}", index + 1, items.len()),
         };
-        let _ = store::job_progress(store.pool(), id, index as i64, &message).await;
-        let outcome = run_item(store, kind, &caller, index, item).await;
+        let outcome = run_item(store, id, kind, &caller, index, item.clone(), &message).await;
         match outcome {
             Ok(result) => results.push(result),
             Err(error) => {
                 let (code, details) = error_text(&error);
                 let item_id = item
                     .get("id")
-                    .and_then(crate::util::as_id)
+                    .and_then(crate::rules::input::as_id)
                     .or_else(|| item.as_i64());
                 let failed_code = match (kind, code.as_str()) {
                     (_, "RecordNotFound") => "RecordNotFound".to_string(),
@@ -360,10 +392,17 @@ async fn run_job(store: &Store, id: &str) {
                 }
                 failure.insert("error".into(), json!(failed_code));
                 failure.insert("details".into(), json!(details));
-                results.push(Value::Object(failure));
+                let failure = Value::Object(failure);
+                // The failed item changed nothing; its failure is recorded on its own.
+                let (job_id, recorded) = (id.to_string(), failure.clone());
+                let _ = store
+                    .write(move |tx| tx.record_job_item(&job_id, index as i64, &recorded, &message))
+                    .await;
+                results.push(failure);
             }
         }
     }
+    heartbeat.abort();
     let total = items.len() as i64;
     let (status, message) = match merge_failure {
         Some(details) => ("failed", format!("Merge failed: {details}")),
@@ -388,87 +427,119 @@ async fn run_job(store: &Store, id: &str) {
     } else {
         Value::Array(results)
     };
-    if let Err(error) = store::job_finish(store.pool(), id, status, total, &message, &results).await
-    {
+    if let Err(error) = finish(store, id, status, total, message, results).await {
         tracing::error!(%error, job = %id, "cannot record job results");
     }
     tracing::debug!(job = %id, at = %iso(now()), "job finished");
 }
 
+async fn finish(
+    store: &Store,
+    id: &str,
+    status: &'static str,
+    progress: i64,
+    message: String,
+    results: Value,
+) -> Result<(), StoreError> {
+    let id = id.to_string();
+    store
+        .write(move |tx| tx.finish_job(&id, status, progress, &message, &results))
+        .await
+}
+
+/// Runs one item in its own transaction, which also records its result and the job's progress.
 async fn run_item(
     store: &Store,
+    job_id: &str,
+    kind: JobKind,
+    caller: &Caller,
+    index: usize,
+    item: Value,
+    message: &str,
+) -> Result<Value, ApiError> {
+    let (caller, job_id, message) = (caller.clone(), job_id.to_string(), message.to_string());
+    store
+        .write(move |tx| {
+            let result = run_item_in(tx, kind, &caller, index, &item)?;
+            tx.record_job_item(&job_id, index as i64, &result, &message)?;
+            Ok(result)
+        })
+        .await
+}
+
+/// One item of a job, in its own transaction: one failing item does not undo the others.
+fn run_item_in(
+    tx: &mut dyn Writer,
     kind: JobKind,
     caller: &Caller,
     index: usize,
     item: &Value,
 ) -> Result<Value, ApiError> {
-    let mut tx = store.begin().await?;
     let empty = Map::new();
     let object = item.as_object().unwrap_or(&empty);
     let item_id = item
         .get("id")
-        .and_then(crate::util::as_id)
+        .and_then(crate::rules::input::as_id)
         .or_else(|| item.as_i64());
-    let result = match kind {
+    let id = || item_id.ok_or(ApiError::NotFound);
+    Ok(match kind {
         JobKind::TicketsCreate => {
-            let (ticket, _) = tickets::create_ticket(&mut tx, caller, object).await?;
+            let (ticket, _) = tickets::create(tx, caller, object)?;
             json!({"index": index, "id": ticket["id"], "account_id": 1})
         }
         JobKind::TicketsUpdate => {
-            let id = item_id.ok_or(ApiError::NotFound)?;
-            tickets::update_ticket(&mut tx, caller, id, object).await?;
+            let id = id()?;
+            tickets::update(tx, caller, id, object)?;
             item_done(id, "update", "Updated")
         }
         JobKind::TicketsDestroy => {
-            let id = item_id.ok_or(ApiError::NotFound)?;
-            tickets::delete_ticket(&mut tx, caller, id).await?;
+            let id = id()?;
+            tickets::delete(tx, caller, id)?;
             item_done(id, "delete", "Deleted")
         }
         JobKind::TicketsPurge => {
-            let id = item_id.ok_or(ApiError::NotFound)?;
-            tickets::purge_ticket(&mut tx, caller, id).await?;
+            let id = id()?;
+            tickets::purge(tx, caller, id)?;
             json!({"id": id, "success": true})
         }
         JobKind::TicketsMerge => {
-            let merge = tickets::merge_from_payload(item);
-            tickets::merge_tickets(&mut tx, caller, &merge).await?;
+            let merge = tickets::MergeRequest::from_payload(item);
+            tickets::merge(tx, caller, &merge)?;
             json!({"id": merge.target, "action": "merge", "status": "Merged", "success": true, "source_ids": merge.sources})
         }
         JobKind::UsersCreate => {
-            let user = users::create_user(&mut tx, caller, object).await?;
+            let user = users::create(tx, caller, object)?;
             json!({"index": index, "id": user["id"], "status": "Created"})
         }
         JobKind::UsersCreateOrUpdate => {
-            let (user, created) = users::create_or_update_user(&mut tx, caller, object).await?;
+            let (user, created) = users::create_or_update(tx, caller, object)?;
             json!({"index": index, "id": user["id"], "status": if created { "Created" } else { "Updated" }})
         }
         JobKind::UsersUpdate => {
-            let id = item_id.ok_or(ApiError::NotFound)?;
-            users::update_user(&mut tx, caller, id, object).await?;
+            let id = id()?;
+            users::update(tx, caller, id, object)?;
             item_done(id, "update", "Updated")
         }
         JobKind::UsersDestroy => {
-            let id = item_id.ok_or(ApiError::NotFound)?;
-            users::delete_user(&mut tx, caller, id).await?;
+            let id = id()?;
+            users::delete(tx, caller, id)?;
             item_done(id, "delete", "Deleted")
         }
         JobKind::OrganizationsCreate => {
-            let org = organizations::create_organization(&mut tx, caller, object).await?;
+            let org = organizations::create(tx, caller, object)?;
             json!({"index": index, "id": org["id"], "status": "Created"})
         }
         JobKind::OrganizationsUpdate => {
-            let id = item_id.ok_or(ApiError::NotFound)?;
-            organizations::update_organization(&mut tx, caller, id, object).await?;
+            let id = id()?;
+            organizations::update(tx, caller, id, object)?;
             item_done(id, "update", "Updated")
         }
         JobKind::OrganizationsDestroy => {
-            let id = item_id.ok_or(ApiError::NotFound)?;
-            organizations::delete_organization(&mut tx, caller, id).await?;
+            let id = id()?;
+            organizations::delete(tx, caller, id)?;
             item_done(id, "delete", "Deleted")
         }
-    };
-    tx.commit().await?;
-    Ok(result)
+    })
 }
 
 /// The result of an item updated or deleted by id.

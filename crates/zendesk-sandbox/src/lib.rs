@@ -3,14 +3,22 @@
 //!
 //! This file owns the public face of the crate: [`Config`], [`Sandbox::start`],
 //! [`RunningSandbox`] and [`app`] (the router, for tests that drive it with
-//! `tower::ServiceExt::oneshot`). The rooms behind it:
-//! - `store`: every SQL statement (SQLite today; PostgreSQL can follow behind the same functions).
-//! - `routes`: the HTTP endpoints, one module per resource, with the resource's write rules;
-//!   `routes::shared` holds what they share (serving records, lists, bulk endpoints).
+//! `tower::ServiceExt::oneshot`). Serving goes through `http-serve` with [`ServerLimits`]
+//! (timeouts, connection cap, body limit), its 413 and 408 rendered in Zendesk's envelope.
+//! The rooms behind it, each named for what it holds:
+//! - `routes`: thin HTTP handlers, one module per resource: extract, authorise, call a rule,
+//!   render. `routes::http` and `routes::paging` hold the query string, bodies and envelopes.
+//! - `rules`: Zendesk's behaviour per resource (what a create, update, merge, delete does and
+//!   refuses), as plain functions over a store transaction; used by the routes, the job runner
+//!   and the seed alike. A rule never sees HTTP.
+//! - `store`: the storage traits and their backends (SQLite); the only room that runs SQL or
+//!   names a backend. A route never sees SQL.
+//! - `search`: the search language compiled to SQL for the store's dialect.
 //! - `jobs`: the persistent background job queue (bulk operations, merges).
-//! - `auth`, `ratelimit`, `paging`, `error`: the cross-cutting rules.
+//! - `permissions`: who may call which endpoint, read which record and change which field, and
+//!   what an end-user is shown of a record: the permission model, written down once.
+//! - `auth`, `ratelimit`, `error`: who is calling, how often, and Zendesk's error envelopes.
 //! - `seed`: the demo help desk.
-//! - `search`: the search language compiled to SQL; `routes::search` serves it.
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -22,9 +30,10 @@ use tokio::task::JoinHandle;
 mod auth;
 mod error;
 mod jobs;
-mod paging;
+pub mod permissions;
 mod ratelimit;
 mod routes;
+pub mod rules;
 pub mod search;
 mod seed;
 pub mod store;
@@ -32,6 +41,8 @@ mod util;
 
 pub use auth::{Caller, Role};
 pub use error::ApiError;
+/// The serving limits (timeouts, connection cap, body size): see [`Sandbox::start_with_limits`].
+pub use http_serve::Limits as ServerLimits;
 pub use seed::seed_demo;
 pub use store::Store;
 
@@ -96,16 +107,8 @@ pub enum Seed {
 /// Why a sandbox could not start or stop.
 #[derive(Debug, thiserror::Error)]
 pub enum SandboxError {
-    #[error("cannot open the sandbox database `{url}`: {source}")]
-    Database {
-        url: String,
-        #[source]
-        source: sqlx::Error,
-    },
-    #[error("cannot migrate the sandbox database: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("sandbox database error: {0}")]
-    Sql(#[from] sqlx::Error),
+    Storage(#[from] store::StoreError),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -128,6 +131,10 @@ pub(crate) struct Inner {
     pub(crate) store: Store,
     pub(crate) jobs: jobs::JobQueue,
     pub(crate) limiter: Option<ratelimit::RateLimiter>,
+    /// The key token hashes are made with.
+    pub(crate) secrets: rules::credentials::Secrets,
+    pub(crate) sign_ins: auth::SignInThrottle,
+    pub(crate) sign_in_cache: auth::SignInCache,
 }
 
 impl AppState {
@@ -146,9 +153,20 @@ impl AppState {
             )));
         }
         let store = Store::open(&config.db_url).await?;
+        let secrets = match rules::credentials::Secrets::path_for(store.database_file().as_deref())
+        {
+            Some(path) => rules::credentials::Secrets::from_file(&path)?,
+            None => rules::credentials::Secrets::ephemeral(),
+        };
+        let (email, token) = (config.admin_email.clone(), config.admin_token.clone());
+        let admin_secrets = secrets.clone();
         store
-            .bootstrap_admin(&config.admin_email, &config.admin_token)
-            .await?;
+            .write(move |tx| {
+                rules::credentials::bootstrap_admin(tx, &admin_secrets, &email, &token)?;
+                rules::ticket_fields::ensure_system_fields(tx)
+            })
+            .await
+            .map_err(|e| SandboxError::Config(format!("cannot create the admin: {}", e.body())))?;
         if let Some(Seed::Demo) = config.seed {
             seed::seed_demo(&store).await?;
         }
@@ -160,6 +178,9 @@ impl AppState {
                 limiter: config
                     .rate_limit_per_minute
                     .map(ratelimit::RateLimiter::new),
+                secrets,
+                sign_ins: auth::SignInThrottle::new(),
+                sign_in_cache: auth::SignInCache::new(),
             }),
         })
     }
@@ -180,6 +201,11 @@ impl AppState {
 /// The router, with every `/api/v2` path, error rendering and the rate limiter.
 pub fn app(state: AppState) -> axum::Router {
     routes::router(state)
+}
+
+/// Every endpoint's method, path (as routed, without `.json`) and who may call it.
+pub fn endpoint_access() -> Vec<(axum::http::Method, &'static str, permissions::Who)> {
+    routes::access_table()
 }
 
 /// Where the sandbox keeps its data by default: `$XDG_DATA_HOME/zd/sandbox.db`, else
@@ -211,10 +237,21 @@ pub fn generate_token() -> String {
 pub struct Sandbox;
 
 impl Sandbox {
-    /// Opens the database, binds `config.addr`, and serves until [`RunningSandbox::shutdown`].
+    /// Opens the database, binds `config.addr`, and serves until [`RunningSandbox::shutdown`],
+    /// with the default [`ServerLimits`].
     pub async fn start(config: Config) -> Result<RunningSandbox, SandboxError> {
+        Sandbox::start_with_limits(config, ServerLimits::default()).await
+    }
+
+    /// [`Sandbox::start`] with these serving limits: header, body and idle timeouts, the
+    /// connection cap and the largest request body (answered 413 in Zendesk's envelope).
+    pub async fn start_with_limits(
+        config: Config,
+        limits: ServerLimits,
+    ) -> Result<RunningSandbox, SandboxError> {
+        limits.validate().map_err(SandboxError::Config)?;
         let state = AppState::open(&config).await?;
-        let listener = match tokio::net::TcpListener::bind(config.addr).await {
+        let listener = match http_serve::bind(config.addr) {
             Ok(listener) => listener,
             Err(source) => {
                 state.close().await?;
@@ -226,14 +263,11 @@ impl Sandbox {
         };
         let local_addr = listener.local_addr().map_err(SandboxError::Serve)?;
         let (stop_tx, mut stop_rx) = watch::channel(false);
-        let router = app(state.clone());
-        let server = tokio::spawn(async move {
-            axum::serve(listener, router)
-                .with_graceful_shutdown(async move {
-                    let _ = stop_rx.wait_for(|stop| *stop).await;
-                })
-                .await
-        });
+        let server = http_serve::Server::new(listener, app(state.clone()), limits)
+            .render_rejections_with(zendesk_rejection);
+        let server = tokio::spawn(server.run(async move {
+            let _ = stop_rx.wait_for(|stop| *stop).await;
+        }));
         tracing::info!(%local_addr, "sandbox listening");
         Ok(RunningSandbox {
             local_addr,
@@ -242,6 +276,18 @@ impl Sandbox {
             server,
         })
     }
+}
+
+/// A request the server refused before the API saw it (body too large, body too slow), in
+/// Zendesk's `{"error", "description"}` envelope.
+fn zendesk_rejection(rejection: http_serve::Rejection) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let error = match rejection {
+        http_serve::Rejection::BodyTooLarge { .. } => "RequestTooLarge",
+        http_serve::Rejection::BodyTimeout { .. } => "RequestTimeout",
+    };
+    let body = serde_json::json!({"error": error, "description": rejection.description()});
+    (rejection.status(), axum::Json(body)).into_response()
 }
 
 /// A sandbox serving on a local address.

@@ -3,40 +3,51 @@
 //! exactly what the API would have produced), in one transaction, and only into a database that
 //! holds nothing but the admin.
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use crate::SandboxError;
 use crate::auth::{Caller, Role};
-use crate::routes::{organizations, tickets, users};
-use crate::store::{self, Store};
+use crate::error::ApiError;
+use crate::rules::{
+    group_memberships, object as obj, organizations, ticket_fields, tickets, users,
+};
+use crate::store::{Bind, Filter, ListQuery, Store, Table, Window, Writer};
 use crate::util::{iso, now};
 
-fn obj(value: Value) -> Map<String, Value> {
-    value.as_object().cloned().unwrap_or_default()
-}
-
-fn api(error: crate::error::ApiError) -> SandboxError {
+fn api(error: ApiError) -> SandboxError {
     SandboxError::Config(format!("seeding failed: {}", error.body()))
 }
 
 /// Fills an empty sandbox with the demo help desk; returns false (and changes nothing) when the
 /// database already holds data.
 pub async fn seed_demo(store: &Store) -> Result<bool, SandboxError> {
-    // Check and fill under one write lock, so two processes opening a fresh file cannot both
-    // seed it.
-    let mut tx = store.begin().await?;
-    let (filled, admin_id): (i64, Option<i64>) = {
-        use sqlx::Row;
-        let row = sqlx::query(
-            "SELECT (SELECT COUNT(*) FROM tickets) + (SELECT COUNT(*) FROM organizations)
-                  + (SELECT COUNT(*) FROM groups) + (SELECT COUNT(*) FROM users WHERE role <> 'admin'),
-                    (SELECT id FROM users WHERE role = 'admin' ORDER BY id LIMIT 1)",
-        )
-        .fetch_one(&mut *tx)
-        .await?;
-        (row.get(0), row.get(1))
-    };
-    let Some(admin_id) = admin_id.filter(|_| filled == 0) else {
+    // Check and fill in one write transaction, so two processes opening a fresh file cannot
+    // both seed it.
+    store.write(fill).await.map_err(api)
+}
+
+/// The first admin, when the help desk holds nothing but admins.
+fn empty_help_desk(tx: &mut dyn Writer) -> Result<Option<i64>, ApiError> {
+    let people = [Bind::Text("end-user".into()), Bind::Text("agent".into())];
+    let filled = tx.count(Table::Tickets, &[])?
+        + tx.count(Table::Organizations, &[])?
+        + tx.count(Table::Groups, &[])?
+        + tx.count(Table::Users, &[Filter::In("role", people.to_vec())])?;
+    if filled > 0 {
+        return Ok(None);
+    }
+    let admins = tx.list_page(&ListQuery {
+        table: Table::Users,
+        filters: &[Filter::Eq("role", Bind::Text("admin".into()))],
+        sort_column: "id",
+        descending: false,
+        window: &Window::After { key: None, size: 1 },
+    })?;
+    Ok(admins.rows.first().map(|(id, _, _)| *id))
+}
+
+fn fill(tx: &mut dyn Writer) -> Result<bool, ApiError> {
+    let Some(admin_id) = empty_help_desk(tx)? else {
         tracing::info!("the sandbox database is not empty (or has no admin): demo seed skipped");
         return Ok(false);
     };
@@ -55,17 +66,17 @@ pub async fn seed_demo(store: &Store) -> Result<bool, SandboxError> {
             "Incidents and problems that need engineering",
         ),
     ] {
-        let id = store::next_row_id(&mut tx, "groups").await?;
+        let id = tx.allocate_id(Table::Groups)?;
         let group = json!({
             "id": id, "is_public": true, "name": name, "description": description,
             "default": name == "Support", "deleted": false, "created_at": at, "updated_at": at
         });
-        store::save_group(&mut tx, &group).await?;
+        tx.save(Table::Groups, &group)?;
         group_ids.push(id);
     }
 
-    let field_id = store::next_row_id(&mut tx, "organization_fields").await?;
-    let first_option = store::next_ids(&mut tx, "option", 3).await?;
+    let field_id = tx.allocate_id(Table::OrganizationFields)?;
+    let first_option = tx.next_ids("option", 3)?;
     let field = json!({
         "id": field_id, "type": "dropdown", "key": "support_plan", "title": "Support plan",
         "description": "The support contract this organization pays for",
@@ -78,7 +89,7 @@ pub async fn seed_demo(store: &Store) -> Result<bool, SandboxError> {
             {"id": first_option + 2, "name": "Enterprise", "raw_name": "Enterprise", "value": "enterprise", "position": 2, "default": false}
         ]
     });
-    store::save_organization_field(&mut tx, &field, false).await?;
+    tx.save_organization_field(&field, false)?;
 
     let mut org_ids = Vec::new();
     for (name, domain, plan, tags) in [
@@ -91,17 +102,15 @@ pub async fn seed_demo(store: &Store) -> Result<bool, SandboxError> {
         ("Globex", "globex.example", "premium", vec!["retail"]),
         ("Initech", "initech.example", "basic", vec!["software"]),
     ] {
-        let org = organizations::create_organization(
-            &mut tx,
+        let org = organizations::create(
+            tx,
             &admin,
             &obj(json!({
                 "name": name, "domain_names": [domain], "tags": tags,
                 "details": format!("{name} headquarters"),
                 "organization_fields": {"support_plan": plan}
             })),
-        )
-        .await
-        .map_err(api)?;
+        )?;
         org_ids.push(org["id"].as_i64().unwrap_or_default());
     }
 
@@ -111,15 +120,61 @@ pub async fn seed_demo(store: &Store) -> Result<bool, SandboxError> {
         ("Ben Billing", "ben.billing@example.com", 1),
         ("Cleo Escalation", "cleo.escalation@example.com", 2),
     ] {
-        let user = users::create_user(
-            &mut tx,
+        let user = users::create(
+            tx,
             &admin,
-            &obj(json!({"name": name, "email": email, "role": "agent", "verified": true, "default_group_id": group_ids[group]})),
-        )
-        .await
-        .map_err(api)?;
+            &obj(
+                json!({"name": name, "email": email, "role": "agent", "verified": true, "default_group_id": group_ids[group]}),
+            ),
+        )?;
         agent_ids.push(user["id"].as_i64().unwrap_or_default());
     }
+
+    // Agents belong to groups: who can be assigned where.
+    let memberships = [(0, 0), (0, 2), (1, 1), (2, 2), (2, 0)];
+    for (agent, group) in memberships {
+        group_memberships::create(
+            tx,
+            &admin,
+            &obj(json!({"user_id": agent_ids[agent], "group_id": group_ids[group]})),
+        )?;
+    }
+    group_memberships::create(
+        tx,
+        &admin,
+        &obj(json!({"user_id": admin_id, "group_id": group_ids[0]})),
+    )?;
+
+    // Custom ticket fields the demo tickets use: a drop-down, a text and a checkbox.
+    let field_id = |field: Value| field["id"].as_i64().unwrap_or_default();
+    let product_field = field_id(ticket_fields::create(
+        tx,
+        &admin,
+        &obj(json!({
+            "type": "tagger", "title": "Product", "description": "Which product the request is about",
+            "custom_field_options": [
+                {"name": "Customer portal", "value": "portal"},
+                {"name": "Billing", "value": "billing"},
+                {"name": "Hardware", "value": "hardware"},
+                {"name": "Integrations", "value": "integrations"}
+            ]
+        })),
+    )?);
+    let order_field = field_id(ticket_fields::create(
+        tx,
+        &admin,
+        &obj(
+            json!({"type": "text", "title": "Order number", "description": "The customer's order, if any"}),
+        ),
+    )?);
+    let engineering_field = field_id(ticket_fields::create(
+        tx,
+        &admin,
+        &obj(
+            json!({"type": "checkbox", "title": "Needs engineering", "tag": "needs_engineering",
+            "description": "Checked when engineering has to fix something"}),
+        ),
+    )?);
 
     let mut customer_ids = Vec::new();
     for (name, email, org, phone) in [
@@ -130,17 +185,15 @@ pub async fn seed_demo(store: &Store) -> Result<bool, SandboxError> {
         ("Peter Gibbons", "peter@initech.example", 2, "+1-555-0104"),
         ("Milton Waddams", "milton@initech.example", 2, "+1-555-0105"),
     ] {
-        let user = users::create_user(
-            &mut tx,
+        let user = users::create(
+            tx,
             &admin,
             &obj(json!({
                 "name": name, "email": email, "organization_id": org_ids[org], "phone": phone,
                 "external_id": format!("crm-{}", email.split('@').next().unwrap_or(name)),
                 "verified": true
             })),
-        )
-        .await
-        .map_err(api)?;
+        )?;
         customer_ids.push(user["id"].as_i64().unwrap_or_default());
     }
 
@@ -297,54 +350,174 @@ pub async fn seed_demo(store: &Store) -> Result<bool, SandboxError> {
             Some("700 requests per minute on your plan; see the docs for the headers."),
         ),
     ];
-    for (subject, body, requester, status, priority, kind, agent, group, tags, reply) in demo {
-        let (ticket, _) = tickets::create_ticket(
-            &mut tx,
+    // What follows each ticket's first message, in the order of `demo`: the requester writes
+    // again, an agent replies publicly (emailed to the requester), or an agent leaves an
+    // internal note. Indices are into the agents above.
+    let threads: [&[(Says, &str)]; 12] = [
+        &[(
+            Says::Customer,
+            "Tried again from another browser: same error.",
+        )],
+        &[],
+        &[
+            (
+                Says::Note(0),
+                "Warehouse confirms the 12 March batch had faulty igniters.",
+            ),
+            (Says::Customer, "Any news? I have a delivery run on Friday."),
+            (
+                Says::Note(2),
+                "Escalated to the supplier: the replacement batch ships Thursday.",
+            ),
+        ],
+        &[
+            (
+                Says::Reply(2),
+                "Thanks! Roughly how many rows does the export have?",
+            ),
+            (Says::Customer, "About 12,000 rows."),
+            (
+                Says::Note(2),
+                "Reproduced with 12k rows: no index on created_at. Filed ENG-2291.",
+            ),
+        ],
+        &[(
+            Says::Note(1),
+            "They are on Premium, which allows up to 3 admins.",
+        )],
+        &[(
+            Says::Note(1),
+            "The processor shows two captures of 29.00 on 2 May.",
+        )],
+        &[
+            (Says::Customer, "This is blocking all our orders."),
+            (
+                Says::Reply(2),
+                "Understood: we are treating this as urgent.",
+            ),
+            (
+                Says::Note(0),
+                "The vendor's changelog mentions a new auth header from v3.2.",
+            ),
+        ],
+        &[(Says::Customer, "It was a red Swingline.")],
+        &[
+            (
+                Says::Reply(0),
+                "Could you check whether mail from our support address is blocked?",
+            ),
+            (Says::Customer, "Our IT says nothing is blocked."),
+            (
+                Says::Note(0),
+                "Bounce logs show a 550 from their mail server.",
+            ),
+        ],
+        &[],
+        &[],
+        &[
+            (Says::Customer, "Is that per user or per account?"),
+            (Says::Reply(2), "Per account."),
+        ],
+    ];
+    // Product (drop-down), order number (text), needs engineering (checkbox), by ticket.
+    let products = [
+        "portal",
+        "billing",
+        "hardware",
+        "integrations",
+        "portal",
+        "billing",
+        "integrations",
+        "hardware",
+        "portal",
+        "billing",
+        "portal",
+        "integrations",
+    ];
+    let orders = [
+        None,
+        None,
+        Some("4411"),
+        None,
+        None,
+        None,
+        None,
+        Some("5120"),
+        None,
+        None,
+        None,
+        None,
+    ];
+    let engineering = [
+        false, false, false, true, false, false, true, false, false, false, false, false,
+    ];
+    for (index, (subject, body, requester, status, priority, kind, agent, group, tags, reply)) in
+        demo.into_iter().enumerate()
+    {
+        let mut fields = vec![json!({"id": product_field, "value": products[index]})];
+        if let Some(order) = orders[index] {
+            fields.push(json!({"id": order_field, "value": order}));
+        }
+        if engineering[index] {
+            fields.push(json!({"id": engineering_field, "value": true}));
+        }
+        let (ticket, _) = tickets::create(
+            tx,
             &admin,
             &obj(json!({
                 "subject": subject, "comment": {"body": body, "author_id": customer_ids[requester]},
                 "requester_id": customer_ids[requester], "priority": priority, "type": kind,
-                "group_id": group_ids[group], "tags": tags
+                "group_id": group_ids[group], "tags": tags, "custom_fields": fields
             })),
-        )
-        .await
-        .map_err(api)?;
+        )?;
         let id = ticket["id"].as_i64().unwrap_or_default();
+        let agent_id = agent.map(|a| agent_ids[a]);
+        let as_agent = |a: usize| Caller {
+            id: agent_ids[a],
+            role: Role::Agent,
+        };
+        let customer = Caller {
+            id: customer_ids[requester],
+            role: Role::EndUser,
+        };
+        if let Some(agent_id) = agent_id {
+            let assign = json!({"assignee_id": agent_id, "status": "open"});
+            tickets::update(tx, &admin, id, &obj(assign))?;
+        }
+        for (says, text) in threads[index] {
+            let (caller, public) = match says {
+                Says::Customer => (customer.clone(), true),
+                Says::Reply(a) => (as_agent(*a), true),
+                Says::Note(a) => (as_agent(*a), false),
+            };
+            let comment = json!({"comment": {"body": text, "public": public}});
+            tickets::update(tx, &caller, id, &obj(comment))?;
+        }
         if status == "new" {
             continue;
-        }
-        let agent_id = agent.map(|a| agent_ids[a]);
-        let mut change = json!({"assignee_id": agent_id, "status": if status == "closed" { "solved" } else { status }});
-        if let Some(reply) = reply {
-            change["comment"] = json!({"body": reply, "author_id": agent_id, "public": true});
         }
         let agent_caller = Caller {
             id: agent_id.unwrap_or(admin_id),
             role: Role::Agent,
         };
-        tickets::update_ticket(&mut tx, &agent_caller, id, &obj(change))
-            .await
-            .map_err(api)?;
+        let mut change = json!({"status": if status == "closed" { "solved" } else { status }});
+        if let Some(reply) = reply {
+            change["comment"] = json!({"body": reply, "public": true});
+        }
+        tickets::update(tx, &agent_caller, id, &obj(change))?;
         if status == "closed" {
-            tickets::update_ticket(
-                &mut tx,
-                &agent_caller,
-                id,
-                &obj(json!({"status": "closed"})),
-            )
-            .await
-            .map_err(api)?;
-        } else if status == "open" {
-            tickets::update_ticket(
-                &mut tx,
-                &agent_caller,
-                id,
-                &obj(json!({"comment": {"body": "Internal note: checked the logs, looks like a known issue.", "public": false}})),
-            )
-            .await
-            .map_err(api)?;
+            tickets::update(tx, &agent_caller, id, &obj(json!({"status": "closed"})))?;
         }
     }
-    tx.commit().await?;
     Ok(true)
+}
+
+/// Who writes a message of a demo thread.
+enum Says {
+    /// The ticket's requester.
+    Customer,
+    /// A public reply by the agent at this index.
+    Reply(usize),
+    /// An internal note by the agent at this index.
+    Note(usize),
 }

@@ -10,8 +10,9 @@ use axum::http::{Method, StatusCode};
 use common::{ADMIN_TOKEN, admin, basic, sandbox, sandbox_with};
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use zendesk_sandbox::store::{JobRow, Store, insert_job};
-use zendesk_sandbox::{AppState, Config, Sandbox, Seed, seed_demo};
+use zendesk_sandbox::rules::organizations;
+use zendesk_sandbox::store::{Bind, JobRow, Store, StoreError, Writer};
+use zendesk_sandbox::{AppState, Caller, Config, Role, Sandbox, Seed, seed_demo};
 
 fn temp_db(name: &str) -> (std::path::PathBuf, String) {
     let nanos = std::time::SystemTime::now()
@@ -326,67 +327,82 @@ fn job(id: &str, payload: serde_json::Value, total: i64) -> JobRow {
 }
 
 #[tokio::test]
-async fn restart_resumes_queued_jobs_and_fails_abandoned_ones() {
+async fn restart_resumes_queued_jobs_and_goes_on_with_abandoned_ones() {
     let (dir, url) = temp_db("restart");
     {
-        // First life: the admin exists, one job is queued, another was left working long ago.
+        // First life: the admin exists, one job is queued, and another was left working by a
+        // process that died after its first two items (their records and results committed
+        // together, item by item).
         let state = AppState::open(&file_config(&url)).await.unwrap();
         state.close().await.unwrap();
         let store = open_store(&url).await;
-        let mut conn = store.pool().acquire().await.unwrap();
-        insert_job(
-            &mut conn,
-            &job(
-                "V3-queued",
-                json!({"organizations": [{"name": "Resumed Org"}]}),
-                1,
-            ),
-        )
-        .await
-        .unwrap();
-        insert_job(
-            &mut conn,
-            &job(
-                "V3-abandoned",
-                json!({"organizations": [{"name": "Never"}]}),
-                1,
-            ),
-        )
-        .await
-        .unwrap();
-        sqlx::query("UPDATE jobs SET status = 'working', claimed_by = 'dead', heartbeat_at = 0, progress = 0 WHERE id = 'V3-abandoned'")
-            .execute(&mut *conn)
+        store
+            .write(|tx: &mut dyn Writer| {
+                tx.insert_job(&job(
+                    "V3-queued",
+                    json!({"organizations": [{"name": "Resumed Org"}]}),
+                    1,
+                ))?;
+                tx.insert_job(&job(
+                    "V3-abandoned",
+                    json!({"organizations": [{"name": "Done A"}, {"name": "Done B"}, {"name": "Third"}]}),
+                    3,
+                ))?;
+                tx.claim_job("V3-abandoned", "dead")?;
+                let admin = Caller {
+                    id: 1_000_000_001,
+                    role: Role::Admin,
+                };
+                for (index, name) in ["Done A", "Done B"].into_iter().enumerate() {
+                    let input = json!({"name": name});
+                    let org = organizations::create(tx, &admin, input.as_object().unwrap())
+                        .map_err(|e| StoreError::database(format!("{e:?}")))?;
+                    let result = json!({"index": index, "id": org["id"], "status": "Created"});
+                    tx.record_job_item("V3-abandoned", index as i64, &result, "Processing")?;
+                }
+                // Its runner never beat again.
+                tx.execute(
+                    "UPDATE jobs SET heartbeat_at = 0 WHERE id = ?1",
+                    &[Bind::Text("V3-abandoned".into())],
+                )?;
+                Ok::<_, StoreError>(())
+            })
             .await
             .unwrap();
-        drop(conn);
+        // What a client sees meanwhile: working, two of three done.
+        let seen = store
+            .read(|reader| reader.job("V3-abandoned"))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((seen.status.as_str(), seen.progress), ("working", Some(2)));
         store.close().await;
     }
     let sb = sandbox_with(file_config(&url)).await;
     let resumed = sb.wait_job("V3-queued").await;
     assert_eq!(resumed["status"], "completed");
     assert_eq!(resumed["results"][0]["status"], "Created");
-    let org = sb
-        .get(&format!(
-            "/api/v2/organizations/{}",
-            resumed["results"][0]["id"]
-        ))
-        .await;
-    assert_eq!(org.body["organization"]["name"], "Resumed Org");
-    let abandoned = sb.get("/api/v2/job_statuses/V3-abandoned.json").await;
-    assert_eq!(abandoned.body["job_status"]["status"], "failed");
-    assert!(
-        abandoned.body["job_status"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("stopped")
-    );
-    let names: Vec<String> = sb.get("/api/v2/organizations").await.body["organizations"]
+    let abandoned = sb.wait_job("V3-abandoned").await;
+    assert_eq!(abandoned["status"], "completed", "{abandoned}");
+    assert_eq!(abandoned["progress"], 3);
+    let results = abandoned["results"].as_array().unwrap();
+    assert_eq!(results.len(), 3, "{abandoned}");
+    let mut names: Vec<String> = sb.get("/api/v2/organizations").await.body["organizations"]
         .as_array()
         .unwrap()
         .iter()
         .map(|o| o["name"].as_str().unwrap().to_string())
         .collect();
-    assert_eq!(names, vec!["Resumed Org".to_string()]);
+    names.sort();
+    // Every item took effect exactly once.
+    assert_eq!(names, ["Done A", "Done B", "Resumed Org", "Third"]);
+    for (index, result) in results.iter().enumerate() {
+        assert_eq!(result["index"], index);
+        let org = sb
+            .get(&format!("/api/v2/organizations/{}", result["id"]))
+            .await;
+        assert_eq!(org.status, StatusCode::OK, "{result}");
+    }
     sb.state.close().await.unwrap();
     let _ = std::fs::remove_dir_all(dir);
 }
@@ -397,28 +413,29 @@ async fn a_job_is_claimed_once_and_the_queue_holds_at_most_30() {
     let state = AppState::open(&file_config(&url)).await.unwrap();
     state.close().await.unwrap();
     let store = open_store(&url).await;
-    let mut conn = store.pool().acquire().await.unwrap();
-    insert_job(&mut conn, &job("V3-claim", json!({"organizations": []}), 0))
+    let claim = |runner: &'static str| {
+        store.write(move |tx: &mut dyn Writer| tx.claim_job("V3-claim", runner))
+    };
+    store
+        .write(|tx: &mut dyn Writer| {
+            tx.insert_job(&job("V3-claim", json!({"organizations": []}), 0))
+        })
         .await
         .unwrap();
-    drop(conn);
-    assert!(store.claim_job("V3-claim", "one").await.unwrap());
-    assert!(!store.claim_job("V3-claim", "two").await.unwrap());
+    assert!(claim("one").await.unwrap());
+    assert!(!claim("two").await.unwrap());
     // 30 jobs busy in another (live) process: a new bulk request is refused.
-    let mut conn = store.pool().acquire().await.unwrap();
-    for n in 0..29 {
-        insert_job(
-            &mut conn,
-            &job(&format!("V3-busy-{n}"), json!({"organizations": []}), 0),
-        )
+    store
+        .write(|tx: &mut dyn Writer| {
+            for n in 0..29 {
+                let id = format!("V3-busy-{n}");
+                tx.insert_job(&job(&id, json!({"organizations": []}), 0))?;
+                tx.claim_job(&id, "other")?;
+            }
+            Ok::<_, StoreError>(())
+        })
         .await
         .unwrap();
-    }
-    sqlx::query("UPDATE jobs SET status = 'working', claimed_by = 'other', heartbeat_at = strftime('%s', 'now')")
-        .execute(&mut *conn)
-        .await
-        .unwrap();
-    drop(conn);
     store.close().await;
     let sb = sandbox_with(file_config(&url)).await;
     let r = sb
@@ -458,21 +475,23 @@ async fn a_real_server_on_port_0_serves_and_shuts_down_after_draining_jobs() {
     assert!(me.contains(&format!("\"url\":\"http://{addr}/api/v2/users/")));
     // Queue a job right before shutdown: it must be finished by the time shutdown returns.
     let store = running.state().store().clone();
-    let mut conn = store.pool().acquire().await.unwrap();
-    insert_job(
-        &mut conn,
-        &job(
-            "V3-last",
-            json!({"organizations": [{"name": "Late Org"}]}),
-            1,
-        ),
-    )
-    .await
-    .unwrap();
-    drop(conn);
+    store
+        .write(|tx: &mut dyn Writer| {
+            tx.insert_job(&job(
+                "V3-last",
+                json!({"organizations": [{"name": "Late Org"}]}),
+                1,
+            ))
+        })
+        .await
+        .unwrap();
     running.shutdown().await.unwrap();
     let reopened = open_store(&url).await;
-    let job = reopened.get_job("V3-last").await.unwrap().unwrap();
+    let job = reopened
+        .read(|reader| reader.job("V3-last"))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(job.status, "completed");
     reopened.close().await;
     let refused =
@@ -533,8 +552,10 @@ async fn database_urls_accept_plain_paths_and_refuse_other_backends() {
     let store = Store::open(path.to_str().unwrap()).await.unwrap();
     store.close().await;
     assert!(path.exists());
-    let refused = Store::open("postgres://localhost/zd").await;
-    assert!(refused.unwrap_err().to_string().contains("only sqlite"));
+    let refused = Store::open("mysql://root:hunter2@localhost/zd").await;
+    let message = refused.unwrap_err().to_string();
+    assert!(message.contains("unsupported database URL"), "{message}");
+    assert!(!message.contains("hunter2"), "{message}");
     let _ = std::fs::remove_dir_all(dir);
 }
 

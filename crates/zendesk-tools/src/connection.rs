@@ -1,7 +1,8 @@
 //! Where a call goes and as whom: the `Connection` settings a host injects through
-//! `CallContext`, the environment variables that fill what it leaves out, and `resolve`, which
-//! layers explicit credential params over the context over the environment, validates the
-//! subdomain (no host injection) and produces the target the executor sends to. Secrets stay in
+//! `CallContext`, the environment variables that fill what it leaves out, the stored OAuth
+//! sign-in (`zd auth login`) under both, and `resolve`, which layers explicit credential params
+//! over the context over the environment over the stored sign-in, validates the subdomain (no
+//! host injection) and produces the target the executor sends to. Secrets stay in
 //! `SecretString` and never reach a message or `Debug` output.
 
 use secrecy::{ExposeSecret, SecretString};
@@ -64,12 +65,16 @@ impl Connection {
 }
 
 /// How requests authenticate.
+// `OAuth` is the protocol's name, not a repetition of the enum's.
+#[allow(clippy::enum_variant_names)]
 #[derive(Clone)]
 pub(crate) enum Auth {
     /// `Authorization: Basic base64("{email}/token:{token}")`.
     ApiToken { email: String, token: SecretString },
     /// `Authorization: Bearer {token}`.
     OAuth(SecretString),
+    /// The stored sign-in for this account URL: a bearer token that refreshes itself.
+    SignedIn { account: String },
 }
 
 /// A resolved destination: the root URL (no `/api/v2`) and the credentials.
@@ -84,6 +89,7 @@ impl std::fmt::Debug for Target {
         let auth = match &self.auth {
             Auth::ApiToken { email, .. } => format!("api token of {email}"),
             Auth::OAuth(_) => "oauth".to_owned(),
+            Auth::SignedIn { account } => format!("stored sign-in for {account}"),
         };
         f.debug_struct("Target")
             .field("base_url", &self.base_url)
@@ -100,6 +106,8 @@ impl Target {
                 format!("{}|basic|{email}|{}", self.base_url, token.expose_secret())
             }
             Auth::OAuth(token) => format!("{}|bearer|{}", self.base_url, token.expose_secret()),
+            // One client (so one refreshing token source) per stored sign-in.
+            Auth::SignedIn { account } => format!("{}|signin|{account}", self.base_url),
         }
     }
 }
@@ -166,15 +174,42 @@ fn check_email(email: &str) -> Result<(), ToolError> {
     }
 }
 
-/// Layers explicit params over the host's connection over the environment.
+/// Layers explicit params over the host's connection over the environment over the stored
+/// sign-in.
 pub(crate) fn resolve(params: &Params, context: &Connection) -> Result<Target, ToolError> {
-    resolve_layers(params, context, &Connection::from_env())
+    resolve_layers_with(params, context, &Connection::from_env(), &stored_sign_ins)
 }
 
+/// The stored sign-ins (`zd auth login`), read only when the layers above leave a gap.
+/// Unreadable ones count as none: the error is the caller's "not configured" message.
+fn stored_sign_ins() -> Option<zendesk::signin::Accounts> {
+    let store = zendesk::signin::SignInStore::open_default().ok()?;
+    store.accounts().ok()
+}
+
+/// The refreshing token source of a stored sign-in.
+pub(crate) fn signed_in_source(account: &str) -> Result<zendesk::oauth::TokenSource, ToolError> {
+    let store = zendesk::signin::SignInStore::open_default()
+        .map_err(|error| ToolError::invalid(error.to_string()))?;
+    store
+        .token_source(account)
+        .map_err(|error| ToolError::invalid(format!("{error} (sign in with `zd auth login`)")))
+}
+
+#[cfg(test)]
 pub(crate) fn resolve_layers(
     params: &Params,
     context: &Connection,
     env: &Connection,
+) -> Result<Target, ToolError> {
+    resolve_layers_with(params, context, env, &|| None)
+}
+
+pub(crate) fn resolve_layers_with(
+    params: &Params,
+    context: &Connection,
+    env: &Connection,
+    stored: &dyn Fn() -> Option<zendesk::signin::Accounts>,
 ) -> Result<Target, ToolError> {
     let explicit = Connection {
         base_url: None,
@@ -186,6 +221,8 @@ pub(crate) fn resolve_layers(
         oauth_token: None,
     };
     let layers = [&explicit, context, env];
+    let mut stored_cache = None;
+    let mut stored = || stored_cache.get_or_insert_with(stored).clone();
 
     // The subdomain is checked wherever it comes from, even when a base URL overrides it.
     let subdomain = layers
@@ -197,19 +234,29 @@ pub(crate) fn resolve_layers(
         Some(url) => normalize_base_url(url)?,
         None => match &subdomain {
             Some(subdomain) => format!("https://{subdomain}.zendesk.com"),
-            None => {
-                return Err(ToolError::invalid(
-                    "no Zendesk subdomain configured: pass subdomain (e.g. \"mycompany\" for mycompany.zendesk.com), or set ZENDESK_SUBDOMAIN (or ZENDESK_BASE_URL for a sandbox or proxy)",
-                ));
-            }
+            None => match stored().and_then(|s| s.current().map(|a| a.account.clone())) {
+                Some(account) => normalize_base_url(&account)?,
+                None => {
+                    return Err(ToolError::invalid(
+                        "no Zendesk subdomain configured: pass subdomain (e.g. \"mycompany\" for mycompany.zendesk.com), or set ZENDESK_SUBDOMAIN (or ZENDESK_BASE_URL for a sandbox or proxy), or sign in with `zd auth login`",
+                    ));
+                }
+            },
         },
     };
 
     // The first layer that says anything about credentials decides the kind; missing halves
     // of an email/token pair are taken from the layers below it.
     let Some(position) = layers.iter().position(|layer| layer.has_credentials()) else {
+        // Nothing configured: the stored sign-in for this account, if there is one.
+        if let Some(account) = stored().and_then(|s| s.get(&base_url).map(|a| a.account.clone())) {
+            return Ok(Target {
+                base_url,
+                auth: Auth::SignedIn { account },
+            });
+        }
         return Err(ToolError::invalid(
-            "no Zendesk credentials configured: pass email and apiToken, or set ZENDESK_EMAIL and ZENDESK_API_TOKEN (or ZENDESK_OAUTH_TOKEN)",
+            "no Zendesk credentials configured: pass email and apiToken, or set ZENDESK_EMAIL and ZENDESK_API_TOKEN (or ZENDESK_OAUTH_TOKEN), or sign in with `zd auth login`",
         ));
     };
     let auth = if let Some(token) = &layers[position].oauth_token {
@@ -331,6 +378,73 @@ mod tests {
             .unwrap_err()
             .message;
         assert!(error.starts_with("subdomain must be"), "{error}");
+    }
+
+    fn stored(current: &str) -> zendesk::signin::Accounts {
+        let account = zendesk::signin::Account {
+            account: current.into(),
+            client_id: "zd_cli".into(),
+            confidential: false,
+            user: None,
+            scope: Some("read".into()),
+            expires_at: None,
+            refresh_token_expires_at: None,
+            access_token_lifetime: None,
+            refresh_token_lifetime: None,
+            signed_in_at: 0,
+            secrets_in: "file".into(),
+        };
+        zendesk::signin::Accounts {
+            current: Some(current.into()),
+            accounts: [(current.to_owned(), account)].into_iter().collect(),
+        }
+    }
+
+    #[test]
+    fn the_stored_sign_in_fills_only_what_nothing_else_configures() {
+        let none = Connection::default();
+        let acme = || Some(stored("https://acme.zendesk.com"));
+        // Nothing configured: the current stored sign-in, destination and credentials.
+        let target = resolve_layers_with(&params(json!({})), &none, &none, &acme).unwrap();
+        assert_eq!(target.base_url, "https://acme.zendesk.com");
+        assert!(
+            matches!(&target.auth, Auth::SignedIn { account } if account == "https://acme.zendesk.com")
+        );
+        assert!(format!("{target:?}").contains("stored sign-in"));
+        // A destination from the environment with a stored sign-in for it: used.
+        let env = Connection {
+            subdomain: Some("acme".into()),
+            ..Default::default()
+        };
+        let target = resolve_layers_with(&params(json!({})), &none, &env, &acme).unwrap();
+        assert!(matches!(target.auth, Auth::SignedIn { .. }));
+        // Another destination: no stored sign-in for it, so the usual error.
+        let other = Connection {
+            subdomain: Some("other".into()),
+            ..Default::default()
+        };
+        let error = resolve_layers_with(&params(json!({})), &none, &other, &acme)
+            .unwrap_err()
+            .message;
+        assert!(error.contains("zd auth login"), "{error}");
+        // Environment credentials win over the stored sign-in.
+        let env = Connection {
+            oauth_token: Some("env-oauth".into()),
+            ..Default::default()
+        };
+        let target = resolve_layers_with(&params(json!({})), &none, &env, &acme).unwrap();
+        assert_eq!(target.base_url, "https://acme.zendesk.com");
+        assert!(matches!(target.auth, Auth::OAuth(_)));
+        // The stored sign-ins are not even read when everything is configured.
+        let full = Connection {
+            subdomain: Some("acme".into()),
+            email: Some("a@example.com".into()),
+            api_token: Some("t".into()),
+            ..Default::default()
+        };
+        let target =
+            resolve_layers_with(&params(json!({})), &none, &full, &|| panic!("read")).unwrap();
+        assert!(matches!(target.auth, Auth::ApiToken { .. }));
     }
 
     #[test]

@@ -33,6 +33,9 @@ fn client_for(target: &Target) -> Result<zendesk::Client, ToolError> {
             zendesk::Auth::api_token(email.clone(), token.expose_secret().to_owned())
         }
         Auth::OAuth(token) => zendesk::Auth::oauth(token.expose_secret().to_owned()),
+        Auth::SignedIn { account } => {
+            zendesk::Auth::oauth_source(crate::connection::signed_in_source(account)?)
+        }
     };
     let client = zendesk::Client::builder()
         .base_url(target.base_url.clone())
@@ -290,6 +293,7 @@ fn zendesk_error(error: zendesk::Error) -> ToolError {
         zendesk::Error::RateLimited { .. } => {
             "rate limited: wait for retry_after seconds and try again"
         }
+        zendesk::Error::OAuth { .. } => "sign in again with `zd auth login`",
         _ => hint,
     };
     if !hint.is_empty() {

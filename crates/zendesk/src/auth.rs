@@ -9,6 +9,8 @@ use base64::engine::general_purpose::STANDARD;
 use reqwest::header::HeaderValue;
 use secrecy::{ExposeSecret, SecretString};
 
+use crate::oauth::TokenSource;
+
 /// How the client proves who it is to Zendesk.
 ///
 /// `Debug` shows the kind and the email, never the token or password.
@@ -26,6 +28,9 @@ pub enum Auth {
         /// The access token (secret).
         token: SecretString,
     },
+    /// An OAuth sign-in that renews itself: the access token of a [`TokenSource`], refreshed
+    /// before it expires and once on a 401 (see [`crate::oauth`]).
+    OAuthSource(TokenSource),
     /// Email and password (where the account still allows it):
     /// `Authorization: Basic base64("{email}:{password}")`.
     Password {
@@ -52,6 +57,11 @@ impl Auth {
         }
     }
 
+    /// OAuth through a self-refreshing [`TokenSource`].
+    pub fn oauth_source(source: TokenSource) -> Self {
+        Self::OAuthSource(source)
+    }
+
     /// Email and password authentication.
     pub fn password(email: impl Into<String>, password: impl Into<String>) -> Self {
         Self::Password {
@@ -64,7 +74,7 @@ impl Auth {
     pub fn kind(&self) -> &'static str {
         match self {
             Self::ApiToken { .. } => "api token",
-            Self::OAuth { .. } => "oauth",
+            Self::OAuth { .. } | Self::OAuthSource(_) => "oauth",
             Self::Password { .. } => "password",
         }
     }
@@ -93,13 +103,17 @@ impl Auth {
                     return Err("the password is empty or contains control characters".into());
                 }
             }
+            // Checked when the source was made, and at every refresh.
+            Self::OAuthSource(_) => {}
         }
         Ok(())
     }
 
     /// The `Authorization` header value, marked sensitive so HTTP tooling does not print it.
+    /// `None` for a [`TokenSource`], whose header changes as it refreshes.
     pub(crate) fn header_value(&self) -> Option<HeaderValue> {
         let raw = match self {
+            Self::OAuthSource(_) => return None,
             Self::ApiToken { email, token } => format!(
                 "Basic {}",
                 STANDARD.encode(format!("{email}/token:{}", token.expose_secret()))
@@ -142,6 +156,7 @@ impl fmt::Debug for Auth {
                 .debug_struct("OAuth")
                 .field("token", &"[redacted]")
                 .finish(),
+            Self::OAuthSource(source) => f.debug_tuple("OAuthSource").field(source).finish(),
             Self::Password { email, .. } => f
                 .debug_struct("Password")
                 .field("email", email)

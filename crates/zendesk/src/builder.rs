@@ -246,10 +246,10 @@ impl ClientBuilder {
             ));
         }
         let auth_header = match &self.auth {
+            Some(Auth::OAuthSource(_)) | None => None,
             Some(auth) => Some(auth.header_value().ok_or_else(|| {
                 Error::construction("auth", "the credentials cannot be sent in an HTTP header")
             })?),
-            None => None,
         };
         let http = reqwest::Client::builder()
             .tls_backend_preconfigured(tls_config(&api_base)?)
@@ -260,7 +260,11 @@ impl ClientBuilder {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| Error::construction("http", e.to_string()))?;
-        Ok(Client {
+        let token_source = match &self.auth {
+            Some(Auth::OAuthSource(source)) => Some(source.clone()),
+            _ => None,
+        };
+        let client = Client {
             inner: Arc::new(ClientInner::new(
                 http,
                 api_base,
@@ -271,14 +275,15 @@ impl ClientBuilder {
                 self.request_timeout,
                 self.connect_timeout,
             )),
-        })
+        };
+        Ok(client.with_token_source(token_source))
     }
 }
 
 /// rustls with the ring provider (reqwest is built without one) and the OS trust store,
 /// built once per process: loading the trust store reads files. When no trust store can be
 /// loaded, plain `http://` targets (the sandbox) still work; `https://` ones are refused.
-fn tls_config(api_base: &Url) -> Result<rustls::ClientConfig> {
+pub(crate) fn tls_config(api_base: &Url) -> Result<rustls::ClientConfig> {
     use rustls_platform_verifier::BuilderVerifierExt as _;
     static CONFIG: OnceLock<std::result::Result<rustls::ClientConfig, String>> = OnceLock::new();
     let provider = || Arc::new(rustls::crypto::ring::default_provider());
@@ -356,7 +361,7 @@ fn is_valid_label(label: &str) -> bool {
     }
 }
 
-fn parse_base_url(raw: &str) -> Result<Url> {
+pub(crate) fn parse_base_url(raw: &str) -> Result<Url> {
     let refuse = |why: String| {
         Error::construction(
             "base_url",

@@ -43,6 +43,8 @@ pub(crate) struct ClientInner {
     throttle: Option<Mutex<Option<Instant>>>,
     request_timeout: Duration,
     connect_timeout: Duration,
+    /// A self-refreshing OAuth sign-in; its header replaces `auth_header` on every attempt.
+    token_source: Option<crate::oauth::TokenSource>,
 }
 
 impl ClientInner {
@@ -66,6 +68,7 @@ impl ClientInner {
             throttle: proactive_throttle.then(|| Mutex::new(None)),
             request_timeout,
             connect_timeout,
+            token_source: None,
         }
     }
 }
@@ -101,6 +104,14 @@ pub(crate) struct RawResponse {
 }
 
 impl Client {
+    /// Sets the OAuth token source of a client being built (its `inner` is not shared yet).
+    pub(crate) fn with_token_source(mut self, source: Option<crate::oauth::TokenSource>) -> Self {
+        if let Some(inner) = std::sync::Arc::get_mut(&mut self.inner) {
+            inner.token_source = source;
+        }
+        self
+    }
+
     /// A new [`ClientBuilder`].
     pub fn builder() -> ClientBuilder {
         ClientBuilder::new()
@@ -246,11 +257,32 @@ impl Client {
         let mut failures: u32 = 0;
         let mut rate_limit_waited = Duration::ZERO;
         let mut rate_limit_retries: u32 = 0;
+        let mut refreshed_after_401 = false;
         loop {
             self.throttle(&mut rate_limit_waited).await;
-            let outcome = self.dispatch(request).await;
+            let (authorization, generation) = match &self.inner.token_source {
+                Some(source) => {
+                    let (header, generation) = source.authorization().await?;
+                    (Some(header), Some(generation))
+                }
+                None => (self.inner.auth_header.clone(), None),
+            };
+            let outcome = self.dispatch(request, authorization).await;
             let retry_delay = match outcome {
                 Ok(response) if response.status.is_success() => return Ok(response),
+                // The token was refused: refresh once (a 401 means nothing was done, so even a
+                // POST may be sent again) and send again at once.
+                Ok(response)
+                    if response.status == StatusCode::UNAUTHORIZED && !refreshed_after_401 =>
+                {
+                    let (Some(source), Some(generation)) = (&self.inner.token_source, generation)
+                    else {
+                        return Err(api_error(request, &response));
+                    };
+                    refreshed_after_401 = true;
+                    source.rejected(generation).await?;
+                    continue;
+                }
                 Ok(response) if response.status == StatusCode::TOO_MANY_REQUESTS => {
                     let retry_after = retry_after(&response.headers);
                     let error = || rate_limited(request, &response, retry_after);
@@ -323,14 +355,18 @@ impl Client {
     }
 
     /// One attempt on the wire.
-    async fn dispatch(&self, request: &WireRequest) -> Result<RawResponse> {
+    async fn dispatch(
+        &self,
+        request: &WireRequest,
+        authorization: Option<HeaderValue>,
+    ) -> Result<RawResponse> {
         let mut builder = self
             .inner
             .http
             .request(request.method.clone(), request.url.clone())
             .header(ACCEPT, "application/json");
-        if let Some(auth) = &self.inner.auth_header {
-            builder = builder.header(AUTHORIZATION, auth.clone());
+        if let Some(auth) = authorization {
+            builder = builder.header(AUTHORIZATION, auth);
         }
         if let Some(body) = &request.body {
             builder = builder

@@ -81,6 +81,21 @@ pub enum Error {
         /// serde's message.
         message: String,
     },
+    /// An OAuth step failed: the token endpoint refused a code or a refresh token, the redirect
+    /// was refused (`state` mismatch, access denied), or the sign-in cannot be renewed. `code`
+    /// is Zendesk's (`invalid_grant`) or the client's (`state_mismatch`, `signed_out`). Never
+    /// carries a token, code or secret.
+    #[error("{operation}: {message}")]
+    OAuth {
+        /// What was being done (`refreshing the access token`).
+        operation: &'static str,
+        /// The token endpoint's HTTP status, when it answered.
+        status: Option<u16>,
+        /// The OAuth error code.
+        code: Option<String>,
+        /// What happened and what to do.
+        message: String,
+    },
     /// Paging stopped because Zendesk's answer would have looped (a repeated cursor).
     #[error("paging {path} stopped: {message}")]
     Paging {
@@ -137,6 +152,7 @@ impl Error {
     pub fn code(&self) -> Option<&str> {
         match self {
             Self::Api(api) => api.code(),
+            Self::OAuth { code, .. } => code.as_deref(),
             _ => None,
         }
     }

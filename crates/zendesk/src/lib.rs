@@ -23,6 +23,14 @@
 //! `ZENDESK_OAUTH_TOKEN` or `ZENDESK_EMAIL` + `ZENDESK_API_TOKEN` (OAuth wins when both are
 //! set). Secrets are `secrecy::SecretString`: no `Debug`, log or error shows them.
 //!
+//! # OAuth sign-in
+//!
+//! [`oauth`] runs Zendesk's authorization code flow with PKCE (`OAuthClient`,
+//! `LoopbackListener`) and keeps the token fresh: `Auth::oauth_source(TokenSource)` refreshes
+//! before expiry and once on a 401, one refresh at a time, persisting rotated refresh tokens
+//! through a `TokenStore` before using them. [`signin`] stores sign-ins (0600 file or the OS
+//! keyring) as `zd auth login` leaves them.
+//!
 //! # Generic JSON calls
 //!
 //! Paths are relative to `/api/v2` and start with `/`; query pairs are `&[(K, V)]` with
@@ -93,10 +101,12 @@ mod auth;
 mod builder;
 mod client;
 mod error;
+pub mod oauth;
 mod paging;
 mod request;
 pub mod resources;
 mod retry;
+pub mod signin;
 
 pub use auth::Auth;
 pub use builder::{

@@ -3,9 +3,14 @@
 
 use std::{net::SocketAddr, process::ExitCode};
 
-use zendesk_mcp::{HttpOptions, HttpServer, SecretString, ToolSelection, ZendeskMcpServer};
+use std::time::Duration;
+
+use zendesk_mcp::{
+    HttpOptions, HttpServer, SecretString, SessionLimits, ToolSelection, ZendeskMcpServer,
+};
 use zendesk_tools::CallContext;
 
+use super::serve_limits::{ServeLimitArgs, parse_duration};
 use crate::embedded;
 
 #[derive(clap::Args)]
@@ -42,6 +47,18 @@ pub struct Args {
     /// Expose only these tools (comma-separated ids, e.g. `zendesk_get_ticket,zendesk_search`).
     #[arg(long, value_name = "A,B,C")]
     tools: Option<String>,
+
+    /// With --http: MCP sessions alive at once; beyond it the session idle longest is ended
+    /// [default: 500]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    max_sessions: Option<u32>,
+
+    /// With --http: end a session unused for this long (e.g. `30m`, `2h`) [default: 30m]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    session_idle_timeout: Option<Duration>,
+
+    #[command(flatten)]
+    limits: ServeLimitArgs,
 }
 
 pub async fn run(args: Args) -> ExitCode {
@@ -60,6 +77,22 @@ pub async fn run(args: Args) -> ExitCode {
     if args.http.is_none() && (!args.allowed_hosts.is_empty() || !args.allowed_origins.is_empty()) {
         eprintln!("zd mcp: --allowed-host and --allowed-origin apply only with --http HOST:PORT");
         return ExitCode::from(2);
+    }
+    if args.http.is_none() {
+        let mut http_only = args.limits.given();
+        if args.max_sessions.is_some() {
+            http_only.push("--max-sessions");
+        }
+        if args.session_idle_timeout.is_some() {
+            http_only.push("--session-idle-timeout");
+        }
+        if !http_only.is_empty() {
+            eprintln!(
+                "zd mcp: {} apply only with --http HOST:PORT",
+                http_only.join(", ")
+            );
+            return ExitCode::from(2);
+        }
     }
     let http = match &args.http {
         Some(address) => match http_options(address, &args).await {
@@ -121,6 +154,14 @@ async fn http_options(address: &str, args: &Args) -> Result<HttpOptions, String>
     let mut options = HttpOptions::new(bind, SecretString::from(token));
     options.allowed_hosts = args.allowed_hosts.clone();
     options.allowed_origins = args.allowed_origins.clone();
+    options.limits = args.limits.limits();
+    let defaults = SessionLimits::default();
+    options.sessions = SessionLimits {
+        max_sessions: args
+            .max_sessions
+            .map_or(defaults.max_sessions, |n| n as usize),
+        idle_timeout: args.session_idle_timeout.unwrap_or(defaults.idle_timeout),
+    };
     Ok(options)
 }
 
@@ -170,4 +211,32 @@ fn init_logging() {
         .with_writer(std::io::stderr)
         .with_ansi(false)
         .try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cmd::serve_limits::format_duration;
+    use clap::{CommandFactory, Parser};
+
+    #[derive(Parser)]
+    struct Probe {
+        #[command(flatten)]
+        mcp: Args,
+    }
+
+    #[test]
+    fn the_help_shows_the_session_defaults_of_the_library() {
+        let help = Probe::command().render_help().to_string();
+        let defaults = SessionLimits::default();
+        for shown in [
+            defaults.max_sessions.to_string(),
+            format_duration(defaults.idle_timeout),
+        ] {
+            assert!(
+                help.contains(&format!("[default: {shown}]")),
+                "help does not show the default {shown}:\n{help}"
+            );
+        }
+    }
 }

@@ -1,10 +1,15 @@
 //! `zd sandbox serve`: runs the local Zendesk-compatible sandbox until SIGINT/SIGTERM, then
-//! shuts down cleanly (in-flight requests finish, queued jobs run to their end).
+//! shuts down cleanly (in-flight requests finish, queued jobs run to their end). The admin
+//! token comes from `--admin-token-file` (kept out of `ps`), the environment, `--admin-token`,
+//! or is generated; the serving limits from the flags of [`ServeLimitArgs`].
 
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use zendesk_sandbox::{Config, Sandbox, Seed};
+
+use super::serve_limits::ServeLimitArgs;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -39,15 +44,21 @@ struct ServeArgs {
         default_value = "admin@example.com"
     )]
     admin_email: String,
-    /// The admin's API token; when absent a new one is generated and printed once.
+    /// The admin's API token; when absent a new one is generated and printed once. Other
+    /// users can see it in `ps`: prefer --admin-token-file or the environment variable.
     #[arg(long, env = "ZD_SANDBOX_ADMIN_TOKEN", hide_env_values = true)]
     admin_token: Option<String>,
+    /// Read the admin's API token from this file (one line; keep it `chmod 600`).
+    #[arg(long, env = "ZD_SANDBOX_ADMIN_TOKEN_FILE", value_name = "PATH")]
+    admin_token_file: Option<PathBuf>,
     /// Fill an empty database with demo data.
     #[arg(long, value_enum)]
     seed: Option<SeedArg>,
     /// Requests per minute for the account (off by default).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     rate_limit: Option<u32>,
+    #[command(flatten)]
+    limits: ServeLimitArgs,
 }
 
 pub async fn run(args: Args) -> ExitCode {
@@ -64,9 +75,32 @@ async fn serve(args: ServeArgs) -> ExitCode {
         .with_writer(std::io::stderr)
         .try_init();
 
-    let generated = args.admin_token.is_none();
-    let admin_token = args
-        .admin_token
+    if args.admin_token_file.is_some() && args.admin_token.is_some() {
+        // Either may come from the environment: say both names, so the stray one is found.
+        eprintln!(
+            "zd sandbox: the admin token is given twice: keep either --admin-token-file \
+             (ZD_SANDBOX_ADMIN_TOKEN_FILE) or --admin-token (ZD_SANDBOX_ADMIN_TOKEN), not both"
+        );
+        return ExitCode::from(2);
+    }
+    let from_file = match &args.admin_token_file {
+        Some(path) => match read_admin_token_file(path) {
+            Ok((token, warning)) => {
+                if let Some(warning) = warning {
+                    eprintln!("zd sandbox: warning: {warning}");
+                }
+                Some(token)
+            }
+            Err(message) => {
+                eprintln!("zd sandbox: {message}");
+                return ExitCode::from(2);
+            }
+        },
+        None => None,
+    };
+    let generated = args.admin_token.is_none() && from_file.is_none();
+    let admin_token = from_file
+        .or(args.admin_token)
         .filter(|t| !t.trim().is_empty())
         .unwrap_or_else(zendesk_sandbox::generate_token);
     let db_url = args.db.unwrap_or_else(zendesk_sandbox::default_db_url);
@@ -78,7 +112,7 @@ async fn serve(args: ServeArgs) -> ExitCode {
         seed: args.seed.map(|SeedArg::Demo| Seed::Demo),
         rate_limit_per_minute: args.rate_limit,
     };
-    let running = match Sandbox::start(config).await {
+    let running = match Sandbox::start_with_limits(config, args.limits.limits()).await {
         Ok(running) => running,
         Err(error) => {
             eprintln!("zd sandbox: {error}");
@@ -97,6 +131,12 @@ async fn serve(args: ServeArgs) -> ExitCode {
             "try: curl -u {}/token:{admin_token} {base}/api/v2/users/me.json",
             args.admin_email
         );
+    } else if let Some(path) = &args.admin_token_file {
+        println!(
+            "try: curl -u \"{}/token:$(cat {})\" {base}/api/v2/users/me.json",
+            args.admin_email,
+            path.display()
+        );
     } else {
         println!(
             "try: curl -u \"{}/token:$ZD_SANDBOX_ADMIN_TOKEN\" {base}/api/v2/users/me.json",
@@ -114,6 +154,45 @@ async fn serve(args: ServeArgs) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The admin token kept in `path` (its one line, surrounding whitespace trimmed), and a warning
+/// when users other than the owner may read or change the file.
+fn read_admin_token_file(path: &Path) -> Result<(String, Option<String>), String> {
+    let shown = path.display();
+    let content = std::fs::read_to_string(path)
+        .map_err(|error| format!("cannot read the admin token file {shown}: {error}"))?;
+    let token = content.trim();
+    if token.is_empty() {
+        return Err(format!(
+            "the admin token file {shown} is empty: write the token on its first line"
+        ));
+    }
+    if token.chars().any(char::is_whitespace) {
+        return Err(format!(
+            "the admin token file {shown} must hold one token on one line, without spaces"
+        ));
+    }
+    Ok((token.to_string(), loose_permissions_warning(path)))
+}
+
+#[cfg(unix)]
+fn loose_permissions_warning(path: &Path) -> Option<String> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
+    (mode & 0o077 != 0).then(|| {
+        format!(
+            "the admin token file {} is open to other users (mode {mode:03o}): \
+             run `chmod 600 {}`",
+            path.display(),
+            path.display()
+        )
+    })
+}
+
+#[cfg(not(unix))]
+fn loose_permissions_warning(_path: &Path) -> Option<String> {
+    None
 }
 
 async fn wait_for_signal() {
@@ -135,5 +214,65 @@ async fn wait_for_signal() {
     #[cfg(not(unix))]
     {
         let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn token_file(name: &str, content: &str, mode: u32) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(name);
+        std::fs::write(&path, content).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+        }
+        #[cfg(not(unix))]
+        let _ = mode;
+        (dir, path)
+    }
+
+    #[test]
+    fn the_token_is_the_files_line_and_a_private_file_gets_no_warning() {
+        let (_dir, path) = token_file("token", "s3cret-token\n", 0o600);
+        let (token, warning) = read_admin_token_file(&path).unwrap();
+        assert_eq!(token, "s3cret-token");
+        assert_eq!(warning, None);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_file_others_can_read_is_used_with_a_warning_naming_the_fix() {
+        let (_dir, path) = token_file("token", "s3cret-token", 0o644);
+        let (token, warning) = read_admin_token_file(&path).unwrap();
+        assert_eq!(token, "s3cret-token");
+        let warning = warning.expect("a warning");
+        assert!(warning.contains("mode 644"), "{warning}");
+        assert!(warning.contains("chmod 600"), "{warning}");
+        assert!(
+            !warning.contains("s3cret"),
+            "the token never appears: {warning}"
+        );
+    }
+
+    #[test]
+    fn empty_missing_or_multi_line_files_are_refused_naming_the_file() {
+        let (_dir, empty) = token_file("empty", " \n", 0o600);
+        let message = read_admin_token_file(&empty).unwrap_err();
+        assert!(
+            message.contains("is empty") && message.contains("empty"),
+            "{message}"
+        );
+
+        let (_dir2, two) = token_file("two", "one\ntwo\n", 0o600);
+        let message = read_admin_token_file(&two).unwrap_err();
+        assert!(message.contains("one token on one line"), "{message}");
+        assert!(!message.contains("two\n"), "{message}");
+
+        let message = read_admin_token_file(Path::new("/nonexistent/zd-token")).unwrap_err();
+        assert!(message.contains("/nonexistent/zd-token"), "{message}");
     }
 }

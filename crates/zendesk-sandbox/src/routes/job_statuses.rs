@@ -1,34 +1,36 @@
-//! Job statuses: show, show_many and list (most recent first), in Zendesk's shape. Any
-//! authenticated user may read a job status by id, as on Zendesk.
+//! Job statuses: show, show_many and list (most recent first), in Zendesk's shape. Agents read
+//! any job; an end-user only jobs they started (their results name records).
 
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use super::http::{BaseUrl, Query};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::jobs::render;
-use crate::util::{BaseUrl, Query};
+use crate::permissions;
 
 pub async fn show(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     BaseUrl(base): BaseUrl,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
+    let id = id.trim().to_string();
     let job = state
-        .inner
-        .store
-        .get_job(id.trim())
+        .store()
+        .read(move |reader| reader.job(&id))
         .await?
+        .filter(|job| permissions::can_read_job(&caller, job.caller_id))
         .ok_or(ApiError::NotFound)?;
     Ok(axum::Json(json!({"job_status": render(&job, &base)})).into_response())
 }
 
 pub async fn show_many(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     BaseUrl(base): BaseUrl,
     Query(params): Query,
 ) -> Result<Response, ApiError> {
@@ -41,28 +43,34 @@ pub async fn show_many(
                 .collect()
         })
         .unwrap_or_default();
-    if ids.len() > 100 {
+    if ids.len() > zendesk_types::limits::MAX_BULK_ITEMS {
         return Err(ApiError::too_many_values());
     }
-    let mut jobs: Vec<Value> = Vec::new();
-    for id in ids {
-        if let Some(job) = state.inner.store.get_job(&id).await? {
-            jobs.push(render(&job, &base));
-        }
-    }
+    let found = state
+        .store()
+        .read(move |reader| {
+            let mut found = Vec::new();
+            for id in ids {
+                found.extend(reader.job(&id)?);
+            }
+            Ok::<_, ApiError>(found)
+        })
+        .await?;
+    let jobs: Vec<Value> = found
+        .iter()
+        .filter(|job| permissions::can_read_job(&caller, job.caller_id))
+        .map(|job| render(job, &base))
+        .collect();
     Ok(axum::Json(json!({"job_statuses": jobs})).into_response())
 }
 
 pub async fn list(
     State(state): State<AppState>,
-    caller: Caller,
     BaseUrl(base): BaseUrl,
 ) -> Result<Response, ApiError> {
-    caller.require_agent()?;
     let jobs: Vec<Value> = state
-        .inner
-        .store
-        .list_jobs(100)
+        .store()
+        .read(|reader| reader.recent_jobs(100))
         .await?
         .iter()
         .map(|j| render(j, &base))

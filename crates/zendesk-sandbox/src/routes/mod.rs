@@ -1,30 +1,37 @@
 //! The HTTP surface: every `/api/v2` path (each also answering with a `.json` suffix), the
 //! rate limiter in front of them, and Zendesk-shaped answers for unknown paths and methods.
-//! One module per resource holds its handlers and its write rules (shared with the job runner);
-//! `shared` holds what they have in common (record rendering, lists, bulk endpoints).
+//! One module per resource holds its handlers (what each write does is in `crate::rules`);
+//! `shared` holds what they have in common (record rendering, lists, bulk endpoints), `http`
+//! the request pieces (query string, JSON body, base URL) and `paging` the list envelopes.
 
 use axum::Router;
-use axum::extract::Request;
-use axum::http::{StatusCode, Uri};
+use axum::extract::{Request, State};
+use axum::http::{Method, StatusCode, Uri};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{MethodRouter, delete, get, post, put};
 use serde_json::json;
 use tower::ServiceExt;
 
 use crate::AppState;
 use crate::error::ApiError;
+use crate::permissions::Who;
 use organizations::Organizations;
 use shared::{create_many, destroy_many, update_many};
 use tickets::Tickets;
 use users::Users;
 
+pub mod group_memberships;
 pub mod groups;
+pub mod http;
 pub mod job_statuses;
 pub mod oauth;
 pub mod organization_fields;
 pub mod organizations;
+pub mod paging;
 pub mod search;
 pub mod shared;
+pub mod ticket_fields;
 pub mod tickets;
 pub mod users;
 
@@ -33,124 +40,463 @@ pub fn path_id(raw: &str) -> Result<i64, ApiError> {
     raw.trim().parse::<i64>().map_err(|_| ApiError::NotFound)
 }
 
-pub fn router(state: AppState) -> Router {
-    let api = Router::new()
-        .route("/api/v2/tickets", get(tickets::list).post(tickets::create))
-        .route("/api/v2/tickets/show_many", get(tickets::show_many))
-        .route("/api/v2/tickets/create_many", post(create_many::<Tickets>))
-        .route("/api/v2/tickets/update_many", put(update_many::<Tickets>))
-        .route(
+/// One endpoint: the method and path (as the router matches it, without `.json`), who may call
+/// it (see `permissions`), and its handler.
+pub struct Endpoint {
+    pub method: Method,
+    pub path: &'static str,
+    pub who: Who,
+    handler: MethodRouter<AppState>,
+}
+
+fn endpoint(
+    method: Method,
+    path: &'static str,
+    who: Who,
+    handler: MethodRouter<AppState>,
+) -> Endpoint {
+    Endpoint {
+        method,
+        path,
+        who,
+        handler,
+    }
+}
+
+/// Every endpoint of the sandbox. "Own" notes where end-users reach only their own records
+/// (the handlers filter through `permissions`).
+pub fn endpoints() -> Vec<Endpoint> {
+    use Who::{Admins, Agents, Anyone, SignedIn};
+    let (g, p, u, d) = (Method::GET, Method::POST, Method::PUT, Method::DELETE);
+    vec![
+        // Tickets: end-users their own (as requester), comment-only updates.
+        endpoint(g.clone(), "/api/v2/tickets", SignedIn, get(tickets::list)),
+        endpoint(
+            p.clone(),
+            "/api/v2/tickets",
+            SignedIn,
+            post(tickets::create),
+        ),
+        endpoint(
+            g.clone(),
+            "/api/v2/tickets/show_many",
+            SignedIn,
+            get(tickets::show_many),
+        ),
+        endpoint(
+            p.clone(),
+            "/api/v2/tickets/create_many",
+            Agents,
+            post(create_many::<Tickets>),
+        ),
+        endpoint(
+            u.clone(),
+            "/api/v2/tickets/update_many",
+            Agents,
+            put(update_many::<Tickets>),
+        ),
+        endpoint(
+            d.clone(),
             "/api/v2/tickets/destroy_many",
-            axum::routing::delete(destroy_many::<Tickets>),
-        )
-        .route(
+            Agents,
+            delete(destroy_many::<Tickets>),
+        ),
+        endpoint(
+            g.clone(),
             "/api/v2/tickets/{id}",
-            get(tickets::show)
-                .put(tickets::update)
-                .delete(tickets::delete),
-        )
-        .route("/api/v2/tickets/{id}/merge", post(tickets::merge))
-        .route("/api/v2/tickets/{id}/comments", get(tickets::comments))
-        .route("/api/v2/tickets/{id}/audits", get(tickets::audits))
-        .route("/api/v2/ticket_audits", get(tickets::all_audits))
-        .route("/api/v2/deleted_tickets", get(tickets::deleted_list))
-        .route(
+            SignedIn,
+            get(tickets::show),
+        ),
+        endpoint(
+            u.clone(),
+            "/api/v2/tickets/{id}",
+            SignedIn,
+            put(tickets::update),
+        ),
+        endpoint(
+            d.clone(),
+            "/api/v2/tickets/{id}",
+            Agents,
+            delete(tickets::delete),
+        ),
+        endpoint(
+            p.clone(),
+            "/api/v2/tickets/{id}/merge",
+            Agents,
+            post(tickets::merge),
+        ),
+        endpoint(
+            g.clone(),
+            "/api/v2/tickets/{id}/comments",
+            SignedIn,
+            get(tickets::comments),
+        ),
+        endpoint(
+            g.clone(),
+            "/api/v2/tickets/{id}/audits",
+            Agents,
+            get(tickets::audits),
+        ),
+        endpoint(
+            g.clone(),
+            "/api/v2/ticket_audits",
+            Agents,
+            get(tickets::all_audits),
+        ),
+        endpoint(
+            g.clone(),
+            "/api/v2/deleted_tickets",
+            Agents,
+            get(tickets::deleted_list),
+        ),
+        endpoint(
+            u.clone(),
             "/api/v2/deleted_tickets/restore_many",
+            Agents,
             put(tickets::deleted_restore_many),
-        )
-        .route(
+        ),
+        endpoint(
+            d.clone(),
             "/api/v2/deleted_tickets/destroy_many",
-            axum::routing::delete(tickets::deleted_destroy_many),
-        )
-        .route(
+            Agents,
+            delete(tickets::deleted_destroy_many),
+        ),
+        endpoint(
+            d.clone(),
             "/api/v2/deleted_tickets/{id}",
-            axum::routing::delete(tickets::deleted_purge),
-        )
-        .route(
+            Agents,
+            delete(tickets::deleted_purge),
+        ),
+        endpoint(
+            u.clone(),
             "/api/v2/deleted_tickets/{id}/restore",
+            Agents,
             put(tickets::deleted_restore),
-        )
-        .route("/api/v2/users", get(users::list).post(users::create))
-        .route("/api/v2/users/me", get(users::me))
-        .route("/api/v2/users/search", get(users::search))
-        .route("/api/v2/users/show_many", get(users::show_many))
-        .route("/api/v2/users/create_many", post(create_many::<Users>))
-        .route(
+        ),
+        // Users: end-users themselves (a few fields of their own profile).
+        endpoint(g.clone(), "/api/v2/users", Agents, get(users::list)),
+        endpoint(p.clone(), "/api/v2/users", Agents, post(users::create)),
+        endpoint(g.clone(), "/api/v2/users/me", Anyone, get(users::me)),
+        endpoint(
+            g.clone(),
+            "/api/v2/users/search",
+            Agents,
+            get(users::search),
+        ),
+        endpoint(
+            g.clone(),
+            "/api/v2/users/show_many",
+            Agents,
+            get(users::show_many),
+        ),
+        endpoint(
+            p.clone(),
+            "/api/v2/users/create_many",
+            Agents,
+            post(create_many::<Users>),
+        ),
+        endpoint(
+            p.clone(),
             "/api/v2/users/create_or_update",
+            Agents,
             post(users::create_or_update),
-        )
-        .route(
+        ),
+        endpoint(
+            p.clone(),
             "/api/v2/users/create_or_update_many",
+            Agents,
             post(users::create_or_update_many),
-        )
-        .route("/api/v2/users/update_many", put(update_many::<Users>))
-        .route(
+        ),
+        endpoint(
+            u.clone(),
+            "/api/v2/users/update_many",
+            Agents,
+            put(update_many::<Users>),
+        ),
+        endpoint(
+            d.clone(),
             "/api/v2/users/destroy_many",
-            axum::routing::delete(destroy_many::<Users>),
-        )
-        .route(
+            Agents,
+            delete(destroy_many::<Users>),
+        ),
+        endpoint(g.clone(), "/api/v2/users/{id}", SignedIn, get(users::show)),
+        endpoint(
+            u.clone(),
             "/api/v2/users/{id}",
-            get(users::show).put(users::update).delete(users::delete),
-        )
-        .route(
+            SignedIn,
+            put(users::update),
+        ),
+        endpoint(
+            d.clone(),
+            "/api/v2/users/{id}",
+            Agents,
+            delete(users::delete),
+        ),
+        // Organizations: end-users their own.
+        endpoint(
+            g.clone(),
             "/api/v2/organizations",
-            get(organizations::list).post(organizations::create),
-        )
-        .route(
+            SignedIn,
+            get(organizations::list),
+        ),
+        endpoint(
+            p.clone(),
+            "/api/v2/organizations",
+            Agents,
+            post(organizations::create),
+        ),
+        endpoint(
+            g.clone(),
             "/api/v2/organizations/autocomplete",
+            Agents,
             get(organizations::autocomplete),
-        )
-        .route(
+        ),
+        endpoint(
+            g.clone(),
             "/api/v2/organizations/show_many",
+            Agents,
             get(organizations::show_many),
-        )
-        .route(
+        ),
+        endpoint(
+            p.clone(),
             "/api/v2/organizations/create_many",
+            Agents,
             post(create_many::<Organizations>),
-        )
-        .route(
+        ),
+        endpoint(
+            u.clone(),
             "/api/v2/organizations/update_many",
+            Agents,
             put(update_many::<Organizations>),
-        )
-        .route(
+        ),
+        endpoint(
+            d.clone(),
             "/api/v2/organizations/destroy_many",
-            axum::routing::delete(destroy_many::<Organizations>),
-        )
-        .route(
+            Agents,
+            delete(destroy_many::<Organizations>),
+        ),
+        endpoint(
+            g.clone(),
             "/api/v2/organizations/{id}",
-            get(organizations::show)
-                .put(organizations::update)
-                .delete(organizations::delete),
-        )
-        .route(
+            SignedIn,
+            get(organizations::show),
+        ),
+        endpoint(
+            u.clone(),
+            "/api/v2/organizations/{id}",
+            Agents,
+            put(organizations::update),
+        ),
+        endpoint(
+            d.clone(),
+            "/api/v2/organizations/{id}",
+            Agents,
+            delete(organizations::delete),
+        ),
+        // Account configuration: agents read, admins write.
+        endpoint(
+            g.clone(),
             "/api/v2/organization_fields",
-            get(organization_fields::list).post(organization_fields::create),
-        )
-        .route(
+            Agents,
+            get(organization_fields::list),
+        ),
+        endpoint(
+            p.clone(),
+            "/api/v2/organization_fields",
+            Admins,
+            post(organization_fields::create),
+        ),
+        endpoint(
+            u.clone(),
             "/api/v2/organization_fields/reorder",
+            Admins,
             put(organization_fields::reorder),
-        )
-        .route(
+        ),
+        endpoint(
+            g.clone(),
             "/api/v2/organization_fields/{id}",
-            get(organization_fields::show)
-                .put(organization_fields::update)
-                .delete(organization_fields::delete),
-        )
-        .route("/api/v2/groups", get(groups::list).post(groups::create))
-        .route(
+            Agents,
+            get(organization_fields::show),
+        ),
+        endpoint(
+            u.clone(),
+            "/api/v2/organization_fields/{id}",
+            Admins,
+            put(organization_fields::update),
+        ),
+        endpoint(
+            d.clone(),
+            "/api/v2/organization_fields/{id}",
+            Admins,
+            delete(organization_fields::delete),
+        ),
+        endpoint(
+            g.clone(),
+            "/api/v2/ticket_fields",
+            Agents,
+            get(ticket_fields::list),
+        ),
+        endpoint(
+            p.clone(),
+            "/api/v2/ticket_fields",
+            Admins,
+            post(ticket_fields::create),
+        ),
+        endpoint(
+            g.clone(),
+            "/api/v2/ticket_fields/{id}",
+            Agents,
+            get(ticket_fields::show),
+        ),
+        endpoint(
+            u.clone(),
+            "/api/v2/ticket_fields/{id}",
+            Admins,
+            put(ticket_fields::update),
+        ),
+        endpoint(
+            d.clone(),
+            "/api/v2/ticket_fields/{id}",
+            Admins,
+            delete(ticket_fields::delete),
+        ),
+        endpoint(g.clone(), "/api/v2/groups", Agents, get(groups::list)),
+        endpoint(p.clone(), "/api/v2/groups", Admins, post(groups::create)),
+        endpoint(g.clone(), "/api/v2/groups/{id}", Agents, get(groups::show)),
+        endpoint(
+            u.clone(),
             "/api/v2/groups/{id}",
-            get(groups::show).put(groups::update).delete(groups::delete),
-        )
-        .route("/api/v2/job_statuses", get(job_statuses::list))
-        .route(
+            Admins,
+            put(groups::update),
+        ),
+        endpoint(
+            d.clone(),
+            "/api/v2/groups/{id}",
+            Admins,
+            delete(groups::delete),
+        ),
+        endpoint(
+            g.clone(),
+            "/api/v2/groups/{id}/memberships",
+            Agents,
+            get(group_memberships::of_group),
+        ),
+        endpoint(
+            g.clone(),
+            "/api/v2/group_memberships",
+            Agents,
+            get(group_memberships::list),
+        ),
+        endpoint(
+            p.clone(),
+            "/api/v2/group_memberships",
+            Admins,
+            post(group_memberships::create),
+        ),
+        endpoint(
+            g.clone(),
+            "/api/v2/group_memberships/assignable",
+            Agents,
+            get(group_memberships::assignable),
+        ),
+        endpoint(
+            g.clone(),
+            "/api/v2/group_memberships/{id}",
+            Agents,
+            get(group_memberships::show),
+        ),
+        endpoint(
+            d.clone(),
+            "/api/v2/group_memberships/{id}",
+            Admins,
+            delete(group_memberships::delete),
+        ),
+        endpoint(
+            g.clone(),
+            "/api/v2/users/{id}/group_memberships",
+            Agents,
+            get(group_memberships::of_user),
+        ),
+        endpoint(
+            p.clone(),
+            "/api/v2/users/{id}/group_memberships",
+            Admins,
+            post(group_memberships::create_for_user),
+        ),
+        endpoint(
+            g.clone(),
+            "/api/v2/users/{user_id}/group_memberships/{id}",
+            Agents,
+            get(group_memberships::show_of_user),
+        ),
+        endpoint(
+            d.clone(),
+            "/api/v2/users/{user_id}/group_memberships/{id}",
+            Admins,
+            delete(group_memberships::delete_of_user),
+        ),
+        endpoint(
+            u.clone(),
+            "/api/v2/users/{user_id}/group_memberships/{id}/make_default",
+            Admins,
+            put(group_memberships::make_default),
+        ),
+        // Jobs: end-users only the jobs they started.
+        endpoint(
+            g.clone(),
+            "/api/v2/job_statuses",
+            Agents,
+            get(job_statuses::list),
+        ),
+        endpoint(
+            g.clone(),
             "/api/v2/job_statuses/show_many",
+            SignedIn,
             get(job_statuses::show_many),
-        )
-        .route("/api/v2/job_statuses/{id}", get(job_statuses::show))
-        .route("/api/v2/search", get(search::search))
-        .route("/api/v2/search/count", get(search::count))
-        .route("/api/v2/search/export", get(search::export))
-        .route("/api/v2/oauth/tokens", post(oauth::create))
+        ),
+        endpoint(
+            g.clone(),
+            "/api/v2/job_statuses/{id}",
+            SignedIn,
+            get(job_statuses::show),
+        ),
+        // Search: end-users find their own tickets and themselves.
+        endpoint(g.clone(), "/api/v2/search", SignedIn, get(search::search)),
+        endpoint(
+            g.clone(),
+            "/api/v2/search/count",
+            SignedIn,
+            get(search::count),
+        ),
+        endpoint(g, "/api/v2/search/export", SignedIn, get(search::export)),
+        endpoint(p, "/api/v2/oauth/tokens", SignedIn, post(oauth::create)),
+    ]
+}
+
+/// Each endpoint's method, path and who may call it: the endpoint half of the permission model,
+/// for the role-matrix test and documentation.
+pub fn access_table() -> Vec<(Method, &'static str, Who)> {
+    endpoints()
+        .into_iter()
+        .map(|e| (e.method, e.path, e.who))
+        .collect()
+}
+
+pub fn router(state: AppState) -> Router {
+    let mut api = Router::new();
+    for endpoint in endpoints() {
+        let who = endpoint.who;
+        let guarded = endpoint
+            .handler
+            .route_layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                move |state: State<AppState>, request: Request, next: Next| {
+                    crate::auth::admit(who, state, request, next)
+                },
+            ));
+        api = api.route(endpoint.path, guarded);
+    }
+    let api = api
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)
         .with_state(state.clone());

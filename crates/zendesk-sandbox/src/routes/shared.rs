@@ -1,9 +1,7 @@
-//! What the resource handlers share, so each rule lives in one place: how a stored record is
-//! served (its envelope keys and the absolute `url` Zendesk adds), the show / show_many /
-//! created answers, paged lists of records, and the bulk endpoints (`create_many`,
-//! `update_many`, `destroy_many`: at most 100 items, a non-empty `ids` list, answered with the
-//! queued job's status), and the write rules several resources follow (a required name,
-//! references to live records, unique external ids).
+//! What the resource handlers share: how a stored record is served (its envelope keys and the
+//! absolute `url` Zendesk adds), the show / show_many / created answers, paged lists of records,
+//! and the bulk endpoints (`create_many`, `update_many`, `destroy_many`: at most 100 items, a
+//! non-empty `ids` list, answered with the queued job's status).
 //!
 //! Lists serve each record's stored JSON text with its `url` spliced in, without parsing it:
 //! the record is stored as serde_json wrote it (`{"id":N,...}`, no `url`), so splicing gives the
@@ -13,17 +11,16 @@ use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
-use sqlx::SqliteConnection;
+use zendesk_types::limits::MAX_BULK_ITEMS;
 
+use super::http::{BaseUrl, JsonBody, Params, Query, array_under, object_under, with_url};
+use super::paging::{self, ListTarget, PageRequest, Sort};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::jobs::JobKind;
-use crate::paging::{self, ListTarget, PageRequest, Sort};
-use crate::store::{self, Bind, Filter, Store, Table};
-use crate::util::{
-    BaseUrl, JsonBody, Params, Query, array_under, as_id, object_under, opt_str, with_url,
-};
+use crate::rules::input::as_id;
+use crate::store::{Bind, Filter, Store, Table};
 
 /// A kind of record served from its own table (tickets, users, organizations...).
 pub trait Resource {
@@ -71,7 +68,7 @@ pub trait Resource {
                 format!("{{\"url\":{url},\"id\":{id},{rest}")
             });
         }
-        let record = store::parse_stored(stored)?;
+        let record = crate::store::parse_stored(stored)?;
         Ok(Self::render(record, base).to_string())
     }
 
@@ -112,18 +109,9 @@ fn split_leading_id(stored: &str) -> Option<(i64, &str)> {
 
 /// One live record, or 404.
 pub async fn fetch(store: &Store, table: Table, id: i64) -> Result<Value, ApiError> {
-    store.get(table, id).await?.ok_or(ApiError::NotFound)
-}
-
-/// One live record read inside a transaction, or 404.
-pub async fn fetch_in(
-    conn: &mut SqliteConnection,
-    table: Table,
-    id: i64,
-) -> Result<Value, ApiError> {
-    store::get_json(conn, table, id)
-        .await?
-        .ok_or(ApiError::NotFound)
+    store
+        .read(move |reader| crate::rules::fetch(reader, table, id))
+        .await
 }
 
 /// `201` with `body` and a `Location` header.
@@ -135,87 +123,125 @@ pub fn created_response(body: Value, location: &str) -> Response {
     response
 }
 
-/// A text field a record cannot be without (`name`): the given value when it is not blank;
-/// None when absent on an update. Blank, or absent on a create, is `422 BlankValue`.
-pub fn required_text(
-    input: &Map<String, Value>,
-    field: &str,
-    creating: bool,
-) -> Result<Option<String>, ApiError> {
-    match opt_str(input, field)? {
-        Some(Some(value)) if !value.trim().is_empty() => Ok(Some(value)),
-        None if !creating => Ok(None),
-        _ => {
-            let mut label = field.to_string();
-            label[..1].make_ascii_uppercase();
-            Err(ApiError::invalid(
-                field,
-                format!("{label}: cannot be blank"),
-                "BlankValue",
-            ))
-        }
-    }
-}
-
-/// A reference to another record (`group_id`) must name a live one; `label` starts the error.
-pub async fn check_ref(
-    conn: &mut SqliteConnection,
-    field: &str,
-    label: &str,
-    table: Table,
-    id: Option<i64>,
-) -> Result<(), ApiError> {
-    if let Some(id) = id
-        && store::get_json(conn, table, id).await?.is_none()
-    {
-        return Err(ApiError::invalid(
-            field,
-            format!(
-                "{label}: no {} has id {id}",
-                table.name().trim_end_matches('s')
-            ),
-            "InvalidValue",
-        ));
-    }
-    Ok(())
-}
-
-/// Applies `external_id` from `input` to `record` (id `id`) of `table`: blank or null clears it;
-/// a value another record of the table holds (compared case-insensitively) is refused.
-pub async fn apply_external_id(
-    conn: &mut SqliteConnection,
-    table: Table,
-    record: &mut Value,
-    id: i64,
-    input: &Map<String, Value>,
-) -> Result<(), ApiError> {
-    let Some(external) = opt_str(input, "external_id")? else {
-        return Ok(());
-    };
-    match external.filter(|e| !e.is_empty()) {
-        None => record["external_id"] = Value::Null,
-        Some(external) => {
-            if let Some(other) = store::id_by_external_id(conn, table, &external).await?
-                && other != id
-            {
-                return Err(ApiError::invalid(
-                    "external_id",
-                    format!("External: {external} has already been taken"),
-                    "DuplicateValue",
-                ));
-            }
-            record["external_id"] = json!(external);
-        }
-    }
-    Ok(())
-}
-
 /// `?external_id=` on a list: external ids are stored and compared lowercased.
 pub fn external_id_filter(external: &str) -> Filter {
-    Filter::new(
-        "external_id = $?",
-        vec![Bind::Text(external.to_lowercase())],
-    )
+    Filter::Eq("external_id", Bind::Text(external.to_lowercase()))
+}
+
+/// What a caller is shown of the records they may read (`permissions::view`): agents see
+/// records whole; end-users without agents' annotations and internal custom fields.
+#[derive(Clone)]
+pub struct Viewer {
+    caller: Caller,
+    /// Custom ticket fields visible in the help center (loaded for end-users only).
+    portal_fields: Vec<i64>,
+}
+
+impl Viewer {
+    pub async fn of(store: &Store, caller: &Caller) -> Result<Viewer, ApiError> {
+        let portal_fields = if caller.is_agent() {
+            Vec::new()
+        } else {
+            store
+                .read(|reader| {
+                    let fields = reader.find(
+                        Table::TicketFields,
+                        &[Filter::Live(Table::TicketFields)],
+                        10_000,
+                    )?;
+                    Ok::<_, ApiError>(
+                        fields
+                            .iter()
+                            .filter(|f| f["visible_in_portal"] == true)
+                            .filter_map(|f| f["id"].as_i64())
+                            .collect(),
+                    )
+                })
+                .await?
+        };
+        Ok(Viewer {
+            caller: caller.clone(),
+            portal_fields,
+        })
+    }
+
+    /// Whether records are shown as stored (the fast path of lists).
+    pub fn sees_everything(&self) -> bool {
+        self.caller.is_agent()
+    }
+
+    pub fn view(&self, table: Table, record: Value) -> Value {
+        crate::permissions::view(&self.caller, table, record, &self.portal_fields)
+    }
+}
+
+/// A side-load (`?include=users`): records of another resource that listed records refer to,
+/// answered beside them under `name`.
+#[derive(Clone, Copy)]
+pub struct SideLoad {
+    /// The `include` value and the answer's key (`users`).
+    pub name: &'static str,
+    pub table: Table,
+    /// The ids a record refers to.
+    pub ids: fn(&Value) -> Vec<i64>,
+    /// How a side-loaded record is served (its `url` added).
+    pub render: fn(Value, &str) -> Value,
+}
+
+/// The side-loads `?include=a,b` asks for among those an endpoint offers; others are ignored,
+/// as Zendesk ignores them.
+pub fn requested_side_loads(params: &Params, offered: &[SideLoad]) -> Vec<SideLoad> {
+    let wanted: Vec<String> = params
+        .all("include")
+        .iter()
+        .flat_map(|v| v.split(','))
+        .map(|v| v.trim().to_lowercase())
+        .collect();
+    offered
+        .iter()
+        .filter(|load| wanted.iter().any(|w| w == load.name))
+        .copied()
+        .collect()
+}
+
+/// The side-loaded lists for `records`, each record once, in id order.
+pub async fn side_load(
+    store: &Store,
+    viewer: &Viewer,
+    loads: &[SideLoad],
+    records: &[Value],
+    base: &str,
+) -> Result<Vec<(String, Value)>, ApiError> {
+    let mut wanted: Vec<(SideLoad, Vec<i64>)> = Vec::new();
+    for load in loads {
+        let mut ids: Vec<i64> = records.iter().flat_map(|r| (load.ids)(r)).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        wanted.push((*load, ids));
+    }
+    let asked: Vec<(Table, Vec<i64>)> = wanted
+        .iter()
+        .map(|(l, ids)| (l.table, ids.clone()))
+        .collect();
+    let found = store
+        .read(move |reader| {
+            asked
+                .iter()
+                .map(|(table, ids)| reader.records(*table, ids))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await?;
+    Ok(wanted
+        .into_iter()
+        .zip(found)
+        .map(|((load, _), records)| {
+            let rendered = records
+                .into_iter()
+                .map(|r| (load.render)(viewer.view(load.table, r), base))
+                .collect();
+            (load.name.to_string(), Value::Array(rendered))
+        })
+        .collect())
 }
 
 /// What a list of records asks for: one page, by id unless `sorted`, under filters.
@@ -225,6 +251,8 @@ pub struct Listing<'a> {
     request: PageRequest,
     filters: Vec<Filter>,
     sort: Sort,
+    side_loads: Vec<SideLoad>,
+    viewer: Option<&'a Viewer>,
 }
 
 impl<'a> Listing<'a> {
@@ -240,11 +268,27 @@ impl<'a> Listing<'a> {
             request,
             filters,
             sort: Sort::by_id(),
+            side_loads: Vec::new(),
+            viewer: None,
+        }
+    }
+
+    /// Serves each record as `viewer` may see it (see `Viewer`).
+    pub fn viewed_by(self, viewer: &'a Viewer) -> Listing<'a> {
+        Listing {
+            viewer: Some(viewer),
+            ..self
         }
     }
 
     pub fn sorted(self, sort: Sort) -> Listing<'a> {
         Listing { sort, ..self }
+    }
+
+    /// Answers the side-loads the request asks for among `offered`.
+    pub fn side_loading(self, offered: &[SideLoad]) -> Listing<'a> {
+        let side_loads = requested_side_loads(self.params, offered);
+        Listing { side_loads, ..self }
     }
 
     /// One page of `R`'s records at its own path (`/tickets`).
@@ -259,11 +303,22 @@ impl<'a> Listing<'a> {
         path: &str,
     ) -> Result<Response, ApiError> {
         let base = self.base;
-        self.filters.insert(0, Filter::new(R::TABLE.live(), vec![]));
-        self.serve_rows(store, R::TABLE.name(), path, R::MANY, |stored| {
-            R::serve_stored(stored, base)
-        })
-        .await
+        self.filters.insert(0, Filter::Live(R::TABLE));
+        match self.viewer.filter(|v| !v.sees_everything()) {
+            None => {
+                self.serve_rows(store, R::TABLE, path, R::MANY, |stored| {
+                    R::serve_stored(stored, base)
+                })
+                .await
+            }
+            Some(viewer) => {
+                self.serve_rows(store, R::TABLE, path, R::MANY, |stored| {
+                    let record = crate::store::parse_stored(stored)?;
+                    Ok(R::render(viewer.view(R::TABLE, record), base).to_string())
+                })
+                .await
+            }
+        }
     }
 
     /// One page of `table` under `key` at `path`; `serve` turns each stored record's JSON text
@@ -271,7 +326,7 @@ impl<'a> Listing<'a> {
     pub async fn serve_rows(
         self,
         store: &Store,
-        table: &str,
+        table: Table,
         path: &str,
         key: &str,
         serve: impl Fn(&str) -> Result<String, ApiError>,
@@ -282,16 +337,38 @@ impl<'a> Listing<'a> {
             params: self.params,
             key,
         };
-        paging::list(
-            store,
-            table,
-            &self.filters,
-            &self.sort,
-            &self.request,
-            &target,
-            serve,
-        )
-        .await
+        if self.side_loads.is_empty() {
+            return paging::list(
+                store,
+                table,
+                self.filters,
+                &self.sort,
+                &self.request,
+                &target,
+                serve,
+            )
+            .await;
+        }
+        let page = paging::fetch(store, table, self.filters, &self.sort, &self.request).await?;
+        let items = page
+            .rows
+            .iter()
+            .map(|(_, _, json)| serve(json))
+            .collect::<Result<Vec<_>, _>>()?;
+        let records = page
+            .rows
+            .iter()
+            .map(|(_, _, json)| crate::store::parse_stored(json))
+            .collect::<Result<Vec<_>, _>>()?;
+        let Some(viewer) = self.viewer else {
+            return Err(ApiError::Internal(
+                "a side-loading list must say who is looking (viewed_by)".into(),
+            ));
+        };
+        let extra = side_load(store, viewer, &self.side_loads, &records, self.base).await?;
+        Ok(paging::json_text(
+            page.envelope_with(&target, &items, extra),
+        ))
     }
 }
 
@@ -349,9 +426,8 @@ pub async fn queue_items<R: Bulk>(
     kind: JobKind,
     too_many: fn() -> ApiError,
 ) -> Result<Response, ApiError> {
-    caller.require_agent()?;
     let items = array_under(body, R::MANY)?;
-    if items.len() > 100 {
+    if items.len() > MAX_BULK_ITEMS {
         return Err(too_many());
     }
     R::check_items(items)?;
@@ -393,7 +469,6 @@ pub async fn update_many<R: Bulk>(
     Query(params): Query,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    caller.require_agent()?;
     let (payload, total) = bulk_update_payload(&params, &body, R::ONE, R::MANY)?;
     R::check_items(
         payload[R::MANY]
@@ -411,7 +486,6 @@ pub async fn destroy_many<R: Bulk>(
     BaseUrl(base): BaseUrl,
     Query(params): Query,
 ) -> Result<Response, ApiError> {
-    caller.require_agent()?;
     let ids = required_ids(&params, &format!("{} to delete", R::MANY))?;
     let total = ids.len();
     job_answer(
@@ -455,7 +529,7 @@ pub fn bulk_update_payload(
             "give either ?ids=1,2 with {{\"{one}\": {{...}}}} or {{\"{many}\": [{{\"id\": 1, ...}}]}}"
         ))
     })?;
-    if items.len() > 100 {
+    if items.len() > MAX_BULK_ITEMS {
         return Err(ApiError::too_many_values());
     }
     for (index, item) in items.iter().enumerate() {
@@ -544,11 +618,11 @@ mod tests {
     fn required_text_names_the_field() {
         let input = |v: Value| v.as_object().cloned().unwrap_or_default();
         assert_eq!(
-            required_text(&input(json!({"name": " Tier 2 "})), "name", true).unwrap(),
+            crate::rules::required_text(&input(json!({"name": " Tier 2 "})), "name", true).unwrap(),
             Some(" Tier 2 ".to_string())
         );
         assert_eq!(
-            required_text(&input(json!({})), "name", false).unwrap(),
+            crate::rules::required_text(&input(json!({})), "name", false).unwrap(),
             None
         );
         for (body, creating) in [
@@ -556,7 +630,7 @@ mod tests {
             (json!({"name": "  "}), false),
             (json!({"name": null}), false),
         ] {
-            let error = required_text(&input(body), "name", creating).unwrap_err();
+            let error = crate::rules::required_text(&input(body), "name", creating).unwrap_err();
             assert_eq!(error.status(), StatusCode::UNPROCESSABLE_ENTITY);
             assert_eq!(
                 error.body()["details"],

@@ -1,7 +1,10 @@
 //! The compiler: a parsed query (`zendesk_query::Query`) to one SQL condition per record type,
-//! over the tables of `migrations/sqlite/0001_schema.sql` (alias `r` for the record's table).
-//! User text only ever travels as bind values (`$?` markers, numbered at the end); the SQL
+//! over the tables of `migrations/` (alias `r` for the record's table). User text only ever
+//! travels as bind values (`$?` markers, numbered in the store's dialect when rendered); the SQL
 //! text is built from this file's literals alone.
+//!
+//! Conditions on columns are portable SQL; full text (FTS5 `MATCH`) and custom-field values
+//! inside the stored JSON (`json_each`) are SQLite's.
 //!
 //! Semantics (Zendesk's where known, documented choices where not):
 //! - Terms are ANDed; positive `keyword:value` terms with the same keyword are ORed together
@@ -27,7 +30,7 @@ use zendesk_query::keywords::{self, KeywordKind, RecordType};
 use zendesk_query::{Op, Query, TermKind, Value};
 
 use super::SearchError;
-use crate::store::Bind;
+use crate::store::{Bind, Dialect};
 
 /// Who is searching and when: `me`, relative dates and what an end-user may see.
 #[derive(Clone, Copy, Debug)]
@@ -85,26 +88,19 @@ impl Cond {
         match self {
             Cond::True => Cond::False,
             Cond::False => Cond::True,
-            Cond::Sql(s, b) => Cond::Sql(format!("NOT COALESCE(({s}), 0)"), b),
+            Cond::Sql(s, b) => Cond::Sql(format!("NOT COALESCE(({s}), FALSE)"), b),
         }
     }
 
-    /// The SQL with `$?` numbered `$first`, `$first+1`...; constants become `1 = 1` / `1 = 0`.
-    pub fn render(&self, first: usize) -> (String, Vec<Bind>) {
+    /// The SQL with `$?` numbered from `first` in `dialect`'s placeholders; constants become
+    /// `1 = 1` / `1 = 0`.
+    pub fn render(&self, first: usize, dialect: Dialect) -> (String, Vec<Bind>) {
         match self {
             Cond::True => ("1 = 1".into(), Vec::new()),
             Cond::False => ("1 = 0".into(), Vec::new()),
             Cond::Sql(sql, binds) => {
-                let mut out = String::with_capacity(sql.len() + 8);
-                let mut n = first;
-                let mut rest = sql.as_str();
-                while let Some(pos) = rest.find("$?") {
-                    out.push_str(&rest[..pos]);
-                    out.push_str(&format!("${n}"));
-                    n += 1;
-                    rest = &rest[pos + 2..];
-                }
-                out.push_str(rest);
+                let (out, _) =
+                    crate::store::number_placeholders(sql, first.saturating_sub(1), dialect);
                 (out, binds.clone())
             }
         }
@@ -120,6 +116,9 @@ pub fn table(rt: RecordType) -> &'static str {
         RecordType::Group => "groups",
     }
 }
+
+/// The ticket text columns an end-user may search (internal notes are `private_comments`).
+const PUBLIC_TICKET_TEXT: &str = "subject description comments";
 
 fn fts_table(rt: RecordType) -> Option<&'static str> {
     match rt {
@@ -167,7 +166,7 @@ fn compile_terms(
         let compiled = match &term.kind {
             TermKind::Keyword { name, .. } if ignore_type && name == "type" => continue,
             TermKind::Keyword { name, op, value } => keyword(name, *op, value, rt, ctx)?,
-            TermKind::Text(value) => free_text(value, rt)?,
+            TermKind::Text(value) => free_text(value, rt, ctx)?,
         };
         let Some(compiled) = compiled else { continue };
         match &term.kind {
@@ -285,10 +284,14 @@ fn op_sql(op: Op) -> &'static str {
 
 /// Free text over the whole record (tickets: subject, description, comments, plus the ticket
 /// ID for a number and the tags for a word).
-fn free_text(value: &Value, rt: RecordType) -> Result<Option<Cond>, SearchError> {
-    let Some(expr) = fts_expr(value, "free text")? else {
+fn free_text(value: &Value, rt: RecordType, ctx: &Context) -> Result<Option<Cond>, SearchError> {
+    let Some(mut expr) = fts_expr(value, "free text")? else {
         return Ok(None);
     };
+    if rt == RecordType::Ticket && ctx.end_user {
+        // Internal notes are not the end-user's to search (not even to learn they match).
+        expr = format!("{{{PUBLIC_TICKET_TEXT}}} : ({expr})");
+    }
     let cond = match fts_table(rt) {
         Some(fts) => {
             let mut cond = Cond::sql(
@@ -338,7 +341,7 @@ fn keyword(
             Value::Wildcard(w) => w.replace('*', " "),
             other => text_of(other).unwrap_or_default(),
         };
-        return free_text(&Value::Phrase(format!("{name} {words}")), rt);
+        return free_text(&Value::Phrase(format!("{name} {words}")), rt, ctx);
     };
     if op != Op::Eq && !kw.kind.is_ordered() {
         return Err(invalid(format!(
@@ -392,7 +395,7 @@ fn keyword(
         KeywordKind::Organization => organization(value, ctx)?,
         KeywordKind::Group => group(value)?,
         KeywordKind::Tag => tag(value, rt)?,
-        KeywordKind::Text => return text_keyword(name, value, rt),
+        KeywordKind::Text => return text_keyword(name, value, rt, ctx),
         KeywordKind::Exact => exact(name, value)?,
         KeywordKind::Date => date(name, op, value, ctx)?,
         KeywordKind::CustomField => {
@@ -568,13 +571,20 @@ fn tag(value: &Value, rt: RecordType) -> Result<Cond, SearchError> {
     })
 }
 
-fn text_keyword(name: &str, value: &Value, rt: RecordType) -> Result<Option<Cond>, SearchError> {
+fn text_keyword(
+    name: &str,
+    value: &Value,
+    rt: RecordType,
+    ctx: &Context,
+) -> Result<Option<Cond>, SearchError> {
     let Some(fts) = fts_table(rt) else {
         // Groups: only `name`, matched with LIKE.
         return Ok(Some(group_name_like(value)));
     };
     let column = match name {
-        "comment" => "comments",
+        // Agents search public comments and internal notes; end-users their public thread.
+        "comment" if ctx.end_user => "comments",
+        "comment" => "{comments private_comments}",
         other => other,
     };
     let Some(expr) = fts_expr(value, name)? else {
@@ -781,18 +791,19 @@ mod tests {
 
     #[test]
     fn repeated_keywords_or_and_comparisons_and() {
-        let (sql, _) = compiled("tags:a tags:b", RecordType::Ticket).render(1);
+        let (sql, _) = compiled("tags:a tags:b", RecordType::Ticket).render(1, Dialect::Sqlite);
         assert!(sql.contains(" OR "), "{sql}");
-        let (sql, _) =
-            compiled("created>2024-01-01 created<2024-02-01", RecordType::Ticket).render(1);
+        let (sql, _) = compiled("created>2024-01-01 created<2024-02-01", RecordType::Ticket)
+            .render(1, Dialect::Sqlite);
         assert!(!sql.contains(" OR "), "{sql}");
     }
 
     #[test]
     fn placeholders_are_numbered_in_order() {
-        let (sql, binds) = compiled("assignee:5 requester:6", RecordType::Ticket).render(3);
+        let (sql, binds) =
+            compiled("assignee:5 requester:6", RecordType::Ticket).render(3, Dialect::Sqlite);
         assert!(
-            sql.contains("$3") && sql.contains("$4") && !sql.contains("$?"),
+            sql.contains("?3") && sql.contains("?4") && !sql.contains("$?"),
             "{sql}"
         );
         assert_eq!(binds.len(), 2);

@@ -1,17 +1,11 @@
-//! Search: `/search`, `/search/count` and `/search/export` over the store's tables. The query
-//! is parsed once by `zendesk_query`, compiled to SQL per record type (`compile`), and run
-//! here with offset paging (search), a total (count) or keyset cursors (export).
+//! Search: the typed layer behind `/search`, `/search/count` and `/search/export`. The query
+//! is parsed once by `zendesk_query`, compiled to SQL per record type (`compile`) in the store's
+//! dialect, and run here inside one read transaction with offset paging (search), a total
+//! (count) or keyset cursors (export). `routes::search` turns request parameters into these
+//! requests and the results into Zendesk's envelopes.
 //!
-//! What `routes::search` calls (each answers the full JSON body, or an [`ApiError`]):
-//! ```text
-//! crate::search::search(store, &caller, &params, &base_url).await   // GET /search
-//! crate::search::count(store, &caller, &params).await                // GET /search/count
-//! crate::search::export(store, &caller, &params, &base_url).await   // GET /search/export
-//! ```
-//! with `params: &util::Params` (the decoded query string) and `base_url` like
-//! `http://127.0.0.1:8080` (`util::base_url_of`). The typed layer under them
-//! ([`search_records`], [`count_records`], [`export_records`]) is public for tests and the
-//! benchmark; it takes `now` (Unix seconds) so relative dates and cursor expiry are testable.
+//! [`search_records`], [`count_records`] and [`export_records`] take `now` (Unix seconds) so
+//! relative dates and cursor expiry are testable.
 //!
 //! Behaviour:
 //! - `/search`: `query` required; `page` >= 1, `per_page` 1..=100 (default 100, larger
@@ -42,24 +36,23 @@ mod compile;
 mod tests;
 
 use base64::Engine;
-use serde_json::{Map, Value, json};
-use sqlx::{AssertSqlSafe, Row};
+use serde_json::{Value, json};
 use zendesk_query::keywords::RecordType;
 use zendesk_query::{Query, SortOrder};
+use zendesk_types::limits;
 
 use compile::{Cond, Context, table};
 
 use crate::auth::{Caller, Role};
 use crate::error::ApiError;
-use crate::store::{Bind, Store};
-use crate::util::{Params, now, with_url};
+use crate::store::{Bind, Dialect, Reader, Store, StoreError};
 
 /// At most this many results can be paged through `/search`.
-pub const SEARCH_RESULT_LIMIT: i64 = 1000;
+pub const SEARCH_RESULT_LIMIT: i64 = limits::MAX_SEARCH_RESULTS as i64;
 /// Largest `page[size]` of `/search/export`.
-pub const EXPORT_PAGE_LIMIT: i64 = 1000;
+pub const EXPORT_PAGE_LIMIT: i64 = limits::MAX_EXPORT_PAGE_SIZE as i64;
 /// How long an export cursor stays valid, in seconds.
-pub const CURSOR_LIFETIME: i64 = 3600;
+pub const CURSOR_LIFETIME: i64 = limits::EXPORT_CURSOR_LIFETIME_SECS;
 
 /// Why a search was refused.
 #[derive(Debug, thiserror::Error)]
@@ -87,7 +80,7 @@ pub enum SearchError {
     #[error("{0}")]
     BadCursor(String),
     #[error("database: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(#[from] StoreError),
 }
 
 impl From<SearchError> for ApiError {
@@ -201,8 +194,24 @@ fn context(caller: &Caller, now: i64) -> Context {
     }
 }
 
+/// Most terms one query may hold: each is a condition, and a few thousand nested conditions
+/// pass SQLite's expression depth limit.
+pub const MAX_QUERY_TERMS: usize = 200;
+
 fn parse_query(text: &str) -> Result<Query, SearchError> {
-    zendesk_query::parse(text).map_err(|e| SearchError::InvalidQuery(e.to_string()))
+    if text.contains('\0') {
+        return Err(SearchError::InvalidQuery(
+            "the query contains a NUL character; remove it".into(),
+        ));
+    }
+    let query = zendesk_query::parse(text).map_err(|e| SearchError::InvalidQuery(e.to_string()))?;
+    if query.terms.len() > MAX_QUERY_TERMS {
+        return Err(SearchError::InvalidQuery(format!(
+            "the query has {} terms; at most {MAX_QUERY_TERMS} are allowed: search in several steps",
+            query.terms.len()
+        )));
+    }
+    Ok(query)
 }
 
 /// The condition of every record type, compiled even for types that end up unused so that a
@@ -219,26 +228,10 @@ fn conditions(query: &Query, ctx: &Context) -> Result<Vec<(RecordType, Cond)>, S
     Ok(out)
 }
 
-fn bind_all<'q>(
-    mut q: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>,
-    binds: Vec<Bind>,
-) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments> {
-    for bind in binds {
-        q = match bind {
-            Bind::Int(i) => q.bind(i),
-            Bind::Text(s) => q.bind(s),
-        };
-    }
-    q
-}
-
-async fn count_of(store: &Store, rt: RecordType, cond: &Cond) -> Result<i64, SearchError> {
-    let (where_sql, binds) = cond.render(1);
+fn count_of(reader: &mut dyn Reader, rt: RecordType, cond: &Cond) -> Result<i64, SearchError> {
+    let (where_sql, binds) = cond.render(1, reader.dialect());
     let sql = format!("SELECT COUNT(*) FROM {} r WHERE {where_sql}", table(rt));
-    let row = bind_all(sqlx::query(AssertSqlSafe(sql)), binds)
-        .fetch_one(store.pool())
-        .await?;
-    Ok(row.try_get(0)?)
+    Ok(reader.query_i64(&sql, &binds)?.unwrap_or(0))
 }
 
 /// How `keys_of` reads the matches in order.
@@ -300,8 +293,8 @@ fn plan(
 /// `(sort key, id)` of the matching records in the requested order. The JSON is fetched
 /// afterwards for the page alone, so SQLite never sorts whole records.
 #[allow(clippy::too_many_arguments)]
-async fn keys_of(
-    store: &Store,
+fn keys_of(
+    reader: &mut dyn Reader,
     rt: RecordType,
     cond: &Cond,
     sort: SortField,
@@ -310,53 +303,45 @@ async fn keys_of(
     offset: i64,
     plan: Plan,
 ) -> Result<Vec<(i64, i64)>, SearchError> {
-    let (where_sql, binds) = cond.render(1);
+    let dialect = reader.dialect();
+    let (where_sql, binds) = cond.render(1, dialect);
     let dir = if descending { "DESC" } else { "ASC" };
     let key = sort.sql(rt);
-    let indexed = match plan {
-        Plan::Walk(index) => format!(" INDEXED BY {index}"),
-        Plan::Gather => String::new(),
+    let indexed = match (plan, dialect) {
+        (Plan::Walk(index), Dialect::Sqlite) => format!(" INDEXED BY {index}"),
+        _ => String::new(),
     };
     let sql = format!(
         "SELECT {key}, r.id FROM {} r{indexed} WHERE {where_sql} \
          ORDER BY {key} {dir}, r.id {dir} LIMIT {limit} OFFSET {offset}",
         table(rt)
     );
-    let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), binds)
-        .fetch_all(store.pool())
-        .await?;
-    rows.iter()
-        .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(SearchError::from)
+    Ok(reader.query_pairs(&sql, &binds)?)
 }
 
 /// About how many records of a type exist (the largest id: one index probe, no scan).
-async fn table_size(store: &Store, rt: RecordType) -> Result<i64, SearchError> {
+fn table_size(reader: &mut dyn Reader, rt: RecordType) -> Result<i64, SearchError> {
     let sql = format!("SELECT COALESCE(MAX(id), 0) FROM {}", table(rt));
-    let row = sqlx::query(AssertSqlSafe(sql))
-        .fetch_one(store.pool())
-        .await?;
-    Ok(row.try_get(0)?)
+    Ok(reader.query_i64(&sql, &[])?.unwrap_or(0))
 }
 
 /// The stored JSON of records of one type, by id.
-async fn records_by_id(
-    store: &Store,
+fn records_by_id(
+    reader: &mut dyn Reader,
     rt: RecordType,
     ids: &[i64],
 ) -> Result<std::collections::HashMap<i64, Value>, SearchError> {
+    let dialect = reader.dialect();
     let mut out = std::collections::HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(500) {
-        let marks = vec!["?"; chunk.len()].join(", ");
-        let sql = format!("SELECT id, json FROM {} WHERE id IN ({marks})", table(rt));
-        let binds = chunk.iter().map(|id| Bind::Int(*id)).collect();
-        for row in bind_all(sqlx::query(AssertSqlSafe(sql)), binds)
-            .fetch_all(store.pool())
-            .await?
-        {
-            let id: i64 = row.try_get(0)?;
-            let json: String = row.try_get(1)?;
+        let marks: Vec<String> = (1..=chunk.len()).map(|n| dialect.placeholder(n)).collect();
+        let sql = format!(
+            "SELECT id, id, json FROM {} WHERE id IN ({})",
+            table(rt),
+            marks.join(", ")
+        );
+        let binds: Vec<Bind> = chunk.iter().map(|id| Bind::Int(*id)).collect();
+        for (id, _, json) in reader.query_triples(&sql, &binds)? {
             out.insert(id, decode_json(&json)?);
         }
     }
@@ -364,12 +349,24 @@ async fn records_by_id(
 }
 
 fn decode_json(text: &str) -> Result<Value, SearchError> {
-    serde_json::from_str(text).map_err(|e| SearchError::Database(sqlx::Error::Decode(e.into())))
+    Ok(crate::store::parse_stored(text)?)
 }
 
 /// Runs a `/search`: the page of records and the true total.
 pub async fn search_records(
     store: &Store,
+    caller: &Caller,
+    request: &SearchRequest,
+    now: i64,
+) -> Result<SearchPage, SearchError> {
+    let (caller, request) = (caller.clone(), request.clone());
+    store
+        .read(move |reader| search_in(reader, &caller, &request, now))
+        .await
+}
+
+fn search_in(
+    reader: &mut dyn Reader,
     caller: &Caller,
     request: &SearchRequest,
     now: i64,
@@ -400,18 +397,11 @@ pub async fn search_records(
     let mut count = 0;
     let mut plans = Vec::with_capacity(conds.len());
     for (rt, cond) in &conds {
-        let matches = count_of(store, *rt, cond).await?;
+        let matches = count_of(reader, *rt, cond)?;
         count += matches;
         let wanted = offset + request.per_page;
         let plan = match sort_index(*rt, sort) {
-            Some(_) => plan(
-                *rt,
-                sort,
-                cond,
-                matches,
-                wanted,
-                table_size(store, *rt).await?,
-            ),
+            Some(_) => plan(*rt, sort, cond, matches, wanted, table_size(reader, *rt)?),
             None => Plan::Gather,
         };
         plans.push(plan);
@@ -420,7 +410,7 @@ pub async fn search_records(
     let mut page: Vec<(i64, usize, i64, RecordType)> = Vec::new();
     if let [(rt, cond)] = conds.as_slice() {
         let keys = keys_of(
-            store,
+            reader,
             *rt,
             cond,
             sort,
@@ -428,8 +418,7 @@ pub async fn search_records(
             request.per_page,
             offset,
             plans[0],
-        )
-        .await?;
+        )?;
         for (key, id) in keys {
             page.push((key, 0, id, *rt));
         }
@@ -437,7 +426,7 @@ pub async fn search_records(
         // Several types: take each type's first `offset + per_page` keys and merge them.
         for (rank, ((rt, cond), plan)) in conds.iter().zip(&plans).enumerate() {
             let limit = offset + request.per_page;
-            for (key, id) in keys_of(store, *rt, cond, sort, descending, limit, 0, *plan).await? {
+            for (key, id) in keys_of(reader, *rt, cond, sort, descending, limit, 0, *plan)? {
                 page.push((key, rank, id, *rt));
             }
         }
@@ -459,7 +448,7 @@ pub async fn search_records(
     for (rt, _) in &conds {
         let ids: Vec<i64> = page.iter().filter(|p| p.3 == *rt).map(|p| p.2).collect();
         if !ids.is_empty() {
-            records.insert(*rt, records_by_id(store, *rt, &ids).await?);
+            records.insert(*rt, records_by_id(reader, *rt, &ids)?);
         }
     }
     // A record deleted between the two reads is left out rather than failing the search.
@@ -481,11 +470,17 @@ pub async fn count_records(
     now: i64,
 ) -> Result<i64, SearchError> {
     let query = parse_query(query)?;
-    let mut count = 0;
-    for (rt, cond) in conditions(&query, &context(caller, now))? {
-        count += count_of(store, rt, &cond).await?;
-    }
-    Ok(count)
+    let caller = caller.clone();
+    store
+        .read(move |reader| {
+            let ctx = context(&caller, now);
+            let mut count = 0;
+            for (rt, cond) in conditions(&query, &ctx)? {
+                count += count_of(reader, rt, &cond)?;
+            }
+            Ok(count)
+        })
+        .await
 }
 
 /// FNV-1a: ties a cursor to the search that issued it (not a security boundary).
@@ -549,6 +544,18 @@ pub async fn export_records(
     request: &ExportRequest,
     now: i64,
 ) -> Result<ExportPage, SearchError> {
+    let (caller, request) = (caller.clone(), request.clone());
+    store
+        .read(move |reader| export_in(reader, &caller, &request, now))
+        .await
+}
+
+fn export_in(
+    reader: &mut dyn Reader,
+    caller: &Caller,
+    request: &ExportRequest,
+    now: i64,
+) -> Result<ExportPage, SearchError> {
     if !(1..=EXPORT_PAGE_LIMIT).contains(&request.page_size) {
         return Err(SearchError::InvalidParameter(format!(
             "page[size] must be an integer between 1 and {EXPORT_PAGE_LIMIT}"
@@ -576,25 +583,20 @@ pub async fn export_records(
     if let Some((key, id)) = after {
         cond = cond_and_after(cond, key, id);
     }
-    let (where_sql, binds) = cond.render(1);
+    let (where_sql, binds) = cond.render(1, reader.dialect());
     let sql = format!(
         "SELECT r.created_at, r.id, r.json FROM {} r WHERE {where_sql} \
          ORDER BY r.created_at DESC, r.id ASC LIMIT {}",
         table(rt),
         request.page_size + 1
     );
-    let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), binds)
-        .fetch_all(store.pool())
-        .await?;
+    let rows = reader.query_triples(&sql, &binds)?;
     let has_more = rows.len() as i64 > request.page_size;
     let mut results = Vec::with_capacity(rows.len());
     let mut last = None;
-    for row in rows.iter().take(request.page_size as usize) {
-        let key: i64 = row.try_get(0)?;
-        let id: i64 = row.try_get(1)?;
-        let json: String = row.try_get(2)?;
-        results.push(decode_json(&json)?);
-        last = Some((key, id));
+    for (key, id, json) in rows.iter().take(request.page_size as usize) {
+        results.push(decode_json(json)?);
+        last = Some((*key, *id));
     }
     Ok(ExportPage {
         results,
@@ -615,205 +617,4 @@ fn cond_and_after(cond: Cond, key: i64, id: i64) -> Cond {
         format!("({sql}) AND (r.created_at < $? OR (r.created_at = $? AND r.id > $?))"),
         binds,
     )
-}
-
-// ---- HTTP layer: query-string parameters in, Zendesk's JSON out. ----
-
-fn url_path(rt: RecordType, id: Option<i64>) -> String {
-    let plural = match rt {
-        RecordType::Ticket => "tickets",
-        RecordType::User => "users",
-        RecordType::Organization => "organizations",
-        RecordType::Group => "groups",
-    };
-    format!("{plural}/{}", id.unwrap_or_default())
-}
-
-/// A stored record as a search result: absolute `url` first, `result_type` added.
-fn render(rt: RecordType, json: Value, base: &str) -> Value {
-    let id = json.get("id").and_then(Value::as_i64);
-    let mut out = with_url(json, base, &url_path(rt, id));
-    if let Value::Object(map) = &mut out {
-        map.insert("result_type".into(), json!(rt.as_str()));
-    }
-    out
-}
-
-fn required_query(params: &Params) -> Result<String, ApiError> {
-    match params.get("query") {
-        Some(q) if !q.trim().is_empty() => Ok(q.to_string()),
-        _ => Err(ApiError::bad_value(
-            "query is required: a search such as `type:ticket status:open`",
-        )),
-    }
-}
-
-fn integer_param(
-    params: &Params,
-    key: &str,
-    default: i64,
-    range: std::ops::RangeInclusive<i64>,
-) -> Result<i64, ApiError> {
-    match params.get(key) {
-        None => Ok(default),
-        Some(raw) => match raw.trim().parse::<i64>() {
-            Ok(n) if range.contains(&n) => Ok(n),
-            _ => Err(ApiError::bad_param(format!(
-                "{key} must be an integer between {} and {}, got `{raw}`",
-                range.start(),
-                range.end()
-            ))),
-        },
-    }
-}
-
-/// `{base}/api/v2/{path}.json?` with the request's parameters, `replace`d keys swapped in.
-fn page_url(base: &str, path: &str, params: &Params, replace: &[(&str, String)]) -> String {
-    let mut query = form_urlencoded::Serializer::new(String::new());
-    for (k, v) in &params.0 {
-        if !replace.iter().any(|(r, _)| r == k) {
-            query.append_pair(k, v);
-        }
-    }
-    for (k, v) in replace {
-        query.append_pair(k, v);
-    }
-    format!("{base}/api/v2/{path}.json?{}", query.finish())
-}
-
-/// `GET /api/v2/search`.
-pub async fn search(
-    store: &Store,
-    caller: &Caller,
-    params: &Params,
-    base: &str,
-) -> Result<Value, ApiError> {
-    let query = required_query(params)?;
-    let page = integer_param(params, "page", 1, 1..=i64::MAX)?;
-    // Above 100 is served as 100, as the other offset lists do (clients ask for more).
-    let per_page = integer_param(params, "per_page", 100, 1..=i64::MAX)?.min(100);
-    let sort_by = match params.get("sort_by") {
-        None => None,
-        Some(raw) => Some(SortField::parse(raw).ok_or_else(|| {
-            ApiError::bad_value(format!(
-                "sort_by must be one of updated_at, created_at, priority, status, ticket_type, got `{raw}`"
-            ))
-        })?),
-    };
-    let sort_order = match params
-        .get("sort_order")
-        .map(str::to_ascii_lowercase)
-        .as_deref()
-    {
-        None => None,
-        Some("asc") => Some(SortOrder::Asc),
-        Some("desc") => Some(SortOrder::Desc),
-        Some(other) => {
-            return Err(ApiError::bad_value(format!(
-                "sort_order must be asc or desc, got `{other}`"
-            )));
-        }
-    };
-    let request = SearchRequest {
-        query,
-        sort_by,
-        sort_order,
-        page,
-        per_page,
-    };
-    let found = search_records(store, caller, &request, now()).await?;
-    let results: Vec<Value> = found
-        .results
-        .into_iter()
-        .map(|(rt, json)| render(rt, json, base))
-        .collect();
-    let next_reachable = (page + 1).saturating_mul(per_page) <= SEARCH_RESULT_LIMIT;
-    let next_page = (page.saturating_mul(per_page) < found.count && next_reachable).then(|| {
-        page_url(
-            base,
-            "search",
-            params,
-            &[
-                ("page", (page + 1).to_string()),
-                ("per_page", per_page.to_string()),
-            ],
-        )
-    });
-    let previous_page = (page > 1).then(|| {
-        page_url(
-            base,
-            "search",
-            params,
-            &[
-                ("page", (page - 1).to_string()),
-                ("per_page", per_page.to_string()),
-            ],
-        )
-    });
-    let mut body = Map::new();
-    body.insert("results".into(), Value::Array(results));
-    body.insert("facets".into(), Value::Null);
-    body.insert("next_page".into(), json!(next_page));
-    body.insert("previous_page".into(), json!(previous_page));
-    body.insert("count".into(), json!(found.count));
-    Ok(Value::Object(body))
-}
-
-/// `GET /api/v2/search/count`.
-pub async fn count(store: &Store, caller: &Caller, params: &Params) -> Result<Value, ApiError> {
-    let query = required_query(params)?;
-    let count = count_records(store, caller, &query, now()).await?;
-    Ok(json!({ "count": count }))
-}
-
-/// `GET /api/v2/search/export`.
-pub async fn export(
-    store: &Store,
-    caller: &Caller,
-    params: &Params,
-    base: &str,
-) -> Result<Value, ApiError> {
-    let record_type = match params.get("filter[type]") {
-        None => return Err(SearchError::MissingFilterType.into()),
-        Some(raw) => RecordType::from_word(raw.trim()).ok_or_else(|| {
-            ApiError::from(SearchError::InvalidParameter(format!(
-                "filter[type] must be one of ticket, user, organization, group, got `{raw}`"
-            )))
-        })?,
-    };
-    let query = required_query(params)?;
-    let page_size = integer_param(params, "page[size]", 100, 1..=EXPORT_PAGE_LIMIT)?;
-    let request = ExportRequest {
-        query,
-        record_type,
-        page_size,
-        after: params.get("page[after]").map(str::to_string),
-    };
-    let page = export_records(store, caller, &request, now()).await?;
-    let next = page.after_cursor.as_ref().map(|cursor| {
-        page_url(
-            base,
-            "search/export",
-            params,
-            &[
-                ("page[after]", cursor.clone()),
-                ("page[size]", page_size.to_string()),
-            ],
-        )
-    });
-    let results: Vec<Value> = page
-        .results
-        .into_iter()
-        .map(|json| render(record_type, json, base))
-        .collect();
-    Ok(json!({
-        "results": results,
-        "facets": null,
-        "meta": {
-            "has_more": page.has_more,
-            "after_cursor": page.after_cursor,
-            "before_cursor": null,
-        },
-        "links": {"prev": null, "next": next},
-    }))
 }

@@ -14,14 +14,16 @@ use super::{
 };
 use crate::auth::{Caller, Role};
 use crate::error::ApiError;
-use crate::store::{self, Store};
-use crate::util::Params;
+use crate::routes::http::Params;
+use crate::routes::search::{count_body, export_body, search_body};
+use crate::rules::users::new_user_json;
+use crate::store::{Store, StoreError, Table, Writer};
 
 /// 2024-06-01T00:00:00Z: "now" for every search here.
 const NOW: i64 = 1_717_200_000;
 
 fn user(id: i64, name: &str, email: &str, role: &str, extra: Value) -> Value {
-    let mut u = store::new_user_json(id, name, "2024-01-01T00:00:00Z");
+    let mut u = new_user_json(id, name, "2024-01-01T00:00:00Z");
     u["email"] = json!(email);
     u["role"] = json!(role);
     if let (Value::Object(u), Value::Object(extra)) = (&mut u, extra) {
@@ -75,7 +77,18 @@ fn ticket_json(t: &TicketSeed) -> Value {
 
 async fn seed() -> Store {
     let store = Store::open("sqlite::memory:").await.expect("open store");
-    let mut tx = store.begin().await.expect("begin");
+    store
+        .write(|tx: &mut dyn Writer| -> Result<(), StoreError> {
+            write_help_desk(tx);
+            Ok(())
+        })
+        .await
+        .expect("seed");
+    store
+}
+
+/// The fixed help desk every search here runs against.
+fn write_help_desk(tx: &mut dyn Writer) {
     let users = [
         user(101, "Alice Agent", "alice@acme.test", "agent", json!({})),
         user(102, "Bob Builder", "bob@acme.test", "agent", json!({})),
@@ -103,7 +116,7 @@ async fn seed() -> Store {
         ),
     ];
     for u in &users {
-        store::save_user(&mut tx, u).await.expect("user");
+        tx.save(Table::Users, u).expect("user");
     }
     for o in [
         org(
@@ -114,14 +127,14 @@ async fn seed() -> Store {
         ),
         org(302, "Globex", "2024-01-06T00:00:00Z", json!({})),
     ] {
-        store::save_organization(&mut tx, &o).await.expect("org");
+        tx.save(Table::Organizations, &o).expect("org");
     }
     for g in [
         group(401, "Support", "2024-01-02T00:00:00Z", false),
         group(402, "Billing Team", "2024-01-03T00:00:00Z", false),
         group(403, "Old Group", "2024-01-04T00:00:00Z", true),
     ] {
-        store::save_group(&mut tx, &g).await.expect("group");
+        tx.save(Table::Groups, &g).expect("group");
     }
     let tickets = [
         TicketSeed {
@@ -202,24 +215,16 @@ async fn seed() -> Store {
         for body in t.comments {
             comment_id += 1;
             let comment = json!({"id": comment_id, "body": body, "author_id": 101, "public": true});
-            store::insert_comment(&mut tx, t.id, &comment, 1_704_067_200)
-                .await
+            tx.insert_comment(t.id, &comment, 1_704_067_200)
                 .expect("comment");
         }
-        store::save_ticket(&mut tx, &ticket_json(t))
-            .await
-            .expect("ticket");
+        tx.save(Table::Tickets, &ticket_json(t)).expect("ticket");
         if t.solved_at.is_some() {
-            store::set_ticket_solved_at(&mut tx, t.id, t.solved_at)
-                .await
+            tx.set_ticket_solved_at(t.id, t.solved_at)
                 .expect("solved_at");
         }
     }
-    store::set_ticket_deleted(&mut tx, 6, Some((NOW, 101)))
-        .await
-        .expect("delete");
-    tx.commit().await.expect("commit");
-    store
+    tx.set_ticket_deleted(6, Some((NOW, 101))).expect("delete");
 }
 
 fn agent() -> Caller {
@@ -678,7 +683,7 @@ fn params(query: &str) -> Params {
 #[tokio::test]
 async fn http_search_envelope_has_result_types_urls_and_true_count() {
     let store = seed().await;
-    let body = super::search(
+    let body = search_body(
         &store,
         &agent(),
         &params("query=type%3Aticket+tags%3Ahardware&per_page=2&sort_by=created_at&sort_order=asc"),
@@ -707,7 +712,7 @@ async fn http_search_envelope_has_result_types_urls_and_true_count() {
         json!("http://sandbox.test/api/v2/tickets/5.json")
     );
     // Near the 1,000 cap no next_page is offered that would only answer 422.
-    let body = super::search(
+    let body = search_body(
         &store,
         &agent(),
         &params("query=type%3Aticket&per_page=100&page=10"),
@@ -717,7 +722,7 @@ async fn http_search_envelope_has_result_types_urls_and_true_count() {
     .unwrap();
     assert_eq!(body["next_page"], Value::Null);
 
-    let count = super::count(&store, &agent(), &params("query=tags%3Ahardware"))
+    let count = count_body(&store, &agent(), &params("query=tags%3Ahardware"))
         .await
         .unwrap();
     assert_eq!(count, json!({"count": 3}));
@@ -732,7 +737,7 @@ async fn http_errors_have_zendesk_shapes() {
         Err(e) => (e.status().as_u16(), e.body()),
     };
     let (status, body) = status_and_body(
-        super::search(
+        search_body(
             &store,
             &agent(),
             &params("query=type%3Aticket&page=11&per_page=100"),
@@ -746,14 +751,14 @@ async fn http_errors_have_zendesk_shapes() {
         json!("Requested response size was greater than Search Response Limits")
     );
     let (status, body) =
-        status_and_body(super::search(&store, &agent(), &params("query=status%3A"), base).await);
+        status_and_body(search_body(&store, &agent(), &params("query=status%3A"), base).await);
     assert_eq!(status, 400);
     assert_eq!(
         body["description"],
         json!("Invalid search query: expected a value after \"status:\" at 7")
     );
     let (status, body) =
-        status_and_body(super::search(&store, &agent(), &params("per_page=5"), base).await);
+        status_and_body(search_body(&store, &agent(), &params("per_page=5"), base).await);
     assert_eq!(status, 400);
     assert!(
         body["description"]
@@ -762,11 +767,11 @@ async fn http_errors_have_zendesk_shapes() {
             .contains("query is required")
     );
     let (status, _) = status_and_body(
-        super::search(&store, &agent(), &params("query=x&sort_by=color"), base).await,
+        search_body(&store, &agent(), &params("query=x&sort_by=color"), base).await,
     );
     assert_eq!(status, 400);
     let (status, body) =
-        status_and_body(super::export(&store, &agent(), &params("query=printer"), base).await);
+        status_and_body(export_body(&store, &agent(), &params("query=printer"), base).await);
     assert_eq!(status, 400);
     assert!(
         body["description"]
@@ -776,7 +781,7 @@ async fn http_errors_have_zendesk_shapes() {
         "{body}"
     );
     let (status, _) = status_and_body(
-        super::export(
+        export_body(
             &store,
             &agent(),
             &params("query=printer&filter%5Btype%5D=ticket&page%5Bsize%5D=1001"),
@@ -786,7 +791,7 @@ async fn http_errors_have_zendesk_shapes() {
     );
     assert_eq!(status, 400);
     let (status, body) = status_and_body(
-        super::export(
+        export_body(
             &store,
             &agent(),
             &params("query=printer&filter%5Btype%5D=ticket&page%5Bafter%5D=bm9wZQ%3D%3D"),
@@ -802,7 +807,7 @@ async fn http_errors_have_zendesk_shapes() {
 async fn http_export_envelope_follows_links_to_the_end() {
     let store = seed().await;
     let base = "http://sandbox.test";
-    let first = super::export(
+    let first = export_body(
         &store,
         &agent(),
         &params("query=tags%3Ahardware&filter%5Btype%5D=ticket&page%5Bsize%5D=2"),
@@ -820,7 +825,7 @@ async fn http_export_envelope_follows_links_to_the_end() {
         .unwrap_or_default()
         .to_string();
     let query = next.split_once('?').map(|(_, q)| q).unwrap_or_default();
-    let second = super::export(&store, &agent(), &params(query), base)
+    let second = export_body(&store, &agent(), &params(query), base)
         .await
         .unwrap();
     assert_eq!(second["meta"]["has_more"], json!(false));
@@ -924,20 +929,25 @@ async fn walking_the_sort_index_finds_what_gathering_finds() {
             let index = sort_index(RecordType::Ticket, sort).unwrap();
             for descending in [true, false] {
                 for (limit, offset) in [(100, 0), (1, 1)] {
-                    let run = |plan| {
-                        keys_of(
-                            &store,
-                            RecordType::Ticket,
-                            &cond,
-                            sort,
-                            descending,
-                            limit,
-                            offset,
-                            plan,
-                        )
-                    };
-                    let gathered = run(Plan::Gather).await.unwrap();
-                    let walked = run(Plan::Walk(index)).await.unwrap();
+                    let cond = cond.clone();
+                    let (gathered, walked) = store
+                        .read(move |reader| {
+                            let mut run = |plan| {
+                                keys_of(
+                                    reader,
+                                    RecordType::Ticket,
+                                    &cond,
+                                    sort,
+                                    descending,
+                                    limit,
+                                    offset,
+                                    plan,
+                                )
+                            };
+                            Ok::<_, SearchError>((run(Plan::Gather)?, run(Plan::Walk(index))?))
+                        })
+                        .await
+                        .unwrap();
                     assert_eq!(gathered, walked, "{q} by {sort:?}");
                     if offset == 0 {
                         assert!(!gathered.is_empty(), "{q}");
@@ -1027,7 +1037,7 @@ async fn random_queries_never_fail_in_the_database() {
 #[tokio::test]
 async fn http_per_page_above_100_is_served_as_100() {
     let store = seed().await;
-    let body = super::search(
+    let body = search_body(
         &store,
         &agent(),
         &params("query=type%3Aticket&per_page=500"),
@@ -1036,7 +1046,7 @@ async fn http_per_page_above_100_is_served_as_100() {
     .await
     .unwrap();
     assert_eq!(body["results"].as_array().map(Vec::len), Some(5));
-    let refused = super::search(
+    let refused = search_body(
         &store,
         &agent(),
         &params("query=type%3Aticket&per_page=0"),

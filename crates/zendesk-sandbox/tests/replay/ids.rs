@@ -14,6 +14,8 @@ pub enum Kind {
     Organization,
     OrganizationField,
     Group,
+    TicketField,
+    GroupMembership,
 }
 
 impl Kind {
@@ -25,6 +27,8 @@ impl Kind {
             "organization" | "organizations" => Kind::Organization,
             "organization_field" | "organization_fields" => Kind::OrganizationField,
             "group" | "groups" => Kind::Group,
+            "ticket_field" | "ticket_fields" => Kind::TicketField,
+            "group_membership" | "group_memberships" | "memberships" => Kind::GroupMembership,
             _ => return None,
         })
     }
@@ -32,7 +36,7 @@ impl Kind {
     /// The kind a reference field (`requester_id`, ...) points at.
     fn of_reference(field: &str) -> Option<Kind> {
         Some(match field {
-            "requester_id" | "submitter_id" | "assignee_id" | "author_id" => Kind::User,
+            "requester_id" | "submitter_id" | "assignee_id" | "author_id" | "user_id" => Kind::User,
             "organization_id" => Kind::Organization,
             "group_id" | "default_group_id" => Kind::Group,
             _ => return None,

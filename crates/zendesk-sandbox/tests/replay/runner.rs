@@ -32,6 +32,9 @@ const RELEVANT: &[&str] = &[
     "job_statuses",
     "search",
     "deleted_tickets",
+    "ticket_fields",
+    "group_memberships",
+    "ticket_audits",
 ];
 
 /// The skip reason for endpoints outside [`RELEVANT`] (the prefix the summary groups by).
@@ -180,7 +183,13 @@ fn listed_kinds(recordings: &[&Recording]) -> BTreeMap<&'static str, usize> {
             .split_once('?')
             .unwrap_or((&interaction.path_and_query, ""));
         let path = path.trim_end_matches(".json");
-        for kind in ["tickets", "users", "organizations", "groups"] {
+        for kind in [
+            "tickets",
+            "users",
+            "organizations",
+            "groups",
+            "group_memberships",
+        ] {
             if interaction.method == "GET" && path == format!("/api/v2/{kind}") {
                 kinds.entry(kind).or_insert(BACKGROUND_RECORDS);
             }
@@ -245,6 +254,28 @@ async fn prepare(sandbox: &Sandbox, recordings: &[&Recording]) -> Result<(), Str
                     json!({"organization": {"name": format!("Background {n}")}}),
                     "organization",
                 ),
+                "group_memberships" => {
+                    // Each background membership is a new agent in a new group.
+                    let user = sandbox
+                        .create(
+                            "/api/v2/users.json",
+                            json!({"user": {"name": format!("Member {n}"), "role": "agent",
+                                "email": format!("member{n}@replay.example")}}),
+                            "user",
+                        )
+                        .await?;
+                    let group = sandbox
+                        .create(
+                            "/api/v2/groups.json",
+                            json!({"group": {"name": format!("Team {n}")}}),
+                            "group",
+                        )
+                        .await?;
+                    (
+                        json!({"group_membership": {"user_id": user, "group_id": group}}),
+                        "group_membership",
+                    )
+                }
                 _ => (
                     json!({"group": {"name": format!("Background {n}")}}),
                     "group",
@@ -537,6 +568,8 @@ fn learn(
         "organization",
         "organization_field",
         "group",
+        "ticket_field",
+        "group_membership",
     ] {
         if let (Some(rec), Some(act), Some(kind)) =
             (recorded.get(key), actual.get(key), Kind::from_word(key))

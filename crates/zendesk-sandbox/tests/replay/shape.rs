@@ -3,8 +3,8 @@
 //! A recorded value becomes a [`Shape`]: the kinds of its values and, for objects, the keys it
 //! has. The elements of an array merge into one shape (keys every element has; a key that was
 //! `null` in some element is nullable), so a list of different records still yields the keys a
-//! client may rely on. Event lists merge per event `type` and search results per `result_type`,
-//! since those elements are different records by design. A sandbox value then matches when it
+//! client may rely on. Event lists merge per event `type` (and `field_name` for field events)
+//! and search results per `result_type`, since those elements are different records by design. A sandbox value then matches when it
 //! has every key the shape has, with compatible kinds; it may have more.
 //!
 //! The sandbox's data differs from the recorded accounts' (an unassigned ticket, a user who
@@ -53,11 +53,17 @@ fn discriminator(list_key: &str) -> Option<&'static str> {
 }
 
 fn tag(element: &Value, list_key: &str) -> String {
-    discriminator(list_key)
+    let tag = discriminator(list_key)
         .and_then(|k| element.get(k))
         .and_then(Value::as_str)
         .unwrap_or_default()
-        .to_string()
+        .to_string();
+    // A field event's `value` takes the field's kind (a list for `tags`, a string for
+    // `subject`): such events are told apart by field too.
+    match element.get("field_name").and_then(Value::as_str) {
+        Some(field) if list_key == "events" => format!("{tag}:{field}"),
+        _ => tag,
+    }
 }
 
 impl Shape {

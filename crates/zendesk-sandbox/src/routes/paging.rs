@@ -14,9 +14,9 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use serde_json::{Value, json};
 
+use super::http::Params;
 use crate::error::ApiError;
-use crate::store::{Filter, Store, Window};
-use crate::util::Params;
+use crate::store::{Filter, ListQuery, Store, Table, Window};
 
 /// What the client asked for.
 #[derive(Clone, Debug)]
@@ -38,7 +38,7 @@ pub fn page_request(params: &Params, max_size: i64) -> Result<PageRequest, ApiEr
         params.has("page[size]") || params.has("page[after]") || params.has("page[before]");
     if cursor {
         let size = match params.get("page[size]") {
-            None => 100.min(max_size),
+            None => (zendesk_types::limits::MAX_PAGE_SIZE as i64).min(max_size),
             Some(raw) => match raw.trim().parse::<i64>() {
                 Ok(n) if (1..=max_size).contains(&n) => n,
                 _ => {
@@ -81,7 +81,7 @@ pub fn page_request(params: &Params, max_size: i64) -> Result<PageRequest, ApiEr
 
 /// Refuses offset pages beyond the first 10,000 records.
 pub fn check_depth(page: i64, per_page: i64) -> Result<(), ApiError> {
-    if page.saturating_mul(per_page) > 10_000 {
+    if page.saturating_mul(per_page) > zendesk_types::limits::MAX_OFFSET_DEPTH as i64 {
         return Err(ApiError::PaginationDepth);
     }
     Ok(())
@@ -193,8 +193,8 @@ enum Shape {
 /// Fetches one page of `table` under `filters`, in `sort` order.
 pub async fn fetch(
     store: &Store,
-    table: &str,
-    filters: &[Filter],
+    table: Table,
+    filters: Vec<Filter>,
     sort: &Sort,
     request: &PageRequest,
 ) -> Result<Page, ApiError> {
@@ -222,8 +222,17 @@ pub async fn fetch(
             size: *size,
         },
     };
+    let (column, descending) = (sort.column, sort.descending);
     let rows = store
-        .list_page(table, filters, sort.column, sort.descending, &window)
+        .read(move |reader| {
+            reader.list_page(&ListQuery {
+                table,
+                filters: &filters,
+                sort_column: column,
+                descending,
+                window: &window,
+            })
+        })
         .await?;
     let shape = match request {
         PageRequest::Offset { page, per_page } => Shape::Offset {
@@ -252,6 +261,16 @@ pub async fn fetch(
 impl Page {
     /// The page's envelope around `items` (each one record's JSON text), as JSON text.
     pub fn envelope(&self, target: &ListTarget<'_>, items: &[String]) -> String {
+        self.envelope_with(target, items, Vec::new())
+    }
+
+    /// The envelope with side-loaded lists (`"users": [...]`) after the items.
+    pub fn envelope_with(
+        &self,
+        target: &ListTarget<'_>,
+        items: &[String],
+        side_loads: Vec<(String, Value)>,
+    ) -> String {
         let tail = match &self.shape {
             Shape::Offset {
                 page,
@@ -271,6 +290,16 @@ impl Page {
                 *size,
             ),
         };
+        let tail = if side_loads.is_empty() {
+            tail
+        } else {
+            let mut map = serde_json::Map::new();
+            map.extend(side_loads);
+            if let Value::Object(rest) = tail {
+                map.extend(rest);
+            }
+            Value::Object(map)
+        };
         splice_items(target.key, items, &tail)
     }
 }
@@ -279,8 +308,8 @@ impl Page {
 /// record's JSON text into the JSON text that is served.
 pub async fn list(
     store: &Store,
-    table: &str,
-    filters: &[Filter],
+    table: Table,
+    filters: Vec<Filter>,
     sort: &Sort,
     request: &PageRequest,
     target: &ListTarget<'_>,

@@ -1,0 +1,315 @@
+//! Credentials: the sandbox admin created on first start, API tokens, OAuth access tokens,
+//! passwords, and how secrets are kept. Only hashes are stored, and none can be checked without
+//! the sandbox's key: tokens are HMAC-SHA256 under a key kept outside the database (a file
+//! beside it, 0600), passwords argon2id. Hashes stored by an earlier sandbox (plain SHA-256,
+//! salted SHA-256 passwords) still match; a password is re-hashed with argon2id when it next
+//! signs in.
+
+use std::path::{Path, PathBuf};
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use hmac::{Hmac, Mac};
+use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
+
+use super::check_ref;
+use super::input::{opt_id, opt_str};
+use crate::SandboxError;
+use crate::auth::{Caller, Role};
+use crate::error::ApiError;
+use crate::store::{Lookup, Table, TokenHash, Writer};
+use crate::util::{iso, now, random_token};
+
+/// The sandbox's key for hashing tokens. `Debug` never shows it.
+#[derive(Clone)]
+pub struct Secrets {
+    key: [u8; 32],
+}
+
+impl std::fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secrets([redacted])")
+    }
+}
+
+impl Secrets {
+    /// A fresh key, for a database that lives only as long as this process.
+    pub fn ephemeral() -> Secrets {
+        let mut key = [0u8; 32];
+        fill_random(&mut key);
+        Secrets { key }
+    }
+
+    /// The key in `path`, created (0600) when missing.
+    pub fn from_file(path: &Path) -> Result<Secrets, SandboxError> {
+        let fail = |what: &str, e: std::io::Error| {
+            SandboxError::Config(format!(
+                "cannot {what} the sandbox key {}: {e}",
+                path.display()
+            ))
+        };
+        match std::fs::read(path) {
+            Ok(bytes) => {
+                let text = String::from_utf8_lossy(&bytes);
+                let decoded = decode_hex(text.trim())
+                    .filter(|k| k.len() == 32)
+                    .ok_or_else(|| {
+                        SandboxError::Config(format!(
+                            "the sandbox key {} is not 64 hex digits; remove it to make a new one \
+                         (tokens and passwords stored with it then stop working)",
+                            path.display()
+                        ))
+                    })?;
+                let mut key = [0u8; 32];
+                key.copy_from_slice(&decoded);
+                Ok(Secrets { key })
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let secrets = Secrets::ephemeral();
+                write_private(path, &hex(&secrets.key)).map_err(|e| fail("create", e))?;
+                Ok(secrets)
+            }
+            Err(e) => Err(fail("read", e)),
+        }
+    }
+
+    /// Where the key of a database lives: `ZD_SANDBOX_KEY_FILE`, else beside a database file
+    /// (`sandbox.db.key`); None for an in-memory database.
+    pub fn path_for(database_file: Option<&Path>) -> Option<PathBuf> {
+        if let Some(path) = std::env::var_os("ZD_SANDBOX_KEY_FILE").filter(|p| !p.is_empty()) {
+            return Some(PathBuf::from(path));
+        }
+        database_file.map(|db| {
+            let mut name = db.as_os_str().to_owned();
+            name.push(".key");
+            PathBuf::from(name)
+        })
+    }
+
+    /// A token's stored hash (and the plain SHA-256 an earlier sandbox stored).
+    pub fn token_hash(&self, token: &str) -> TokenHash {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes any key size");
+        mac.update(token.as_bytes());
+        TokenHash {
+            keyed: format!("hmac-sha256:{}", hex(&mac.finalize().into_bytes())),
+            legacy: hex(&Sha256::digest(token.as_bytes())),
+        }
+    }
+
+    /// A keyed fingerprint of any text (sign-in throttling keys), never the text itself.
+    pub fn fingerprint(&self, text: &str) -> String {
+        self.token_hash(text).keyed
+    }
+}
+
+fn fill_random(bytes: &mut [u8]) {
+    if getrandom::getrandom(bytes).is_err() {
+        for byte in bytes {
+            *byte = fastrand::u8(..);
+        }
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn decode_hex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+/// Writes a file only its owner can read.
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(text.as_bytes())?;
+    file.sync_all()
+}
+
+/// An argon2id hash of a password (PHC string).
+pub fn hash_password(password: &str) -> String {
+    let mut salt = [0u8; 16];
+    fill_random(&mut salt);
+    let hashed = SaltString::encode_b64(&salt).and_then(|salt| {
+        argon2::Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+    });
+    // Hashing only fails on invalid parameters, which the defaults are not.
+    hashed.unwrap_or_default()
+}
+
+/// How a password compares with its stored hash.
+#[derive(Debug, PartialEq, Eq)]
+pub enum PasswordCheck {
+    Wrong,
+    Right,
+    /// Right, but stored by an earlier sandbox: store [`hash_password`]'s instead.
+    RightButOld,
+}
+
+/// Checks a password against a stored hash (argon2id, or an earlier sandbox's salted SHA-256).
+pub fn check_password(password: &str, stored: &str) -> PasswordCheck {
+    if stored.starts_with("$argon2") {
+        let right = PasswordHash::new(stored).is_ok_and(|parsed| {
+            argon2::Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        });
+        return if right {
+            PasswordCheck::Right
+        } else {
+            PasswordCheck::Wrong
+        };
+    }
+    let legacy = stored.split_once('$').is_some_and(|(salt, hash)| {
+        hex(&Sha256::digest(format!("{salt}{password}").as_bytes())) == hash
+    });
+    if legacy {
+        PasswordCheck::RightButOld
+    } else {
+        PasswordCheck::Wrong
+    }
+}
+
+/// Creates the admin user and its API token when missing; an existing admin keeps its data, and
+/// the given token is added to it if new.
+pub fn bootstrap_admin(
+    tx: &mut dyn Writer,
+    secrets: &Secrets,
+    email: &str,
+    token: &str,
+) -> Result<i64, ApiError> {
+    let user_id = match tx.find_id(Table::Users, Lookup::Email, email)? {
+        Some(id) => id,
+        None => {
+            let id = tx.allocate_id(Table::Users)?;
+            let at = iso(now());
+            let name = email.split('@').next().unwrap_or("Admin");
+            let mut user = super::users::new_user_json(id, name, &at);
+            user["email"] = json!(email);
+            user["verified"] = json!(true);
+            super::users::role_defaults(&mut user, "admin");
+            tx.save(Table::Users, &user)?;
+            id
+        }
+    };
+    tx.insert_api_token(
+        user_id,
+        &secrets.token_hash(token).keyed,
+        "sandbox admin token",
+    )?;
+    Ok(user_id)
+}
+
+/// `POST /api/v2/oauth/tokens`: mints a bearer token for the caller (or, for an admin, for
+/// `user_id`) with scopes `read` and/or `write`. Returns the token's JSON, the full token shown
+/// this once.
+pub fn create_oauth_token(
+    tx: &mut dyn Writer,
+    secrets: &Secrets,
+    caller: &Caller,
+    input: &Map<String, Value>,
+) -> Result<Value, ApiError> {
+    let user_id = opt_id(input, "user_id")?.flatten().unwrap_or(caller.id);
+    if user_id != caller.id && caller.role != Role::Admin {
+        return Err(ApiError::Forbidden);
+    }
+    let scopes: Vec<String> = match input.get("scopes") {
+        None | Some(Value::Null) => vec!["read".into(), "write".into()],
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect(),
+        Some(other) => {
+            return Err(ApiError::invalid(
+                "scopes",
+                format!("Scopes: must be an array such as [\"read\", \"write\"], got {other}"),
+                "InvalidValue",
+            ));
+        }
+    };
+    if scopes.is_empty() || scopes.iter().any(|s| s != "read" && s != "write") {
+        return Err(ApiError::invalid(
+            "scopes",
+            "Scopes: use \"read\" and/or \"write\"",
+            "InvalidValue",
+        ));
+    }
+    let client_id = opt_str(input, "client_id")?.flatten();
+    check_ref(tx, "user_id", "User", Table::Users, Some(user_id))?;
+    let token = random_token();
+    let id = tx.insert_oauth_token(
+        user_id,
+        &secrets.token_hash(&token).keyed,
+        client_id.as_deref(),
+        &scopes.join(" "),
+    )?;
+    Ok(json!({
+        "id": id, "user_id": user_id, "client_id": client_id, "token": &token[..10],
+        "full_token": token, "scopes": scopes, "created_at": iso(now()), "expires_at": null,
+        "refresh_token": null
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_argon2id_and_old_hashes_still_match() {
+        let stored = hash_password("correct horse");
+        assert!(stored.starts_with("$argon2id$"), "{stored}");
+        assert_eq!(
+            check_password("correct horse", &stored),
+            PasswordCheck::Right
+        );
+        assert_eq!(check_password("wrong", &stored), PasswordCheck::Wrong);
+        // An earlier sandbox's salted SHA-256.
+        let salt = "abcdefghijklmnop";
+        let old = format!(
+            "{salt}${}",
+            hex(&Sha256::digest(format!("{salt}pw123").as_bytes()))
+        );
+        assert_eq!(check_password("pw123", &old), PasswordCheck::RightButOld);
+        assert_eq!(check_password("pw124", &old), PasswordCheck::Wrong);
+    }
+
+    #[test]
+    fn token_hashes_need_the_key_and_keys_persist() {
+        let dir = std::env::temp_dir().join(format!("zd-key-{}-{}", std::process::id(), now()));
+        let path = dir.join("sandbox.db.key");
+        let first = Secrets::from_file(&path).unwrap();
+        let again = Secrets::from_file(&path).unwrap();
+        assert_eq!(first.token_hash("t").keyed, again.token_hash("t").keyed);
+        assert_ne!(
+            first.token_hash("t").keyed,
+            Secrets::ephemeral().token_hash("t").keyed
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        assert!(!format!("{first:?}").contains(&hex(&first.key)));
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

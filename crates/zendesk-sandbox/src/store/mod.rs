@@ -1,0 +1,574 @@
+//! The storage layer: the only room that knows a database exists.
+//!
+//! Everything above it (rules, routes, search, jobs, seeding) talks to two traits:
+//! [`Reader`] (what can be read inside a transaction) and [`Writer`] (a [`Reader`] that can also
+//! write). Rules are plain synchronous functions over `&mut dyn Writer`, so the same rule runs
+//! for a request, for a bulk job's item and for the demo seed, on any backend. A [`Store`] is the
+//! async handle the server holds: [`Store::read`] and [`Store::write`] run a closure against a
+//! backend inside one transaction and hand its result back.
+//!
+//! The backend is chosen from the database URL's scheme (`sqlite://PATH`, `sqlite::memory:`,
+//! `postgres://...`), atuin-style; `sqlite` is the first backend. Backends differ in their SQL
+//! dialect ([`Dialect`]): the search compiler asks the store which one to produce.
+//!
+//! Records are stored as the API serves them (their JSON text, without the host-dependent `url`)
+//! plus indexed columns derived from that JSON by the backend in the same statement, so the two
+//! never drift. Lists read the stored text and splice it into the answer without parsing it.
+//!
+//! A write closure that returns an error is rolled back whole: a refused request changes nothing.
+
+use std::any::Any;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use serde_json::Value;
+
+mod sql;
+mod sqlite;
+
+pub use sql::{Bind, Filter, number_placeholders};
+
+/// Which SQL a backend speaks, for the modules that build SQL text (search, list filters).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+impl Dialect {
+    /// The `n`th (1-based) bind placeholder.
+    pub fn placeholder(self, n: usize) -> String {
+        match self {
+            Dialect::Sqlite => format!("?{n}"),
+            Dialect::Postgres => format!("${n}"),
+        }
+    }
+}
+
+/// What went wrong below the rules. The detail is for the log; it never reaches a client.
+#[derive(Debug)]
+pub struct StoreError {
+    pub kind: StoreErrorKind,
+    pub detail: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StoreErrorKind {
+    /// The database refused or failed a statement.
+    Database,
+    /// A stored value is not what the schema promises (a record that is not JSON).
+    Corrupt,
+    /// The store is closed or its writer stopped.
+    Unavailable,
+}
+
+impl StoreError {
+    pub fn database(detail: impl fmt::Display) -> StoreError {
+        StoreError {
+            kind: StoreErrorKind::Database,
+            detail: detail.to_string(),
+        }
+    }
+
+    pub fn corrupt(detail: impl fmt::Display) -> StoreError {
+        StoreError {
+            kind: StoreErrorKind::Corrupt,
+            detail: detail.to_string(),
+        }
+    }
+
+    pub fn unavailable(detail: impl fmt::Display) -> StoreError {
+        StoreError {
+            kind: StoreErrorKind::Unavailable,
+            detail: detail.to_string(),
+        }
+    }
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}: {}", self.kind, self.detail)
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The tables that hold records as served (their JSON) and can be listed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Table {
+    Tickets,
+    Users,
+    Organizations,
+    OrganizationFields,
+    Groups,
+    TicketFields,
+    GroupMemberships,
+    /// A ticket's comments (written with [`Writer::insert_comment`]).
+    TicketComments,
+    /// A ticket's audits (written with [`Writer::insert_audit`]).
+    TicketAudits,
+}
+
+impl Table {
+    pub fn name(self) -> &'static str {
+        match self {
+            Table::Tickets => "tickets",
+            Table::Users => "users",
+            Table::Organizations => "organizations",
+            Table::OrganizationFields => "organization_fields",
+            Table::Groups => "groups",
+            Table::TicketFields => "ticket_fields",
+            Table::GroupMemberships => "group_memberships",
+            Table::TicketComments => "ticket_comments",
+            Table::TicketAudits => "ticket_audits",
+        }
+    }
+
+    /// The condition a row must meet to be "live" (not soft-deleted).
+    pub fn live(self) -> &'static str {
+        match self {
+            Table::Tickets => "deleted_at IS NULL",
+            Table::OrganizationFields | Table::Groups | Table::TicketFields => "deleted = 0",
+            _ => "1 = 1",
+        }
+    }
+
+    /// What one record is called in messages ("ticket", "organization field").
+    pub fn record_name(self) -> &'static str {
+        match self {
+            Table::Tickets => "ticket",
+            Table::Users => "user",
+            Table::Organizations => "organization",
+            Table::OrganizationFields => "organization field",
+            Table::Groups => "group",
+            Table::TicketFields => "ticket field",
+            Table::GroupMemberships => "group membership",
+            Table::TicketComments => "comment",
+            Table::TicketAudits => "audit",
+        }
+    }
+
+    /// The full-text table of the records that have one.
+    pub fn text_table(self) -> Option<&'static str> {
+        match self {
+            Table::Tickets => Some("tickets_fts"),
+            Table::Users => Some("users_fts"),
+            Table::Organizations => Some("organizations_fts"),
+            _ => None,
+        }
+    }
+}
+
+/// A case-insensitive unique lookup key of users and organizations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lookup {
+    /// A user's email.
+    Email,
+    /// A user's or organization's external id.
+    ExternalId,
+    /// An organization's name.
+    Name,
+}
+
+/// Which rows of a list to fetch: offset (`page`, `per_page`) or keyset (after/before a key).
+#[derive(Clone, Debug)]
+pub enum Window {
+    Offset { page: i64, per_page: i64 },
+    After { key: Option<(i64, i64)>, size: i64 },
+    Before { key: (i64, i64), size: i64 },
+}
+
+/// One page of a list: what table, under which filters, in which order.
+#[derive(Clone, Debug)]
+pub struct ListQuery<'a> {
+    pub table: Table,
+    pub filters: &'a [Filter],
+    /// An integer column.
+    pub sort_column: &'a str,
+    pub descending: bool,
+    pub window: &'a Window,
+}
+
+/// Rows of one page: (id, sort key, stored JSON text), whether more remain in that direction
+/// and, for offset windows, the total.
+#[derive(Debug, Default)]
+pub struct PageRows {
+    pub rows: Vec<(i64, i64, String)>,
+    pub more: bool,
+    pub count: Option<i64>,
+}
+
+/// A job row as stored.
+#[derive(Clone, Debug)]
+pub struct JobRow {
+    pub id: String,
+    pub kind: String,
+    pub status: String,
+    pub payload: Value,
+    pub total: i64,
+    pub progress: Option<i64>,
+    pub message: Option<String>,
+    pub results: Option<Value>,
+    pub base_url: String,
+    pub caller_id: i64,
+}
+
+/// A secret's stored hash: keyed (HMAC-SHA256 with the sandbox's key) and, for secrets stored
+/// by an earlier sandbox, the plain SHA-256 it kept; either matches.
+#[derive(Clone, Debug)]
+pub struct TokenHash {
+    pub keyed: String,
+    pub legacy: String,
+}
+
+/// Who a credential belongs to.
+#[derive(Clone, Debug)]
+pub struct Principal {
+    pub user_id: i64,
+    pub role: String,
+    pub active: bool,
+    pub scopes: Option<Vec<String>>,
+}
+
+/// A soft-deleted ticket: its last JSON, when and by whom it was deleted.
+#[derive(Clone, Debug)]
+pub struct DeletedTicket {
+    pub ticket: Value,
+    pub deleted_at: i64,
+    pub deleted_by: i64,
+}
+
+/// What can be read inside any transaction.
+pub trait Reader {
+    fn dialect(&self) -> Dialect;
+
+    /// One live record's JSON.
+    fn record(&mut self, table: Table, id: i64) -> StoreResult<Option<Value>>;
+    /// Live records, in the order of `ids`, skipping missing ones.
+    fn records(&mut self, table: Table, ids: &[i64]) -> StoreResult<Vec<Value>>;
+    /// The id of the record whose lookup key equals `value` (compared case-insensitively).
+    fn find_id(&mut self, table: Table, key: Lookup, value: &str) -> StoreResult<Option<i64>>;
+    /// One page of a list.
+    fn list_page(&mut self, query: &ListQuery<'_>) -> StoreResult<PageRows>;
+    /// How many rows of `table` meet every filter.
+    fn count(&mut self, table: Table, filters: &[Filter]) -> StoreResult<i64>;
+    /// Up to `limit` records of `table` meeting every filter, by id.
+    fn find(&mut self, table: Table, filters: &[Filter], limit: i64) -> StoreResult<Vec<Value>>;
+
+    fn deleted_ticket(&mut self, id: i64) -> StoreResult<Option<DeletedTicket>>;
+    fn comment_count(&mut self, ticket_id: i64) -> StoreResult<i64>;
+    /// Every user (active or not) whose `organization_id` is `organization_id`.
+    fn users_in_organization(&mut self, organization_id: i64) -> StoreResult<Vec<Value>>;
+    /// Every organization holding at least one organization-field value.
+    fn organizations_with_field_values(&mut self) -> StoreResult<Vec<Value>>;
+    /// A field by key, deleted ones included (keys are never reused): (json, deleted).
+    fn organization_field_by_key(&mut self, key: &str) -> StoreResult<Option<(Value, bool)>>;
+    /// Every live organization field, by position then id.
+    fn live_organization_fields(&mut self) -> StoreResult<Vec<Value>>;
+
+    /// The user an API token belongs to (its email must match). Suspended or deleted users come
+    /// back with `active: false`.
+    fn principal_by_api_token(
+        &mut self,
+        email: &str,
+        token_hash: &TokenHash,
+    ) -> StoreResult<Option<Principal>>;
+    /// The user signing in with a password, with the stored password hash.
+    fn principal_by_email(&mut self, email: &str) -> StoreResult<Option<(Principal, String)>>;
+    fn principal_by_oauth_token(
+        &mut self,
+        token_hash: &TokenHash,
+    ) -> StoreResult<Option<Principal>>;
+    fn user_role(&mut self, id: i64) -> StoreResult<Option<String>>;
+
+    fn job(&mut self, id: &str) -> StoreResult<Option<JobRow>>;
+    /// The recorded results of a job's items, by index.
+    fn job_items(&mut self, id: &str) -> StoreResult<Vec<(i64, Value)>>;
+    /// The most recent jobs, newest first.
+    fn recent_jobs(&mut self, limit: i64) -> StoreResult<Vec<JobRow>>;
+    /// Ids of queued jobs, oldest first.
+    fn queued_job_ids(&mut self) -> StoreResult<Vec<String>>;
+    /// Jobs queued or working.
+    fn active_job_count(&mut self) -> StoreResult<i64>;
+
+    /// Runs dialect SQL (built by the caller for [`Reader::dialect`]) answering one integer.
+    fn query_i64(&mut self, sql: &str, binds: &[Bind]) -> StoreResult<Option<i64>>;
+    /// Runs dialect SQL answering rows of two integers.
+    fn query_pairs(&mut self, sql: &str, binds: &[Bind]) -> StoreResult<Vec<(i64, i64)>>;
+    /// Runs dialect SQL answering rows of (integer, integer, text).
+    fn query_triples(&mut self, sql: &str, binds: &[Bind]) -> StoreResult<Vec<(i64, i64, String)>>;
+}
+
+/// A [`Reader`] that can also write; everything it writes commits or rolls back together.
+pub trait Writer: Reader {
+    /// A fresh id for a new record of `table` (each resource has its own id range).
+    fn allocate_id(&mut self, table: Table) -> StoreResult<i64>;
+    /// Reserves `n` consecutive ids of a named counter (`event`: audits, comments and their
+    /// events; `option`: dropdown options); returns the first.
+    fn next_ids(&mut self, counter: &str, n: i64) -> StoreResult<i64>;
+
+    /// Writes a record's JSON (insert or replace) and refreshes the columns, tags and
+    /// full-text row derived from it. Organization fields go through
+    /// [`Writer::save_organization_field`].
+    fn save(&mut self, table: Table, record: &Value) -> StoreResult<()>;
+    fn save_organization_field(&mut self, field: &Value, deleted: bool) -> StoreResult<()>;
+    /// Deletes an organization for good; false when there was none.
+    fn delete_organization(&mut self, id: i64) -> StoreResult<bool>;
+    /// Deletes a row of `table` for good (a group membership); false when there was none.
+    fn delete_row(&mut self, table: Table, id: i64) -> StoreResult<bool>;
+
+    /// Sets `solved_at` (not part of the served JSON).
+    fn set_ticket_solved_at(&mut self, id: i64, solved_at: Option<i64>) -> StoreResult<()>;
+    /// Soft-deletes (`Some((at, by))`) or restores (`None`) a ticket; false when nothing changed.
+    fn set_ticket_deleted(&mut self, id: i64, deleted: Option<(i64, i64)>) -> StoreResult<bool>;
+    /// Removes a ticket for good, with its comments, audits, tags and text.
+    fn purge_ticket(&mut self, id: i64) -> StoreResult<()>;
+    fn insert_comment(&mut self, ticket_id: i64, comment: &Value, at: i64) -> StoreResult<()>;
+    fn insert_audit(&mut self, ticket_id: i64, audit: &Value, at: i64) -> StoreResult<()>;
+
+    fn set_password_hash(&mut self, user_id: i64, hash: Option<&str>) -> StoreResult<()>;
+    /// Adds an API token (its hash) to a user; an existing identical token is kept.
+    fn insert_api_token(
+        &mut self,
+        user_id: i64,
+        token_hash: &str,
+        description: &str,
+    ) -> StoreResult<()>;
+    fn insert_oauth_token(
+        &mut self,
+        user_id: i64,
+        token_hash: &str,
+        client_id: Option<&str>,
+        scopes: &str,
+    ) -> StoreResult<i64>;
+
+    /// Inserts a job row (status `queued`).
+    fn insert_job(&mut self, job: &JobRow) -> StoreResult<()>;
+    /// Claims a queued job for `runner`; false when another runner got it first.
+    fn claim_job(&mut self, id: &str, runner: &str) -> StoreResult<bool>;
+    /// Records an item's result (in the transaction that made the item's changes), with the
+    /// job's progress message and heartbeat.
+    fn record_job_item(
+        &mut self,
+        id: &str,
+        index: i64,
+        result: &Value,
+        message: &str,
+    ) -> StoreResult<()>;
+    /// Tells other processes the runner of a working job is alive.
+    fn job_heartbeat(&mut self, id: &str) -> StoreResult<()>;
+    fn finish_job(
+        &mut self,
+        id: &str,
+        status: &str,
+        progress: i64,
+        message: &str,
+        results: &Value,
+    ) -> StoreResult<()>;
+    /// Queues again the jobs left `working` by a runner silent for `stale_after_secs` (a process
+    /// that died): they go on from their first item without a recorded result. How many.
+    fn requeue_abandoned_jobs(&mut self, stale_after_secs: i64) -> StoreResult<u64>;
+    /// Deletes finished jobs older than a day (Zendesk keeps job statuses one day).
+    fn expire_jobs(&mut self) -> StoreResult<()>;
+
+    /// Runs dialect SQL that changes rows; how many. For maintenance and tests.
+    fn execute(&mut self, sql: &str, binds: &[Bind]) -> StoreResult<u64>;
+}
+
+/// How a write closure ended: its changes are kept or undone.
+pub(crate) enum Outcome {
+    Commit,
+    Rollback,
+}
+
+type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+pub(crate) type ReadJob = Box<dyn FnOnce(&mut dyn Reader) + Send>;
+pub(crate) type WriteJob = Box<dyn FnOnce(&mut dyn Writer) -> Outcome + Send>;
+
+/// A database behind the store. Object-safe: the typed entry points live on [`Store`].
+pub(crate) trait Backend: Send + Sync {
+    fn dialect(&self) -> Dialect;
+    /// The database file, for a backend that keeps one.
+    fn database_file(&self) -> Option<std::path::PathBuf>;
+    /// A number that changes after every committed write that changed users or credentials
+    /// (in this process), so cached sign-ins can tell they may be stale.
+    fn credentials_generation(&self) -> u64;
+    /// Runs `job` in a read transaction.
+    fn read(&self, job: ReadJob) -> BoxFuture<'_, StoreResult<()>>;
+    /// Runs `job` in a write transaction; resolves once it is committed (or rolled back).
+    fn write(&self, job: WriteJob) -> BoxFuture<'_, StoreResult<()>>;
+    fn close(&self) -> BoxFuture<'_, ()>;
+}
+
+/// How durable an acknowledged write is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Durability {
+    /// Committed writes survive a crash of the process; a power loss may drop the last few
+    /// (SQLite WAL with `synchronous=NORMAL`).
+    #[default]
+    Normal,
+    /// Every acknowledged write survives a power loss (`synchronous=FULL`).
+    Full,
+}
+
+/// The database behind a sandbox: cheap to clone, shared by every request.
+#[derive(Clone)]
+pub struct Store {
+    backend: Arc<dyn Backend>,
+}
+
+impl fmt::Debug for Store {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Store")
+            .field("dialect", &self.backend.dialect())
+            .finish()
+    }
+}
+
+impl Store {
+    /// Opens (creating and migrating when needed) the database at `url`: `sqlite://PATH`,
+    /// `sqlite::memory:`, or a plain file path.
+    pub async fn open(url: &str) -> Result<Store, crate::SandboxError> {
+        Store::open_with(url, Durability::Normal).await
+    }
+
+    pub async fn open_with(
+        url: &str,
+        durability: Durability,
+    ) -> Result<Store, crate::SandboxError> {
+        let url = url.trim();
+        if url.is_empty() {
+            return Err(crate::SandboxError::Config(
+                "the database URL is empty; use sqlite://PATH or sqlite::memory:".into(),
+            ));
+        }
+        let backend: Arc<dyn Backend> = if let Some(target) = sqlite::Target::from_url(url) {
+            Arc::new(sqlite::Sqlite::open(target, durability).await?)
+        } else {
+            return Err(crate::SandboxError::Config(format!(
+                "unsupported database URL `{}`: use sqlite://PATH or sqlite::memory:",
+                redact_url(url)
+            )));
+        };
+        Ok(Store { backend })
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.backend.dialect()
+    }
+
+    /// Changes after every committed write (by this process) to users or credentials.
+    pub fn credentials_generation(&self) -> u64 {
+        self.backend.credentials_generation()
+    }
+
+    /// The database file, for a backend that keeps one (SQLite on disk).
+    pub fn database_file(&self) -> Option<std::path::PathBuf> {
+        self.backend.database_file()
+    }
+
+    /// Runs `f` in a read transaction and returns what it returns.
+    pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&mut dyn Reader) -> Result<T, E> + Send + 'static,
+    {
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        let job: ReadJob = Box::new(move |reader| {
+            let _ = tx.send(f(reader));
+        });
+        self.backend.read(job).await?;
+        rx.try_recv().unwrap_or_else(|_| {
+            Err(StoreError::unavailable("the read ended without an answer").into())
+        })
+    }
+
+    /// Runs `f` in a write transaction: committed when it returns `Ok`, rolled back when it
+    /// returns `Err` (or panics). Returns once the outcome is durable as configured.
+    pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&mut dyn Writer) -> Result<T, E> + Send + 'static,
+    {
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        let job: WriteJob = Box::new(move |writer| {
+            let result = f(writer);
+            let outcome = if result.is_ok() {
+                Outcome::Commit
+            } else {
+                Outcome::Rollback
+            };
+            let _ = tx.send(result);
+            outcome
+        });
+        self.backend.write(job).await?;
+        rx.try_recv().unwrap_or_else(|_| {
+            Err(StoreError::unavailable("the write ended without an answer").into())
+        })
+    }
+
+    /// Lets in-flight work finish and closes every connection.
+    pub async fn close(&self) {
+        self.backend.close().await;
+    }
+}
+
+/// A database URL fit for a message: any password replaced.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Parses a stored JSON column; a record that is not JSON is corrupt.
+pub fn parse_stored(text: &str) -> StoreResult<Value> {
+    serde_json::from_str(text).map_err(|e| StoreError::corrupt(format!("stored JSON: {e}")))
+}
+
+/// Helpers for backends: a panic inside a job becomes a rollback, not a dead writer.
+pub(crate) fn run_guarded<T>(f: impl FnOnce() -> T) -> Result<T, StoreError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|panic| {
+        let text = panic_text(&*panic);
+        tracing::error!(panic = %text, "a storage job panicked; its transaction is rolled back");
+        StoreError::unavailable(format!("a storage job panicked: {text}"))
+    })
+}
+
+fn panic_text(panic: &(dyn Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_passwords_never_reach_messages() {
+        assert_eq!(
+            redact_url("postgres://zd:s3cret@db.example:5432/zd"),
+            "postgres://zd:***@db.example:5432/zd"
+        );
+        assert_eq!(redact_url("sqlite::memory:"), "sqlite::memory:");
+        assert_eq!(
+            redact_url("postgres://zd@localhost/zd"),
+            "postgres://zd@localhost/zd"
+        );
+    }
+}
