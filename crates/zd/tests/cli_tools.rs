@@ -528,10 +528,27 @@ fn conversation_commands_read_and_write_the_thread_on_the_seeded_sandbox() {
     assert!(run.stdout.contains("status: "), "{}", run.stdout);
     assert!(run.stdout.contains("-> pending"), "{}", run.stdout);
 
-    let run = zd(dir.path(), &["groups", "list"]);
+    let run = zd(dir.path(), &["groups", "list", "--members"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stdout.starts_with("ID"), "{}", run.stdout);
-    assert!(run.stdout.lines().count() > 1, "{}", run.stdout);
+    assert!(run.stdout.contains("AGENTS"), "{}", run.stdout);
+    let run = zd(dir.path(), &["groups", "list", "--members", "--json"]);
+    let groups = json(&run)["groups"].as_array().unwrap().clone();
+    assert!(
+        groups
+            .iter()
+            .any(|g| !g["members"].as_array().unwrap().is_empty()),
+        "the demo desk's groups have agents: {groups:?}"
+    );
+
+    let run = zd(dir.path(), &["fields", "list"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("tickettype"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("question,incident,problem,task"),
+        "{}",
+        run.stdout
+    );
 
     // A missing ticket: the message names the tool that finds one.
     let run = zd(dir.path(), &["tickets", "show", "999999"]);

@@ -1,11 +1,12 @@
 //! End to end, the conversation tools of issue 9 against the real sandbox (in-process on
-//! 127.0.0.1:0, a temporary SQLite database) through the real client: reading a thread, adding
-//! an internal note the requester never sees, replying publicly with a status, reading the
-//! history, the visibility of update and merge comments, groups, and `fields` cutting a page of
-//! 100 tickets down (the bytes are printed: run with `--nocapture`).
+//! 127.0.0.1:0, a temporary SQLite database) through the real client: reading a thread with its
+//! authors side-loaded, adding an internal note the requester never sees, replying publicly with
+//! a status, reading the history, the visibility of update and merge comments, ticket fields,
+//! groups and their members, and `fields` cutting a page of 100 tickets down (the bytes are
+//! printed: run with `--nocapture`).
 //!
-//! What the sandbox does not serve yet (side-loaded authors, ticket fields, group memberships) is
-//! tested against a fake Zendesk in zendesk-tools' `tests/conversation.rs`.
+//! What the sandbox does not answer yet (users and groups side-loaded with group memberships and
+//! audits) is tested against a fake Zendesk in zendesk-tools' `tests/conversation.rs`.
 
 use serde_json::{Value, json};
 use zendesk::types::TicketId;
@@ -98,9 +99,15 @@ async fn a_thread_with_notes_and_replies_reads_right_for_agents_and_customers() 
     assert_eq!(comments.len(), 1, "{thread}");
     assert_eq!(comments[0]["body"], "It smokes since this morning");
     assert_eq!(comments[0]["public"], true);
-    // Zendesk makes the requester the author of the first comment (the recorded audits show
-    // it); the sandbox names the agent who called. Either way the author is a user ID.
-    assert!(comments[0]["author"]["id"].is_u64(), "{thread}");
+    // The author comes resolved from the side-loaded users. Zendesk makes the requester the
+    // author of a ticket's first comment (the recorded audits show it); the sandbox names the
+    // agent who created the ticket, so either is accepted here.
+    let author = &comments[0]["author"];
+    assert!(author["name"].is_string(), "{thread}");
+    assert!(
+        [json!("carla@example.com"), json!(ADMIN_EMAIL)].contains(&author["email"]),
+        "{thread}"
+    );
     assert_eq!(comments[0]["via"]["channel"], "api");
 
     let note = desk
@@ -122,6 +129,14 @@ async fn a_thread_with_notes_and_replies_reads_right_for_agents_and_customers() 
         .await;
     assert_eq!(reply["comment"]["public"], true);
     assert_eq!(reply["status"], "pending");
+    let thread = desk
+        .ok(
+            "zendesk_get_ticket_comments",
+            json!({"ticketId": ticket, "fields": "author"}),
+        )
+        .await;
+    assert_eq!(thread["comments"][1]["author"]["role"], "admin", "{thread}");
+    assert_eq!(thread["comments"][1]["author"]["email"], ADMIN_EMAIL);
 
     // The agent reads all three, oldest first; newest first on request; `fields` cuts them.
     let thread = desk
@@ -361,5 +376,101 @@ async fn fields_cut_a_page_of_a_hundred_tickets_to_a_few_kilobytes() {
         whole_bytes as f64 / cut_bytes as f64
     );
     assert!(cut_bytes * 5 < whole_bytes, "{cut_bytes} vs {whole_bytes}");
+    desk.sandbox.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn ticket_fields_say_what_custom_fields_take_and_memberships_who_to_assign() {
+    let desk = desk().await;
+    let admin = desk.client(zendesk::Auth::api_token(ADMIN_EMAIL, ADMIN_TOKEN));
+    let created = admin
+        .post_json(
+            "/ticket_fields",
+            &json!({"ticket_field": {"type": "tagger", "title": "Plan",
+                     "custom_field_options": [{"name": "Gold", "value": "plan_gold"},
+                                              {"name": "Silver", "value": "plan_silver"}]}}),
+        )
+        .await
+        .unwrap();
+    let plan_id = created["ticket_field"]["id"].as_u64().unwrap();
+    let listed = desk.ok("zendesk_get_ticket_fields", json!({})).await;
+    let fields = listed["ticket_fields"].as_array().unwrap();
+    let plan = fields
+        .iter()
+        .find(|f| f["id"] == plan_id)
+        .expect("the new field");
+    assert_eq!(plan["type"], "tagger");
+    assert_eq!(plan["system"], false);
+    assert_eq!(
+        plan["options"],
+        json!([{"name": "Gold", "value": "plan_gold"}, {"name": "Silver", "value": "plan_silver"}])
+    );
+    let status = fields
+        .iter()
+        .find(|f| f["type"] == "status")
+        .expect("the status field");
+    assert_eq!(status["system"], true);
+    assert!(
+        status["options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o["value"] == "pending"),
+        "{status}"
+    );
+    // What the listing says is what a ticket takes.
+    let ticket = desk
+        .ok(
+            "zendesk_create_ticket",
+            json!({"description": "On the gold plan", "customFields": {plan_id.to_string(): "plan_gold"}}),
+        )
+        .await;
+    let values = ticket["ticket"]["custom_fields"].as_array().unwrap();
+    assert!(
+        values.contains(&json!({"id": plan_id, "value": "plan_gold"})),
+        "{ticket}"
+    );
+
+    let agent = admin
+        .users()
+        .create(&json!({"name": "Ada Agent", "email": "ada@example.com", "role": "agent"}))
+        .await
+        .unwrap();
+    let group = admin
+        .post_json("/groups", &json!({"group": {"name": "Hardware"}}))
+        .await
+        .unwrap()["group"]["id"]
+        .as_u64()
+        .unwrap();
+    admin
+        .post_json(
+            "/group_memberships",
+            &json!({"group_membership": {"user_id": agent.id.get(), "group_id": group}}),
+        )
+        .await
+        .unwrap();
+    let members = desk
+        .ok("zendesk_get_group_memberships", json!({"groupId": group}))
+        .await;
+    let members = members["group_memberships"].as_array().unwrap();
+    assert_eq!(members.len(), 1, "{members:?}");
+    assert_eq!(members[0]["user_id"], agent.id.get());
+    assert_eq!(members[0]["group_id"], group);
+    assert_eq!(members[0]["user"]["id"], agent.id.get());
+    let of_agent = desk
+        .ok(
+            "zendesk_get_group_memberships",
+            json!({"userId": agent.id.get()}),
+        )
+        .await;
+    assert_eq!(of_agent["group_memberships"][0]["group_id"], group);
+    // An assignee from the group's members, on a ticket in that group.
+    let assigned = desk
+        .ok(
+            "zendesk_create_ticket",
+            json!({"description": "Printer", "groupId": group, "assigneeId": agent.id.get()}),
+        )
+        .await;
+    assert_eq!(assigned["ticket"]["assignee_id"], agent.id.get());
     desk.sandbox.shutdown().await.unwrap();
 }

@@ -91,7 +91,8 @@ async def main(zd: str) -> None:
             seen = [(c["body"], c["public"]) for c in thread["comments"]]
             check(("Legacy model: check the contract", False) in seen, f"the note reads back internal: {seen}")
             check(("A technician is on the way", True) in seen, f"the reply reads back public: {seen}")
-            check(all(isinstance(c["author"]["id"], int) for c in thread["comments"]), "every comment has its author")
+            authors = [c["author"] for c in thread["comments"]]
+            check(all(isinstance(a["id"], int) and a["name"] and a["role"] for a in authors), f"authors named: {authors}")
 
             history, size = await call(session, "zendesk_get_ticket_audits", {"ticketId": ticket})
             whole_bytes += size
