@@ -9,7 +9,8 @@ use crate::SandboxError;
 use crate::auth::{Caller, Role};
 use crate::error::ApiError;
 use crate::rules::{
-    group_memberships, object as obj, organizations, ticket_fields, tickets, users,
+    group_memberships, help_center, macros, object as obj, organizations, ticket_fields, tickets,
+    users, views,
 };
 use crate::store::{Bind, Filter, ListQuery, Store, Table, Window, Writer};
 use crate::util::{iso, now};
@@ -509,7 +510,227 @@ fn fill(tx: &mut dyn Writer) -> Result<bool, ApiError> {
             tickets::update(tx, &agent_caller, id, &obj(json!({"status": "closed"})))?;
         }
     }
+    seed_macros(tx, &admin, &group_ids)?;
+    seed_views(tx, &admin, &group_ids)?;
+    seed_help_center(tx, &admin)?;
     Ok(true)
+}
+
+/// Shared macros the demo tickets call for: solving with thanks, asking for details,
+/// escalating to engineering (an internal note), refunds, and the password-reset answer.
+fn seed_macros(tx: &mut dyn Writer, admin: &Caller, groups: &[i64]) -> Result<(), ApiError> {
+    let macros = [
+        (
+            "Close and thank the customer",
+            "Solves the ticket with a thank-you",
+            json!([
+                {"field": "status", "value": "solved"},
+                {"field": "comment_value", "value": "Hi {{ticket.requester.first_name}},\n\nThanks for your patience: this is now resolved. Reply to this email if anything else comes up.\n\n{{current_user.first_name}}"}
+            ]),
+        ),
+        (
+            "Ask for more details",
+            "Asks the customer for steps, screenshots and error messages",
+            json!([
+                {"field": "status", "value": "pending"},
+                {"field": "comment_value", "value": "Hi {{ticket.requester.first_name}},\n\nCould you send the steps you took, a screenshot, and the exact error message you see? That will help us find the cause quickly."}
+            ]),
+        ),
+        (
+            "Escalate to engineering",
+            "Moves the ticket to Escalations with an internal note",
+            json!([
+                {"field": "group_id", "value": groups[2].to_string()},
+                {"field": "priority", "value": "high"},
+                {"field": "current_tags", "value": "escalated"},
+                {"field": "comment_mode_is_public", "value": "false"},
+                {"field": "comment_value", "value": "Escalated to engineering: reproduced by {{current_user.name}}. Please check the logs for ticket #{{ticket.id}}."}
+            ]),
+        ),
+        (
+            "Refund processed",
+            "Confirms a refund and solves the ticket",
+            json!([
+                {"field": "group_id", "value": groups[1].to_string()},
+                {"field": "status", "value": "solved"},
+                {"field": "current_tags", "value": "refund"},
+                {"field": "comment_value", "value": "Hi {{ticket.requester.first_name}},\n\nWe have refunded the duplicate charge; it reaches your card within 5 business days."}
+            ]),
+        ),
+        (
+            "Password reset instructions",
+            "Sends the steps to reset a password and waits for the customer",
+            json!([
+                {"field": "status", "value": "pending"},
+                {"field": "comment_value", "value": "Hi {{ticket.requester.first_name}},\n\nTo reset your password, open the login page, click \"Forgot password\" and follow the link we email you. If the email does not arrive within 10 minutes, check your spam folder and make sure your mail server accepts messages from our support address."}
+            ]),
+        ),
+    ];
+    for (position, (title, description, actions)) in macros.into_iter().enumerate() {
+        macros::create(
+            tx,
+            admin,
+            &obj(
+                json!({"title": title, "description": description, "actions": actions,
+                        "position": position, "restriction": null}),
+            ),
+        )?;
+    }
+    Ok(())
+}
+
+/// The queues of the demo help desk.
+fn seed_views(tx: &mut dyn Writer, admin: &Caller, groups: &[i64]) -> Result<(), ApiError> {
+    let unsolved = json!({"field": "status", "operator": "less_than", "value": "solved"});
+    let columns = json!({"columns": ["nice_id", "description", "status", "priority", "requester", "assignee", "updated"],
+                         "sort_by": "updated", "sort_order": "desc"});
+    let views = [
+        (
+            "Your unsolved tickets",
+            json!([unsolved, {"field": "assignee_id", "operator": "is", "value": "current_user"}]),
+            json!([]),
+        ),
+        (
+            "Unsolved tickets in your groups",
+            json!([unsolved, {"field": "group_id", "operator": "is", "value": "current_groups"}]),
+            json!([]),
+        ),
+        (
+            "Unassigned tickets",
+            json!([unsolved, {"field": "assignee_id", "operator": "is", "value": ""}]),
+            json!([]),
+        ),
+        (
+            "Urgent and high priority",
+            json!([unsolved]),
+            json!([{"field": "priority", "operator": "is", "value": "urgent"},
+                   {"field": "priority", "operator": "is", "value": "high"}]),
+        ),
+        (
+            "Billing queue",
+            json!([unsolved, {"field": "group_id", "operator": "is", "value": groups[1].to_string()}]),
+            json!([]),
+        ),
+        (
+            "Recently solved",
+            json!([{"field": "status", "operator": "is", "value": "solved"}]),
+            json!([]),
+        ),
+    ];
+    for (position, (title, all, any)) in views.into_iter().enumerate() {
+        views::create(
+            tx,
+            admin,
+            &obj(
+                json!({"title": title, "all": all, "any": any, "output": columns,
+                        "position": position, "restriction": null}),
+            ),
+        )?;
+    }
+    Ok(())
+}
+
+/// A small help center whose articles answer the demo tickets.
+fn seed_help_center(tx: &mut dyn Writer, admin: &Caller) -> Result<(), ApiError> {
+    let categories = [
+        (
+            "Getting started",
+            "Accounts, sign-in and your team",
+            vec![(
+                "Account and sign-in",
+                vec![
+                    (
+                        "Reset your password",
+                        vec!["password", "login"],
+                        "<p>Forgot your password? Open the login page and click <strong>Forgot password</strong>. We email you a reset link that works for one hour.</p><h2>The reset email never arrives</h2><p>Check your spam folder first. If it is not there, your mail server may be rejecting our sender: ask your IT team to accept mail from support@example.com, then request a new link.</p><h2>Still cannot log in</h2><p>Clear your browser's cookies for the portal, or try another browser. After five failed attempts the account is locked for 15 minutes.</p>",
+                    ),
+                    (
+                        "Add another admin to your account",
+                        vec!["admin", "team"],
+                        "<p>Go to <strong>Settings &gt; Team</strong>, click <em>Invite</em>, and choose the <strong>Admin</strong> role. Basic plans allow one admin, Premium plans three, and Enterprise plans any number.</p>",
+                    ),
+                ],
+            )],
+        ),
+        (
+            "Billing",
+            "Invoices, payments and refunds",
+            vec![(
+                "Invoices and payments",
+                vec![
+                    (
+                        "Request a refund for a duplicate charge",
+                        vec!["refund", "billing"],
+                        "<p>If you were charged twice for the same month, reply to your invoice email or open a ticket with the <strong>last four digits</strong> of the card. We refund duplicate charges within 5 business days.</p>",
+                    ),
+                    (
+                        "Correct the VAT number on an invoice",
+                        vec!["invoice", "vat", "billing"],
+                        "<p>Update the VAT number under <strong>Settings &gt; Billing</strong>. Invoices issued after the change show the new number; for an earlier invoice, ask support for a corrected copy.</p>",
+                    ),
+                ],
+            )],
+        ),
+        (
+            "Troubleshooting",
+            "When something does not work",
+            vec![(
+                "Orders and integrations",
+                vec![
+                    (
+                        "Export large reports to CSV",
+                        vec!["export", "csv"],
+                        "<p>Exports of more than 5,000 rows run in the background: choose <strong>Export &gt; Email me the file</strong> and we send a link when it is ready. Direct downloads of large exports may time out.</p>",
+                    ),
+                    (
+                        "Report damaged or missing items",
+                        vec!["shipping", "order"],
+                        "<p>Send us your order number and a photo of the damaged item within 30 days of delivery. We ship a replacement for broken or missing items at no cost.</p>",
+                    ),
+                    (
+                        "API rate limits",
+                        vec!["api"],
+                        "<p>The orders API allows 700 requests per minute per account. Responses carry <code>X-Rate-Limit-Remaining</code>; a 429 answer says in <code>Retry-After</code> how long to wait.</p>",
+                    ),
+                    (
+                        "Reconnect your ERP integration",
+                        vec!["integration", "erp"],
+                        "<p>After an ERP upgrade, orders may stop syncing. Open <strong>Integrations &gt; ERP</strong>, click <em>Reconnect</em>, and sign in again. Version 3.2 and later of the connector send the new authentication header.</p>",
+                    ),
+                ],
+            )],
+        ),
+    ];
+    for (category_position, (name, description, sections)) in categories.into_iter().enumerate() {
+        let category = help_center::create_category(
+            tx,
+            admin,
+            &obj(json!({"name": name, "description": description, "position": category_position})),
+            None,
+        )?;
+        let category_id = category["id"].as_i64().unwrap_or_default();
+        for (section_position, (section_name, articles)) in sections.into_iter().enumerate() {
+            let section = help_center::create_section(
+                tx,
+                admin,
+                category_id,
+                &obj(json!({"name": section_name, "position": section_position})),
+                None,
+            )?;
+            let section_id = section["id"].as_i64().unwrap_or_default();
+            for (position, (title, labels, body)) in articles.into_iter().enumerate() {
+                help_center::create_article(
+                    tx,
+                    admin,
+                    section_id,
+                    &obj(json!({"title": title, "body": body, "label_names": labels,
+                                "position": position})),
+                    None,
+                )?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Who writes a message of a demo thread.

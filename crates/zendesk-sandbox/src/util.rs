@@ -53,3 +53,110 @@ pub fn random_token() -> String {
     }
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
+
+/// HTML as plain text, enough for Help Center bodies and comments: tags dropped (a block tag or
+/// `<br>` becomes a line break), scripts and styles dropped whole, common entities decoded,
+/// runs of blank space folded.
+pub fn html_text(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(start) = rest.find('<') {
+        out.push_str(&decode_entities(&rest[..start]));
+        let after = &rest[start + 1..];
+        let Some(end) = after.find('>') else {
+            // A lone `<` is text.
+            out.push('<');
+            rest = after;
+            continue;
+        };
+        let tag = after[..end].trim().to_ascii_lowercase();
+        let name: String = tag
+            .trim_start_matches('/')
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
+        rest = &after[end + 1..];
+        if (name == "script" || name == "style") && !tag.starts_with('/') {
+            // Skip to the closing tag: its text is not content.
+            let close = format!("</{name}");
+            match rest.to_ascii_lowercase().find(&close) {
+                Some(at) => {
+                    rest = &rest[at..];
+                    if let Some(gt) = rest.find('>') {
+                        rest = &rest[gt + 1..];
+                    }
+                }
+                None => rest = "",
+            }
+            continue;
+        }
+        let block = matches!(
+            name.as_str(),
+            "br" | "p"
+                | "div"
+                | "li"
+                | "ul"
+                | "ol"
+                | "h1"
+                | "h2"
+                | "h3"
+                | "h4"
+                | "h5"
+                | "h6"
+                | "tr"
+                | "table"
+                | "blockquote"
+                | "pre"
+        );
+        if block {
+            out.push('\n');
+        }
+    }
+    out.push_str(&decode_entities(rest));
+    // Fold spaces within lines and keep at most one blank line between paragraphs.
+    let mut folded = String::with_capacity(out.len());
+    let mut blank_lines = 0;
+    for line in out.lines() {
+        let line = line.split_whitespace().collect::<Vec<_>>().join(" ");
+        if line.is_empty() {
+            blank_lines += 1;
+            continue;
+        }
+        if !folded.is_empty() {
+            folded.push_str(if blank_lines > 0 { "\n\n" } else { "\n" });
+        }
+        blank_lines = 0;
+        folded.push_str(&line);
+    }
+    folded
+}
+
+fn decode_entities(text: &str) -> String {
+    if !text.contains('&') {
+        return text.to_string();
+    }
+    text.replace("&nbsp;", " ")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_reads_as_text() {
+        assert_eq!(
+            html_text(
+                "<h1>Reset</h1><p>Click <b>Forgot</b> &amp; wait.</p><script>x()</script><p>Done</p>"
+            ),
+            "Reset\n\nClick Forgot & wait.\n\nDone"
+        );
+        assert_eq!(html_text("a < b and c"), "a < b and c");
+        assert_eq!(html_text("<p>one</p>\n\n<p>two</p>"), "one\n\ntwo");
+    }
+}

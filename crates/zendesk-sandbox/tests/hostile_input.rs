@@ -146,6 +146,20 @@ impl Gen {
                     "safe_update",
                     "updated_stamp",
                     "additional_tags",
+                    "actions",
+                    "field",
+                    "operator",
+                    "all",
+                    "any",
+                    "conditions",
+                    "output",
+                    "columns",
+                    "restriction",
+                    "uploads",
+                    "label_names",
+                    "draft",
+                    "locale",
+                    "position",
                 ];
                 let mut map = serde_json::Map::new();
                 for _ in 0..self.0.usize(0..5) {
@@ -169,6 +183,11 @@ impl Gen {
             "ticket_field",
             "group_membership",
             "token",
+            "macro",
+            "view",
+            "category",
+            "section",
+            "article",
         ]
         .into_iter()
         .find(|w| path.contains(&w.replace('_', "")) || path.contains(w))
@@ -211,6 +230,13 @@ impl Gen {
             "filter[type]",
             "name",
             "permission_set",
+            "filename",
+            "active",
+            "access",
+            "locale",
+            "section",
+            "category",
+            "group_id",
         ];
         let mut pairs = Vec::new();
         for _ in 0..self.0.usize(0..4) {

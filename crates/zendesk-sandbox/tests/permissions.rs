@@ -23,6 +23,16 @@ struct Fixtures {
     membership: i64,
     ticket_field: i64,
     organization_field: i64,
+    /// The agent's personal macro and view (so the agent may change and delete them).
+    macro_id: i64,
+    view: i64,
+    category: i64,
+    section: i64,
+    article: i64,
+    /// A file on a public comment of the end-user's ticket: (id, content token).
+    attachment: (i64, String),
+    /// An upload of the end-user's not attached yet.
+    upload_token: String,
 }
 
 /// A user signed in with an OAuth token the admin minted (no password: password hashing is
@@ -106,6 +116,76 @@ async fn fixtures(sb: &Sb) -> Fixtures {
         .await,
         "organization_field",
     );
+    let personal = json!({"type": "User", "id": agent.0});
+    let macro_id = created(
+        sb.post(
+            "/api/v2/macros.json",
+            json!({"macro": {"title": "Matrix macro", "restriction": personal,
+                             "actions": [{"field": "status", "value": "open"}]}}),
+        )
+        .await,
+        "macro",
+    );
+    let view = created(
+        sb.post(
+            "/api/v2/views.json",
+            json!({"view": {"title": "Matrix view", "restriction": personal,
+                            "all": [{"field": "status", "operator": "less_than", "value": "solved"}]}}),
+        )
+        .await,
+        "view",
+    );
+    let category = created(
+        sb.post(
+            "/api/v2/help_center/categories.json",
+            json!({"category": {"name": "Matrix category"}}),
+        )
+        .await,
+        "category",
+    );
+    let section = created(
+        sb.post(
+            &format!("/api/v2/help_center/categories/{category}/sections.json"),
+            json!({"section": {"name": "Matrix section"}}),
+        )
+        .await,
+        "section",
+    );
+    let article = created(
+        sb.post(
+            &format!("/api/v2/help_center/sections/{section}/articles.json"),
+            json!({"article": {"title": "Matrix article", "body": "<p>matrix</p>"}}),
+        )
+        .await,
+        "article",
+    );
+    let attached = sb
+        .upload(&end_user.1, "matrix.txt", "text/plain", b"matrix", None)
+        .await;
+    assert_eq!(attached.status, StatusCode::CREATED, "{}", attached.text);
+    let token = attached.body["upload"]["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let comment = sb
+        .call(
+            Method::PUT,
+            &format!("/api/v2/tickets/{ticket}.json"),
+            Some(&end_user.1),
+            Some(json!({"ticket": {"comment": {"body": "file", "uploads": [token]}}})),
+        )
+        .await;
+    assert_eq!(comment.status, StatusCode::OK, "{}", comment.text);
+    let file = &attached.body["upload"]["attachment"];
+    let content_token = file["content_url"]
+        .as_str()
+        .and_then(|url| url.split("/attachments/token/").nth(1))
+        .and_then(|rest| rest.split('?').next())
+        .expect("a content url")
+        .to_string();
+    let pending = sb
+        .upload(&end_user.1, "pending.txt", "text/plain", b"later", None)
+        .await;
     Fixtures {
         end_user,
         agent,
@@ -115,6 +195,16 @@ async fn fixtures(sb: &Sb) -> Fixtures {
         membership,
         ticket_field,
         organization_field,
+        macro_id,
+        view,
+        category,
+        section,
+        article,
+        attachment: (file["id"].as_i64().expect("attachment id"), content_token),
+        upload_token: pending.body["upload"]["token"]
+            .as_str()
+            .expect("a token")
+            .to_string(),
     }
 }
 
@@ -130,6 +220,12 @@ fn concrete(template: &str, f: &Fixtures) -> String {
             "ticket_fields" => f.ticket_field,
             "organization_fields" => f.organization_field,
             "job_statuses" => 1,
+            "macros" => f.macro_id,
+            "views" => f.view,
+            "categories" => f.category,
+            "sections" => f.section,
+            "articles" => f.article,
+            "attachments" => f.attachment.0,
             other => panic!("no fixture for /{other}/{{id}}"),
         }
     };
@@ -140,6 +236,12 @@ fn concrete(template: &str, f: &Fixtures) -> String {
             out.push(f.membership.to_string());
         } else if *segment == "{user_id}" {
             out.push(f.agent.0.to_string());
+        } else if *segment == "{locale}" {
+            out.push("en-us".to_string());
+        } else if *segment == "{token}" && segments[i - 1] == "uploads" {
+            out.push(f.upload_token.clone());
+        } else if *segment == "{token}" {
+            out.push(f.attachment.1.clone());
         } else if segment.starts_with('{') {
             out.push(first(segments[i - 1]).to_string());
         } else {
@@ -162,7 +264,7 @@ fn admitted(who: Who, role: Option<Role>) -> bool {
 #[tokio::test]
 async fn every_endpoint_admits_exactly_the_roles_the_table_names() {
     let table = endpoint_access();
-    assert!(table.len() >= 70, "{} endpoints", table.len());
+    assert!(table.len() >= 120, "{} endpoints", table.len());
     let mut checked = 0;
     for (method, template, who) in table {
         // A fresh help desk per endpoint: a delete by one role cannot hide the next role's answer.

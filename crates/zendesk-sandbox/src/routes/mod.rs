@@ -21,10 +21,13 @@ use shared::{create_many, destroy_many, update_many};
 use tickets::Tickets;
 use users::Users;
 
+pub mod attachments;
 pub mod group_memberships;
 pub mod groups;
+pub mod help_center;
 pub mod http;
 pub mod job_statuses;
+pub mod macros;
 pub mod oauth;
 pub mod organization_fields;
 pub mod organizations;
@@ -35,6 +38,7 @@ pub mod stream;
 pub mod ticket_fields;
 pub mod tickets;
 pub mod users;
+pub mod views;
 
 /// The path id as a number; anything else is a 404, as on Zendesk.
 pub fn path_id(raw: &str) -> Result<i64, ApiError> {
@@ -460,6 +464,260 @@ pub fn endpoints() -> Vec<Endpoint> {
             "/api/v2/job_statuses/{id}",
             SignedIn,
             get(job_statuses::show),
+        ),
+        // Macros: agents use the shared ones, their groups' and their own; admins manage all
+        // (an agent's new macro is personal).
+        endpoint(g.clone(), "/api/v2/macros", Agents, get(macros::list)),
+        endpoint(p.clone(), "/api/v2/macros", Agents, post(macros::create)),
+        endpoint(
+            g.clone(),
+            "/api/v2/macros/active",
+            Agents,
+            get(macros::active),
+        ),
+        endpoint(
+            g.clone(),
+            "/api/v2/macros/search",
+            Agents,
+            get(macros::search),
+        ),
+        endpoint(
+            g.clone(),
+            "/api/v2/macros/actions",
+            Agents,
+            get(macros::actions),
+        ),
+        endpoint(g.clone(), "/api/v2/macros/{id}", Agents, get(macros::show)),
+        endpoint(
+            u.clone(),
+            "/api/v2/macros/{id}",
+            Agents,
+            put(macros::update),
+        ),
+        endpoint(
+            d.clone(),
+            "/api/v2/macros/{id}",
+            Agents,
+            delete(macros::delete),
+        ),
+        endpoint(
+            g.clone(),
+            "/api/v2/macros/{id}/apply",
+            Agents,
+            get(macros::apply),
+        ),
+        endpoint(
+            g.clone(),
+            "/api/v2/tickets/{id}/macros/{macro_id}/apply",
+            Agents,
+            get(macros::apply_to_ticket),
+        ),
+        // Views: as macros.
+        endpoint(g.clone(), "/api/v2/views", Agents, get(views::list)),
+        endpoint(p.clone(), "/api/v2/views", Agents, post(views::create)),
+        endpoint(
+            g.clone(),
+            "/api/v2/views/active",
+            Agents,
+            get(views::active),
+        ),
+        endpoint(
+            g.clone(),
+            "/api/v2/views/count_many",
+            Agents,
+            get(views::count_many),
+        ),
+        endpoint(g.clone(), "/api/v2/views/{id}", Agents, get(views::show)),
+        endpoint(u.clone(), "/api/v2/views/{id}", Agents, put(views::update)),
+        endpoint(
+            d.clone(),
+            "/api/v2/views/{id}",
+            Agents,
+            delete(views::delete),
+        ),
+        endpoint(
+            g.clone(),
+            "/api/v2/views/{id}/execute",
+            Agents,
+            get(views::execute),
+        ),
+        endpoint(
+            g.clone(),
+            "/api/v2/views/{id}/tickets",
+            Agents,
+            get(views::tickets),
+        ),
+        endpoint(
+            g.clone(),
+            "/api/v2/views/{id}/count",
+            Agents,
+            get(views::count),
+        ),
+        // Help Center: anyone reads (drafts: agents); admins manage categories and sections,
+        // agents write articles.
+        endpoint(
+            g.clone(),
+            "/api/v2/help_center/categories",
+            Anyone,
+            get(help_center::categories),
+        ),
+        endpoint(
+            p.clone(),
+            "/api/v2/help_center/categories",
+            Admins,
+            post(help_center::create_category),
+        ),
+        endpoint(
+            g.clone(),
+            "/api/v2/help_center/{locale}/categories",
+            Anyone,
+            get(help_center::categories_in),
+        ),
+        endpoint(
+            g.clone(),
+            "/api/v2/help_center/categories/{id}",
+            Anyone,
+            get(help_center::category),
+        ),
+        endpoint(
+            u.clone(),
+            "/api/v2/help_center/categories/{id}",
+            Admins,
+            put(help_center::update_category),
+        ),
+        endpoint(
+            d.clone(),
+            "/api/v2/help_center/categories/{id}",
+            Admins,
+            delete(help_center::delete_category),
+        ),
+        endpoint(
+            g.clone(),
+            "/api/v2/help_center/categories/{id}/sections",
+            Anyone,
+            get(help_center::sections_of_category),
+        ),
+        endpoint(
+            p.clone(),
+            "/api/v2/help_center/categories/{id}/sections",
+            Admins,
+            post(help_center::create_section),
+        ),
+        endpoint(
+            g.clone(),
+            "/api/v2/help_center/categories/{id}/articles",
+            Anyone,
+            get(help_center::articles_of_category),
+        ),
+        endpoint(
+            g.clone(),
+            "/api/v2/help_center/sections",
+            Anyone,
+            get(help_center::sections),
+        ),
+        endpoint(
+            g.clone(),
+            "/api/v2/help_center/{locale}/sections",
+            Anyone,
+            get(help_center::sections_in),
+        ),
+        endpoint(
+            g.clone(),
+            "/api/v2/help_center/sections/{id}",
+            Anyone,
+            get(help_center::section),
+        ),
+        endpoint(
+            u.clone(),
+            "/api/v2/help_center/sections/{id}",
+            Admins,
+            put(help_center::update_section),
+        ),
+        endpoint(
+            d.clone(),
+            "/api/v2/help_center/sections/{id}",
+            Admins,
+            delete(help_center::delete_section),
+        ),
+        endpoint(
+            g.clone(),
+            "/api/v2/help_center/sections/{id}/articles",
+            Anyone,
+            get(help_center::articles_of_section),
+        ),
+        endpoint(
+            p.clone(),
+            "/api/v2/help_center/sections/{id}/articles",
+            Agents,
+            post(help_center::create_article),
+        ),
+        endpoint(
+            g.clone(),
+            "/api/v2/help_center/articles",
+            Anyone,
+            get(help_center::articles),
+        ),
+        endpoint(
+            g.clone(),
+            "/api/v2/help_center/articles/search",
+            Anyone,
+            get(help_center::search),
+        ),
+        endpoint(
+            g.clone(),
+            "/api/v2/help_center/{locale}/articles",
+            Anyone,
+            get(help_center::articles_in),
+        ),
+        endpoint(
+            g.clone(),
+            "/api/v2/help_center/articles/{id}",
+            Anyone,
+            get(help_center::article),
+        ),
+        endpoint(
+            g.clone(),
+            "/api/v2/help_center/{locale}/articles/{id}",
+            Anyone,
+            get(help_center::article_in),
+        ),
+        endpoint(
+            u.clone(),
+            "/api/v2/help_center/articles/{id}",
+            Agents,
+            put(help_center::update_article),
+        ),
+        endpoint(
+            d.clone(),
+            "/api/v2/help_center/articles/{id}",
+            Agents,
+            delete(help_center::archive_article),
+        ),
+        // Uploads and attachments: anyone signed in uploads; a file is served to who may see
+        // the comment it is on (or its uploader, until attached).
+        endpoint(
+            p.clone(),
+            "/api/v2/uploads",
+            SignedIn,
+            post(attachments::upload),
+        ),
+        endpoint(
+            d.clone(),
+            "/api/v2/uploads/{token}",
+            SignedIn,
+            delete(attachments::delete_upload),
+        ),
+        endpoint(
+            g.clone(),
+            "/api/v2/attachments/{id}",
+            Agents,
+            get(attachments::show),
+        ),
+        endpoint(
+            g.clone(),
+            "/attachments/token/{token}",
+            SignedIn,
+            get(attachments::content),
         ),
         // Search: end-users find their own tickets and themselves.
         endpoint(g.clone(), "/api/v2/search", SignedIn, get(search::search)),

@@ -55,7 +55,7 @@ fn ids_at(record: &Value, keys: &[&str]) -> Vec<i64> {
 }
 
 /// `?include=users,groups,organizations` on tickets.
-const TICKET_SIDE_LOADS: [SideLoad; 3] = [
+pub(crate) const TICKET_SIDE_LOADS: [SideLoad; 3] = [
     SideLoad {
         name: "users",
         table: Table::Users,
@@ -229,7 +229,8 @@ pub async fn create(
         .await?;
     let id = ticket["id"].as_i64().unwrap_or_default();
     let location = Tickets::url(&base, id);
-    let (ticket, audit) = viewed_change(&viewer, ticket, audit);
+    let (ticket, mut audit) = viewed_change(&viewer, ticket, audit);
+    super::attachments::absolute(&mut audit, &base);
     Ok(created_response(
         json!({"ticket": Tickets::render(ticket, &base), "audit": audit}),
         &location,
@@ -250,7 +251,8 @@ pub async fn update(
         .store()
         .write(move |tx| rules::update(tx, &caller, id, &input))
         .await?;
-    let (ticket, audit) = viewed_change(&viewer, ticket, audit);
+    let (ticket, mut audit) = viewed_change(&viewer, ticket, audit);
+    super::attachments::absolute(&mut audit, &base);
     Ok(
         axum::Json(json!({"ticket": Tickets::render(ticket, &base), "audit": audit}))
             .into_response(),
@@ -320,7 +322,7 @@ pub async fn comments(
             Table::TicketComments,
             &path,
             "comments",
-            Box::new(as_stored),
+            as_stored(&base),
         )
         .await
 }
@@ -347,7 +349,7 @@ pub async fn audits(
             Table::TicketAudits,
             &path,
             "audits",
-            Box::new(as_stored),
+            as_stored(&base),
         )
         .await
 }
@@ -365,7 +367,7 @@ pub async fn all_audits(
             Table::TicketAudits,
             "ticket_audits",
             "audits",
-            Box::new(as_stored),
+            as_stored(&base),
         )
         .await
 }
@@ -525,7 +527,9 @@ fn by_created_at(descending: bool) -> Sort {
     }
 }
 
-/// Comments and audits are served as stored.
-fn as_stored(stored: &str) -> Result<String, ApiError> {
-    Ok(stored.to_string())
+/// Comments and audits are served as stored, with the base URL put in front of their
+/// attachments' paths.
+fn as_stored(base: &str) -> paging::Serve {
+    let base = base.to_string();
+    Box::new(move |stored| Ok(super::attachments::absolute_text(stored, &base).into_owned()))
 }

@@ -13,16 +13,21 @@ use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::store::{Lookup, Reader, Table, Writer};
 
+pub mod attachments;
 pub mod credentials;
 pub mod field_values;
 pub mod group_memberships;
 pub mod groups;
+pub mod help_center;
 pub mod input;
+pub mod macros;
 pub mod organization_fields;
 pub mod organizations;
+pub mod restriction;
 pub mod ticket_fields;
 pub mod tickets;
 pub mod users;
+pub mod views;
 
 use input::opt_str;
 

@@ -93,6 +93,8 @@ struct NewComment {
     html_body: Option<String>,
     public: bool,
     author_id: Option<i64>,
+    /// Upload tokens whose files the comment takes (see `attachments`).
+    uploads: Vec<String>,
 }
 
 fn read_comment(
@@ -107,6 +109,7 @@ fn read_comment(
                 html_body: None,
                 public: true,
                 author_id: None,
+                uploads: Vec::new(),
             }));
         }
         Some(Value::Object(comment)) => {
@@ -119,6 +122,7 @@ fn read_comment(
                     html_body: html,
                     public: opt_bool(comment, "public")?.unwrap_or(true),
                     author_id: opt_id(comment, "author_id")?.flatten(),
+                    uploads: super::attachments::tokens_of(comment.get("uploads"))?,
                 }));
             }
         }
@@ -140,6 +144,7 @@ fn read_comment(
             html_body: None,
             public: true,
             author_id: None,
+            uploads: Vec::new(),
         }));
     }
     Ok(None)
@@ -446,7 +451,12 @@ pub fn create(
         .author_id
         .filter(|_| caller.is_agent())
         .unwrap_or(requester_id);
-    let comment_value = comment_json(comment_id, audit_id, author, &comment, &at);
+    let mut comment_value = comment_json(comment_id, audit_id, author, &comment, &at);
+    if !comment.uploads.is_empty() {
+        let files =
+            super::attachments::take_uploads(tx, &comment.uploads, id, comment_id, comment.public)?;
+        comment_value["attachments"] = json!(files);
+    }
     let ticket = json!({
         "id": id, "external_id": opt_str(input, "external_id")?.flatten(), "via": via_api(),
         "created_at": at, "updated_at": at, "type": ticket_type, "subject": subject,
@@ -567,7 +577,12 @@ pub fn update(
             ..comment.clone()
         };
         let author = super::author(caller, comment.author_id);
-        let value = comment_json(next_event, audit_id, author, &comment, &at);
+        let mut value = comment_json(next_event, audit_id, author, &comment, &at);
+        if !comment.uploads.is_empty() {
+            let files =
+                super::attachments::take_uploads(tx, &comment.uploads, id, next_event, public)?;
+            value["attachments"] = json!(files);
+        }
         next_event += 1;
         tx.insert_comment(id, &value, ts)?;
         // A public comment by an agent is emailed to the requester, as Zendesk's default

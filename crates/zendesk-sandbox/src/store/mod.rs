@@ -28,7 +28,7 @@ use serde_json::Value;
 mod sql;
 mod sqlite;
 
-pub use sql::{Bind, Filter, number_placeholders};
+pub use sql::{Bind, Filter, number_placeholders, priority_rank, restriction_columns, status_rank};
 
 /// Which SQL a backend speaks, for the modules that build SQL text (search, list filters).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -111,6 +111,14 @@ pub enum Table {
     TicketComments,
     /// A ticket's audits (written with [`Writer::insert_audit`]).
     TicketAudits,
+    Macros,
+    Views,
+    /// Help Center categories, sections and articles.
+    Categories,
+    Sections,
+    Articles,
+    /// Uploaded files (their bytes through [`Writer::set_attachment_content`]).
+    Attachments,
 }
 
 impl Table {
@@ -125,6 +133,12 @@ impl Table {
             Table::GroupMemberships => "group_memberships",
             Table::TicketComments => "ticket_comments",
             Table::TicketAudits => "ticket_audits",
+            Table::Macros => "macros",
+            Table::Views => "views",
+            Table::Categories => "hc_categories",
+            Table::Sections => "hc_sections",
+            Table::Articles => "hc_articles",
+            Table::Attachments => "attachments",
         }
     }
 
@@ -149,6 +163,12 @@ impl Table {
             Table::GroupMemberships => "group membership",
             Table::TicketComments => "comment",
             Table::TicketAudits => "audit",
+            Table::Macros => "macro",
+            Table::Views => "view",
+            Table::Categories => "category",
+            Table::Sections => "section",
+            Table::Articles => "article",
+            Table::Attachments => "attachment",
         }
     }
 
@@ -158,6 +178,7 @@ impl Table {
             Table::Tickets => Some("tickets_fts"),
             Table::Users => Some("users_fts"),
             Table::Organizations => Some("organizations_fts"),
+            Table::Articles => Some("articles_fts"),
             _ => None,
         }
     }
@@ -302,6 +323,16 @@ pub struct DeletedTicket {
     pub deleted_by: i64,
 }
 
+/// A Help Center article search: any of `words` may match (articles matching more, or in the
+/// title, rank first, by the backend's text ranking); `filters` apply to the articles table.
+#[derive(Clone, Debug)]
+pub struct ArticleSearch<'a> {
+    pub words: &'a [String],
+    pub filters: &'a [Filter],
+    pub offset: i64,
+    pub limit: i64,
+}
+
 /// What can be read inside any transaction.
 pub trait Reader {
     fn dialect(&self) -> Dialect;
@@ -331,6 +362,13 @@ pub trait Reader {
     fn find(&mut self, table: Table, filters: &[Filter], limit: i64) -> StoreResult<Vec<Value>>;
 
     fn deleted_ticket(&mut self, id: i64) -> StoreResult<Option<DeletedTicket>>;
+    /// The bytes of an uploaded file.
+    fn attachment_content(&mut self, id: i64) -> StoreResult<Option<Vec<u8>>>;
+    /// One page of a Help Center search, best match first: (total, [(id, stored JSON)]).
+    fn search_articles(
+        &mut self,
+        search: &ArticleSearch<'_>,
+    ) -> StoreResult<(i64, Vec<(i64, String)>)>;
     fn comment_count(&mut self, ticket_id: i64) -> StoreResult<i64>;
     /// Every user (active or not) whose `organization_id` is `organization_id`.
     fn users_in_organization(&mut self, organization_id: i64) -> StoreResult<Vec<Value>>;
@@ -408,6 +446,8 @@ pub trait Writer: Reader {
     fn purge_ticket(&mut self, id: i64) -> StoreResult<()>;
     fn insert_comment(&mut self, ticket_id: i64, comment: &Value, at: i64) -> StoreResult<()>;
     fn insert_audit(&mut self, ticket_id: i64, audit: &Value, at: i64) -> StoreResult<()>;
+    /// Stores an uploaded file's bytes beside its attachment row (saved first).
+    fn set_attachment_content(&mut self, id: i64, content: &[u8]) -> StoreResult<()>;
 
     fn set_password_hash(&mut self, user_id: i64, hash: Option<&str>) -> StoreResult<()>;
     /// Adds an API token (its hash) to a user; an existing identical token is kept.

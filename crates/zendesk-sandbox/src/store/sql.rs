@@ -55,8 +55,23 @@ pub enum Filter {
     Like(&'static str, String),
     /// The record's full text (see the schema) holds this phrase.
     Phrase(Table, String),
+    /// `column < value`.
+    Lt(&'static str, Bind),
+    /// `column > value`.
+    Gt(&'static str, Bind),
+    /// `column` is not `value`, a NULL included (Zendesk's "is not": an unassigned ticket is
+    /// not assigned to 5).
+    Ne(&'static str, Bind),
+    /// `column` is none of `values`, a NULL included.
+    NotIn(&'static str, Vec<Bind>),
+    /// The ticket carries at least one of these tags (lowercased, as stored).
+    TicketTags(Vec<String>),
+    /// The opposite of a filter.
+    Not(Box<Filter>),
     /// Any of these.
     Any(Vec<Filter>),
+    /// All of these (inside an `Any`).
+    All(Vec<Filter>),
     /// SQL in the store's dialect with `$?` marking each bind, built by a module that asked the
     /// store which dialect it speaks (search).
     Sql(String, Vec<Bind>),
@@ -73,6 +88,32 @@ impl Filter {
                 format!("{column} IN ({})", vec!["$?"; values.len()].join(", ")),
                 values.clone(),
             ),
+            Filter::Lt(column, value) => (format!("{column} < $?"), vec![value.clone()]),
+            Filter::Gt(column, value) => (format!("{column} > $?"), vec![value.clone()]),
+            Filter::Ne(column, value) => (
+                format!("{column} IS NULL OR {column} <> $?"),
+                vec![value.clone()],
+            ),
+            Filter::NotIn(_, values) if values.is_empty() => ("1 = 1".into(), Vec::new()),
+            Filter::NotIn(column, values) => (
+                format!(
+                    "{column} IS NULL OR {column} NOT IN ({})",
+                    vec!["$?"; values.len()].join(", ")
+                ),
+                values.clone(),
+            ),
+            Filter::TicketTags(tags) if tags.is_empty() => ("1 = 0".into(), Vec::new()),
+            Filter::TicketTags(tags) => (
+                format!(
+                    "id IN (SELECT ticket_id FROM ticket_tags WHERE tag IN ({}))",
+                    vec!["$?"; tags.len()].join(", ")
+                ),
+                tags.iter().map(|t| Bind::Text(t.clone())).collect(),
+            ),
+            Filter::Not(inner) => {
+                let (sql, binds) = inner.render(dialect);
+                (format!("NOT ({sql})"), binds)
+            }
             Filter::Null(column) => (format!("{column} IS NULL"), Vec::new()),
             Filter::NotNull(column) => (format!("{column} IS NOT NULL"), Vec::new()),
             Filter::Like(column, pattern) => (
@@ -90,6 +131,17 @@ impl Filter {
                     binds.extend(more);
                 }
                 (parts.join(" OR "), binds)
+            }
+            Filter::All(filters) if filters.is_empty() => ("1 = 1".into(), Vec::new()),
+            Filter::All(filters) => {
+                let mut parts = Vec::new();
+                let mut binds = Vec::new();
+                for filter in filters {
+                    let (sql, more) = filter.render(dialect);
+                    parts.push(format!("({sql})"));
+                    binds.extend(more);
+                }
+                (parts.join(" AND "), binds)
             }
             Filter::Sql(sql, binds) => (sql.clone(), binds.clone()),
         }
@@ -405,8 +457,119 @@ pub fn derived_columns(table: Table, record: &Value) -> Vec<(&'static str, Bind)
             ("created_at", created),
             ("updated_at", updated),
         ],
+        Table::Macros | Table::Views => {
+            let (user, groups) = restriction_columns(record);
+            vec![
+                ("id", id),
+                ("json", json),
+                ("title_lower", lower(s(record, "title")).or_empty()),
+                ("active", flag(record, "active", true)),
+                ("position", Bind::Int(i(record, "position").unwrap_or(9999))),
+                ("restricted_user_id", Bind::opt_int(user)),
+                ("restricted_group_ids", Bind::opt_text(groups)),
+                ("created_at", created),
+                ("updated_at", updated),
+            ]
+        }
+        Table::Categories => vec![
+            ("id", id),
+            ("json", json),
+            ("locale", lower(s(record, "locale")).or_empty()),
+            ("position", Bind::Int(i(record, "position").unwrap_or(0))),
+            ("created_at", created),
+            ("updated_at", updated),
+        ],
+        Table::Sections => vec![
+            ("id", id),
+            ("json", json),
+            (
+                "category_id",
+                Bind::Int(i(record, "category_id").unwrap_or_default()),
+            ),
+            ("locale", lower(s(record, "locale")).or_empty()),
+            ("position", Bind::Int(i(record, "position").unwrap_or(0))),
+            ("created_at", created),
+            ("updated_at", updated),
+        ],
+        Table::Articles => vec![
+            ("id", id),
+            ("json", json),
+            (
+                "section_id",
+                Bind::Int(i(record, "section_id").unwrap_or_default()),
+            ),
+            ("locale", lower(s(record, "locale")).or_empty()),
+            ("draft", flag(record, "draft", false)),
+            ("position", Bind::Int(i(record, "position").unwrap_or(0))),
+            ("author_id", Bind::opt_int(i(record, "author_id"))),
+            ("title_lower", lower(s(record, "title")).or_empty()),
+            ("created_at", created),
+            ("updated_at", updated),
+        ],
+        Table::Attachments => {
+            let upload = record.get("upload").cloned().unwrap_or_default();
+            vec![
+                ("id", id),
+                ("json", json),
+                (
+                    "upload_token",
+                    Bind::Text(s(&upload, "token").unwrap_or_default()),
+                ),
+                (
+                    "content_token",
+                    Bind::Text(s(&upload, "content_token").unwrap_or_default()),
+                ),
+                (
+                    "uploader_id",
+                    Bind::Int(i(&upload, "uploader_id").unwrap_or_default()),
+                ),
+                ("ticket_id", Bind::opt_int(i(&upload, "ticket_id"))),
+                ("comment_id", Bind::opt_int(i(&upload, "comment_id"))),
+                (
+                    "public",
+                    Bind::opt_int(upload.get("public").and_then(Value::as_bool).map(i64::from)),
+                ),
+                ("size", Bind::Int(i(record, "size").unwrap_or_default())),
+                ("created_at", created),
+                ("updated_at", updated),
+            ]
+        }
         // Comments and audits have their own inserts (they belong to a ticket).
         Table::TicketComments | Table::TicketAudits => vec![("id", id), ("json", json)],
+    }
+}
+
+impl Bind {
+    /// An empty text in place of NULL, for NOT NULL text columns.
+    fn or_empty(self) -> Bind {
+        match self {
+            Bind::Null => Bind::Text(String::new()),
+            other => other,
+        }
+    }
+}
+
+/// Who a macro or view is restricted to: (the user of a personal one, `,1,2,` for groups).
+pub fn restriction_columns(record: &Value) -> (Option<i64>, Option<String>) {
+    let Some(restriction) = record.get("restriction").filter(|r| r.is_object()) else {
+        return (None, None);
+    };
+    let id = restriction.get("id").and_then(crate::rules::input::as_id);
+    match restriction.get("type").and_then(Value::as_str) {
+        Some("User") => (id, None),
+        Some("Group") => {
+            let mut ids: Vec<i64> = restriction
+                .get("ids")
+                .and_then(Value::as_array)
+                .map(|ids| ids.iter().filter_map(crate::rules::input::as_id).collect())
+                .unwrap_or_default();
+            ids.extend(id);
+            ids.sort_unstable();
+            ids.dedup();
+            let joined: Vec<String> = ids.iter().map(i64::to_string).collect();
+            (None, Some(format!(",{},", joined.join(","))))
+        }
+        _ => (None, None),
     }
 }
 
@@ -448,6 +611,21 @@ pub fn text_fields(table: Table, record: &Value) -> Vec<(&'static str, String)> 
             field("phone"),
         ],
         Table::Organizations => vec![field("name"), field("details"), field("notes")],
+        Table::Articles => {
+            let labels: Vec<&str> = record
+                .get("label_names")
+                .and_then(Value::as_array)
+                .map(|names| names.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            vec![
+                field("title"),
+                (
+                    "body",
+                    crate::util::html_text(&s(record, "body").unwrap_or_default()),
+                ),
+                ("labels", labels.join(" ")),
+            ]
+        }
         _ => Vec::new(),
     }
 }

@@ -31,9 +31,9 @@ use serde_json::Value;
 
 use super::sql::{self, Bind};
 use super::{
-    Backend, BoxFuture, DeletedTicket, Dialect, Durability, JobRow, Lookup, Outcome, Principal,
-    ReadJob, Reader, StoreError, StoreResult, Table, TokenHash, WriteJob, Writer, parse_stored,
-    run_guarded,
+    ArticleSearch, Backend, BoxFuture, DeletedTicket, Dialect, Durability, JobRow, Lookup, Outcome,
+    Principal, ReadJob, Reader, StoreError, StoreResult, Table, TokenHash, WriteJob, Writer,
+    parse_stored, run_guarded,
 };
 use crate::SandboxError;
 use crate::util::now;
@@ -43,6 +43,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0001_schema.sql"),
     include_str!("../../migrations/sqlite/0002_conversations.sql"),
     include_str!("../../migrations/sqlite/0003_hardening.sql"),
+    include_str!("../../migrations/sqlite/0005_help_center.sql"),
 ];
 
 /// Most write jobs committed together.
@@ -753,6 +754,58 @@ impl Reader for Conn<'_> {
         .transpose()
     }
 
+    fn attachment_content(&mut self, id: i64) -> StoreResult<Option<Vec<u8>>> {
+        Ok(self
+            .row(
+                "SELECT content FROM attachments WHERE id = ?1",
+                [id],
+                |row| row.get::<_, Option<Vec<u8>>>(0),
+            )?
+            .flatten())
+    }
+
+    fn search_articles(
+        &mut self,
+        search: &ArticleSearch<'_>,
+    ) -> StoreResult<(i64, Vec<(i64, String)>)> {
+        // Any word may match, as a prefix ("refund" finds "refunds"); bm25 ranks articles with
+        // more of the words, and words in the title, first.
+        let terms: Vec<String> = search
+            .words
+            .iter()
+            .map(|word| format!("\"{}\"*", word.replace('"', "")))
+            .collect();
+        if terms.is_empty() {
+            return Ok((0, Vec::new()));
+        }
+        let (where_sql, mut binds) = sql::where_clause(search.filters, Dialect::Sqlite);
+        let matched = format!(
+            "FROM hc_articles JOIN (SELECT rowid AS hit, bm25(articles_fts, 4.0, 1.0, 2.0) AS score \
+             FROM articles_fts WHERE articles_fts MATCH ?{}) AS m ON m.hit = hc_articles.id \
+             WHERE {where_sql}",
+            binds.len() + 1
+        );
+        binds.push(Bind::Text(terms.join(" OR ")));
+        let total: i64 = self
+            .row(
+                &format!("SELECT COUNT(*) {matched}"),
+                params_from_iter(binds.iter()),
+                |row| row.get(0),
+            )?
+            .unwrap_or(0);
+        let rows = self.rows(
+            &format!(
+                "SELECT hc_articles.id, hc_articles.json {matched} ORDER BY m.score, hc_articles.id \
+                 LIMIT {} OFFSET {}",
+                search.limit.max(0),
+                search.offset.max(0)
+            ),
+            params_from_iter(binds.iter()),
+            |row| Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?)),
+        )?;
+        Ok((total, rows))
+    }
+
     fn comment_count(&mut self, ticket_id: i64) -> StoreResult<i64> {
         Ok(self
             .row(
@@ -1034,6 +1087,9 @@ impl Writer for Conn<'_> {
     fn delete_row(&mut self, table: Table, id: i64) -> StoreResult<bool> {
         self.credentials_changed();
         let deleted = self.exec(&format!("DELETE FROM {} WHERE id = ?1", table.name()), [id])?;
+        if let Some(fts) = table.text_table() {
+            self.exec(&format!("DELETE FROM {fts} WHERE rowid = ?1"), [id])?;
+        }
         Ok(deleted == 1)
     }
 
@@ -1102,6 +1158,19 @@ impl Writer for Conn<'_> {
                 at
             ],
         )?;
+        Ok(())
+    }
+
+    fn set_attachment_content(&mut self, id: i64, content: &[u8]) -> StoreResult<()> {
+        let updated = self.exec(
+            "UPDATE attachments SET content = ?1 WHERE id = ?2",
+            params![content, id],
+        )?;
+        if updated != 1 {
+            return Err(StoreError::corrupt(format!(
+                "no attachment {id} to hold the uploaded bytes"
+            )));
+        }
         Ok(())
     }
 

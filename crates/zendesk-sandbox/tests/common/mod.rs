@@ -111,6 +111,31 @@ impl Sb {
         self.call(Method::DELETE, path, Some(&admin()), None).await
     }
 
+    /// Uploads `bytes` as `file_name` with `auth` (`POST /uploads`); the reply.
+    pub async fn upload(
+        &self,
+        auth: &str,
+        file_name: &str,
+        content_type: &str,
+        bytes: &[u8],
+        token: Option<&str>,
+    ) -> Reply {
+        let name: String = form_urlencoded::byte_serialize(file_name.as_bytes()).collect();
+        let mut uri = format!("/api/v2/uploads.json?filename={name}");
+        if let Some(token) = token {
+            uri.push_str(&format!("&token={token}"));
+        }
+        let request = Request::builder()
+            .method(Method::POST)
+            .uri(uri)
+            .header("host", "sandbox.test")
+            .header("authorization", auth)
+            .header("content-type", content_type)
+            .body(Body::from(bytes.to_vec()))
+            .expect("request builds");
+        self.raw(request).await
+    }
+
     /// Creates a ticket and returns its id.
     pub async fn ticket(&self, subject: &str) -> i64 {
         let reply = self
