@@ -78,6 +78,22 @@ pub struct Attachment {
     pub extra: Map<String, Value>,
 }
 
+/// `POST /api/v2/uploads`'s `upload`: the token a comment names in `uploads`, and the files.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Upload {
+    pub token: String,
+    #[serde(default)]
+    pub expires_at: Option<String>,
+    /// The file this request uploaded.
+    #[serde(default)]
+    pub attachment: Option<Attachment>,
+    /// Every file uploaded under the token so far.
+    #[serde(default)]
+    pub attachments: Vec<Attachment>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
 /// A `Create` or `Change` event: one field set on a new ticket, or changed on an existing one.
 /// `value` is a string, a list (tags) or null, so it stays JSON.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

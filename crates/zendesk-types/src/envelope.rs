@@ -12,8 +12,10 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
-use crate::audit::{Audit, Comment};
+use crate::audit::{Attachment, Audit, Comment, Upload};
+use crate::business_rules::{Macro, MacroResult, View, ViewCount};
 use crate::group::{Group, GroupMembership};
+use crate::help_center::{Article, ArticleHit, Category, Section};
 use crate::job_status::JobStatus;
 use crate::organization::{Organization, OrganizationField};
 use crate::search::SearchResult;
@@ -55,6 +57,26 @@ keys! {
     Audit => "audit", "audits";
     TicketField => "ticket_field", "ticket_fields";
     GroupMembership => "group_membership", "group_memberships";
+    Macro => "macro", "macros";
+    View => "view", "views";
+    ViewCount => "view_count", "view_counts";
+    Article => "article", "articles";
+    Section => "section", "sections";
+    Category => "category", "categories";
+    Attachment => "attachment", "attachments";
+}
+
+impl RecordKey for Upload {
+    const RECORD_KEY: &'static str = "upload";
+}
+
+/// A macro's apply answer: `{"result": {...}}`.
+impl RecordKey for MacroResult {
+    const RECORD_KEY: &'static str = "result";
+}
+
+impl ListKey for ArticleHit {
+    const LIST_KEY: &'static str = "results";
 }
 
 impl ListKey for SearchResult {

@@ -141,6 +141,32 @@ numeric_id!(
     "attachment ID"
 );
 
+numeric_id!(
+    /// A macro's `id`.
+    MacroId,
+    "macro ID"
+);
+numeric_id!(
+    /// A view's `id`.
+    ViewId,
+    "view ID"
+);
+numeric_id!(
+    /// A Help Center article's `id`.
+    ArticleId,
+    "article ID"
+);
+numeric_id!(
+    /// A Help Center section's `id`.
+    SectionId,
+    "section ID"
+);
+numeric_id!(
+    /// A Help Center category's `id`.
+    CategoryId,
+    "category ID"
+);
+
 /// A job status's `id`. Zendesk job IDs are strings (`"V3-3453357b842a394f4b7c092020d42e30"`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]

@@ -25,10 +25,12 @@
 //!   `details()` and a combined `message()`.
 
 pub mod audit;
+pub mod business_rules;
 pub mod enums;
 pub mod envelope;
 pub mod error;
 pub mod group;
+pub mod help_center;
 pub mod ids;
 pub mod job_status;
 pub mod limits;
@@ -38,7 +40,8 @@ pub mod ticket;
 pub mod ticket_field;
 pub mod user;
 
-pub use audit::{Attachment, Audit, AuditEvent, Comment, FieldEvent};
+pub use audit::{Attachment, Audit, AuditEvent, Comment, FieldEvent, Upload};
+pub use business_rules::{Macro, MacroComment, MacroResult, View, ViewCount};
 pub use enums::{
     COMMENT_SORTS, JobState, OrganizationFieldType, ParseEnumError, SearchResultType, SortOrder,
     TICKET_SORTS, TicketFieldType, TicketPriority, TicketStatus, TicketType, UserRole,
@@ -48,10 +51,11 @@ pub use envelope::{
 };
 pub use error::{ErrorBody, ErrorItem, FieldError};
 pub use group::{Group, GroupMembership};
+pub use help_center::{Article, ArticleHit, Category, Section};
 pub use ids::{
-    AttachmentId, AuditId, BrandId, CommentId, CustomFieldOptionId, CustomStatusId, GroupId,
-    GroupMembershipId, JobStatusId, OrganizationFieldId, OrganizationId, ParseIdError,
-    TicketFieldId, TicketFormId, TicketId, UserId,
+    ArticleId, AttachmentId, AuditId, BrandId, CategoryId, CommentId, CustomFieldOptionId,
+    CustomStatusId, GroupId, GroupMembershipId, JobStatusId, MacroId, OrganizationFieldId,
+    OrganizationId, ParseIdError, SectionId, TicketFieldId, TicketFormId, TicketId, UserId, ViewId,
 };
 pub use job_status::{JobResult, JobResults, JobStatus};
 pub use organization::{CustomFieldOption, Organization, OrganizationField};

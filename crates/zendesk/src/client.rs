@@ -93,6 +93,18 @@ pub(crate) struct WireRequest {
     pub path: String,
     pub url: Url,
     pub body: Option<Bytes>,
+    /// The body's type when it is not JSON (an uploaded file).
+    pub content_type: Option<String>,
+}
+
+/// A file fetched with [`Client::download`]: its first bytes (all of them unless `truncated`),
+/// the type the server gave, and its whole size when the server said.
+#[derive(Debug, Clone)]
+pub struct Download {
+    pub bytes: Bytes,
+    pub truncated: bool,
+    pub content_type: Option<String>,
+    pub total: Option<u64>,
 }
 
 /// A successful answer: status, headers and the whole body.
@@ -201,6 +213,119 @@ impl Client {
         decode(&request, &response.body)
     }
 
+    // ----- files --------------------------------------------------------------------------
+
+    /// Fetches a file at an attachment's `content_url`, reading at most `max_bytes` of it.
+    ///
+    /// Credentials go only to this client's own Zendesk: a `content_url` on another host is
+    /// refused. Zendesk answers a file's URL with a redirect to its file storage; a redirect to
+    /// another host is followed without credentials (the link it gives is signed), at most
+    /// three times. Not retried: a failed download is reported at once.
+    pub async fn download(&self, content_url: &str, max_bytes: usize) -> Result<Download> {
+        let api = self.inner.api_base.clone();
+        let same_origin = |url: &Url| {
+            url.scheme() == api.scheme()
+                && url.host_str() == api.host_str()
+                && url.port_or_known_default() == api.port_or_known_default()
+        };
+        let mut url = Url::parse(content_url).map_err(|e| {
+            Error::InvalidRequest(format!("content_url {content_url:?} is not a URL: {e}"))
+        })?;
+        if !same_origin(&url) {
+            return Err(Error::InvalidRequest(format!(
+                "content_url {content_url:?} is not on this Zendesk ({}): zd sends its credentials to its own Zendesk only",
+                api.origin().ascii_serialization()
+            )));
+        }
+        let mut credentials = true;
+        for _ in 0..4 {
+            let wire = WireRequest {
+                method: Method::GET,
+                path: url.path().to_owned(),
+                url: url.clone(),
+                body: None,
+                content_type: None,
+            };
+            let authorization = match (&self.inner.token_source, credentials) {
+                (_, false) => None,
+                (Some(source), true) => Some(source.authorization().await?.0),
+                (None, true) => self.inner.auth_header.clone(),
+            };
+            let mut builder = self.inner.http.get(url.clone()).header(ACCEPT, "*/*");
+            if let Some(authorization) = authorization {
+                builder = builder.header(AUTHORIZATION, authorization);
+            }
+            let mut response = builder
+                .send()
+                .await
+                .map_err(|e| self.transport_error(&wire, e))?;
+            let status = response.status();
+            let headers = response.headers().clone();
+            if status.is_redirection() {
+                let location = headers
+                    .get(reqwest::header::LOCATION)
+                    .and_then(|v| v.to_str().ok())
+                    .ok_or_else(|| {
+                        Error::InvalidRequest(format!(
+                            "{} redirected without a Location",
+                            wire.path
+                        ))
+                    })?;
+                let next = url.join(location).map_err(|e| {
+                    Error::InvalidRequest(format!("a redirect to {location:?} is not a URL: {e}"))
+                })?;
+                if next.scheme() != "https" && next.scheme() != url.scheme() {
+                    return Err(Error::InvalidRequest(format!(
+                        "a redirect to {location:?} leaves http(s)"
+                    )));
+                }
+                credentials = credentials && same_origin(&next);
+                url = next;
+                continue;
+            }
+            if !status.is_success() {
+                let body = response.bytes().await.unwrap_or_default();
+                return Err(api_error(
+                    &wire,
+                    &RawResponse {
+                        status,
+                        headers,
+                        body,
+                    },
+                ));
+            }
+            let content_type = headers
+                .get(CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            let total = response.content_length();
+            let mut bytes = bytes::BytesMut::new();
+            let mut truncated = false;
+            while let Some(chunk) = response
+                .chunk()
+                .await
+                .map_err(|e| self.transport_error(&wire, e))?
+            {
+                let room = max_bytes - bytes.len();
+                if chunk.len() > room {
+                    bytes.extend_from_slice(&chunk[..room]);
+                    truncated = true;
+                    break;
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            return Ok(Download {
+                bytes: bytes.freeze(),
+                truncated,
+                content_type,
+                total,
+            });
+        }
+        Err(Error::InvalidRequest(format!(
+            "content_url {content_url:?} redirected more than three times"
+        )))
+    }
+
     // ----- request core ---------------------------------------------------------------------
 
     /// Builds a request, refusing paths that could leave `/api/v2` or the host.
@@ -228,6 +353,7 @@ impl Client {
             path: path.to_owned(),
             url,
             body,
+            content_type: None,
         })
     }
 
@@ -369,8 +495,12 @@ impl Client {
             builder = builder.header(AUTHORIZATION, auth);
         }
         if let Some(body) = &request.body {
+            let content_type = request
+                .content_type
+                .as_deref()
+                .unwrap_or("application/json");
             builder = builder
-                .header(CONTENT_TYPE, "application/json")
+                .header(CONTENT_TYPE, content_type)
                 .body(body.clone());
         }
         tracing::debug!(method = %request.method, path = %request.path, "sending request to Zendesk");

@@ -57,7 +57,8 @@
 //!
 //! `client.tickets()` (with comments and audits), `ticket_fields()`, `users()`,
 //! `organizations()`, `organization_fields()`, `groups()`, `group_memberships()`, `search()`,
-//! `job_statuses()`. Each method builds a [`Request`]: its method, path, query and
+//! `job_statuses()`, `macros()`, `views()`, `help_center()`, `attachments()` (uploads; files
+//! are fetched with [`Client::download`]). Each method builds a [`Request`]: its method, path, query and
 //! body can be read before it is sent with `.await` (or `.send()`); a refusal (101 IDs, a bad
 //! sort) is kept in it and reported by `check()` and on send, before anything goes on the wire.
 //! [`Detached`] builds the same requests without a client, as plain values sent later with
@@ -113,18 +114,22 @@ pub use builder::{
     ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, USER_AGENT,
     normalize_subdomain,
 };
-pub use client::{Client, NO_QUERY};
+pub use client::{Client, Download, NO_QUERY};
 pub use error::{ApiError, Error, Result};
 pub use paging::{ListRequest, NextPage, Page, Pages, Paging};
 pub use request::{Detached, Request};
 pub use reqwest::Method;
+pub use resources::attachments::AttachmentsHandler;
 pub use resources::group_memberships::GroupMembershipsHandler;
+pub use resources::help_center::HelpCenterHandler;
 pub use resources::job_statuses::{JobProgressFn, JobStatusesHandler, WaitOptions};
+pub use resources::macros::MacrosHandler;
 pub use resources::organization_fields::{OrganizationFieldRef, OrganizationFieldsHandler};
 pub use resources::search::SearchHandler;
 pub use resources::ticket_fields::TicketFieldsHandler;
 pub use resources::tickets::{MergeTickets, TicketsHandler};
 pub use resources::users::UsersHandler;
+pub use resources::views::ViewsHandler;
 pub use resources::{groups::GroupsHandler, organizations::OrganizationsHandler};
 pub use retry::RetryPolicy;
 pub use zendesk_types as types;

@@ -2,15 +2,19 @@
 //! shape requests (paths, query, body envelopes, Zendesk's limits from `zendesk_types::limits`) and pick the response
 //! type; sending, retries and decoding live in `client.rs`, paging in `paging.rs`.
 
+pub mod attachments;
 pub mod group_memberships;
 pub mod groups;
+pub mod help_center;
 pub mod job_statuses;
+pub mod macros;
 pub mod organization_fields;
 pub mod organizations;
 pub mod search;
 pub mod ticket_fields;
 pub mod tickets;
 pub mod users;
+pub mod views;
 
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};

@@ -6,6 +6,7 @@ mod common;
 mod config;
 mod errors;
 mod handlers;
+mod help_center;
 mod jobs;
 mod paging;
 mod recordings;
