@@ -22,6 +22,15 @@ fn ticket_id_param(purpose: &'static str) -> ParamSpec {
     required("ticketId", purpose)
 }
 
+/// The optional `uploadTokens` of a note or reply: files it attaches.
+fn upload_tokens_param() -> ParamSpec {
+    optional(
+        "uploadTokens",
+        "Tokens from zendesk_upload_attachment: the files are attached to this comment (comma-separated, or an array)",
+    )
+    .list()
+}
+
 fn written_outputs(what: &'static str) -> Vec<OutputSpec> {
     vec![
         out("ticket_id", "number", "The ticket ID"),
@@ -34,6 +43,18 @@ fn written_outputs(what: &'static str) -> Vec<OutputSpec> {
                 out("public", "boolean", "Whether the requester sees it"),
                 out("body", "string", "The text as added"),
                 out("author_id", "number", "User ID of the author (you)"),
+                nested(
+                    "attachments",
+                    "array",
+                    "Files attached to it (from uploadTokens; absent when none)",
+                    vec![
+                        out("id", "number", "Attachment ID"),
+                        out("file_name", "string", "File name"),
+                        out("content_type", "string", "Its type"),
+                        out("size", "number", "Size in bytes"),
+                        out("url", "string", "Where the file is"),
+                    ],
+                ),
             ],
         ),
         out("status", "string", "The ticket's status after the change"),
@@ -100,6 +121,7 @@ pub(crate) fn add_internal_note() -> Tool {
                         "Ticket to add the note to, as a numeric string (e.g., \"12345\")",
                     ),
                     required("body", "Text of the note (plain text)"),
+                    upload_tokens_param(),
                 ],
             ),
             outputs: written_outputs("The internal note added"),
@@ -127,6 +149,7 @@ pub(crate) fn reply_to_ticket() -> Tool {
                         "New status set with the reply: \"new\", \"open\", \"pending\", \"hold\", \"solved\", or \"closed\" (leave out to keep the status)",
                     )
                     .one_of(STATUSES),
+                    upload_tokens_param(),
                 ],
             ),
             outputs: written_outputs("The public reply added"),
@@ -189,8 +212,9 @@ pub(crate) fn plain_text(comment: &Value) -> String {
     text("html_body").map(strip_tags).unwrap_or_default()
 }
 
-/// HTML to text, enough for a comment: tags dropped, line breaks kept, common entities decoded.
-fn strip_tags(html: &str) -> String {
+/// HTML to text, enough for a comment or an article: tags dropped, a line break for each block
+/// (paragraph, heading, list item, row), common entities decoded.
+pub(crate) fn strip_tags(html: &str) -> String {
     let mut out = String::with_capacity(html.len());
     let mut in_tag = false;
     let mut tag = String::new();
@@ -202,8 +226,31 @@ fn strip_tags(html: &str) -> String {
             }
             (true, '>') => {
                 in_tag = false;
-                let name = tag.trim_start_matches('/').to_ascii_lowercase();
-                if name.starts_with("br") || name.starts_with("p") || name.starts_with("div") {
+                let name: String = tag
+                    .trim_start_matches('/')
+                    .chars()
+                    .take_while(char::is_ascii_alphanumeric)
+                    .collect::<String>()
+                    .to_ascii_lowercase();
+                let block = matches!(
+                    name.as_str(),
+                    "br" | "p"
+                        | "div"
+                        | "li"
+                        | "ul"
+                        | "ol"
+                        | "tr"
+                        | "table"
+                        | "blockquote"
+                        | "pre"
+                        | "h1"
+                        | "h2"
+                        | "h3"
+                        | "h4"
+                        | "h5"
+                        | "h6"
+                );
+                if block {
                     out.push('\n');
                 }
             }
@@ -283,12 +330,23 @@ fn written(body: Value, id: u64, sent: &str, public: bool) -> Result<Value, Tool
         .and_then(Value::as_array)
         .and_then(|events| events.iter().find(|e| e["type"] == "Comment"));
     let comment = match event {
-        Some(event) => json!({
-            "id": event.get("id"),
-            "public": event.get("public").and_then(Value::as_bool).unwrap_or(public),
-            "body": plain_text(event),
-            "author_id": event.get("author_id"),
-        }),
+        Some(event) => {
+            let mut comment = json!({
+                "id": event.get("id"),
+                "public": event.get("public").and_then(Value::as_bool).unwrap_or(public),
+                "body": plain_text(event),
+                "author_id": event.get("author_id"),
+            });
+            // Only a comment that carries files says so: a plain note stays as small as it was.
+            if let Some(files) = event
+                .get("attachments")
+                .and_then(Value::as_array)
+                .filter(|files| !files.is_empty())
+            {
+                comment["attachments"] = files.iter().map(crate::attachments::compact).collect();
+            }
+            comment
+        }
         None => json!({ "id": null, "public": public, "body": sent, "author_id": null }),
     };
     Ok(json!({ "ticket_id": id, "comment": comment, "status": status }))
@@ -297,8 +355,18 @@ fn written(body: Value, id: u64, sent: &str, public: bool) -> Result<Value, Tool
 fn plan_comment(p: &Params, public: bool, status: Option<&str>) -> Result<Plan, ToolError> {
     let id = p.required_id("ticketId")?;
     let body = p.required_text("body")?.to_owned();
+    let mut comment = json!({ "body": body, "public": public });
+    if let Some(tokens) = p.list("uploadTokens")? {
+        if tokens.len() > 20 {
+            return Err(ToolError::invalid(format!(
+                "uploadTokens has {} tokens; a comment takes at most 20",
+                tokens.len()
+            )));
+        }
+        comment["uploads"] = json!(tokens);
+    }
     let mut changes = Map::new();
-    changes.insert("comment".into(), json!({ "body": body, "public": public }));
+    changes.insert("comment".into(), comment);
     if let Some(status) = status {
         changes.insert("status".into(), json!(status));
     }

@@ -75,7 +75,133 @@ async fn run(client: &zendesk::Client, plan: Plan, ctx: &CallContext) -> Result<
             let started = shape(send(client, request).await?)?;
             follow_started_job(client, started, wait, ctx).await
         }
+        Plan::Both {
+            requests,
+            missing,
+            shape,
+        } => {
+            let [first, second] = *requests;
+            let first = send(client, first)
+                .await
+                .map_err(|e| not_found(e, missing[0]))?;
+            let second = send(client, second)
+                .await
+                .map_err(|e| not_found(e, missing[1]))?;
+            shape(first, second)
+        }
+        Plan::Attachment {
+            request,
+            max_text,
+            max_image,
+        } => fetch_attachment(client, request, max_text, max_image).await,
+        Plan::Upload { file, token } => upload_file(client, ctx, &file, token.as_deref()).await,
     }
+}
+
+/// Marks a "no such record" answer with the param whose record it was (`Tool::with_finder`
+/// then names the tool that finds a valid one).
+fn not_found(mut error: ToolError, param: &'static str) -> ToolError {
+    let missing = error.output.get("status").and_then(Value::as_u64) == Some(404)
+        && error.output.get("code").and_then(Value::as_str) != Some("InvalidEndpoint");
+    if missing && let Value::Object(output) = &mut error.output {
+        output.insert("not_found".into(), json!(param));
+    }
+    error
+}
+
+/// An attachment's record, then its file when a model can read it (text within `max_text`,
+/// an image within `max_image`). A file that cannot be fetched still gives the record.
+async fn fetch_attachment(
+    client: &zendesk::Client,
+    request: Request<Value, Detached>,
+    max_text: usize,
+    max_image: usize,
+) -> Result<Value, ToolError> {
+    use crate::attachments::{Content, is_image, is_text, shaped, text_of};
+    let body = send(client, request).await?;
+    let record = body.get("attachment").cloned().ok_or_else(|| {
+        ToolError::invalid(
+            "Zendesk's answer had no `attachment`; check the subdomain or ZENDESK_BASE_URL",
+        )
+    })?;
+    let kind = record["content_type"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let size = record["size"].as_u64().unwrap_or_default();
+    let url = record["content_url"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let content = if is_text(&kind) {
+        // A character is at most 4 bytes: this many bytes hold `max_text` characters.
+        match client.download(&url, max_text.saturating_mul(4)).await {
+            Ok(file) => {
+                let (text, truncated) = text_of(&file.bytes, file.truncated, max_text);
+                Content::Text { text, truncated }
+            }
+            Err(error) => Content::NotShown(format!("the file could not be fetched: {error}")),
+        }
+    } else if is_image(&kind) {
+        if size as usize > max_image {
+            Content::NotShown(format!(
+                "an image of {size} bytes: too large to show (at most {max_image}); its url has it"
+            ))
+        } else {
+            match client.download(&url, max_image).await {
+                Ok(file) if !file.truncated => Content::Image {
+                    mime_type: kind.clone(),
+                    bytes: file.bytes.to_vec(),
+                },
+                Ok(_) => Content::NotShown(format!(
+                    "the image is larger than {max_image} bytes: too large to show; its url has it"
+                )),
+                Err(error) => Content::NotShown(format!("the file could not be fetched: {error}")),
+            }
+        }
+    } else {
+        Content::NotShown(format!(
+            "a {} file ({size} bytes) is not shown as text or image; its url has it",
+            if kind.is_empty() { "binary" } else { &kind }
+        ))
+    };
+    Ok(shaped(&record, content))
+}
+
+/// Uploads a file of the host's attachments directory (checked there when the call runs).
+async fn upload_file(
+    client: &zendesk::Client,
+    ctx: &CallContext,
+    file: &str,
+    token: Option<&str>,
+) -> Result<Value, ToolError> {
+    let Some(dir) = &ctx.attachments_dir else {
+        return Err(ToolError::invalid(
+            "uploading is off: the operator has not given zd an attachments directory (zd mcp --attachments-dir DIR, or ZD_ATTACHMENTS_DIR); files can only be uploaded from there",
+        ));
+    };
+    let (path, name) = crate::attachments::file_in(dir, file)?;
+    let bytes = crate::attachments::read_checked(&path)?;
+    let kind = zendesk_types::content_type_for(&name);
+    let mut body = send(
+        client,
+        Detached
+            .attachments()
+            .upload(&name, kind, bytes, token)
+            .raw(),
+    )
+    .await?;
+    let upload = body.get_mut("upload").map(Value::take).ok_or_else(|| {
+        ToolError::invalid(
+            "Zendesk's answer had no `upload`; check the subdomain or ZENDESK_BASE_URL",
+        )
+    })?;
+    let compact = |v: &Value| crate::attachments::compact(v);
+    Ok(json!({
+        "token": upload["token"],
+        "attachment": compact(&upload["attachment"]),
+        "attachments": upload["attachments"].as_array().map(|files| files.iter().map(compact).collect::<Vec<_>>()).unwrap_or_default(),
+    }))
 }
 
 /// Where a walk over a list's pages is.

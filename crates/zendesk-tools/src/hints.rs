@@ -20,6 +20,12 @@ pub(crate) fn finder(param: &str) -> Option<&'static str> {
             "find an organization field's id or key with zendesk_get_organization_fields"
         }
         "jobId" => "use the job_id a bulk or merge tool returned",
+        "macroId" => "find a macro's id with zendesk_get_macros",
+        "viewId" => "find a view's id with zendesk_get_views",
+        "articleId" => "find an article's id with zendesk_search_articles",
+        "attachmentId" => {
+            "find an attachment's id in a comment's attachments (zendesk_get_ticket_comments)"
+        }
         _ => return None,
     })
 }

@@ -26,6 +26,8 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+mod articles;
+mod attachments;
 mod audits;
 mod comments;
 mod connection;
@@ -33,6 +35,7 @@ mod exec;
 mod groups;
 mod hints;
 mod jobs;
+mod macros;
 mod organization_fields;
 mod organizations;
 mod output;
@@ -44,6 +47,7 @@ mod thread;
 mod ticket_fields;
 mod tickets;
 mod users;
+mod views;
 
 pub use connection::{Connection, normalize_subdomain};
 pub use spec::{Annotations, FilledBy, OutputSpec, ParamForm, ParamSpec, ToolSpec};
@@ -105,6 +109,9 @@ pub struct CallContext {
     /// configuration). They take precedence over the environment; explicit credential params
     /// take precedence over both.
     pub connection: Connection,
+    /// The directory files may be uploaded from (`zendesk_upload_attachment`), set by the
+    /// host's operator; `None` turns uploading off. A caller names files inside it only.
+    pub attachments_dir: Option<std::path::PathBuf>,
 }
 
 impl CallContext {
@@ -112,6 +119,7 @@ impl CallContext {
         CallContext {
             progress: None,
             connection,
+            attachments_dir: None,
         }
     }
 }
@@ -121,6 +129,7 @@ impl std::fmt::Debug for CallContext {
         f.debug_struct("CallContext")
             .field("progress", &self.progress.is_some())
             .field("connection", &self.connection)
+            .field("attachments_dir", &self.attachments_dir)
             .finish()
     }
 }
@@ -154,16 +163,23 @@ impl Tool {
             .map_err(|error| self.with_finder(error, &params))
     }
 
-    /// A "no such record" answer names the tool that finds the ID the call gave.
+    /// A "no such record" answer names the tool that finds the ID the call gave (the one the
+    /// plan says was not found, else the first given).
     fn with_finder(&self, mut error: ToolError, params: &params::Params) -> ToolError {
+        let named = error
+            .output
+            .get("not_found")
+            .and_then(Value::as_str)
+            .and_then(hints::finder);
         if error.output.get("status").and_then(Value::as_u64) == Some(404)
             && error.output.get("code").and_then(Value::as_str) != Some("InvalidEndpoint")
-            && let Some(hint) = self
-                .spec
-                .params
-                .iter()
-                .filter(|param| params.given(param.name))
-                .find_map(|param| hints::finder(param.name))
+            && let Some(hint) = named.or_else(|| {
+                self.spec
+                    .params
+                    .iter()
+                    .filter(|param| params.given(param.name))
+                    .find_map(|param| hints::finder(param.name))
+            })
         {
             error.message.push_str("; ");
             error.message.push_str(hint);
@@ -278,6 +294,16 @@ pub fn registry() -> &'static Registry {
             ticket_fields::get_ticket_fields(),
             groups::get_groups(),
             groups::get_group_memberships(),
+            // Macros, views, the Help Center and attachments of issue 13.
+            macros::get_macros(),
+            macros::apply_macro(),
+            views::get_views(),
+            views::get_view_tickets(),
+            views::get_view_count(),
+            articles::search_articles(),
+            articles::get_article(),
+            attachments::get_attachment(),
+            attachments::upload_attachment(),
         ],
     })
 }

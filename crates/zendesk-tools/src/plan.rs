@@ -44,7 +44,27 @@ pub(crate) enum Plan {
         shape: Shape,
         wait: Duration,
     },
+    /// Send two reads (the first, then the second), shaped together. A 404 of either names the
+    /// param whose record was not found (`missing`).
+    Both {
+        requests: Box<[Request<Value, Detached>; 2]>,
+        missing: [&'static str; 2],
+        shape: PairShape,
+    },
+    /// Read an attachment's record, then fetch its file (text up to `max_text` bytes, images up
+    /// to `max_image` bytes), shaped by `crate::attachments`.
+    Attachment {
+        request: Request<Value, Detached>,
+        max_text: usize,
+        max_image: usize,
+    },
+    /// Upload a file from the host's attachments directory (`CallContext::attachments_dir`):
+    /// `file` as the caller named it, checked against the directory when the call runs.
+    Upload { file: String, token: Option<String> },
 }
+
+/// Turns the answers of a `Both` plan into the tool's output.
+pub(crate) type PairShape = Box<dyn FnOnce(Value, Value) -> Result<Value, ToolError> + Send>;
 
 /// The client's refusal as the tool's: its words, without the client's prefix.
 fn refused(error: zendesk::Error) -> ToolError {
@@ -94,6 +114,23 @@ impl Plan {
         })
     }
 
+    /// Two reads shaped together (both refused now if either handler refused).
+    pub fn both<A, B>(
+        first: Request<A, Detached>,
+        second: Request<B, Detached>,
+        missing: [&'static str; 2],
+        shape: impl FnOnce(Value, Value) -> Result<Value, ToolError> + Send + 'static,
+    ) -> Result<Self, ToolError> {
+        let (first, second) = (first.raw(), second.raw());
+        first.check().map_err(refused)?;
+        second.check().map_err(refused)?;
+        Ok(Plan::Both {
+            requests: Box::new([first, second]),
+            missing,
+            shape: Box::new(shape),
+        })
+    }
+
     /// A request that starts a bulk job: sent alone without a wait (the seed behaviour), or
     /// followed by following the job when `wait` is given.
     pub fn job<T>(
@@ -116,7 +153,16 @@ impl Plan {
     #[cfg(test)]
     pub fn request(&self) -> Wire {
         match self {
-            Plan::Send { request, .. } | Plan::SendThenFollow { request, .. } => Wire::of(request),
+            Plan::Send { request, .. }
+            | Plan::SendThenFollow { request, .. }
+            | Plan::Attachment { request, .. } => Wire::of(request),
+            Plan::Both { requests, .. } => Wire::of(&requests[0]),
+            Plan::Upload { file, .. } => Wire::of(
+                &Detached
+                    .attachments()
+                    .upload(file, "application/octet-stream", Vec::new(), None)
+                    .raw(),
+            ),
             Plan::List { list, .. } => Wire::of(&list.request()),
             Plan::FollowJob { job_id, .. } => Wire::of(&Detached.job_statuses().show(job_id).raw()),
         }

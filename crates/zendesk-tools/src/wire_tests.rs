@@ -697,3 +697,117 @@ fn fields_memberships_and_audits_ask_for_what_they_show() {
     let request = plan("zendesk_get_groups", json!({"perPage": 10})).unwrap();
     assert_eq!(request.path, "/groups");
 }
+
+#[test]
+fn macro_views_and_help_center_tools_send_what_zendesk_takes() {
+    let list = plan(
+        "zendesk_get_macros",
+        json!({"active": "true", "perPage": "20"}),
+    )
+    .unwrap();
+    assert_eq!(list.path, "/macros");
+    assert_eq!(query(&list), vec![("active", "true"), ("page[size]", "20")]);
+    let search = plan(
+        "zendesk_get_macros",
+        json!({"query": " refund ", "page": "2"}),
+    )
+    .unwrap();
+    assert_eq!(search.path, "/macros/search");
+    assert_eq!(
+        query(&search),
+        vec![("query", "refund"), ("per_page", "100"), ("page", "2")]
+    );
+    // The preview reads the ticket first (to say what changes), then the macro's effect.
+    let apply = plan(
+        "zendesk_apply_macro",
+        json!({"ticketId": "7", "macroId": 30}),
+    )
+    .unwrap();
+    assert_eq!(
+        (apply.method, apply.path.as_str()),
+        (Method::GET, "/tickets/7")
+    );
+    let views = plan(
+        "zendesk_get_view_tickets",
+        json!({"viewId": "31", "perPage": "5"}),
+    )
+    .unwrap();
+    assert_eq!(views.path, "/views/31/tickets");
+    assert_eq!(query(&views), vec![("page[size]", "5")]);
+    let count = plan("zendesk_get_view_count", json!({"viewId": "31"})).unwrap();
+    assert_eq!(count.path, "/views/31/count");
+    let articles = plan(
+        "zendesk_search_articles",
+        json!({"query": "reset password", "locale": "en-US"}),
+    )
+    .unwrap();
+    assert_eq!(articles.path, "/help_center/articles/search");
+    assert_eq!(
+        query(&articles),
+        vec![
+            ("query", "reset password"),
+            ("locale", "en-us"),
+            ("per_page", "10")
+        ]
+    );
+    let article = plan("zendesk_get_article", json!({"articleId": "35000000001"})).unwrap();
+    assert_eq!(article.path, "/help_center/articles/35000000001");
+    let file = plan("zendesk_get_attachment", json!({"attachmentId": "5"})).unwrap();
+    assert_eq!(file.path, "/attachments/5");
+    let upload = plan("zendesk_upload_attachment", json!({"fileName": "a.pdf"})).unwrap();
+    assert_eq!(
+        (upload.method, upload.path.as_str()),
+        (Method::POST, "/uploads")
+    );
+    let reply = plan(
+        "zendesk_reply_to_ticket",
+        json!({"ticketId": "7", "body": "Here", "uploadTokens": ["t1", "t2"]}),
+    )
+    .unwrap();
+    assert_eq!(
+        reply.body.unwrap(),
+        json!({"ticket": {"comment": {"body": "Here", "public": true, "uploads": ["t1", "t2"]}}})
+    );
+}
+
+#[test]
+fn bad_help_center_and_attachment_input_is_refused_before_sending() {
+    for (tool, args, says) in [
+        ("zendesk_search_articles", json!({"query": "   "}), "query"),
+        ("zendesk_search_articles", json!({}), "query"),
+        (
+            "zendesk_search_articles",
+            json!({"query": "x", "maxBodyChars": "999999"}),
+            "maxBodyChars",
+        ),
+        (
+            "zendesk_search_articles",
+            json!({"query": "x", "locale": "../etc"}),
+            "locale",
+        ),
+        (
+            "zendesk_apply_macro",
+            json!({"ticketId": "7", "macroId": "x"}),
+            "macroId",
+        ),
+        ("zendesk_get_macros", json!({"active": "yes"}), "active"),
+        (
+            "zendesk_upload_attachment",
+            json!({"fileName": "../secret.txt"}),
+            "`..`",
+        ),
+        (
+            "zendesk_upload_attachment",
+            json!({"fileName": "a.txt", "uploadToken": "a/b"}),
+            "uploadToken",
+        ),
+        (
+            "zendesk_get_attachment",
+            json!({"attachmentId": "5", "maxChars": "0"}),
+            "maxChars",
+        ),
+    ] {
+        let error = plan(tool, args.clone()).unwrap_err();
+        assert!(error.contains(says), "{tool} {args}: {error}");
+    }
+}

@@ -1,5 +1,5 @@
 //! Everything an agent sees beyond `tools.json` is pinned in a snapshot, so any change to it
-//! shows up in review: the fourteen tools the seed does not have (ids, descriptions, params with
+//! shows up in review: the twenty-three tools the seed does not have (ids, descriptions, params with
 //! their closed value sets and list forms, outputs, annotations), and the optional params added
 //! to the seed's tools.
 
@@ -68,7 +68,7 @@ fn the_additions_declarations_are_pinned() {
             }
         }
     }
-    assert_eq!(tools.len(), 14);
+    assert_eq!(tools.len(), 23);
     insta::assert_json_snapshot!(
         "additions",
         json!({ "tools": tools, "added_to_seed_tools": added })

@@ -54,6 +54,7 @@ async fn a_wait_that_runs_out_returns_the_last_status_not_an_error() {
             api_token: Some("token".into()),
             ..Default::default()
         },
+        ..Default::default()
     };
     let tool = registry().get("zendesk_get_job_status").unwrap();
 
@@ -137,6 +138,7 @@ async fn a_bulk_tool_with_a_wait_follows_its_job_like_get_job_status() {
             api_token: Some("token".into()),
             ..Default::default()
         },
+        ..Default::default()
     };
 
     // Without a wait: the seed behaviour, one request and the queued status, no `done`.

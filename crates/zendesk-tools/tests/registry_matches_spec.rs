@@ -155,7 +155,7 @@ fn the_registry_json_is_tools_json_for_the_seed_tools() {
 }
 
 #[test]
-fn the_additions_are_the_seven_of_tool_behavior_and_the_seven_of_issue_9() {
+fn the_additions_are_the_seven_of_tool_behavior_the_seven_of_issue_9_and_the_nine_of_issue_13() {
     let seed: BTreeSet<String> = spec_tools()
         .iter()
         .map(|t| t["id"].as_str().unwrap().to_owned())
@@ -181,12 +181,21 @@ fn the_additions_are_the_seven_of_tool_behavior_and_the_seven_of_issue_9() {
         "zendesk_get_ticket_fields",
         "zendesk_get_groups",
         "zendesk_get_group_memberships",
+        "zendesk_get_macros",
+        "zendesk_apply_macro",
+        "zendesk_get_views",
+        "zendesk_get_view_tickets",
+        "zendesk_get_view_count",
+        "zendesk_search_articles",
+        "zendesk_get_article",
+        "zendesk_get_attachment",
+        "zendesk_upload_attachment",
     ]
     .into();
     assert_eq!(extra, expected);
-    assert_eq!(registry().tools().len(), 40);
+    assert_eq!(registry().tools().len(), 49);
     let ids: BTreeSet<&str> = registry().tools().iter().map(|t| t.spec.id).collect();
-    assert_eq!(ids.len(), 40, "tool ids are unique");
+    assert_eq!(ids.len(), 49, "tool ids are unique");
 }
 
 /// `(param, required)` for each addition, after the three credentials, as TOOL_BEHAVIOR.md
@@ -260,12 +269,17 @@ fn the_additions_declare_the_params_and_outputs_of_tool_behavior() {
         ),
         (
             "zendesk_add_internal_note",
-            vec![("ticketId", true), ("body", true)],
+            vec![("ticketId", true), ("body", true), ("uploadTokens", false)],
             vec!["ticket_id", "comment", "status"],
         ),
         (
             "zendesk_reply_to_ticket",
-            vec![("ticketId", true), ("body", true), ("status", false)],
+            vec![
+                ("ticketId", true),
+                ("body", true),
+                ("status", false),
+                ("uploadTokens", false),
+            ],
             vec!["ticket_id", "comment", "status"],
         ),
         (
@@ -298,6 +312,82 @@ fn the_additions_declare_the_params_and_outputs_of_tool_behavior() {
                 ("fields", false),
             ],
             vec!["group_memberships", "paging", "metadata"],
+        ),
+        (
+            "zendesk_get_macros",
+            vec![
+                ("query", false),
+                ("active", false),
+                ("perPage", false),
+                ("pageAfter", false),
+                ("page", false),
+                ("fields", false),
+            ],
+            vec!["macros", "paging", "metadata"],
+        ),
+        (
+            "zendesk_apply_macro",
+            vec![("ticketId", true), ("macroId", true)],
+            vec![
+                "ticket_id",
+                "macro_id",
+                "applied",
+                "changes",
+                "comment",
+                "to_apply",
+            ],
+        ),
+        (
+            "zendesk_get_views",
+            vec![
+                ("active", false),
+                ("perPage", false),
+                ("pageAfter", false),
+                ("fields", false),
+            ],
+            vec!["views", "paging", "metadata"],
+        ),
+        (
+            "zendesk_get_view_tickets",
+            vec![
+                ("viewId", true),
+                ("perPage", false),
+                ("pageAfter", false),
+                ("fields", false),
+            ],
+            vec!["tickets", "paging", "metadata"],
+        ),
+        (
+            "zendesk_get_view_count",
+            vec![("viewId", true)],
+            vec!["view_id", "count", "fresh"],
+        ),
+        (
+            "zendesk_search_articles",
+            vec![
+                ("query", true),
+                ("locale", false),
+                ("maxBodyChars", false),
+                ("perPage", false),
+                ("page", false),
+                ("fields", false),
+            ],
+            vec!["articles", "paging", "metadata"],
+        ),
+        (
+            "zendesk_get_article",
+            vec![("articleId", true), ("maxBodyChars", false)],
+            vec!["article", "article_id"],
+        ),
+        (
+            "zendesk_get_attachment",
+            vec![("attachmentId", true), ("maxChars", false)],
+            vec!["attachment", "content", "truncated", "image", "note"],
+        ),
+        (
+            "zendesk_upload_attachment",
+            vec![("fileName", true), ("uploadToken", false)],
+            vec!["token", "attachment", "attachments"],
         ),
     ];
     for (id, params, outputs) in cases {
@@ -373,9 +463,11 @@ fn every_bulk_tool_takes_an_optional_wait() {
 fn annotations_say_which_tools_only_read() {
     for tool in registry().tools() {
         let spec = &tool.spec;
+        // Previewing a macro changes nothing: it reads what the macro would do.
         let reads = ["zendesk_get_", "zendesk_search", "zendesk_autocomplete_"]
             .iter()
-            .any(|prefix| spec.id.starts_with(prefix));
+            .any(|prefix| spec.id.starts_with(prefix))
+            || spec.id == "zendesk_apply_macro";
         assert_eq!(spec.annotations.read_only, reads, "{}", spec.id);
         let destroys = spec.id.contains("delete") || spec.id.contains("merge");
         assert_eq!(spec.annotations.destructive, destroys, "{}", spec.id);

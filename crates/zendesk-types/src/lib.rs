@@ -40,7 +40,7 @@ pub mod ticket;
 pub mod ticket_field;
 pub mod user;
 
-pub use audit::{Attachment, Audit, AuditEvent, Comment, FieldEvent, Upload};
+pub use audit::{Attachment, Audit, AuditEvent, Comment, FieldEvent, Upload, content_type_for};
 pub use business_rules::{Macro, MacroComment, MacroResult, View, ViewCount};
 pub use enums::{
     COMMENT_SORTS, JobState, OrganizationFieldType, ParseEnumError, SearchResultType, SortOrder,

@@ -21,30 +21,6 @@ use crate::util::{iso, now, random_token};
 /// How many files one upload token may gather.
 const MAX_FILES_PER_UPLOAD: i64 = 20;
 
-/// The content type of a file name, by its extension, for uploads sent without a precise one.
-pub fn content_type_of(file_name: &str) -> &'static str {
-    let extension = file_name
-        .rsplit_once('.')
-        .map(|(_, ext)| ext.to_ascii_lowercase())
-        .unwrap_or_default();
-    match extension.as_str() {
-        "txt" | "log" => "text/plain",
-        "csv" => "text/csv",
-        "md" => "text/markdown",
-        "html" | "htm" => "text/html",
-        "json" => "application/json",
-        "xml" => "application/xml",
-        "pdf" => "application/pdf",
-        "png" => "image/png",
-        "jpg" | "jpeg" => "image/jpeg",
-        "gif" => "image/gif",
-        "webp" => "image/webp",
-        "svg" => "image/svg+xml",
-        "zip" => "application/zip",
-        _ => "application/octet-stream",
-    }
-}
-
 fn check_file_name(file_name: &str) -> Result<String, ApiError> {
     let name = file_name.trim();
     let bad = name.is_empty()
@@ -141,7 +117,7 @@ pub fn upload(
                 && ct != "application/octet-stream"
                 && ct != "application/x-www-form-urlencoded"
         })
-        .unwrap_or_else(|| content_type_of(&file_name).to_string());
+        .unwrap_or_else(|| zendesk_types::content_type_for(&file_name).to_string());
     let ts = now();
     let at = iso(ts);
     let id = tx.allocate_id(Table::Attachments)?;
