@@ -35,6 +35,12 @@ enum Command {
     Groups(cmd::groups::Args),
     /// Search tickets, users, organizations or groups (Zendesk search syntax).
     Search(cmd::search::Args),
+    /// Macros: list them, and preview one on a ticket (nothing is changed).
+    Macros(cmd::macros::Args),
+    /// Views (ticket queues): list them, and the tickets in one.
+    Views(cmd::views::Args),
+    /// Help Center articles: search, show.
+    Articles(cmd::articles::Args),
     /// Users: list, get, search, create, update, delete.
     Users(cmd::users::Args),
     /// Organizations: list, get, autocomplete, create, update, delete.
@@ -64,6 +70,9 @@ fn main() -> ExitCode {
             Command::Fields(args) => cmd::fields::run(args).await,
             Command::Groups(args) => cmd::groups::run(args).await,
             Command::Search(args) => cmd::search::run(args).await,
+            Command::Macros(args) => cmd::macros::run(args).await,
+            Command::Views(args) => cmd::views::run(args).await,
+            Command::Articles(args) => cmd::articles::run(args).await,
             Command::Users(args) => cmd::users::run(args).await,
             Command::Orgs(args) => cmd::orgs::run(args).await,
             Command::Auth(args) => cmd::auth::run(args).await,

@@ -181,6 +181,26 @@ fn python_sdk_2_triage_workflow() {
     run_script(&python, "mcp_triage.py", &[ZD], &dir);
 }
 
+/// Issue 13's workflow (a view's tickets, a Help Center article, a macro preview, a reply with
+/// attachments read back, text and image; the refusals) under the pinned 1.x SDK.
+#[test]
+fn python_sdk_helpcenter_workflow() {
+    let Some(python) = python() else { return };
+    let dir = TempDir::new("helpcenter");
+    run_script(&python, "mcp_helpcenter.py", &[ZD], &dir);
+}
+
+/// The same workflow under the 2.x line of the SDK.
+#[test]
+fn python_sdk_2_helpcenter_workflow() {
+    let Some(python) = python_from("ZD_TEST_PYTHON_MCP2", "tests/compat/requirements-mcp2.txt")
+    else {
+        return;
+    };
+    let dir = TempDir::new("helpcenter2");
+    run_script(&python, "mcp_helpcenter.py", &[ZD], &dir);
+}
+
 /// A `zd mcp --http` child, killed on drop; its stderr is drained in the background.
 struct HttpServer {
     child: Child,

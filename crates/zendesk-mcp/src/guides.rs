@@ -64,9 +64,12 @@ fn draft_text(id: &str) -> String {
          must not be quoted to the customer. The resource zendesk://tickets/{id} gives the thread as text.\n\
          2. If needed, read zendesk_get_ticket for the status and fields, and zendesk_get_ticket_audits for what \
          was already done.\n\
-         3. Write the draft in plain text, in the customer's language, answering what they last asked. Show it \
+         3. Look for an answer the team already wrote: zendesk_search_articles (Help Center articles, with URLs \
+         to send) and zendesk_get_macros then zendesk_apply_macro (ticketId \"{id}\") to preview a canned reply \
+         without changing anything.\n\
+         4. Write the draft in plain text, in the customer's language, answering what they last asked. Show it \
          to me and send nothing yet.\n\
-         4. Only once I approve, send it with zendesk_reply_to_ticket (ticketId \"{id}\"): Zendesk emails it to \
+         5. Only once I approve, send it with zendesk_reply_to_ticket (ticketId \"{id}\"): Zendesk emails it to \
          the requester. Set status \"pending\" when waiting for their answer, \"solved\" when this resolves it. \
          Anything meant for agents only goes in zendesk_add_internal_note instead."
     )

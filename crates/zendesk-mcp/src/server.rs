@@ -186,10 +186,19 @@ fn tool_error(tool: &str, message: &str, output: Option<&Value>) -> CallToolResu
 }
 
 /// Map a registry result to MCP: success gives the `output` object as structured content plus
-/// the same JSON as text (for clients without structured-content support).
+/// the same JSON as text (for clients without structured-content support). An output that
+/// carries an image (`image: {mime_type, data}`, from zendesk_get_attachment) gives it as MCP
+/// image content, which a model sees as a picture; its base64 then leaves the JSON, so the
+/// model is not sent it twice.
 pub fn to_call_tool_result(tool: &str, result: ToolResult) -> CallToolResult {
     if result.success {
-        CallToolResult::structured(result.output)
+        let mut output = result.output;
+        let image = take_image(&mut output);
+        let mut answer = CallToolResult::structured(output);
+        if let Some((data, mime_type)) = image {
+            answer.content.push(ContentBlock::image(data, mime_type));
+        }
+        answer
     } else {
         let message = result
             .error
@@ -197,6 +206,21 @@ pub fn to_call_tool_result(tool: &str, result: ToolResult) -> CallToolResult {
             .unwrap_or("the tool reported a failure without a message");
         tool_error(tool, message, Some(&result.output))
     }
+}
+
+/// Takes `image.data` out of an output (leaving `image.mime_type` and a word on where the
+/// picture went): (base64, MIME type).
+fn take_image(output: &mut Value) -> Option<(String, String)> {
+    let image = output.get_mut("image")?.as_object_mut()?;
+    let mime_type = image.get("mime_type")?.as_str()?.to_owned();
+    let Some(Value::String(data)) = image.remove("data") else {
+        return None;
+    };
+    image.insert(
+        "sent_as".into(),
+        Value::String("MCP image content (the picture follows this JSON)".into()),
+    );
+    Some((data, mime_type))
 }
 
 /// A progress reporter that forwards registry progress to the client as
@@ -239,12 +263,14 @@ impl ServerHandler for ZendeskMcpServer {
         .with_instructions(
             "Zendesk Support tools: tickets and their conversations (comments, internal \
                  notes, public replies, history), ticket fields, groups, users, organizations, \
-                 organization fields, search and job statuses. A public reply \
-                 (zendesk_reply_to_ticket, or a comment on zendesk_update_ticket) is emailed to \
-                 the customer; zendesk_add_internal_note never is. Credentials are configured on \
-                 the server; never pass them. IDs are numeric strings such as \"12345\". Bulk \
-                 tools return a job id: follow it with zendesk_get_job_status. Prompts: \
-                 triage-ticket, draft-reply. Resource: zendesk://tickets/{id}.",
+                 organization fields, search and job statuses; views (ticket queues), macros \
+                 (zendesk_apply_macro previews one and changes nothing), Help Center articles, \
+                 and attachments (uploads come only from the server's attachments directory). \
+                 A public reply (zendesk_reply_to_ticket, or a comment on zendesk_update_ticket) \
+                 is emailed to the customer; zendesk_add_internal_note never is. Credentials are \
+                 configured on the server; never pass them. IDs are numeric strings such as \
+                 \"12345\". Bulk tools return a job id: follow it with zendesk_get_job_status. \
+                 Prompts: triage-ticket, draft-reply. Resource: zendesk://tickets/{id}.",
         )
     }
 

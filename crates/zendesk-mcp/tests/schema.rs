@@ -450,3 +450,35 @@ fn custom_field_values_accept_what_zendesk_sends() {
         assert_eq!(value, &json!({}), "{id}: {value}");
     }
 }
+
+#[test]
+fn an_attachment_image_is_mcp_image_content_and_leaves_the_json() {
+    let result = to_call_tool_result(
+        "zendesk_get_attachment",
+        ToolResult {
+            success: true,
+            output: json!({"attachment": {"id": 5, "file_name": "shot.png"}, "content": null,
+                           "truncated": false, "image": {"mime_type": "image/png", "data": "iVBORw0KGgo="}}),
+            error: None,
+        },
+    );
+    let wire = serde_json::to_value(&result.content).unwrap();
+    assert_eq!(wire[1]["type"], "image");
+    assert_eq!(wire[1]["data"], "iVBORw0KGgo=");
+    assert_eq!(wire[1]["mimeType"], "image/png");
+    let structured = result.structured_content.unwrap();
+    assert!(structured["image"].get("data").is_none(), "{structured}");
+    assert_eq!(structured["image"]["mime_type"], "image/png");
+    let text: Value = serde_json::from_str(wire[0]["text"].as_str().unwrap()).unwrap();
+    assert_eq!(text, structured, "the text is the structured content");
+    // A text file stays one text block.
+    let text_file = to_call_tool_result(
+        "zendesk_get_attachment",
+        ToolResult {
+            success: true,
+            output: json!({"attachment": {"id": 6}, "content": "hello", "truncated": false}),
+            error: None,
+        },
+    );
+    assert_eq!(text_file.content.len(), 1);
+}

@@ -3,7 +3,10 @@
 // Drives the real node-zendesk client (tests/compat/node/package.json) through the calls a
 // Zendesk integration makes: create / read / update / delete of tickets, users and
 // organizations, bulk creates followed by `jobstatuses.watch`, ticket merge, search, search
-// count, search export, organization fields, and a missing record answering 404. node-zendesk
+// count, search export, organization fields, macros (create, list, preview on a ticket that
+// changes nothing), views (create, tickets, count, execute), the Help Center (categories,
+// sections, articles, search with snippets), an upload attached to a comment and served back,
+// and a missing record answering 404. node-zendesk
 // follows `links.next` / `next_page` until they are null, so every `getAll` here also checks
 // that the sandbox's last page ends paging.
 //
@@ -17,6 +20,7 @@
 'use strict';
 
 const crypto = require('node:crypto');
+const { Readable } = require('node:stream');
 const zendesk = require('node-zendesk');
 
 const url = process.env.ZD_SANDBOX_URL;
@@ -31,6 +35,10 @@ const endpointUri = `${url.replace(/\/$/, '')}/api/v2`;
 const client = zendesk.createClient({ username: email, token, endpointUri });
 // The same client keeping node-zendesk's original errors (status code and body) for error checks.
 const rawClient = zendesk.createClient({ username: email, token, endpointUri, throwOriginalException: true });
+// node-zendesk's Help Center clients take the Help Center's own root as their endpoint.
+const helpCenter = zendesk.createClient({
+  username: email, token, endpointUri: `${endpointUri}/help_center`, apiType: ['helpcenter'],
+}).helpcenter;
 
 const RUN = crypto.randomBytes(5).toString('hex');
 const results = [];
@@ -316,6 +324,95 @@ async function main() {
     const deleted = await client.organizationfields.delete(field.id);
     expect(deleted.response.status === 204, `delete status ${deleted.response.status}`);
     await expectStatus(rawClient.organizationfields.show(field.id), 404, 'show deleted field');
+  });
+
+  await check('macro_create_list_and_preview_changing_nothing', async () => {
+    const id = need('ticket');
+    // node-zendesk unwraps records by its list names only: one macro comes back enveloped.
+    const { result: createdBody } = await client.macros.create({
+      macro: {
+        title: `node ${RUN} ask for details`,
+        actions: [{ field: 'status', value: 'pending' },
+          { field: 'comment_value', value: 'Hi {{ticket.requester.first_name}}, which printer?' }],
+      },
+    });
+    const created = createdBody.macro || createdBody;
+    expect(Number.isInteger(created.id), `macro ${JSON.stringify(created)}`);
+    const listed = await client.macros.list();
+    expect(listed.some((m) => m.id === created.id), 'listed among the active macros');
+    const { result: found } = await client.macros.search(`${RUN} ask`);
+    const hits = Array.isArray(found) ? found : found.macros;
+    expect(hits.some((m) => m.id === created.id), `search found ${JSON.stringify(hits)}`);
+    const { result: before } = await client.tickets.show(id);
+    const { result: applied } = await client.macros.applyTicket(id, created.id);
+    const preview = applied.result || applied;
+    expect(preview.ticket.status === 'pending', `previewed ${JSON.stringify(preview.ticket)}`);
+    expect(/^Hi /.test(preview.comment.body), `comment ${JSON.stringify(preview.comment)}`);
+    const { result: after } = await client.tickets.show(id);
+    expect(after.status === before.status && after.updated_at === before.updated_at, 'the preview changed the ticket');
+    const { response } = await client.macros.delete(created.id);
+    expect(response.status === 204, `delete ${response.status}`);
+  });
+
+  await check('view_tickets_count_and_execute', async () => {
+    const id = need('ticket');
+    const { result: view } = await client.views.create({
+      view: {
+        title: `node ${RUN} queue`,
+        all: [{ field: 'status', operator: 'less_than', value: 'solved' },
+          { field: 'current_tags', operator: 'includes', value: `run${RUN}` }],
+        output: { columns: ['status', 'description', 'priority'] },
+      },
+    });
+    expect(Number.isInteger(view.id), `view ${JSON.stringify(view)}`);
+    // The pages of a view's tickets come back whole (node-zendesk knows views, not tickets, here).
+    const pages = await client.views.tickets(view.id);
+    const ids = pages.flatMap((page) => (page.tickets ? page.tickets : [page])).map((t) => t.id);
+    expect(ids.includes(id), `ticket ${id} not in ${JSON.stringify(ids)}`);
+    const { result: counted } = await client.views.showCount(view.id);
+    const count = counted.view_count || counted;
+    expect(count.value === ids.length, `count ${JSON.stringify(count)}`);
+    // node-zendesk reads an executed view's `view` (its rows stay in the raw answer).
+    const executed = await client.views.execute(view.id, {});
+    expect(executed.some((page) => page.id === view.id), `executed ${JSON.stringify(executed).slice(0, 300)}`);
+    // node-zendesk 6's views.delete calls itself forever: delete through its generic request.
+    const { response } = await client.views.request('DELETE', ['views', view.id]);
+    expect(response.status === 204, `delete ${response.status}`);
+  });
+
+  await check('help_center_articles_and_search', async () => {
+    const { result: category } = await helpCenter.categories.create({ category: { name: `node ${RUN} printers` } });
+    const { result: section } = await helpCenter.sections.create(category.id, { section: { name: 'Paper' } });
+    const { result: article } = await helpCenter.articles.create(section.id, {
+      article: { title: `Clear a paper jam ${RUN}`, body: '<p>Open tray 2 and pull the <b>jammed</b> paper out.</p>', locale: 'en-us' },
+    });
+    expect(Number.isInteger(article.id), `article ${JSON.stringify(article)}`);
+    const { result: shown } = await helpCenter.articles.show(article.id);
+    expect(shown.title === `Clear a paper jam ${RUN}`, `shown ${JSON.stringify(shown)}`);
+    const { result: found } = await helpCenter.search.searchArticles(`paper jam ${RUN}`);
+    const hits = Array.isArray(found) ? found : found.results;
+    const hit = hits.find((h) => h.id === article.id);
+    expect(hit && /<em>/.test(hit.snippet), `search ${JSON.stringify(found).slice(0, 400)}`);
+    const inSection = await helpCenter.articles.listBySection(section.id);
+    expect(inSection.length === 1 && inSection[0].id === article.id, `section articles ${JSON.stringify(inSection)}`);
+  });
+
+  await check('upload_attached_to_a_comment_and_served', async () => {
+    const id = need('ticket');
+    const upload = await client.attachments.upload(Readable.from([Buffer.from('toner level: 3%')]), { filename: 'toner.txt' });
+    const body = upload.result || upload;
+    const tokenOf = (body.upload || body).token;
+    expect(typeof tokenOf === 'string' && tokenOf.length > 0, `upload ${JSON.stringify(body)}`);
+    await client.tickets.update(id, { ticket: { comment: { body: 'Toner report attached', uploads: [tokenOf], public: false } } });
+    const comments = await client.tickets.getComments(id);
+    const files = comments[comments.length - 1].attachments;
+    expect(files.length === 1 && files[0].file_name === 'toner.txt', `attachments ${JSON.stringify(files)}`);
+    const auth = Buffer.from(`${email}/token:${token}`).toString('base64');
+    const served = await fetch(files[0].content_url, { headers: { Authorization: `Basic ${auth}` } });
+    expect(served.status === 200 && (await served.text()) === 'toner level: 3%', `content_url answered ${served.status}`);
+    const { result: shownBody } = await client.attachments.show(files[0].id);
+    const shown = shownBody.attachment || shownBody;
+    expect(shown.size === 15, `shown ${JSON.stringify(shown)}`);
   });
 
   await check('ticket_delete_then_404', async () => {

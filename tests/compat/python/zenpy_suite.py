@@ -3,8 +3,10 @@
 Drives the real zenpy client (pinned in tests/compat/requirements.txt) through the calls a
 Zendesk integration makes: create / read / update / delete of tickets, users and
 organizations, bulk creates followed by job status polling, ticket merge, search, search count,
-search export, organization fields, and a missing record raising zenpy's
-RecordNotFoundException.
+search export, organization fields, macros (create, list, preview on a ticket changing nothing),
+views (create, tickets, count, execute), Help Center categories, sections, articles and search,
+uploads attached to a comment (the file served back at its content_url), and a missing record
+raising zenpy's RecordNotFoundException.
 
 Environment (set by crates/zd/tests/compat_clients.rs):
   ZD_SANDBOX_URL    http://127.0.0.1:PORT
@@ -17,6 +19,7 @@ Every check runs even when an earlier one failed (those depending on a failed on
 one line per check is printed, and the exit status is 1 if any check failed.
 """
 
+import io
 import os
 import sys
 import time
@@ -27,7 +30,8 @@ from urllib.parse import urlparse
 import requests
 
 from zenpy import Zenpy
-from zenpy.lib.api_objects import Comment, Organization, OrganizationField, Ticket, User
+from zenpy.lib.api_objects import Comment, Macro, Organization, OrganizationField, Ticket, User, View
+from zenpy.lib.api_objects.help_centre_objects import Article, Category, Section
 from zenpy.lib.exception import APIException, RecordNotFoundException, TooManyValuesException
 
 RESULTS = []
@@ -443,6 +447,92 @@ def main():
             expect(e.response is not None and e.response.status_code == 403, f"read-only write answered {e}")
             return
         raise AssertionError("a read-only token created a ticket")
+
+    @check
+    def macro_create_list_and_preview_changing_nothing():
+        tid = need("ticket")
+        created = zd.macros.create(Macro(
+            title=f"zenpy {RUN} solve with thanks",
+            actions=[{"field": "status", "value": "solved"},
+                     {"field": "comment_value", "value": "Thanks {{ticket.requester.first_name}}!"}],
+        ))
+        expect(isinstance(created.id, int), f"macro id {created.id!r}")
+        expect(created.id in [m.id for m in zd.macros()], "listed")
+        expect(zd.macros(id=created.id).title == f"zenpy {RUN} solve with thanks", "shown")
+        before = zd.tickets(id=tid)
+        effect = zd.tickets.show_macro_effect(tid, created.id)
+        expect(effect.ticket.status == "solved", f"previewed status {effect.ticket.status!r}")
+        comment = effect.comment if isinstance(effect.comment, dict) else effect.comment.to_dict()
+        expect(comment["body"].startswith("Thanks "), f"comment {comment!r}")
+        after = zd.tickets(id=tid)
+        expect(after.status == before.status and after.updated_at == before.updated_at, "the preview changed the ticket")
+        changes = zd.macros.apply(created.id)
+        expect(changes.ticket.status == "solved", f"changes {changes.to_dict()!r}")
+        created.title = f"zenpy {RUN} solved"
+        expect(zd.macros.update(created).title == f"zenpy {RUN} solved", "renamed")
+        zd.macros.delete(created)
+        try:
+            zd.macros(id=created.id)
+        except RecordNotFoundException:
+            return
+        raise AssertionError("a deleted macro is still readable")
+
+    @check
+    def view_tickets_count_and_execute():
+        tid = need("ticket")
+        view = zd.views.create(View(
+            title=f"zenpy {RUN} open high",
+            all=[{"field": "status", "operator": "less_than", "value": "solved"},
+                 {"field": "current_tags", "operator": "includes", "value": f"run{RUN}"}],
+            output={"columns": ["status", "description", "priority"]},
+        ))
+        expect(isinstance(view.id, int), f"view id {view.id!r}")
+        ids = [t.id for t in zd.views.tickets(view)]
+        expect(tid in ids, f"ticket {tid} not in the view's {ids}")
+        count = zd.views.count(view)
+        expect(count.value == len(ids), f"count {count.value} for {len(ids)} tickets")
+        # zenpy reads an executed view's `view` (its rows stay in the raw answer).
+        executed = zd.views.execute(view)
+        expect(executed.id == view.id, f"executed {executed.to_dict()!r}")
+        expect(view.id in [v.id for v in zd.views.active()], "active views list it")
+        zd.views.delete(view)
+
+    @check
+    def help_center_articles_and_search():
+        category = zd.help_center.categories.create(Category(name=f"zenpy {RUN} printers"))
+        section = zd.help_center.sections.create(Section(category_id=category.id, name="Toner"))
+        article = zd.help_center.articles.create(section, Article(
+            title=f"Replace the toner {RUN}",
+            body="<p>Open the front cover and pull the <b>toner</b> cartridge out.</p>",
+            locale="en-us",
+        ))
+        expect(isinstance(article.id, int), f"article id {article.id!r}")
+        expect(zd.help_center.articles(id=article.id).title == f"Replace the toner {RUN}", "shown")
+        hits = list(zd.help_center.articles.search(query=f"toner cartridge {RUN}"))
+        expect(article.id in [h.id for h in hits], f"search found {[h.id for h in hits]}")
+        hit = next(h for h in hits if h.id == article.id)
+        expect("<em>" in hit.snippet, f"snippet {hit.snippet!r}")
+        in_section = [a.id for a in zd.help_center.sections.articles(section)]
+        expect(in_section == [article.id], f"section articles {in_section}")
+
+    @check
+    def upload_attached_to_a_comment_and_served():
+        tid = need("ticket")
+        upload = zd.attachments.upload(io.BytesIO(b"printer log line"), target_name="printer.log",
+                                       content_type="text/plain")
+        expect(upload.token, f"upload {upload.to_dict()!r}")
+        ticket = zd.tickets(id=tid)
+        ticket.comment = Comment(body="The log is attached", uploads=[upload.token], public=False)
+        zd.tickets.update(ticket)
+        last = list(zd.tickets.comments(ticket=tid))[-1]
+        files = last.attachments
+        expect(len(files) == 1 and files[0].file_name == "printer.log", f"attachments {files!r}")
+        served = requests.get(files[0].content_url, auth=(f"{email}/token", token), timeout=30)
+        expect(served.status_code == 200 and served.content == b"printer log line",
+               f"content_url answered {served.status_code}")
+        expect(zd.attachments(id=files[0].id).size == len(b"printer log line"), "shown")
+        spare = zd.attachments.upload(io.BytesIO(b"x"), target_name="spare.txt", content_type="text/plain")
+        zd.attachments.delete(spare.token)
 
     @check
     def ticket_delete_then_not_found():

@@ -32,6 +32,68 @@ pub fn print_json(value: &Value) {
     }
 }
 
+/// The operator's attachments directory, checked: it must be a directory (it is kept
+/// canonical, so a model's file names are judged against where it really is).
+pub fn attachments_dir(
+    dir: Option<&std::path::Path>,
+) -> Result<Option<std::path::PathBuf>, String> {
+    let Some(dir) = dir else { return Ok(None) };
+    let real = dir
+        .canonicalize()
+        .map_err(|error| format!("--attachments-dir {}: {error}", dir.display()))?;
+    if !real.is_dir() {
+        return Err(format!(
+            "--attachments-dir {} is not a directory",
+            dir.display()
+        ));
+    }
+    Ok(Some(real))
+}
+
+/// Uploads the operator's files (`--attach`) as one upload; its token, for `uploadTokens`.
+/// The operator may name any file: each is uploaded from its own directory.
+pub async fn upload_files(session: &Session, files: &[String]) -> Result<Option<String>, ExitCode> {
+    let mut token: Option<String> = None;
+    for file in files {
+        let path = std::path::Path::new(file);
+        let real = path
+            .canonicalize()
+            .map_err(|error| usage_error(&format!("--attach {file}: {error}")))?;
+        if !real.is_file() {
+            return Err(usage_error(&format!("--attach {file}: not a file")));
+        }
+        let (Some(dir), Some(name)) = (real.parent(), real.file_name()) else {
+            return Err(usage_error(&format!("--attach {file}: not a file")));
+        };
+        let mut args = serde_json::Map::new();
+        args.insert(
+            "fileName".into(),
+            Value::String(name.to_string_lossy().into_owned()),
+        );
+        if let Some(token) = &token {
+            args.insert("uploadToken".into(), Value::String(token.clone()));
+        }
+        let Some(tool) = registry().get("zendesk_upload_attachment") else {
+            eprintln!("zd: internal error: no tool zendesk_upload_attachment");
+            return Err(ExitCode::from(1));
+        };
+        let ctx = CallContext {
+            attachments_dir: Some(dir.to_path_buf()),
+            ..session.context()
+        };
+        let result = tool.call(Value::Object(args), &ctx).await;
+        if !result.success {
+            eprintln!(
+                "zd: --attach {file}: {}",
+                result.error.as_deref().unwrap_or("the upload failed")
+            );
+            return Err(ExitCode::from(1));
+        }
+        token = result.output["token"].as_str().map(str::to_owned);
+    }
+    Ok(token)
+}
+
 /// A connection for the life of one command, with the embedded sandbox when it was needed.
 pub struct Session {
     connection: Connection,

@@ -10,6 +10,7 @@ use zendesk_mcp::{
 };
 use zendesk_tools::CallContext;
 
+use super::common;
 use super::serve_limits::{ServeLimitArgs, parse_duration};
 use crate::embedded;
 
@@ -43,6 +44,11 @@ pub struct Args {
     /// Expose only the tools that change nothing.
     #[arg(long)]
     read_only: bool,
+
+    /// The directory files may be uploaded from (zendesk_upload_attachment): a model names
+    /// files inside it only; without it, uploading is off.
+    #[arg(long, value_name = "DIR", env = "ZD_ATTACHMENTS_DIR")]
+    attachments_dir: Option<std::path::PathBuf>,
 
     /// Expose only these tools (comma-separated ids, e.g. `zendesk_get_ticket,zendesk_search`).
     #[arg(long, value_name = "A,B,C")]
@@ -114,7 +120,19 @@ pub async fn run(args: Args) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let server = ZendeskMcpServer::new(tools, CallContext::with_connection(connection));
+    let attachments_dir = match common::attachments_dir(args.attachments_dir.as_deref()) {
+        Ok(dir) => dir,
+        Err(message) => {
+            embedded::finish(sandbox).await;
+            eprintln!("zd mcp: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let context = CallContext {
+        attachments_dir,
+        ..CallContext::with_connection(connection)
+    };
+    let server = ZendeskMcpServer::new(tools, context);
     tracing::info!(tools = server.tool_names().len(), "zd mcp starting");
 
     let outcome = match http {

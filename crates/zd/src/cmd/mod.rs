@@ -1,10 +1,12 @@
 //! One module per `zd` subcommand: each owns its clap arguments and an async `run` that returns
 //! the process exit code.
 
+pub mod articles;
 pub mod auth;
 pub mod common;
 pub mod fields;
 pub mod groups;
+pub mod macros;
 pub mod mcp;
 pub mod orgs;
 pub mod sandbox;
@@ -13,3 +15,4 @@ pub mod serve_limits;
 pub mod tickets;
 pub mod tools;
 pub mod users;
+pub mod views;

@@ -37,6 +37,9 @@ enum Command {
         id: String,
         /// The note's text.
         text: String,
+        /// A file to attach (repeatable).
+        #[arg(long = "attach", value_name = "FILE")]
+        attach: Vec<String>,
         /// Print the tool's JSON output.
         #[arg(long)]
         json: bool,
@@ -49,6 +52,9 @@ enum Command {
         text: String,
         #[arg(long, help = common::choices("Status to set with the reply", TicketStatus::KNOWN))]
         status: Option<String>,
+        /// A file to attach (repeatable).
+        #[arg(long = "attach", value_name = "FILE")]
+        attach: Vec<String>,
         /// Print the tool's JSON output.
         #[arg(long)]
         json: bool,
@@ -189,13 +195,19 @@ pub async fn run(args: Args) -> ExitCode {
         Command::List(list) => list_tickets(&session, list).await,
         Command::Get { id, json } => get_ticket(&session, id, json).await,
         Command::Show { id, json } => show_thread(&session, &id, json).await,
-        Command::Note { id, text, json } => add_note(&session, &id, &text, json).await,
+        Command::Note {
+            id,
+            text,
+            attach,
+            json,
+        } => add_note(&session, &id, &text, &attach, json).await,
         Command::Reply {
             id,
             text,
             status,
+            attach,
             json,
-        } => reply(&session, &id, &text, status, json).await,
+        } => reply(&session, &id, &text, status, &attach, json).await,
         Command::History { id, json } => history(&session, &id, json).await,
         Command::Create(create) => create_ticket(&session, create).await,
         Command::Update(update) => update_tickets(&session, update).await,
@@ -291,20 +303,45 @@ async fn show_thread(session: &Session, id: &str, json: bool) -> Result<(), Exit
     Ok(())
 }
 
-async fn add_note(session: &Session, id: &str, text: &str, json: bool) -> Result<(), ExitCode> {
+/// `, with 2 files (a.txt, b.png)` when the comment carries files.
+fn files_line(output: &Value) -> String {
+    let names: Vec<String> = output["comment"]["attachments"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|f| common::cell(&f["file_name"]))
+        .collect();
+    match names.len() {
+        0 => String::new(),
+        1 => format!(", with 1 file ({})", names[0]),
+        n => format!(", with {n} files ({})", names.join(", ")),
+    }
+}
+
+async fn add_note(
+    session: &Session,
+    id: &str,
+    text: &str,
+    attach: &[String],
+    json: bool,
+) -> Result<(), ExitCode> {
+    let mut args = Map::new();
+    args.insert("ticketId".into(), json!(id));
+    args.insert("body".into(), json!(text));
+    if let Some(token) = common::upload_files(session, attach).await? {
+        args.insert("uploadTokens".into(), json!([token]));
+    }
     let output = session
-        .call(
-            "zendesk_add_internal_note",
-            json!({ "ticketId": id, "body": text }),
-        )
+        .call("zendesk_add_internal_note", Value::Object(args))
         .await?;
     if json {
         common::print_json(&output);
     } else {
         println!(
-            "Added internal note #{} to ticket #{} (agents only; the requester does not see it)",
+            "Added internal note #{} to ticket #{}{} (agents only; the requester does not see it)",
             common::cell(&output["comment"]["id"]),
-            common::cell(&output["ticket_id"])
+            common::cell(&output["ticket_id"]),
+            files_line(&output)
         );
     }
     Ok(())
@@ -315,12 +352,16 @@ async fn reply(
     id: &str,
     text: &str,
     status: Option<String>,
+    attach: &[String],
     json: bool,
 ) -> Result<(), ExitCode> {
     let mut args = Map::new();
     args.insert("ticketId".into(), json!(id));
     args.insert("body".into(), json!(text));
     put(&mut args, "status", &status);
+    if let Some(token) = common::upload_files(session, attach).await? {
+        args.insert("uploadTokens".into(), json!([token]));
+    }
     let output = session
         .call("zendesk_reply_to_ticket", Value::Object(args))
         .await?;
@@ -328,8 +369,9 @@ async fn reply(
         common::print_json(&output);
     } else {
         println!(
-            "Replied publicly on ticket #{} (emailed to the requester); status {}",
+            "Replied publicly on ticket #{}{} (emailed to the requester); status {}",
             common::cell(&output["ticket_id"]),
+            files_line(&output),
             common::cell(&output["status"])
         );
     }

@@ -34,6 +34,9 @@ enum Command {
         /// Params as one JSON object, e.g. --params '{"ticketId": "42"}'; --param entries win.
         #[arg(long = "params", value_name = "JSON")]
         params: Option<String>,
+        /// The directory zendesk_upload_attachment may read files from.
+        #[arg(long, value_name = "DIR", env = "ZD_ATTACHMENTS_DIR")]
+        attachments_dir: Option<std::path::PathBuf>,
     },
 }
 
@@ -51,7 +54,8 @@ pub async fn run(args: Args) -> ExitCode {
             tool,
             param,
             params,
-        } => call(&tool, &param, params.as_deref()).await,
+            attachments_dir,
+        } => call(&tool, &param, params.as_deref(), attachments_dir.as_deref()).await,
     }
 }
 
@@ -156,13 +160,22 @@ pub(crate) fn build_args(
     Ok(args)
 }
 
-async fn call(id: &str, pairs: &[String], json: Option<&str>) -> ExitCode {
+async fn call(
+    id: &str,
+    pairs: &[String],
+    json: Option<&str>,
+    attachments_dir: Option<&std::path::Path>,
+) -> ExitCode {
     let tool = match find_tool(id) {
         Ok(tool) => tool,
         Err(message) => return common::usage_error(&message),
     };
     let args = match build_args(tool, pairs, json) {
         Ok(args) => args,
+        Err(message) => return common::usage_error(&message),
+    };
+    let attachments_dir = match common::attachments_dir(attachments_dir) {
+        Ok(dir) => dir,
         Err(message) => return common::usage_error(&message),
     };
     // An explicit subdomain names the destination: no embedded sandbox then.
@@ -177,6 +190,7 @@ async fn call(id: &str, pairs: &[String], json: Option<&str>) -> ExitCode {
     let progress = common::JobProgress::new();
     let ctx = CallContext {
         progress: Some(progress.callback()),
+        attachments_dir,
         ..session.context()
     };
     let result = tool.call(Value::Object(args), &ctx).await;

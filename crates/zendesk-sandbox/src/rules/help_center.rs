@@ -332,7 +332,10 @@ pub fn can_read_article(caller: Option<&Caller>, article: &Value) -> bool {
 /// word of the query it holds (the start of the body when none), each query word in `<em>`.
 /// Text is HTML-escaped, so the snippet is safe to show as HTML.
 pub fn snippet(body_html: &str, words: &[String], width: usize) -> String {
-    let text = html_text(body_html).replace('\n', " ");
+    let text = html_text(body_html)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     let lower = text.to_lowercase();
     let first = words
         .iter()
