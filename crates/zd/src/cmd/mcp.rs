@@ -111,6 +111,14 @@ pub async fn run(args: Args) -> ExitCode {
         None => None,
     };
 
+    let attachments_dir = match common::attachments_dir(args.attachments_dir.as_deref()) {
+        Ok(dir) => dir,
+        Err(message) => {
+            eprintln!("zd mcp: {message}");
+            return ExitCode::from(2);
+        }
+    };
+
     // Credentials are the server's configuration: the environment's Zendesk, or the embedded
     // sandbox, which lives as long as the server.
     let (connection, sandbox) = match embedded::resolve().await {
@@ -118,14 +126,6 @@ pub async fn run(args: Args) -> ExitCode {
         Err(error) => {
             eprintln!("zd mcp: {error:#}");
             return ExitCode::FAILURE;
-        }
-    };
-    let attachments_dir = match common::attachments_dir(args.attachments_dir.as_deref()) {
-        Ok(dir) => dir,
-        Err(message) => {
-            embedded::finish(sandbox).await;
-            eprintln!("zd mcp: {message}");
-            return ExitCode::from(2);
         }
     };
     let context = CallContext {
