@@ -51,7 +51,9 @@ pub use store::Store;
 pub struct Config {
     /// Where to listen; port 0 picks a free port (see [`RunningSandbox::local_addr`]).
     pub addr: SocketAddr,
-    /// `sqlite://PATH` (created if missing) or `sqlite::memory:`.
+    /// `sqlite://PATH` (created if missing), `sqlite::memory:`, or
+    /// `postgres://USER:PASSWORD@HOST:PORT/DB[?schema=NAME]` (several sandboxes on one
+    /// PostgreSQL database are one account). `Debug` hides a password in it.
     pub db_url: String,
     /// The admin user created on first start (and found again on later starts).
     pub admin_email: String,
@@ -88,7 +90,7 @@ impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Config")
             .field("addr", &self.addr)
-            .field("db_url", &self.db_url)
+            .field("db_url", &store::redact_url(&self.db_url))
             .field("admin_email", &self.admin_email)
             .field("admin_token", &"[redacted]")
             .field("seed", &self.seed)
@@ -153,10 +155,14 @@ impl AppState {
             )));
         }
         let store = Store::open(&config.db_url).await?;
-        let secrets = match rules::credentials::Secrets::path_for(store.database_file().as_deref())
-        {
-            Some(path) => rules::credentials::Secrets::from_file(&path)?,
-            None => rules::credentials::Secrets::ephemeral(),
+        let shared = store.dialect() == store::Dialect::Postgres;
+        let secrets = if shared {
+            rules::credentials::Secrets::for_shared_database(&store).await?
+        } else {
+            match rules::credentials::Secrets::path_for(store.database_file().as_deref()) {
+                Some(path) => rules::credentials::Secrets::from_file(&path)?,
+                None => rules::credentials::Secrets::ephemeral(),
+            }
         };
         let (email, token) = (config.admin_email.clone(), config.admin_token.clone());
         let admin_secrets = secrets.clone();
@@ -171,13 +177,15 @@ impl AppState {
             seed::seed_demo(&store).await?;
         }
         let jobs = jobs::JobQueue::start(store.clone()).await?;
+        // On PostgreSQL every process on the database counts in one window.
+        let limiter = config
+            .rate_limit_per_minute
+            .map(|limit| ratelimit::RateLimiter::new(limit, shared.then(|| store.clone())));
         Ok(AppState {
             inner: Arc::new(Inner {
                 store,
                 jobs,
-                limiter: config
-                    .rate_limit_per_minute
-                    .map(ratelimit::RateLimiter::new),
+                limiter,
                 secrets,
                 sign_ins: auth::SignInThrottle::new(),
                 sign_in_cache: auth::SignInCache::new(),
@@ -225,6 +233,26 @@ pub fn default_db_url() -> String {
     match default_db_path() {
         Some(path) => format!("sqlite://{}", path.display()),
         None => "sqlite::memory:".to_string(),
+    }
+}
+
+/// The database a test should run against: when `ZD_TEST_DATABASE_URL` names a PostgreSQL
+/// database, a fresh schema of it (`?schema=zd_test_...`, created on open), so that each test
+/// starts empty and tests run side by side; otherwise `sqlite::memory:`. CI runs the suites
+/// once each way.
+pub fn test_db_url() -> String {
+    match std::env::var("ZD_TEST_DATABASE_URL") {
+        Ok(base) if !base.trim().is_empty() && !base.starts_with("sqlite") => {
+            let base = base.trim();
+            let schema = format!(
+                "zd_test_{}_{:012x}",
+                std::process::id(),
+                fastrand::u64(..) >> 16
+            );
+            let joiner = if base.contains('?') { '&' } else { '?' };
+            format!("{base}{joiner}schema={schema}")
+        }
+        _ => "sqlite::memory:".to_string(),
     }
 }
 

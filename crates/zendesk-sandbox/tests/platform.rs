@@ -251,7 +251,10 @@ async fn oauth_tokens_authenticate_with_their_scopes() {
 async fn rate_limit_headers_and_429() {
     let sb = sandbox_with(Config {
         rate_limit_per_minute: Some(3),
-        ..Config::in_memory(ADMIN_TOKEN)
+        ..Config {
+            db_url: zendesk_sandbox::test_db_url(),
+            ..Config::in_memory(ADMIN_TOKEN)
+        }
     })
     .await;
     let first = sb.get("/api/v2/users/me.json").await;
@@ -507,7 +510,10 @@ async fn a_real_server_on_port_0_serves_and_shuts_down_after_draining_jobs() {
 async fn demo_seed_fills_an_empty_database_once() {
     let sb = sandbox_with(Config {
         seed: Some(Seed::Demo),
-        ..Config::in_memory(ADMIN_TOKEN)
+        ..Config {
+            db_url: zendesk_sandbox::test_db_url(),
+            ..Config::in_memory(ADMIN_TOKEN)
+        }
     })
     .await;
     let tickets = sb.get("/api/v2/tickets.json").await;

@@ -17,7 +17,7 @@ use super::input::{opt_id, opt_str};
 use crate::SandboxError;
 use crate::auth::{Caller, Role};
 use crate::error::ApiError;
-use crate::store::{Lookup, Table, TokenHash, Writer};
+use crate::store::{Lookup, Store, StoreError, Table, TokenHash, Writer};
 use crate::util::{iso, now, random_token};
 
 /// The sandbox's key for hashing tokens. `Debug` never shows it.
@@ -71,6 +71,58 @@ impl Secrets {
             }
             Err(e) => Err(fail("read", e)),
         }
+    }
+
+    /// The key of a database shared by several processes (PostgreSQL), which may run on
+    /// different machines and so share no file: with `ZD_SANDBOX_KEY_FILE` the key stays in
+    /// that file (every process must be given the same one) and the database keeps only a
+    /// check value, so a process with another key refuses to start instead of refusing every
+    /// token; otherwise the first process stores a fresh key in the database (`sandbox_keys`)
+    /// and every process uses it.
+    pub async fn for_shared_database(store: &Store) -> Result<Secrets, SandboxError> {
+        let fail = |e: StoreError| {
+            SandboxError::Config(format!("cannot read the sandbox key: {}", e.detail))
+        };
+        if let Some(path) = std::env::var_os("ZD_SANDBOX_KEY_FILE").filter(|p| !p.is_empty()) {
+            let path = PathBuf::from(path);
+            let secrets = Secrets::from_file(&path)?;
+            let check = secrets.key_check();
+            let stored = store
+                .shared_setting("token_key_check", check.clone())
+                .await
+                .map_err(fail)?;
+            if stored.is_some_and(|stored| stored != check) {
+                return Err(SandboxError::Config(format!(
+                    "the sandbox key {} is not the key this database's tokens were made with: \
+                     give every sandbox on the database the same ZD_SANDBOX_KEY_FILE",
+                    path.display()
+                )));
+            }
+            return Ok(secrets);
+        }
+        let proposed = hex(&Secrets::ephemeral().key);
+        let stored = store
+            .shared_setting("token_key", proposed.clone())
+            .await
+            .map_err(fail)?
+            .unwrap_or(proposed);
+        let decoded = decode_hex(&stored)
+            .filter(|k| k.len() == 32)
+            .ok_or_else(|| {
+                SandboxError::Config(
+                    "the sandbox key stored in the database (sandbox_keys.token_key) is not 64 hex \
+                     digits"
+                        .into(),
+                )
+            })?;
+        let mut key = [0u8; 32];
+        key.copy_from_slice(&decoded);
+        Ok(Secrets { key })
+    }
+
+    /// A value that tells keys apart without revealing them.
+    fn key_check(&self) -> String {
+        self.token_hash("zd-sandbox key check").keyed
     }
 
     /// Where the key of a database lives: `ZD_SANDBOX_KEY_FILE`, else beside a database file

@@ -25,10 +25,11 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+mod postgres;
 mod sql;
 mod sqlite;
 
-pub use sql::{Bind, Filter, number_placeholders};
+pub use sql::{Bind, Filter, fold_text, number_placeholders, text_weight, ts_phrase};
 
 /// Which SQL a backend speaks, for the modules that build SQL text (search, list filters).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -402,16 +403,37 @@ pub(crate) trait Backend: Send + Sync {
     /// Runs `job` in a write transaction; resolves once it is committed (or rolled back).
     fn write(&self, job: WriteJob) -> BoxFuture<'_, StoreResult<()>>;
     fn close(&self) -> BoxFuture<'_, ()>;
+
+    /// Counts one request in the account's rate window starting at `window_start`, shared by
+    /// every process on the database, and answers the window's count so far. `None`: the
+    /// backend keeps no shared counters (SQLite: the process counts in memory).
+    fn count_request(&self, window_start: i64) -> BoxFuture<'_, StoreResult<Option<i64>>> {
+        let _ = window_start;
+        Box::pin(async { Ok(None) })
+    }
+
+    /// The account-wide setting `name`: stored as `proposed` when missing (the first process
+    /// wins), then read back. `None`: the backend keeps none (SQLite keeps its key in a file).
+    fn shared_setting(
+        &self,
+        name: &'static str,
+        proposed: String,
+    ) -> BoxFuture<'_, StoreResult<Option<String>>> {
+        let _ = (name, proposed);
+        Box::pin(async { Ok(None) })
+    }
 }
 
 /// How durable an acknowledged write is.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Durability {
     /// Committed writes survive a crash of the process; a power loss may drop the last few
-    /// (SQLite WAL with `synchronous=NORMAL`).
+    /// (SQLite WAL with `synchronous=NORMAL`; PostgreSQL `synchronous_commit=off`, where a
+    /// crash of the database server may too).
     #[default]
     Normal,
-    /// Every acknowledged write survives a power loss (`synchronous=FULL`).
+    /// Every acknowledged write survives a power loss (`synchronous=FULL`;
+    /// `synchronous_commit=on`).
     Full,
 }
 
@@ -431,7 +453,8 @@ impl fmt::Debug for Store {
 
 impl Store {
     /// Opens (creating and migrating when needed) the database at `url`: `sqlite://PATH`,
-    /// `sqlite::memory:`, or a plain file path.
+    /// `sqlite::memory:`, a plain file path, or `postgres://USER:PASSWORD@HOST:PORT/DB`
+    /// (optionally `?schema=NAME`).
     pub async fn open(url: &str) -> Result<Store, crate::SandboxError> {
         Store::open_with(url, Durability::Normal).await
     }
@@ -443,14 +466,16 @@ impl Store {
         let url = url.trim();
         if url.is_empty() {
             return Err(crate::SandboxError::Config(
-                "the database URL is empty; use sqlite://PATH or sqlite::memory:".into(),
+                "the database URL is empty; use sqlite://PATH, sqlite::memory: or postgres://USER@HOST/DB".into(),
             ));
         }
-        let backend: Arc<dyn Backend> = if let Some(target) = sqlite::Target::from_url(url) {
+        let backend: Arc<dyn Backend> = if let Some(target) = postgres::Target::from_url(url) {
+            Arc::new(postgres::Postgres::open(target?, durability).await?)
+        } else if let Some(target) = sqlite::Target::from_url(url) {
             Arc::new(sqlite::Sqlite::open(target, durability).await?)
         } else {
             return Err(crate::SandboxError::Config(format!(
-                "unsupported database URL `{}`: use sqlite://PATH or sqlite::memory:",
+                "unsupported database URL `{}`: use sqlite://PATH, sqlite::memory: or postgres://USER@HOST/DB",
                 redact_url(url)
             )));
         };
@@ -511,6 +536,23 @@ impl Store {
         rx.try_recv().unwrap_or_else(|_| {
             Err(StoreError::unavailable("the write ended without an answer").into())
         })
+    }
+
+    /// Counts one request in the account's rate window (`window_start`, Unix seconds) shared
+    /// by every process on the database; `None` when the backend shares no counters (SQLite).
+    pub async fn count_request(&self, window_start: i64) -> StoreResult<Option<i64>> {
+        self.backend.count_request(window_start).await
+    }
+
+    /// An account-wide setting shared by every process on the database: `proposed` is stored
+    /// when none is (the first process wins) and the stored value answered. `None` when the
+    /// backend keeps no settings (SQLite).
+    pub async fn shared_setting(
+        &self,
+        name: &'static str,
+        proposed: String,
+    ) -> StoreResult<Option<String>> {
+        self.backend.shared_setting(name, proposed).await
     }
 
     /// Lets in-flight work finish and closes every connection.
