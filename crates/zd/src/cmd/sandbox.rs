@@ -34,8 +34,8 @@ struct ServeArgs {
     /// Address to listen on (port 0 picks a free port).
     #[arg(long, env = "ZD_SANDBOX_ADDR", default_value = "127.0.0.1:8080")]
     addr: SocketAddr,
-    /// Database: sqlite://PATH, sqlite::memory: or a file path [default: $XDG_DATA_HOME/zd/sandbox.db]
-    #[arg(long, env = "ZD_SANDBOX_DB")]
+    /// Database: sqlite://PATH, sqlite::memory:, a file path, or postgres://USER:PASSWORD@HOST:PORT/DB[?schema=NAME] (several sandboxes on one PostgreSQL database serve one account) [default: $XDG_DATA_HOME/zd/sandbox.db]
+    #[arg(long, env = "ZD_SANDBOX_DB", hide_env_values = true)]
     db: Option<String>,
     /// Email of the admin user (created on first start).
     #[arg(
@@ -120,7 +120,9 @@ async fn serve(args: ServeArgs) -> ExitCode {
         }
     };
     let base = running.base_url();
-    println!("zd sandbox: serving the Zendesk API at {base}/api/v2 (database {db_url})");
+    // The URL may hold a database password: never printed.
+    let shown = zendesk_sandbox::store::redact_url(&db_url);
+    println!("zd sandbox: serving the Zendesk API at {base}/api/v2 (database {shown})");
     if generated {
         // Printed once, on purpose: the token is not stored in clear anywhere.
         println!(

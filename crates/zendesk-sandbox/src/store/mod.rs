@@ -561,18 +561,37 @@ impl Store {
     }
 }
 
-/// A database URL fit for a message: any password replaced.
+/// A database URL fit for a message: any password replaced (in the user part, or a
+/// `password=` parameter).
 pub fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let mut shown = match (base.find("://"), base.rfind('@')) {
         (Some(scheme_end), Some(at)) if at > scheme_end => {
-            let userinfo = &url[scheme_end + 3..at];
+            let userinfo = &base[scheme_end + 3..at];
             match userinfo.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
-                None => url.to_string(),
+                Some((user, _)) => {
+                    format!("{}{user}:***{}", &base[..scheme_end + 3], &base[at..])
+                }
+                None => base.to_string(),
             }
         }
-        _ => url.to_string(),
+        _ => base.to_string(),
+    };
+    if let Some(query) = query {
+        let pairs: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((key, _)) if key.eq_ignore_ascii_case("password") => format!("{key}=***"),
+                _ => pair.to_string(),
+            })
+            .collect();
+        shown.push('?');
+        shown.push_str(&pairs.join("&"));
     }
+    shown
 }
 
 /// Parses a stored JSON column; a record that is not JSON is corrupt.
@@ -608,6 +627,10 @@ mod tests {
             "postgres://zd:***@db.example:5432/zd"
         );
         assert_eq!(redact_url("sqlite::memory:"), "sqlite::memory:");
+        assert_eq!(
+            redact_url("postgres://zd@db/zd?schema=a&password=s3cret"),
+            "postgres://zd@db/zd?schema=a&password=***"
+        );
         assert_eq!(
             redact_url("postgres://zd@localhost/zd"),
             "postgres://zd@localhost/zd"
