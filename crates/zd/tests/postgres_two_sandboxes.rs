@@ -126,12 +126,17 @@ async fn subjects(http: &reqwest::Client, base: &str) -> BTreeMap<String, usize>
 }
 
 /// Polls a job (through `base`) until it is completed or failed; every message seen on the way.
-async fn finish(http: &reqwest::Client, base: &str, id: &str, limit: Duration) -> (Value, Vec<String>) {
+async fn finish(
+    http: &reqwest::Client,
+    base: &str,
+    id: &str,
+    limit: Duration,
+) -> (Value, Vec<String>) {
     let started = Instant::now();
     let mut messages = Vec::new();
     loop {
-        let job = get(http, &format!("{base}/api/v2/job_statuses/{id}.json")).await["job_status"]
-            .clone();
+        let job =
+            get(http, &format!("{base}/api/v2/job_statuses/{id}.json")).await["job_status"].clone();
         if let Some(message) = job["message"].as_str()
             && messages.last() != Some(&message.to_string())
         {
@@ -215,12 +220,19 @@ async fn two_sandboxes_on_one_postgres_are_one_account() {
         call(
             &http,
             reqwest::Method::POST,
-            &format!("{}/api/v2/tickets.json", if n % 2 == 0 { &a.base } else { &b.base }),
+            &format!(
+                "{}/api/v2/tickets.json",
+                if n % 2 == 0 { &a.base } else { &b.base }
+            ),
             Some(json!({"ticket": {"subject": format!("paged {n}"), "comment": {"body": "x"}}})),
         )
         .await;
     }
-    let first = get(&http, &format!("{}/api/v2/tickets.json?page[size]=2", a.base)).await;
+    let first = get(
+        &http,
+        &format!("{}/api/v2/tickets.json?page[size]=2", a.base),
+    )
+    .await;
     let next = first["links"]["next"].as_str().expect("a next link");
     let on_b = next.replace(&a.base, &b.base);
     assert_ne!(on_b, next, "the link names A's host");
@@ -235,12 +247,19 @@ async fn two_sandboxes_on_one_postgres_are_one_account() {
     };
     let (first_ids, second_ids) = (ids(&first), ids(&second));
     assert_eq!(second_ids.len(), 2);
-    assert!(first_ids.iter().max() < second_ids.iter().min(), "{first_ids:?} then {second_ids:?}");
+    assert!(
+        first_ids.iter().max() < second_ids.iter().min(),
+        "{first_ids:?} then {second_ids:?}"
+    );
 
     // 30 bulk jobs submitted through both at once: each runs exactly once.
     let mut submissions = Vec::new();
     for job in 0..30 {
-        let base = if job % 2 == 0 { a.base.clone() } else { b.base.clone() };
+        let base = if job % 2 == 0 {
+            a.base.clone()
+        } else {
+            b.base.clone()
+        };
         let http = http.clone();
         submissions.push(tokio::spawn(async move {
             let (status, body) = call(
@@ -251,7 +270,10 @@ async fn two_sandboxes_on_one_postgres_are_one_account() {
             )
             .await;
             assert_eq!(status, 200, "{body}");
-            body["job_status"]["id"].as_str().expect("a job id").to_string()
+            body["job_status"]["id"]
+                .as_str()
+                .expect("a job id")
+                .to_string()
         }));
     }
     let mut jobs = Vec::new();
@@ -291,11 +313,18 @@ async fn two_sandboxes_on_one_postgres_are_one_account() {
         let job = get(&http, &format!("{}/api/v2/job_statuses/{id}.json", a.base)).await;
         let job = &job["job_status"];
         let progress = job["progress"].as_i64().unwrap_or(0);
-        assert_ne!(job["status"], json!("completed"), "the job ended before it was caught");
+        assert_ne!(
+            job["status"],
+            json!("completed"),
+            "the job ended before it was caught"
+        );
         if job["status"] == json!("working") && progress > 0 {
             break progress;
         }
-        assert!(started.elapsed() < Duration::from_secs(60), "the job never started");
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the job never started"
+        );
         tokio::time::sleep(Duration::from_millis(5)).await;
     };
     let mut a = a;
@@ -328,7 +357,11 @@ async fn two_sandboxes_on_one_postgres_are_one_account() {
     let counts = subjects(&http, &b.base).await;
     for item in 0..100 {
         let subject = format!("long-{item}");
-        assert_eq!(counts.get(&subject), Some(&1), "{subject}: created exactly once");
+        assert_eq!(
+            counts.get(&subject),
+            Some(&1),
+            "{subject}: created exactly once"
+        );
     }
 }
 
