@@ -6,7 +6,12 @@
 //! Run once, in release: `cargo run -p zendesk-sandbox --release --example load_bench`
 //! Knobs: `BENCH_SECS` (per scenario, default 5), `BENCH_CLIENTS` (default 16),
 //! `BENCH_TICKETS` (prefill, default 1000), `BENCH_ONLY` (run only the scenarios whose name
-//! contains it, such as `list`, for profiling one of them).
+//! contains it, such as `list`, for profiling one of them), and the databases:
+//! `--db URL` (repeatable) or `BENCH_DB=URL,URL`, where `sqlite` is a fresh temporary SQLite
+//! file (the default) and a `postgres://...` URL gets a fresh schema (`?schema=zd_bench_...`,
+//! left behind for inspection). Several databases run one after the other in the same run, so
+//! their figures stand side by side:
+//! `cargo run -p zendesk-sandbox --release --example load_bench -- --db sqlite --db postgres://zd@127.0.0.1:5432/postgres`
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -156,8 +161,42 @@ async fn run_scenario(
     );
 }
 
+/// The databases to run against: `--db URL` arguments, else `BENCH_DB`, else `sqlite`.
+fn databases() -> Vec<String> {
+    let mut args = std::env::args().skip(1);
+    let mut given = Vec::new();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--db" => given.extend(args.next()),
+            other => match other.strip_prefix("--db=") {
+                Some(url) => given.push(url.to_string()),
+                None => eprintln!("bench: ignoring the argument `{other}` (only --db URL)"),
+            },
+        }
+    }
+    if given.is_empty() {
+        given = std::env::var("BENCH_DB")
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect();
+    }
+    if given.is_empty() {
+        given.push("sqlite".into());
+    }
+    given
+}
+
 #[tokio::main]
 async fn main() {
+    for db in databases() {
+        bench(&db).await;
+    }
+}
+
+async fn bench(db: &str) {
     let secs = env_number("BENCH_SECS", 5);
     let clients = env_number("BENCH_CLIENTS", 16);
     let tickets = env_number("BENCH_TICKETS", 1000).max(1);
@@ -166,8 +205,22 @@ async fn main() {
         eprintln!("bench: cannot create {}: {error}", dir.display());
         return;
     }
+    let _ = std::fs::remove_file(dir.join("bench.db"));
+    let db_url = if db == "sqlite" {
+        format!("sqlite://{}", dir.join("bench.db").display())
+    } else if db.starts_with("postgres") {
+        let joiner = if db.contains('?') { '&' } else { '?' };
+        format!(
+            "{db}{joiner}schema=zd_bench_{}_{}",
+            std::process::id(),
+            fastrand::u32(..)
+        )
+    } else {
+        db.to_string()
+    };
+    println!("\n== {}", zendesk_sandbox::store::redact_url(&db_url));
     let config = Config {
-        db_url: format!("sqlite://{}", dir.join("bench.db").display()),
+        db_url,
         ..Config::in_memory(TOKEN)
     };
     let running = match Sandbox::start(config).await {
