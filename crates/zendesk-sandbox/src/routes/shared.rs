@@ -14,7 +14,7 @@ use serde_json::{Map, Value, json};
 use zendesk_types::limits::MAX_BULK_ITEMS;
 
 use super::http::{BaseUrl, JsonBody, Params, Query, array_under, object_under, with_url};
-use super::paging::{self, ListTarget, PageRequest, Sort};
+use super::paging::{self, PageRequest, Sort};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -302,73 +302,48 @@ impl<'a> Listing<'a> {
         store: &Store,
         path: &str,
     ) -> Result<Response, ApiError> {
-        let base = self.base;
         self.filters.insert(0, Filter::Live(R::TABLE));
-        match self.viewer.filter(|v| !v.sees_everything()) {
-            None => {
-                self.serve_rows(store, R::TABLE, path, R::MANY, |stored| {
-                    R::serve_stored(stored, base)
-                })
-                .await
-            }
+        let base = self.base.to_string();
+        let serve: paging::Serve = match self.viewer.filter(|v| !v.sees_everything()) {
+            None => Box::new(move |stored| R::serve_stored(stored, &base)),
             Some(viewer) => {
-                self.serve_rows(store, R::TABLE, path, R::MANY, |stored| {
+                let viewer = viewer.clone();
+                Box::new(move |stored| {
                     let record = crate::store::parse_stored(stored)?;
-                    Ok(R::render(viewer.view(R::TABLE, record), base).to_string())
+                    Ok(R::render(viewer.view(R::TABLE, record), &base).to_string())
                 })
-                .await
             }
-        }
+        };
+        self.serve_rows(store, R::TABLE, path, R::MANY, serve).await
     }
 
-    /// One page of `table` under `key` at `path`; `serve` turns each stored record's JSON text
-    /// into the JSON text served.
+    /// One page of `table` under `key` at `path`, streamed; `serve` turns each stored
+    /// record's JSON text into the JSON text served.
     pub async fn serve_rows(
         self,
         store: &Store,
         table: Table,
         path: &str,
         key: &str,
-        serve: impl Fn(&str) -> Result<String, ApiError>,
+        serve: paging::Serve,
     ) -> Result<Response, ApiError> {
-        let target = ListTarget {
-            base: self.base,
-            path,
-            params: self.params,
-            key,
-        };
-        if self.side_loads.is_empty() {
-            return paging::list(
-                store,
+        paging::stream_list(
+            store,
+            paging::StreamedList {
                 table,
-                self.filters,
-                &self.sort,
-                &self.request,
-                &target,
+                filters: self.filters,
+                sort: self.sort,
+                request: self.request,
+                base: self.base.to_string(),
+                path: path.to_string(),
+                params: self.params.clone(),
+                key: key.to_string(),
                 serve,
-            )
-            .await;
-        }
-        let page = paging::fetch(store, table, self.filters, &self.sort, &self.request).await?;
-        let items = page
-            .rows
-            .iter()
-            .map(|(_, _, json)| serve(json))
-            .collect::<Result<Vec<_>, _>>()?;
-        let records = page
-            .rows
-            .iter()
-            .map(|(_, _, json)| crate::store::parse_stored(json))
-            .collect::<Result<Vec<_>, _>>()?;
-        let Some(viewer) = self.viewer else {
-            return Err(ApiError::Internal(
-                "a side-loading list must say who is looking (viewed_by)".into(),
-            ));
-        };
-        let extra = side_load(store, viewer, &self.side_loads, &records, self.base).await?;
-        Ok(paging::json_text(
-            page.envelope_with(&target, &items, extra),
-        ))
+                side_loads: self.side_loads,
+                viewer: self.viewer.cloned(),
+            },
+        )
+        .await
     }
 }
 

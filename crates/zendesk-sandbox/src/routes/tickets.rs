@@ -88,6 +88,20 @@ const TICKET_SIDE_LOADS: [SideLoad; 3] = [
     },
 ];
 
+/// `?include=users` on audits: who made each change and who wrote its comments.
+const AUDIT_SIDE_LOADS: [SideLoad; 1] = [SideLoad {
+    name: "users",
+    table: Table::Users,
+    ids: |audit| {
+        let mut ids = ids_at(audit, &["author_id"]);
+        for event in audit["events"].as_array().into_iter().flatten() {
+            ids.extend(ids_at(event, &["author_id"]));
+        }
+        ids
+    },
+    render: Users::render,
+}];
+
 /// `?include=users` on comments: their authors.
 const COMMENT_SIDE_LOADS: [SideLoad; 1] = [SideLoad {
     name: "users",
@@ -306,13 +320,14 @@ pub async fn comments(
             Table::TicketComments,
             &path,
             "comments",
-            as_stored,
+            Box::new(as_stored),
         )
         .await
 }
 
 pub async fn audits(
     State(state): State<AppState>,
+    caller: Caller,
     BaseUrl(base): BaseUrl,
     Path(id): Path<String>,
     Query(params): Query,
@@ -322,14 +337,17 @@ pub async fn audits(
     let request = page_request(&params, 100)?;
     let filters = vec![Filter::Eq("ticket_id", Bind::Int(id))];
     let path = format!("tickets/{id}/audits");
+    let viewer = Viewer::of(state.store(), &caller).await?;
     Listing::new(&base, &params, request, filters)
         .sorted(by_created_at(false))
+        .viewed_by(&viewer)
+        .side_loading(&AUDIT_SIDE_LOADS)
         .serve_rows(
             state.store(),
             Table::TicketAudits,
             &path,
             "audits",
-            as_stored,
+            Box::new(as_stored),
         )
         .await
 }
@@ -347,7 +365,7 @@ pub async fn all_audits(
             Table::TicketAudits,
             "ticket_audits",
             "audits",
-            as_stored,
+            Box::new(as_stored),
         )
         .await
 }

@@ -1156,6 +1156,38 @@ impl Reader for Tx<'_> {
             .collect()
     }
 
+    fn stream_triples(
+        &mut self,
+        sql: &str,
+        binds: &[Bind],
+        each: &mut dyn FnMut(i64, i64, &str) -> StoreResult<bool>,
+    ) -> StoreResult<()> {
+        use postgres::fallible_iterator::FallibleIterator;
+        let statement = self.conn.statement(sql)?;
+        let client = &mut self.conn.client;
+        // Rows arrive one at a time from the socket; stopping early drops the rest unread.
+        let read = (|| -> Result<StoreResult<()>, postgres::Error> {
+            let params = binds.iter().map(|b| b as &(dyn ToSql + Sync));
+            let mut rows = client.query_raw(&statement, params)?;
+            while let Some(row) = rows.next()? {
+                let handed = (|| {
+                    let json: &str = row.try_get(2).map_err(db)?;
+                    each(int(&row, 0)?, int(&row, 1)?, json)
+                })();
+                match handed {
+                    Ok(true) => {}
+                    Ok(false) => return Ok(Ok(())),
+                    Err(e) => return Ok(Err(e)),
+                }
+            }
+            Ok(Ok(()))
+        })();
+        match read {
+            Ok(handed) => handed,
+            Err(e) => Err(self.conn.failure(e)),
+        }
+    }
+
     fn query_triples(&mut self, sql: &str, binds: &[Bind]) -> StoreResult<Vec<(i64, i64, String)>> {
         self.conn
             .query(sql, binds)?

@@ -31,9 +31,9 @@ use serde_json::Value;
 
 use super::sql::{self, Bind};
 use super::{
-    Backend, BoxFuture, DeletedTicket, Dialect, Durability, JobRow, ListQuery, Lookup, Outcome,
-    PageRows, Principal, ReadJob, Reader, StoreError, StoreResult, Table, TokenHash, WriteJob,
-    Writer, parse_stored, run_guarded,
+    Backend, BoxFuture, DeletedTicket, Dialect, Durability, JobRow, Lookup, Outcome, Principal,
+    ReadJob, Reader, StoreError, StoreResult, Table, TokenHash, WriteJob, Writer, parse_stored,
+    run_guarded,
 };
 use crate::SandboxError;
 use crate::util::now;
@@ -49,6 +49,8 @@ const MIGRATIONS: &[&str] = &[
 const MAX_BATCH: usize = 64;
 /// Idle read connections kept open.
 const MAX_IDLE_READERS: usize = 8;
+/// Each read connection's page cache (negative: KiB), beside the shared memory map.
+const READER_CACHE_KIB: i64 = -8_192;
 /// How long a statement waits for another process's write lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -411,6 +413,10 @@ impl Connections {
                         let conn = open_file(path).map_err(db)?;
                         configure(&conn, true, Durability::Normal).map_err(db)?;
                         conn.pragma_update(None, "query_only", true).map_err(db)?;
+                        // Readers find pages through the memory map; a small private cache
+                        // each keeps concurrent large reads from multiplying the heap.
+                        conn.pragma_update(None, "cache_size", READER_CACHE_KIB)
+                            .map_err(db)?;
                         conn
                     }
                 };
@@ -703,34 +709,6 @@ impl Reader for Conn<'_> {
         self.row(&sql, [value.to_lowercase()], |row| row.get(0))
     }
 
-    fn list_page(&mut self, query: &ListQuery<'_>) -> StoreResult<PageRows> {
-        let built = sql::list_sql(query, Dialect::Sqlite);
-        let count = match &built.count {
-            Some(count_sql) => Some(
-                self.row(count_sql, params_from_iter(built.binds.iter()), |row| {
-                    row.get(0)
-                })?
-                .unwrap_or(0),
-            ),
-            None => None,
-        };
-        let mut rows = self.rows(&built.rows, params_from_iter(built.binds.iter()), |row| {
-            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
-        })?;
-        let more = match (count, query.window) {
-            (Some(total), super::Window::Offset { page, per_page }) => page * per_page < total,
-            _ => {
-                let more = rows.len() as i64 > built.size;
-                rows.truncate(built.size as usize);
-                more
-            }
-        };
-        if built.backwards {
-            rows.reverse();
-        }
-        Ok(PageRows { rows, more, count })
-    }
-
     fn count(&mut self, table: Table, filters: &[sql::Filter]) -> StoreResult<i64> {
         let (where_sql, binds) = sql::where_clause(filters, Dialect::Sqlite);
         let count_sql = format!("SELECT COUNT(*) FROM {} WHERE {where_sql}", table.name());
@@ -945,6 +923,36 @@ impl Reader for Conn<'_> {
         self.rows(sql, params_from_iter(binds.iter()), |row| {
             Ok((row.get(0)?, row.get(1)?, row.get(2)?))
         })
+    }
+
+    fn stream_triples(
+        &mut self,
+        sql: &str,
+        binds: &[Bind],
+        each: &mut dyn FnMut(i64, i64, &str) -> StoreResult<bool>,
+    ) -> StoreResult<()> {
+        let mut statement = self.conn.prepare_cached(sql).map_err(db)?;
+        let mut rows = statement
+            .query(params_from_iter(binds.iter()))
+            .map_err(db)?;
+        while let Some(row) = rows.next().map_err(db)? {
+            // The text is borrowed from SQLite's row buffer: no copy of a large record.
+            let text = match row.get_ref(2).map_err(db)? {
+                rusqlite::types::ValueRef::Text(bytes) => std::str::from_utf8(bytes)
+                    .map_err(|e| StoreError::corrupt(format!("stored text: {e}")))?,
+                other => {
+                    return Err(StoreError::corrupt(format!(
+                        "expected stored JSON text, found {:?}",
+                        other.data_type()
+                    )));
+                }
+            };
+            let (id, key) = (row.get(0).map_err(db)?, row.get(1).map_err(db)?);
+            if !each(id, key, text)? {
+                break;
+            }
+        }
+        Ok(())
     }
 }
 
