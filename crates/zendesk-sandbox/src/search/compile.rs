@@ -795,11 +795,12 @@ const SQLITE_FIELDS: FieldSql = FieldSql {
     id_is: "json_extract(cf.value, '$.id') = $?",
 };
 
-/// Tickets keep their custom fields as JSONB (`tickets.custom_fields`, generated from the JSON).
+/// Tickets keep their custom fields as JSONB (`tickets.custom_fields`, written with the record).
 const POSTGRES_TICKET_FIELDS: &str = "jsonb_array_elements(r.custom_fields) cf(value)";
 const POSTGRES_FIELDS: FieldSql = FieldSql {
-    each: "jsonb_array_elements(CASE WHEN jsonb_typeof((r.json::jsonb) -> 'custom_fields') = 'array' \
-           THEN (r.json::jsonb) -> 'custom_fields' ELSE '[]'::jsonb END) cf(value)",
+    // Only tickets carry `custom_fields` (users and organizations keep theirs in
+    // `user_fields` / `organization_fields`, which SQLite's `json_each` does not read either).
+    each: "jsonb_array_elements('[]'::jsonb) cf(value)",
     raw: "(cf.value ->> 'value')",
     text: "(CASE jsonb_typeof(cf.value -> 'value') WHEN 'boolean' THEN cf.value ->> 'value' \
            ELSE lower(cf.value ->> 'value') END)",

@@ -830,16 +830,23 @@ impl Tx<'_> {
         Ok(weights)
     }
 
-    /// Inserts or updates a row from its derived columns (and its search vector).
+    /// Inserts or updates a row from its derived columns, JSONB columns (given as JSON text)
+    /// and its search vector.
     fn upsert(
         &mut self,
         table: Table,
         columns: Vec<(&'static str, Bind)>,
+        jsonb: Vec<(&'static str, String)>,
         search: Vec<String>,
     ) -> StoreResult<()> {
         let mut names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
         let mut values: Vec<String> = (1..=names.len()).map(|n| format!("${n}")).collect();
         let mut binds: Vec<Bind> = columns.into_iter().map(|(_, bind)| bind).collect();
+        for (name, json) in jsonb {
+            names.push(name);
+            binds.push(Bind::Text(json));
+            values.push(format!("CAST(${} AS text)::jsonb", binds.len()));
+        }
         if !search.is_empty() {
             let vector: Vec<String> = search
                 .iter()
@@ -870,6 +877,27 @@ impl Tx<'_> {
         );
         self.conn.exec(&sql, &binds)?;
         Ok(())
+    }
+}
+
+/// A ticket's `custom_fields` array as JSON text for its JSONB column (`[]` when it has none).
+/// JSONB cannot hold NUL: it becomes U+FFFD, as in text columns.
+fn custom_fields(record: &Value) -> String {
+    fn without_nul(value: &Value) -> Value {
+        match value {
+            Value::String(s) if s.contains('\0') => Value::String(s.replace('\0', "\u{FFFD}")),
+            Value::Array(items) => Value::Array(items.iter().map(without_nul).collect()),
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .map(|(k, v)| (k.replace('\0', "\u{FFFD}"), without_nul(v)))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+    match record.get("custom_fields") {
+        Some(fields @ Value::Array(_)) => without_nul(fields).to_string(),
+        _ => "[]".to_string(),
     }
 }
 
@@ -1245,7 +1273,11 @@ impl Writer for Tx<'_> {
             _ => 0,
         };
         let search = self.search_text(table, record)?;
-        self.upsert(table, columns, search)?;
+        let extra = match table {
+            Table::Tickets => vec![("custom_fields", custom_fields(record))],
+            _ => Vec::new(),
+        };
+        self.upsert(table, columns, extra, search)?;
         if table == Table::Users {
             self.credentials_changed();
         }
@@ -1255,7 +1287,7 @@ impl Writer for Tx<'_> {
     fn save_organization_field(&mut self, field: &Value, deleted: bool) -> StoreResult<()> {
         let mut columns = sql::derived_columns(Table::OrganizationFields, field);
         columns.push(("deleted", Bind::Int(deleted as i64)));
-        self.upsert(Table::OrganizationFields, columns, Vec::new())
+        self.upsert(Table::OrganizationFields, columns, Vec::new(), Vec::new())
     }
 
     fn delete_organization(&mut self, id: i64) -> StoreResult<bool> {
