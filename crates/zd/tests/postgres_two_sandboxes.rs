@@ -44,8 +44,13 @@ impl Drop for Served {
 }
 
 fn serve(db: &str) -> Served {
+    serve_with(db, &[])
+}
+
+fn serve_with(db: &str, extra: &[&str]) -> Served {
     let mut child = Command::new(ZD)
         .args(["sandbox", "serve", "--addr", "127.0.0.1:0"])
+        .args(extra)
         // Through the environment: the URL and the token stay out of `ps`.
         .env("ZD_SANDBOX_DB", db)
         .env("ZD_SANDBOX_ADMIN_TOKEN", TOKEN)
@@ -215,6 +220,26 @@ async fn two_sandboxes_on_one_postgres_are_one_account() {
     unique.dedup();
     assert_eq!(unique.len(), 4, "{user_ids:?}");
 
+    // The token key is shared: an OAuth token issued through A signs in through B.
+    let (status, issued) = call(
+        &http,
+        reqwest::Method::POST,
+        &format!("{}/api/v2/oauth/tokens.json", a.base),
+        Some(json!({"token": {"scopes": ["read"]}})),
+    )
+    .await;
+    assert_eq!(status, 201, "{issued}");
+    let bearer = issued["token"]["full_token"].as_str().expect("a token");
+    let me = http
+        .get(format!("{}/api/v2/users/me.json", b.base))
+        .bearer_auth(bearer)
+        .send()
+        .await
+        .expect("B answers");
+    assert_eq!(me.status().as_u16(), 200);
+    let me: Value = me.json().await.expect("JSON");
+    assert_eq!(me["user"]["email"], json!("admin@example.com"));
+
     // A cursor issued by A pages on B.
     for n in 0..5 {
         call(
@@ -372,4 +397,57 @@ fn signal(served: &Served, which: &str) {
         .status()
         .expect("kill runs");
     assert!(status.success(), "kill {which}");
+}
+
+/// `--rate-limit N` is one budget for the account, however many processes serve it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_rate_limit_is_counted_across_processes() {
+    let Some(db) = database() else { return };
+    let http = client();
+    let a = serve_with(&db, &["--rate-limit", "6"]);
+    let b = serve_with(&db, &["--rate-limit", "6"]);
+    // One fixed window per minute: start well inside one.
+    let second = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() % 60)
+        .unwrap_or(0);
+    if second > 45 {
+        tokio::time::sleep(Duration::from_secs(62 - second)).await;
+    }
+    let mut remaining = Vec::new();
+    for n in 0..6 {
+        let base = if n % 2 == 0 { &a.base } else { &b.base };
+        let response = http
+            .get(format!("{base}/api/v2/users/me.json"))
+            .basic_auth("admin@example.com/token", Some(TOKEN))
+            .send()
+            .await
+            .expect("answers");
+        assert_eq!(response.status().as_u16(), 200, "request {n}");
+        remaining.push(
+            response.headers()["ratelimit-remaining"]
+                .to_str()
+                .unwrap()
+                .to_string(),
+        );
+    }
+    assert_eq!(
+        remaining,
+        ["5", "4", "3", "2", "1", "0"],
+        "one count across A and B"
+    );
+    for base in [&a.base, &b.base] {
+        let refused = http
+            .get(format!("{base}/api/v2/users/me.json"))
+            .basic_auth("admin@example.com/token", Some(TOKEN))
+            .send()
+            .await
+            .expect("answers");
+        assert_eq!(
+            refused.status().as_u16(),
+            429,
+            "{base} knows the budget is spent"
+        );
+        assert!(refused.headers().contains_key("retry-after"));
+    }
 }

@@ -1,5 +1,6 @@
 //! A local server that speaks the Zendesk Support API (paths, envelopes, pagination, errors,
-//! jobs, search, rate limits) on SQLite.
+//! jobs, search, rate limits) on SQLite, or on PostgreSQL where several sandbox processes on one
+//! database serve one account.
 //!
 //! This file owns the public face of the crate: [`Config`], [`Sandbox::start`],
 //! [`RunningSandbox`] and [`app`] (the router, for tests that drive it with
@@ -11,7 +12,7 @@
 //! - `rules`: Zendesk's behaviour per resource (what a create, update, merge, delete does and
 //!   refuses), as plain functions over a store transaction; used by the routes, the job runner
 //!   and the seed alike. A rule never sees HTTP.
-//! - `store`: the storage traits and their backends (SQLite); the only room that runs SQL or
+//! - `store`: the storage traits and their backends (SQLite, PostgreSQL); the only room that runs SQL or
 //!   names a backend. A route never sees SQL.
 //! - `search`: the search language compiled to SQL for the store's dialect.
 //! - `jobs`: the persistent background job queue (bulk operations, merges).

@@ -8,7 +8,7 @@
 //! backend inside one transaction and hand its result back.
 //!
 //! The backend is chosen from the database URL's scheme (`sqlite://PATH`, `sqlite::memory:`,
-//! `postgres://...`), atuin-style; `sqlite` is the first backend. Backends differ in their SQL
+//! `postgres://...`), atuin-style: `sqlite.rs` and `postgres.rs`. Backends differ in their SQL
 //! dialect ([`Dialect`]): the search compiler asks the store which one to produce.
 //!
 //! Records are stored as the API serves them (their JSON text, without the host-dependent `url`)
