@@ -143,7 +143,7 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<Caller>,
             Some(email) => {
                 let (email, hash) = (email.to_string(), secrets.token_hash(&secret));
                 store
-                    .read(move |reader| reader.principal_by_api_token(&email, &hash))
+                    .peek(move |reader| reader.principal_by_api_token(&email, &hash))
                     .await?
             }
             None => password_principal(state, user, secret).await?,
@@ -154,7 +154,7 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<Caller>,
         let account = hash.keyed.clone();
         state.inner.sign_ins.check(&account)?;
         let principal = store
-            .read(move |reader| reader.principal_by_oauth_token(&hash))
+            .peek(move |reader| reader.principal_by_oauth_token(&hash))
             .await?;
         (account, principal)
     } else {
@@ -195,7 +195,7 @@ async fn password_principal(
 ) -> Result<Option<Principal>, ApiError> {
     let Some((principal, stored)) = state
         .store()
-        .read(move |reader| reader.principal_by_email(&email))
+        .peek(move |reader| reader.principal_by_email(&email))
         .await?
     else {
         return Ok(None);

@@ -61,6 +61,9 @@ pub struct Config {
     pub seed: Option<Seed>,
     /// Requests per minute for the whole account; `None` = no limit (and no rate headers).
     pub rate_limit_per_minute: Option<u32>,
+    /// Whether an acknowledged write survives only a crash of the process (the default) or also
+    /// a power loss (`Durability::Full`: every commit waits for the disk).
+    pub durability: store::Durability,
 }
 
 impl Config {
@@ -73,6 +76,7 @@ impl Config {
             admin_token: admin_token.into(),
             seed: None,
             rate_limit_per_minute: None,
+            durability: store::Durability::Normal,
         }
     }
 }
@@ -93,6 +97,7 @@ impl fmt::Debug for Config {
             .field("admin_token", &"[redacted]")
             .field("seed", &self.seed)
             .field("rate_limit_per_minute", &self.rate_limit_per_minute)
+            .field("durability", &self.durability)
             .finish()
     }
 }
@@ -152,7 +157,7 @@ impl AppState {
                 config.admin_email
             )));
         }
-        let store = Store::open(&config.db_url).await?;
+        let store = Store::open_with(&config.db_url, config.durability).await?;
         let secrets = match rules::credentials::Secrets::path_for(store.database_file().as_deref())
         {
             Some(path) => rules::credentials::Secrets::from_file(&path)?,

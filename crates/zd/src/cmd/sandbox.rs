@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use zendesk_sandbox::store::Durability;
 use zendesk_sandbox::{Config, Sandbox, Seed};
 
 use super::serve_limits::ServeLimitArgs;
@@ -27,6 +28,16 @@ enum SandboxCommand {
 enum SeedArg {
     /// A small help desk: organizations, agents, end-users, groups, tickets in every status.
     Demo,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum DurabilityArg {
+    /// An acknowledged write survives a crash of the sandbox; a power loss may drop the last
+    /// few (SQLite `synchronous=NORMAL` in WAL mode).
+    Normal,
+    /// An acknowledged write survives a power loss too: every commit waits for the disk
+    /// (`synchronous=FULL`).
+    Full,
 }
 
 #[derive(clap::Args)]
@@ -57,6 +68,14 @@ struct ServeArgs {
     /// Requests per minute for the account (off by default).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     rate_limit: Option<u32>,
+    /// What an acknowledged write survives.
+    #[arg(
+        long,
+        env = "ZD_SANDBOX_DURABILITY",
+        value_enum,
+        default_value = "normal"
+    )]
+    durability: DurabilityArg,
     #[command(flatten)]
     limits: ServeLimitArgs,
 }
@@ -111,6 +130,10 @@ async fn serve(args: ServeArgs) -> ExitCode {
         admin_token: admin_token.clone(),
         seed: args.seed.map(|SeedArg::Demo| Seed::Demo),
         rate_limit_per_minute: args.rate_limit,
+        durability: match args.durability {
+            DurabilityArg::Normal => Durability::Normal,
+            DurabilityArg::Full => Durability::Full,
+        },
     };
     let running = match Sandbox::start_with_limits(config, args.limits.limits()).await {
         Ok(running) => running,

@@ -307,7 +307,13 @@ pub trait Reader {
     fn dialect(&self) -> Dialect;
 
     /// One live record's JSON.
-    fn record(&mut self, table: Table, id: i64) -> StoreResult<Option<Value>>;
+    fn record(&mut self, table: Table, id: i64) -> StoreResult<Option<Value>> {
+        self.record_text(table, id)?
+            .map(|text| parse_stored(&text))
+            .transpose()
+    }
+    /// One live record's JSON text as stored (served without parsing it).
+    fn record_text(&mut self, table: Table, id: i64) -> StoreResult<Option<String>>;
     /// Live records, in the order of `ids`, skipping missing ones.
     fn records(&mut self, table: Table, ids: &[i64]) -> StoreResult<Vec<Value>>;
     /// The id of the record whose lookup key equals `value` (compared case-insensitively).
@@ -478,6 +484,11 @@ pub(crate) trait Backend: Send + Sync {
     fn credentials_generation(&self) -> u64;
     /// Runs `job` in a read transaction.
     fn read(&self, job: ReadJob) -> BoxFuture<'_, StoreResult<()>>;
+    /// Runs `job`, a read of a few rows by key, where it costs least: a backend may run it on
+    /// the calling thread rather than hop to a blocking one.
+    fn peek(&self, job: ReadJob) -> BoxFuture<'_, StoreResult<()>> {
+        self.read(job)
+    }
     /// Runs `job` in a write transaction; resolves once it is committed (or rolled back).
     fn write(&self, job: WriteJob) -> BoxFuture<'_, StoreResult<()>>;
     fn close(&self) -> BoxFuture<'_, ()>;
@@ -562,6 +573,24 @@ impl Store {
             let _ = tx.send(f(reader));
         });
         self.backend.read(job).await?;
+        rx.try_recv().unwrap_or_else(|_| {
+            Err(StoreError::unavailable("the read ended without an answer").into())
+        })
+    }
+
+    /// Runs `f`, a read of a few rows by key (a record by id, a credential), where it costs
+    /// least: on SQLite, on the calling thread. Lists and searches go through [`Store::read`].
+    pub async fn peek<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&mut dyn Reader) -> Result<T, E> + Send + 'static,
+    {
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        let job: ReadJob = Box::new(move |reader| {
+            let _ = tx.send(f(reader));
+        });
+        self.backend.peek(job).await?;
         rx.try_recv().unwrap_or_else(|_| {
             Err(StoreError::unavailable("the read ended without an answer").into())
         })

@@ -400,25 +400,54 @@ fn savepoint(conn: &Connection, job: WriteJob, touched: &Cell<bool>) -> StoreRes
 }
 
 impl Connections {
+    /// A read of a few rows by key on a file's reader, on this thread and without an explicit
+    /// transaction (each statement reads one consistent snapshot).
+    fn run_peek(&self, job: ReadJob) -> StoreResult<()> {
+        let Connections::File { idle, .. } = self else {
+            return self.run_read(job);
+        };
+        let conn = match lock(idle).pop() {
+            Some(conn) => conn,
+            None => self.open_reader()?,
+        };
+        let mut reader = Conn {
+            conn: &conn,
+            credentials: None,
+        };
+        let outcome = run_guarded(|| job(&mut reader));
+        let mut idle = lock(idle);
+        if idle.len() < MAX_IDLE_READERS {
+            idle.push(conn);
+        }
+        outcome
+    }
+
+    fn open_reader(&self) -> StoreResult<Connection> {
+        let Connections::File { path, .. } = self else {
+            return Err(StoreError::unavailable(
+                "an in-memory database has no readers",
+            ));
+        };
+        let conn = open_file(path).map_err(db)?;
+        configure(&conn, true, Durability::Normal).map_err(db)?;
+        conn.pragma_update(None, "query_only", true).map_err(db)?;
+        // Readers find pages through the memory map; a small private cache each keeps
+        // concurrent large reads from multiplying the heap.
+        conn.pragma_update(None, "cache_size", READER_CACHE_KIB)
+            .map_err(db)?;
+        Ok(conn)
+    }
+
     fn run_read(&self, job: ReadJob) -> StoreResult<()> {
         match self {
             Connections::Shared(shared) => {
                 let conn = lock(shared);
                 read_in_transaction(&conn, job)
             }
-            Connections::File { path, idle } => {
+            Connections::File { idle, .. } => {
                 let conn = match lock(idle).pop() {
                     Some(conn) => conn,
-                    None => {
-                        let conn = open_file(path).map_err(db)?;
-                        configure(&conn, true, Durability::Normal).map_err(db)?;
-                        conn.pragma_update(None, "query_only", true).map_err(db)?;
-                        // Readers find pages through the memory map; a small private cache
-                        // each keeps concurrent large reads from multiplying the heap.
-                        conn.pragma_update(None, "cache_size", READER_CACHE_KIB)
-                            .map_err(db)?;
-                        conn
-                    }
+                    None => self.open_reader()?,
                 };
                 let result = read_in_transaction(&conn, job);
                 let mut idle = lock(idle);
@@ -471,6 +500,20 @@ impl Backend for Sqlite {
                 .await
                 .map_err(|e| StoreError::unavailable(format!("read task: {e}")))?
         })
+    }
+
+    fn peek(&self, job: ReadJob) -> BoxFuture<'_, StoreResult<()>> {
+        match &*self.connections {
+            // A file's readers never wait for the writer (WAL): a key lookup takes
+            // microseconds, cheaper here than a hop to a blocking thread.
+            Connections::File { .. } => {
+                let result = self.connections.run_peek(job);
+                Box::pin(async move { result })
+            }
+            // The in-memory database's one connection may be busy writing: do not wait for it
+            // on an async thread.
+            Connections::Shared(_) => self.read(job),
+        }
     }
 
     fn write(&self, job: WriteJob) -> BoxFuture<'_, StoreResult<()>> {
@@ -677,15 +720,13 @@ impl Reader for Conn<'_> {
         Dialect::Sqlite
     }
 
-    fn record(&mut self, table: Table, id: i64) -> StoreResult<Option<Value>> {
+    fn record_text(&mut self, table: Table, id: i64) -> StoreResult<Option<String>> {
         let sql = format!(
             "SELECT json FROM {} WHERE id = ?1 AND {}",
             table.name(),
             table.live()
         );
-        self.row(&sql, [id], |row| row.get::<_, String>(0))?
-            .map(|text| parse_stored(&text))
-            .transpose()
+        self.row(&sql, [id], |row| row.get::<_, String>(0))
     }
 
     fn records(&mut self, table: Table, ids: &[i64]) -> StoreResult<Vec<Value>> {
