@@ -130,5 +130,6 @@ async fn revoke_id(state: &AppState, caller: Caller, id: i64) -> Result<Response
         .store()
         .write(move |tx| rules::revoke_token(tx, &caller, id))
         .await?;
+    tracing::info!(token_id = id, "OAuth token revoked");
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -80,8 +80,15 @@ pub async fn authorize_decision(
         Ok(request) => request,
         Err(refusal) => return Ok(refused(refusal)),
     };
+    let client_id = request.client.json["identifier"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     match decision.as_str() {
-        "deny" => return Ok(redirect(&request.denied())),
+        "deny" => {
+            tracing::info!(client = ?client_id, "OAuth authorization denied by the user");
+            return Ok(redirect(&request.denied()));
+        }
         "allow" => {}
         _ => {
             return Ok(sign_in_page(
@@ -118,6 +125,7 @@ pub async fn authorize_decision(
         Some(principal) if principal.active => principal.user_id,
         _ => {
             state.inner.sign_ins.failed(&account);
+            tracing::info!(client = ?client_id, "OAuth authorization: sign-in failed");
             return Ok(sign_in_page(
                 StatusCode::UNAUTHORIZED,
                 &request,
@@ -131,6 +139,7 @@ pub async fn authorize_decision(
         .store()
         .write(move |tx| approve(tx, &secrets, &request, user_id))
         .await?;
+    tracing::info!(client = ?client_id, user_id, "OAuth authorization allowed: code issued");
     Ok(redirect(&location))
 }
 
@@ -183,22 +192,46 @@ pub async fn tokens(
                 .and_then(Value::as_str)
                 .map(str::to_string)
         })
-        .unwrap_or_default();
+        .unwrap_or_default()
+        .chars()
+        .take(100)
+        .collect::<String>();
     let secrets = state.inner.secrets.clone();
     let account = secrets.fingerprint(&format!("oauth-client:{identifier}"));
     state.inner.sign_ins.check(&account)?;
     let lifetimes = state.inner.oauth_lifetimes;
+    let grant_type = input
+        .get("grant_type")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .chars()
+        .take(40)
+        .collect::<String>();
     let answer = state
         .store()
         .write(move |tx| token(tx, &secrets, &lifetimes, &input, basic))
         .await?;
     match answer {
         Ok(body) => {
+            tracing::info!(
+                grant_type = ?grant_type,
+                client = ?identifier,
+                scope = %body["scope"].as_str().unwrap_or_default(),
+                "OAuth token issued"
+            );
             let mut response = (StatusCode::OK, axum::Json(body)).into_response();
             no_store(response.headers_mut());
             Ok(response)
         }
         Err(refusal) => {
+            // Descriptions name what was refused, never a secret value.
+            tracing::info!(
+                grant_type = ?grant_type,
+                client = ?identifier,
+                error = refusal.error,
+                description = ?refusal.description,
+                "OAuth token request refused"
+            );
             if refusal.error == "invalid_client" {
                 state.inner.sign_ins.failed(&account);
             }
