@@ -1394,3 +1394,35 @@ async fn no_secret_is_stored_logged_or_shown_again() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn guessing_tokens_or_client_secrets_is_throttled() {
+    let sb = sandbox().await;
+    // One bearer token tried again and again: 401s, then 429 for that token.
+    let mut statuses = Vec::new();
+    for _ in 0..11 {
+        let reply = as_token(&sb, Method::GET, "/api/v2/tickets.json", "guessed", None).await;
+        statuses.push(reply.status.as_u16());
+    }
+    assert_eq!(statuses[..10], [401; 10]);
+    assert_eq!(statuses[10], 429);
+    // A client's secret guessed again and again: invalid_client, then 429 for that client.
+    client(&sb, "backend", "confidential").await;
+    let guess = json!({"grant_type": "client_credentials", "client_id": "backend",
+                       "client_secret": "guess", "scope": "read"});
+    for _ in 0..10 {
+        refused(
+            &token_request(&sb, guess.clone()).await,
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+        );
+    }
+    let locked = token_request(&sb, guess).await;
+    assert_eq!(
+        locked.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        locked.text
+    );
+    assert!(locked.headers.contains_key("retry-after"));
+}

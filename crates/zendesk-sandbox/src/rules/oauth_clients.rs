@@ -388,6 +388,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_new_secret_shows_in_the_answer_and_never_in_debug() {
+        let made = WithSecret {
+            row: OAuthClientRow {
+                json: json!({"id": 3, "identifier": "backend", "kind": "confidential"}),
+                secret_hash: Some("hmac-sha256:00".into()),
+            },
+            secret: Some("client-s3cret".into()),
+        };
+        assert!(!format!("{made:?}").contains("s3cret"));
+        assert_eq!(made.shown("http://x")["secret"], "client-s3cret");
+        assert_eq!(client_json(&made.row, "http://x")["secret"], Value::Null);
+        assert_eq!(
+            client_json(&made.row, "http://x")["url"],
+            "http://x/api/v2/oauth/clients/3.json"
+        );
+    }
+
+    #[test]
     fn redirect_uris_are_https_or_loopback() {
         assert!(check_redirect_uri("https://app.example.com/oauth/callback").is_ok());
         assert!(check_redirect_uri("http://127.0.0.1/callback").is_ok());

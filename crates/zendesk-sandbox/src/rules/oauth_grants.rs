@@ -732,6 +732,26 @@ mod tests {
     }
 
     #[test]
+    fn debug_never_shows_a_secret() {
+        let auth = ClientAuth {
+            identifier: Some("backend".into()),
+            secret: Some("s3cret-value".into()),
+        };
+        let shown = format!("{auth:?}");
+        assert!(
+            shown.contains("backend") && !shown.contains("s3cret"),
+            "{shown}"
+        );
+        let issued = Issued {
+            id: 7,
+            access_token: "access-s3cret".into(),
+            refresh_token: Some("refresh-s3cret".into()),
+        };
+        let shown = format!("{issued:?}");
+        assert!(shown.contains('7') && !shown.contains("s3cret"), "{shown}");
+    }
+
+    #[test]
     fn repeated_parameters_are_refused() {
         let pairs = vec![
             ("state".to_string(), "a".to_string()),
