@@ -27,8 +27,12 @@ enum Command {
     Tools(cmd::tools::Args),
     /// Serve every tool over the Model Context Protocol (stdio, or streamable HTTP).
     Mcp(cmd::mcp::Args),
-    /// Tickets: list, show, create, update (one or many), delete.
+    /// Tickets: list, get, show the conversation, note, reply, history, create, update, delete.
     Tickets(cmd::tickets::Args),
+    /// Ticket fields, system and custom: what customFields takes.
+    Fields(cmd::fields::Args),
+    /// Groups, and with --members the agents in each.
+    Groups(cmd::groups::Args),
     /// Search tickets, users, organizations or groups (Zendesk search syntax).
     Search(cmd::search::Args),
     /// Users: list, get, search, create, update, delete.
@@ -57,6 +61,8 @@ fn main() -> ExitCode {
             Command::Tools(args) => cmd::tools::run(args).await,
             Command::Mcp(args) => cmd::mcp::run(args).await,
             Command::Tickets(args) => cmd::tickets::run(args).await,
+            Command::Fields(args) => cmd::fields::run(args).await,
+            Command::Groups(args) => cmd::groups::run(args).await,
             Command::Search(args) => cmd::search::run(args).await,
             Command::Users(args) => cmd::users::run(args).await,
             Command::Orgs(args) => cmd::orgs::run(args).await,

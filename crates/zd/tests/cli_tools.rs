@@ -57,7 +57,7 @@ fn tools_list_json_has_the_shape_of_tools_json() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     let listed = json(&run);
     let tools = listed["tools"].as_array().expect("a tools array");
-    assert_eq!(tools.len(), 33);
+    assert_eq!(tools.len(), 40);
     for tool in tools {
         let keys: Vec<&String> = tool.as_object().unwrap().keys().collect();
         assert_eq!(
@@ -73,15 +73,24 @@ fn tools_list_json_has_the_shape_of_tools_json() {
         assert!(!tool["outputs"].as_array().unwrap().is_empty());
     }
     // Seed tools may carry only these optional params beyond tools.json (issue 5: the bulk and
-    // merge tools follow their job with `waitSeconds`); the same allowance as zendesk-tools'
+    // merge tools follow their job with `waitSeconds`; issue 9: `fields` on list and search
+    // tools, `commentPublic` and `targetCommentPublic`); the same allowance as zendesk-tools'
     // registry_matches_spec.rs. Everything else must equal the spec.
     const ADDED_OPTIONAL_PARAMS: &[(&str, &str)] = &[
+        ("zendesk_get_tickets", "fields"),
         ("zendesk_create_tickets_bulk", "waitSeconds"),
+        ("zendesk_update_ticket", "commentPublic"),
         ("zendesk_update_tickets_bulk", "waitSeconds"),
+        ("zendesk_merge_tickets", "targetCommentPublic"),
         ("zendesk_merge_tickets", "waitSeconds"),
+        ("zendesk_get_users", "fields"),
+        ("zendesk_search_users", "fields"),
         ("zendesk_create_users_bulk", "waitSeconds"),
         ("zendesk_update_users_bulk", "waitSeconds"),
+        ("zendesk_get_organizations", "fields"),
+        ("zendesk_autocomplete_organizations", "fields"),
         ("zendesk_create_organizations_bulk", "waitSeconds"),
+        ("zendesk_search", "fields"),
     ];
     for spec in spec_tools() {
         let id = spec["id"].as_str().unwrap();
@@ -108,7 +117,7 @@ fn tools_list_prints_a_table_of_every_tool() {
         assert!(run.stdout.contains(tool["id"].as_str().unwrap()));
     }
     assert!(run.stdout.contains("params: ticketId"));
-    assert!(run.stdout.contains("33 tools"));
+    assert!(run.stdout.contains("40 tools"));
 }
 
 #[test]
@@ -147,6 +156,30 @@ fn usage_errors_exit_with_2_and_say_what_is_valid() {
 
     let run = zd(dir.path(), &["tools", "frobnicate"]);
     assert_eq!(run.code, 2);
+
+    // Closed value sets come from zendesk_types: `--help` lists them, and a typo fails in the
+    // tool, naming them.
+    let run = zd(dir.path(), &["tickets", "list", "--help"]);
+    assert!(
+        run.stdout
+            .contains("new, open, pending, hold, solved, closed"),
+        "{}",
+        run.stdout
+    );
+    let run = zd(dir.path(), &["tickets", "list", "--status", "opened"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains(r#""new", "open", "pending", "hold", "solved", "closed""#),
+        "{}",
+        run.stderr
+    );
+    let run = zd(dir.path(), &["users", "list", "--help"]);
+    assert!(
+        run.stdout.contains("end-user, agent, admin"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
@@ -229,6 +262,36 @@ fn everyday_commands_work_on_the_seeded_sandbox() {
     let tickets = listed["tickets"].as_array().unwrap();
     assert!(tickets.len() > 5, "--all fetched more than one page");
     assert_eq!(listed["metadata"]["has_more"], false);
+
+    // Closed values ignore case; a descending sort may be written without `=`.
+    let run = zd(
+        dir.path(),
+        &[
+            "tickets",
+            "list",
+            "--sort",
+            "-id",
+            "--per-page",
+            "3",
+            "--json",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let ids: Vec<u64> = json(&run)["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_u64().unwrap())
+        .collect();
+    assert!(ids.windows(2).all(|w| w[0] > w[1]), "{ids:?}");
+    let run = zd(
+        dir.path(),
+        &["tickets", "list", "--status", "OPEN", "--json"],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let open = json(&run)["tickets"].as_array().unwrap().clone();
+    assert!(!open.is_empty(), "the demo help desk has open tickets");
+    assert!(open.iter().all(|t| t["status"] == "open"));
 
     let run = zd(
         dir.path(),
@@ -398,4 +461,102 @@ fn an_explicit_subdomain_skips_the_sandbox_and_is_validated() {
     );
     assert!(!run.stderr.contains("local sandbox"), "{}", run.stderr);
     assert!(!dir.path().join("sandbox.db").exists());
+}
+
+#[test]
+fn conversation_commands_read_and_write_the_thread_on_the_seeded_sandbox() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = zd(
+        dir.path(),
+        &[
+            "tickets",
+            "note",
+            "1",
+            "Checked the logs: SSO misconfigured",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("agents only"), "{}", run.stdout);
+    let run = zd(
+        dir.path(),
+        &[
+            "tickets",
+            "reply",
+            "1",
+            "Please try again now",
+            "--status",
+            "pending",
+            "--json",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let reply = json(&run);
+    assert_eq!(reply["comment"]["public"], true);
+    assert_eq!(reply["status"], "pending");
+
+    let run = zd(dir.path(), &["tickets", "show", "1"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.starts_with("Ticket #1: "), "{}", run.stdout);
+    assert!(run.stdout.contains("Status: pending"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("INTERNAL NOTE (agents only) | via api\nChecked the logs: SSO misconfigured"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("public (the requester sees it) | via api\nPlease try again now"),
+        "{}",
+        run.stdout
+    );
+    let run = zd(dir.path(), &["tickets", "show", "1", "--json"]);
+    let thread = json(&run);
+    assert!(
+        thread["comments"].as_array().unwrap().len() >= 3,
+        "{thread}"
+    );
+    assert_eq!(thread["ticket"]["id"], 1);
+
+    let run = zd(dir.path(), &["tickets", "history", "1"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("internal note: Checked the logs"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("status: "), "{}", run.stdout);
+    assert!(run.stdout.contains("-> pending"), "{}", run.stdout);
+
+    let run = zd(dir.path(), &["groups", "list", "--members"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.starts_with("ID"), "{}", run.stdout);
+    assert!(run.stdout.contains("AGENTS"), "{}", run.stdout);
+    let run = zd(dir.path(), &["groups", "list", "--members", "--json"]);
+    let groups = json(&run)["groups"].as_array().unwrap().clone();
+    assert!(
+        groups
+            .iter()
+            .any(|g| !g["members"].as_array().unwrap().is_empty()),
+        "the demo desk's groups have agents: {groups:?}"
+    );
+
+    let run = zd(dir.path(), &["fields", "list"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("tickettype"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("question,incident,problem,task"),
+        "{}",
+        run.stdout
+    );
+
+    // A missing ticket: the message names the tool that finds one.
+    let run = zd(dir.path(), &["tickets", "show", "999999"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains("find a ticket's id with zendesk_search"),
+        "{}",
+        run.stderr
+    );
 }

@@ -2,8 +2,10 @@
 //! `tests/compat/requirements.txt`), over stdio and over streamable HTTP, against the embedded
 //! sandbox on a fresh temporary database. The scenarios live in `tests/compat/python/mcp_*.py`.
 //!
-//! The interpreter comes from `ZD_TEST_PYTHON` (`./scripts/test` sets it up). Without it the
-//! tests print a skip line and pass, unless `ZD_REQUIRE_COMPAT=1`, which makes them fail.
+//! The interpreter comes from `ZD_TEST_PYTHON` (`./scripts/test` sets it up), and for the triage
+//! workflow also `ZD_TEST_PYTHON_MCP2`, a Python with the 2.x line of `mcp` (snake_case fields).
+//! Without them the tests print a skip line and pass, unless `ZD_REQUIRE_COMPAT=1`, which makes
+//! them fail.
 
 use std::{
     io::{BufRead, BufReader},
@@ -26,15 +28,20 @@ const ZENDESK_VARS: [&str; 6] = [
 ];
 
 fn python() -> Option<String> {
-    match std::env::var("ZD_TEST_PYTHON") {
+    python_from("ZD_TEST_PYTHON", "tests/compat/requirements.txt")
+}
+
+/// The interpreter named by `var`, or a skip (a failure under `ZD_REQUIRE_COMPAT=1`).
+fn python_from(var: &str, requirements: &str) -> Option<String> {
+    match std::env::var(var) {
         Ok(path) if !path.is_empty() => Some(path),
         _ => {
             if std::env::var("ZD_REQUIRE_COMPAT").as_deref() == Ok("1") {
-                panic!("ZD_REQUIRE_COMPAT=1 but ZD_TEST_PYTHON is not set (run ./scripts/test)");
+                panic!("ZD_REQUIRE_COMPAT=1 but {var} is not set (run ./scripts/test)");
             }
             eprintln!(
-                "SKIP: set ZD_TEST_PYTHON to a Python with tests/compat/requirements.txt installed \
-                 to run the MCP Python SDK tests"
+                "SKIP: set {var} to a Python with {requirements} installed to run this MCP \
+                 Python SDK test"
             );
             None
         }
@@ -152,6 +159,26 @@ fn python_sdk_over_stdio() {
     let Some(python) = python() else { return };
     let dir = TempDir::new("stdio");
     run_script(&python, "mcp_stdio.py", &[ZD], &dir);
+}
+
+/// The triage workflow of issue 9 (search with `fields`, read a thread, internal note, public
+/// reply with a status, history, the ticket resource, the prompts) under the pinned 1.x SDK.
+#[test]
+fn python_sdk_triage_workflow() {
+    let Some(python) = python() else { return };
+    let dir = TempDir::new("triage");
+    run_script(&python, "mcp_triage.py", &[ZD], &dir);
+}
+
+/// The same workflow under the 2.x line of the SDK, which renamed its result fields.
+#[test]
+fn python_sdk_2_triage_workflow() {
+    let Some(python) = python_from("ZD_TEST_PYTHON_MCP2", "tests/compat/requirements-mcp2.txt")
+    else {
+        return;
+    };
+    let dir = TempDir::new("triage2");
+    run_script(&python, "mcp_triage.py", &[ZD], &dir);
 }
 
 /// A `zd mcp --http` child, killed on drop; its stderr is drained in the background.

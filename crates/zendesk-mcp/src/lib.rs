@@ -2,11 +2,14 @@
 //! on streamable HTTP. The only crate that depends on rmcp.
 //!
 //! - [`schema`]: registry declarations -> MCP tool descriptions (schemas, annotations).
+//! - [`guides`]: the prompts (`triage-ticket`, `draft-reply`) and the resource template
+//!   `zendesk://tickets/{id}` (a ticket with its conversation as text).
 //! - [`ToolSelection`]: which tools a server exposes (`--read-only`, `--tools`).
 //! - [`ZendeskMcpServer`]: the request handler, transport-agnostic.
 //! - [`serve_stdio`] and [`http::HttpServer`]: the two transports; [`sessions`] bounds the
 //!   HTTP transport's sessions.
 
+pub mod guides;
 pub mod http;
 pub mod schema;
 mod selection;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use rmcp::model::{JsonObject, Tool as McpTool, ToolAnnotations};
 use serde_json::{Value, json};
-use zendesk_tools::{FilledBy, OutputSpec, ParamSpec, ToolSpec};
+use zendesk_tools::{FilledBy, OutputSpec, ParamForm, ParamSpec, ToolSpec};
 
 /// The parameters a model supplies: credentials and connection settings
 /// (`FilledBy::Configuration`) belong to the server's configuration and are never shown.
@@ -14,6 +14,22 @@ pub fn model_params(spec: &ToolSpec) -> impl Iterator<Item = &ParamSpec> {
     spec.params
         .iter()
         .filter(|param| param.filled_by == FilledBy::Model)
+}
+
+/// The JSON Schema of one argument: its type and description, the `enum` of a closed value set
+/// (still strings), and for a list param a string or an array of strings (or numbers, for IDs).
+pub fn param_schema(param: &ParamSpec) -> Value {
+    match param.form {
+        ParamForm::Text => json!({ "type": param.ty, "description": param.description }),
+        ParamForm::OneOf(values) => {
+            json!({ "type": param.ty, "enum": values, "description": param.description })
+        }
+        ParamForm::List => json!({
+            "type": [param.ty, "array"],
+            "items": { "type": ["string", "number"] },
+            "description": param.description,
+        }),
+    }
 }
 
 /// The JSON Schema of a tool's arguments, as a model sees it.
@@ -24,10 +40,7 @@ pub fn input_schema(spec: &ToolSpec) -> JsonObject {
     let mut properties = serde_json::Map::new();
     let mut required = Vec::new();
     for param in model_params(spec) {
-        properties.insert(
-            param.name.to_owned(),
-            json!({ "type": param.ty, "description": param.description }),
-        );
+        properties.insert(param.name.to_owned(), param_schema(param));
         if param.required {
             required.push(Value::String(param.name.to_owned()));
         }

@@ -12,9 +12,11 @@ use futures_util::FutureExt;
 use rmcp::{
     ErrorData as McpError, RoleServer, ServerHandler,
     model::{
-        CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
-        JsonObject, ListToolsResult, PaginatedRequestParams, ProgressNotificationParam,
-        ProgressToken, ServerCapabilities, ServerConfig, Tool as McpTool,
+        CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock,
+        GetPromptRequestParams, GetPromptResponse, Implementation, JsonObject, ListPromptsResult,
+        ListResourceTemplatesResult, ListToolsResult, PaginatedRequestParams,
+        ProgressNotificationParam, ProgressToken, ReadResourceRequestParams, ReadResourceResponse,
+        ServerCapabilities, ServerConfig, Tool as McpTool,
     },
     service::{Peer, RequestContext},
 };
@@ -22,7 +24,7 @@ use serde_json::Value;
 use tokio::sync::mpsc;
 use zendesk_tools::{CallContext, FilledBy, Progress, Tool, ToolResult, ToolSpec};
 
-use crate::schema;
+use crate::{guides, schema};
 
 /// One exposed tool: its registry entry and its MCP description, built once at start.
 struct Exposed {
@@ -224,17 +226,26 @@ fn progress_forwarder(
 
 impl ServerHandler for ZendeskMcpServer {
     fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
-            .with_server_info(
-                Implementation::new("zd", env!("CARGO_PKG_VERSION"))
-                    .with_title("zd: Zendesk tools"),
-            )
-            .with_instructions(
-                "Zendesk Support tools: tickets, users, organizations, organization fields, \
-                 search and job statuses. Credentials are configured on the server; never pass \
-                 them. IDs are numeric strings such as \"12345\". Bulk tools return a job id: \
-                 follow it with zendesk_get_job_status.",
-            )
+        ServerConfig::new(
+            ServerCapabilities::builder()
+                .enable_prompts()
+                .enable_resources()
+                .enable_tools()
+                .build(),
+        )
+        .with_server_info(
+            Implementation::new("zd", env!("CARGO_PKG_VERSION")).with_title("zd: Zendesk tools"),
+        )
+        .with_instructions(
+            "Zendesk Support tools: tickets and their conversations (comments, internal \
+                 notes, public replies, history), ticket fields, groups, users, organizations, \
+                 organization fields, search and job statuses. A public reply \
+                 (zendesk_reply_to_ticket, or a comment on zendesk_update_ticket) is emailed to \
+                 the customer; zendesk_add_internal_note never is. Credentials are configured on \
+                 the server; never pass them. IDs are numeric strings such as \"12345\". Bulk \
+                 tools return a job id: follow it with zendesk_get_job_status. Prompts: \
+                 triage-ticket, draft-reply. Resource: zendesk://tickets/{id}.",
+        )
     }
 
     async fn list_tools(
@@ -246,6 +257,42 @@ impl ServerHandler for ZendeskMcpServer {
             tools: self.mcp_tools(),
             ..Default::default()
         })
+    }
+
+    async fn list_prompts(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListPromptsResult, McpError> {
+        Ok(ListPromptsResult::with_all_items(guides::prompts()))
+    }
+
+    async fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, McpError> {
+        guides::prompt(&request.name, request.arguments.as_ref()).map(Into::into)
+    }
+
+    async fn list_resource_templates(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourceTemplatesResult, McpError> {
+        Ok(ListResourceTemplatesResult::with_all_items(
+            guides::resource_templates(),
+        ))
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, McpError> {
+        guides::read(&request.uri, &self.inner.context)
+            .await
+            .map(Into::into)
     }
 
     async fn call_tool(

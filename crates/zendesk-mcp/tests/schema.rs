@@ -7,7 +7,8 @@ use zendesk_mcp::{
     ToolSelection, ZendeskMcpServer, prepare_arguments, schema, to_call_tool_result,
 };
 use zendesk_tools::{
-    Annotations, CallContext, FilledBy, OutputSpec, ParamSpec, ToolResult, ToolSpec, registry,
+    Annotations, CallContext, FilledBy, OutputSpec, ParamForm, ParamSpec, ToolResult, ToolSpec,
+    registry,
 };
 
 fn param(name: &'static str, required: bool, filled_by: FilledBy) -> ParamSpec {
@@ -17,6 +18,7 @@ fn param(name: &'static str, required: bool, filled_by: FilledBy) -> ParamSpec {
         required,
         description: "a parameter",
         filled_by,
+        form: ParamForm::Text,
     }
 }
 
@@ -384,6 +386,47 @@ fn selection_of_named_tools_keeps_exactly_those() {
         .expect("refused")
         .to_string();
         assert!(error.contains(writer.spec.id), "{error}");
+    }
+}
+
+#[test]
+fn closed_value_sets_are_enums_and_lists_take_arrays_too() {
+    let tool = registry().get("zendesk_update_ticket").unwrap();
+    let schema = Value::Object(schema::input_schema(&tool.spec));
+    assert_eq!(
+        schema["properties"]["status"]["enum"],
+        json!(["new", "open", "pending", "hold", "solved", "closed"])
+    );
+    assert_eq!(schema["properties"]["status"]["type"], "string");
+    assert_eq!(
+        schema["properties"]["commentPublic"]["enum"],
+        json!(["true", "false"])
+    );
+    assert_eq!(
+        schema["properties"]["tags"]["type"],
+        json!(["string", "array"])
+    );
+    assert!(schema["properties"]["ticketId"].get("enum").is_none());
+    let search = registry().get("zendesk_search").unwrap();
+    let schema = Value::Object(schema::input_schema(&search.spec));
+    assert_eq!(
+        schema["properties"]["filterType"]["enum"],
+        json!(["ticket", "user", "organization", "group"])
+    );
+    // Every closed set of the registry reaches the schema.
+    for tool in registry().tools() {
+        let schema = Value::Object(schema::input_schema(&tool.spec));
+        for param in &tool.spec.params {
+            if let ParamForm::OneOf(values) = param.form {
+                assert_eq!(
+                    schema["properties"][param.name]["enum"],
+                    json!(values),
+                    "{}.{}",
+                    tool.spec.id,
+                    param.name
+                );
+            }
+        }
     }
 }
 

@@ -24,13 +24,10 @@ impl RecordType {
         RecordType::Group,
     ];
 
+    /// The word, as `zendesk_types::SearchResultType` defines it (the variants are in its
+    /// order).
     pub fn as_str(self) -> &'static str {
-        match self {
-            RecordType::Ticket => "ticket",
-            RecordType::User => "user",
-            RecordType::Organization => "organization",
-            RecordType::Group => "group",
-        }
+        zendesk_types::SearchResultType::KNOWN[self as usize]
     }
 
     /// Case-insensitive.
@@ -112,12 +109,12 @@ impl Keyword {
     }
 }
 
-/// Ticket statuses in Zendesk's order.
-pub const STATUSES: &[&str] = &["new", "open", "pending", "hold", "solved", "closed"];
+/// Ticket statuses in Zendesk's order (`zendesk_types` defines them).
+pub const STATUSES: &[&str] = zendesk_types::TicketStatus::KNOWN;
 /// Ticket priorities in Zendesk's order.
-pub const PRIORITIES: &[&str] = &["low", "normal", "high", "urgent"];
-pub const TICKET_TYPES: &[&str] = &["question", "incident", "problem", "task"];
-pub const ROLES: &[&str] = &["end-user", "agent", "admin"];
+pub const PRIORITIES: &[&str] = zendesk_types::TicketPriority::KNOWN;
+pub const TICKET_TYPES: &[&str] = zendesk_types::TicketType::KNOWN;
+pub const ROLES: &[&str] = zendesk_types::UserRole::KNOWN;
 
 use RecordType::{Group as G, Organization as O, Ticket as T, User as U};
 
@@ -209,6 +206,13 @@ mod tests {
         assert_eq!(priority.rank("URGENT"), Some(3));
         assert!(priority.kind.is_ordered());
         assert!(!lookup("tags").unwrap().kind.is_ordered());
+    }
+
+    #[test]
+    fn record_types_are_the_search_result_types() {
+        let words: Vec<&str> = RecordType::ALL.iter().map(|t| t.as_str()).collect();
+        assert_eq!(words, ["ticket", "user", "organization", "group"]);
+        assert_eq!(words, zendesk_types::SearchResultType::KNOWN);
     }
 
     #[test]

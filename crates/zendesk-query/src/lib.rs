@@ -5,11 +5,14 @@
 //! - `Display` on [`Query`] prints a canonical query that parses back to the same AST.
 //! - [`keywords`] is the table of keywords per record type, shared with the sandbox compiler.
 //! - [`QueryBuilder`] builds correctly quoted queries from typed values.
+//! - [`lint`] finds what Zendesk's language lacks (`AND`, parentheses) and suggests the keyword
+//!   meant for an unknown one.
 
 mod ast;
 mod builder;
 pub mod keywords;
 mod lexical;
+pub mod lint;
 mod parser;
 
 pub use ast::{Op, Query, RelativeDate, SortOrder, Term, TermKind, TimeUnit, Value};

@@ -188,7 +188,7 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<SignedIn
             Some(email) => {
                 let (email, hash) = (email.to_string(), secrets.token_hash(&secret));
                 store
-                    .read(move |reader| reader.principal_by_api_token(&email, &hash))
+                    .peek(move |reader| reader.principal_by_api_token(&email, &hash))
                     .await?
             }
             None => password_principal(state, user, secret).await?,
@@ -199,7 +199,7 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<SignedIn
         let account = hash.keyed.clone();
         state.inner.sign_ins.check(&secrets.fingerprint(&account))?;
         let principal = store
-            .read(move |reader| reader.principal_by_oauth_token(&hash))
+            .peek(move |reader| reader.principal_by_oauth_token(&hash))
             .await?;
         (account, principal)
     } else {
@@ -251,7 +251,7 @@ pub(crate) async fn password_principal(
 ) -> Result<Option<Principal>, ApiError> {
     let Some((principal, stored)) = state
         .store()
-        .read(move |reader| reader.principal_by_email(&email))
+        .peek(move |reader| reader.principal_by_email(&email))
         .await?
     else {
         return Ok(None);

@@ -68,6 +68,9 @@ pub struct Config {
     /// The OAuth token lifetimes `/oauth/tokens` accepts: Zendesk's bounds by default,
     /// [`OAuthLifetimes::any`] for tests that watch tokens expire.
     pub oauth_lifetimes: OAuthLifetimes,
+    /// Whether an acknowledged write survives only a crash of the process (the default) or also
+    /// a power loss (`Durability::Full`: every commit waits for the disk).
+    pub durability: store::Durability,
 }
 
 impl Config {
@@ -81,6 +84,7 @@ impl Config {
             seed: None,
             rate_limit_per_minute: None,
             oauth_lifetimes: OAuthLifetimes::zendesk(),
+            durability: store::Durability::Normal,
         }
     }
 }
@@ -102,6 +106,7 @@ impl fmt::Debug for Config {
             .field("seed", &self.seed)
             .field("rate_limit_per_minute", &self.rate_limit_per_minute)
             .field("oauth_lifetimes", &self.oauth_lifetimes)
+            .field("durability", &self.durability)
             .finish()
     }
 }
@@ -162,7 +167,7 @@ impl AppState {
                 config.admin_email
             )));
         }
-        let store = Store::open(&config.db_url).await?;
+        let store = Store::open_with(&config.db_url, config.durability).await?;
         let secrets = match rules::credentials::Secrets::path_for(store.database_file().as_deref())
         {
             Some(path) => rules::credentials::Secrets::from_file(&path)?,

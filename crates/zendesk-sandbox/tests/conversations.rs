@@ -529,3 +529,58 @@ async fn the_demo_help_desk_has_conversations_fields_and_members() {
         "notes by several agents: {note_authors:?}"
     );
 }
+
+#[tokio::test]
+async fn audits_and_memberships_side_load_who_they_name() {
+    let sb = sandbox().await;
+    let (ticket, customer_auth, agent, agent_auth, customer) = conversation(&sb).await;
+    comment(&sb, &agent_auth, ticket, "On it", true).await;
+    comment(&sb, &customer_auth, ticket, "Thanks", true).await;
+    // The requester wrote the first message, though the admin filed it for them.
+    let comments = sb
+        .get(&format!("/api/v2/tickets/{ticket}/comments.json"))
+        .await;
+    assert_eq!(comments.body["comments"][0]["author_id"], customer);
+    let audits = sb
+        .get(&format!(
+            "/api/v2/tickets/{ticket}/audits.json?include=users"
+        ))
+        .await;
+    assert_eq!(audits.status, StatusCode::OK, "{}", audits.text);
+    let named: Vec<i64> = audits.body["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["id"].as_i64().unwrap())
+        .collect();
+    for audit in audits.body["audits"].as_array().unwrap() {
+        assert!(
+            named.contains(&audit["author_id"].as_i64().unwrap()),
+            "{audit}"
+        );
+    }
+    assert!(
+        named.contains(&agent) && named.contains(&customer),
+        "{named:?}"
+    );
+
+    let group = sb
+        .post("/api/v2/groups.json", json!({"group": {"name": "Side"}}))
+        .await
+        .body["group"]["id"]
+        .as_i64()
+        .unwrap();
+    sb.post(
+        "/api/v2/group_memberships.json",
+        json!({"group_membership": {"user_id": agent, "group_id": group}}),
+    )
+    .await;
+    let members = sb
+        .get(&format!(
+            "/api/v2/groups/{group}/memberships.json?include=users,groups"
+        ))
+        .await;
+    assert_eq!(members.body["users"][0]["id"], agent, "{}", members.text);
+    assert_eq!(members.body["users"][0]["name"], "Ada Agent");
+    assert_eq!(members.body["groups"][0]["name"], "Side");
+}

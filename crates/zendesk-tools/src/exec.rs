@@ -9,9 +9,13 @@ use std::time::Duration;
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 
+use futures_util::{Stream, StreamExt};
+use zendesk::{Detached, Request};
+use zendesk_types::JobStatusId;
+
 use crate::connection::{Auth, Target};
 use crate::jobs::is_done;
-use crate::plan::{Method, Plan, Request};
+use crate::plan::{PageShape, Plan};
 use crate::{CallContext, Progress, ToolError};
 
 /// A client for `target`, built once and reused.
@@ -49,21 +53,75 @@ pub(crate) async fn execute(
     plan: Plan,
     ctx: &CallContext,
 ) -> Result<Value, ToolError> {
-    let client = client_for(target)?;
+    run(&client_for(target)?, plan, ctx).await
+}
+
+async fn run(client: &zendesk::Client, plan: Plan, ctx: &CallContext) -> Result<Value, ToolError> {
     match plan {
         Plan::Send { request, shape } => {
-            let body = send(&client, &request).await?;
+            let body = send(client, request).await?;
             shape(body)
         }
-        Plan::FollowJob { job_id, wait } => follow_job(&client, &job_id, wait, ctx).await,
+        Plan::List { list, shape } => {
+            let page = list.bind(client).send().await.map_err(zendesk_error)?;
+            shape(page)
+        }
+        Plan::FollowJob { job_id, wait } => follow_job(client, &job_id, wait, ctx).await,
         Plan::SendThenFollow {
             request,
             shape,
             wait,
         } => {
-            let started = shape(send(&client, &request).await?)?;
-            follow_started_job(&client, started, wait, ctx).await
+            let started = shape(send(client, request).await?)?;
+            follow_started_job(client, started, wait, ctx).await
         }
+    }
+}
+
+/// Where a walk over a list's pages is.
+enum Walk {
+    Start(zendesk::Client, Plan, CallContext),
+    Pages(zendesk::Pages<Value>, PageShape),
+    Done,
+}
+
+/// Every page of a list plan, each shaped as the tool's output, walked by the client's pager
+/// (which stops on `has_more: false` and refuses a cursor Zendesk sends twice, instead of
+/// looping). Any other plan runs once. The stream ends after the first failure.
+pub(crate) fn pages(
+    target: &Target,
+    plan: Plan,
+    ctx: &CallContext,
+) -> impl Stream<Item = Result<Value, ToolError>> + Send + use<> {
+    let start = match client_for(target) {
+        Ok(client) => Ok(Walk::Start(client, plan, ctx.clone())),
+        Err(error) => Err(error),
+    };
+    let (first_error, walk) = match start {
+        Ok(walk) => (None, walk),
+        Err(error) => (Some(error), Walk::Done),
+    };
+    let walked = futures_util::stream::unfold(walk, |walk| async move {
+        match walk {
+            Walk::Done => None,
+            Walk::Start(client, Plan::List { list, shape }, _) => {
+                next_page(list.bind(&client).pages(), shape).await
+            }
+            Walk::Start(client, plan, ctx) => Some((run(&client, plan, &ctx).await, Walk::Done)),
+            Walk::Pages(pages, shape) => next_page(pages, shape).await,
+        }
+    });
+    futures_util::stream::iter(first_error.map(Err)).chain(walked)
+}
+
+async fn next_page(
+    mut pages: zendesk::Pages<Value>,
+    shape: PageShape,
+) -> Option<(Result<Value, ToolError>, Walk)> {
+    match pages.next_page().await {
+        Ok(Some(page)) => Some((shape(page), Walk::Pages(pages, shape))),
+        Ok(None) => None,
+        Err(error) => Some((Err(zendesk_error(error)), Walk::Done)),
     }
 }
 
@@ -87,18 +145,17 @@ async fn follow_started_job(
         ));
     };
     // The job runs whatever happens to the follow, so a failed follow still names it.
-    let mut followed =
-        follow_job(client, &job_id, Some(wait), ctx)
-            .await
-            .map_err(|mut error| {
-                error.message.push_str(&format!(
-                    "; the job {job_id} was started: check it with zendesk_get_job_status"
-                ));
-                if let Value::Object(output) = &mut error.output {
-                    output.insert("job_id".into(), json!(job_id));
-                }
-                error
-            })?;
+    let mut followed = follow_job(client, &JobStatusId(job_id.clone()), Some(wait), ctx)
+        .await
+        .map_err(|mut error| {
+            error.message.push_str(&format!(
+                "; the job {job_id} was started: check it with zendesk_get_job_status"
+            ));
+            if let Value::Object(output) = &mut error.output {
+                output.insert("job_id".into(), json!(job_id));
+            }
+            error
+        })?;
     if let Value::Object(out) = &mut started {
         out.insert("job_status".into(), followed["job_status"].take());
         out.insert("done".into(), followed["done"].take());
@@ -106,21 +163,11 @@ async fn follow_started_job(
     Ok(started)
 }
 
-async fn send(client: &zendesk::Client, request: &Request) -> Result<Value, ToolError> {
-    let query = &request.query;
-    let empty = json!({});
-    let body = request.body.as_ref().unwrap_or(&empty);
-    let result = match request.method {
-        Method::Get => client.get_json(&request.path, query).await,
-        Method::Post => {
-            client
-                .post_json_with_query(&request.path, query, body)
-                .await
-        }
-        Method::Put => client.put_json(&request.path, query, body).await,
-        Method::Delete => client.delete(&request.path, query).await,
-    };
-    result.map_err(zendesk_error)
+async fn send(
+    client: &zendesk::Client,
+    request: Request<Value, Detached>,
+) -> Result<Value, ToolError> {
+    request.send_with(client).await.map_err(zendesk_error)
 }
 
 /// Reads the job status once, or with a wait follows it with the client's job follower
@@ -129,12 +176,12 @@ async fn send(client: &zendesk::Client, request: &Request) -> Result<Value, Tool
 /// `done: false`.
 async fn follow_job(
     client: &zendesk::Client,
-    job_id: &str,
+    job_id: &JobStatusId,
     wait: Option<Duration>,
     ctx: &CallContext,
 ) -> Result<Value, ToolError> {
     let Some(wait) = wait else {
-        let mut body = send(client, &Request::get(format!("/job_statuses/{job_id}"))).await?;
+        let mut body = send(client, Detached.job_statuses().show(job_id).raw()).await?;
         let job_status = body
             .get_mut("job_status")
             .map(Value::take)
@@ -149,12 +196,12 @@ async fn follow_job(
             .and_then(Value::as_str)
             .is_some_and(is_done);
         if let Some(report) = &ctx.progress {
-            report(progress_of(&job_status, job_id));
+            report(progress_of(&job_status, job_id.as_str()));
         }
-        return Ok(job_output(job_status, job_id, done));
+        return Ok(job_output(job_status, job_id.as_str(), done));
     };
     let on_progress: Option<zendesk::JobProgressFn> = ctx.progress.clone().map(|report| {
-        let job_id = job_id.to_owned();
+        let job_id = job_id.as_str().to_owned();
         Arc::new(move |status: &zendesk_types::JobStatus| {
             if let Ok(value) = serde_json::to_value(status) {
                 report(progress_of(&value, &job_id));
@@ -167,8 +214,7 @@ async fn follow_job(
         max_interval: Duration::from_secs(2),
         on_progress,
     };
-    let id = zendesk_types::JobStatusId(job_id.to_owned());
-    let (status, done) = match client.job_statuses().wait(&id, options).await {
+    let (status, done) = match client.job_statuses().wait(job_id, options).await {
         Ok(status) => (status, true),
         Err(zendesk::Error::JobTimeout { last, .. }) => (*last, false),
         Err(error) => return Err(zendesk_error(error)),
@@ -176,7 +222,7 @@ async fn follow_job(
     let job_status = serde_json::to_value(&status).map_err(|error| {
         ToolError::invalid(format!("cannot read the job status Zendesk sent: {error}"))
     })?;
-    Ok(job_output(job_status, job_id, done))
+    Ok(job_output(job_status, job_id.as_str(), done))
 }
 
 fn progress_of(job_status: &Value, job_id: &str) -> Progress {
@@ -202,7 +248,12 @@ fn job_output(job_status: Value, job_id: &str, done: bool) -> Value {
 /// The client's error, with Zendesk's words kept and a hint on what to do about it.
 fn zendesk_error(error: zendesk::Error) -> ToolError {
     let status = error.status();
+    // Zendesk answers 404 `InvalidEndpoint` for a path it does not serve at all: no ID to check.
+    let unserved = status == Some(404) && error.code() == Some("InvalidEndpoint");
     let hint = match status {
+        Some(404) if unserved => {
+            "this Zendesk does not serve this endpoint (a feature of another plan, or a sandbox without it)"
+        }
         Some(400) => "check the params named in Zendesk's message",
         Some(401) => {
             "check the credentials: email and apiToken (or ZENDESK_EMAIL/ZENDESK_API_TOKEN, or ZENDESK_OAUTH_TOKEN)"

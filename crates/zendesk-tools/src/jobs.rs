@@ -88,12 +88,12 @@ pub(crate) fn wait_from(p: &Params) -> Result<Option<Duration>, ToolError> {
 }
 
 fn plan_get_job_status(p: &Params) -> Result<Plan, ToolError> {
-    let job_id = job_id(p)?;
+    let job_id = zendesk_types::JobStatusId(job_id(p)?);
     let wait = wait_from(p)?;
     Ok(Plan::FollowJob { job_id, wait })
 }
 
-/// Whether a job status has ended.
+/// Whether a job status has ended (completed, failed or killed).
 pub(crate) fn is_done(status: &str) -> bool {
-    matches!(status, "completed" | "failed" | "killed")
+    zendesk_types::JobState::from_wire(status).is_finished()
 }

@@ -16,16 +16,22 @@
 //!   for long waits (bulk jobs).
 //!
 //! How a call runs: the arguments are checked against the tool's declaration (`params`), the
-//! tool's `plan` turns them into one Zendesk request (or a job to follow) without any I/O, the
-//! connection is resolved (subdomain validated), and only then is anything sent (`exec`). So a
-//! refused call never reaches the network.
+//! tool's `plan` turns them into one Zendesk request (or a page of a list, or a job to follow)
+//! without any I/O, built by the client's resource handlers as plain values
+//! (`zendesk::Detached`, so no path is written in this crate), the connection is resolved
+//! (subdomain validated), and only then is anything sent (`exec`). So a refused call never
+//! reaches the network. `Tool::pages` walks a list tool's pages with the client's pager.
 
 use std::sync::Arc;
 
 use serde_json::Value;
 
+mod audits;
+mod comments;
 mod connection;
 mod exec;
+mod groups;
+mod hints;
 mod jobs;
 mod organization_fields;
 mod organizations;
@@ -34,11 +40,14 @@ mod params;
 mod plan;
 mod search;
 mod spec;
+mod thread;
+mod ticket_fields;
 mod tickets;
 mod users;
 
 pub use connection::{Connection, normalize_subdomain};
-pub use spec::{Annotations, FilledBy, OutputSpec, ParamSpec, ToolSpec};
+pub use spec::{Annotations, FilledBy, OutputSpec, ParamForm, ParamSpec, ToolSpec};
+pub use thread::{Thread, ThreadError};
 
 /// The outcome of one tool call, in the spec's result shape.
 #[derive(Debug, Clone, PartialEq)]
@@ -140,7 +149,52 @@ impl Tool {
         let params = params::Params::parse(&self.spec, args)?;
         let plan = (self.plan)(&params)?;
         let target = connection::resolve(&params, &ctx.connection)?;
-        exec::execute(&target, plan, ctx).await
+        exec::execute(&target, plan, ctx)
+            .await
+            .map_err(|error| self.with_finder(error, &params))
+    }
+
+    /// A "no such record" answer names the tool that finds the ID the call gave.
+    fn with_finder(&self, mut error: ToolError, params: &params::Params) -> ToolError {
+        if error.output.get("status").and_then(Value::as_u64) == Some(404)
+            && error.output.get("code").and_then(Value::as_str) != Some("InvalidEndpoint")
+            && let Some(hint) = self
+                .spec
+                .params
+                .iter()
+                .filter(|param| params.given(param.name))
+                .find_map(|param| hints::finder(param.name))
+        {
+            error.message.push_str("; ");
+            error.message.push_str(hint);
+        }
+        error
+    }
+
+    /// Every page of a list tool (`zendesk_get_tickets`, `zendesk_search`, ...), from the one
+    /// `pageAfter` / `page` points at to the last, each a result shaped like `call`'s output.
+    /// The pages are walked by the client's pager: it stops when Zendesk says there are no more
+    /// and fails (ending the stream) if Zendesk sends the same cursor twice, instead of looping.
+    /// A tool that is not a list runs once. Refused arguments give one failure and send nothing.
+    pub fn pages(
+        &self,
+        args: Value,
+        ctx: &CallContext,
+    ) -> impl futures_util::Stream<Item = ToolResult> + Send + use<> {
+        use futures_util::StreamExt;
+        let prepared = params::Params::parse(&self.spec, args).and_then(|params| {
+            let plan = (self.plan)(&params)?;
+            let target = connection::resolve(&params, &ctx.connection)?;
+            Ok((plan, target))
+        });
+        let stream = match prepared {
+            Ok((plan, target)) => exec::pages(&target, plan, ctx).left_stream(),
+            Err(error) => futures_util::stream::iter([Err(error)]).right_stream(),
+        };
+        stream.map(|page| match page {
+            Ok(output) => ToolResult::ok(output),
+            Err(error) => error.into_result(),
+        })
     }
 
     /// Checks arguments and builds the request without sending anything: what `call` would
@@ -216,6 +270,14 @@ pub fn registry() -> &'static Registry {
             organization_fields::update_organization_field(),
             organization_fields::delete_organization_field(),
             organization_fields::reorder_organization_fields(),
+            // The conversation, history, fields and groups of issue 9.
+            comments::get_ticket_comments(),
+            comments::add_internal_note(),
+            comments::reply_to_ticket(),
+            audits::get_ticket_audits(),
+            ticket_fields::get_ticket_fields(),
+            groups::get_groups(),
+            groups::get_group_memberships(),
         ],
     })
 }

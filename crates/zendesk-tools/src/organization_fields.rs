@@ -7,12 +7,12 @@ use crate::Tool;
 use crate::ToolError;
 use crate::output;
 use crate::params::{Params, parse_id, shown};
-use crate::plan::{Plan, Request};
+use crate::plan::Plan;
 use crate::spec::*;
+use zendesk::{Detached, OrganizationFieldRef};
+use zendesk_types::OrganizationFieldId;
 
-const FIELD_TYPES: &[&str] = &[
-    "checkbox", "date", "decimal", "dropdown", "integer", "lookup", "regexp", "text", "textarea",
-];
+const FIELD_TYPES: &[&str] = zendesk_types::OrganizationFieldType::CREATABLE;
 const OPTIONS_EXAMPLE: &str = r#"[{"name": "Gold", "value": "gold"}]"#;
 
 fn field_id_or_key_param() -> ParamSpec {
@@ -45,7 +45,8 @@ fn field_settings() -> Vec<ParamSpec> {
         optional(
             "active",
             "Set to \"true\" to make the field available, or \"false\" to hide it",
-        ),
+        )
+        .flag(),
         optional(
             "regexpForValidation",
             "For regexp fields: the pattern a value must match (e.g., \"\\\\A[0-9]+\\\\z\")",
@@ -81,6 +82,7 @@ pub(crate) fn get_organization_fields() -> Tool {
                         "pageAfter",
                         "Cursor from a previous response to fetch the next page of results",
                     ),
+                    fields_param(),
                 ],
             ),
             outputs: vec![
@@ -130,7 +132,7 @@ pub(crate) fn create_organization_field() -> Tool {
         required(
             "type",
             "Field type: \"checkbox\", \"date\", \"decimal\", \"dropdown\", \"integer\", \"lookup\", \"regexp\", \"text\", or \"textarea\"",
-        ),
+        ).one_of(FIELD_TYPES),
     ];
     params.extend(field_settings());
     Tool::new(
@@ -205,7 +207,7 @@ pub(crate) fn reorder_organization_fields() -> Tool {
                 vec![required(
                     "fieldIds",
                     "Comma-separated organization field IDs in the new order (e.g., \"3, 4, 1\")",
-                )],
+                ).list()],
             ),
             outputs: vec![
                 out("reordered", "boolean", "Whether the new order was saved"),
@@ -229,14 +231,16 @@ fn is_key(text: &str) -> bool {
 }
 
 /// A field ID or key, checked so it is safe in the path.
-fn field_id_or_key(p: &Params) -> Result<String, ToolError> {
+/// `fieldIdOrKey` as given (trimmed) and as the client addresses the field.
+fn field_id_or_key(p: &Params) -> Result<(String, OrganizationFieldRef), ToolError> {
     let raw = p.required_text("fieldIdOrKey")?;
     let text = raw.trim();
     if let Some(id) = parse_id(text) {
-        return Ok(id.to_string());
+        let field = OrganizationFieldRef::Id(OrganizationFieldId(id));
+        return Ok((id.to_string(), field));
     }
     if is_key(text) {
-        return Ok(text.to_owned());
+        return Ok((text.to_owned(), OrganizationFieldRef::Key(text.to_owned())));
     }
     Err(ToolError::invalid(format!(
         "fieldIdOrKey must be a field ID such as \"12345\" or a key such as \"support_plan\" (letters, digits, underscores) (got {})",
@@ -317,22 +321,19 @@ fn settings_from(p: &Params, field: &mut Map<String, Value>) -> Result<(), ToolE
 }
 
 fn plan_get_organization_fields(p: &Params) -> Result<Plan, ToolError> {
-    let per_page = p.per_page()?;
-    let after = crate::tickets::cursor(p)?;
-    Ok(Plan::send(
-        Request::get("/organization_fields")
-            .query("page[size]", per_page)
-            .query_opt("page[after]", after),
-        |body| output::cursor_list(body, "organization_fields", "organization_fields"),
-    ))
+    let fields = p.fields(&keys_of(&organization_field_fields()))?;
+    Plan::records(
+        p.paged(Detached.organization_fields().list())?,
+        "organization_fields",
+        fields,
+    )
 }
 
 fn plan_get_organization_field(p: &Params) -> Result<Plan, ToolError> {
-    let id = field_id_or_key(p)?;
-    Ok(Plan::send(
-        Request::get(format!("/organization_fields/{id}")),
-        |body| output::record(body, "organization_field", "organization_field_id"),
-    ))
+    let (_, field) = field_id_or_key(p)?;
+    Plan::send(Detached.organization_fields().show(&field), |body| {
+        output::record(body, "organization_field", "organization_field_id")
+    })
 }
 
 fn plan_create_organization_field(p: &Params) -> Result<Plan, ToolError> {
@@ -344,7 +345,7 @@ fn plan_create_organization_field(p: &Params) -> Result<Plan, ToolError> {
         )));
     }
     let field_type = p
-        .one_of("type", FIELD_TYPES)?
+        .choice("type")?
         .ok_or_else(|| ToolError::invalid("type is required"))?;
     let mut field = Map::new();
     field.insert("key".into(), json!(key));
@@ -355,17 +356,13 @@ fn plan_create_organization_field(p: &Params) -> Result<Plan, ToolError> {
             "a dropdown field needs customFieldOptions, a JSON array such as {OPTIONS_EXAMPLE}"
         )));
     }
-    Ok(Plan::send(
-        Request::post(
-            "/organization_fields",
-            json!({ "organization_field": field }),
-        ),
-        |body| output::record(body, "organization_field", "organization_field_id"),
-    ))
+    Plan::send(Detached.organization_fields().create(&field), |body| {
+        output::record(body, "organization_field", "organization_field_id")
+    })
 }
 
 fn plan_update_organization_field(p: &Params) -> Result<Plan, ToolError> {
-    let id = field_id_or_key(p)?;
+    let (_, target) = field_id_or_key(p)?;
     let mut field = Map::new();
     settings_from(p, &mut field)?;
     if field.is_empty() {
@@ -373,31 +370,23 @@ fn plan_update_organization_field(p: &Params) -> Result<Plan, ToolError> {
             "nothing to update: give at least one of title, description, position, active, regexpForValidation, tag, customFieldOptions, relationshipTargetType",
         ));
     }
-    Ok(Plan::send(
-        Request::put(
-            format!("/organization_fields/{id}"),
-            json!({ "organization_field": field }),
-        ),
+    Plan::send(
+        Detached.organization_fields().update(&target, &field),
         |body| output::record(body, "organization_field", "organization_field_id"),
-    ))
+    )
 }
 
 fn plan_delete_organization_field(p: &Params) -> Result<Plan, ToolError> {
-    let id = field_id_or_key(p)?;
-    Ok(Plan::send(
-        Request::delete(format!("/organization_fields/{id}")),
-        move |_| Ok(output::deleted("organization_field_id", id)),
-    ))
+    let (id, field) = field_id_or_key(p)?;
+    Plan::send(Detached.organization_fields().delete(&field), move |_| {
+        Ok(output::deleted("organization_field_id", id))
+    })
 }
 
 fn plan_reorder_organization_fields(p: &Params) -> Result<Plan, ToolError> {
     let ids = p.required_id_list("fieldIds")?;
-    let sent = ids.clone();
-    Ok(Plan::send(
-        Request::put(
-            "/organization_fields/reorder",
-            json!({ "organization_field_ids": ids }),
-        ),
-        move |_| Ok(json!({ "reordered": true, "organization_field_ids": sent })),
-    ))
+    let fields: Vec<OrganizationFieldId> = ids.iter().copied().map(OrganizationFieldId).collect();
+    Plan::send(Detached.organization_fields().reorder(&fields), move |_| {
+        Ok(json!({ "reordered": true, "organization_field_ids": ids }))
+    })
 }

@@ -8,8 +8,10 @@ use crate::ToolError;
 use crate::jobs::{bulk_wait_param, wait_from};
 use crate::output;
 use crate::params::Params;
-use crate::plan::{Plan, Request};
+use crate::plan::Plan;
 use crate::spec::*;
+use zendesk::Detached;
+use zendesk_types::OrganizationId;
 
 const ORGANIZATION_FIELDS_EXAMPLE: &str = r#"{"support_plan": "premium"}"#;
 
@@ -29,6 +31,7 @@ pub(crate) fn get_organizations() -> Tool {
                         "pageAfter",
                         "Cursor from a previous response to fetch the next page of results",
                     ),
+                    fields_param(),
                 ],
             ),
             outputs: vec![
@@ -96,6 +99,7 @@ pub(crate) fn autocomplete_organizations() -> Tool {
                         "Results per page as a number string (default: \"100\", max: \"100\")",
                     ),
                     optional("page", "Page number for pagination (1-based)"),
+                    fields_param(),
                 ],
             ),
             outputs: vec![
@@ -131,13 +135,15 @@ pub(crate) fn create_organization() -> Tool {
                     optional(
                         "domainNames",
                         "Comma-separated domain names (e.g., \"acme.com, acme.org\")",
-                    ),
+                    )
+                    .list(),
                     optional("details", "Organization details text"),
                     optional("notes", "Organization notes text"),
                     optional(
                         "tags",
                         "Comma-separated tags (e.g., \"enterprise, priority\")",
-                    ),
+                    )
+                    .list(),
                     optional(
                         "customFields",
                         "Custom fields as JSON object (e.g., {\"field_id\": \"value\"})",
@@ -205,13 +211,15 @@ pub(crate) fn update_organization() -> Tool {
                     optional(
                         "domainNames",
                         "Comma-separated domain names (e.g., \"acme.com, acme.org\")",
-                    ),
+                    )
+                    .list(),
                     optional("details", "Organization details text"),
                     optional("notes", "Organization notes text"),
                     optional(
                         "tags",
                         "Comma-separated tags (e.g., \"enterprise, priority\")",
-                    ),
+                    )
+                    .list(),
                     optional(
                         "customFields",
                         "Custom fields as JSON object (e.g., {\"field_id\": \"value\"})",
@@ -259,35 +267,29 @@ pub(crate) fn delete_organization() -> Tool {
     )
 }
 fn plan_get_organizations(p: &Params) -> Result<Plan, ToolError> {
-    let per_page = p.per_page()?;
-    let after = crate::tickets::cursor(p)?;
-    Ok(Plan::send(
-        Request::get("/organizations")
-            .query("page[size]", per_page)
-            .query_opt("page[after]", after),
-        |body| output::cursor_list(body, "organizations", "organizations"),
-    ))
+    let fields = p.fields(&keys_of(&organization_fields()))?;
+    Plan::records(
+        p.paged(Detached.organizations().list())?,
+        "organizations",
+        fields,
+    )
 }
 
 fn plan_get_organization(p: &Params) -> Result<Plan, ToolError> {
-    let id = p.required_id("organizationId")?;
-    Ok(Plan::send(
-        Request::get(format!("/organizations/{id}")),
-        |body| output::record(body, "organization", "organization_id"),
-    ))
+    let id = OrganizationId(p.required_id("organizationId")?);
+    Plan::send(Detached.organizations().show(id), |body| {
+        output::record(body, "organization", "organization_id")
+    })
 }
 
 fn plan_autocomplete_organizations(p: &Params) -> Result<Plan, ToolError> {
-    let name = p.required_text("name")?.trim().to_owned();
-    let per_page = p.per_page()?;
-    let page = p.page()?;
-    Ok(Plan::send(
-        Request::get("/organizations/autocomplete")
-            .query("name", name)
-            .query("per_page", per_page)
-            .query_opt("page", page),
-        |body| output::offset_list(body, "organizations", "organizations"),
-    ))
+    let name = p.required_text("name")?;
+    let fields = p.fields(&keys_of(&organization_fields()))?;
+    Plan::records(
+        p.paged(Detached.organizations().autocomplete(name))?,
+        "organizations",
+        fields,
+    )
 }
 
 /// The organization fields shared by create and update, only those given.
@@ -318,23 +320,23 @@ fn plan_create_organization(p: &Params) -> Result<Plan, ToolError> {
     p.required_text("name")?;
     let mut organization = Map::new();
     organization_from(p, &mut organization)?;
-    Ok(Plan::send(
-        Request::post("/organizations", json!({ "organization": organization })),
-        |body| output::record(body, "organization", "organization_id"),
-    ))
+    Plan::send(Detached.organizations().create(&organization), |body| {
+        output::record(body, "organization", "organization_id")
+    })
 }
 
 fn plan_create_organizations_bulk(p: &Params) -> Result<Plan, ToolError> {
-    let organizations =
-        p.required_json_objects("organizations", r#"[{"name": "Org1"}, {"name": "Org2"}]"#)?;
-    Ok(Plan::job(
-        Request::post(
-            "/organizations/create_many",
-            json!({ "organizations": organizations }),
-        ),
+    let organizations = p.required_records(
+        "organizations",
+        r#"[{"name": "Org1"}, {"name": "Org2"}]"#,
+        "organization",
+        zendesk_types::Organization::WRITABLE,
+    )?;
+    Plan::job(
+        Detached.organizations().create_many(&organizations),
         output::job,
         wait_from(p)?,
-    ))
+    )
 }
 
 fn plan_update_organization(p: &Params) -> Result<Plan, ToolError> {
@@ -346,19 +348,18 @@ fn plan_update_organization(p: &Params) -> Result<Plan, ToolError> {
             "nothing to update: give at least one of name, domainNames, details, notes, tags, customFields",
         ));
     }
-    Ok(Plan::send(
-        Request::put(
-            format!("/organizations/{id}"),
-            json!({ "organization": organization }),
-        ),
+    Plan::send(
+        Detached
+            .organizations()
+            .update(OrganizationId(id), &organization),
         |body| output::record(body, "organization", "organization_id"),
-    ))
+    )
 }
 
 fn plan_delete_organization(p: &Params) -> Result<Plan, ToolError> {
     let id = p.required_id("organizationId")?;
-    Ok(Plan::send(
-        Request::delete(format!("/organizations/{id}")),
+    Plan::send(
+        Detached.organizations().delete(OrganizationId(id)),
         move |_| Ok(output::deleted("organization_id", id.to_string())),
-    ))
+    )
 }

@@ -30,54 +30,40 @@ pub(crate) fn record(mut body: Value, key: &str, id_key: &str) -> Result<Value, 
     Ok(Value::Object(out))
 }
 
-fn items(body: &mut Value, key: &str) -> Result<Vec<Value>, ToolError> {
-    match take(body, key)? {
-        Value::Array(items) => Ok(items),
-        _ => Err(unexpected(&format!("`{key}` list"))),
-    }
-}
-
-/// A cursor-paged list: `paging = {after_cursor: meta.after_cursor, has_more: meta.has_more,
-/// next_page: links.next (null when has_more is false)}`.
-pub(crate) fn cursor_list(mut body: Value, key: &str, out_key: &str) -> Result<Value, ToolError> {
-    let items = items(&mut body, key)?;
-    let meta = body.get("meta");
-    let has_more = meta
-        .and_then(|m| m.get("has_more"))
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
-    let after_cursor = meta
-        .and_then(|m| m.get("after_cursor"))
-        .cloned()
-        .unwrap_or(Value::Null);
-    let next_page = if has_more {
-        body.get("links")
-            .and_then(|l| l.get("next"))
-            .cloned()
-            .unwrap_or(Value::Null)
-    } else {
-        Value::Null
+/// One page of a list: `{out_key: records, paging, metadata}`. `paging` is the cursor form
+/// (`after_cursor = meta.after_cursor`, `has_more = meta.has_more`, `next_page = links.next`,
+/// null once `has_more` is false) or the offset form (`after_cursor = null`,
+/// `has_more = next_page != null`, `next_page`), as the client read the page.
+/// With `fields`, each record keeps only those top-level keys (in that order).
+pub(crate) fn page(page: zendesk::Page<Value>, out_key: &str, fields: Option<&[&str]>) -> Value {
+    let paging = json!({
+        "after_cursor": page.after_cursor,
+        "has_more": page.has_more,
+        "next_page": page.next_page,
+    });
+    let items = match fields {
+        Some(fields) => page
+            .items
+            .into_iter()
+            .map(|record| project(record, fields))
+            .collect(),
+        None => page.items,
     };
-    Ok(list_output(
-        out_key,
-        items,
-        json!({ "after_cursor": after_cursor, "has_more": has_more, "next_page": next_page }),
-        has_more,
-    ))
+    list_output(out_key, items, paging, page.has_more)
 }
 
-/// An offset-paged list: `paging = {after_cursor: null, has_more: next_page != null,
-/// next_page}`.
-pub(crate) fn offset_list(mut body: Value, key: &str, out_key: &str) -> Result<Value, ToolError> {
-    let items = items(&mut body, key)?;
-    let next_page = body.get("next_page").cloned().unwrap_or(Value::Null);
-    let has_more = !next_page.is_null();
-    Ok(list_output(
-        out_key,
-        items,
-        json!({ "after_cursor": null, "has_more": has_more, "next_page": next_page }),
-        has_more,
-    ))
+/// The record with only `fields` (those it has), in that order.
+pub(crate) fn project(mut record: Value, fields: &[&str]) -> Value {
+    let Value::Object(map) = &mut record else {
+        return record;
+    };
+    let mut kept = serde_json::Map::with_capacity(fields.len());
+    for field in fields {
+        if let Some(value) = map.remove(*field) {
+            kept.insert((*field).to_owned(), value);
+        }
+    }
+    Value::Object(kept)
 }
 
 fn list_output(out_key: &str, items: Vec<Value>, paging: Value, has_more: bool) -> Value {
@@ -111,41 +97,65 @@ pub(crate) fn deleted(id_key: &str, id: String) -> Value {
 mod tests {
     use super::*;
 
+    fn page_of(
+        items: Vec<Value>,
+        has_more: bool,
+        cursor: Option<&str>,
+        next: Option<&str>,
+    ) -> zendesk::Page<Value> {
+        zendesk::Page {
+            items,
+            has_more,
+            after_cursor: cursor.map(str::to_owned),
+            before_cursor: None,
+            next_page: next.map(str::to_owned),
+            previous_page: None,
+            count: None,
+            next: None,
+            side_loads: Default::default(),
+        }
+    }
+
     #[test]
-    fn cursor_paging_follows_meta_and_links() {
-        let body = json!({
-            "tickets": [{"id": 1}, {"id": 2}],
-            "meta": {"has_more": true, "after_cursor": "abc", "before_cursor": "x"},
-            "links": {"next": "https://a.zendesk.com/api/v2/tickets?page[after]=abc"}
-        });
-        let out = cursor_list(body, "tickets", "tickets").unwrap();
+    fn a_page_gives_records_paging_and_metadata() {
+        let out = page(
+            page_of(
+                vec![json!({"id": 1}), json!({"id": 2})],
+                true,
+                Some("abc"),
+                Some("https://a.zendesk.com/api/v2/tickets?page[after]=abc"),
+            ),
+            "tickets",
+            None,
+        );
+        assert_eq!(out["tickets"], json!([{"id": 1}, {"id": 2}]));
         assert_eq!(out["paging"]["after_cursor"], "abc");
         assert_eq!(out["paging"]["has_more"], true);
         assert_eq!(
             out["metadata"],
             json!({"total_returned": 2, "has_more": true})
         );
-        let body = json!({"tickets": [], "meta": {"has_more": false, "after_cursor": null},
-                          "links": {"next": "https://ignored"}});
-        let out = cursor_list(body, "tickets", "tickets").unwrap();
-        assert_eq!(out["paging"]["next_page"], Value::Null);
-        assert_eq!(
-            out["metadata"],
-            json!({"total_returned": 0, "has_more": false})
+        // An offset page: no cursor.
+        let out = page(
+            page_of(
+                vec![json!({"id": 1, "name": "A", "email": "a@x"})],
+                false,
+                None,
+                None,
+            ),
+            "users",
+            Some(&["id", "email", "phone"]),
         );
-    }
-
-    #[test]
-    fn offset_paging_has_more_when_next_page_is_set() {
-        let body = json!({"users": [{"id": 1}], "next_page": "https://n", "count": 9});
-        let out = offset_list(body, "users", "users").unwrap();
+        // `fields` keeps only the keys asked for (and present), in that order.
+        assert_eq!(out["users"], json!([{"id": 1, "email": "a@x"}]));
         assert_eq!(
             out["paging"],
-            json!({"after_cursor": null, "has_more": true, "next_page": "https://n"})
+            json!({"after_cursor": null, "has_more": false, "next_page": null})
         );
-        let body = json!({"users": [{"id": 1}], "next_page": null});
-        let out = offset_list(body, "users", "users").unwrap();
-        assert_eq!(out["paging"]["has_more"], false);
+        assert_eq!(
+            out["metadata"],
+            json!({"total_returned": 1, "has_more": false})
+        );
     }
 
     #[test]

@@ -9,10 +9,11 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::ToolError;
-use crate::spec::{FilledBy, ToolSpec};
+use crate::hints;
+use crate::spec::{FilledBy, ParamForm, ToolSpec};
 
-/// Zendesk's bulk endpoints take at most this many items per request.
-pub(crate) const BULK_LIMIT: usize = 100;
+use zendesk::{ListRequest, Paging};
+use zendesk_types::limits::{MAX_BULK_ITEMS as BULK_LIMIT, MAX_PAGE_SIZE};
 
 /// One argument as the caller sent it. Strings are the spec's form; numbers and booleans are
 /// accepted in their string form, and JSON params may also arrive already parsed.
@@ -25,6 +26,8 @@ enum Raw {
 #[derive(Debug)]
 pub(crate) struct Params {
     values: BTreeMap<&'static str, Raw>,
+    /// What each declared param takes (its closed value set, or a list).
+    forms: BTreeMap<&'static str, ParamForm>,
 }
 
 /// Quotes a caller's value for an error message, cut short so a huge input cannot flood it.
@@ -112,7 +115,13 @@ impl Params {
                 missing.join("; ")
             )));
         }
-        Ok(Params { values })
+        let forms = spec.params.iter().map(|p| (p.name, p.form)).collect();
+        Ok(Params { values, forms })
+    }
+
+    /// Whether the caller gave this param (a non-empty value).
+    pub fn given(&self, name: &str) -> bool {
+        self.values.contains_key(name)
     }
 
     /// A plain string param, as given (not trimmed: subjects and comments keep their text).
@@ -139,8 +148,9 @@ impl Params {
         };
         parse_id(text).map(Some).ok_or_else(|| {
             ToolError::invalid(format!(
-                "{name} must be a numeric string such as \"12345\" (got {})",
-                shown(text)
+                "{name} must be a numeric string such as \"12345\" (got {}){}",
+                shown(text),
+                finder_hint(name)
             ))
         })
     }
@@ -148,9 +158,21 @@ impl Params {
     pub fn required_id(&self, name: &str) -> Result<u64, ToolError> {
         self.id(name)?.ok_or_else(|| {
             ToolError::invalid(format!(
-                "{name} is required: a numeric string such as \"12345\""
+                "{name} is required: a numeric string such as \"12345\"{}",
+                finder_hint(name)
             ))
         })
+    }
+
+    /// One of the values the param declares (`ParamForm::OneOf`), ignoring case and surrounding
+    /// spaces; returns the canonical spelling.
+    pub fn choice(&self, name: &str) -> Result<Option<&'static str>, ToolError> {
+        match self.forms.get(name) {
+            Some(ParamForm::OneOf(allowed)) => self.one_of(name, allowed),
+            _ => Err(ToolError::invalid(format!(
+                "internal error: {name} declares no closed set of values"
+            ))),
+        }
     }
 
     /// One of `allowed`, ignoring case and surrounding spaces; returns the canonical spelling.
@@ -181,19 +203,58 @@ impl Params {
             })
     }
 
-    /// A comma-separated param: split on `,`, trimmed, empties dropped. `None` when nothing
-    /// is left.
+    /// A list param: a comma-separated string (split on `,`), or a JSON array of strings or
+    /// numbers; items trimmed, empties dropped. `None` when nothing is left.
     pub fn list(&self, name: &str) -> Result<Option<Vec<String>>, ToolError> {
-        let Some(text) = self.text(name)? else {
+        let items: Vec<String> = match self.values.get(name) {
+            None => return Ok(None),
+            Some(Raw::Text(text)) => text.split(',').map(|item| item.trim().to_owned()).collect(),
+            Some(Raw::Json(Value::Array(items))) => items
+                .iter()
+                .map(|item| match item {
+                    Value::String(text) => Ok(text.trim().to_owned()),
+                    Value::Number(number) => Ok(number.to_string()),
+                    other => Err(ToolError::invalid(format!(
+                        "{name} must be a comma-separated string such as \"a, b\" or a JSON array of strings such as [\"a\", \"b\"]; an item is {}",
+                        json_kind(other)
+                    ))),
+                })
+                .collect::<Result<_, _>>()?,
+            Some(Raw::Json(other)) => {
+                return Err(ToolError::invalid(format!(
+                    "{name} must be a comma-separated string such as \"a, b\" or a JSON array of strings, not {}",
+                    json_kind(other)
+                )));
+            }
+        };
+        let items: Vec<String> = items.into_iter().filter(|item| !item.is_empty()).collect();
+        Ok(if items.is_empty() { None } else { Some(items) })
+    }
+
+    /// `fields`: the top-level keys to keep in each listed record, each one of `valid`; `id` is
+    /// always kept. An unknown key is refused, naming the one meant when there is one.
+    pub fn fields(&self, valid: &[&'static str]) -> Result<Option<Vec<&'static str>>, ToolError> {
+        let Some(names) = self.list("fields")? else {
             return Ok(None);
         };
-        let items: Vec<String> = text
-            .split(',')
-            .map(str::trim)
-            .filter(|item| !item.is_empty())
-            .map(str::to_owned)
-            .collect();
-        Ok(if items.is_empty() { None } else { Some(items) })
+        let mut kept = vec!["id"];
+        for name in &names {
+            let Some(found) = valid.iter().find(|v| v.eq_ignore_ascii_case(name)) else {
+                let hint = match hints::meant(name, valid) {
+                    Some(meant) => format!("did you mean \"{meant}\"? "),
+                    None => String::new(),
+                };
+                return Err(ToolError::invalid(format!(
+                    "fields: {} is not a key of these records; {hint}valid keys are: {}",
+                    shown(name),
+                    valid.join(", ")
+                )));
+            };
+            if !kept.contains(found) {
+                kept.push(found);
+            }
+        }
+        Ok(Some(kept))
     }
 
     /// A comma-separated list of IDs, each a positive number, at most `BULK_LIMIT` of them.
@@ -205,8 +266,9 @@ impl Params {
         for item in &items {
             let id = parse_id(item).ok_or_else(|| {
                 ToolError::invalid(format!(
-                    "{name} must be comma-separated numeric IDs such as \"111, 222, 333\"; {} is not a positive number",
-                    shown(item)
+                    "{name} must be comma-separated numeric IDs such as \"111, 222, 333\"; {} is not a positive number{}",
+                    shown(item),
+                    finder_hint(name)
                 ))
             })?;
             if !ids.contains(&id) {
@@ -308,6 +370,46 @@ impl Params {
         })
     }
 
+    /// Bulk records (`tickets`, `users`, ...) whose keys must all be keys Zendesk takes on that
+    /// record (`writable`): Zendesk drops any other key silently, so a `requesterId` would file
+    /// the ticket under the caller. The refusal names the key Zendesk expects.
+    pub fn required_records(
+        &self,
+        name: &str,
+        example: &str,
+        record: &str,
+        writable: &[&'static str],
+    ) -> Result<Vec<serde_json::Map<String, Value>>, ToolError> {
+        let items = self.required_json_objects(name, example)?;
+        let a = if record.starts_with(['a', 'e', 'i', 'o', 'u']) {
+            "an"
+        } else {
+            "a"
+        };
+        for (index, item) in items.iter().enumerate() {
+            for key in item.keys() {
+                if writable.contains(&key.as_str()) {
+                    continue;
+                }
+                let instead = match (hints::instead_of(record, key), hints::meant(key, writable)) {
+                    (Some(instead), _) => instead.to_owned(),
+                    (None, Some(meant)) => format!("use \"{meant}\""),
+                    (None, None) => {
+                        format!(
+                            "keys Zendesk takes on {a} {record}: {}",
+                            writable.join(", ")
+                        )
+                    }
+                };
+                return Err(ToolError::invalid(format!(
+                    "{name}[{index}] has the key {}, which Zendesk does not take on {a} {record} and would drop silently; {instead}",
+                    shown(key)
+                )));
+            }
+        }
+        Ok(items)
+    }
+
     /// A whole number param within `range`.
     pub fn number_in(
         &self,
@@ -333,14 +435,34 @@ impl Params {
             })
     }
 
-    /// `perPage`: 1..=100, default 100.
-    pub fn per_page(&self) -> Result<u64, ToolError> {
-        Ok(self.number_in("perPage", 1..=100)?.unwrap_or(100))
+    /// `perPage`: 1..=100 (Zendesk's page size limit), default 100.
+    pub fn per_page(&self) -> Result<u32, ToolError> {
+        let max = MAX_PAGE_SIZE as u64;
+        let per_page = self.number_in("perPage", 1..=max)?.unwrap_or(max);
+        Ok(per_page as u32)
     }
 
     /// `page` (offset paging): 1-based.
-    pub fn page(&self) -> Result<Option<u64>, ToolError> {
-        self.number_in("page", 1..=u64::from(u32::MAX))
+    pub fn page(&self) -> Result<Option<u32>, ToolError> {
+        Ok(self
+            .number_in("page", 1..=u64::from(u32::MAX))?
+            .map(|page| page as u32))
+    }
+
+    /// A list with the caller's paging: `perPage`, then `pageAfter` (a cursor, passed on as
+    /// given: Zendesk judges it) on cursor lists or `page` on offset lists.
+    pub fn paged<T, C>(&self, list: ListRequest<T, C>) -> Result<ListRequest<T, C>, ToolError> {
+        let list = list.per_page(self.per_page()?);
+        Ok(match list.paging() {
+            Paging::Cursor => match self.text("pageAfter")? {
+                Some(cursor) => list.after(cursor.trim()),
+                None => list,
+            },
+            Paging::Offset => match self.page()? {
+                Some(page) => list.page(page),
+                None => list,
+            },
+        })
     }
 
     /// `"true"` or `"false"`, ignoring case and surrounding spaces.
@@ -357,6 +479,13 @@ impl Params {
             ))),
         }
     }
+}
+
+/// `; find a group's id with zendesk_get_groups` for an ID param, or nothing.
+fn finder_hint(name: &str) -> String {
+    hints::finder(name)
+        .map(|hint| format!("; {hint}"))
+        .unwrap_or_default()
 }
 
 /// Refuses a bulk input over Zendesk's per-request limit, before anything is sent.
@@ -431,12 +560,12 @@ mod tests {
     #[test]
     fn enums_ignore_case_and_spaces() {
         let p = params("zendesk_get_tickets", json!({ "status": " OPEN " })).unwrap();
-        assert_eq!(p.one_of("status", &["new", "open"]).unwrap(), Some("open"));
+        assert_eq!(p.choice("status").unwrap(), Some("open"));
         let p = params("zendesk_get_tickets", json!({ "status": "opened" })).unwrap();
-        let error = p.one_of("status", &["new", "open"]).unwrap_err().message;
+        let error = p.choice("status").unwrap_err().message;
         assert_eq!(
             error,
-            "status must be one of \"new\", \"open\" (got \"opened\")"
+            "status must be one of \"new\", \"open\", \"pending\", \"hold\", \"solved\", \"closed\" (got \"opened\")"
         );
     }
 
@@ -454,6 +583,26 @@ mod tests {
         )
         .unwrap();
         assert_eq!(p.list("tags").unwrap(), None);
+        // A JSON array works too, the way IDs may be numbers.
+        let p = params(
+            "zendesk_create_ticket",
+            json!({ "description": "x", "tags": [" a", "", "b"] }),
+        )
+        .unwrap();
+        assert_eq!(p.list("tags").unwrap().unwrap(), vec!["a", "b"]);
+        let p = params(
+            "zendesk_update_tickets_bulk",
+            json!({ "ticketIds": [1, "2"] }),
+        )
+        .unwrap();
+        assert_eq!(p.required_id_list("ticketIds").unwrap(), vec![1, 2]);
+        let p = params(
+            "zendesk_create_ticket",
+            json!({ "description": "x", "tags": [["a"]] }),
+        )
+        .unwrap();
+        let error = p.list("tags").unwrap_err().message;
+        assert!(error.contains("an item is an array"), "{error}");
     }
 
     #[test]

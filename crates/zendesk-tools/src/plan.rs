@@ -1,133 +1,147 @@
-//! What a tool will do on the wire, decided before any I/O: one request (method, path under
-//! `/api/v2`, query, body) with the function that turns Zendesk's answer into the tool's
-//! output, a job status to follow, or a bulk request whose job is then followed. Plans are
-//! plain values, so tests can read exactly what would be sent.
+//! What a tool will do on the wire, decided before any I/O: a request built by the client's
+//! resource handlers (`zendesk::Detached`, so no path is written here) with the function that
+//! turns Zendesk's answer into the tool's output; one page of a list; a job status to follow; or
+//! a bulk request whose job is then followed. A request the client's handler refuses (too many
+//! IDs, a bad path) is refused here, while planning, so a refused call never sends anything.
+//! Plans are plain values, so tests can read exactly what would be sent.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
+use zendesk::{Detached, ListRequest, Request};
+use zendesk_types::{JobStatusId, ListKey};
 
 use crate::ToolError;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Method {
-    Get,
-    Post,
-    Put,
-    Delete,
+/// Turns Zendesk's answer (the JSON body; `null` for `204 No Content`) into the tool's output.
+pub(crate) type Shape = Box<dyn FnOnce(Value) -> Result<Value, ToolError> + Send>;
+
+/// Turns one page of a list (its records as Zendesk's JSON) into the tool's output; called for
+/// every page when a host walks the list (`Tool::pages`).
+pub(crate) type PageShape =
+    Arc<dyn Fn(zendesk::Page<Value>) -> Result<Value, ToolError> + Send + Sync>;
+
+pub(crate) enum Plan {
+    Send {
+        request: Request<Value, Detached>,
+        shape: Shape,
+    },
+    /// One page of a list (the one `pageAfter` / `page` points at); a host may walk on.
+    List {
+        list: ListRequest<Value, Detached>,
+        shape: PageShape,
+    },
+    /// Read a job status, polling until it ends or `wait` runs out when a wait is given.
+    FollowJob {
+        job_id: JobStatusId,
+        wait: Option<Duration>,
+    },
+    /// Send a request that starts a bulk job (its shaped output has `job_status` and `job_id`),
+    /// then follow that job for up to `wait`, as `FollowJob` does.
+    SendThenFollow {
+        request: Request<Value, Detached>,
+        shape: Shape,
+        wait: Duration,
+    },
 }
 
+/// The client's refusal as the tool's: its words, without the client's prefix.
+fn refused(error: zendesk::Error) -> ToolError {
+    match error {
+        zendesk::Error::InvalidRequest(message) => ToolError::invalid(message),
+        other => ToolError::invalid(other.to_string()),
+    }
+}
+
+impl Plan {
+    /// Sends `request` (refused now if its handler refused it), answered as Zendesk's JSON.
+    pub fn send<T>(
+        request: Request<T, Detached>,
+        shape: impl FnOnce(Value) -> Result<Value, ToolError> + Send + 'static,
+    ) -> Result<Self, ToolError> {
+        let request = request.raw();
+        request.check().map_err(refused)?;
+        Ok(Plan::Send {
+            request,
+            shape: Box::new(shape),
+        })
+    }
+
+    /// One page of `list` (refused now if its handler refused it), its records kept as
+    /// Zendesk's JSON.
+    pub fn list<T: ListKey>(
+        list: ListRequest<T, Detached>,
+        shape: impl Fn(zendesk::Page<Value>) -> Result<Value, ToolError> + Send + Sync + 'static,
+    ) -> Result<Self, ToolError> {
+        let list = list.raw();
+        list.check().map_err(refused)?;
+        Ok(Plan::List {
+            list,
+            shape: Arc::new(shape),
+        })
+    }
+
+    /// One page of `list` as `{out_key: records, paging, metadata}`, each record cut to
+    /// `fields` when the caller asked for some.
+    pub fn records<T: ListKey>(
+        list: ListRequest<T, Detached>,
+        out_key: &'static str,
+        fields: Option<Vec<&'static str>>,
+    ) -> Result<Self, ToolError> {
+        Plan::list(list, move |page| {
+            Ok(crate::output::page(page, out_key, fields.as_deref()))
+        })
+    }
+
+    /// A request that starts a bulk job: sent alone without a wait (the seed behaviour), or
+    /// followed by following the job when `wait` is given.
+    pub fn job<T>(
+        request: Request<T, Detached>,
+        shape: impl FnOnce(Value) -> Result<Value, ToolError> + Send + 'static,
+        wait: Option<Duration>,
+    ) -> Result<Self, ToolError> {
+        match (Plan::send(request, shape)?, wait) {
+            (Plan::Send { request, shape }, Some(wait)) => Ok(Plan::SendThenFollow {
+                request,
+                shape,
+                wait,
+            }),
+            (plan, _) => Ok(plan),
+        }
+    }
+
+    /// The request this plan sends first (the page it lists, the job status it reads), for
+    /// tests and dry runs.
+    #[cfg(test)]
+    pub fn request(&self) -> Wire {
+        match self {
+            Plan::Send { request, .. } | Plan::SendThenFollow { request, .. } => Wire::of(request),
+            Plan::List { list, .. } => Wire::of(&list.request()),
+            Plan::FollowJob { job_id, .. } => Wire::of(&Detached.job_statuses().show(job_id).raw()),
+        }
+    }
+}
+
+/// What goes on the wire, read from the client's request value.
+#[cfg(test)]
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Request {
-    pub method: Method,
+pub(crate) struct Wire {
+    pub method: zendesk::Method,
     /// Path under `/api/v2`, starting with `/`.
     pub path: String,
     pub query: Vec<(String, String)>,
     pub body: Option<Value>,
 }
 
-impl Request {
-    pub fn get(path: impl Into<String>) -> Self {
-        Request {
-            method: Method::Get,
-            path: path.into(),
-            query: Vec::new(),
-            body: None,
-        }
-    }
-
-    pub fn post(path: impl Into<String>, body: Value) -> Self {
-        Request {
-            method: Method::Post,
-            body: Some(body),
-            ..Request::get(path)
-        }
-    }
-
-    pub fn put(path: impl Into<String>, body: Value) -> Self {
-        Request {
-            method: Method::Put,
-            body: Some(body),
-            ..Request::get(path)
-        }
-    }
-
-    pub fn delete(path: impl Into<String>) -> Self {
-        Request {
-            method: Method::Delete,
-            ..Request::get(path)
-        }
-    }
-
-    pub fn query(mut self, name: &str, value: impl ToString) -> Self {
-        self.query.push((name.to_owned(), value.to_string()));
-        self
-    }
-
-    pub fn query_opt(self, name: &str, value: Option<impl ToString>) -> Self {
-        match value {
-            Some(value) => self.query(name, value),
-            None => self,
-        }
-    }
-}
-
-/// Turns Zendesk's answer (the JSON body; `null` for `204 No Content`) into the tool's output.
-pub(crate) type Shape = Box<dyn FnOnce(Value) -> Result<Value, ToolError> + Send>;
-
-pub(crate) enum Plan {
-    Send {
-        request: Request,
-        shape: Shape,
-    },
-    /// Read a job status, polling until it ends or `wait` runs out when a wait is given.
-    FollowJob {
-        job_id: String,
-        wait: Option<Duration>,
-    },
-    /// Send a request that starts a bulk job (its shaped output has `job_status` and `job_id`),
-    /// then follow that job for up to `wait`, as `FollowJob` does.
-    SendThenFollow {
-        request: Request,
-        shape: Shape,
-        wait: Duration,
-    },
-}
-
-impl Plan {
-    pub fn send(
-        request: Request,
-        shape: impl FnOnce(Value) -> Result<Value, ToolError> + Send + 'static,
-    ) -> Self {
-        Plan::Send {
-            request,
-            shape: Box::new(shape),
-        }
-    }
-
-    /// A request that starts a bulk job: sent alone without a wait (the seed behaviour), or
-    /// followed by following the job when `wait` is given.
-    pub fn job(
-        request: Request,
-        shape: impl FnOnce(Value) -> Result<Value, ToolError> + Send + 'static,
-        wait: Option<Duration>,
-    ) -> Self {
-        match wait {
-            None => Plan::send(request, shape),
-            Some(wait) => Plan::SendThenFollow {
-                request,
-                shape: Box::new(shape),
-                wait,
-            },
-        }
-    }
-
-    /// The request this plan sends (the first one, for a job follow), for tests and dry runs.
-    #[cfg(test)]
-    pub fn request(&self) -> Request {
-        match self {
-            Plan::Send { request, .. } | Plan::SendThenFollow { request, .. } => request.clone(),
-            Plan::FollowJob { job_id, .. } => Request::get(format!("/job_statuses/{job_id}")),
+#[cfg(test)]
+impl Wire {
+    fn of<T>(request: &Request<T, Detached>) -> Self {
+        Wire {
+            method: request.method().clone(),
+            path: request.path().to_owned(),
+            query: request.query().to_vec(),
+            body: request.body().cloned(),
         }
     }
 }

@@ -16,6 +16,19 @@ pub enum FilledBy {
     Configuration,
 }
 
+/// What values a parameter takes, beyond its string type: the MCP input schema says it (an
+/// `enum`, or a string-or-array), and the registry checks it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ParamForm {
+    /// Any string of the form the description gives (an ID, a text, JSON...).
+    #[default]
+    Text,
+    /// One of these values (case and surrounding spaces ignored).
+    OneOf(&'static [&'static str]),
+    /// A list: a comma-separated string, or a JSON array of strings (or numbers, for IDs).
+    List,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct ParamSpec {
     pub name: &'static str,
@@ -26,6 +39,28 @@ pub struct ParamSpec {
     pub description: &'static str,
     #[serde(skip)]
     pub filled_by: FilledBy,
+    /// Closed value sets and lists. Not part of `tools.json`'s shape, so not serialized there.
+    #[serde(skip)]
+    pub form: ParamForm,
+}
+
+impl ParamSpec {
+    /// The same param, taking only these values.
+    pub(crate) fn one_of(mut self, values: &'static [&'static str]) -> Self {
+        self.form = ParamForm::OneOf(values);
+        self
+    }
+
+    /// The same param, `"true"` or `"false"`.
+    pub(crate) fn flag(self) -> Self {
+        self.one_of(&["true", "false"])
+    }
+
+    /// The same param, a comma-separated list or a JSON array.
+    pub(crate) fn list(mut self) -> Self {
+        self.form = ParamForm::List;
+        self
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -104,6 +139,7 @@ pub(crate) fn required(name: &'static str, description: &'static str) -> ParamSp
         required: true,
         description,
         filled_by: FilledBy::Model,
+        form: ParamForm::Text,
     }
 }
 
@@ -112,6 +148,21 @@ pub(crate) fn optional(name: &'static str, description: &'static str) -> ParamSp
         required: false,
         ..required(name, description)
     }
+}
+
+/// The optional `fields` of every list and search tool: a model asks for the keys it needs and
+/// reads a few KB instead of a page of whole records.
+pub(crate) fn fields_param() -> ParamSpec {
+    optional(
+        "fields",
+        "Optional: comma-separated top-level keys to return for each record, e.g. \"id,subject,status,updated_at\" (id is always returned; leave out for whole records)",
+    )
+    .list()
+}
+
+/// The names of a record's top-level output fields: what `fields` may ask for.
+pub(crate) fn keys_of(fields: &[OutputSpec]) -> Vec<&'static str> {
+    fields.iter().map(|field| field.name).collect()
 }
 
 /// The seed words the `subdomain` description two ways; each tool keeps its own.
@@ -674,6 +725,214 @@ pub(crate) fn organization_field_fields() -> Vec<OutputSpec> {
             "updated_at",
             "string",
             "When the field was last updated (ISO 8601 format)",
+        ),
+    ]
+}
+
+/// A group (an addition: the seed has no group tools).
+pub(crate) fn group_fields() -> Vec<OutputSpec> {
+    vec![
+        out("id", "number", "Automatically assigned group ID"),
+        out("url", "string", "API URL of the group"),
+        out("name", "string", "Name of the group"),
+        out("description", "string", "Description of the group"),
+        out(
+            "default",
+            "boolean",
+            "Whether this is the account's default group",
+        ),
+        out(
+            "is_public",
+            "boolean",
+            "Whether the group is public (false: private, its tickets seen only by its members)",
+        ),
+        out("deleted", "boolean", "Whether the group has been deleted"),
+        out(
+            "created_at",
+            "string",
+            "When the group was created (ISO 8601 format)",
+        ),
+        out(
+            "updated_at",
+            "string",
+            "When the group was last updated (ISO 8601 format)",
+        ),
+    ]
+}
+
+/// Who wrote a comment or made a change, resolved from Zendesk's side-loaded users.
+pub(crate) fn author_fields() -> Vec<OutputSpec> {
+    vec![
+        out("id", "number", "User ID of the author"),
+        out("name", "string", "Name of the author"),
+        out("email", "string", "Email address of the author"),
+        out(
+            "role",
+            "string",
+            "Role of the author (end-user, agent, admin): an end-user is the customer",
+        ),
+    ]
+}
+
+/// One comment of a ticket's conversation, as a person reads it.
+pub(crate) fn comment_fields() -> Vec<OutputSpec> {
+    vec![
+        out("id", "number", "Comment ID"),
+        out(
+            "public",
+            "boolean",
+            "true: a public reply the requester sees (and was emailed); false: an internal note only agents see",
+        ),
+        out("body", "string", "The comment as plain text"),
+        nested("author", "object", "Who wrote the comment", author_fields()),
+        out(
+            "created_at",
+            "string",
+            "When the comment was added (ISO 8601 format)",
+        ),
+        nested(
+            "via",
+            "object",
+            "How the comment arrived",
+            vec![out("channel", "string", "Channel (e.g., email, web, api)")],
+        ),
+        nested(
+            "attachments",
+            "array",
+            "Files attached to the comment",
+            vec![
+                out("id", "number", "Attachment ID"),
+                out("file_name", "string", "File name"),
+                out("content_type", "string", "MIME type (e.g., image/png)"),
+                out("size", "number", "Size in bytes"),
+                out(
+                    "url",
+                    "string",
+                    "Where to download the file (may be hosted outside Zendesk)",
+                ),
+            ],
+        ),
+    ]
+}
+
+/// One audit of a ticket's history, compact.
+pub(crate) fn audit_fields() -> Vec<OutputSpec> {
+    vec![
+        out("id", "number", "Audit ID"),
+        out(
+            "created_at",
+            "string",
+            "When the change was made (ISO 8601 format)",
+        ),
+        nested("author", "object", "Who made the change", author_fields()),
+        out(
+            "via",
+            "string",
+            "Channel the change came through (e.g., web, email, api, rule)",
+        ),
+        nested(
+            "events",
+            "array",
+            "What the change did, in order",
+            vec![
+                out(
+                    "type",
+                    "string",
+                    "Event type: Create (a field set on a new ticket), Change (a field changed), Comment, Notification, ...",
+                ),
+                out("field", "string", "Create and Change: the field's name"),
+                out("from", "json", "Change: the previous value"),
+                out("to", "json", "Create and Change: the new value"),
+                out("comment_id", "number", "Comment: the comment's ID"),
+                out("public", "boolean", "Comment: false for an internal note"),
+                out("body", "string", "Comment: its text"),
+                out(
+                    "subject",
+                    "string",
+                    "Notification: the subject of the email sent",
+                ),
+                out(
+                    "recipients",
+                    "array",
+                    "Notification: user IDs the email went to",
+                ),
+            ],
+        ),
+    ]
+}
+
+/// A ticket field, compact: enough to fill `customFields`.
+pub(crate) fn ticket_field_fields() -> Vec<OutputSpec> {
+    vec![
+        out(
+            "id",
+            "number",
+            "Ticket field ID: the key of customFields for a custom field",
+        ),
+        out("title", "string", "Title agents see"),
+        out(
+            "type",
+            "string",
+            "Field type: custom (text, textarea, checkbox, date, integer, decimal, regexp, tagger (a dropdown), multiselect, lookup...) or system (subject, description, status, priority, tickettype, group, assignee...)",
+        ),
+        out(
+            "required",
+            "boolean",
+            "Whether agents must fill it before solving a ticket",
+        ),
+        out("active", "boolean", "Whether the field is in use"),
+        out(
+            "system",
+            "boolean",
+            "Whether it is one of Zendesk's system fields",
+        ),
+        out("description", "string", "What the field is for"),
+        nested(
+            "options",
+            "array",
+            "Dropdown, multiselect and system fields: the values it takes",
+            vec![
+                out("name", "string", "Name agents see"),
+                out("value", "string", "Value to send in customFields (the tag)"),
+            ],
+        ),
+    ]
+}
+
+/// A group membership with the agent's and group's names.
+pub(crate) fn group_membership_fields() -> Vec<OutputSpec> {
+    vec![
+        out("id", "number", "Group membership ID"),
+        out("user_id", "number", "The agent's user ID (an assigneeId)"),
+        out("group_id", "number", "The group's ID (a groupId)"),
+        out(
+            "default",
+            "boolean",
+            "Whether tickets assigned to this agent alone land in this group",
+        ),
+        nested(
+            "user",
+            "object",
+            "The agent",
+            vec![
+                out("id", "number", "User ID"),
+                out("name", "string", "Name"),
+                out("email", "string", "Email address"),
+            ],
+        ),
+        nested(
+            "group",
+            "object",
+            "The group",
+            vec![
+                out("id", "number", "Group ID"),
+                out("name", "string", "Name"),
+            ],
+        ),
+        out(
+            "created_at",
+            "string",
+            "When the agent joined the group (ISO 8601 format)",
         ),
     ]
 }

@@ -8,20 +8,16 @@ use crate::ToolError;
 use crate::jobs::{bulk_wait_param, wait_from};
 use crate::output;
 use crate::params::Params;
-use crate::plan::{Plan, Request};
+use crate::plan::Plan;
 use crate::spec::*;
 
-pub(crate) const STATUSES: &[&str] = &["new", "open", "pending", "hold", "solved", "closed"];
-pub(crate) const PRIORITIES: &[&str] = &["low", "normal", "high", "urgent"];
-pub(crate) const TYPES: &[&str] = &["problem", "incident", "question", "task"];
-const SORTS: &[&str] = &[
-    "updated_at",
-    "-updated_at",
-    "id",
-    "-id",
-    "status",
-    "-status",
-];
+use zendesk::{Detached, MergeTickets};
+use zendesk_types::limits::MAX_MERGE_SOURCES;
+use zendesk_types::{TICKET_SORTS as SORTS, TicketId, TicketPriority, TicketStatus, TicketType};
+
+pub(crate) const STATUSES: &[&str] = TicketStatus::KNOWN;
+pub(crate) const PRIORITIES: &[&str] = TicketPriority::KNOWN;
+pub(crate) const TYPES: &[&str] = TicketType::KNOWN;
 const CUSTOM_FIELDS_EXAMPLE: &str = r#"{"360001234567": "value"}"#;
 
 pub(crate) fn get_tickets() -> Tool {
@@ -35,15 +31,15 @@ pub(crate) fn get_tickets() -> Tool {
                     optional(
                         "status",
                         "Filter by status: \"new\", \"open\", \"pending\", \"hold\", \"solved\", or \"closed\"",
-                    ),
+                    ).one_of(STATUSES),
                     optional(
                         "priority",
                         "Filter by priority: \"low\", \"normal\", \"high\", or \"urgent\"",
-                    ),
+                    ).one_of(PRIORITIES),
                     optional(
                         "type",
                         "Filter by type: \"problem\", \"incident\", \"question\", or \"task\"",
-                    ),
+                    ).one_of(TYPES),
                     optional(
                         "assigneeId",
                         "Filter by assignee user ID as a numeric string (e.g., \"12345\")",
@@ -55,7 +51,7 @@ pub(crate) fn get_tickets() -> Tool {
                     optional(
                         "sort",
                         "Sort field for ticket listing (only applies without filters): \"updated_at\", \"id\", or \"status\". Prefix with \"-\" for descending (e.g., \"-updated_at\")",
-                    ),
+                    ).one_of(SORTS),
                     optional(
                         "perPage",
                         "Results per page as a number string (default: \"100\", max: \"100\")",
@@ -64,6 +60,7 @@ pub(crate) fn get_tickets() -> Tool {
                         "pageAfter",
                         "Cursor from a previous response to fetch the next page of results",
                     ),
+                    fields_param(),
                 ],
             ),
             outputs: vec![
@@ -125,16 +122,16 @@ pub(crate) fn create_ticket() -> Tool {
                     optional(
                         "priority",
                         "Priority: \"low\", \"normal\", \"high\", or \"urgent\"",
-                    ),
+                    ).one_of(PRIORITIES),
                     optional(
                         "status",
                         "Status: \"new\", \"open\", \"pending\", \"hold\", \"solved\", or \"closed\"",
-                    ),
+                    ).one_of(STATUSES),
                     optional(
                         "type",
                         "Type: \"problem\", \"incident\", \"question\", or \"task\"",
-                    ),
-                    optional("tags", "Comma-separated tags (e.g., \"billing, urgent\")"),
+                    ).one_of(TYPES),
+                    optional("tags", "Comma-separated tags (e.g., \"billing, urgent\")").list(),
                     optional(
                         "assigneeId",
                         "Assignee user ID as a numeric string (e.g., \"12345\")",
@@ -207,16 +204,16 @@ pub(crate) fn update_ticket() -> Tool {
                     optional(
                         "priority",
                         "Priority: \"low\", \"normal\", \"high\", or \"urgent\"",
-                    ),
+                    ).one_of(PRIORITIES),
                     optional(
                         "status",
                         "Status: \"new\", \"open\", \"pending\", \"hold\", \"solved\", or \"closed\"",
-                    ),
+                    ).one_of(STATUSES),
                     optional(
                         "type",
                         "Type: \"problem\", \"incident\", \"question\", or \"task\"",
-                    ),
-                    optional("tags", "Comma-separated tags (e.g., \"billing, urgent\")"),
+                    ).one_of(TYPES),
+                    optional("tags", "Comma-separated tags (e.g., \"billing, urgent\")").list(),
                     optional(
                         "assigneeId",
                         "Assignee user ID as a numeric string (e.g., \"12345\")",
@@ -226,6 +223,11 @@ pub(crate) fn update_ticket() -> Tool {
                         "customFields",
                         "Custom fields as JSON object (e.g., {\"field_id\": \"value\"})",
                     ),
+                    optional(
+                        "commentPublic",
+                        "Optional: who sees comment. \"true\" (the default, as in Zendesk) makes it a public reply that the requester sees and is emailed; \"false\" makes it an internal note only agents see",
+                    )
+                    .flag(),
                 ],
             ),
             outputs: vec![
@@ -249,15 +251,15 @@ pub(crate) fn update_tickets_bulk() -> Tool {
                     required(
                         "ticketIds",
                         "Comma-separated ticket IDs to update (max 100, e.g., \"111, 222, 333\")",
-                    ),
+                    ).list(),
                     optional(
                         "status",
                         "New status for all tickets: \"new\", \"open\", \"pending\", \"hold\", \"solved\", or \"closed\"",
-                    ),
+                    ).one_of(STATUSES),
                     optional(
                         "priority",
                         "New priority for all tickets: \"low\", \"normal\", \"high\", or \"urgent\"",
-                    ),
+                    ).one_of(PRIORITIES),
                     optional(
                         "assigneeId",
                         "New assignee ID for all tickets as a numeric string (e.g., \"12345\")",
@@ -269,7 +271,7 @@ pub(crate) fn update_tickets_bulk() -> Tool {
                     optional(
                         "tags",
                         "Comma-separated tags to add to all tickets (e.g., \"bulk-update, processed\")",
-                    ),
+                    ).list(),
                     bulk_wait_param(),
                 ],
             ),
@@ -325,11 +327,17 @@ pub(crate) fn merge_tickets() -> Tool {
                     required(
                         "sourceTicketIds",
                         "Comma-separated source ticket IDs to merge (e.g., \"111, 222, 333\")",
-                    ),
+                    )
+                    .list(),
                     optional(
                         "targetComment",
                         "Comment text to add to target ticket after merge",
                     ),
+                    optional(
+                        "targetCommentPublic",
+                        "Optional: who sees targetComment. \"true\" (the default, as in Zendesk) makes it public: the target's requester sees it and is emailed; \"false\" makes it an internal note",
+                    )
+                    .flag(),
                     bulk_wait_param(),
                 ],
             ),
@@ -390,48 +398,31 @@ fn ticket_filter_query(
         .map_err(|error| ToolError::invalid(format!("cannot build the ticket filter: {error}")))
 }
 
-/// A cursor param passes through as given (trimmed); Zendesk judges it.
-pub(crate) fn cursor(p: &Params) -> Result<Option<String>, ToolError> {
-    Ok(p.text("pageAfter")?.map(|c| c.trim().to_owned()))
-}
-
 fn plan_get_tickets(p: &Params) -> Result<Plan, ToolError> {
-    let status = p.one_of("status", STATUSES)?;
-    let priority = p.one_of("priority", PRIORITIES)?;
-    let ticket_type = p.one_of("type", TYPES)?;
+    let status = p.choice("status")?;
+    let priority = p.choice("priority")?;
+    let ticket_type = p.choice("type")?;
     let assignee = p.id("assigneeId")?;
     let organization = p.id("organizationId")?;
-    let sort = p.one_of("sort", SORTS)?;
-    let per_page = p.per_page()?;
-    let after = cursor(p)?;
-    Ok(
-        match ticket_filter_query(status, priority, ticket_type, assignee, organization)? {
-            // Filters go through search export: cursor paging, no 1,000-result cap. `sort` does
-            // not apply there (the seed says so).
-            Some(query) => Plan::send(
-                Request::get("/search/export")
-                    .query("query", query)
-                    .query("filter[type]", "ticket")
-                    .query("page[size]", per_page)
-                    .query_opt("page[after]", after),
-                |body| output::cursor_list(body, "results", "tickets"),
-            ),
-            None => Plan::send(
-                Request::get("/tickets")
-                    .query("page[size]", per_page)
-                    .query_opt("page[after]", after)
-                    .query_opt("sort", sort),
-                |body| output::cursor_list(body, "tickets", "tickets"),
-            ),
-        },
-    )
+    let sort = p.choice("sort")?;
+    let fields = p.fields(&keys_of(&ticket_fields()))?;
+    match ticket_filter_query(status, priority, ticket_type, assignee, organization)? {
+        // Filters go through search export: cursor paging, no 1,000-result cap. `sort` does
+        // not apply there (the seed says so).
+        Some(query) => Plan::records(
+            p.paged(Detached.search().export(&query, "ticket"))?,
+            "tickets",
+            fields,
+        ),
+        None => Plan::records(p.paged(Detached.tickets().list(sort))?, "tickets", fields),
+    }
 }
 
 fn plan_get_ticket(p: &Params) -> Result<Plan, ToolError> {
-    let id = p.required_id("ticketId")?;
-    Ok(Plan::send(Request::get(format!("/tickets/{id}")), |body| {
+    let id = TicketId(p.required_id("ticketId")?);
+    Plan::send(Detached.tickets().show(id), |body| {
         output::record(body, "ticket", "ticket_id")
-    }))
+    })
 }
 
 /// `customFields` `{"360001": "x"}` becomes `[{"id": 360001, "value": "x"}]`. The array form
@@ -497,13 +488,13 @@ fn subject_from(description: &str) -> String {
 
 /// The ticket fields shared by create and update, only those given.
 fn ticket_fields_from(p: &Params, ticket: &mut Map<String, Value>) -> Result<(), ToolError> {
-    if let Some(priority) = p.one_of("priority", PRIORITIES)? {
+    if let Some(priority) = p.choice("priority")? {
         ticket.insert("priority".into(), json!(priority));
     }
-    if let Some(status) = p.one_of("status", STATUSES)? {
+    if let Some(status) = p.choice("status")? {
         ticket.insert("status".into(), json!(status));
     }
-    if let Some(ticket_type) = p.one_of("type", TYPES)? {
+    if let Some(ticket_type) = p.choice("type")? {
         ticket.insert("type".into(), json!(ticket_type));
     }
     if let Some(tags) = p.list("tags")? {
@@ -534,22 +525,23 @@ fn plan_create_ticket(p: &Params) -> Result<Plan, ToolError> {
     if let Some(id) = p.id("requesterId")? {
         ticket.insert("requester_id".into(), json!(id));
     }
-    Ok(Plan::send(
-        Request::post("/tickets", json!({ "ticket": ticket })),
-        |body| output::record(body, "ticket", "ticket_id"),
-    ))
+    Plan::send(Detached.tickets().create(&ticket), |body| {
+        output::record(body, "ticket", "ticket_id")
+    })
 }
 
 fn plan_create_tickets_bulk(p: &Params) -> Result<Plan, ToolError> {
-    let tickets = p.required_json_objects(
+    let tickets = p.required_records(
         "tickets",
         r#"[{"subject": "Issue 1", "comment": {"body": "Description"}}]"#,
+        "ticket",
+        zendesk_types::Ticket::WRITABLE,
     )?;
-    Ok(Plan::job(
-        Request::post("/tickets/create_many", json!({ "tickets": tickets })),
+    Plan::job(
+        Detached.tickets().create_many(&tickets),
         output::job,
         wait_from(p)?,
-    ))
+    )
 }
 
 fn plan_update_ticket(p: &Params) -> Result<Plan, ToolError> {
@@ -558,8 +550,22 @@ fn plan_update_ticket(p: &Params) -> Result<Plan, ToolError> {
     if let Some(subject) = p.text("subject")? {
         ticket.insert("subject".into(), json!(subject));
     }
-    if let Some(comment) = p.text("comment")? {
-        ticket.insert("comment".into(), json!({ "body": comment }));
+    match (p.text("comment")?, p.boolean("commentPublic")?) {
+        (Some(comment), None) => {
+            ticket.insert("comment".into(), json!({ "body": comment }));
+        }
+        (Some(comment), Some(public)) => {
+            ticket.insert(
+                "comment".into(),
+                json!({ "body": comment, "public": public }),
+            );
+        }
+        (None, Some(_)) => {
+            return Err(ToolError::invalid(
+                "commentPublic says who sees comment, but no comment was given: add comment, or leave commentPublic out",
+            ));
+        }
+        (None, None) => {}
     }
     ticket_fields_from(p, &mut ticket)?;
     if ticket.is_empty() {
@@ -567,19 +573,18 @@ fn plan_update_ticket(p: &Params) -> Result<Plan, ToolError> {
             "nothing to update: give at least one of subject, comment, priority, status, type, tags, assigneeId, groupId, customFields",
         ));
     }
-    Ok(Plan::send(
-        Request::put(format!("/tickets/{id}"), json!({ "ticket": ticket })),
-        |body| output::record(body, "ticket", "ticket_id"),
-    ))
+    Plan::send(Detached.tickets().update(TicketId(id), &ticket), |body| {
+        output::record(body, "ticket", "ticket_id")
+    })
 }
 
 fn plan_update_tickets_bulk(p: &Params) -> Result<Plan, ToolError> {
     let ids = p.required_id_list("ticketIds")?;
     let mut ticket = Map::new();
-    if let Some(status) = p.one_of("status", STATUSES)? {
+    if let Some(status) = p.choice("status")? {
         ticket.insert("status".into(), json!(status));
     }
-    if let Some(priority) = p.one_of("priority", PRIORITIES)? {
+    if let Some(priority) = p.choice("priority")? {
         ticket.insert("priority".into(), json!(priority));
     }
     if let Some(id) = p.id("assigneeId")? {
@@ -598,37 +603,50 @@ fn plan_update_tickets_bulk(p: &Params) -> Result<Plan, ToolError> {
             "nothing to update: give at least one of status, priority, assigneeId, groupId, tags",
         ));
     }
-    let ids_text = ids.iter().map(u64::to_string).collect::<Vec<_>>().join(",");
-    Ok(Plan::job(
-        Request::put("/tickets/update_many", json!({ "ticket": ticket })).query("ids", ids_text),
+    let ids: Vec<TicketId> = ids.into_iter().map(TicketId).collect();
+    Plan::job(
+        Detached.tickets().update_many(&ids, &ticket),
         output::job,
         wait_from(p)?,
-    ))
+    )
 }
 
 fn plan_delete_ticket(p: &Params) -> Result<Plan, ToolError> {
     let id = p.required_id("ticketId")?;
-    Ok(Plan::send(
-        Request::delete(format!("/tickets/{id}")),
-        move |_| Ok(output::deleted("ticket_id", id.to_string())),
-    ))
+    Plan::send(Detached.tickets().delete(TicketId(id)), move |_| {
+        Ok(output::deleted("ticket_id", id.to_string()))
+    })
 }
 
 fn plan_merge_tickets(p: &Params) -> Result<Plan, ToolError> {
     let target = p.required_id("targetTicketId")?;
     let sources = p.required_id_list("sourceTicketIds")?;
+    if sources.len() > MAX_MERGE_SOURCES {
+        return Err(ToolError::invalid(format!(
+            "sourceTicketIds has {} tickets; Zendesk merges at most {MAX_MERGE_SOURCES} into a target in one call. Merge them in several calls",
+            sources.len()
+        )));
+    }
     if sources.contains(&target) {
         return Err(ToolError::invalid(format!(
             "sourceTicketIds must not include the target ticket {target}: list only the tickets to merge into it"
         )));
     }
-    let mut body = Map::new();
-    body.insert("ids".into(), json!(sources));
-    if let Some(comment) = p.text("targetComment")? {
-        body.insert("target_comment".into(), json!(comment));
+    let target_comment = p.text("targetComment")?.map(str::to_owned);
+    let target_comment_is_public = p.boolean("targetCommentPublic")?;
+    if target_comment.is_none() && target_comment_is_public.is_some() {
+        return Err(ToolError::invalid(
+            "targetCommentPublic says who sees targetComment, but no targetComment was given: add targetComment, or leave targetCommentPublic out",
+        ));
     }
-    Ok(Plan::job(
-        Request::post(format!("/tickets/{target}/merge"), Value::Object(body)),
+    let merge = MergeTickets {
+        ids: sources.into_iter().map(TicketId).collect(),
+        target_comment,
+        target_comment_is_public,
+        ..MergeTickets::default()
+    };
+    Plan::job(
+        Detached.tickets().merge(TicketId(target), &merge),
         move |body| {
             let mut out = output::job(body)?;
             if let Value::Object(map) = &mut out {
@@ -637,5 +655,5 @@ fn plan_merge_tickets(p: &Params) -> Result<Plan, ToolError> {
             Ok(out)
         },
         wait_from(p)?,
-    ))
+    )
 }

@@ -9,10 +9,12 @@ use crate::ToolError;
 use crate::jobs::{bulk_wait_param, wait_from};
 use crate::output;
 use crate::params::{Params, parse_id};
-use crate::plan::{Plan, Request};
+use crate::plan::Plan;
 use crate::spec::*;
+use zendesk::Detached;
+use zendesk_types::UserId;
 
-pub(crate) const ROLES: &[&str] = &["end-user", "agent", "admin"];
+pub(crate) const ROLES: &[&str] = zendesk_types::UserRole::KNOWN;
 const USER_FIELDS_EXAMPLE: &str = r#"{"membership_level": "gold"}"#;
 
 pub(crate) fn get_users() -> Tool {
@@ -26,7 +28,8 @@ pub(crate) fn get_users() -> Tool {
                     optional(
                         "role",
                         "Filter by role: \"end-user\", \"agent\", or \"admin\"",
-                    ),
+                    )
+                    .one_of(ROLES),
                     optional(
                         "permissionSet",
                         "Filter by permission set ID as a numeric string (e.g., \"12345\")",
@@ -39,6 +42,7 @@ pub(crate) fn get_users() -> Tool {
                         "pageAfter",
                         "Cursor from a previous response to fetch the next page of results",
                     ),
+                    fields_param(),
                 ],
             ),
             outputs: vec![
@@ -113,6 +117,7 @@ pub(crate) fn search_users() -> Tool {
                         "Results per page as a number string (default: \"100\", max: \"100\")",
                     ),
                     optional("page", "Page number for pagination (1-based)"),
+                    fields_param(),
                 ],
             ),
             outputs: vec![
@@ -144,7 +149,8 @@ pub(crate) fn create_user() -> Tool {
                         "userEmail",
                         "User email address (e.g., \"john@example.com\")",
                     ),
-                    optional("role", "User role: \"end-user\", \"agent\", or \"admin\""),
+                    optional("role", "User role: \"end-user\", \"agent\", or \"admin\"")
+                        .one_of(ROLES),
                     optional("phone", "User phone number (e.g., \"+1-555-123-4567\")"),
                     optional(
                         "organizationId",
@@ -153,8 +159,9 @@ pub(crate) fn create_user() -> Tool {
                     optional(
                         "verified",
                         "Set to \"true\" to skip email verification, or \"false\" otherwise",
-                    ),
-                    optional("tags", "Comma-separated tags (e.g., \"vip, enterprise\")"),
+                    )
+                    .flag(),
+                    optional("tags", "Comma-separated tags (e.g., \"vip, enterprise\")").list(),
                     optional(
                         "customFields",
                         "Custom fields as JSON object (e.g., {\"field_id\": \"value\"})",
@@ -218,7 +225,8 @@ pub(crate) fn update_user() -> Tool {
                         "userEmail",
                         "New user email address (e.g., \"john@example.com\")",
                     ),
-                    optional("role", "User role: \"end-user\", \"agent\", or \"admin\""),
+                    optional("role", "User role: \"end-user\", \"agent\", or \"admin\"")
+                        .one_of(ROLES),
                     optional("phone", "User phone number (e.g., \"+1-555-123-4567\")"),
                     optional(
                         "organizationId",
@@ -227,8 +235,9 @@ pub(crate) fn update_user() -> Tool {
                     optional(
                         "verified",
                         "Set to \"true\" to mark user as verified, or \"false\" otherwise",
-                    ),
-                    optional("tags", "Comma-separated tags (e.g., \"vip, enterprise\")"),
+                    )
+                    .flag(),
+                    optional("tags", "Comma-separated tags (e.g., \"vip, enterprise\")").list(),
                     optional(
                         "customFields",
                         "Custom fields as JSON object (e.g., {\"field_id\": \"value\"})",
@@ -297,31 +306,27 @@ pub(crate) fn delete_user() -> Tool {
     )
 }
 fn plan_get_users(p: &Params) -> Result<Plan, ToolError> {
-    let role = p.one_of("role", ROLES)?;
+    let role = p.choice("role")?;
     let permission_set = p.id("permissionSet")?;
-    let per_page = p.per_page()?;
-    let after = crate::tickets::cursor(p)?;
-    Ok(Plan::send(
-        Request::get("/users")
-            .query_opt("role", role)
-            .query_opt("permission_set", permission_set)
-            .query("page[size]", per_page)
-            .query_opt("page[after]", after),
-        |body| output::cursor_list(body, "users", "users"),
-    ))
+    let fields = p.fields(&keys_of(&user_fields()))?;
+    Plan::records(
+        p.paged(Detached.users().list(role, permission_set))?,
+        "users",
+        fields,
+    )
 }
 
 fn plan_get_user(p: &Params) -> Result<Plan, ToolError> {
-    let id = p.required_id("userId")?;
-    Ok(Plan::send(Request::get(format!("/users/{id}")), |body| {
+    let id = UserId(p.required_id("userId")?);
+    Plan::send(Detached.users().show(id), |body| {
         output::record(body, "user", "user_id")
-    }))
+    })
 }
 
 fn plan_get_current_user(_: &Params) -> Result<Plan, ToolError> {
-    Ok(Plan::send(Request::get("/users/me"), |body| {
+    Plan::send(Detached.users().me(), |body| {
         output::record(body, "user", "user_id")
-    }))
+    })
 }
 
 fn plan_search_users(p: &Params) -> Result<Plan, ToolError> {
@@ -332,16 +337,12 @@ fn plan_search_users(p: &Params) -> Result<Plan, ToolError> {
             "give query (a name or email, e.g. \"jane@example.com\") or externalId (your system's ID for the user); both are empty",
         ));
     }
-    let per_page = p.per_page()?;
-    let page = p.page()?;
-    Ok(Plan::send(
-        Request::get("/users/search")
-            .query_opt("query", query)
-            .query_opt("external_id", external_id)
-            .query("per_page", per_page)
-            .query_opt("page", page),
-        |body| output::offset_list(body, "users", "users"),
-    ))
+    let fields = p.fields(&keys_of(&user_fields()))?;
+    Plan::records(
+        p.paged(Detached.users().search(query, external_id))?,
+        "users",
+        fields,
+    )
 }
 
 /// The user fields shared by create and update, only those given.
@@ -359,7 +360,7 @@ fn user_fields_from(p: &Params, user: &mut Map<String, Value>) -> Result<(), Too
         }
         user.insert("email".into(), json!(email));
     }
-    if let Some(role) = p.one_of("role", ROLES)? {
+    if let Some(role) = p.choice("role")? {
         user.insert("role".into(), json!(role));
     }
     if let Some(phone) = p.text("phone")? {
@@ -384,22 +385,23 @@ fn plan_create_user(p: &Params) -> Result<Plan, ToolError> {
     p.required_text("name")?;
     let mut user = Map::new();
     user_fields_from(p, &mut user)?;
-    Ok(Plan::send(
-        Request::post("/users", json!({ "user": user })),
-        |body| output::record(body, "user", "user_id"),
-    ))
+    Plan::send(Detached.users().create(&user), |body| {
+        output::record(body, "user", "user_id")
+    })
 }
 
 fn plan_create_users_bulk(p: &Params) -> Result<Plan, ToolError> {
-    let users = p.required_json_objects(
+    let users = p.required_records(
         "users",
         r#"[{"name": "User1", "email": "user1@example.com"}]"#,
+        "user",
+        zendesk_types::User::WRITABLE,
     )?;
-    Ok(Plan::job(
-        Request::post("/users/create_many", json!({ "users": users })),
+    Plan::job(
+        Detached.users().create_many(&users),
         output::job,
         wait_from(p)?,
-    ))
+    )
 }
 
 fn plan_update_user(p: &Params) -> Result<Plan, ToolError> {
@@ -411,15 +413,14 @@ fn plan_update_user(p: &Params) -> Result<Plan, ToolError> {
             "nothing to update: give at least one of name, userEmail, role, phone, organizationId, verified, tags, customFields",
         ));
     }
-    Ok(Plan::send(
-        Request::put(format!("/users/{id}"), json!({ "user": user })),
-        |body| output::record(body, "user", "user_id"),
-    ))
+    Plan::send(Detached.users().update(UserId(id), &user), |body| {
+        output::record(body, "user", "user_id")
+    })
 }
 
 fn plan_update_users_bulk(p: &Params) -> Result<Plan, ToolError> {
     const EXAMPLE: &str = r#"[{"id": "123", "name": "New Name"}]"#;
-    let mut users = p.required_json_objects("users", EXAMPLE)?;
+    let mut users = p.required_records("users", EXAMPLE, "user", zendesk_types::User::WRITABLE)?;
     for (index, user) in users.iter_mut().enumerate() {
         let id = match user.get("id") {
             Some(Value::Number(n)) => n.as_u64().filter(|n| *n > 0),
@@ -433,17 +434,16 @@ fn plan_update_users_bulk(p: &Params) -> Result<Plan, ToolError> {
         };
         user.insert("id".into(), json!(id));
     }
-    Ok(Plan::job(
-        Request::put("/users/update_many", json!({ "users": users })),
+    Plan::job(
+        Detached.users().update_many(&users),
         output::job,
         wait_from(p)?,
-    ))
+    )
 }
 
 fn plan_delete_user(p: &Params) -> Result<Plan, ToolError> {
     let id = p.required_id("userId")?;
-    Ok(Plan::send(
-        Request::delete(format!("/users/{id}")),
-        move |_| Ok(output::deleted("user_id", id.to_string())),
-    ))
+    Plan::send(Detached.users().delete(UserId(id)), move |_| {
+        Ok(output::deleted("user_id", id.to_string()))
+    })
 }

@@ -4,8 +4,9 @@
 use serde_json::{Value, json};
 
 use crate::params::Params;
-use crate::plan::{Method, Request};
+use crate::plan::Wire as Request;
 use crate::registry;
+use zendesk::Method;
 
 fn plan(tool: &str, args: Value) -> Result<Request, String> {
     let tool = registry().get(tool).expect("registered");
@@ -30,14 +31,14 @@ fn get_tickets_without_filters_lists_tickets_with_cursor_paging() {
         json!({"sort": "-updated_at", "perPage": "25", "pageAfter": "abc"}),
     )
     .unwrap();
-    assert_eq!(request.method, Method::Get);
+    assert_eq!(request.method, Method::GET);
     assert_eq!(request.path, "/tickets");
     assert_eq!(
         query(&request),
         vec![
+            ("sort", "-updated_at"),
             ("page[size]", "25"),
-            ("page[after]", "abc"),
-            ("sort", "-updated_at")
+            ("page[after]", "abc")
         ]
     );
 }
@@ -73,7 +74,7 @@ fn create_ticket_sends_numbers_and_custom_fields_as_a_list() {
                "requesterId": "56", "customFields": "{\"360001\": \"x\"}"}),
     )
     .unwrap();
-    assert_eq!(request.method, Method::Post);
+    assert_eq!(request.method, Method::POST);
     assert_eq!(request.path, "/tickets");
     assert_eq!(
         request.body.unwrap(),
@@ -117,7 +118,7 @@ fn update_ticket_sends_only_given_fields_and_a_comment_body() {
         json!({"ticketId": "7", "comment": "Looking into it", "status": "pending", "subject": ""}),
     )
     .unwrap();
-    assert_eq!(request.method, Method::Put);
+    assert_eq!(request.method, Method::PUT);
     assert_eq!(request.path, "/tickets/7");
     assert_eq!(
         request.body.unwrap(),
@@ -183,6 +184,21 @@ fn merge_refuses_the_target_among_the_sources() {
     .unwrap_err();
     assert!(
         error.contains("must not include the target ticket 1"),
+        "{error}"
+    );
+    // Zendesk merges at most five sources per call (`limits::MAX_MERGE_SOURCES`).
+    let five = plan(
+        "zendesk_merge_tickets",
+        json!({"targetTicketId": "1", "sourceTicketIds": "2,3,4,5,6"}),
+    );
+    assert!(five.is_ok());
+    let error = plan(
+        "zendesk_merge_tickets",
+        json!({"targetTicketId": "1", "sourceTicketIds": "2,3,4,5,6,7"}),
+    )
+    .unwrap_err();
+    assert!(
+        error.starts_with("sourceTicketIds has 6 tickets; Zendesk merges at most 5"),
         "{error}"
     );
 }
@@ -400,4 +416,284 @@ fn every_id_param_refuses_non_numbers_with_the_spec_message() {
             assert!(error.starts_with(&expected), "{}: {error}", tool.spec.id);
         }
     }
+}
+
+// ----- issue 9: the conversation, history, fields, groups; safer params --------------------
+
+#[test]
+fn comments_are_read_with_their_authors_side_loaded() {
+    let request = plan(
+        "zendesk_get_ticket_comments",
+        json!({"ticketId": "7", "sortOrder": "DESC", "perPage": "20"}),
+    )
+    .unwrap();
+    assert_eq!(request.method, Method::GET);
+    assert_eq!(request.path, "/tickets/7/comments");
+    assert_eq!(
+        query(&request),
+        vec![
+            ("include", "users"),
+            ("sort", "-created_at"),
+            ("page[size]", "20")
+        ]
+    );
+    let oldest_first = plan("zendesk_get_ticket_comments", json!({"ticketId": "7"})).unwrap();
+    assert!(!query(&oldest_first).iter().any(|(k, _)| *k == "sort"));
+}
+
+#[test]
+fn a_note_is_never_public_and_a_reply_always_is() {
+    let note = plan(
+        "zendesk_add_internal_note",
+        json!({"ticketId": "7", "body": "Customer is on the legacy plan"}),
+    )
+    .unwrap();
+    assert_eq!(note.method, Method::PUT);
+    assert_eq!(note.path, "/tickets/7");
+    assert_eq!(
+        note.body.unwrap(),
+        json!({"ticket": {"comment": {"body": "Customer is on the legacy plan", "public": false}}})
+    );
+    let reply = plan(
+        "zendesk_reply_to_ticket",
+        json!({"ticketId": "7", "body": "Fixed, thanks!", "status": "Pending"}),
+    )
+    .unwrap();
+    assert_eq!(
+        reply.body.unwrap(),
+        json!({"ticket": {"comment": {"body": "Fixed, thanks!", "public": true}, "status": "pending"}})
+    );
+    // Neither takes a visibility switch: the tool is the choice.
+    let error = plan(
+        "zendesk_add_internal_note",
+        json!({"ticketId": "7", "body": "x", "public": "true"}),
+    )
+    .unwrap_err();
+    assert!(error.contains("unknown param \"public\""), "{error}");
+}
+
+#[test]
+fn update_and_merge_say_who_sees_their_comment() {
+    let request = plan(
+        "zendesk_update_ticket",
+        json!({"ticketId": "7", "comment": "Triage: billing", "commentPublic": "false"}),
+    )
+    .unwrap();
+    assert_eq!(
+        request.body.unwrap(),
+        json!({"ticket": {"comment": {"body": "Triage: billing", "public": false}}})
+    );
+    // Left out, Zendesk's default (public) applies: nothing is sent for it.
+    let request = plan(
+        "zendesk_update_ticket",
+        json!({"ticketId": "7", "comment": "Hello"}),
+    )
+    .unwrap();
+    assert_eq!(
+        request.body.unwrap(),
+        json!({"ticket": {"comment": {"body": "Hello"}}})
+    );
+    let error = plan(
+        "zendesk_update_ticket",
+        json!({"ticketId": "7", "status": "open", "commentPublic": "false"}),
+    )
+    .unwrap_err();
+    assert!(
+        error.starts_with("commentPublic says who sees comment"),
+        "{error}"
+    );
+    let error = plan(
+        "zendesk_update_ticket",
+        json!({"ticketId": "7", "comment": "x", "commentPublic": "no"}),
+    )
+    .unwrap_err();
+    assert!(error.contains("\"true\" or \"false\""), "{error}");
+
+    let request = plan(
+        "zendesk_merge_tickets",
+        json!({"targetTicketId": "1", "sourceTicketIds": [2, 3], "targetComment": "Merged",
+               "targetCommentPublic": "false"}),
+    )
+    .unwrap();
+    assert_eq!(
+        request.body.unwrap(),
+        json!({"ids": [2, 3], "target_comment": "Merged", "target_comment_is_public": false})
+    );
+    let error = plan(
+        "zendesk_merge_tickets",
+        json!({"targetTicketId": "1", "sourceTicketIds": "2", "targetCommentPublic": "true"}),
+    )
+    .unwrap_err();
+    assert!(
+        error.starts_with("targetCommentPublic says who sees"),
+        "{error}"
+    );
+}
+
+#[test]
+fn fields_name_record_keys_and_unknown_ones_are_refused() {
+    assert!(
+        plan(
+            "zendesk_get_tickets",
+            json!({"fields": "id,subject,status,updated_at"})
+        )
+        .is_ok()
+    );
+    assert!(
+        plan(
+            "zendesk_get_tickets",
+            json!({"fields": ["subject", "status"]})
+        )
+        .is_ok()
+    );
+    let error = plan("zendesk_get_tickets", json!({"fields": "subject,stauts"})).unwrap_err();
+    assert!(
+        error.starts_with(
+            "fields: \"stauts\" is not a key of these records; did you mean \"status\"?"
+        ),
+        "{error}"
+    );
+    // A search's keys are those of the records it finds.
+    assert!(
+        plan(
+            "zendesk_search",
+            json!({"query": "jane", "filterType": "user", "fields": "email,role"})
+        )
+        .is_ok()
+    );
+    let error = plan(
+        "zendesk_search",
+        json!({"query": "jane", "filterType": "user", "fields": "subject"}),
+    )
+    .unwrap_err();
+    assert!(error.contains("not a key of these records"), "{error}");
+}
+
+#[test]
+fn unknown_keys_in_bulk_items_are_refused_naming_zendesks() {
+    let error = plan(
+        "zendesk_create_tickets_bulk",
+        json!({"tickets": [{"subject": "a", "comment": {"body": "b"}, "requesterId": 5}]}),
+    )
+    .unwrap_err();
+    assert!(
+        error.starts_with("tickets[0] has the key \"requesterId\", which Zendesk does not take on a ticket and would drop silently; use \"requester_id\""),
+        "{error}"
+    );
+    let error = plan(
+        "zendesk_create_tickets_bulk",
+        json!({"tickets": [{"subject": "a", "description": "b"}]}),
+    )
+    .unwrap_err();
+    assert!(
+        error.contains("use \"comment\": {\"body\": \"...\"}"),
+        "{error}"
+    );
+    let error = plan(
+        "zendesk_update_users_bulk",
+        json!({"users": [{"id": 1, "name": "x"}, {"id": 2, "organizationId": 9}]}),
+    )
+    .unwrap_err();
+    assert!(
+        error.starts_with("users[1] has the key \"organizationId\"")
+            && error.contains("use \"organization_id\""),
+        "{error}"
+    );
+    let error = plan(
+        "zendesk_create_organizations_bulk",
+        json!({"organizations": [{"name": "Acme", "flavour": "x"}]}),
+    )
+    .unwrap_err();
+    assert!(
+        error.contains("keys Zendesk takes on an organization: id, name"),
+        "{error}"
+    );
+    assert!(
+        plan(
+            "zendesk_create_tickets_bulk",
+            json!({"tickets": [{"subject": "a", "comment": {"body": "b"}, "requester_id": 5, "custom_fields": []}]}),
+        )
+        .is_ok()
+    );
+}
+
+#[test]
+fn search_refuses_what_zendesk_would_search_as_text() {
+    let refused = |tool: &str, args: Value| plan(tool, args).unwrap_err();
+    let error = refused(
+        "zendesk_search",
+        json!({"query": "status:open AND priority:urgent", "filterType": "ticket"}),
+    );
+    assert!(
+        error.starts_with("query: AND is not an operator in Zendesk search"),
+        "{error}"
+    );
+    assert!(error.contains("\"status:open priority:high\""), "{error}");
+    let error = refused(
+        "zendesk_search_count",
+        json!({"query": "(status:open OR status:pending)"}),
+    );
+    assert!(
+        error.starts_with("query: Zendesk search has no parentheses"),
+        "{error}"
+    );
+    let error = refused(
+        "zendesk_search",
+        json!({"query": "type:user jane", "filterType": "ticket"}),
+    );
+    assert!(
+        error.starts_with("query: it says type:user but filterType is \"ticket\""),
+        "{error}"
+    );
+    // Quoted text and a type: that agrees are fine.
+    assert!(
+        plan(
+            "zendesk_search",
+            json!({"query": "\"fire (again) AND smoke\" type:ticket", "filterType": "ticket"})
+        )
+        .is_ok()
+    );
+}
+
+#[test]
+fn a_bad_id_names_the_tool_that_finds_one() {
+    let error = plan(
+        "zendesk_update_ticket",
+        json!({"ticketId": "7", "groupId": "support"}),
+    )
+    .unwrap_err();
+    assert_eq!(
+        error,
+        "groupId must be a numeric string such as \"12345\" (got \"support\"); find a group's id with zendesk_get_groups"
+    );
+    let error = plan(
+        "zendesk_get_group_memberships",
+        json!({"groupId": "1", "userId": "2"}),
+    )
+    .unwrap_err();
+    assert!(error.contains("not both"), "{error}");
+}
+
+#[test]
+fn fields_memberships_and_audits_ask_for_what_they_show() {
+    let request = plan("zendesk_get_ticket_audits", json!({"ticketId": "7"})).unwrap();
+    assert_eq!(request.path, "/tickets/7/audits");
+    assert_eq!(
+        query(&request),
+        vec![("include", "users"), ("page[size]", "100")]
+    );
+    let request = plan("zendesk_get_ticket_fields", json!({})).unwrap();
+    assert_eq!(request.path, "/ticket_fields");
+    let request = plan("zendesk_get_group_memberships", json!({"groupId": "4"})).unwrap();
+    assert_eq!(request.path, "/groups/4/memberships");
+    assert_eq!(
+        query(&request),
+        vec![("include", "users,groups"), ("page[size]", "100")]
+    );
+    let request = plan("zendesk_get_group_memberships", json!({"userId": 9})).unwrap();
+    assert_eq!(request.path, "/users/9/group_memberships");
+    let request = plan("zendesk_get_group_memberships", json!({})).unwrap();
+    assert_eq!(request.path, "/group_memberships");
+    let request = plan("zendesk_get_groups", json!({"perPage": 10})).unwrap();
+    assert_eq!(request.path, "/groups");
 }

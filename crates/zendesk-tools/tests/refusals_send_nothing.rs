@@ -118,6 +118,52 @@ async fn every_refusal_kind_makes_no_request() {
             json!({"jobId": "../users/me"}),
             "jobId must be",
         ),
+        // Issue 9: what would otherwise be dropped, searched as text, or made public.
+        (
+            "zendesk_create_tickets_bulk",
+            json!({"tickets": [{"subject": "s", "comment": {"body": "b"}, "requesterId": 5}]}),
+            "use \"requester_id\"",
+        ),
+        (
+            "zendesk_search",
+            json!({"query": "status:open AND priority:high", "filterType": "ticket"}),
+            "AND is not an operator",
+        ),
+        (
+            "zendesk_search_count",
+            json!({"query": "(priority:urgent)"}),
+            "no parentheses",
+        ),
+        (
+            "zendesk_search",
+            json!({"query": "type:organization acme", "filterType": "user"}),
+            "filterType is \"user\"",
+        ),
+        (
+            "zendesk_update_ticket",
+            json!({"ticketId": "1", "commentPublic": "false"}),
+            "no comment was given",
+        ),
+        (
+            "zendesk_get_tickets",
+            json!({"fields": "id,subjekt"}),
+            "did you mean \"subject\"",
+        ),
+        (
+            "zendesk_reply_to_ticket",
+            json!({"ticketId": "1", "body": "hi", "status": "waiting"}),
+            "status must be one of",
+        ),
+        (
+            "zendesk_add_internal_note",
+            json!({"ticketId": "1"}),
+            "missing required param",
+        ),
+        (
+            "zendesk_get_group_memberships",
+            json!({"groupId": "x"}),
+            "zendesk_get_groups",
+        ),
     ];
     for (tool, args, expected) in cases {
         let error = refused(&ctx, tool, args).await;

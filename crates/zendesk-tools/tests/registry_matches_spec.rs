@@ -10,15 +10,25 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 use zendesk_tools::{FilledBy, OutputSpec, ToolSpec, registry};
 
-/// Optional params added to seed tools beyond tools.json, `(tool, param)`: the bulk and merge
-/// tools take `waitSeconds` to follow the job they start (issue 5). Nothing else may differ.
+/// Optional params added to seed tools beyond tools.json, `(tool, param)`, in order: the bulk
+/// and merge tools take `waitSeconds` to follow the job they start (issue 5); every list and
+/// search tool takes `fields`, update takes `commentPublic` and merge `targetCommentPublic`
+/// (issue 9). Nothing else may differ.
 const ADDED_OPTIONAL_PARAMS: &[(&str, &str)] = &[
+    ("zendesk_get_tickets", "fields"),
     ("zendesk_create_tickets_bulk", "waitSeconds"),
+    ("zendesk_update_ticket", "commentPublic"),
     ("zendesk_update_tickets_bulk", "waitSeconds"),
+    ("zendesk_merge_tickets", "targetCommentPublic"),
     ("zendesk_merge_tickets", "waitSeconds"),
+    ("zendesk_get_users", "fields"),
+    ("zendesk_search_users", "fields"),
     ("zendesk_create_users_bulk", "waitSeconds"),
     ("zendesk_update_users_bulk", "waitSeconds"),
+    ("zendesk_get_organizations", "fields"),
+    ("zendesk_autocomplete_organizations", "fields"),
     ("zendesk_create_organizations_bulk", "waitSeconds"),
+    ("zendesk_search", "fields"),
 ];
 
 fn added_params(tool: &str) -> Vec<&'static str> {
@@ -145,7 +155,7 @@ fn the_registry_json_is_tools_json_for_the_seed_tools() {
 }
 
 #[test]
-fn the_additions_are_the_seven_of_tool_behavior() {
+fn the_additions_are_the_seven_of_tool_behavior_and_the_seven_of_issue_9() {
     let seed: BTreeSet<String> = spec_tools()
         .iter()
         .map(|t| t["id"].as_str().unwrap().to_owned())
@@ -164,12 +174,19 @@ fn the_additions_are_the_seven_of_tool_behavior() {
         "zendesk_update_organization_field",
         "zendesk_delete_organization_field",
         "zendesk_reorder_organization_fields",
+        "zendesk_get_ticket_comments",
+        "zendesk_add_internal_note",
+        "zendesk_reply_to_ticket",
+        "zendesk_get_ticket_audits",
+        "zendesk_get_ticket_fields",
+        "zendesk_get_groups",
+        "zendesk_get_group_memberships",
     ]
     .into();
     assert_eq!(extra, expected);
-    assert_eq!(registry().tools().len(), 33);
+    assert_eq!(registry().tools().len(), 40);
     let ids: BTreeSet<&str> = registry().tools().iter().map(|t| t.spec.id).collect();
-    assert_eq!(ids.len(), 33, "tool ids are unique");
+    assert_eq!(ids.len(), 40, "tool ids are unique");
 }
 
 /// `(param, required)` for each addition, after the three credentials, as TOOL_BEHAVIOR.md
@@ -202,7 +219,7 @@ fn the_additions_declare_the_params_and_outputs_of_tool_behavior() {
         ),
         (
             "zendesk_get_organization_fields",
-            vec![("perPage", false), ("pageAfter", false)],
+            vec![("perPage", false), ("pageAfter", false), ("fields", false)],
             vec!["organization_fields", "paging", "metadata"],
         ),
         (
@@ -229,6 +246,58 @@ fn the_additions_declare_the_params_and_outputs_of_tool_behavior() {
             "zendesk_reorder_organization_fields",
             vec![("fieldIds", true)],
             vec!["reordered", "organization_field_ids"],
+        ),
+        (
+            "zendesk_get_ticket_comments",
+            vec![
+                ("ticketId", true),
+                ("sortOrder", false),
+                ("perPage", false),
+                ("pageAfter", false),
+                ("fields", false),
+            ],
+            vec!["comments", "paging", "metadata"],
+        ),
+        (
+            "zendesk_add_internal_note",
+            vec![("ticketId", true), ("body", true)],
+            vec!["ticket_id", "comment", "status"],
+        ),
+        (
+            "zendesk_reply_to_ticket",
+            vec![("ticketId", true), ("body", true), ("status", false)],
+            vec!["ticket_id", "comment", "status"],
+        ),
+        (
+            "zendesk_get_ticket_audits",
+            vec![
+                ("ticketId", true),
+                ("perPage", false),
+                ("pageAfter", false),
+                ("fields", false),
+            ],
+            vec!["audits", "paging", "metadata"],
+        ),
+        (
+            "zendesk_get_ticket_fields",
+            vec![("perPage", false), ("pageAfter", false), ("fields", false)],
+            vec!["ticket_fields", "paging", "metadata"],
+        ),
+        (
+            "zendesk_get_groups",
+            vec![("perPage", false), ("pageAfter", false), ("fields", false)],
+            vec!["groups", "paging", "metadata"],
+        ),
+        (
+            "zendesk_get_group_memberships",
+            vec![
+                ("groupId", false),
+                ("userId", false),
+                ("perPage", false),
+                ("pageAfter", false),
+                ("fields", false),
+            ],
+            vec!["group_memberships", "paging", "metadata"],
         ),
     ];
     for (id, params, outputs) in cases {

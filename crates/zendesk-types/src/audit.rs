@@ -1,11 +1,11 @@
-//! Ticket audits and their events, and ticket comments. An audit's `events` are tagged by
+//! Ticket audits and their events, and ticket comments with their attachments. An audit's `events` are tagged by
 //! `type`; the types this crate names decode into structs, every other type is kept whole as
 //! `AuditEvent::Other`, so a new Zendesk event type never breaks decoding.
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
-use crate::ids::{AuditId, CommentId, TicketId, UserId};
+use crate::ids::{AttachmentId, AuditId, CommentId, TicketId, UserId};
 use crate::ticket::Via;
 
 /// A ticket audit: one change set on a ticket, with the events it made.
@@ -49,7 +49,7 @@ pub struct Comment {
     #[serde(default)]
     pub public: bool,
     #[serde(default)]
-    pub attachments: Vec<Value>,
+    pub attachments: Vec<Attachment>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audit_id: Option<AuditId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -58,6 +58,22 @@ pub struct Comment {
     pub created_at: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Map<String, Value>>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// A file on a comment. `content_url` may point outside Zendesk: never send credentials to it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Attachment {
+    pub id: AttachmentId,
+    #[serde(default)]
+    pub file_name: Option<String>,
+    #[serde(default)]
+    pub content_type: Option<String>,
+    #[serde(default)]
+    pub content_url: Option<String>,
+    #[serde(default)]
+    pub size: Option<u64>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }

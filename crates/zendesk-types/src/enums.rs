@@ -1,5 +1,7 @@
 //! The closed vocabularies Zendesk uses (ticket status, priority, ticket type, user role,
-//! organization field type, job status state). Each enum keeps values it does not know in
+//! organization and ticket field types, job status state, search result type, sort order, the
+//! `sort` values of lists), defined here once: the query language, the client, the tools and the
+//! CLI read their lists from `KNOWN` and the constants below. Each enum keeps values it does not know in
 //! `Unknown(String)`, so a response carrying a value added by Zendesk later still decodes and
 //! re-encodes to the very same string. Decoding is exact (what Zendesk sent is kept as sent);
 //! `FromStr` is the lenient, validating parser the tools use for parameters: trimmed,
@@ -151,12 +153,12 @@ impl TicketPriority {
 }
 
 wire_enum!(
-    /// A ticket's `type`.
+    /// A ticket's `type`, in the order of Zendesk's Type field.
     TicketType, "ticket type",
     {
-        Problem => "problem",
-        Incident => "incident",
         Question => "question",
+        Incident => "incident",
+        Problem => "problem",
         Task => "task",
     }
 );
@@ -188,6 +190,15 @@ wire_enum!(
     }
 );
 
+impl OrganizationFieldType {
+    /// The types an organization field can be created with (`multiselect` only comes from
+    /// Zendesk's own fields).
+    pub const CREATABLE: &'static [&'static str] = &[
+        "text", "textarea", "checkbox", "date", "integer", "decimal", "regexp", "dropdown",
+        "lookup",
+    ];
+}
+
 wire_enum!(
     /// A job status's `status`: where a background job is in its lifecycle.
     JobState, "job status",
@@ -204,5 +215,120 @@ impl JobState {
     /// True once the job will not change any more (completed, failed or killed).
     pub fn is_finished(&self) -> bool {
         matches!(self, Self::Completed | Self::Failed | Self::Killed)
+    }
+}
+
+wire_enum!(
+    /// The kind of record a search result is (`result_type`), and what search export's
+    /// `filter[type]` selects.
+    SearchResultType, "search result type",
+    {
+        Ticket => "ticket",
+        User => "user",
+        Organization => "organization",
+        Group => "group",
+    }
+);
+
+wire_enum!(
+    /// A list's direction: `sort_order` under offset paging (comments, search).
+    SortOrder, "sort order",
+    {
+        Asc => "asc",
+        Desc => "desc",
+    }
+);
+
+wire_enum!(
+    /// A ticket field's `type`: the custom types an admin creates, then the system fields'
+    /// own types (`subject`, `status`, ...).
+    TicketFieldType, "ticket field type",
+    {
+        Text => "text",
+        Textarea => "textarea",
+        Checkbox => "checkbox",
+        Date => "date",
+        Integer => "integer",
+        Decimal => "decimal",
+        Regexp => "regexp",
+        PartialCreditCard => "partialcreditcard",
+        Multiselect => "multiselect",
+        Tagger => "tagger",
+        Lookup => "lookup",
+        Subject => "subject",
+        Description => "description",
+        Status => "status",
+        CustomStatus => "custom_status",
+        TicketType => "tickettype",
+        Priority => "priority",
+        Group => "group",
+        Assignee => "assignee",
+    }
+);
+
+impl TicketFieldType {
+    /// The types an admin can create (the others are Zendesk's system fields).
+    pub const CUSTOM: &'static [&'static str] = &[
+        "text",
+        "textarea",
+        "checkbox",
+        "date",
+        "integer",
+        "decimal",
+        "regexp",
+        "partialcreditcard",
+        "multiselect",
+        "tagger",
+        "lookup",
+    ];
+}
+
+/// The `sort` values `GET /tickets` accepts under cursor paging: a field, `-` first for
+/// descending order.
+pub const TICKET_SORTS: &[&str] = &[
+    "updated_at",
+    "-updated_at",
+    "id",
+    "-id",
+    "status",
+    "-status",
+];
+
+/// The `sort` values `GET /tickets/{id}/comments` accepts under cursor paging (oldest first by
+/// default; `-created_at` for newest first).
+pub const COMMENT_SORTS: &[&str] = &["created_at", "-created_at"];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn custom_ticket_field_types_are_known_types() {
+        for custom in TicketFieldType::CUSTOM {
+            assert!(TicketFieldType::from_wire(custom).is_known(), "{custom}");
+        }
+    }
+
+    #[test]
+    fn sorts_are_fields_with_an_optional_minus() {
+        for sorts in [TICKET_SORTS, COMMENT_SORTS] {
+            for pair in sorts.chunks(2) {
+                assert_eq!(format!("-{}", pair[0]), pair[1]);
+            }
+        }
+    }
+
+    #[test]
+    fn parsing_is_trimmed_case_insensitive_and_names_the_choices() {
+        assert_eq!(
+            " Pending ".parse::<TicketStatus>(),
+            Ok(TicketStatus::Pending)
+        );
+        let error = "opened".parse::<TicketStatus>().unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "invalid ticket status \"opened\": expected one of new, open, pending, hold, solved, closed"
+        );
+        assert_eq!("DESC".parse::<SortOrder>(), Ok(SortOrder::Desc));
     }
 }

@@ -13,11 +13,12 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
 use crate::audit::{Audit, Comment};
-use crate::group::Group;
+use crate::group::{Group, GroupMembership};
 use crate::job_status::JobStatus;
 use crate::organization::{Organization, OrganizationField};
 use crate::search::SearchResult;
 use crate::ticket::Ticket;
+use crate::ticket_field::TicketField;
 use crate::user::User;
 
 /// The key a list of these records sits under: `"tickets"` for `Ticket`.
@@ -52,6 +53,8 @@ keys! {
     JobStatus => "job_status", "job_statuses";
     Comment => "comment", "comments";
     Audit => "audit", "audits";
+    TicketField => "ticket_field", "ticket_fields";
+    GroupMembership => "group_membership", "group_memberships";
 }
 
 impl ListKey for SearchResult {

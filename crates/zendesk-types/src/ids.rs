@@ -130,6 +130,16 @@ numeric_id!(
     CustomFieldOptionId,
     "custom field option ID"
 );
+numeric_id!(
+    /// A group membership's `id`: one agent in one group.
+    GroupMembershipId,
+    "group membership ID"
+);
+numeric_id!(
+    /// An attachment's `id` (a file on a comment).
+    AttachmentId,
+    "attachment ID"
+);
 
 /// A job status's `id`. Zendesk job IDs are strings (`"V3-3453357b842a394f4b7c092020d42e30"`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

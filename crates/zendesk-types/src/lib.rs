@@ -1,5 +1,6 @@
-//! Wire models of the Zendesk Support API: the records (tickets, users, organizations,
-//! organization fields, groups, job statuses, search results), the list envelopes and the
+//! Wire models of the Zendesk Support API: the records (tickets, comments, audits, ticket
+//! fields, users, organizations, organization fields, groups, group memberships, job statuses,
+//! search results), the list envelopes and the
 //! error bodies, exactly as Zendesk sends them. Pure data: no I/O lives here.
 //!
 //! Design:
@@ -12,7 +13,8 @@
 //!   modelled simply stay in `extra`.
 //! - **Open vocabularies.** Enums (status, priority, type, role, field type, job state) have an
 //!   `Unknown(String)` variant: a value Zendesk adds later decodes and re-encodes unchanged.
-//!   Their `FromStr` is the strict, case-insensitive parser for tool parameters.
+//!   Their `FromStr` is the strict, case-insensitive parser for tool parameters, and their
+//!   `KNOWN` lists are the one definition every other crate uses (with `limits` for numbers).
 //! - **Tagged unions kept open.** Audit events (`type`) and search results (`result_type`)
 //!   decode into named variants, with an `Other` variant holding any other kind whole.
 //! - **The list key is part of the type** (`ListKey`, `RecordKey`): `CursorPage<Ticket>` reads
@@ -33,27 +35,29 @@ pub mod limits;
 pub mod organization;
 pub mod search;
 pub mod ticket;
+pub mod ticket_field;
 pub mod user;
 
-pub use audit::{Audit, AuditEvent, Comment, FieldEvent};
+pub use audit::{Attachment, Audit, AuditEvent, Comment, FieldEvent};
 pub use enums::{
-    JobState, OrganizationFieldType, ParseEnumError, TicketPriority, TicketStatus, TicketType,
-    UserRole,
+    COMMENT_SORTS, JobState, OrganizationFieldType, ParseEnumError, SearchResultType, SortOrder,
+    TICKET_SORTS, TicketFieldType, TicketPriority, TicketStatus, TicketType, UserRole,
 };
 pub use envelope::{
     CursorLinks, CursorMeta, CursorPage, ListKey, OffsetPage, Page, RecordKey, Single,
 };
 pub use error::{ErrorBody, ErrorItem, FieldError};
-pub use group::Group;
+pub use group::{Group, GroupMembership};
 pub use ids::{
-    AuditId, BrandId, CommentId, CustomFieldOptionId, CustomStatusId, GroupId, JobStatusId,
-    OrganizationFieldId, OrganizationId, ParseIdError, TicketFieldId, TicketFormId, TicketId,
-    UserId,
+    AttachmentId, AuditId, BrandId, CommentId, CustomFieldOptionId, CustomStatusId, GroupId,
+    GroupMembershipId, JobStatusId, OrganizationFieldId, OrganizationId, ParseIdError,
+    TicketFieldId, TicketFormId, TicketId, UserId,
 };
 pub use job_status::{JobResult, JobResults, JobStatus};
 pub use organization::{CustomFieldOption, Organization, OrganizationField};
 pub use search::{SearchCount, SearchResult};
 pub use ticket::{CustomFieldValue, SatisfactionRating, Ticket, TicketAndAudit, Via, ViaSource};
+pub use ticket_field::{SystemFieldOption, TicketField};
 pub use user::{Photo, User};
 
 /// A body that did not decode into the expected type, with the JSON path of the failure.

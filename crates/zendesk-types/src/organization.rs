@@ -42,6 +42,24 @@ pub struct Organization {
     pub extra: Map<String, Value>,
 }
 
+impl Organization {
+    /// The keys an organization create or update body may carry (`id` in bulk updates): any
+    /// other key is dropped by Zendesk without a word, so callers refuse it instead.
+    pub const WRITABLE: &'static [&'static str] = &[
+        "id",
+        "name",
+        "details",
+        "notes",
+        "domain_names",
+        "external_id",
+        "group_id",
+        "organization_fields",
+        "shared_tickets",
+        "shared_comments",
+        "tags",
+    ];
+}
+
 /// An organization field, as `GET /api/v2/organization_fields/{id_or_key}` returns it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OrganizationField {

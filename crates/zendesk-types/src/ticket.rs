@@ -101,6 +101,53 @@ pub struct Ticket {
     pub extra: Map<String, Value>,
 }
 
+impl Ticket {
+    /// The keys a ticket create or update body may carry (Zendesk's Tickets API): any other
+    /// key is dropped by Zendesk without a word, so callers refuse it instead.
+    pub const WRITABLE: &'static [&'static str] = &[
+        "subject",
+        "raw_subject",
+        "comment",
+        "requester_id",
+        "requester",
+        "submitter_id",
+        "assignee_id",
+        "assignee_email",
+        "organization_id",
+        "group_id",
+        "collaborator_ids",
+        "collaborators",
+        "additional_collaborators",
+        "follower_ids",
+        "followers",
+        "email_cc_ids",
+        "email_ccs",
+        "type",
+        "priority",
+        "status",
+        "custom_status_id",
+        "tags",
+        "additional_tags",
+        "remove_tags",
+        "external_id",
+        "problem_id",
+        "due_at",
+        "custom_fields",
+        "fields",
+        "ticket_form_id",
+        "brand_id",
+        "recipient",
+        "via",
+        "via_followup_source_id",
+        "macro_ids",
+        "sharing_agreement_ids",
+        "attribute_value_ids",
+        "metadata",
+        "safe_update",
+        "updated_stamp",
+    ];
+}
+
 /// How a ticket, comment or audit was created: `{"channel": "api", "source": {...}}`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Via {

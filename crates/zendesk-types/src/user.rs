@@ -91,6 +91,45 @@ pub struct User {
     pub extra: Map<String, Value>,
 }
 
+impl User {
+    /// The keys a user create or update body may carry (`id` in bulk updates): any other key
+    /// is dropped by Zendesk without a word, so callers refuse it instead.
+    pub const WRITABLE: &'static [&'static str] = &[
+        "id",
+        "name",
+        "email",
+        "role",
+        "custom_role_id",
+        "phone",
+        "shared_phone_number",
+        "organization_id",
+        "organization",
+        "external_id",
+        "tags",
+        "user_fields",
+        "verified",
+        "skip_verify_email",
+        "identities",
+        "alias",
+        "details",
+        "notes",
+        "signature",
+        "time_zone",
+        "iana_time_zone",
+        "locale",
+        "locale_id",
+        "default_group_id",
+        "moderator",
+        "only_private_comments",
+        "restricted_agent",
+        "suspended",
+        "ticket_restriction",
+        "photo",
+        "remote_photo_url",
+        "agent_brand_ids",
+    ];
+}
+
 /// A user's `photo` (an attachment record).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Photo {

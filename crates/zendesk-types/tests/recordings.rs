@@ -12,8 +12,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use zendesk_types::{
-    Audit, CursorPage, ErrorBody, Group, JobStatus, OffsetPage, Organization, OrganizationField,
-    Page, SearchResult, Single, Ticket, TicketAndAudit, User,
+    Audit, CursorPage, ErrorBody, Group, GroupMembership, JobStatus, OffsetPage, Organization,
+    OrganizationField, Page, SearchResult, Single, Ticket, TicketAndAudit, TicketField, User,
 };
 
 fn recordings_dir() -> PathBuf {
@@ -92,7 +92,7 @@ fn round_trip<T: DeserializeOwned + Serialize>(text: &str, original: &Value) -> 
 }
 
 /// Picks the envelope type from the top-level keys; `None` for bodies this crate does not
-/// model (custom roles, tags, group memberships, brands...).
+/// model (custom roles, tags, brands...).
 fn check_body(text: &str, value: &Value) -> Option<(&'static str, Result<(), String>)> {
     let obj = value.as_object()?;
     let has = |k: &str| obj.contains_key(k);
@@ -147,6 +147,21 @@ fn check_body(text: &str, value: &Value) -> Option<(&'static str, Result<(), Str
         ("search results", r)
     } else if has("audits") {
         ("audits", round_trip::<Page<Audit>>(text, value))
+    } else if has("ticket_field") {
+        (
+            "ticket_field",
+            round_trip::<Single<TicketField>>(text, value),
+        )
+    } else if has("ticket_fields") {
+        (
+            "ticket_fields",
+            round_trip::<Page<TicketField>>(text, value),
+        )
+    } else if has("group_memberships") {
+        (
+            "group_memberships",
+            round_trip::<Page<GroupMembership>>(text, value),
+        )
     } else if has("error") || has("errors") {
         ("error", check_error(text, value))
     } else {
@@ -258,6 +273,9 @@ fn every_recorded_body_decodes_and_re_encodes_without_loss() {
         "groups",
         "job_status",
         "search results",
+        "audits",
+        "ticket_field",
+        "group_memberships",
         "error",
     ] {
         assert!(

@@ -85,9 +85,9 @@ impl fmt::Debug for Client {
     }
 }
 
-/// One request, fully built, ready to be sent (and re-sent on retry).
+/// One request on the wire: URL built, body encoded, ready to be sent (and re-sent on retry).
 #[derive(Debug, Clone)]
-pub(crate) struct Request {
+pub(crate) struct WireRequest {
     pub method: Method,
     /// The path as the caller gave it, for messages.
     pub path: String,
@@ -210,7 +210,7 @@ impl Client {
         path: &str,
         query: &[(K, V)],
         body: Option<&B>,
-    ) -> Result<Request>
+    ) -> Result<WireRequest>
     where
         K: AsRef<str>,
         V: AsRef<str>,
@@ -223,7 +223,7 @@ impl Client {
             })?)),
             None => None,
         };
-        Ok(Request {
+        Ok(WireRequest {
             method,
             path: path.to_owned(),
             url,
@@ -232,23 +232,8 @@ impl Client {
     }
 
     fn url<K: AsRef<str>, V: AsRef<str>>(&self, path: &str, query: &[(K, V)]) -> Result<Url> {
-        let relative = path.strip_prefix('/').ok_or_else(|| {
-            Error::InvalidRequest(format!(
-                "path {path:?} must start with '/' and be relative to /api/v2, such as \"/tickets/1\""
-            ))
-        })?;
-        let safe = |c: char| c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '_' | '.');
-        if relative.is_empty()
-            || !relative.chars().all(safe)
-            || relative
-                .split('/')
-                .any(|seg| seg.is_empty() || seg == "." || seg == "..")
-        {
-            return Err(Error::InvalidRequest(format!(
-                "path {path:?} is not a Zendesk API path: expected segments of letters, digits, \
-                 '-', '_' or '.' such as \"/tickets/1\" or \"/organization_fields/my_key\""
-            )));
-        }
+        check_path(path)?;
+        let relative = &path[1..];
         let mut url = self.inner.api_base.join(relative).map_err(|e| {
             Error::InvalidRequest(format!("path {path:?} does not form a URL: {e}"))
         })?;
@@ -262,7 +247,7 @@ impl Client {
     }
 
     /// Sends a request, retrying per the policy, and returns the first 2xx answer.
-    pub(crate) async fn execute(&self, request: &Request) -> Result<RawResponse> {
+    pub(crate) async fn execute(&self, request: &WireRequest) -> Result<RawResponse> {
         let policy = &self.inner.retry;
         let idempotent = matches!(
             request.method,
@@ -372,7 +357,7 @@ impl Client {
     /// One attempt on the wire.
     async fn dispatch(
         &self,
-        request: &Request,
+        request: &WireRequest,
         authorization: Option<HeaderValue>,
     ) -> Result<RawResponse> {
         let mut builder = self
@@ -408,7 +393,7 @@ impl Client {
         })
     }
 
-    fn transport_error(&self, request: &Request, error: reqwest::Error) -> Error {
+    fn transport_error(&self, request: &WireRequest, error: reqwest::Error) -> Error {
         if error.is_timeout() {
             let timeout = if error.is_connect() {
                 self.inner.connect_timeout
@@ -495,22 +480,36 @@ impl Client {
     }
 }
 
+/// Refuses a path that could leave `/api/v2` or the host: it must start with `/` and be made of
+/// segments of letters, digits, `-`, `_` or `.` (no empty, `.` or `..` segment).
+pub(crate) fn check_path(path: &str) -> Result<()> {
+    let relative = path.strip_prefix('/').ok_or_else(|| {
+        Error::InvalidRequest(format!(
+            "path {path:?} must start with '/' and be relative to /api/v2, such as \"/tickets/1\""
+        ))
+    })?;
+    let safe = |c: char| c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '_' | '.');
+    if relative.is_empty()
+        || !relative.chars().all(safe)
+        || relative
+            .split('/')
+            .any(|seg| seg.is_empty() || seg == "." || seg == "..")
+    {
+        return Err(Error::InvalidRequest(format!(
+            "path {path:?} is not a Zendesk API path: expected segments of letters, digits, \
+             '-', '_' or '.' such as \"/tickets/1\" or \"/organization_fields/my_key\""
+        )));
+    }
+    Ok(())
+}
+
 /// Decodes a body into `T`, naming the failing field; an empty body is JSON `null`.
-pub(crate) fn decode<T: DeserializeOwned>(request: &Request, body: &[u8]) -> Result<T> {
-    let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
-        b"null"
-    } else {
-        body
-    };
-    let mut deserializer = serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
-        let field = e.path().to_string();
-        Error::Decode {
-            method: request.method.to_string(),
-            path: request.path.clone(),
-            field,
-            message: e.into_inner().to_string(),
-        }
+pub(crate) fn decode<T: DeserializeOwned>(request: &WireRequest, body: &[u8]) -> Result<T> {
+    crate::request::read_json(body).map_err(|failure| Error::Decode {
+        method: request.method.to_string(),
+        path: request.path.clone(),
+        field: failure.field,
+        message: failure.message,
     })
 }
 
@@ -528,7 +527,11 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs(seconds.ceil() as u64))
 }
 
-fn rate_limited(request: &Request, response: &RawResponse, retry_after: Option<Duration>) -> Error {
+fn rate_limited(
+    request: &WireRequest,
+    response: &RawResponse,
+    retry_after: Option<Duration>,
+) -> Error {
     let body = ErrorBody::parse(&response.body);
     Error::RateLimited {
         method: request.method.to_string(),
@@ -539,7 +542,7 @@ fn rate_limited(request: &Request, response: &RawResponse, retry_after: Option<D
     }
 }
 
-fn api_error(request: &Request, response: &RawResponse) -> Error {
+fn api_error(request: &WireRequest, response: &RawResponse) -> Error {
     Error::Api(Box::new(ApiError {
         status: response.status.as_u16(),
         method: request.method.to_string(),

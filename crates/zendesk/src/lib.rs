@@ -53,10 +53,27 @@
 //! [`Client::send`] is the typed core behind them: any `T: DeserializeOwned`, with a decode
 //! error naming the failing field ([`Error::Decode`]).
 //!
-//! # Typed handlers and paging
+//! # Typed handlers, requests as values, and paging
 //!
-//! `client.tickets()`, `users()`, `organizations()`, `organization_fields()`, `groups()`,
-//! `search()`, `job_statuses()`. Lists return a [`ListRequest`]: `.per_page(n)`,
+//! `client.tickets()` (with comments and audits), `ticket_fields()`, `users()`,
+//! `organizations()`, `organization_fields()`, `groups()`, `group_memberships()`, `search()`,
+//! `job_statuses()`. Each method builds a [`Request`]: its method, path, query and
+//! body can be read before it is sent with `.await` (or `.send()`); a refusal (101 IDs, a bad
+//! sort) is kept in it and reported by `check()` and on send, before anything goes on the wire.
+//! [`Detached`] builds the same requests without a client, as plain values sent later with
+//! `send_with(&client)`:
+//!
+//! ```no_run
+//! # async fn demo(client: zendesk::Client) -> zendesk::Result<()> {
+//! use zendesk::{Detached, types::TicketId};
+//! let ticket = client.tickets().show(TicketId(1)).await?;
+//! let request = Detached.tickets().update(TicketId(1), &serde_json::json!({"status": "solved"}));
+//! assert_eq!(request.path(), "/tickets/1");
+//! let updated = request.send_with(&client).await?;
+//! # let _ = (ticket, updated); Ok(()) }
+//! ```
+//!
+//! Lists return a [`ListRequest`]: `.per_page(n)`,
 //! `.after(cursor)` / `.page(n)`, then `.send()` for one [`Page`], `.pages()` for a resumable
 //! walker, or `.items()` for a `Stream` of records across pages:
 //!
@@ -86,6 +103,7 @@ mod client;
 mod error;
 pub mod oauth;
 mod paging;
+mod request;
 pub mod resources;
 mod retry;
 pub mod signin;
@@ -98,12 +116,15 @@ pub use builder::{
 pub use client::{Client, NO_QUERY};
 pub use error::{ApiError, Error, Result};
 pub use paging::{ListRequest, NextPage, Page, Pages, Paging};
+pub use request::{Detached, Request};
 pub use reqwest::Method;
+pub use resources::group_memberships::GroupMembershipsHandler;
 pub use resources::job_statuses::{JobProgressFn, JobStatusesHandler, WaitOptions};
 pub use resources::organization_fields::{OrganizationFieldRef, OrganizationFieldsHandler};
 pub use resources::search::SearchHandler;
+pub use resources::ticket_fields::TicketFieldsHandler;
 pub use resources::tickets::{MergeTickets, TicketsHandler};
 pub use resources::users::UsersHandler;
-pub use resources::{MAX_BULK, groups::GroupsHandler, organizations::OrganizationsHandler};
+pub use resources::{groups::GroupsHandler, organizations::OrganizationsHandler};
 pub use retry::RetryPolicy;
 pub use zendesk_types as types;

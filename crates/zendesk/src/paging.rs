@@ -11,11 +11,14 @@ use std::marker::PhantomData;
 use futures_util::Stream;
 use reqwest::Method;
 use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
 use url::Url;
+use zendesk_types::limits::MAX_PAGE_SIZE;
 use zendesk_types::{CursorPage, ListKey, OffsetPage};
 
-use crate::client::{Client, decode};
+use crate::client::Client;
 use crate::error::{Error, Result};
+use crate::request::{DecodeFailure, Detached, Reader, Request, read_json};
 
 /// How an endpoint pages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,6 +59,25 @@ pub struct Page<T> {
     /// What the walker asks for next; `None` ends paging (also when Zendesk said `has_more`
     /// but sent no cursor, or the page was empty).
     pub next: Option<NextPage>,
+    /// The page's other top-level keys: side-loaded records asked for with
+    /// [`ListRequest::include`] (`users`, `groups`...), `facets`...
+    pub side_loads: Map<String, Value>,
+}
+
+impl<T> Page<T> {
+    /// The records side-loaded under `R`'s list key (`users` for `User`); empty when Zendesk
+    /// sent none. A side-load that does not decode as `R` is an error naming the field.
+    pub fn side_loaded<R: DeserializeOwned + ListKey>(&self) -> Result<Vec<R>> {
+        let Some(records) = self.side_loads.get(R::LIST_KEY) else {
+            return Ok(Vec::new());
+        };
+        zendesk_types::from_value(records.clone()).map_err(|error| Error::Decode {
+            method: "GET".to_owned(),
+            path: format!("side-loaded {}", R::LIST_KEY),
+            field: error.path,
+            message: error.message,
+        })
+    }
 }
 
 impl<T> Page<T> {
@@ -77,6 +99,7 @@ impl<T> Page<T> {
             previous_page: page.links.prev,
             count: None,
             next,
+            side_loads: page.extra,
         }
     }
 
@@ -94,6 +117,7 @@ impl<T> Page<T> {
             previous_page: page.previous_page,
             count: page.count,
             next,
+            side_loads: page.extra,
         }
     }
 }
@@ -108,13 +132,14 @@ fn offset_page_number(next_page: &str) -> Option<u32> {
 }
 
 /// A list endpoint with its query, not yet sent. Built by the resource handlers
-/// (`client.tickets().list()`) or by [`Client::list`].
+/// (`client.tickets().list()`, or `Detached.tickets().list()` for a plain value) or by
+/// [`Client::list`]. [`request`](Self::request) shows the request of the page it starts at.
 ///
 /// Invalid settings (a page size out of range, a cursor on an offset list) are reported by
 /// the first send, before anything goes on the wire.
 #[must_use = "a ListRequest does nothing until sent"]
-pub struct ListRequest<T> {
-    client: Client,
+pub struct ListRequest<T, C = Client> {
+    client: C,
     path: String,
     query: Vec<(String, String)>,
     paging: Paging,
@@ -124,10 +149,10 @@ pub struct ListRequest<T> {
     /// Offset lists that stop answering past this many records (`/search`: 1,000).
     result_limit: Option<u64>,
     error: Option<String>,
-    _items: PhantomData<fn() -> T>,
+    read: Reader<Page<T>>,
 }
 
-impl<T> Clone for ListRequest<T> {
+impl<T, C: Clone> Clone for ListRequest<T, C> {
     fn clone(&self) -> Self {
         Self {
             client: self.client.clone(),
@@ -139,12 +164,12 @@ impl<T> Clone for ListRequest<T> {
             start: self.start.clone(),
             result_limit: self.result_limit,
             error: self.error.clone(),
-            _items: PhantomData,
+            read: self.read,
         }
     }
 }
 
-impl<T> std::fmt::Debug for ListRequest<T> {
+impl<T, C> std::fmt::Debug for ListRequest<T, C> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ListRequest")
             .field("path", &self.path)
@@ -156,22 +181,61 @@ impl<T> std::fmt::Debug for ListRequest<T> {
     }
 }
 
-impl<T> ListRequest<T>
-where
-    T: DeserializeOwned + ListKey + Send + 'static,
-{
-    pub(crate) fn new(client: &Client, path: impl Into<String>, paging: Paging) -> Self {
+/// Reads one page of `T` records, in whichever paging form Zendesk answered: decided by the
+/// answer's shape, not by what was asked, as some endpoints fall back to offset paging for
+/// some parameters.
+fn read_page<T: DeserializeOwned + ListKey>(body: &[u8]) -> Result<Page<T>, DecodeFailure> {
+    Ok(match read_json::<zendesk_types::Page<T>>(body)? {
+        zendesk_types::Page::Cursor(page) => Page::from_cursor(page),
+        zendesk_types::Page::Offset(page) => Page::from_offset(page),
+    })
+}
+
+/// A record kept as Zendesk sent it, under `T`'s list key.
+struct RawRecord<T>(Value, PhantomData<fn() -> T>);
+
+impl<'de, T> serde::Deserialize<'de> for RawRecord<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Value::deserialize(deserializer).map(|value| RawRecord(value, PhantomData))
+    }
+}
+
+impl<T: ListKey> ListKey for RawRecord<T> {
+    const LIST_KEY: &'static str = T::LIST_KEY;
+}
+
+/// Reads one page of `T` records as Zendesk's JSON, each record untouched.
+fn read_raw_page<T: ListKey>(body: &[u8]) -> Result<Page<Value>, DecodeFailure> {
+    let page = read_page::<RawRecord<T>>(body)?;
+    Ok(Page {
+        items: page.items.into_iter().map(|record| record.0).collect(),
+        has_more: page.has_more,
+        after_cursor: page.after_cursor,
+        before_cursor: page.before_cursor,
+        next_page: page.next_page,
+        previous_page: page.previous_page,
+        count: page.count,
+        next: page.next,
+        side_loads: page.side_loads,
+    })
+}
+
+impl<T, C> ListRequest<T, C> {
+    pub(crate) fn new(client: C, path: impl Into<String>, paging: Paging) -> Self
+    where
+        T: DeserializeOwned + ListKey,
+    {
         Self {
-            client: client.clone(),
+            client,
             path: path.into(),
             query: Vec::new(),
             paging,
-            max_per_page: 100,
+            max_per_page: MAX_PAGE_SIZE as u32,
             per_page: None,
             start: None,
             result_limit: None,
             error: None,
-            _items: PhantomData,
+            read: read_page::<T>,
         }
     }
 
@@ -193,6 +257,11 @@ where
     /// How this list pages.
     pub fn paging(&self) -> Paging {
         self.paging
+    }
+
+    /// The path under `/api/v2` (`/tickets`).
+    pub fn path(&self) -> &str {
+        &self.path
     }
 
     /// Records per page: `page[size]` (cursor) or `per_page` (offset). 1..=100 (1..=1000 for
@@ -248,6 +317,111 @@ where
         self
     }
 
+    /// Asks Zendesk to side-load related records in the same answer (`include=users`): read
+    /// them with [`Page::side_loaded`]. Several calls add to one `include` list.
+    pub fn include(mut self, side_load: &str) -> Self {
+        match self.query.iter_mut().find(|(key, _)| key == "include") {
+            Some((_, value)) => {
+                value.push(',');
+                value.push_str(side_load);
+            }
+            None => self.query.push(("include".into(), side_load.to_owned())),
+        }
+        self
+    }
+
+    /// The same list, its records kept as Zendesk's JSON (every key, in Zendesk's order)
+    /// instead of decoded into `T`: for callers that pass Zendesk's JSON on untouched.
+    pub fn raw(self) -> ListRequest<Value, C>
+    where
+        T: ListKey,
+    {
+        ListRequest {
+            client: self.client,
+            path: self.path,
+            query: self.query,
+            paging: self.paging,
+            max_per_page: self.max_per_page,
+            per_page: self.per_page,
+            start: self.start,
+            result_limit: self.result_limit,
+            error: self.error,
+            read: read_raw_page::<T>,
+        }
+    }
+
+    /// Whether the list would be sent: `Err` with the reason it was refused.
+    pub fn check(&self) -> Result<()> {
+        self.request().check()
+    }
+
+    /// The request of the page this list starts at (the first, or the one set by `after` /
+    /// `page`), inspectable and sendable on its own.
+    pub fn request(&self) -> Request<Page<T>, Detached> {
+        self.page_request(self.start.as_ref())
+    }
+
+    fn page_request(&self, next: Option<&NextPage>) -> Request<Page<T>, Detached> {
+        let mut request = Request::new(Detached, Method::GET, self.path.clone(), self.read);
+        if let Some(message) = &self.error {
+            request = request.refuse(message.clone());
+        }
+        for (key, value) in &self.query {
+            request = request.param(key.clone(), value.clone());
+        }
+        match self.paging {
+            Paging::Cursor => {
+                if let Some(size) = self.per_page {
+                    request = request.param("page[size]", size.to_string());
+                }
+                if let Some(NextPage::Cursor(cursor)) = next {
+                    request = request.param("page[after]", cursor.clone());
+                }
+            }
+            Paging::Offset => {
+                if let Some(size) = self.per_page {
+                    request = request.param("per_page", size.to_string());
+                }
+                if let Some(NextPage::Offset(page)) = next {
+                    request = request.param("page", page.to_string());
+                }
+            }
+        }
+        request
+    }
+
+    fn with_client<D>(self, client: D) -> ListRequest<T, D> {
+        ListRequest {
+            client,
+            path: self.path,
+            query: self.query,
+            paging: self.paging,
+            max_per_page: self.max_per_page,
+            per_page: self.per_page,
+            start: self.start,
+            result_limit: self.result_limit,
+            error: self.error,
+            read: self.read,
+        }
+    }
+}
+
+impl<T> ListRequest<T, Detached> {
+    /// This list on `client`, ready to send or walk.
+    pub fn bind(self, client: &Client) -> ListRequest<T, Client> {
+        self.with_client(client.clone())
+    }
+}
+
+impl<T> ListRequest<T, Client>
+where
+    T: Send + 'static,
+{
+    /// The list without its client, as a plain value.
+    pub fn detached(self) -> ListRequest<T, Detached> {
+        self.with_client(Detached)
+    }
+
     /// Fetches the first page (or the one set by `after` / `page`).
     pub async fn send(self) -> Result<Page<T>> {
         let next = self.start.clone();
@@ -282,39 +456,7 @@ where
     }
 
     async fn fetch(&self, next: Option<&NextPage>) -> Result<Page<T>> {
-        if let Some(message) = &self.error {
-            return Err(Error::InvalidRequest(message.clone()));
-        }
-        let mut query = self.query.clone();
-        match self.paging {
-            Paging::Cursor => {
-                if let Some(size) = self.per_page {
-                    query.push(("page[size]".into(), size.to_string()));
-                }
-                if let Some(NextPage::Cursor(cursor)) = next {
-                    query.push(("page[after]".into(), cursor.clone()));
-                }
-            }
-            Paging::Offset => {
-                if let Some(size) = self.per_page {
-                    query.push(("per_page".into(), size.to_string()));
-                }
-                if let Some(NextPage::Offset(page)) = next {
-                    query.push(("page".into(), page.to_string()));
-                }
-            }
-        }
-        let request = self
-            .client
-            .request(Method::GET, &self.path, &query, None::<&()>)?;
-        let response = self.client.execute(&request).await?;
-        // Decided by the answer's shape, not by what was asked: some endpoints fall back to
-        // offset paging for some parameters.
-        let page: zendesk_types::Page<T> = decode(&request, &response.body)?;
-        Ok(match page {
-            zendesk_types::Page::Cursor(page) => Page::from_cursor(page),
-            zendesk_types::Page::Offset(page) => Page::from_offset(page),
-        })
+        self.page_request(next).send_with(&self.client).await
     }
 }
 
@@ -333,7 +475,7 @@ pub struct Pages<T> {
 
 impl<T> Pages<T>
 where
-    T: DeserializeOwned + ListKey + Send + 'static,
+    T: Send + 'static,
 {
     /// The next page, or `None` when the list is done.
     pub async fn next_page(&mut self) -> Result<Option<Page<T>>> {
@@ -377,7 +519,7 @@ where
                 }
                 self.current_page = *number;
                 if let Some(limit) = self.request.result_limit {
-                    let per_page = u64::from(self.request.per_page.unwrap_or(100));
+                    let per_page = u64::from(self.request.per_page.unwrap_or(MAX_PAGE_SIZE as u32));
                     if u64::from(*number - 1) * per_page >= limit {
                         self.finished = true;
                         self.next = None;
@@ -445,6 +587,6 @@ impl Client {
     where
         T: DeserializeOwned + ListKey + Send + 'static,
     {
-        ListRequest::new(self, path, paging)
+        ListRequest::new(self.clone(), path, paging)
     }
 }

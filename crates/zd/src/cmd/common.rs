@@ -6,12 +6,19 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use futures_util::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::Value;
 use zendesk_sandbox::RunningSandbox;
 use zendesk_tools::{CallContext, Connection, Progress, ProgressFn, registry};
 
 use crate::embedded;
+
+/// The help of a flag with a closed set of values, listing them from their one definition in
+/// `zendesk_types`. The tools check the value (a typo fails naming the choices, exit code 1).
+pub fn choices(what: &str, values: &[&str]) -> String {
+    format!("{what}: {}", values.join(", "))
+}
 
 pub fn usage_error(message: &str) -> ExitCode {
     eprintln!("zd: {message}");
@@ -204,42 +211,52 @@ pub fn print_record(record: &Value, fields: &[&str]) {
     }
 }
 
-/// One page of a list tool, or every page with `all` (a spinner on stderr counts them).
-/// Returns the items and whether more remain unfetched.
+/// One page of a list tool, or every page with `all` (a spinner on stderr counts them), walked
+/// by the client's pager through `Tool::pages` (it stops on Zendesk's last page and refuses a
+/// cursor sent twice instead of looping). Returns the items and whether more remain unfetched.
 pub async fn fetch_list(
     session: &Session,
     tool: &str,
-    mut args: serde_json::Map<String, Value>,
+    args: serde_json::Map<String, Value>,
     key: &str,
     all: bool,
 ) -> Result<(Vec<Value>, bool), ExitCode> {
+    let Some(tool) = registry().get(tool) else {
+        eprintln!("zd: internal error: no tool {tool}");
+        return Err(ExitCode::from(1));
+    };
     let spinner = all.then(|| paging_spinner(key));
+    let mut pages = std::pin::pin!(tool.pages(Value::Object(args), &session.context()));
     let mut items = Vec::new();
-    let result = loop {
-        let output = match session.call(tool, Value::Object(args.clone())).await {
-            Ok(output) => output,
-            Err(code) => break Err(code),
-        };
-        if let Some(page) = output.get(key).and_then(Value::as_array) {
-            items.extend(page.iter().cloned());
+    let mut has_more = false;
+    let mut failed = None;
+    while let Some(page) = pages.next().await {
+        if !page.success {
+            failed = Some(page.error.unwrap_or_else(|| "the call failed".to_owned()));
+            break;
         }
-        let has_more = output["paging"]["has_more"].as_bool().unwrap_or(false);
-        let cursor = output["paging"]["after_cursor"].as_str().map(str::to_owned);
+        if let Some(records) = page.output.get(key).and_then(Value::as_array) {
+            items.extend(records.iter().cloned());
+        }
+        has_more = page.output["paging"]["has_more"].as_bool().unwrap_or(false);
         if let Some(spinner) = &spinner {
             spinner.set_message(format!("fetched {} {key}", items.len()));
             spinner.tick();
         }
-        match cursor {
-            Some(cursor) if all && has_more => {
-                args.insert("pageAfter".into(), Value::String(cursor));
-            }
-            _ => break Ok((items, has_more)),
+        if !all {
+            break;
         }
-    };
+    }
     if let Some(spinner) = spinner {
         spinner.finish_and_clear();
     }
-    result
+    match failed {
+        Some(error) => {
+            eprintln!("zd: {error}");
+            Err(ExitCode::from(1))
+        }
+        None => Ok((items, has_more)),
+    }
 }
 
 /// Adds `name: value` to a tool's arguments when the option was given.

@@ -3,6 +3,8 @@
 
 pub mod auth;
 pub mod common;
+pub mod fields;
+pub mod groups;
 pub mod mcp;
 pub mod orgs;
 pub mod sandbox;

@@ -18,8 +18,8 @@ enum Command {
     /// List organizations.
     List {
         /// Organizations per page (1-100).
-        #[arg(long, default_value = "100")]
-        per_page: String,
+        #[arg(long)]
+        per_page: Option<String>,
         /// Fetch every page.
         #[arg(long)]
         all: bool,
@@ -157,7 +157,7 @@ pub async fn run(args: Args) -> ExitCode {
             json,
         } => {
             let mut call = Map::new();
-            call.insert("perPage".into(), json!(per_page));
+            put(&mut call, "perPage", &per_page);
             common::fetch_list(
                 &session,
                 "zendesk_get_organizations",

@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use zendesk_sandbox::store::Durability;
 use zendesk_sandbox::{Config, OAuthLifetimes, Sandbox, Seed};
 
 use super::serve_limits::ServeLimitArgs;
@@ -27,6 +28,16 @@ enum SandboxCommand {
 enum SeedArg {
     /// A small help desk: organizations, agents, end-users, groups, tickets in every status.
     Demo,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum DurabilityArg {
+    /// An acknowledged write survives a crash of the sandbox; a power loss may drop the last
+    /// few (SQLite `synchronous=NORMAL` in WAL mode).
+    Normal,
+    /// An acknowledged write survives a power loss too: every commit waits for the disk
+    /// (`synchronous=FULL`).
+    Full,
 }
 
 #[derive(clap::Args)]
@@ -62,6 +73,14 @@ struct ServeArgs {
     /// (access tokens 300 s to 2 days, refresh tokens 7 to 90 days).
     #[arg(long, env = "ZD_SANDBOX_OAUTH_SHORT_LIFETIMES")]
     oauth_short_lifetimes: bool,
+    /// What an acknowledged write survives.
+    #[arg(
+        long,
+        env = "ZD_SANDBOX_DURABILITY",
+        value_enum,
+        default_value = "normal"
+    )]
+    durability: DurabilityArg,
     #[command(flatten)]
     limits: ServeLimitArgs,
 }
@@ -120,6 +139,10 @@ async fn serve(args: ServeArgs) -> ExitCode {
             OAuthLifetimes::any()
         } else {
             OAuthLifetimes::zendesk()
+        },
+        durability: match args.durability {
+            DurabilityArg::Normal => Durability::Normal,
+            DurabilityArg::Full => Durability::Full,
         },
     };
     let running = match Sandbox::start_with_limits(config, args.limits.limits()).await {

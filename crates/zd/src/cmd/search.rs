@@ -5,6 +5,8 @@ use std::process::ExitCode;
 
 use serde_json::{Map, Value, json};
 
+use zendesk_types::SearchResultType;
+
 use crate::cmd::common::{self, Session};
 
 #[derive(clap::Args)]
@@ -12,12 +14,11 @@ pub struct Args {
     /// The query, e.g. `status:open priority:high` or `printer`.
     #[arg(required = true, num_args = 1..)]
     query: Vec<String>,
-    /// What to find: ticket, user, organization or group.
-    #[arg(long = "type", default_value = "ticket")]
+    #[arg(long = "type", default_value = "ticket", help = common::choices("What to find", SearchResultType::KNOWN))]
     filter_type: String,
     /// Results per page (1-100).
-    #[arg(long, default_value = "100")]
-    per_page: String,
+    #[arg(long)]
+    per_page: Option<String>,
     /// Fetch every page.
     #[arg(long)]
     all: bool,
@@ -55,7 +56,7 @@ async fn search(session: &Session, args: Args) -> Result<(), ExitCode> {
     let mut call = Map::new();
     call.insert("query".into(), json!(query));
     call.insert("filterType".into(), json!(args.filter_type));
-    call.insert("perPage".into(), json!(args.per_page));
+    common::put(&mut call, "perPage", &args.per_page);
     let (results, has_more) =
         common::fetch_list(session, "zendesk_search", call, "results", args.all).await?;
     let kind = args.filter_type.trim().to_ascii_lowercase();

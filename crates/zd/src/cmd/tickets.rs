@@ -1,9 +1,14 @@
-//! `zd tickets`: list (filtered, one page or `--all`), get, create, update (several IDs become
-//! a bulk update followed to its end with a progress bar) and delete, on the ticket tools.
+//! `zd tickets`: list (filtered, one page or `--all`), get, show (the conversation as a person
+//! reads it), note (internal), reply (public, emailed to the requester), history, create, update
+//! (several IDs become a bulk update followed to its end with a progress bar) and delete, on the
+//! ticket tools.
 
 use std::process::ExitCode;
 
 use serde_json::{Map, Value, json};
+
+use zendesk_types::limits::MAX_BULK_ITEMS;
+use zendesk_types::{TICKET_SORTS, TicketPriority, TicketStatus, TicketType};
 
 use crate::cmd::common::{self, Session, put};
 
@@ -17,7 +22,46 @@ pub struct Args {
 enum Command {
     /// List tickets, optionally filtered by status, priority, type, assignee or organization.
     List(ListArgs),
-    /// Show one ticket.
+    /// Show a ticket with its conversation: each comment's author, time, and whether the
+    /// requester sees it or it is an internal note.
+    Show {
+        /// The ticket ID, e.g. 42.
+        id: String,
+        /// Print the ticket and its comments as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add an internal note: a comment only agents see, never shown or emailed to the requester.
+    Note {
+        /// The ticket ID, e.g. 42.
+        id: String,
+        /// The note's text.
+        text: String,
+        /// Print the tool's JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Reply publicly: the requester sees the reply and Zendesk emails it to them.
+    Reply {
+        /// The ticket ID, e.g. 42.
+        id: String,
+        /// The reply's text, as the requester will read it.
+        text: String,
+        #[arg(long, help = common::choices("Status to set with the reply", TicketStatus::KNOWN))]
+        status: Option<String>,
+        /// Print the tool's JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a ticket's history: who changed what, when.
+    History {
+        /// The ticket ID, e.g. 42.
+        id: String,
+        /// Print the audits as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one ticket's fields.
     Get {
         /// The ticket ID, e.g. 42.
         id: String,
@@ -51,14 +95,11 @@ enum Command {
 
 #[derive(clap::Args)]
 struct ListArgs {
-    /// new, open, pending, hold, solved or closed.
-    #[arg(long)]
+    #[arg(long, help = common::choices("Only tickets with this status", TicketStatus::KNOWN))]
     status: Option<String>,
-    /// low, normal, high or urgent.
-    #[arg(long)]
+    #[arg(long, help = common::choices("Only tickets with this priority", TicketPriority::KNOWN))]
     priority: Option<String>,
-    /// problem, incident, question or task.
-    #[arg(long = "type")]
+    #[arg(long = "type", help = common::choices("Only tickets of this type", TicketType::KNOWN))]
     ticket_type: Option<String>,
     /// Assignee user ID.
     #[arg(long)]
@@ -66,12 +107,11 @@ struct ListArgs {
     /// Organization ID.
     #[arg(long)]
     organization: Option<String>,
-    /// updated_at, id or status, "-" first for descending (only without filters).
-    #[arg(long)]
+    #[arg(long, help = common::choices("Order of the listing, \"-\" first for descending (only without filters)", TICKET_SORTS), allow_hyphen_values = true)]
     sort: Option<String>,
     /// Tickets per page (1-100).
-    #[arg(long, default_value = "100")]
-    per_page: String,
+    #[arg(long)]
+    per_page: Option<String>,
     /// Fetch every page.
     #[arg(long)]
     all: bool,
@@ -87,11 +127,11 @@ struct CreateArgs {
     description: String,
     #[arg(long)]
     subject: Option<String>,
-    #[arg(long)]
+    #[arg(long, help = common::choices("Priority", TicketPriority::KNOWN))]
     priority: Option<String>,
-    #[arg(long)]
+    #[arg(long, help = common::choices("Status", TicketStatus::KNOWN))]
     status: Option<String>,
-    #[arg(long = "type")]
+    #[arg(long = "type", help = common::choices("Type", TicketType::KNOWN))]
     ticket_type: Option<String>,
     /// Comma-separated tags.
     #[arg(long)]
@@ -120,11 +160,11 @@ struct UpdateArgs {
     /// A comment to add.
     #[arg(long)]
     comment: Option<String>,
-    #[arg(long)]
+    #[arg(long, help = common::choices("Status", TicketStatus::KNOWN))]
     status: Option<String>,
-    #[arg(long)]
+    #[arg(long, help = common::choices("Priority", TicketPriority::KNOWN))]
     priority: Option<String>,
-    #[arg(long = "type")]
+    #[arg(long = "type", help = common::choices("Type", TicketType::KNOWN))]
     ticket_type: Option<String>,
     /// Comma-separated tags (replace the ticket's tags; added to each ticket in a bulk update).
     #[arg(long)]
@@ -148,6 +188,15 @@ pub async fn run(args: Args) -> ExitCode {
     let outcome = match args.command {
         Command::List(list) => list_tickets(&session, list).await,
         Command::Get { id, json } => get_ticket(&session, id, json).await,
+        Command::Show { id, json } => show_thread(&session, &id, json).await,
+        Command::Note { id, text, json } => add_note(&session, &id, &text, json).await,
+        Command::Reply {
+            id,
+            text,
+            status,
+            json,
+        } => reply(&session, &id, &text, status, json).await,
+        Command::History { id, json } => history(&session, &id, json).await,
         Command::Create(create) => create_ticket(&session, create).await,
         Command::Update(update) => update_tickets(&session, update).await,
         Command::CreateMany { file, json } => create_many(&session, &file, json).await,
@@ -185,7 +234,7 @@ async fn list_tickets(session: &Session, list: ListArgs) -> Result<(), ExitCode>
     put(&mut args, "assigneeId", &list.assignee);
     put(&mut args, "organizationId", &list.organization);
     put(&mut args, "sort", &list.sort);
-    args.insert("perPage".into(), json!(list.per_page));
+    put(&mut args, "perPage", &list.per_page);
     let (tickets, has_more) =
         common::fetch_list(session, "zendesk_get_tickets", args, "tickets", list.all).await?;
     common::print_list("tickets", &tickets, has_more, list.json, ticket_rows);
@@ -223,6 +272,134 @@ async fn get_ticket(session: &Session, id: String, json: bool) -> Result<(), Exi
         common::print_json(&output);
     } else {
         print_ticket(&output["ticket"]);
+    }
+    Ok(())
+}
+
+async fn show_thread(session: &Session, id: &str, json: bool) -> Result<(), ExitCode> {
+    let thread = zendesk_tools::Thread::read(id, &session.context())
+        .await
+        .map_err(|error| {
+            eprintln!("zd: {error}");
+            ExitCode::from(1)
+        })?;
+    if json {
+        common::print_json(&thread.to_json());
+    } else {
+        print!("{}", thread.to_text());
+    }
+    Ok(())
+}
+
+async fn add_note(session: &Session, id: &str, text: &str, json: bool) -> Result<(), ExitCode> {
+    let output = session
+        .call(
+            "zendesk_add_internal_note",
+            json!({ "ticketId": id, "body": text }),
+        )
+        .await?;
+    if json {
+        common::print_json(&output);
+    } else {
+        println!(
+            "Added internal note #{} to ticket #{} (agents only; the requester does not see it)",
+            common::cell(&output["comment"]["id"]),
+            common::cell(&output["ticket_id"])
+        );
+    }
+    Ok(())
+}
+
+async fn reply(
+    session: &Session,
+    id: &str,
+    text: &str,
+    status: Option<String>,
+    json: bool,
+) -> Result<(), ExitCode> {
+    let mut args = Map::new();
+    args.insert("ticketId".into(), json!(id));
+    args.insert("body".into(), json!(text));
+    put(&mut args, "status", &status);
+    let output = session
+        .call("zendesk_reply_to_ticket", Value::Object(args))
+        .await?;
+    if json {
+        common::print_json(&output);
+    } else {
+        println!(
+            "Replied publicly on ticket #{} (emailed to the requester); status {}",
+            common::cell(&output["ticket_id"]),
+            common::cell(&output["status"])
+        );
+    }
+    Ok(())
+}
+
+/// One event of an audit as a line: `status: open -> pending`, `internal note: ...`.
+fn event_line(event: &Value) -> String {
+    let value = |v: &Value| match v {
+        Value::Null => "(empty)".to_owned(),
+        other => common::cell(other),
+    };
+    match event["type"].as_str().unwrap_or_default() {
+        "Change" => format!(
+            "{}: {} -> {}",
+            common::cell(&event["field"]),
+            value(&event["from"]),
+            value(&event["to"])
+        ),
+        "Create" => format!(
+            "{} set to {}",
+            common::cell(&event["field"]),
+            value(&event["to"])
+        ),
+        "Comment" | "VoiceComment" => {
+            let kind = if event["public"] == Value::Bool(false) {
+                "internal note"
+            } else {
+                "public reply"
+            };
+            format!(
+                "{kind}: {}",
+                common::clip(&common::cell(&event["body"]), 100)
+            )
+        }
+        "Notification" => format!(
+            "email \"{}\" sent to {}",
+            common::cell(&event["subject"]),
+            common::cell(&event["recipients"])
+        ),
+        other => other.to_owned(),
+    }
+}
+
+async fn history(session: &Session, id: &str, json: bool) -> Result<(), ExitCode> {
+    let mut args = Map::new();
+    args.insert("ticketId".into(), json!(id));
+    let (audits, _) =
+        common::fetch_list(session, "zendesk_get_ticket_audits", args, "audits", true).await?;
+    if json {
+        common::print_json(&json!({ "audits": audits }));
+        return Ok(());
+    }
+    if audits.is_empty() {
+        println!("No history.");
+    }
+    for audit in &audits {
+        let author = &audit["author"];
+        let who = match author["name"].as_str() {
+            Some(name) => format!("{name} ({})", common::cell(&author["role"])),
+            None => format!("user #{}", common::cell(&author["id"])),
+        };
+        println!(
+            "{}  {who} via {}",
+            common::cell(&audit["created_at"]),
+            common::cell(&audit["via"])
+        );
+        for event in audit["events"].as_array().into_iter().flatten() {
+            println!("  {}", event_line(event));
+        }
     }
     Ok(())
 }
@@ -315,7 +492,7 @@ async fn update_tickets(session: &Session, update: UpdateArgs) -> Result<(), Exi
     Ok(())
 }
 
-/// Reads the tickets, sends them in batches of 100 (Zendesk's limit per bulk job) and follows
+/// Reads the tickets, sends them in batches of 100 (`MAX_BULK_ITEMS`, Zendesk's limit per bulk job) and follows
 /// each job to its end.
 async fn create_many(session: &Session, file: &str, json: bool) -> Result<(), ExitCode> {
     let text = if file == "-" {
@@ -340,7 +517,7 @@ async fn create_many(session: &Session, file: &str, json: bool) -> Result<(), Ex
     if tickets.is_empty() {
         return Err(common::usage_error(&format!("{file} holds no tickets")));
     }
-    let batches: Vec<&[Value]> = tickets.chunks(100).collect();
+    let batches: Vec<&[Value]> = tickets.chunks(MAX_BULK_ITEMS).collect();
     let mut jobs = Vec::with_capacity(batches.len());
     for (index, batch) in batches.iter().enumerate() {
         if batches.len() > 1 {

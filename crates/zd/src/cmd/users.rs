@@ -5,6 +5,8 @@ use std::process::ExitCode;
 
 use serde_json::{Map, Value, json};
 
+use zendesk_types::UserRole;
+
 use crate::cmd::common::{self, Session, put};
 
 #[derive(clap::Args)]
@@ -17,12 +19,11 @@ pub struct Args {
 enum Command {
     /// List users, optionally by role.
     List {
-        /// end-user, agent or admin.
-        #[arg(long)]
+        #[arg(long, help = common::choices("Only users with this role", UserRole::KNOWN))]
         role: Option<String>,
         /// Users per page (1-100).
-        #[arg(long, default_value = "100")]
-        per_page: String,
+        #[arg(long)]
+        per_page: Option<String>,
         /// Fetch every page.
         #[arg(long)]
         all: bool,
@@ -71,8 +72,7 @@ struct UserFields {
     /// The user's email address.
     #[arg(long)]
     email: Option<String>,
-    /// end-user, agent or admin.
-    #[arg(long)]
+    #[arg(long, help = common::choices("The user's role", UserRole::KNOWN))]
     role: Option<String>,
     /// Phone number, e.g. +1-555-123-4567.
     #[arg(long)]
@@ -173,7 +173,7 @@ pub async fn run(args: Args) -> ExitCode {
         } => {
             let mut call = Map::new();
             put(&mut call, "role", &role);
-            call.insert("perPage".into(), json!(per_page));
+            put(&mut call, "perPage", &per_page);
             common::fetch_list(&session, "zendesk_get_users", call, "users", all)
                 .await
                 .map(|(users, has_more)| {

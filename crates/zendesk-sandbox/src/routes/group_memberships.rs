@@ -7,10 +7,12 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use super::groups::Groups;
 use super::http::{BaseUrl, JsonBody, Query, object_under};
 use super::paging::page_request;
 use super::path_id;
-use super::shared::{Listing, Resource, created_response, fetch};
+use super::shared::{Listing, Resource, SideLoad, Viewer, created_response, fetch};
+use super::users::Users;
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -27,31 +29,61 @@ impl Resource for GroupMemberships {
 }
 
 /// Lists memberships under `filters` at `path`.
+/// `?include=users,groups` on memberships: the agents and groups they join.
+const MEMBERSHIP_SIDE_LOADS: [SideLoad; 2] = [
+    SideLoad {
+        name: "users",
+        table: Table::Users,
+        ids: |m| m["user_id"].as_i64().into_iter().collect(),
+        render: Users::render,
+    },
+    SideLoad {
+        name: "groups",
+        table: Table::Groups,
+        ids: |m| m["group_id"].as_i64().into_iter().collect(),
+        render: Groups::render,
+    },
+];
+
 async fn serve(
     state: &AppState,
+    caller: &Caller,
     base: &str,
     params: &super::http::Params,
     filters: Vec<Filter>,
     path: &str,
 ) -> Result<Response, ApiError> {
     let request = page_request(params, 100)?;
+    let viewer = Viewer::of(state.store(), caller).await?;
     Listing::new(base, params, request, filters)
+        .viewed_by(&viewer)
+        .side_loading(&MEMBERSHIP_SIDE_LOADS)
         .serve_at::<GroupMemberships>(state.store(), path)
         .await
 }
 
 pub async fn list(
     State(state): State<AppState>,
+    caller: Caller,
     BaseUrl(base): BaseUrl,
     Query(params): Query,
 ) -> Result<Response, ApiError> {
-    serve(&state, &base, &params, Vec::new(), "group_memberships").await
+    serve(
+        &state,
+        &caller,
+        &base,
+        &params,
+        Vec::new(),
+        "group_memberships",
+    )
+    .await
 }
 
 /// `GET /group_memberships/assignable`: memberships in groups tickets can be assigned to (in
 /// the sandbox every live group).
 pub async fn assignable(
     State(state): State<AppState>,
+    caller: Caller,
     BaseUrl(base): BaseUrl,
     Query(params): Query,
 ) -> Result<Response, ApiError> {
@@ -65,11 +97,12 @@ pub async fn assignable(
         .collect();
     let live = Filter::In("group_id", groups);
     let path = "group_memberships/assignable";
-    serve(&state, &base, &params, vec![live], path).await
+    serve(&state, &caller, &base, &params, vec![live], path).await
 }
 
 pub async fn of_group(
     State(state): State<AppState>,
+    caller: Caller,
     BaseUrl(base): BaseUrl,
     Path(id): Path<String>,
     Query(params): Query,
@@ -78,11 +111,12 @@ pub async fn of_group(
     fetch(state.store(), Table::Groups, id).await?;
     let path = format!("groups/{id}/memberships");
     let filters = vec![Filter::Eq("group_id", Bind::Int(id))];
-    serve(&state, &base, &params, filters, &path).await
+    serve(&state, &caller, &base, &params, filters, &path).await
 }
 
 pub async fn of_user(
     State(state): State<AppState>,
+    caller: Caller,
     BaseUrl(base): BaseUrl,
     Path(id): Path<String>,
     Query(params): Query,
@@ -91,7 +125,7 @@ pub async fn of_user(
     fetch(state.store(), Table::Users, id).await?;
     let path = format!("users/{id}/group_memberships");
     let filters = vec![Filter::Eq("user_id", Bind::Int(id))];
-    serve(&state, &base, &params, filters, &path).await
+    serve(&state, &caller, &base, &params, filters, &path).await
 }
 
 pub async fn show(

@@ -34,6 +34,7 @@ pub mod organizations;
 pub mod paging;
 pub mod search;
 pub mod shared;
+pub mod stream;
 pub mod ticket_fields;
 pub mod tickets;
 pub mod users;

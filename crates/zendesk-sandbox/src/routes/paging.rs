@@ -15,8 +15,9 @@ use base64::Engine;
 use serde_json::{Value, json};
 
 use super::http::Params;
+use super::shared::{SideLoad, Viewer};
 use crate::error::ApiError;
-use crate::store::{Filter, ListQuery, Store, Table, Window};
+use crate::store::{Filter, ListQuery, Store, StoreError, Table, Window, stream_page};
 
 /// What the client asked for.
 #[derive(Clone, Debug)]
@@ -190,15 +191,10 @@ enum Shape {
     },
 }
 
-/// Fetches one page of `table` under `filters`, in `sort` order.
-pub async fn fetch(
-    store: &Store,
-    table: Table,
-    filters: Vec<Filter>,
-    sort: &Sort,
-    request: &PageRequest,
-) -> Result<Page, ApiError> {
-    let window = match request {
+/// The rows a request asks for: an offset page, or a page after or before a cursor (checked
+/// against the list's order).
+fn window_of(sort: &Sort, request: &PageRequest) -> Result<Window, ApiError> {
+    Ok(match request {
         PageRequest::Offset { page, per_page } => {
             check_depth(*page, *per_page)?;
             Window::Offset {
@@ -221,7 +217,19 @@ pub async fn fetch(
                 .transpose()?,
             size: *size,
         },
-    };
+    })
+}
+
+/// Fetches one page of `table` under `filters`, in `sort` order, held in memory (for answers
+/// that reshape their rows; plain lists stream, see [`stream_list`]).
+pub async fn fetch(
+    store: &Store,
+    table: Table,
+    filters: Vec<Filter>,
+    sort: &Sort,
+    request: &PageRequest,
+) -> Result<Page, ApiError> {
+    let window = window_of(sort, request)?;
     let (column, descending) = (sort.column, sort.descending);
     let rows = store
         .read(move |reader| {
@@ -304,24 +312,125 @@ impl Page {
     }
 }
 
-/// Fetches one page of `table` and answers it in the right envelope; `serve` turns each stored
-/// record's JSON text into the JSON text that is served.
-pub async fn list(
-    store: &Store,
-    table: Table,
-    filters: Vec<Filter>,
-    sort: &Sort,
-    request: &PageRequest,
-    target: &ListTarget<'_>,
-    serve: impl Fn(&str) -> Result<String, ApiError>,
-) -> Result<Response, ApiError> {
-    let page = fetch(store, table, filters, sort, request).await?;
-    let items = page
-        .rows
-        .iter()
-        .map(|(_, _, json)| serve(json))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(json_text(page.envelope(target, &items)))
+/// Turns a stored record's JSON text into the JSON text served.
+pub type Serve = Box<dyn Fn(&str) -> Result<String, ApiError> + Send>;
+
+/// A list answered as a stream (see `routes::stream`): its rows, where it lives, how each
+/// record is served, and the side-loads it carries.
+pub struct StreamedList {
+    pub table: Table,
+    pub filters: Vec<Filter>,
+    pub sort: Sort,
+    pub request: PageRequest,
+    pub base: String,
+    /// The path after `/api/v2/`, without `.json`.
+    pub path: String,
+    pub params: Params,
+    /// The envelope key (`tickets`).
+    pub key: String,
+    pub serve: Serve,
+    pub side_loads: Vec<SideLoad>,
+    pub viewer: Option<Viewer>,
+}
+
+/// Answers one page of a list in its envelope, each record written out as it is read.
+pub async fn stream_list(store: &Store, list: StreamedList) -> Result<Response, ApiError> {
+    let window = window_of(&list.sort, &list.request)?;
+    if !list.side_loads.is_empty() && list.viewer.is_none() {
+        return Err(ApiError::Internal(
+            "a side-loading list must say who is looking".into(),
+        ));
+    }
+    super::stream::respond(store, move |reader, out| {
+        let target = ListTarget {
+            base: &list.base,
+            path: &list.path,
+            params: &list.params,
+            key: &list.key,
+        };
+        out.write(&format!("{{{}:[", Value::String(list.key.clone())))?;
+        let mut written = 0usize;
+        let mut referenced: Vec<Vec<i64>> = vec![Vec::new(); list.side_loads.len()];
+        let mut failure: Option<ApiError> = None;
+        let query = ListQuery {
+            table: list.table,
+            filters: &list.filters,
+            sort_column: list.sort.column,
+            descending: list.sort.descending,
+            window: &window,
+        };
+        let mut emit = |_id: i64, _key: i64, json: &str| -> Result<(), ApiError> {
+            let text = (list.serve)(json)?;
+            if written > 0 {
+                out.write(",")?;
+            }
+            out.write(&text)?;
+            written += 1;
+            if !list.side_loads.is_empty() {
+                let record = crate::store::parse_stored(json)?;
+                for (ids, load) in referenced.iter_mut().zip(&list.side_loads) {
+                    ids.extend((load.ids)(&record));
+                }
+            }
+            Ok(())
+        };
+        let streamed = stream_page(reader, &query, &mut |id, key, json| {
+            emit(id, key, json).map_err(|error| {
+                failure = Some(error);
+                StoreError::unavailable("the list stopped")
+            })
+        });
+        if let Some(error) = failure {
+            return Err(error);
+        }
+        let summary = streamed?;
+        out.write("]")?;
+        let mut tail = match list.request {
+            PageRequest::Offset { page, per_page } => {
+                offset_tail(&target, page, per_page, summary.count.unwrap_or_default())
+            }
+            PageRequest::Cursor { size, .. } => {
+                let cursor = |row: Option<(i64, i64)>| {
+                    row.map(|(id, key)| encode_cursor(&list.sort.order, key, id))
+                };
+                cursor_tail(
+                    &target,
+                    summary.more,
+                    cursor(summary.first),
+                    cursor(summary.last),
+                    size,
+                )
+            }
+        };
+        if let Some(viewer) = &list.viewer
+            && !list.side_loads.is_empty()
+        {
+            let mut with_side_loads = serde_json::Map::new();
+            for (mut ids, load) in referenced.into_iter().zip(&list.side_loads) {
+                ids.sort_unstable();
+                ids.dedup();
+                let records = reader.records(load.table, &ids)?;
+                let rendered = records
+                    .into_iter()
+                    .map(|r| (load.render)(viewer.view(load.table, r), &list.base))
+                    .collect();
+                with_side_loads.insert(load.name.to_string(), Value::Array(rendered));
+            }
+            if let Value::Object(rest) = tail {
+                with_side_loads.extend(rest);
+            }
+            tail = Value::Object(with_side_loads);
+        }
+        let tail = tail.to_string();
+        match tail.strip_prefix('{') {
+            Some("}") | None => out.write("}"),
+            Some(rest) => {
+                out.write(",")?;
+                out.write(rest)
+            }
+        }
+    })
+    .await
 }
 
 /// An answer whose body is JSON text built here (what `axum::Json` would have written).

@@ -9,20 +9,21 @@
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use zendesk_query::SortOrder;
 use zendesk_query::keywords::RecordType;
 
 use super::http::{BaseUrl, Params, Query, with_url};
 use super::shared::Viewer;
+use super::stream::{self, Out};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::search::{
     EXPORT_PAGE_LIMIT, ExportRequest, SEARCH_RESULT_LIMIT, SearchError, SearchRequest, SortField,
-    count_records, export_records, search_records,
+    count_records, export_stream, search_stream,
 };
-use crate::store::{Store, Table};
+use crate::store::{Reader, Store, Table};
 use crate::util::now;
 
 pub async fn search(
@@ -31,8 +32,7 @@ pub async fn search(
     BaseUrl(base): BaseUrl,
     Query(params): Query,
 ) -> Result<Response, ApiError> {
-    let body = search_body(state.store(), &caller, &params, &base).await?;
-    Ok(axum::Json(body).into_response())
+    search_response(state.store(), &caller, &params, &base).await
 }
 
 pub async fn count(
@@ -50,8 +50,7 @@ pub async fn export(
     BaseUrl(base): BaseUrl,
     Query(params): Query,
 ) -> Result<Response, ApiError> {
-    let body = export_body(state.store(), &caller, &params, &base).await?;
-    Ok(axum::Json(body).into_response())
+    export_response(state.store(), &caller, &params, &base).await
 }
 
 fn url_path(rt: RecordType, id: Option<i64>) -> String {
@@ -125,13 +124,8 @@ fn page_url(base: &str, path: &str, params: &Params, replace: &[(&str, String)])
     format!("{base}/api/v2/{path}.json?{}", query.finish())
 }
 
-/// `GET /api/v2/search`.
-pub(crate) async fn search_body(
-    store: &Store,
-    caller: &Caller,
-    params: &Params,
-    base: &str,
-) -> Result<Value, ApiError> {
+/// Reads `/search`'s parameters into a request.
+fn search_request(params: &Params) -> Result<SearchRequest, ApiError> {
     let query = required_query(params)?;
     let page = integer_param(params, "page", 1, 1..=i64::MAX)?;
     // Above 100 is served as 100, as the other offset lists do (clients ask for more).
@@ -158,50 +152,241 @@ pub(crate) async fn search_body(
             )));
         }
     };
-    let request = SearchRequest {
+    Ok(SearchRequest {
         query,
         sort_by,
         sort_order,
         page,
         per_page,
+    })
+}
+
+/// Reads `/search/export`'s parameters into a request.
+fn export_request(params: &Params) -> Result<ExportRequest, ApiError> {
+    let record_type = match params.get("filter[type]") {
+        None => return Err(SearchError::MissingFilterType.into()),
+        Some(raw) => RecordType::from_word(raw.trim()).ok_or_else(|| {
+            ApiError::from(SearchError::InvalidParameter(format!(
+                "filter[type] must be one of ticket, user, organization, group, got `{raw}`"
+            )))
+        })?,
     };
-    let found = search_records(store, caller, &request, now()).await?;
-    let viewer = Viewer::of(store, caller).await?;
-    let results: Vec<Value> = found
-        .results
-        .into_iter()
-        .map(|(rt, json)| render(rt, viewer.view(table_of(rt), json), base))
-        .collect();
+    Ok(ExportRequest {
+        query: required_query(params)?,
+        record_type,
+        page_size: integer_param(params, "page[size]", 100, 1..=EXPORT_PAGE_LIMIT)?,
+        after: params.get("page[after]").map(str::to_string),
+    })
+}
+
+/// A result as served: its `url`, the record as the viewer may see it, `result_type`.
+fn result_text(
+    rt: RecordType,
+    json: &str,
+    viewer: &Viewer,
+    base: &str,
+) -> Result<String, ApiError> {
+    let record = crate::store::parse_stored(json)?;
+    Ok(render(rt, viewer.view(table_of(rt), record), base).to_string())
+}
+
+/// Writes `/search`'s answer, one result at a time.
+fn write_search(
+    reader: &mut dyn Reader,
+    out: &mut dyn Out,
+    request: &SearchRequest,
+    ask: &Asked,
+) -> Result<(), ApiError> {
+    out.write("{\"results\":[")?;
+    let mut written = 0;
+    let mut failure = None;
+    let searched = search_stream(reader, &ask.caller, request, ask.now, &mut |rt, json| {
+        let step = result_text(rt, json, &ask.viewer, &ask.base).and_then(|text| {
+            if written > 0 {
+                out.write(",")?;
+            }
+            written += 1;
+            out.write(&text)
+        });
+        step.map_err(|error| {
+            failure = Some(error);
+            SearchError::InvalidParameter(String::new())
+        })
+    });
+    if let Some(error) = failure {
+        return Err(error);
+    }
+    let count = searched?;
+    let (page, per_page) = (request.page, request.per_page);
     let next_reachable = (page + 1).saturating_mul(per_page) <= SEARCH_RESULT_LIMIT;
-    let next_page = (page.saturating_mul(per_page) < found.count && next_reachable).then(|| {
+    let page_link = |to: i64| {
         page_url(
-            base,
+            &ask.base,
             "search",
-            params,
+            &ask.params,
+            &[("page", to.to_string()), ("per_page", per_page.to_string())],
+        )
+    };
+    let next_page =
+        (page.saturating_mul(per_page) < count && next_reachable).then(|| page_link(page + 1));
+    let previous_page = (page > 1).then(|| page_link(page - 1));
+    out.write(&format!(
+        "],\"facets\":null,\"next_page\":{},\"previous_page\":{},\"count\":{count}}}",
+        json!(next_page),
+        json!(previous_page)
+    ))
+}
+
+/// Writes `/search/export`'s answer, one record at a time.
+fn write_export(
+    reader: &mut dyn Reader,
+    out: &mut dyn Out,
+    request: &ExportRequest,
+    ask: &Asked,
+) -> Result<(), ApiError> {
+    out.write("{\"results\":[")?;
+    let mut written = 0;
+    let mut failure = None;
+    let rt = request.record_type;
+    let exported = export_stream(reader, &ask.caller, request, ask.now, &mut |json| {
+        let step = result_text(rt, json, &ask.viewer, &ask.base).and_then(|text| {
+            if written > 0 {
+                out.write(",")?;
+            }
+            written += 1;
+            out.write(&text)
+        });
+        step.map_err(|error| {
+            failure = Some(error);
+            SearchError::InvalidParameter(String::new())
+        })
+    });
+    if let Some(error) = failure {
+        return Err(error);
+    }
+    let (has_more, after_cursor) = exported?;
+    let next = after_cursor.as_ref().map(|cursor| {
+        page_url(
+            &ask.base,
+            "search/export",
+            &ask.params,
             &[
-                ("page", (page + 1).to_string()),
-                ("per_page", per_page.to_string()),
+                ("page[after]", cursor.clone()),
+                ("page[size]", request.page_size.to_string()),
             ],
         )
     });
-    let previous_page = (page > 1).then(|| {
-        page_url(
-            base,
-            "search",
-            params,
-            &[
-                ("page", (page - 1).to_string()),
-                ("per_page", per_page.to_string()),
-            ],
-        )
-    });
-    let mut body = Map::new();
-    body.insert("results".into(), Value::Array(results));
-    body.insert("facets".into(), Value::Null);
-    body.insert("next_page".into(), json!(next_page));
-    body.insert("previous_page".into(), json!(previous_page));
-    body.insert("count".into(), json!(found.count));
-    Ok(Value::Object(body))
+    let tail = json!({
+        "facets": null,
+        "meta": {"has_more": has_more, "after_cursor": after_cursor, "before_cursor": null},
+        "links": {"prev": null, "next": next},
+    })
+    .to_string();
+    out.write("],")?;
+    out.write(tail.strip_prefix('{').unwrap_or(&tail))
+}
+
+/// Who asked, when, and where their answer's links point.
+struct Asked {
+    caller: Caller,
+    viewer: Viewer,
+    params: Params,
+    base: String,
+    now: i64,
+}
+
+impl Asked {
+    async fn new(
+        store: &Store,
+        caller: &Caller,
+        params: &Params,
+        base: &str,
+    ) -> Result<Asked, ApiError> {
+        Ok(Asked {
+            caller: caller.clone(),
+            viewer: Viewer::of(store, caller).await?,
+            params: params.clone(),
+            base: base.to_string(),
+            now: now(),
+        })
+    }
+}
+
+/// A streamed `/search` answer.
+async fn search_response(
+    store: &Store,
+    caller: &Caller,
+    params: &Params,
+    base: &str,
+) -> Result<Response, ApiError> {
+    let request = search_request(params)?;
+    let asked = Asked::new(store, caller, params, base).await?;
+    stream::respond(store, move |reader, out| {
+        write_search(reader, out, &request, &asked)
+    })
+    .await
+}
+
+/// A streamed `/search/export` answer.
+async fn export_response(
+    store: &Store,
+    caller: &Caller,
+    params: &Params,
+    base: &str,
+) -> Result<Response, ApiError> {
+    let request = export_request(params)?;
+    let asked = Asked::new(store, caller, params, base).await?;
+    stream::respond(store, move |reader, out| {
+        write_export(reader, out, &request, &asked)
+    })
+    .await
+}
+
+/// `GET /api/v2/search`'s body, whole (for tests of the search layer).
+#[cfg(test)]
+pub(crate) async fn search_body(
+    store: &Store,
+    caller: &Caller,
+    params: &Params,
+    base: &str,
+) -> Result<Value, ApiError> {
+    let request = search_request(params)?;
+    let asked = Asked::new(store, caller, params, base).await?;
+    collected(store, move |reader, out| {
+        write_search(reader, out, &request, &asked)
+    })
+    .await
+}
+
+/// `GET /api/v2/search/export`'s body, whole (for tests of the search layer).
+#[cfg(test)]
+pub(crate) async fn export_body(
+    store: &Store,
+    caller: &Caller,
+    params: &Params,
+    base: &str,
+) -> Result<Value, ApiError> {
+    let request = export_request(params)?;
+    let asked = Asked::new(store, caller, params, base).await?;
+    collected(store, move |reader, out| {
+        write_export(reader, out, &request, &asked)
+    })
+    .await
+}
+
+#[cfg(test)]
+async fn collected<F>(store: &Store, write: F) -> Result<Value, ApiError>
+where
+    F: FnOnce(&mut dyn Reader, &mut dyn Out) -> Result<(), ApiError> + Send + 'static,
+{
+    let text = store
+        .read(move |reader| {
+            let mut text = String::new();
+            write(reader, &mut text)?;
+            Ok::<_, ApiError>(text)
+        })
+        .await?;
+    Ok(serde_json::from_str(&text)?)
 }
 
 /// `GET /api/v2/search/count`.
@@ -213,57 +398,4 @@ pub(crate) async fn count_body(
     let query = required_query(params)?;
     let count = count_records(store, caller, &query, now()).await?;
     Ok(json!({ "count": count }))
-}
-
-/// `GET /api/v2/search/export`.
-pub(crate) async fn export_body(
-    store: &Store,
-    caller: &Caller,
-    params: &Params,
-    base: &str,
-) -> Result<Value, ApiError> {
-    let record_type = match params.get("filter[type]") {
-        None => return Err(SearchError::MissingFilterType.into()),
-        Some(raw) => RecordType::from_word(raw.trim()).ok_or_else(|| {
-            ApiError::from(SearchError::InvalidParameter(format!(
-                "filter[type] must be one of ticket, user, organization, group, got `{raw}`"
-            )))
-        })?,
-    };
-    let query = required_query(params)?;
-    let page_size = integer_param(params, "page[size]", 100, 1..=EXPORT_PAGE_LIMIT)?;
-    let request = ExportRequest {
-        query,
-        record_type,
-        page_size,
-        after: params.get("page[after]").map(str::to_string),
-    };
-    let page = export_records(store, caller, &request, now()).await?;
-    let next = page.after_cursor.as_ref().map(|cursor| {
-        page_url(
-            base,
-            "search/export",
-            params,
-            &[
-                ("page[after]", cursor.clone()),
-                ("page[size]", page_size.to_string()),
-            ],
-        )
-    });
-    let viewer = Viewer::of(store, caller).await?;
-    let results: Vec<Value> = page
-        .results
-        .into_iter()
-        .map(|json| render(record_type, viewer.view(table_of(record_type), json), base))
-        .collect();
-    Ok(json!({
-        "results": results,
-        "facets": null,
-        "meta": {
-            "has_more": page.has_more,
-            "after_cursor": page.after_cursor,
-            "before_cursor": null,
-        },
-        "links": {"prev": null, "next": next},
-    }))
 }

@@ -14,7 +14,7 @@ use serde_json::{Map, Value, json};
 use zendesk_types::limits::MAX_BULK_ITEMS;
 
 use super::http::{BaseUrl, JsonBody, Params, Query, array_under, object_under, with_url};
-use super::paging::{self, ListTarget, PageRequest, Sort};
+use super::paging::{self, PageRequest, Sort};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -72,6 +72,13 @@ pub trait Resource {
         Ok(Self::render(record, base).to_string())
     }
 
+    /// `200 {"ticket": {...}}` from the record's stored text, without parsing it.
+    fn one_stored(stored: &str, base: &str) -> Result<Response, ApiError> {
+        let record = Self::serve_stored(stored, base)?;
+        let key = Value::String(Self::ONE.to_string());
+        Ok(paging::json_text(format!("{{{key}:{record}}}")))
+    }
+
     /// `200 {"ticket": {...}}`.
     fn one(record: Value, base: &str) -> Response {
         axum::Json(json!({ Self::ONE: Self::render(record, base) })).into_response()
@@ -107,10 +114,38 @@ fn split_leading_id(stored: &str) -> Option<(i64, &str)> {
     (id.to_string() == digits).then(|| (id, &rest[end + 1..]))
 }
 
+/// `GET /{resources}/{id}` for `viewer`: an agent gets the stored text with its url spliced in
+/// (no parse); an end-user the record as `permissions::view` shows it, when it is theirs to
+/// read (`Forbidden` says how a refusal is answered: 404 for tickets, 403 for users).
+pub async fn show_one<R: Resource>(
+    store: &Store,
+    viewer: &Viewer,
+    id: i64,
+    base: &str,
+    refused: fn() -> ApiError,
+) -> Result<Response, ApiError> {
+    if viewer.sees_everything() {
+        let table = R::TABLE;
+        let stored = store
+            .peek(move |reader| reader.record_text(table, id))
+            .await?
+            .ok_or(ApiError::NotFound)?;
+        return R::one_stored(&stored, base);
+    }
+    // A record the caller may not read answers like one that does not exist, and the other
+    // way round: nothing is learned from the difference.
+    let record = match fetch(store, R::TABLE, id).await {
+        Ok(record) if crate::permissions::can_read(&viewer.caller, R::TABLE, &record) => record,
+        Ok(_) | Err(ApiError::NotFound) => return Err(refused()),
+        Err(error) => return Err(error),
+    };
+    Ok(R::one(viewer.view(R::TABLE, record), base))
+}
+
 /// One live record, or 404.
 pub async fn fetch(store: &Store, table: Table, id: i64) -> Result<Value, ApiError> {
     store
-        .read(move |reader| crate::rules::fetch(reader, table, id))
+        .peek(move |reader| crate::rules::fetch(reader, table, id))
         .await
 }
 
@@ -302,73 +337,48 @@ impl<'a> Listing<'a> {
         store: &Store,
         path: &str,
     ) -> Result<Response, ApiError> {
-        let base = self.base;
         self.filters.insert(0, Filter::Live(R::TABLE));
-        match self.viewer.filter(|v| !v.sees_everything()) {
-            None => {
-                self.serve_rows(store, R::TABLE, path, R::MANY, |stored| {
-                    R::serve_stored(stored, base)
-                })
-                .await
-            }
+        let base = self.base.to_string();
+        let serve: paging::Serve = match self.viewer.filter(|v| !v.sees_everything()) {
+            None => Box::new(move |stored| R::serve_stored(stored, &base)),
             Some(viewer) => {
-                self.serve_rows(store, R::TABLE, path, R::MANY, |stored| {
+                let viewer = viewer.clone();
+                Box::new(move |stored| {
                     let record = crate::store::parse_stored(stored)?;
-                    Ok(R::render(viewer.view(R::TABLE, record), base).to_string())
+                    Ok(R::render(viewer.view(R::TABLE, record), &base).to_string())
                 })
-                .await
             }
-        }
+        };
+        self.serve_rows(store, R::TABLE, path, R::MANY, serve).await
     }
 
-    /// One page of `table` under `key` at `path`; `serve` turns each stored record's JSON text
-    /// into the JSON text served.
+    /// One page of `table` under `key` at `path`, streamed; `serve` turns each stored
+    /// record's JSON text into the JSON text served.
     pub async fn serve_rows(
         self,
         store: &Store,
         table: Table,
         path: &str,
         key: &str,
-        serve: impl Fn(&str) -> Result<String, ApiError>,
+        serve: paging::Serve,
     ) -> Result<Response, ApiError> {
-        let target = ListTarget {
-            base: self.base,
-            path,
-            params: self.params,
-            key,
-        };
-        if self.side_loads.is_empty() {
-            return paging::list(
-                store,
+        paging::stream_list(
+            store,
+            paging::StreamedList {
                 table,
-                self.filters,
-                &self.sort,
-                &self.request,
-                &target,
+                filters: self.filters,
+                sort: self.sort,
+                request: self.request,
+                base: self.base.to_string(),
+                path: path.to_string(),
+                params: self.params.clone(),
+                key: key.to_string(),
                 serve,
-            )
-            .await;
-        }
-        let page = paging::fetch(store, table, self.filters, &self.sort, &self.request).await?;
-        let items = page
-            .rows
-            .iter()
-            .map(|(_, _, json)| serve(json))
-            .collect::<Result<Vec<_>, _>>()?;
-        let records = page
-            .rows
-            .iter()
-            .map(|(_, _, json)| crate::store::parse_stored(json))
-            .collect::<Result<Vec<_>, _>>()?;
-        let Some(viewer) = self.viewer else {
-            return Err(ApiError::Internal(
-                "a side-loading list must say who is looking (viewed_by)".into(),
-            ));
-        };
-        let extra = side_load(store, viewer, &self.side_loads, &records, self.base).await?;
-        Ok(paging::json_text(
-            page.envelope_with(&target, &items, extra),
-        ))
+                side_loads: self.side_loads,
+                viewer: self.viewer.cloned(),
+            },
+        )
+        .await
     }
 }
 

@@ -15,7 +15,7 @@ use super::paging::{self, ListTarget, PageRequest, Sort, page_request};
 use super::path_id;
 use super::shared::{
     Bulk, Listing, Resource, SideLoad, Viewer, created_response, fetch, job_answer,
-    requested_side_loads, required_ids, side_load,
+    requested_side_loads, required_ids, show_one, side_load,
 };
 use super::users::Users;
 use crate::AppState;
@@ -87,6 +87,20 @@ const TICKET_SIDE_LOADS: [SideLoad; 3] = [
         render: Organizations::render,
     },
 ];
+
+/// `?include=users` on audits: who made each change and who wrote its comments.
+const AUDIT_SIDE_LOADS: [SideLoad; 1] = [SideLoad {
+    name: "users",
+    table: Table::Users,
+    ids: |audit| {
+        let mut ids = ids_at(audit, &["author_id"]);
+        for event in audit["events"].as_array().into_iter().flatten() {
+            ids.extend(ids_at(event, &["author_id"]));
+        }
+        ids
+    },
+    render: Users::render,
+}];
 
 /// `?include=users` on comments: their authors.
 const COMMENT_SIDE_LOADS: [SideLoad; 1] = [SideLoad {
@@ -160,12 +174,15 @@ pub async fn show(
     Query(params): Query,
 ) -> Result<Response, ApiError> {
     let id = path_id(&id)?;
+    let viewer = Viewer::of(state.store(), &caller).await?;
+    let loads = requested_side_loads(&params, &TICKET_SIDE_LOADS);
+    if loads.is_empty() {
+        return show_one::<Tickets>(state.store(), &viewer, id, &base, || ApiError::NotFound).await;
+    }
     let ticket = fetch(state.store(), Table::Tickets, id).await?;
     if !can_see(&caller, &ticket) {
         return Err(ApiError::NotFound);
     }
-    let viewer = Viewer::of(state.store(), &caller).await?;
-    let loads = requested_side_loads(&params, &TICKET_SIDE_LOADS);
     let extra = side_load(
         state.store(),
         &viewer,
@@ -306,13 +323,14 @@ pub async fn comments(
             Table::TicketComments,
             &path,
             "comments",
-            as_stored,
+            Box::new(as_stored),
         )
         .await
 }
 
 pub async fn audits(
     State(state): State<AppState>,
+    caller: Caller,
     BaseUrl(base): BaseUrl,
     Path(id): Path<String>,
     Query(params): Query,
@@ -322,14 +340,17 @@ pub async fn audits(
     let request = page_request(&params, 100)?;
     let filters = vec![Filter::Eq("ticket_id", Bind::Int(id))];
     let path = format!("tickets/{id}/audits");
+    let viewer = Viewer::of(state.store(), &caller).await?;
     Listing::new(&base, &params, request, filters)
         .sorted(by_created_at(false))
+        .viewed_by(&viewer)
+        .side_loading(&AUDIT_SIDE_LOADS)
         .serve_rows(
             state.store(),
             Table::TicketAudits,
             &path,
             "audits",
-            as_stored,
+            Box::new(as_stored),
         )
         .await
 }
@@ -347,7 +368,7 @@ pub async fn all_audits(
             Table::TicketAudits,
             "ticket_audits",
             "audits",
-            as_stored,
+            Box::new(as_stored),
         )
         .await
 }

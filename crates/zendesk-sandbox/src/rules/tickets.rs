@@ -441,7 +441,11 @@ pub fn create(
     let id = tx.allocate_id(Table::Tickets)?;
     let audit_id = tx.next_ids("event", 12)?;
     let comment_id = audit_id + 1;
-    let author = super::author(caller, comment.author_id);
+    // The requester is the first comment's author (as on Zendesk), unless an agent names one.
+    let author = comment
+        .author_id
+        .filter(|_| caller.is_agent())
+        .unwrap_or(requester_id);
     let comment_value = comment_json(comment_id, audit_id, author, &comment, &at);
     let ticket = json!({
         "id": id, "external_id": opt_str(input, "external_id")?.flatten(), "via": via_api(),

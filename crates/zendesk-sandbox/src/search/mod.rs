@@ -325,29 +325,6 @@ fn table_size(reader: &mut dyn Reader, rt: RecordType) -> Result<i64, SearchErro
     Ok(reader.query_i64(&sql, &[])?.unwrap_or(0))
 }
 
-/// The stored JSON of records of one type, by id.
-fn records_by_id(
-    reader: &mut dyn Reader,
-    rt: RecordType,
-    ids: &[i64],
-) -> Result<std::collections::HashMap<i64, Value>, SearchError> {
-    let dialect = reader.dialect();
-    let mut out = std::collections::HashMap::with_capacity(ids.len());
-    for chunk in ids.chunks(500) {
-        let marks: Vec<String> = (1..=chunk.len()).map(|n| dialect.placeholder(n)).collect();
-        let sql = format!(
-            "SELECT id, id, json FROM {} WHERE id IN ({})",
-            table(rt),
-            marks.join(", ")
-        );
-        let binds: Vec<Bind> = chunk.iter().map(|id| Bind::Int(*id)).collect();
-        for (id, _, json) in reader.query_triples(&sql, &binds)? {
-            out.insert(id, decode_json(&json)?);
-        }
-    }
-    Ok(out)
-}
-
 fn decode_json(text: &str) -> Result<Value, SearchError> {
     Ok(crate::store::parse_stored(text)?)
 }
@@ -371,6 +348,23 @@ fn search_in(
     request: &SearchRequest,
     now: i64,
 ) -> Result<SearchPage, SearchError> {
+    let mut results = Vec::new();
+    let count = search_stream(reader, caller, request, now, &mut |rt, json| {
+        results.push((rt, decode_json(json)?));
+        Ok(())
+    })?;
+    Ok(SearchPage { results, count })
+}
+
+/// Runs a `/search` and hands each result of the page (its type and stored JSON text) to
+/// `each`, one at a time, in the page's order; returns the true total.
+pub fn search_stream(
+    reader: &mut dyn Reader,
+    caller: &Caller,
+    request: &SearchRequest,
+    now: i64,
+    each: &mut dyn FnMut(RecordType, &str) -> Result<(), SearchError>,
+) -> Result<i64, SearchError> {
     if request.page < 1 || !(1..=100).contains(&request.per_page) {
         return Err(SearchError::InvalidParameter(
             "page must be at least 1 and per_page between 1 and 100".into(),
@@ -444,22 +438,27 @@ fn search_in(
             .take(request.per_page as usize)
             .collect();
     }
-    let mut records = std::collections::HashMap::new();
-    for (rt, _) in &conds {
-        let ids: Vec<i64> = page.iter().filter(|p| p.3 == *rt).map(|p| p.2).collect();
-        if !ids.is_empty() {
-            records.insert(*rt, records_by_id(reader, *rt, &ids)?);
+    // One record at a time, so a page of large records is never held whole. (A record deleted
+    // meanwhile cannot be: this is one read transaction.)
+    let dialect = reader.dialect();
+    for (_, _, id, rt) in page {
+        let sql = format!(
+            "SELECT id, id, json FROM {} WHERE id = {}",
+            table(rt),
+            dialect.placeholder(1)
+        );
+        let mut failure = None;
+        reader.stream_triples(&sql, &[Bind::Int(id)], &mut |_, _, json| {
+            if let Err(error) = each(rt, json) {
+                failure = Some(error);
+            }
+            Ok(false)
+        })?;
+        if let Some(error) = failure {
+            return Err(error);
         }
     }
-    // A record deleted between the two reads is left out rather than failing the search.
-    let results = page
-        .into_iter()
-        .filter_map(|(_, _, id, rt)| {
-            let json = records.get_mut(&rt)?.remove(&id)?;
-            Some((rt, json))
-        })
-        .collect();
-    Ok(SearchPage { results, count })
+    Ok(count)
 }
 
 /// Counts what a `/search` would find.
@@ -556,6 +555,27 @@ fn export_in(
     request: &ExportRequest,
     now: i64,
 ) -> Result<ExportPage, SearchError> {
+    let mut results = Vec::new();
+    let (has_more, after_cursor) = export_stream(reader, caller, request, now, &mut |json| {
+        results.push(decode_json(json)?);
+        Ok(())
+    })?;
+    Ok(ExportPage {
+        results,
+        has_more,
+        after_cursor,
+    })
+}
+
+/// Runs one page of a `/search/export`, handing each record's stored JSON text to `each` as it
+/// is read; returns whether more follow and the cursor after the last one.
+pub fn export_stream(
+    reader: &mut dyn Reader,
+    caller: &Caller,
+    request: &ExportRequest,
+    now: i64,
+    each: &mut dyn FnMut(&str) -> Result<(), SearchError>,
+) -> Result<(bool, Option<String>), SearchError> {
     if !(1..=EXPORT_PAGE_LIMIT).contains(&request.page_size) {
         return Err(SearchError::InvalidParameter(format!(
             "page[size] must be an integer between 1 and {EXPORT_PAGE_LIMIT}"
@@ -574,11 +594,7 @@ fn export_in(
         None => None,
     };
     if matches!(cond, Cond::False) {
-        return Ok(ExportPage {
-            results: Vec::new(),
-            has_more: false,
-            after_cursor: None,
-        });
+        return Ok((false, None));
     }
     if let Some((key, id)) = after {
         cond = cond_and_after(cond, key, id);
@@ -590,19 +606,29 @@ fn export_in(
         table(rt),
         request.page_size + 1
     );
-    let rows = reader.query_triples(&sql, &binds)?;
-    let has_more = rows.len() as i64 > request.page_size;
-    let mut results = Vec::with_capacity(rows.len());
-    let mut last = None;
-    for (key, id, json) in rows.iter().take(request.page_size as usize) {
-        results.push(decode_json(json)?);
-        last = Some((*key, *id));
+    let (mut seen, mut has_more, mut last, mut failure) = (0, false, None, None);
+    reader.stream_triples(&sql, &binds, &mut |key, id, json| {
+        seen += 1;
+        if seen > request.page_size {
+            has_more = true;
+            return Ok(false);
+        }
+        last = Some((key, id));
+        match each(json) {
+            Ok(()) => Ok(true),
+            Err(error) => {
+                failure = Some(error);
+                Ok(false)
+            }
+        }
+    })?;
+    if let Some(error) = failure {
+        return Err(error);
     }
-    Ok(ExportPage {
-        results,
+    Ok((
         has_more,
-        after_cursor: last.map(|(k, id)| encode_export_cursor(rt, &request.query, k, id, now)),
-    })
+        last.map(|(k, id)| encode_export_cursor(rt, &request.query, k, id, now)),
+    ))
 }
 
 /// Keyset condition for "after (created_at, id)" in created_at-descending, id-ascending order.

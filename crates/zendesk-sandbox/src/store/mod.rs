@@ -202,6 +202,66 @@ pub struct PageRows {
     pub count: Option<i64>,
 }
 
+/// What a streamed page found besides its rows.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PageSummary {
+    /// The total, for offset windows.
+    pub count: Option<i64>,
+    /// Whether more rows remain in the window's direction.
+    pub more: bool,
+    /// (id, sort key) of the first and last rows handed on.
+    pub first: Option<(i64, i64)>,
+    pub last: Option<(i64, i64)>,
+}
+
+/// Reads one page of a list in the list's order and hands each row (id, sort key, stored JSON)
+/// to `emit` as it is read, so a page of large records never sits in memory whole. Portable over
+/// backends: it needs only [`Reader::stream_triples`] and [`Reader::query_i64`].
+pub fn stream_page<R: Reader + ?Sized>(
+    reader: &mut R,
+    query: &ListQuery<'_>,
+    emit: &mut dyn FnMut(i64, i64, &str) -> StoreResult<()>,
+) -> StoreResult<PageSummary> {
+    let dialect = reader.dialect();
+    let built = sql::list_sql(query, dialect);
+    let mut summary = PageSummary::default();
+    if let Some(count_sql) = &built.count {
+        summary.count = Some(reader.query_i64(count_sql, &built.binds)?.unwrap_or(0));
+    }
+    let rows_sql = if built.backwards {
+        // A page before a key is read backwards by `list_sql`; turn it around in SQL so rows
+        // stream in the list's order, and learn whether more lie before it from a count of
+        // at most size + 1 keys.
+        let more = reader
+            .query_i64(
+                &format!("SELECT COUNT(*) FROM ({}) AS probe", built.rows),
+                &built.binds,
+            )?
+            .unwrap_or(0);
+        summary.more = more > built.size;
+        let (inner, order) = built.reversed_rows(dialect);
+        format!("SELECT id, sort_key, json FROM ({inner}) AS page ORDER BY {order}")
+    } else {
+        built.rows.clone()
+    };
+    let mut seen = 0i64;
+    reader.stream_triples(&rows_sql, &built.binds, &mut |id, key, json| {
+        seen += 1;
+        if seen > built.size {
+            summary.more = true;
+            return Ok(false);
+        }
+        summary.first.get_or_insert((id, key));
+        summary.last = Some((id, key));
+        emit(id, key, json)?;
+        Ok(true)
+    })?;
+    if let (Some(total), Window::Offset { page, per_page }) = (summary.count, query.window) {
+        summary.more = page * per_page < total;
+    }
+    Ok(summary)
+}
+
 /// A job row as stored.
 #[derive(Clone, Debug)]
 pub struct JobRow {
@@ -329,13 +389,30 @@ pub trait Reader {
     fn dialect(&self) -> Dialect;
 
     /// One live record's JSON.
-    fn record(&mut self, table: Table, id: i64) -> StoreResult<Option<Value>>;
+    fn record(&mut self, table: Table, id: i64) -> StoreResult<Option<Value>> {
+        self.record_text(table, id)?
+            .map(|text| parse_stored(&text))
+            .transpose()
+    }
+    /// One live record's JSON text as stored (served without parsing it).
+    fn record_text(&mut self, table: Table, id: i64) -> StoreResult<Option<String>>;
     /// Live records, in the order of `ids`, skipping missing ones.
     fn records(&mut self, table: Table, ids: &[i64]) -> StoreResult<Vec<Value>>;
     /// The id of the record whose lookup key equals `value` (compared case-insensitively).
     fn find_id(&mut self, table: Table, key: Lookup, value: &str) -> StoreResult<Option<i64>>;
-    /// One page of a list.
-    fn list_page(&mut self, query: &ListQuery<'_>) -> StoreResult<PageRows>;
+    /// One page of a list, held in memory (see [`stream_page`] to hand rows on as they are read).
+    fn list_page(&mut self, query: &ListQuery<'_>) -> StoreResult<PageRows> {
+        let mut rows = Vec::new();
+        let summary = stream_page(self, query, &mut |id, key, json| {
+            rows.push((id, key, json.to_string()));
+            Ok(())
+        })?;
+        Ok(PageRows {
+            rows,
+            more: summary.more,
+            count: summary.count,
+        })
+    }
     /// How many rows of `table` meet every filter.
     fn count(&mut self, table: Table, filters: &[Filter]) -> StoreResult<i64>;
     /// Up to `limit` records of `table` meeting every filter, by id.
@@ -403,6 +480,14 @@ pub trait Reader {
     fn query_pairs(&mut self, sql: &str, binds: &[Bind]) -> StoreResult<Vec<(i64, i64)>>;
     /// Runs dialect SQL answering rows of (integer, integer, text).
     fn query_triples(&mut self, sql: &str, binds: &[Bind]) -> StoreResult<Vec<(i64, i64, String)>>;
+    /// As [`Reader::query_triples`], handing each row to `each` as it is read (a row is never
+    /// held longer than `each` takes); `each` answers false to stop.
+    fn stream_triples(
+        &mut self,
+        sql: &str,
+        binds: &[Bind],
+        each: &mut dyn FnMut(i64, i64, &str) -> StoreResult<bool>,
+    ) -> StoreResult<()>;
 }
 
 /// A [`Reader`] that can also write; everything it writes commits or rolls back together.
@@ -513,6 +598,11 @@ pub(crate) trait Backend: Send + Sync {
     fn credentials_generation(&self) -> u64;
     /// Runs `job` in a read transaction.
     fn read(&self, job: ReadJob) -> BoxFuture<'_, StoreResult<()>>;
+    /// Runs `job`, a read of a few rows by key, where it costs least: a backend may run it on
+    /// the calling thread rather than hop to a blocking one.
+    fn peek(&self, job: ReadJob) -> BoxFuture<'_, StoreResult<()>> {
+        self.read(job)
+    }
     /// Runs `job` in a write transaction; resolves once it is committed (or rolled back).
     fn write(&self, job: WriteJob) -> BoxFuture<'_, StoreResult<()>>;
     fn close(&self) -> BoxFuture<'_, ()>;
@@ -597,6 +687,24 @@ impl Store {
             let _ = tx.send(f(reader));
         });
         self.backend.read(job).await?;
+        rx.try_recv().unwrap_or_else(|_| {
+            Err(StoreError::unavailable("the read ended without an answer").into())
+        })
+    }
+
+    /// Runs `f`, a read of a few rows by key (a record by id, a credential), where it costs
+    /// least: on SQLite, on the calling thread. Lists and searches go through [`Store::read`].
+    pub async fn peek<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&mut dyn Reader) -> Result<T, E> + Send + 'static,
+    {
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        let job: ReadJob = Box::new(move |reader| {
+            let _ = tx.send(f(reader));
+        });
+        self.backend.peek(job).await?;
         rx.try_recv().unwrap_or_else(|_| {
             Err(StoreError::unavailable("the read ended without an answer").into())
         })

@@ -139,6 +139,17 @@ pub struct ListSql {
     /// How many rows to keep (one more is fetched to learn whether more remain).
     pub size: i64,
     pub backwards: bool,
+    /// For a backwards page: the rows statement limited to `size`, its sort key aliased
+    /// `sort_key`, and the ascending order to wrap it in.
+    reversed: Option<(String, String)>,
+}
+
+impl ListSql {
+    /// The backwards rows (at most `size`, key as `sort_key`) and the order that turns them
+    /// around.
+    pub fn reversed_rows(&self, _dialect: Dialect) -> (String, String) {
+        self.reversed.clone().unwrap_or_default()
+    }
 }
 
 /// `1 = 1 AND (f1) AND (f2)...` with numbered placeholders, and the binds.
@@ -177,6 +188,7 @@ pub fn list_sql(query: &ListQuery<'_>, dialect: Dialect) -> ListSql {
                 binds,
                 size: *per_page,
                 backwards: false,
+                reversed: None,
             };
         }
         Window::After { key, size } => (*key, *size, false),
@@ -198,6 +210,16 @@ pub fn list_sql(query: &ListQuery<'_>, dialect: Dialect) -> ListSql {
         binds.push(Bind::Int(value));
         binds.push(Bind::Int(id));
     }
+    let turned = if order == "ASC" { "DESC" } else { "ASC" };
+    let reversed = backwards.then(|| {
+        (
+            format!(
+                "SELECT id, {sort} AS sort_key, json FROM {table} WHERE {where_sql} \
+                 ORDER BY {sort} {order}, id {order} LIMIT {size}"
+            ),
+            format!("sort_key {turned}, id {turned}"),
+        )
+    });
     ListSql {
         count: None,
         rows: format!(
@@ -208,6 +230,7 @@ pub fn list_sql(query: &ListQuery<'_>, dialect: Dialect) -> ListSql {
         binds,
         size,
         backwards,
+        reversed,
     }
 }
 

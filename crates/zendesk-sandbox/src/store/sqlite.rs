@@ -31,9 +31,9 @@ use serde_json::Value;
 
 use super::sql::{self, Bind};
 use super::{
-    Backend, BoxFuture, ClientKey, DeletedTicket, Dialect, Durability, JobRow, ListQuery, Lookup,
-    NewOAuthToken, OAuthClientRow, OAuthCode, OAuthTokenRow, Outcome, PageRows, Principal, ReadJob,
-    Reader, Revocation, StoreError, StoreResult, Table, TokenHash, WriteJob, Writer, parse_stored,
+    Backend, BoxFuture, ClientKey, DeletedTicket, Dialect, Durability, JobRow, Lookup,
+    NewOAuthToken, OAuthClientRow, OAuthCode, OAuthTokenRow, Outcome, Principal, ReadJob, Reader,
+    Revocation, StoreError, StoreResult, Table, TokenHash, WriteJob, Writer, parse_stored,
     run_guarded,
 };
 use crate::SandboxError;
@@ -51,6 +51,8 @@ const MIGRATIONS: &[&str] = &[
 const MAX_BATCH: usize = 64;
 /// Idle read connections kept open.
 const MAX_IDLE_READERS: usize = 8;
+/// Each read connection's page cache (negative: KiB), beside the shared memory map.
+const READER_CACHE_KIB: i64 = -8_192;
 /// How long a statement waits for another process's write lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -400,21 +402,54 @@ fn savepoint(conn: &Connection, job: WriteJob, touched: &Cell<bool>) -> StoreRes
 }
 
 impl Connections {
+    /// A read of a few rows by key on a file's reader, on this thread and without an explicit
+    /// transaction (each statement reads one consistent snapshot).
+    fn run_peek(&self, job: ReadJob) -> StoreResult<()> {
+        let Connections::File { idle, .. } = self else {
+            return self.run_read(job);
+        };
+        let conn = match lock(idle).pop() {
+            Some(conn) => conn,
+            None => self.open_reader()?,
+        };
+        let mut reader = Conn {
+            conn: &conn,
+            credentials: None,
+        };
+        let outcome = run_guarded(|| job(&mut reader));
+        let mut idle = lock(idle);
+        if idle.len() < MAX_IDLE_READERS {
+            idle.push(conn);
+        }
+        outcome
+    }
+
+    fn open_reader(&self) -> StoreResult<Connection> {
+        let Connections::File { path, .. } = self else {
+            return Err(StoreError::unavailable(
+                "an in-memory database has no readers",
+            ));
+        };
+        let conn = open_file(path).map_err(db)?;
+        configure(&conn, true, Durability::Normal).map_err(db)?;
+        conn.pragma_update(None, "query_only", true).map_err(db)?;
+        // Readers find pages through the memory map; a small private cache each keeps
+        // concurrent large reads from multiplying the heap.
+        conn.pragma_update(None, "cache_size", READER_CACHE_KIB)
+            .map_err(db)?;
+        Ok(conn)
+    }
+
     fn run_read(&self, job: ReadJob) -> StoreResult<()> {
         match self {
             Connections::Shared(shared) => {
                 let conn = lock(shared);
                 read_in_transaction(&conn, job)
             }
-            Connections::File { path, idle } => {
+            Connections::File { idle, .. } => {
                 let conn = match lock(idle).pop() {
                     Some(conn) => conn,
-                    None => {
-                        let conn = open_file(path).map_err(db)?;
-                        configure(&conn, true, Durability::Normal).map_err(db)?;
-                        conn.pragma_update(None, "query_only", true).map_err(db)?;
-                        conn
-                    }
+                    None => self.open_reader()?,
                 };
                 let result = read_in_transaction(&conn, job);
                 let mut idle = lock(idle);
@@ -497,6 +532,20 @@ impl Backend for Sqlite {
                 .await
                 .map_err(|e| StoreError::unavailable(format!("read task: {e}")))?
         })
+    }
+
+    fn peek(&self, job: ReadJob) -> BoxFuture<'_, StoreResult<()>> {
+        match &*self.connections {
+            // A file's readers never wait for the writer (WAL): a key lookup takes
+            // microseconds, cheaper here than a hop to a blocking thread.
+            Connections::File { .. } => {
+                let result = self.connections.run_peek(job);
+                Box::pin(async move { result })
+            }
+            // The in-memory database's one connection may be busy writing: do not wait for it
+            // on an async thread.
+            Connections::Shared(_) => self.read(job),
+        }
     }
 
     fn write(&self, job: WriteJob) -> BoxFuture<'_, StoreResult<()>> {
@@ -703,15 +752,13 @@ impl Reader for Conn<'_> {
         Dialect::Sqlite
     }
 
-    fn record(&mut self, table: Table, id: i64) -> StoreResult<Option<Value>> {
+    fn record_text(&mut self, table: Table, id: i64) -> StoreResult<Option<String>> {
         let sql = format!(
             "SELECT json FROM {} WHERE id = ?1 AND {}",
             table.name(),
             table.live()
         );
-        self.row(&sql, [id], |row| row.get::<_, String>(0))?
-            .map(|text| parse_stored(&text))
-            .transpose()
+        self.row(&sql, [id], |row| row.get::<_, String>(0))
     }
 
     fn records(&mut self, table: Table, ids: &[i64]) -> StoreResult<Vec<Value>> {
@@ -733,34 +780,6 @@ impl Reader for Conn<'_> {
         };
         let sql = format!("SELECT id FROM {} WHERE {column} = ?1", table.name());
         self.row(&sql, [value.to_lowercase()], |row| row.get(0))
-    }
-
-    fn list_page(&mut self, query: &ListQuery<'_>) -> StoreResult<PageRows> {
-        let built = sql::list_sql(query, Dialect::Sqlite);
-        let count = match &built.count {
-            Some(count_sql) => Some(
-                self.row(count_sql, params_from_iter(built.binds.iter()), |row| {
-                    row.get(0)
-                })?
-                .unwrap_or(0),
-            ),
-            None => None,
-        };
-        let mut rows = self.rows(&built.rows, params_from_iter(built.binds.iter()), |row| {
-            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
-        })?;
-        let more = match (count, query.window) {
-            (Some(total), super::Window::Offset { page, per_page }) => page * per_page < total,
-            _ => {
-                let more = rows.len() as i64 > built.size;
-                rows.truncate(built.size as usize);
-                more
-            }
-        };
-        if built.backwards {
-            rows.reverse();
-        }
-        Ok(PageRows { rows, more, count })
     }
 
     fn count(&mut self, table: Table, filters: &[sql::Filter]) -> StoreResult<i64> {
@@ -1054,6 +1073,36 @@ impl Reader for Conn<'_> {
         self.rows(sql, params_from_iter(binds.iter()), |row| {
             Ok((row.get(0)?, row.get(1)?, row.get(2)?))
         })
+    }
+
+    fn stream_triples(
+        &mut self,
+        sql: &str,
+        binds: &[Bind],
+        each: &mut dyn FnMut(i64, i64, &str) -> StoreResult<bool>,
+    ) -> StoreResult<()> {
+        let mut statement = self.conn.prepare_cached(sql).map_err(db)?;
+        let mut rows = statement
+            .query(params_from_iter(binds.iter()))
+            .map_err(db)?;
+        while let Some(row) = rows.next().map_err(db)? {
+            // The text is borrowed from SQLite's row buffer: no copy of a large record.
+            let text = match row.get_ref(2).map_err(db)? {
+                rusqlite::types::ValueRef::Text(bytes) => std::str::from_utf8(bytes)
+                    .map_err(|e| StoreError::corrupt(format!("stored text: {e}")))?,
+                other => {
+                    return Err(StoreError::corrupt(format!(
+                        "expected stored JSON text, found {:?}",
+                        other.data_type()
+                    )));
+                }
+            };
+            let (id, key) = (row.get(0).map_err(db)?, row.get(1).map_err(db)?);
+            if !each(id, key, text)? {
+                break;
+            }
+        }
+        Ok(())
     }
 }
 

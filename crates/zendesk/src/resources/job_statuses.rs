@@ -8,11 +8,12 @@ use std::time::Duration;
 
 use reqwest::Method;
 use tokio::time::Instant;
-use zendesk_types::{JobStatus, JobStatusId, OffsetPage, Single};
+use zendesk_types::{JobStatus, JobStatusId};
 
 use super::join_ids;
-use crate::client::{Client, NO_QUERY};
+use crate::client::Client;
 use crate::error::{Error, Result};
+use crate::request::{Detached, Request, read_items, read_record};
 
 /// Called with every status `wait` sees, for progress bars and MCP progress notifications.
 pub type JobProgressFn = Arc<dyn Fn(&JobStatus) + Send + Sync>;
@@ -75,49 +76,55 @@ impl WaitOptions {
     }
 }
 
-/// Job status requests. Get one with [`Client::job_statuses`].
-#[derive(Debug, Clone, Copy)]
-pub struct JobStatusesHandler<'a> {
-    client: &'a Client,
+/// Job status requests. Get one with [`Client::job_statuses`] or [`Detached::job_statuses`].
+#[derive(Debug, Clone)]
+pub struct JobStatusesHandler<C = Client> {
+    client: C,
 }
 
 impl Client {
     /// Job status requests.
-    pub fn job_statuses(&self) -> JobStatusesHandler<'_> {
+    pub fn job_statuses(&self) -> JobStatusesHandler {
+        JobStatusesHandler {
+            client: self.clone(),
+        }
+    }
+}
+
+impl Detached {
+    /// Job status requests as plain values.
+    pub fn job_statuses(self) -> JobStatusesHandler<Detached> {
         JobStatusesHandler { client: self }
     }
 }
 
-impl JobStatusesHandler<'_> {
+impl<C: Clone> JobStatusesHandler<C> {
     /// `GET /job_statuses/{id}`.
-    pub async fn show(&self, id: &JobStatusId) -> Result<JobStatus> {
-        let single: Single<JobStatus> = self
-            .client
-            .send(
-                Method::GET,
-                &format!("/job_statuses/{id}"),
-                NO_QUERY,
-                None::<&()>,
-            )
-            .await?;
-        Ok(single.record)
+    pub fn show(&self, id: &JobStatusId) -> Request<JobStatus, C> {
+        Request::new(
+            self.client.clone(),
+            Method::GET,
+            format!("/job_statuses/{id}"),
+            read_record::<JobStatus>,
+        )
     }
 
     /// `GET /job_statuses/show_many?ids=...` (1 to 100 IDs).
-    pub async fn show_many(&self, ids: &[JobStatusId]) -> Result<Vec<JobStatus>> {
-        let ids = join_ids("show many job statuses", ids)?;
-        let page: OffsetPage<JobStatus> = self
-            .client
-            .send(
-                Method::GET,
-                "/job_statuses/show_many",
-                &[("ids", ids)],
-                None::<&()>,
-            )
-            .await?;
-        Ok(page.items)
+    pub fn show_many(&self, ids: &[JobStatusId]) -> Request<Vec<JobStatus>, C> {
+        let request = Request::new(
+            self.client.clone(),
+            Method::GET,
+            "/job_statuses/show_many",
+            read_items::<JobStatus>,
+        );
+        match join_ids("show many job statuses", ids) {
+            Ok(ids) => request.param("ids", ids),
+            Err(error) => request.refuse_on(Err(error)),
+        }
     }
+}
 
+impl JobStatusesHandler {
     /// Polls `GET /job_statuses/{id}` until the job is `completed`, `failed` or `killed` and
     /// returns that final status (a `completed` job may still list failed items: see
     /// `JobStatus::failed_items`). The pause between polls starts at

@@ -1,12 +1,14 @@
 //! One handler per Zendesk resource (`client.tickets()`, `client.users()`, ...). Handlers only
-//! shape requests (paths, query, body envelopes, the 100-item limits) and pick the response
+//! shape requests (paths, query, body envelopes, Zendesk's limits from `zendesk_types::limits`) and pick the response
 //! type; sending, retries and decoding live in `client.rs`, paging in `paging.rs`.
 
+pub mod group_memberships;
 pub mod groups;
 pub mod job_statuses;
 pub mod organization_fields;
 pub mod organizations;
 pub mod search;
+pub mod ticket_fields;
 pub mod tickets;
 pub mod users;
 
@@ -14,10 +16,9 @@ use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 use serde_json::Value;
 
-use crate::error::{Error, Result};
+use zendesk_types::limits::MAX_BULK_ITEMS;
 
-/// Zendesk's limit on records or IDs in one bulk request.
-pub const MAX_BULK: usize = 100;
+use crate::error::{Error, Result};
 
 /// `{key: value}` without building a `Value` first: how every create/update body is wrapped.
 pub(crate) struct Keyed<'a, B: ?Sized> {
@@ -44,9 +45,9 @@ pub(crate) fn check_bulk(what: &str, count: usize) -> Result<()> {
             "{what}: give at least one item"
         )));
     }
-    if count > MAX_BULK {
+    if count > MAX_BULK_ITEMS {
         return Err(Error::InvalidRequest(format!(
-            "{what}: at most {MAX_BULK} items per request, got {count}"
+            "{what}: at most {MAX_BULK_ITEMS} items per request, got {count}"
         )));
     }
     Ok(())
@@ -92,6 +93,15 @@ pub(crate) fn items_with_ids<B: Serialize>(what: &str, items: &[B]) -> Result<Ve
             Ok(value)
         })
         .collect()
+}
+
+/// `a, b, c or d`: the accepted values in a refusal.
+pub(crate) fn choices(values: &[&str]) -> String {
+    match values {
+        [] => String::new(),
+        [one] => (*one).to_owned(),
+        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
+    }
 }
 
 /// Trimmed and lowercased, or `None` when empty.

@@ -6,12 +6,13 @@ use std::str::FromStr;
 
 use reqwest::Method;
 use serde::Serialize;
-use zendesk_types::{OrganizationField, OrganizationFieldId, Single};
+use zendesk_types::{OrganizationField, OrganizationFieldId};
 
 use super::keyed;
-use crate::client::{Client, NO_QUERY};
+use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::paging::{ListRequest, Paging};
+use crate::request::{Detached, Reader, Request, read_nothing, read_record};
 
 /// How an organization field is addressed: by ID or by key.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -65,108 +66,111 @@ impl FromStr for OrganizationFieldRef {
     }
 }
 
-/// Organization field requests. Get one with [`Client::organization_fields`].
-#[derive(Debug, Clone, Copy)]
-pub struct OrganizationFieldsHandler<'a> {
-    client: &'a Client,
+/// Organization field requests. Get one with [`Client::organization_fields`] or
+/// [`Detached::organization_fields`].
+#[derive(Debug, Clone)]
+pub struct OrganizationFieldsHandler<C = Client> {
+    client: C,
 }
 
 impl Client {
     /// Organization field requests.
-    pub fn organization_fields(&self) -> OrganizationFieldsHandler<'_> {
+    pub fn organization_fields(&self) -> OrganizationFieldsHandler {
+        OrganizationFieldsHandler {
+            client: self.clone(),
+        }
+    }
+}
+
+impl Detached {
+    /// Organization field requests as plain values.
+    pub fn organization_fields(self) -> OrganizationFieldsHandler<Detached> {
         OrganizationFieldsHandler { client: self }
     }
 }
 
-impl OrganizationFieldsHandler<'_> {
+impl<C: Clone> OrganizationFieldsHandler<C> {
+    /// A request on the field's path; a key built by hand that is not a key is refused.
+    fn on_field<T>(
+        &self,
+        method: Method,
+        field: &OrganizationFieldRef,
+        read: Reader<T>,
+    ) -> Request<T, C> {
+        let check = match field {
+            // The variant's field is public: re-check a key built by hand before it enters a path.
+            OrganizationFieldRef::Key(key) => key.parse::<OrganizationFieldRef>().map(drop),
+            OrganizationFieldRef::Id(_) => Ok(()),
+        };
+        Request::new(
+            self.client.clone(),
+            method,
+            format!("/organization_fields/{field}"),
+            read,
+        )
+        .refuse_on(check)
+    }
+
     /// `GET /organization_fields`, cursor paging.
-    pub fn list(&self) -> ListRequest<OrganizationField> {
-        self.client.list("/organization_fields", Paging::Cursor)
+    pub fn list(&self) -> ListRequest<OrganizationField, C> {
+        ListRequest::new(self.client.clone(), "/organization_fields", Paging::Cursor)
     }
 
     /// `GET /organization_fields/{id or key}`.
-    pub async fn show(&self, field: &OrganizationFieldRef) -> Result<OrganizationField> {
-        let single: Single<OrganizationField> = self
-            .client
-            .send(Method::GET, &path(field)?, NO_QUERY, None::<&()>)
-            .await?;
-        Ok(single.record)
+    pub fn show(&self, field: &OrganizationFieldRef) -> Request<OrganizationField, C> {
+        self.on_field(Method::GET, field, read_record::<OrganizationField>)
     }
 
     /// `POST /organization_fields` with `{"organization_field": field}` (`key`, `title`,
     /// `type` required by Zendesk).
-    pub async fn create<B: Serialize + ?Sized>(&self, field: &B) -> Result<OrganizationField> {
-        let single: Single<OrganizationField> = self
-            .client
-            .send(
-                Method::POST,
-                "/organization_fields",
-                NO_QUERY,
-                Some(&keyed("organization_field", field)),
-            )
-            .await?;
-        Ok(single.record)
+    pub fn create<B: Serialize + ?Sized>(&self, field: &B) -> Request<OrganizationField, C> {
+        Request::new(
+            self.client.clone(),
+            Method::POST,
+            "/organization_fields",
+            read_record::<OrganizationField>,
+        )
+        .json(&keyed("organization_field", field))
     }
 
     /// `PUT /organization_fields/{id or key}` with `{"organization_field": changes}`
     /// (`custom_field_options` is the full list).
-    pub async fn update<B: Serialize + ?Sized>(
+    pub fn update<B: Serialize + ?Sized>(
         &self,
         field: &OrganizationFieldRef,
         changes: &B,
-    ) -> Result<OrganizationField> {
-        let single: Single<OrganizationField> = self
-            .client
-            .send(
-                Method::PUT,
-                &path(field)?,
-                NO_QUERY,
-                Some(&keyed("organization_field", changes)),
-            )
-            .await?;
-        Ok(single.record)
+    ) -> Request<OrganizationField, C> {
+        self.on_field(Method::PUT, field, read_record::<OrganizationField>)
+            .json(&keyed("organization_field", changes))
     }
 
     /// `DELETE /organization_fields/{id or key}` (204).
-    pub async fn delete(&self, field: &OrganizationFieldRef) -> Result<()> {
-        let _: serde_json::Value = self
-            .client
-            .send(Method::DELETE, &path(field)?, NO_QUERY, None::<&()>)
-            .await?;
-        Ok(())
+    pub fn delete(&self, field: &OrganizationFieldRef) -> Request<(), C> {
+        self.on_field(Method::DELETE, field, read_nothing)
     }
 
     /// `PUT /organization_fields/reorder` with `{"organization_field_ids": [...]}`: the new
     /// order. At least one ID; no duplicates.
-    pub async fn reorder(&self, ids: &[OrganizationFieldId]) -> Result<()> {
-        if ids.is_empty() {
-            return Err(Error::InvalidRequest(
-                "reorder organization fields: give at least one field ID".into(),
-            ));
-        }
+    pub fn reorder(&self, ids: &[OrganizationFieldId]) -> Request<(), C> {
         let mut seen = std::collections::HashSet::new();
-        if let Some(dup) = ids.iter().find(|id| !seen.insert(**id)) {
-            return Err(Error::InvalidRequest(format!(
+        let check = if ids.is_empty() {
+            Err(Error::InvalidRequest(
+                "reorder organization fields: give at least one field ID".into(),
+            ))
+        } else if let Some(dup) = ids.iter().find(|id| !seen.insert(**id)) {
+            Err(Error::InvalidRequest(format!(
                 "reorder organization fields: field ID {dup} is listed twice"
-            )));
-        }
-        let _: serde_json::Value = self
-            .client
-            .send(
-                Method::PUT,
-                "/organization_fields/reorder",
-                NO_QUERY,
-                Some(&keyed("organization_field_ids", ids)),
-            )
-            .await?;
-        Ok(())
+            )))
+        } else {
+            Ok(())
+        };
+        Request::new(
+            self.client.clone(),
+            Method::PUT,
+            "/organization_fields/reorder",
+            read_nothing,
+        )
+        .json(&keyed("organization_field_ids", ids))
+        .refuse_on(check)
     }
-}
-
-fn path(field: &OrganizationFieldRef) -> Result<String> {
-    if let OrganizationFieldRef::Key(key) = field {
-        // The variant's field is public: re-check a key built by hand before it enters a path.
-        key.parse::<OrganizationFieldRef>()?;
-    }
-    Ok(format!("/organization_fields/{field}"))
 }

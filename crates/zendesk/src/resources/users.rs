@@ -1,44 +1,59 @@
-//! `client.users()`: list (cursor, by role / permission set), show, me, search (offset, by
+//! `client.users()`: list (cursor, by role / permission set), show, me, show_many, search (offset, by
 //! query or external_id), create, create_many, update, update_many, delete.
 
 use reqwest::Method;
 use serde::Serialize;
-use zendesk_types::{JobStatus, Single, User, UserId};
+use zendesk_types::{JobStatus, User, UserId, UserRole};
 
-use super::{check_bulk, items_with_ids, join_ids, keyed, normalized};
-use crate::client::{Client, NO_QUERY};
-use crate::error::Result;
+use super::{check_bulk, choices, items_with_ids, join_ids, keyed, normalized};
+use crate::client::Client;
 use crate::paging::{ListRequest, Paging};
+use crate::request::{Detached, Reader, Request, read_items, read_record};
 
-/// The roles `GET /users?role=` accepts.
-pub const USER_ROLES: [&str; 3] = ["end-user", "agent", "admin"];
-
-/// User requests. Get one with [`Client::users`].
-#[derive(Debug, Clone, Copy)]
-pub struct UsersHandler<'a> {
-    client: &'a Client,
+/// User requests. Get one with [`Client::users`] or [`Detached::users`].
+#[derive(Debug, Clone)]
+pub struct UsersHandler<C = Client> {
+    client: C,
 }
 
 impl Client {
     /// User requests.
-    pub fn users(&self) -> UsersHandler<'_> {
+    pub fn users(&self) -> UsersHandler {
+        UsersHandler {
+            client: self.clone(),
+        }
+    }
+}
+
+impl Detached {
+    /// User requests as plain values.
+    pub fn users(self) -> UsersHandler<Detached> {
         UsersHandler { client: self }
     }
 }
 
-impl UsersHandler<'_> {
+impl<C: Clone> UsersHandler<C> {
+    fn request<T>(
+        &self,
+        method: Method,
+        path: impl Into<String>,
+        read: Reader<T>,
+    ) -> Request<T, C> {
+        Request::new(self.client.clone(), method, path, read)
+    }
+
     /// `GET /users`, cursor paging, optionally filtered by `role` (`end-user`, `agent`,
     /// `admin`; case and spaces ignored, anything else refused on send) and `permission_set`
     /// (a custom role's ID).
-    pub fn list(&self, role: Option<&str>, permission_set: Option<u64>) -> ListRequest<User> {
-        let mut request = self.client.list("/users", Paging::Cursor);
+    pub fn list(&self, role: Option<&str>, permission_set: Option<u64>) -> ListRequest<User, C> {
+        let mut request = ListRequest::new(self.client.clone(), "/users", Paging::Cursor);
         if let Some(role) = role.and_then(normalized) {
-            request = if USER_ROLES.contains(&role.as_str()) {
-                request.param("role", role)
-            } else {
-                request.fail(format!(
-                    "role {role:?} is not valid: expected end-user, agent or admin"
-                ))
+            request = match role.parse::<UserRole>() {
+                Ok(role) => request.param("role", role.as_str()),
+                Err(_) => request.fail(format!(
+                    "role {role:?} is not valid: expected {}",
+                    choices(UserRole::KNOWN)
+                )),
             };
         }
         if let Some(set) = permission_set {
@@ -48,22 +63,31 @@ impl UsersHandler<'_> {
     }
 
     /// `GET /users/{id}`.
-    pub async fn show(&self, id: UserId) -> Result<User> {
-        self.single(Method::GET, &format!("/users/{id}")).await
+    pub fn show(&self, id: UserId) -> Request<User, C> {
+        self.request(Method::GET, format!("/users/{id}"), read_record::<User>)
     }
 
     /// `GET /users/me`: the authenticated user (an anonymous user without credentials).
-    pub async fn me(&self) -> Result<User> {
-        self.single(Method::GET, "/users/me").await
+    pub fn me(&self) -> Request<User, C> {
+        self.request(Method::GET, "/users/me", read_record::<User>)
+    }
+
+    /// `GET /users/show_many?ids=...` (at most 100 IDs).
+    pub fn show_many(&self, ids: &[UserId]) -> Request<Vec<User>, C> {
+        let request = self.request(Method::GET, "/users/show_many", read_items::<User>);
+        match join_ids("show many users", ids) {
+            Ok(ids) => request.param("ids", ids),
+            Err(error) => request.refuse_on(Err(error)),
+        }
     }
 
     /// `GET /users/search`, offset paging, by `query` (Zendesk search syntax, partial match on
     /// name, email, notes, phone) and/or `external_id`. At least one must be non-empty
     /// (refused on send otherwise).
-    pub fn search(&self, query: Option<&str>, external_id: Option<&str>) -> ListRequest<User> {
+    pub fn search(&self, query: Option<&str>, external_id: Option<&str>) -> ListRequest<User, C> {
         let query = query.map(str::trim).filter(|q| !q.is_empty());
         let external_id = external_id.map(str::trim).filter(|q| !q.is_empty());
-        let mut request = self.client.list("/users/search", Paging::Offset);
+        let mut request = ListRequest::new(self.client.clone(), "/users/search", Paging::Offset);
         if let Some(query) = query {
             request = request.param("query", query);
         }
@@ -78,89 +102,52 @@ impl UsersHandler<'_> {
     }
 
     /// `POST /users` with `{"user": user}` (only `name` is required by Zendesk).
-    pub async fn create<B: Serialize + ?Sized>(&self, user: &B) -> Result<User> {
-        let single: Single<User> = self
-            .client
-            .send(Method::POST, "/users", NO_QUERY, Some(&keyed("user", user)))
-            .await?;
-        Ok(single.record)
+    pub fn create<B: Serialize + ?Sized>(&self, user: &B) -> Request<User, C> {
+        self.request(Method::POST, "/users", read_record::<User>)
+            .json(&keyed("user", user))
     }
 
     /// `POST /users/create_many` with `{"users": [...]}` (1 to 100); answers the job status.
-    pub async fn create_many<B: Serialize>(&self, users: &[B]) -> Result<JobStatus> {
-        check_bulk("create many users", users.len())?;
-        let single: Single<JobStatus> = self
-            .client
-            .send(
-                Method::POST,
-                "/users/create_many",
-                NO_QUERY,
-                Some(&keyed("users", users)),
-            )
-            .await?;
-        Ok(single.record)
+    pub fn create_many<B: Serialize>(&self, users: &[B]) -> Request<JobStatus, C> {
+        self.request(Method::POST, "/users/create_many", read_record::<JobStatus>)
+            .json(&keyed("users", users))
+            .refuse_on(check_bulk("create many users", users.len()))
     }
 
     /// `PUT /users/{id}` with `{"user": changes}`.
-    pub async fn update<B: Serialize + ?Sized>(&self, id: UserId, changes: &B) -> Result<User> {
-        let single: Single<User> = self
-            .client
-            .send(
-                Method::PUT,
-                &format!("/users/{id}"),
-                NO_QUERY,
-                Some(&keyed("user", changes)),
-            )
-            .await?;
-        Ok(single.record)
+    pub fn update<B: Serialize + ?Sized>(&self, id: UserId, changes: &B) -> Request<User, C> {
+        self.request(Method::PUT, format!("/users/{id}"), read_record::<User>)
+            .json(&keyed("user", changes))
     }
 
     /// `PUT /users/update_many` with `{"users": [{"id": 1, ...}, ...]}`: one change per user
     /// (1 to 100). Every item needs a positive integer `id` (string digits are converted).
-    pub async fn update_many<B: Serialize>(&self, users: &[B]) -> Result<JobStatus> {
-        let items = items_with_ids("update many users", users)?;
-        let single: Single<JobStatus> = self
-            .client
-            .send(
-                Method::PUT,
-                "/users/update_many",
-                NO_QUERY,
-                Some(&keyed("users", &items)),
-            )
-            .await?;
-        Ok(single.record)
+    pub fn update_many<B: Serialize>(&self, users: &[B]) -> Request<JobStatus, C> {
+        let request = self.request(Method::PUT, "/users/update_many", read_record::<JobStatus>);
+        match items_with_ids("update many users", users) {
+            Ok(items) => request.json(&keyed("users", &items)),
+            Err(error) => request.refuse_on(Err(error)),
+        }
     }
 
     /// `PUT /users/update_many?ids=...` with `{"user": changes}`: the same change to every
     /// user (1 to 100 IDs).
-    pub async fn update_many_same<B: Serialize + ?Sized>(
+    pub fn update_many_same<B: Serialize + ?Sized>(
         &self,
         ids: &[UserId],
         changes: &B,
-    ) -> Result<JobStatus> {
-        let ids = join_ids("update many users", ids)?;
-        let single: Single<JobStatus> = self
-            .client
-            .send(
-                Method::PUT,
-                "/users/update_many",
-                &[("ids", ids)],
-                Some(&keyed("user", changes)),
-            )
-            .await?;
-        Ok(single.record)
+    ) -> Request<JobStatus, C> {
+        let request = self
+            .request(Method::PUT, "/users/update_many", read_record::<JobStatus>)
+            .json(&keyed("user", changes));
+        match join_ids("update many users", ids) {
+            Ok(ids) => request.param("ids", ids),
+            Err(error) => request.refuse_on(Err(error)),
+        }
     }
 
     /// `DELETE /users/{id}`: Zendesk answers 200 with the user, now `active: false`.
-    pub async fn delete(&self, id: UserId) -> Result<User> {
-        self.single(Method::DELETE, &format!("/users/{id}")).await
-    }
-
-    async fn single(&self, method: Method, path: &str) -> Result<User> {
-        let single: Single<User> = self
-            .client
-            .send(method, path, NO_QUERY, None::<&()>)
-            .await?;
-        Ok(single.record)
+    pub fn delete(&self, id: UserId) -> Request<User, C> {
+        self.request(Method::DELETE, format!("/users/{id}"), read_record::<User>)
     }
 }

@@ -190,6 +190,16 @@ async fn bulk_limits_and_merge_rules_are_checked_before_sending() {
             .await
             .expect_err("no id"),
         client.search().count("  ").await.expect_err("empty query"),
+        tickets
+            .merge(
+                TicketId(1),
+                &MergeTickets {
+                    ids: (2..=7).map(TicketId).collect(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .expect_err("six sources"),
     ];
     for err in &errors {
         assert!(matches!(err, Error::InvalidRequest(_)), "{err:?}");
@@ -204,6 +214,11 @@ async fn bulk_limits_and_merge_rules_are_checked_before_sending() {
         errors[5].to_string().contains("target ticket 1"),
         "{}",
         errors[5]
+    );
+    assert!(
+        errors[9].to_string().contains("at most 5 tickets"),
+        "{}",
+        errors[9]
     );
 }
 
@@ -455,4 +470,104 @@ async fn organization_field_requests() {
         .await
         .expect_err("dup");
     assert!(err.to_string().contains("twice"), "{err}");
+}
+
+#[tokio::test]
+async fn conversation_history_fields_and_membership_requests() {
+    let server = common::server().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/tickets/10/comments"))
+        .and(query_param("include", "users"))
+        .and(query_param("sort", "-created_at"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "comments": [{"id": 2, "type": "Comment", "author_id": 7, "body": "Internal", "public": false,
+                          "attachments": [{"id": 5, "file_name": "log.txt", "content_type": "text/plain",
+                                           "content_url": "https://acme.zendesk.com/attachments/token/x/?name=log.txt", "size": 12}],
+                          "created_at": "2024-03-01T10:00:00Z"}],
+            "users": [common::user(7)],
+            "meta": {"has_more": false, "after_cursor": null, "before_cursor": null},
+            "links": {"next": null, "prev": null}
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    expect(&server, "GET", "/api/v2/tickets/10/audits", None, 200, cursor_page("audits", vec![
+        json!({"id": 99, "ticket_id": 10, "author_id": 7, "created_at": "2024-03-01T10:00:00Z", "events": [
+            {"id": 1, "type": "Change", "field_name": "status", "value": "pending", "previous_value": "open"}
+        ]})
+    ], false, None, None)).await;
+    expect(&server, "GET", "/api/v2/ticket_fields", None, 200, cursor_page("ticket_fields", vec![
+        json!({"id": 1, "type": "tagger", "title": "Plan", "active": true, "required": false,
+               "custom_field_options": [{"id": 3, "name": "Gold", "value": "gold"}]})
+    ], false, None, None)).await;
+    expect(
+        &server,
+        "GET",
+        "/api/v2/groups/4/memberships",
+        None,
+        200,
+        cursor_page(
+            "group_memberships",
+            vec![json!({"id": 8, "user_id": 7, "group_id": 4, "default": true})],
+            false,
+            None,
+            None,
+        ),
+    )
+    .await;
+    expect(
+        &server,
+        "GET",
+        "/api/v2/users/7/group_memberships",
+        None,
+        200,
+        cursor_page(
+            "group_memberships",
+            vec![json!({"id": 8, "user_id": 7, "group_id": 4, "default": true})],
+            false,
+            None,
+            None,
+        ),
+    )
+    .await;
+
+    let client = common::client(&server);
+    let page = client
+        .tickets()
+        .comments(TicketId(10))
+        .include("users")
+        .newest_first()
+        .send()
+        .await
+        .expect("comments");
+    assert!(!page.items[0].public);
+    assert_eq!(page.items[0].attachments[0].size, Some(12));
+    let authors: Vec<zendesk::types::User> = page.side_loaded().expect("users");
+    assert_eq!(authors[0].id.get(), 7);
+    let audits = client
+        .tickets()
+        .audits(TicketId(10))
+        .send()
+        .await
+        .expect("audits");
+    assert_eq!(audits.items[0].events[0].event_type(), "Change");
+    let fields = client.ticket_fields().list().send().await.expect("fields");
+    assert_eq!(
+        fields.items[0].custom_field_options.as_ref().unwrap()[0].value,
+        "gold"
+    );
+    let members = client
+        .group_memberships()
+        .of_group(4.into())
+        .send()
+        .await
+        .expect("group");
+    assert_eq!(members.items[0].user_id.get(), 7);
+    let groups = client
+        .group_memberships()
+        .of_user(7.into())
+        .send()
+        .await
+        .expect("user");
+    assert!(groups.items[0].default);
 }

@@ -9,4 +9,5 @@ mod handlers;
 mod jobs;
 mod paging;
 mod recordings;
+mod requests;
 mod retries;

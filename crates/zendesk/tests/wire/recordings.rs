@@ -11,7 +11,7 @@ use serde_json::Value;
 use url::Url;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
-use zendesk::types::{Group, Organization, Ticket, User};
+use zendesk::types::{Audit, Group, GroupMembership, Organization, Ticket, User};
 use zendesk::{Client, Error, Method, Page, Paging, RetryPolicy};
 
 fn recordings_dir() -> PathBuf {
@@ -110,6 +110,8 @@ fn list_key(path: &str) -> Option<&'static str> {
         "/users" => Some("users"),
         "/organizations" => Some("organizations"),
         "/groups" => Some("groups"),
+        "/group_memberships" => Some("group_memberships"),
+        "/ticket_audits" => Some("audits"),
         _ => None,
     }
 }
@@ -134,6 +136,8 @@ async fn typed_page(client: &Client, i: &Interaction) -> (usize, bool, Option<bo
         Some("tickets") => page::<Ticket>(client, i).await,
         Some("users") => page::<User>(client, i).await,
         Some("organizations") => page::<Organization>(client, i).await,
+        Some("group_memberships") => page::<GroupMembership>(client, i).await,
+        Some("audits") => page::<Audit>(client, i).await,
         _ => page::<Group>(client, i).await,
     }
 }
