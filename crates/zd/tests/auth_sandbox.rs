@@ -495,15 +495,32 @@ async fn sign_in_use_refresh_mid_stream_and_sign_out_against_the_sandbox() {
     assert_eq!(old.status(), 401);
 
     // 2. Real expiry: a sign-in whose tokens live 2 s, and a first page that takes 2.5 s.
-    // (Signing in again replaces the stored sign-in; the earlier token stays valid at the
-    // sandbox until it is revoked, so tokens are told apart by id from here on.)
-    sign_in(
+    // Signing in again replaces the stored sign-in and revokes the token it replaced.
+    let replaced_access = zd(dir, &["auth", "token"]).await.stdout.trim().to_string();
+    let said = sign_in(
         dir,
         &base,
         &["--expires-in", "2", "--refresh-token-expires-in", "3600"],
     )
     .await;
+    assert!(
+        said.contains("the previous sign-in's token was revoked"),
+        "{said}"
+    );
     let ids_before = served.live_token_ids().await;
+    assert_eq!(
+        ids_before.len(),
+        1,
+        "only the new sign-in lives: {ids_before:?}"
+    );
+    assert!(!ids_before.contains(&second[0]["id"].as_i64().unwrap()));
+    let replaced = http()
+        .get(format!("{base}/api/v2/users/me.json"))
+        .bearer_auth(&replaced_access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replaced.status(), 401, "the replaced token is dead");
     served.arm(AfterFirstPage::Delay(Duration::from_millis(2_500)));
     let before = served.seen().len();
     let rotated_before = stored_refresh(dir, &base);
@@ -610,6 +627,7 @@ async fn sign_in_use_refresh_mid_stream_and_sign_out_against_the_sandbox() {
     for run in [&me, &status, &refused, &logout] {
         for secret in [
             &access,
+            &replaced_access,
             &first_refresh,
             &second_refresh,
             &final_access,
