@@ -18,7 +18,10 @@
 //! - `jobs`: the persistent background job queue (bulk operations, merges).
 //! - `permissions`: who may call which endpoint, read which record and change which field, and
 //!   what an end-user is shown of a record: the permission model, written down once.
-//! - `auth`, `ratelimit`, `error`: who is calling, how often, and Zendesk's error envelopes.
+//! - `auth`, `ratelimit`, `error`: who is calling (API tokens, passwords, OAuth bearer tokens
+//!   with their scopes and expiry), how often, and Zendesk's error envelopes. The sandbox is
+//!   also an OAuth server (clients, the authorization page, `/oauth/tokens`): `rules::oauth*`
+//!   and `routes::oauth*`.
 //! - `seed`: the demo help desk.
 
 use std::fmt;
@@ -44,6 +47,7 @@ pub use auth::{Caller, Role};
 pub use error::ApiError;
 /// The serving limits (timeouts, connection cap, body size): see [`Sandbox::start_with_limits`].
 pub use http_serve::Limits as ServerLimits;
+pub use rules::oauth::OAuthLifetimes;
 pub use seed::seed_demo;
 pub use store::Store;
 
@@ -64,6 +68,12 @@ pub struct Config {
     pub seed: Option<Seed>,
     /// Requests per minute for the whole account; `None` = no limit (and no rate headers).
     pub rate_limit_per_minute: Option<u32>,
+    /// The OAuth token lifetimes `/oauth/tokens` accepts: Zendesk's bounds by default,
+    /// [`OAuthLifetimes::any`] for tests that watch tokens expire.
+    pub oauth_lifetimes: OAuthLifetimes,
+    /// Whether an acknowledged write survives only a crash of the process (the default) or also
+    /// a power loss (`Durability::Full`: every commit waits for the disk).
+    pub durability: store::Durability,
 }
 
 impl Config {
@@ -76,6 +86,8 @@ impl Config {
             admin_token: admin_token.into(),
             seed: None,
             rate_limit_per_minute: None,
+            oauth_lifetimes: OAuthLifetimes::zendesk(),
+            durability: store::Durability::Normal,
         }
     }
 }
@@ -96,6 +108,8 @@ impl fmt::Debug for Config {
             .field("admin_token", &"[redacted]")
             .field("seed", &self.seed)
             .field("rate_limit_per_minute", &self.rate_limit_per_minute)
+            .field("oauth_lifetimes", &self.oauth_lifetimes)
+            .field("durability", &self.durability)
             .finish()
     }
 }
@@ -138,6 +152,7 @@ pub(crate) struct Inner {
     pub(crate) secrets: rules::credentials::Secrets,
     pub(crate) sign_ins: auth::SignInThrottle,
     pub(crate) sign_in_cache: auth::SignInCache,
+    pub(crate) oauth_lifetimes: OAuthLifetimes,
 }
 
 impl AppState {
@@ -155,7 +170,7 @@ impl AppState {
                 config.admin_email
             )));
         }
-        let store = Store::open(&config.db_url).await?;
+        let store = Store::open_with(&config.db_url, config.durability).await?;
         let shared = store.dialect() == store::Dialect::Postgres;
         let secrets = if shared {
             rules::credentials::Secrets::for_shared_database(&store).await?
@@ -190,6 +205,7 @@ impl AppState {
                 secrets,
                 sign_ins: auth::SignInThrottle::new(),
                 sign_in_cache: auth::SignInCache::new(),
+                oauth_lifetimes: config.oauth_lifetimes,
             }),
         })
     }

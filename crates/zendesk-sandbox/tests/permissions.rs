@@ -23,6 +23,9 @@ struct Fixtures {
     membership: i64,
     ticket_field: i64,
     organization_field: i64,
+    oauth_client: i64,
+    /// The end-user's own OAuth token (their credentials here).
+    end_user_token: i64,
 }
 
 /// A user signed in with an OAuth token the admin minted (no password: password hashing is
@@ -106,7 +109,28 @@ async fn fixtures(sb: &Sb) -> Fixtures {
         .await,
         "organization_field",
     );
+    let oauth_client = created(
+        sb.post(
+            "/api/v2/oauth/clients.json",
+            json!({"client": {"name": "Matrix App", "identifier": "matrix_app", "kind": "public",
+                              "redirect_uri": ["http://127.0.0.1/callback"]}}),
+        )
+        .await,
+        "client",
+    );
+    let end_user_token = created(
+        sb.call(
+            Method::GET,
+            "/api/v2/oauth/tokens/current.json",
+            Some(&end_user.1),
+            None,
+        )
+        .await,
+        "token",
+    );
     Fixtures {
+        oauth_client,
+        end_user_token,
         end_user,
         agent,
         organization,
@@ -130,6 +154,8 @@ fn concrete(template: &str, f: &Fixtures) -> String {
             "ticket_fields" => f.ticket_field,
             "organization_fields" => f.organization_field,
             "job_statuses" => 1,
+            "clients" => f.oauth_client,
+            "tokens" => f.end_user_token,
             other => panic!("no fixture for /{other}/{{id}}"),
         }
     };

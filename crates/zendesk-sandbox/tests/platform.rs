@@ -41,7 +41,6 @@ async fn bad_or_missing_credentials_are_401() {
         None,
         Some(basic("admin@example.com/token", "wrong")),
         Some(basic("nobody@example.com", "pw")),
-        Some("Bearer nope".to_string()),
     ] {
         let r = sb
             .call(Method::GET, "/api/v2/tickets.json", auth.as_deref(), None)
@@ -49,6 +48,21 @@ async fn bad_or_missing_credentials_are_401() {
         assert_eq!(r.status, StatusCode::UNAUTHORIZED);
         assert_eq!(r.body, json!({"error": "Couldn't authenticate you"}));
     }
+    // A bearer token Zendesk does not know is answered as OAuth answers it.
+    let r = sb
+        .call(
+            Method::GET,
+            "/api/v2/tickets.json",
+            Some("Bearer nope"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(r.body["error"], "invalid_token");
+    assert_eq!(
+        r.headers["www-authenticate"],
+        "Bearer realm=\"Zendesk\", error=\"invalid_token\""
+    );
     let r = sb
         .call(
             Method::GET,
@@ -195,7 +209,7 @@ async fn oauth_tokens_authenticate_with_their_scopes() {
     let read = sb
         .post(
             "/api/v2/oauth/tokens.json",
-            json!({"token": {"client_id": "cli", "scopes": ["read"]}}),
+            json!({"token": {"scopes": ["read"]}}),
         )
         .await;
     assert_eq!(read.status, StatusCode::CREATED, "{}", read.text);

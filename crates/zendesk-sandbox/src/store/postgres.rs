@@ -44,16 +44,19 @@ use serde_json::Value;
 
 use super::sql::{self, Bind};
 use super::{
-    Backend, BoxFuture, DeletedTicket, Dialect, Durability, JobRow, ListQuery, Lookup, Outcome,
-    PageRows, Principal, ReadJob, Reader, StoreError, StoreResult, Table, TokenHash, WriteJob,
-    Writer, parse_stored, redact_url, run_guarded,
+    Backend, BoxFuture, ClientKey, DeletedTicket, Dialect, Durability, JobRow, ListQuery, Lookup,
+    NewOAuthToken, OAuthClientRow, OAuthCode, OAuthTokenRow, Outcome, PageRows, Principal, ReadJob,
+    Reader, Revocation, StoreError, StoreResult, Table, TokenHash, WriteJob, Writer, parse_stored,
+    redact_url, run_guarded,
 };
 use crate::SandboxError;
 use crate::util::now;
 
 /// The migrations, in order; `sandbox_migrations` records which are applied.
-const MIGRATIONS: &[(i64, &str)] =
-    &[(1, include_str!("../../migrations/postgres/0001_schema.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../../migrations/postgres/0001_schema.sql")),
+    (2, include_str!("../../migrations/postgres/0002_oauth.sql")),
+];
 
 /// Most write jobs committed together.
 const MAX_BATCH: usize = 64;
@@ -928,6 +931,34 @@ fn principal(row: &Row, scopes: Option<Vec<String>>) -> StoreResult<Principal> {
         role: text(row, 1)?,
         active: int(row, 2)? != 0 && int(row, 3)? == 0,
         scopes,
+        token_id: None,
+        expires_at: None,
+    })
+}
+
+/// The columns of an OAuth token row, in [`token_row`]'s order.
+const TOKEN_COLUMNS: &str = "id, user_id, oauth_client_id, scopes, created_at, expires_at,
+    refresh_token_expires_at, revoked_at, grant_id, refresh_token_hash IS NOT NULL";
+
+fn token_row(row: &Row) -> StoreResult<OAuthTokenRow> {
+    Ok(OAuthTokenRow {
+        id: int(row, 0)?,
+        user_id: int(row, 1)?,
+        client: opt_int(row, 2)?,
+        scopes: text(row, 3)?,
+        created_at: int(row, 4)?,
+        expires_at: opt_int(row, 5)?,
+        refresh_token_expires_at: opt_int(row, 6)?,
+        revoked_at: opt_int(row, 7)?,
+        grant_id: opt_int(row, 8)?,
+        has_refresh_token: row.try_get::<_, bool>(9).map_err(db)?,
+    })
+}
+
+fn client_row(row: &Row) -> StoreResult<OAuthClientRow> {
+    Ok(OAuthClientRow {
+        json: parse_stored(&text(row, 0)?)?,
+        secret_hash: opt_text(row, 1)?,
     })
 }
 
@@ -936,13 +967,16 @@ impl Reader for Tx<'_> {
         Dialect::Postgres
     }
 
-    fn record(&mut self, table: Table, id: i64) -> StoreResult<Option<Value>> {
+    fn record_text(&mut self, table: Table, id: i64) -> StoreResult<Option<String>> {
         let sql = format!(
             "SELECT json FROM {} WHERE id = $1 AND {}",
             table.name(),
             table.live()
         );
-        Ok(self.json_rows(&sql, &[Bind::Int(id)])?.into_iter().next())
+        self.conn
+            .query_opt(&sql, &[Bind::Int(id)])?
+            .map(|row| text(&row, 0))
+            .transpose()
     }
 
     fn records(&mut self, table: Table, ids: &[i64]) -> StoreResult<Vec<Value>> {
@@ -1102,8 +1136,9 @@ impl Reader for Tx<'_> {
     ) -> StoreResult<Option<Principal>> {
         self.conn
             .query_opt(
-                "SELECT u.id, u.role, u.active, u.suspended, t.scopes FROM oauth_tokens t
-                 JOIN users u ON u.id = t.user_id WHERE t.token_hash IN ($1, $2)",
+                "SELECT u.id, u.role, u.active, u.suspended, t.scopes, t.id, t.expires_at
+                 FROM oauth_tokens t JOIN users u ON u.id = t.user_id
+                 WHERE t.token_hash IN ($1, $2) AND t.revoked_at IS NULL",
                 &[
                     Bind::Text(token_hash.keyed.clone()),
                     Bind::Text(token_hash.legacy.clone()),
@@ -1111,9 +1146,95 @@ impl Reader for Tx<'_> {
             )?
             .map(|row| {
                 let scopes = text(&row, 4)?;
-                principal(&row, Some(scopes.split(' ').map(str::to_string).collect()))
+                Ok(Principal {
+                    token_id: Some(int(&row, 5)?),
+                    expires_at: opt_int(&row, 6)?,
+                    ..principal(&row, Some(scopes.split(' ').map(str::to_string).collect()))?
+                })
             })
             .transpose()
+    }
+
+    fn oauth_client(&mut self, key: ClientKey<'_>) -> StoreResult<Option<OAuthClientRow>> {
+        let row = match key {
+            ClientKey::Id(id) => self.conn.query_opt(
+                "SELECT json, secret_hash FROM oauth_clients WHERE id = $1",
+                &[Bind::Int(id)],
+            )?,
+            ClientKey::Identifier(identifier) => self.conn.query_opt(
+                "SELECT json, secret_hash FROM oauth_clients WHERE identifier = $1",
+                &[Bind::from(identifier)],
+            )?,
+        };
+        row.map(|row| client_row(&row)).transpose()
+    }
+
+    fn oauth_clients(&mut self) -> StoreResult<Vec<OAuthClientRow>> {
+        self.conn
+            .query(
+                "SELECT json, secret_hash FROM oauth_clients ORDER BY id",
+                &[],
+            )?
+            .iter()
+            .map(client_row)
+            .collect()
+    }
+
+    fn oauth_code(&mut self, code_hash: &str) -> StoreResult<Option<OAuthCode>> {
+        self.conn
+            .query_opt(
+                "SELECT id, client, user_id, redirect_uri, scopes, code_challenge, expires_at,
+                        used_at
+                 FROM oauth_codes WHERE code_hash = $1",
+                &[Bind::from(code_hash)],
+            )?
+            .map(|row| {
+                Ok(OAuthCode {
+                    id: int(&row, 0)?,
+                    client: int(&row, 1)?,
+                    user_id: int(&row, 2)?,
+                    redirect_uri: text(&row, 3)?,
+                    scopes: text(&row, 4)?,
+                    code_challenge: opt_text(&row, 5)?,
+                    expires_at: int(&row, 6)?,
+                    used_at: opt_int(&row, 7)?,
+                })
+            })
+            .transpose()
+    }
+
+    fn oauth_token(&mut self, id: i64) -> StoreResult<Option<OAuthTokenRow>> {
+        let sql = format!("SELECT {TOKEN_COLUMNS} FROM oauth_tokens WHERE id = $1");
+        self.conn
+            .query_opt(&sql, &[Bind::Int(id)])?
+            .map(|row| token_row(&row))
+            .transpose()
+    }
+
+    fn oauth_token_by_refresh(&mut self, refresh_hash: &str) -> StoreResult<Option<OAuthTokenRow>> {
+        let sql = format!("SELECT {TOKEN_COLUMNS} FROM oauth_tokens WHERE refresh_token_hash = $1");
+        self.conn
+            .query_opt(&sql, &[Bind::from(refresh_hash)])?
+            .map(|row| token_row(&row))
+            .transpose()
+    }
+
+    fn oauth_tokens(
+        &mut self,
+        user_id: Option<i64>,
+        client: Option<i64>,
+    ) -> StoreResult<Vec<OAuthTokenRow>> {
+        let sql = format!(
+            "SELECT {TOKEN_COLUMNS} FROM oauth_tokens WHERE revoked_at IS NULL
+             AND (CAST($1 AS bigint) IS NULL OR user_id = $1)
+             AND (CAST($2 AS bigint) IS NULL OR oauth_client_id = $2)
+             ORDER BY id"
+        );
+        self.conn
+            .query(&sql, &[Bind::opt_int(user_id), Bind::opt_int(client)])?
+            .iter()
+            .map(token_row)
+            .collect()
     }
 
     fn user_role(&mut self, id: i64) -> StoreResult<Option<String>> {
@@ -1418,26 +1539,146 @@ impl Writer for Tx<'_> {
         Ok(())
     }
 
-    fn insert_oauth_token(
-        &mut self,
-        user_id: i64,
-        token_hash: &str,
-        client_id: Option<&str>,
-        scopes: &str,
-    ) -> StoreResult<i64> {
+    fn insert_oauth_token(&mut self, token: &NewOAuthToken<'_>) -> StoreResult<i64> {
         self.credentials_changed();
         self.one_int(
-            "INSERT INTO oauth_tokens (user_id, token_hash, client_id, scopes, created_at)
-             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            "INSERT INTO oauth_tokens (user_id, token_hash, refresh_token_hash, oauth_client_id,
+                scopes, created_at, expires_at, refresh_token_expires_at, grant_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
             &[
-                Bind::Int(user_id),
-                Bind::from(token_hash),
-                Bind::opt_text(client_id.map(str::to_string)),
-                Bind::from(scopes),
+                Bind::Int(token.user_id),
+                Bind::from(token.token_hash),
+                Bind::opt_text(token.refresh_token_hash.map(str::to_string)),
+                Bind::opt_int(token.client),
+                Bind::from(token.scopes),
                 Bind::Int(now()),
+                Bind::opt_int(token.expires_at),
+                Bind::opt_int(token.refresh_token_expires_at),
+                Bind::opt_int(token.grant_id),
             ],
         )?
         .ok_or_else(|| StoreError::database("the token insert returned no id"))
+    }
+
+    fn revoke_oauth_tokens(&mut self, which: Revocation) -> StoreResult<u64> {
+        // Whatever this revokes must stop signing in now, not when a cached sign-in lapses.
+        self.credentials_changed();
+        let (column, id) = match which {
+            Revocation::Token(id) => ("id", id),
+            Revocation::Grant(id) => ("grant_id", id),
+            Revocation::Client(id) => ("oauth_client_id", id),
+        };
+        let revoked = self.conn.exec(
+            &format!(
+                "UPDATE oauth_tokens SET revoked_at = $1 WHERE {column} = $2 AND revoked_at IS NULL"
+            ),
+            &[Bind::Int(now()), Bind::Int(id)],
+        )?;
+        // Spent and revoked rows are kept while their refresh token could still be presented
+        // (so a replay is recognised); after that they are only history.
+        self.conn.exec(
+            "DELETE FROM oauth_tokens WHERE revoked_at IS NOT NULL
+             AND COALESCE(refresh_token_expires_at, revoked_at) < $1",
+            &[Bind::Int(now() - 86_400)],
+        )?;
+        Ok(revoked)
+    }
+
+    fn insert_oauth_client(&mut self, json: &Value) -> StoreResult<i64> {
+        let text =
+            |key: &str| Bind::from(json.get(key).and_then(Value::as_str).unwrap_or_default());
+        let user_id = json
+            .get("user_id")
+            .and_then(Value::as_i64)
+            .unwrap_or_default();
+        let id = self
+            .one_int(
+                "INSERT INTO oauth_clients (json, identifier, kind, user_id, created_at)
+                 VALUES ('{}', $1, $2, $3, $4) RETURNING id",
+                &[
+                    text("identifier"),
+                    text("kind"),
+                    Bind::Int(user_id),
+                    Bind::Int(now()),
+                ],
+            )?
+            .ok_or_else(|| StoreError::database("the client insert returned no id"))?;
+        let mut stored = json.clone();
+        stored["id"] = Value::from(id);
+        self.update_oauth_client(id, &stored)?;
+        Ok(id)
+    }
+
+    fn update_oauth_client(&mut self, id: i64, json: &Value) -> StoreResult<()> {
+        let text =
+            |key: &str| Bind::from(json.get(key).and_then(Value::as_str).unwrap_or_default());
+        // A client's kind and redirect URIs decide who may sign in through it.
+        self.credentials_changed();
+        self.conn.exec(
+            "UPDATE oauth_clients SET json = $1, identifier = $2, kind = $3 WHERE id = $4",
+            &[
+                Bind::Text(json.to_string()),
+                text("identifier"),
+                text("kind"),
+                Bind::Int(id),
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn set_oauth_client_secret(&mut self, id: i64, secret_hash: Option<&str>) -> StoreResult<()> {
+        self.credentials_changed();
+        self.conn.exec(
+            "UPDATE oauth_clients SET secret_hash = $1 WHERE id = $2",
+            &[
+                Bind::opt_text(secret_hash.map(str::to_string)),
+                Bind::Int(id),
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn delete_oauth_client(&mut self, id: i64) -> StoreResult<bool> {
+        self.revoke_oauth_tokens(Revocation::Client(id))?;
+        self.conn.exec(
+            "DELETE FROM oauth_codes WHERE client = $1",
+            &[Bind::Int(id)],
+        )?;
+        let deleted = self
+            .conn
+            .exec("DELETE FROM oauth_clients WHERE id = $1", &[Bind::Int(id)])?;
+        Ok(deleted == 1)
+    }
+
+    fn insert_oauth_code(&mut self, code_hash: &str, code: &OAuthCode) -> StoreResult<i64> {
+        self.conn.exec(
+            "DELETE FROM oauth_codes WHERE expires_at < $1",
+            &[Bind::Int(now() - 3_600)],
+        )?;
+        self.one_int(
+            "INSERT INTO oauth_codes (code_hash, client, user_id, redirect_uri, scopes,
+                code_challenge, created_at, expires_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            &[
+                Bind::from(code_hash),
+                Bind::Int(code.client),
+                Bind::Int(code.user_id),
+                Bind::Text(code.redirect_uri.clone()),
+                Bind::Text(code.scopes.clone()),
+                Bind::opt_text(code.code_challenge.clone()),
+                Bind::Int(now()),
+                Bind::Int(code.expires_at),
+            ],
+        )?
+        .ok_or_else(|| StoreError::database("the code insert returned no id"))
+    }
+
+    fn spend_oauth_code(&mut self, id: i64) -> StoreResult<bool> {
+        let spent = self.conn.exec(
+            "UPDATE oauth_codes SET used_at = $1 WHERE id = $2 AND used_at IS NULL",
+            &[Bind::Int(now()), Bind::Int(id)],
+        )?;
+        Ok(spent == 1)
     }
 
     fn insert_job(&mut self, job: &JobRow) -> StoreResult<()> {
