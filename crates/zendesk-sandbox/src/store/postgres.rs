@@ -665,6 +665,18 @@ impl Backend for Postgres {
         self.with_connection(move |conn| read_in_transaction(conn, job))
     }
 
+    /// A read of a few rows by key: each statement on its own (autocommit), which saves the
+    /// `BEGIN` and `COMMIT` round trips of a transaction (as SQLite's peek skips its own).
+    fn peek(&self, job: ReadJob) -> BoxFuture<'_, StoreResult<()>> {
+        self.with_connection(move |conn| {
+            let mut reader = Tx {
+                conn: &mut *conn,
+                credentials: None,
+            };
+            run_guarded(|| job(&mut reader))
+        })
+    }
+
     fn write(&self, job: WriteJob) -> BoxFuture<'_, StoreResult<()>> {
         let (done, answer) = tokio::sync::oneshot::channel();
         let sent = match lock(&self.writer).as_ref() {
