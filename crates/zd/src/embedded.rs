@@ -98,6 +98,8 @@ pub async fn start() -> anyhow::Result<(Connection, RunningSandbox)> {
         admin_token: token.clone(),
         seed: Some(Seed::Demo),
         rate_limit_per_minute: None,
+        oauth_lifetimes: zendesk_sandbox::OAuthLifetimes::zendesk(),
+        durability: zendesk_sandbox::store::Durability::Normal,
     };
     let sandbox = Sandbox::start(config)
         .await

@@ -72,14 +72,18 @@ fn run_token() -> String {
     format!("compat{:x}{:x}", nanos, std::process::id())
 }
 
-/// Starts a sandbox over a fresh SQLite file, runs `program args` with the sandbox's address and
+/// Starts a sandbox over a fresh SQLite file (a fresh PostgreSQL schema when
+/// `ZD_TEST_DATABASE_URL` names one), runs `program args` with the sandbox's address and
 /// admin credentials in its environment, stops the sandbox, and fails with the child's output
 /// unless it exited 0.
 async fn run_suite(label: &str, program: &str, args: &[&Path], extra_env: &[(&str, String)]) {
     let dir = TempDir::new(label);
     let token = run_token();
     let mut config = Config::in_memory(token.clone());
-    config.db_url = format!("sqlite://{}", dir.0.join("sandbox.db").display());
+    config.db_url = match zendesk_sandbox::test_db_url() {
+        url if url.starts_with("postgres") => url,
+        _ => format!("sqlite://{}", dir.0.join("sandbox.db").display()),
+    };
     config.admin_email = ADMIN_EMAIL.to_string();
     let sandbox = Sandbox::start(config)
         .await

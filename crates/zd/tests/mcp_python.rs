@@ -52,8 +52,63 @@ fn scripts_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/compat/python")
 }
 
-/// A fresh directory for one test's sandbox database, removed on drop.
-struct TempDir(PathBuf);
+/// A fresh directory for one test's sandbox database, removed on drop. With
+/// `ZD_TEST_DATABASE_URL` naming PostgreSQL, the sandbox is instead a `zd sandbox serve` on a
+/// fresh schema of it (demo data, the embedded sandbox's admin), reached through
+/// `ZENDESK_BASE_URL`: the same scenarios then run on PostgreSQL.
+struct TempDir(PathBuf, Option<Served>);
+
+/// A `zd sandbox serve` child on PostgreSQL, killed on drop.
+struct Served {
+    child: Child,
+    base: String,
+    token: String,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve_on_postgres() -> Option<Served> {
+    if !std::env::var("ZD_TEST_DATABASE_URL").is_ok_and(|url| url.starts_with("postgres")) {
+        return None;
+    }
+    let token = format!("mcp-pg-{}", std::process::id());
+    let mut child = Command::new(ZD)
+        .args([
+            "sandbox",
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--seed",
+            "demo",
+        ])
+        .env("ZD_SANDBOX_DB", zendesk_sandbox::test_db_url())
+        .env("ZD_SANDBOX_ADMIN_EMAIL", "admin@sandbox.zd.local")
+        .env("ZD_SANDBOX_ADMIN_TOKEN", &token)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("zd sandbox serve starts");
+    let mut line = String::new();
+    let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
+    stdout
+        .read_line(&mut line)
+        .expect("the sandbox says where it serves");
+    let start = line.find("http://").expect("a base URL");
+    let base = line[start..]
+        .split("/api/v2")
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    // Keep reading so the child never blocks on a full pipe.
+    std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+    Some(Served { child, base, token })
+}
 
 impl TempDir {
     fn new(name: &str) -> Self {
@@ -64,7 +119,7 @@ impl TempDir {
         let dir =
             std::env::temp_dir().join(format!("zd-mcp-{name}-{}-{nanos}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("create a temp dir");
-        TempDir(dir)
+        TempDir(dir, serve_on_postgres())
     }
 
     fn db(&self) -> PathBuf {
@@ -83,7 +138,17 @@ fn sandbox_env(command: &mut Command, dir: &TempDir) {
     for var in ZENDESK_VARS {
         command.env_remove(var);
     }
-    command.env("ZD_SANDBOX_DB", dir.db());
+    match &dir.1 {
+        Some(served) => {
+            command.env("ZENDESK_BASE_URL", &served.base);
+            command.env("ZENDESK_EMAIL", "admin@sandbox.zd.local");
+            command.env("ZENDESK_API_TOKEN", &served.token);
+            command.env_remove("ZD_SANDBOX_DB");
+        }
+        None => {
+            command.env("ZD_SANDBOX_DB", dir.db());
+        }
+    }
     command.env("PYTHONUNBUFFERED", "1");
 }
 

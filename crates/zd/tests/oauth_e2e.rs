@@ -1,8 +1,8 @@
 //! OAuth end to end: a sandbox started in-process mints access tokens through
 //! `POST /api/v2/oauth/tokens`; tools called with only that bearer token (through the registry,
 //! and through the `zd` binary with `ZENDESK_BASE_URL` + `ZENDESK_OAUTH_TOKEN`) read with a
-//! `read` token, are refused writes with Zendesk's 403 text, and a wrong token gets the 401
-//! text. The token never shows in errors, tool output or `Debug`.
+//! `read` token, are refused writes with Zendesk's 403 text, and a wrong token gets Zendesk's
+//! 401 `invalid_token` text. The token never shows in errors, tool output or `Debug`.
 
 use secrecy::SecretString;
 use serde_json::{Value, json};
@@ -12,7 +12,9 @@ use zendesk_tools::{CallContext, Connection, ToolResult, registry};
 const ADMIN_EMAIL: &str = "admin@example.com";
 const ADMIN_TOKEN: &str = "oauth-e2e-admin-token";
 const FORBIDDEN_TEXT: &str = "You do not have access to this page";
-const UNAUTHORIZED_TEXT: &str = "Couldn't authenticate you";
+/// Zendesk's answer to a bearer token it does not accept (unknown, expired or revoked).
+const UNAUTHORIZED_TEXT: &str =
+    "invalid_token: The access token provided is expired, revoked, malformed or invalid";
 
 struct Desk {
     sandbox: RunningSandbox,

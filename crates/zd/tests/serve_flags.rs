@@ -230,3 +230,76 @@ fn http_limit_flags_without_http_are_refused() {
         "{stderr}"
     );
 }
+
+/// One HTTP/1.1 request with a JSON body; (status, body).
+fn send_json(base: &str, path: &str, authorization: Option<&str>, body: &str) -> (u16, String) {
+    let addr = base.trim_start_matches("http://");
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let auth = authorization
+        .map(|a| format!("Authorization: {a}\r\n"))
+        .unwrap_or_default();
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    let status = answer[9..12].parse().unwrap();
+    let body = answer
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+/// Registers a confidential client and asks for a token living `expires_in` seconds; the
+/// token endpoint's status and body.
+fn short_token(extra: &[&str], expires_in: u64) -> (u16, String) {
+    let token = "short-lifetimes-admin";
+    let mut args = vec!["--admin-token", token];
+    args.extend_from_slice(extra);
+    let served = serve(&args);
+    let admin = format!(
+        "Basic {}",
+        base64_encode(format!("admin@example.com/token:{token}").as_bytes())
+    );
+    let (status, made) = send_json(
+        &served.base,
+        "/api/v2/oauth/clients.json",
+        Some(&admin),
+        r#"{"client": {"name": "Backend", "identifier": "backend", "kind": "confidential"}}"#,
+    );
+    assert_eq!(status, 201, "{made}");
+    let secret = made
+        .split("\"secret\":\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the secret, shown once")
+        .to_string();
+    send_json(
+        &served.base,
+        "/oauth/tokens",
+        None,
+        &format!(
+            r#"{{"grant_type": "client_credentials", "client_id": "backend", "client_secret": "{secret}", "scope": "read", "expires_in": {expires_in}}}"#
+        ),
+    )
+}
+
+#[test]
+fn short_oauth_lifetimes_are_accepted_only_when_asked_for() {
+    let (status, body) = short_token(&["--oauth-short-lifetimes"], 2);
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"expires_in\":2"), "{body}");
+    let (status, body) = short_token(&[], 2);
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body.contains("invalid_request") && body.contains("300"),
+        "{body}"
+    );
+}

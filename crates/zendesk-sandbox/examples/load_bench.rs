@@ -3,10 +3,20 @@
 //! (show ticket, list 100 tickets, create ticket, search) and prints requests/s with p50/p99
 //! latency for each.
 //!
+//! Beside them, in the same run, the floor: the same HTTP server stack (axum behind
+//! `http-serve`) answering the very bytes of a shown ticket from memory, with no sandbox work.
+//! Each scenario's rate is also printed as a ratio of the floor's, which is what to compare
+//! across machines and runs (these 2-core machines are noisy).
+//!
 //! Run once, in release: `cargo run -p zendesk-sandbox --release --example load_bench`
 //! Knobs: `BENCH_SECS` (per scenario, default 5), `BENCH_CLIENTS` (default 16),
 //! `BENCH_TICKETS` (prefill, default 1000), `BENCH_ONLY` (run only the scenarios whose name
-//! contains it, such as `list`, for profiling one of them).
+//! contains it, such as `list`, for profiling one of them), and the databases:
+//! `--db URL` (repeatable) or `BENCH_DB=URL,URL`, where `sqlite` is a fresh temporary SQLite
+//! file (the default) and a `postgres://...` URL gets a fresh schema (`?schema=zd_bench_...`,
+//! left behind for inspection). Several databases run one after the other in the same run, so
+//! their figures stand side by side:
+//! `cargo run -p zendesk-sandbox --release --example load_bench -- --db sqlite --db postgres://zd@127.0.0.1:5432/postgres`
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -63,6 +73,7 @@ impl Connection {
             .and_then(|s| s.parse().ok())
             .unwrap_or(0);
         let mut length = 0usize;
+        let mut chunked = false;
         loop {
             line.clear();
             self.reader.read_line(&mut line).await?;
@@ -70,14 +81,33 @@ impl Connection {
             if trimmed.is_empty() {
                 break;
             }
-            if let Some((name, value)) = trimmed.split_once(':')
-                && name.eq_ignore_ascii_case("content-length")
-            {
-                length = value.trim().parse().unwrap_or(0);
+            if let Some((name, value)) = trimmed.split_once(':') {
+                if name.eq_ignore_ascii_case("content-length") {
+                    length = value.trim().parse().unwrap_or(0);
+                }
+                if name.eq_ignore_ascii_case("transfer-encoding")
+                    && value.trim().eq_ignore_ascii_case("chunked")
+                {
+                    chunked = true;
+                }
             }
         }
-        let mut buf = vec![0u8; length];
-        self.reader.read_exact(&mut buf).await?;
+        if chunked {
+            // Streamed answers: hex size lines, each chunk, an empty chunk at the end.
+            loop {
+                line.clear();
+                self.reader.read_line(&mut line).await?;
+                let size = usize::from_str_radix(line.trim(), 16).unwrap_or(0);
+                let mut chunk = vec![0u8; size + 2];
+                self.reader.read_exact(&mut chunk).await?;
+                if size == 0 {
+                    break;
+                }
+            }
+        } else {
+            let mut buf = vec![0u8; length];
+            self.reader.read_exact(&mut buf).await?;
+        }
         Ok(status)
     }
 }
@@ -89,13 +119,15 @@ struct Scenario {
     body: Option<&'static str>,
 }
 
+/// Runs a scenario; returns its requests per second.
 async fn run_scenario(
     addr: SocketAddr,
     scenario: &Scenario,
     clients: u64,
     secs: u64,
     tickets: u64,
-) {
+    floor: Option<f64>,
+) -> f64 {
     let deadline = Instant::now() + Duration::from_secs(secs);
     let mut tasks = Vec::new();
     for client in 0..clients {
@@ -144,20 +176,94 @@ async fn run_scenario(
         let index = ((all.len() as f64 - 1.0) * p).round() as usize;
         all[index].as_secs_f64() * 1000.0
     };
+    let rate = all.len() as f64 / secs as f64;
+    let ratio = floor.map_or_else(String::new, |floor| {
+        format!("  {:>5.2}x floor", rate / floor)
+    });
     println!(
-        "{:<22} {:>9.0} req/s   p50 {:>7.2} ms   p99 {:>7.2} ms   ({} ok, {} errors, {} clients)",
+        "{:<22} {:>9.0} req/s   p50 {:>7.2} ms   p99 {:>7.2} ms{ratio}   ({} ok, {} errors, {} clients)",
         scenario.name,
-        all.len() as f64 / secs as f64,
+        rate,
         pct(0.50),
         pct(0.99),
         all.len(),
         errors,
         clients
     );
+    rate
+}
+
+/// The floor: the sandbox's own server stack answering fixed bytes (a shown ticket's answer).
+async fn start_floor(body: String) -> Option<SocketAddr> {
+    let body: &'static str = Box::leak(body.into_boxed_str());
+    let router = axum::Router::new().route(
+        "/api/v2/floor.json",
+        axum::routing::get(move || async move {
+            (
+                [(axum::http::header::CONTENT_TYPE, "application/json")],
+                body,
+            )
+        }),
+    );
+    let listener = http_serve::bind(SocketAddr::from(([127, 0, 0, 1], 0))).ok()?;
+    let server = http_serve::Server::new(listener, router, http_serve::Limits::default());
+    let addr = server.local_addr().ok()?;
+    tokio::spawn(server.run(std::future::pending()));
+    Some(addr)
+}
+
+/// The body of `GET path`, read on a fresh connection.
+async fn body_of(addr: SocketAddr, path: &str) -> Option<String> {
+    let mut stream = TcpStream::connect(addr).await.ok()?;
+    let auth = base64::engine::general_purpose::STANDARD
+        .encode(format!("admin@example.com/token:{TOKEN}"));
+    let request = format!(
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Basic {auth}\r\nConnection: close\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).await.ok()?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.ok()?;
+    answer
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body.to_string())
+}
+
+/// The databases to run against: `--db URL` arguments, else `BENCH_DB`, else `sqlite`.
+fn databases() -> Vec<String> {
+    let mut args = std::env::args().skip(1);
+    let mut given = Vec::new();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--db" => given.extend(args.next()),
+            other => match other.strip_prefix("--db=") {
+                Some(url) => given.push(url.to_string()),
+                None => eprintln!("bench: ignoring the argument `{other}` (only --db URL)"),
+            },
+        }
+    }
+    if given.is_empty() {
+        given = std::env::var("BENCH_DB")
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect();
+    }
+    if given.is_empty() {
+        given.push("sqlite".into());
+    }
+    given
 }
 
 #[tokio::main]
 async fn main() {
+    for db in databases() {
+        bench(&db).await;
+    }
+}
+
+async fn bench(db: &str) {
     let secs = env_number("BENCH_SECS", 5);
     let clients = env_number("BENCH_CLIENTS", 16);
     let tickets = env_number("BENCH_TICKETS", 1000).max(1);
@@ -166,10 +272,35 @@ async fn main() {
         eprintln!("bench: cannot create {}: {error}", dir.display());
         return;
     }
+    let _ = std::fs::remove_file(dir.join("bench.db"));
+    let db_url = if db == "sqlite" {
+        format!("sqlite://{}", dir.join("bench.db").display())
+    } else if db.starts_with("postgres") {
+        let joiner = if db.contains('?') { '&' } else { '?' };
+        format!(
+            "{db}{joiner}schema=zd_bench_{}_{}",
+            std::process::id(),
+            fastrand::u32(..)
+        )
+    } else {
+        db.to_string()
+    };
+    println!(
+        "
+== {}",
+        zendesk_sandbox::store::redact_url(&db_url)
+    );
+    // BENCH_DURABILITY=full: every acknowledged write waits for the disk.
+    let durability = match std::env::var("BENCH_DURABILITY").as_deref() {
+        Ok("full") => zendesk_sandbox::store::Durability::Full,
+        _ => zendesk_sandbox::store::Durability::Normal,
+    };
     let config = Config {
-        db_url: format!("sqlite://{}", dir.join("bench.db").display()),
+        db_url,
+        durability,
         ..Config::in_memory(TOKEN)
     };
+    println!("durability: {durability:?}");
     let running = match Sandbox::start(config).await {
         Ok(running) => running,
         Err(error) => {
@@ -230,8 +361,23 @@ async fn main() {
         },
     ];
     let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+    let floor = match body_of(addr, "/api/v2/tickets/1.json").await {
+        Some(body) => match start_floor(body).await {
+            Some(floor_addr) => {
+                let scenario = Scenario {
+                    name: "floor (fixed body)",
+                    method: "GET",
+                    path: |_| "/api/v2/floor.json".to_string(),
+                    body: None,
+                };
+                Some(run_scenario(floor_addr, &scenario, clients, secs, tickets, None).await)
+            }
+            None => None,
+        },
+        None => None,
+    };
     for scenario in scenarios.iter().filter(|s| s.name.contains(only.as_str())) {
-        run_scenario(addr, scenario, clients, secs, tickets).await;
+        run_scenario(addr, scenario, clients, secs, tickets, floor).await;
     }
     if let Err(error) = running.shutdown().await {
         eprintln!("bench: shutdown failed: {error}");

@@ -1,10 +1,11 @@
 //! Who is calling: HTTP Basic with an API token (`{email}/token:{token}`) or a password
 //! (`{email}:{password}`), or `Bearer {oauth_token}`. Bad or missing credentials are 401
-//! `{"error": "Couldn't authenticate you"}`; a role or OAuth scope that does not allow the call is
-//! 403 Forbidden. Credentials are compared through their hashes and never logged.
+//! `{"error": "Couldn't authenticate you"}`; a bearer token that is unknown, expired or revoked
+//! is 401 `invalid_token`, as Zendesk answers it. A role, or an OAuth token's scopes, that do
+//! not allow the call are 403 Forbidden: [`admit`] checks both, from the endpoint table, before
+//! any handler runs. Credentials are compared through their hashes and never logged.
 
 use axum::extract::{FromRequestParts, Request, State};
-use axum::http::Method;
 use axum::http::request::Parts;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -12,7 +13,7 @@ use base64::Engine;
 
 use crate::AppState;
 use crate::error::ApiError;
-use crate::permissions::Who;
+use crate::permissions::{ScopeNeed, Who, scope_needed};
 use crate::rules::credentials::{PasswordCheck, check_password, hash_password};
 use crate::store::Principal;
 
@@ -71,22 +72,45 @@ impl Caller {
 #[derive(Clone)]
 pub struct MaybeCaller(pub Option<Caller>);
 
-/// The route layer in front of every endpoint: authenticates the caller once, refuses who the
+/// The OAuth token a request is authenticated with (its id), if any: what
+/// `/api/v2/oauth/tokens/current` names.
+#[derive(Clone, Copy, Debug)]
+pub struct CallingToken(pub Option<i64>);
+
+/// Who is calling, and with which OAuth token (and scopes).
+struct SignedIn {
+    caller: Caller,
+    token: Option<i64>,
+    scopes: Option<Vec<String>>,
+}
+
+/// The route layer in front of every endpoint: authenticates the caller once, refuses a token
+/// whose scopes do not reach the endpoint (`need`, from the endpoint table) and who the
 /// endpoint does not admit (see `permissions::Who`), and hands the caller to the handler.
 pub async fn admit(
     who: Who,
+    need: ScopeNeed,
     State(state): State<AppState>,
     request: Request,
     next: Next,
 ) -> Response {
     let (mut parts, body) = request.into_parts();
-    let caller = match authenticate(&parts, &state).await {
-        Ok(caller) => caller,
+    let signed_in = match authenticate(&parts, &state).await {
+        Ok(signed_in) => signed_in,
         Err(error) => return error.into_response(),
     };
+    if let Some(scopes) = signed_in.as_ref().and_then(|s| s.scopes.as_deref())
+        && !need.granted_by(scopes)
+    {
+        return ApiError::Forbidden.into_response();
+    }
+    let caller = signed_in.as_ref().map(|s| s.caller.clone());
     if let Err(error) = who.admits(caller.as_ref()) {
         return error.into_response();
     }
+    parts
+        .extensions
+        .insert(CallingToken(signed_in.and_then(|s| s.token)));
     parts.extensions.insert(MaybeCaller(caller));
     next.run(Request::from_parts(parts, body)).await
 }
@@ -106,15 +130,34 @@ impl FromRequestParts<AppState> for MaybeCaller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        // Authenticated once by `admit`; handlers outside the table authenticate here.
+        // Authenticated once by `admit`; every API route is in its table.
         if let Some(known) = parts.extensions.get::<MaybeCaller>() {
             return Ok(known.clone());
         }
-        authenticate(parts, state).await.map(MaybeCaller)
+        // A handler outside the table still honours a token's scopes, judged by its path.
+        let signed_in = authenticate(parts, state).await?;
+        if let Some(scopes) = signed_in.as_ref().and_then(|s| s.scopes.as_deref())
+            && !scope_needed(&parts.method, parts.uri.path()).granted_by(scopes)
+        {
+            return Err(ApiError::Forbidden);
+        }
+        Ok(MaybeCaller(signed_in.map(|s| s.caller)))
     }
 }
 
-async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<Caller>, ApiError> {
+impl FromRequestParts<AppState> for CallingToken {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, ApiError> {
+        Ok(parts
+            .extensions
+            .get::<CallingToken>()
+            .copied()
+            .unwrap_or(CallingToken(None)))
+    }
+}
+
+async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<SignedIn>, ApiError> {
     let Some(header) = parts.headers.get(axum::http::header::AUTHORIZATION) else {
         return Ok(None);
     };
@@ -122,10 +165,12 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<Caller>,
     let store = state.store();
     let secrets = &state.inner.secrets;
     // A credential that signed in a moment ago, with nothing about users or credentials
-    // changed since, signs in again without a database read (or a password hash).
+    // changed since, signs in again without a database read (or a password hash). An OAuth
+    // token's expiry is cached with it and checked below on every request.
     let cache_key = secrets.fingerprint(header);
     let generation = store.credentials_generation();
     let cached = state.inner.sign_in_cache.get(&cache_key, generation);
+    let bearer = strip_scheme(header, "bearer").is_some();
     // Failed sign-ins are counted per account (an email, or a bearer token's fingerprint):
     // past the limit the account answers 429 until the window ends, right or wrong.
     let (account, principal): (String, Option<Principal>) = if let Some(principal) = cached {
@@ -143,7 +188,7 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<Caller>,
             Some(email) => {
                 let (email, hash) = (email.to_string(), secrets.token_hash(&secret));
                 store
-                    .read(move |reader| reader.principal_by_api_token(&email, &hash))
+                    .peek(move |reader| reader.principal_by_api_token(&email, &hash))
                     .await?
             }
             None => password_principal(state, user, secret).await?,
@@ -152,50 +197,61 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<Caller>,
     } else if let Some(token) = strip_scheme(header, "bearer") {
         let hash = secrets.token_hash(token.trim());
         let account = hash.keyed.clone();
-        state.inner.sign_ins.check(&account)?;
+        state.inner.sign_ins.check(&secrets.fingerprint(&account))?;
         let principal = store
-            .read(move |reader| reader.principal_by_oauth_token(&hash))
+            .peek(move |reader| reader.principal_by_oauth_token(&hash))
             .await?;
         (account, principal)
     } else {
         return Err(ApiError::Unauthorized);
     };
+    let refused = if bearer {
+        ApiError::InvalidToken
+    } else {
+        ApiError::Unauthorized
+    };
     let principal = match principal {
         Some(principal) if principal.active => principal,
         _ => {
-            state.inner.sign_ins.failed(&secrets.fingerprint(&account));
-            return Err(ApiError::Unauthorized);
+            if !account.is_empty() {
+                state.inner.sign_ins.failed(&secrets.fingerprint(&account));
+            }
+            return Err(refused);
         }
     };
+    // An expired access token is refused from the cache as from the database; not counted as
+    // a failed sign-in (a client that missed the expiry refreshes and goes on).
+    if principal
+        .expires_at
+        .is_some_and(|at| crate::util::now() >= at)
+    {
+        return Err(ApiError::InvalidToken);
+    }
     state
         .inner
         .sign_in_cache
         .put(cache_key, principal.clone(), generation);
     let role = Role::parse(&principal.role).unwrap_or(Role::EndUser);
-    if let Some(scopes) = &principal.scopes {
-        let reading = parts.method == Method::GET || parts.method == Method::HEAD;
-        let allowed =
-            scopes.iter().any(|s| s == "write") || (reading && scopes.iter().any(|s| s == "read"));
-        if !allowed {
-            return Err(ApiError::Forbidden);
-        }
-    }
-    Ok(Some(Caller {
-        id: principal.user_id,
-        role,
+    Ok(Some(SignedIn {
+        caller: Caller {
+            id: principal.user_id,
+            role,
+        },
+        token: principal.token_id,
+        scopes: principal.scopes,
     }))
 }
 
 /// The user a password signs in, when it is theirs. A password an earlier sandbox hashed is
 /// re-hashed with argon2id on the way.
-async fn password_principal(
+pub(crate) async fn password_principal(
     state: &AppState,
     email: String,
     password: String,
 ) -> Result<Option<Principal>, ApiError> {
     let Some((principal, stored)) = state
         .store()
-        .read(move |reader| reader.principal_by_email(&email))
+        .peek(move |reader| reader.principal_by_email(&email))
         .await?
     else {
         return Ok(None);

@@ -23,6 +23,9 @@ pub enum ApiError {
     PaginationDepth,
     /// 401 `{"error": "Couldn't authenticate you"}`.
     Unauthorized,
+    /// 401 for a bearer token that is unknown, expired or revoked, as Zendesk answers it:
+    /// `{"error": "invalid_token", "error_description": ...}` with `WWW-Authenticate: Bearer`.
+    InvalidToken,
     /// 403 `{"error": "Forbidden", "description": ...}`.
     Forbidden,
     /// 403 with a description saying what was refused (a field the caller may not change).
@@ -83,7 +86,7 @@ impl ApiError {
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::Invalid(_) | ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::BadRequest { .. } | ApiError::PaginationDepth => StatusCode::BAD_REQUEST,
-            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Unauthorized | ApiError::InvalidToken => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden | ApiError::ForbiddenBecause(_) => StatusCode::FORBIDDEN,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::TooManyJobs | ApiError::TooManySignIns { .. } => {
@@ -119,6 +122,10 @@ impl ApiError {
                           pagination (page[size], page[after]) to go deeper",
             }]}),
             ApiError::Unauthorized => json!({"error": "Couldn't authenticate you"}),
+            ApiError::InvalidToken => json!({
+                "error": "invalid_token",
+                "error_description": "The access token provided is expired, revoked, malformed or invalid for other reasons.",
+            }),
             ApiError::Forbidden => json!({
                 "error": "Forbidden",
                 "description": "You do not have access to this page. Please contact the account owner of this help desk for further help.",
@@ -167,6 +174,12 @@ impl IntoResponse for ApiError {
                 response
                     .headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+            }
+            ApiError::InvalidToken => {
+                response.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer realm=\"Zendesk\", error=\"invalid_token\""),
+                );
             }
             _ => {}
         }

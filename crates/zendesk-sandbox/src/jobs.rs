@@ -404,10 +404,19 @@ async fn run_job(store: &Store, id: &str) {
     }
     heartbeat.abort();
     let total = items.len() as i64;
-    let (status, message) = match merge_failure {
+    let (status, mut message) = match merge_failure {
         Some(details) => ("failed", format!("Merge failed: {details}")),
         None => ("completed", format!("Completed at {}", job_time(now()))),
     };
+    if !done.is_empty() {
+        // The job outlived the process that started it: say so for good, not only while it
+        // waited to be resumed.
+        message.push_str(&format!(
+            " (resumed after the sandbox first running it stopped: {} of {total} items were \
+             already done and were kept, not run again)",
+            done.len()
+        ));
+    }
     // A permanent delete reports one object, `{"success": true}`, as Zendesk does.
     let results = if kind == JobKind::TicketsPurge {
         let failed: Vec<&Value> = results

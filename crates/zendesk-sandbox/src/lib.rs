@@ -1,5 +1,6 @@
 //! A local server that speaks the Zendesk Support API (paths, envelopes, pagination, errors,
-//! jobs, search, rate limits) on SQLite.
+//! jobs, search, rate limits) on SQLite, or on PostgreSQL where several sandbox processes on one
+//! database serve one account.
 //!
 //! This file owns the public face of the crate: [`Config`], [`Sandbox::start`],
 //! [`RunningSandbox`] and [`app`] (the router, for tests that drive it with
@@ -11,13 +12,16 @@
 //! - `rules`: Zendesk's behaviour per resource (what a create, update, merge, delete does and
 //!   refuses), as plain functions over a store transaction; used by the routes, the job runner
 //!   and the seed alike. A rule never sees HTTP.
-//! - `store`: the storage traits and their backends (SQLite); the only room that runs SQL or
+//! - `store`: the storage traits and their backends (SQLite, PostgreSQL); the only room that runs SQL or
 //!   names a backend. A route never sees SQL.
 //! - `search`: the search language compiled to SQL for the store's dialect.
 //! - `jobs`: the persistent background job queue (bulk operations, merges).
 //! - `permissions`: who may call which endpoint, read which record and change which field, and
 //!   what an end-user is shown of a record: the permission model, written down once.
-//! - `auth`, `ratelimit`, `error`: who is calling, how often, and Zendesk's error envelopes.
+//! - `auth`, `ratelimit`, `error`: who is calling (API tokens, passwords, OAuth bearer tokens
+//!   with their scopes and expiry), how often, and Zendesk's error envelopes. The sandbox is
+//!   also an OAuth server (clients, the authorization page, `/oauth/tokens`): `rules::oauth*`
+//!   and `routes::oauth*`.
 //! - `seed`: the demo help desk.
 
 use std::fmt;
@@ -43,6 +47,7 @@ pub use auth::{Caller, Role};
 pub use error::ApiError;
 /// The serving limits (timeouts, connection cap, body size): see [`Sandbox::start_with_limits`].
 pub use http_serve::Limits as ServerLimits;
+pub use rules::oauth::OAuthLifetimes;
 pub use seed::seed_demo;
 pub use store::Store;
 
@@ -51,7 +56,9 @@ pub use store::Store;
 pub struct Config {
     /// Where to listen; port 0 picks a free port (see [`RunningSandbox::local_addr`]).
     pub addr: SocketAddr,
-    /// `sqlite://PATH` (created if missing) or `sqlite::memory:`.
+    /// `sqlite://PATH` (created if missing), `sqlite::memory:`, or
+    /// `postgres://USER:PASSWORD@HOST:PORT/DB[?schema=NAME]` (several sandboxes on one
+    /// PostgreSQL database are one account). `Debug` hides a password in it.
     pub db_url: String,
     /// The admin user created on first start (and found again on later starts).
     pub admin_email: String,
@@ -61,6 +68,12 @@ pub struct Config {
     pub seed: Option<Seed>,
     /// Requests per minute for the whole account; `None` = no limit (and no rate headers).
     pub rate_limit_per_minute: Option<u32>,
+    /// The OAuth token lifetimes `/oauth/tokens` accepts: Zendesk's bounds by default,
+    /// [`OAuthLifetimes::any`] for tests that watch tokens expire.
+    pub oauth_lifetimes: OAuthLifetimes,
+    /// Whether an acknowledged write survives only a crash of the process (the default) or also
+    /// a power loss (`Durability::Full`: every commit waits for the disk).
+    pub durability: store::Durability,
 }
 
 impl Config {
@@ -73,6 +86,8 @@ impl Config {
             admin_token: admin_token.into(),
             seed: None,
             rate_limit_per_minute: None,
+            oauth_lifetimes: OAuthLifetimes::zendesk(),
+            durability: store::Durability::Normal,
         }
     }
 }
@@ -88,11 +103,13 @@ impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Config")
             .field("addr", &self.addr)
-            .field("db_url", &self.db_url)
+            .field("db_url", &store::redact_url(&self.db_url))
             .field("admin_email", &self.admin_email)
             .field("admin_token", &"[redacted]")
             .field("seed", &self.seed)
             .field("rate_limit_per_minute", &self.rate_limit_per_minute)
+            .field("oauth_lifetimes", &self.oauth_lifetimes)
+            .field("durability", &self.durability)
             .finish()
     }
 }
@@ -135,6 +152,7 @@ pub(crate) struct Inner {
     pub(crate) secrets: rules::credentials::Secrets,
     pub(crate) sign_ins: auth::SignInThrottle,
     pub(crate) sign_in_cache: auth::SignInCache,
+    pub(crate) oauth_lifetimes: OAuthLifetimes,
 }
 
 impl AppState {
@@ -152,11 +170,15 @@ impl AppState {
                 config.admin_email
             )));
         }
-        let store = Store::open(&config.db_url).await?;
-        let secrets = match rules::credentials::Secrets::path_for(store.database_file().as_deref())
-        {
-            Some(path) => rules::credentials::Secrets::from_file(&path)?,
-            None => rules::credentials::Secrets::ephemeral(),
+        let store = Store::open_with(&config.db_url, config.durability).await?;
+        let shared = store.dialect() == store::Dialect::Postgres;
+        let secrets = if shared {
+            rules::credentials::Secrets::for_shared_database(&store).await?
+        } else {
+            match rules::credentials::Secrets::path_for(store.database_file().as_deref()) {
+                Some(path) => rules::credentials::Secrets::from_file(&path)?,
+                None => rules::credentials::Secrets::ephemeral(),
+            }
         };
         let (email, token) = (config.admin_email.clone(), config.admin_token.clone());
         let admin_secrets = secrets.clone();
@@ -171,16 +193,19 @@ impl AppState {
             seed::seed_demo(&store).await?;
         }
         let jobs = jobs::JobQueue::start(store.clone()).await?;
+        // On PostgreSQL every process on the database counts in one window.
+        let limiter = config
+            .rate_limit_per_minute
+            .map(|limit| ratelimit::RateLimiter::new(limit, shared.then(|| store.clone())));
         Ok(AppState {
             inner: Arc::new(Inner {
                 store,
                 jobs,
-                limiter: config
-                    .rate_limit_per_minute
-                    .map(ratelimit::RateLimiter::new),
+                limiter,
                 secrets,
                 sign_ins: auth::SignInThrottle::new(),
                 sign_in_cache: auth::SignInCache::new(),
+                oauth_lifetimes: config.oauth_lifetimes,
             }),
         })
     }
@@ -225,6 +250,26 @@ pub fn default_db_url() -> String {
     match default_db_path() {
         Some(path) => format!("sqlite://{}", path.display()),
         None => "sqlite::memory:".to_string(),
+    }
+}
+
+/// The database a test should run against: when `ZD_TEST_DATABASE_URL` names a PostgreSQL
+/// database, a fresh schema of it (`?schema=zd_test_...`, created on open), so that each test
+/// starts empty and tests run side by side; otherwise `sqlite::memory:`. CI runs the suites
+/// once each way.
+pub fn test_db_url() -> String {
+    match std::env::var("ZD_TEST_DATABASE_URL") {
+        Ok(base) if !base.trim().is_empty() && !base.starts_with("sqlite") => {
+            let base = base.trim();
+            let schema = format!(
+                "zd_test_{}_{:012x}",
+                std::process::id(),
+                fastrand::u64(..) >> 16
+            );
+            let joiner = if base.contains('?') { '&' } else { '?' };
+            format!("{base}{joiner}schema={schema}")
+        }
+        _ => "sqlite::memory:".to_string(),
     }
 }
 

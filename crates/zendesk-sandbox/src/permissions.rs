@@ -2,7 +2,12 @@
 //! agents and admins. Everything that decides access asks this module:
 //!
 //! - **Endpoints**: each route declares [`Who`] may call it (the route table in `routes/mod.rs`);
-//!   [`admit`] checks it before any handler runs. Anonymous callers reach only [`Who::Anyone`].
+//!   `auth::admit` checks it before any handler runs. Anonymous callers reach only [`Who::Anyone`].
+//! - **OAuth scopes**: what a token's scopes must grant to call an endpoint ([`scope_needed`],
+//!   derived from the endpoint's method and path in the same table, checked by `auth::admit`):
+//!   `read` for GET, `write` for POST/PUT/DELETE, overall or for the endpoint's resource
+//!   (`tickets:read`, `users:write`, `organizations:read`, ...). A token whose scopes do not
+//!   reach is refused with Zendesk's 403, whatever the user's role allows.
 //! - **Records**: an end-user sees their own tickets (as requester), the public comments on
 //!   them, themselves, and their own organization ([`can_read`], [`list_filters`]); agents and
 //!   admins see every record.
@@ -51,6 +56,63 @@ impl Who {
             Ok(())
         } else {
             Err(ApiError::Forbidden)
+        }
+    }
+}
+
+/// What an OAuth token's scopes must grant for an endpoint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScopeNeed {
+    /// Any token, whatever its scopes: a token may always look at and revoke itself
+    /// (`/api/v2/oauth/tokens/current`), so a read-only sign-in can still sign out.
+    AnyToken,
+    /// `read` (or `write` when `write`), overall or for `resource`.
+    Access {
+        resource: Option<&'static str>,
+        write: bool,
+    },
+}
+
+/// The resources Zendesk scopes tokens by that the sandbox serves, by the first path segment
+/// after `/api/v2/`. Everything else (groups, fields, search, jobs, OAuth administration) needs
+/// the overall `read` / `write`.
+const SCOPED_RESOURCES: &[(&str, &str)] = &[
+    ("tickets", "tickets"),
+    ("deleted_tickets", "tickets"),
+    ("ticket_audits", "tickets"),
+    ("users", "users"),
+    ("organizations", "organizations"),
+    ("help_center", "hc"),
+];
+
+/// What a token must grant to call `method path` (a route template such as
+/// `/api/v2/tickets/{id}`, or a concrete path).
+pub fn scope_needed(method: &axum::http::Method, path: &str) -> ScopeNeed {
+    let rest = path.strip_prefix("/api/v2/").unwrap_or(path);
+    if rest == "oauth/tokens/current" {
+        return ScopeNeed::AnyToken;
+    }
+    let first = rest.split('/').next().unwrap_or("");
+    let resource = SCOPED_RESOURCES
+        .iter()
+        .find(|(segment, _)| *segment == first)
+        .map(|(_, resource)| *resource);
+    let write = !matches!(*method, axum::http::Method::GET | axum::http::Method::HEAD);
+    ScopeNeed::Access { resource, write }
+}
+
+impl ScopeNeed {
+    /// Whether a token with `scopes` may call the endpoint.
+    pub fn granted_by(self, scopes: &[String]) -> bool {
+        match self {
+            ScopeNeed::AnyToken => true,
+            ScopeNeed::Access { resource, write } => {
+                let access = if write { "write" } else { "read" };
+                scopes.iter().any(|scope| {
+                    scope == access
+                        || resource.is_some_and(|r| scope.split_once(':') == Some((r, access)))
+                })
+            }
         }
     }
 }
@@ -331,6 +393,33 @@ mod tests {
 
     fn caller(role: Role) -> Caller {
         Caller { id: 7, role }
+    }
+
+    #[test]
+    fn scopes_grant_reading_and_writing_overall_or_per_resource() {
+        use axum::http::Method;
+        let scopes = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let get_ticket = scope_needed(&Method::GET, "/api/v2/tickets/{id}");
+        let put_ticket = scope_needed(&Method::PUT, "/api/v2/tickets/{id}");
+        let get_group = scope_needed(&Method::GET, "/api/v2/groups");
+        assert!(get_ticket.granted_by(&scopes(&["read"])));
+        assert!(get_ticket.granted_by(&scopes(&["tickets:read"])));
+        assert!(!get_ticket.granted_by(&scopes(&["users:read", "write"])));
+        assert!(!put_ticket.granted_by(&scopes(&["read", "tickets:read"])));
+        assert!(put_ticket.granted_by(&scopes(&["tickets:write"])));
+        assert!(!get_group.granted_by(&scopes(&["tickets:read"])));
+        assert!(
+            scope_needed(&Method::GET, "/api/v2/deleted_tickets")
+                .granted_by(&scopes(&["tickets:read"]))
+        );
+        assert!(
+            scope_needed(&Method::DELETE, "/api/v2/oauth/tokens/current")
+                .granted_by(&scopes(&["tickets:read"]))
+        );
+        assert!(
+            !scope_needed(&Method::DELETE, "/api/v2/oauth/tokens/{id}")
+                .granted_by(&scopes(&["read"]))
+        );
     }
 
     #[test]

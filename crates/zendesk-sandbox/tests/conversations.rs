@@ -491,7 +491,10 @@ async fn group_memberships_say_who_can_be_assigned_where() {
 async fn the_demo_help_desk_has_conversations_fields_and_members() {
     let sb = common::sandbox_with(zendesk_sandbox::Config {
         seed: Some(zendesk_sandbox::Seed::Demo),
-        ..zendesk_sandbox::Config::in_memory(common::ADMIN_TOKEN)
+        ..zendesk_sandbox::Config {
+            db_url: zendesk_sandbox::test_db_url(),
+            ..zendesk_sandbox::Config::in_memory(common::ADMIN_TOKEN)
+        }
     })
     .await;
     let fields = sb.get("/api/v2/ticket_fields.json").await;

@@ -14,6 +14,7 @@ use zendesk_sandbox::{Config, Seed};
 async fn demo() -> Sb {
     sandbox_with(Config {
         seed: Some(Seed::Demo),
+        db_url: zendesk_sandbox::test_db_url(),
         ..Config::in_memory(ADMIN_TOKEN)
     })
     .await

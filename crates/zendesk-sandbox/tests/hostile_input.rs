@@ -260,7 +260,10 @@ async fn no_request_gets_a_server_error() {
     println!("HOSTILE_SEED={seed} HOSTILE_CASES={cases}");
     let sb = sandbox_with(Config {
         seed: Some(Seed::Demo),
-        ..Config::in_memory(ADMIN_TOKEN)
+        ..Config {
+            db_url: zendesk_sandbox::test_db_url(),
+            ..Config::in_memory(ADMIN_TOKEN)
+        }
     })
     .await;
     let (_, agent) = sb.user("Hostile Agent", "agent").await;

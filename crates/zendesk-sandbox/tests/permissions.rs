@@ -33,6 +33,9 @@ struct Fixtures {
     attachment: (i64, String),
     /// An upload of the end-user's not attached yet.
     upload_token: String,
+    oauth_client: i64,
+    /// The end-user's own OAuth token (their credentials here).
+    end_user_token: i64,
 }
 
 /// A user signed in with an OAuth token the admin minted (no password: password hashing is
@@ -186,7 +189,28 @@ async fn fixtures(sb: &Sb) -> Fixtures {
     let pending = sb
         .upload(&end_user.1, "pending.txt", "text/plain", b"later", None)
         .await;
+    let oauth_client = created(
+        sb.post(
+            "/api/v2/oauth/clients.json",
+            json!({"client": {"name": "Matrix App", "identifier": "matrix_app", "kind": "public",
+                              "redirect_uri": ["http://127.0.0.1/callback"]}}),
+        )
+        .await,
+        "client",
+    );
+    let end_user_token = created(
+        sb.call(
+            Method::GET,
+            "/api/v2/oauth/tokens/current.json",
+            Some(&end_user.1),
+            None,
+        )
+        .await,
+        "token",
+    );
     Fixtures {
+        oauth_client,
+        end_user_token,
         end_user,
         agent,
         organization,
@@ -226,6 +250,8 @@ fn concrete(template: &str, f: &Fixtures) -> String {
             "sections" => f.section,
             "articles" => f.article,
             "attachments" => f.attachment.0,
+            "clients" => f.oauth_client,
+            "tokens" => f.end_user_token,
             other => panic!("no fixture for /{other}/{{id}}"),
         }
     };

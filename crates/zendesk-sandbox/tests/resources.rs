@@ -530,3 +530,81 @@ async fn groups_crud() {
         StatusCode::NOT_FOUND
     );
 }
+
+/// Long, incompressible values in the columns that are unique or looked up by equality: stored,
+/// found and kept unique on every backend (PostgreSQL's btree entries hold at most ~2.7 kB, so
+/// it indexes them by hash).
+#[tokio::test]
+async fn long_names_emails_external_ids_and_tags_are_stored_and_found() {
+    let sb = sandbox().await;
+    let long = |n: usize| -> String {
+        (0..n)
+            .map(|_| char::from(b'a' + fastrand::u8(0..26)))
+            .collect()
+    };
+    let (name, tag, external, local) = (long(5000), long(4000), long(4000), long(3000));
+    let org = sb
+        .post(
+            "/api/v2/organizations.json",
+            json!({"organization": {"name": name}}),
+        )
+        .await;
+    assert_eq!(org.status, StatusCode::CREATED, "{}", &org.text[..200]);
+    let again = sb
+        .post(
+            "/api/v2/organizations.json",
+            json!({"organization": {"name": name}}),
+        )
+        .await;
+    assert_eq!(
+        again.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a second one is refused"
+    );
+    let email = format!("{local}@example.com");
+    let user = sb
+        .post(
+            "/api/v2/users.json",
+            json!({"user": {"name": "Long", "email": email, "external_id": external}}),
+        )
+        .await;
+    assert_eq!(user.status, StatusCode::CREATED, "{}", &user.text[..200]);
+    let twin = sb
+        .post(
+            "/api/v2/users.json",
+            json!({"user": {"name": "Twin", "email": email}}),
+        )
+        .await;
+    assert_eq!(
+        twin.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "the email is taken"
+    );
+    let by_external = sb
+        .get(&format!("/api/v2/users.json?external_id={external}"))
+        .await;
+    assert_eq!(by_external.body["users"].as_array().map(Vec::len), Some(1));
+    let ticket = sb
+        .post(
+            "/api/v2/tickets.json",
+            json!({"ticket": {"subject": "long tag", "tags": [tag], "comment": {"body": "x"}}}),
+        )
+        .await;
+    assert_eq!(
+        ticket.status,
+        StatusCode::CREATED,
+        "{}",
+        &ticket.text[..200]
+    );
+    let found = sb
+        .get(&format!(
+            "/api/v2/search.json?query=type:ticket%20tags:{tag}"
+        ))
+        .await;
+    assert_eq!(
+        found.body["count"],
+        json!(1),
+        "{}",
+        &found.text[..200.min(found.text.len())]
+    );
+}

@@ -17,9 +17,15 @@ fn auth() -> String {
 }
 
 async fn sandbox(limits: ServerLimits) -> RunningSandbox {
-    Sandbox::start_with_limits(Config::in_memory(TOKEN), limits)
-        .await
-        .unwrap()
+    Sandbox::start_with_limits(
+        Config {
+            db_url: zendesk_sandbox::test_db_url(),
+            ..Config::in_memory(TOKEN)
+        },
+        limits,
+    )
+    .await
+    .unwrap()
 }
 
 /// Sends `head` (and `body`, written concurrently as a client streaming its upload would),
@@ -156,7 +162,10 @@ async fn a_silent_connection_is_closed_after_the_header_timeout() {
 #[tokio::test]
 async fn limits_with_a_zero_are_refused_before_anything_starts() {
     let refused = Sandbox::start_with_limits(
-        Config::in_memory(TOKEN),
+        Config {
+            db_url: zendesk_sandbox::test_db_url(),
+            ..Config::in_memory(TOKEN)
+        },
         ServerLimits {
             max_body_bytes: 0,
             ..ServerLimits::default()

@@ -116,7 +116,7 @@ impl ErrorBody {
         };
         match map.remove("error") {
             Some(Value::String(error)) => {
-                let description = match map.remove("description") {
+                let mut description = match map.remove("description") {
                     Some(Value::String(s)) => Some(s),
                     Some(Value::Null) | None => None,
                     Some(other) => {
@@ -124,6 +124,14 @@ impl ErrorBody {
                         None
                     }
                 };
+                // OAuth's shape (a refused bearer token, the token endpoint):
+                // `{"error": "invalid_token", "error_description": "..."}`.
+                if description.is_none()
+                    && let Some(Value::String(s)) = map.get("error_description")
+                {
+                    description = Some(s.clone());
+                    map.remove("error_description");
+                }
                 let details = map.remove("details");
                 return Self::Coded {
                     error,

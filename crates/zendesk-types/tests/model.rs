@@ -106,6 +106,16 @@ fn error_body_string_shape_with_details_and_extra_keys() {
     let e = ErrorBody::parse(br#"{"error":"Couldn't authenticate you"}"#);
     assert_eq!(e.message(), "Couldn't authenticate you");
     assert_eq!(e.description(), None);
+
+    // OAuth's shape: a refused bearer token.
+    let e = ErrorBody::parse(
+        br#"{"error":"invalid_token","error_description":"The access token provided is expired, revoked, malformed or invalid for other reasons."}"#,
+    );
+    assert_eq!(e.code(), Some("invalid_token"));
+    assert_eq!(
+        e.message(),
+        "invalid_token: The access token provided is expired, revoked, malformed or invalid for other reasons."
+    );
 }
 
 #[test]

@@ -3,10 +3,11 @@
 // Drives the real node-zendesk client (tests/compat/node/package.json) through the calls a
 // Zendesk integration makes: create / read / update / delete of tickets, users and
 // organizations, bulk creates followed by `jobstatuses.watch`, ticket merge, search, search
-// count, search export, organization fields, macros (create, list, preview on a ticket that
-// changes nothing), views (create, tickets, count, execute), the Help Center (categories,
-// sections, articles, search with snippets), an upload attached to a comment and served back,
-// and a missing record answering 404. node-zendesk
+// count, search export, organization fields, comments with side-loaded authors, audits, ticket
+// fields, group memberships, macros (create, list, preview on a ticket that changes nothing),
+// views (create, tickets, count, execute), the Help Center (categories, sections, articles,
+// search with snippets), an upload attached to a comment and served back, and a missing record
+// answering 404. node-zendesk
 // follows `links.next` / `next_page` until they are null, so every `getAll` here also checks
 // that the sandbox's last page ends paging.
 //
@@ -148,6 +149,38 @@ async function main() {
     const bodies = comments.map((c) => c.body);
     expect(JSON.stringify(bodies) === JSON.stringify(['The printer is on fire', 'Extinguisher on the way']), `bodies ${JSON.stringify(bodies)}`);
     expect(comments[0].public === true && comments[1].public === false, 'public flags');
+  });
+
+  await check('ticket_side_loads_and_audits', async () => {
+    const id = need('ticket');
+    // node-zendesk's own side-loading: with include=users the ticket's people come resolved.
+    const sideLoading = zendesk.createClient({ username: email, token, endpointUri });
+    sideLoading.tickets.setSideLoad(['users', 'organizations']);
+    const { result: ticket } = await sideLoading.tickets.show(id);
+    expect(ticket.requester && ticket.requester.id === ticket.requester_id, `requester ${JSON.stringify(ticket.requester)}`);
+    expect(typeof ticket.requester.name === 'string' && ticket.requester.name.length > 0, 'requester name');
+    const audits = await client.ticketaudits.list(id);
+    const changes = audits.flatMap((a) => a.events.filter((e) => e.type === 'Change'));
+    expect(changes.some((e) => e.field_name === 'status'), `changes ${JSON.stringify(changes)}`);
+  });
+
+  await check('ticket_fields_system_and_custom', async () => {
+    const fields = await client.ticketfields.list();
+    const kinds = fields.map((f) => f.type);
+    expect(kinds.includes('status') && kinds.includes('subject'), `system fields ${kinds}`);
+    const { result } = await client.ticketfields.create({ ticket_field: { type: 'checkbox', title: `node ${RUN} urgent`, tag: `urgent_${RUN}` } });
+    expect(result.id && result.type === 'checkbox', `created ${JSON.stringify(result)}`);
+  });
+
+  await check('group_memberships', async () => {
+    const { result: me } = await client.users.me();
+    const { result: group } = await client.groups.create({ group: { name: `node ${RUN} team` } });
+    const { result: membership } = await client.groupmemberships.create({ group_membership: { user_id: me.id, group_id: group.id } });
+    expect(membership.group_id === group.id && membership.user_id === me.id, JSON.stringify(membership));
+    const ofGroup = await client.groupmemberships.listByGroup(group.id);
+    expect(ofGroup.map((m) => m.user_id).join() === String(me.id), `members ${JSON.stringify(ofGroup)}`);
+    const ofUser = await client.groupmemberships.listByUser(me.id);
+    expect(ofUser.some((m) => m.id === membership.id), `memberships of the user ${JSON.stringify(ofUser)}`);
   });
 
   await check('ticket_list_follows_links_to_the_end', async () => {

@@ -3,10 +3,11 @@
 Drives the real zenpy client (pinned in tests/compat/requirements.txt) through the calls a
 Zendesk integration makes: create / read / update / delete of tickets, users and
 organizations, bulk creates followed by job status polling, ticket merge, search, search count,
-search export, organization fields, macros (create, list, preview on a ticket changing nothing),
-views (create, tickets, count, execute), Help Center categories, sections, articles and search,
-uploads attached to a comment (the file served back at its content_url), and a missing record
-raising zenpy's RecordNotFoundException.
+search export, organization fields, comments with their authors, audits, ticket fields, group
+memberships, macros (create, list, preview on a ticket changing nothing), views (create,
+tickets, count, execute), Help Center categories, sections, articles and search, uploads
+attached to a comment (the file served back at its content_url), and a missing record raising
+zenpy's RecordNotFoundException.
 
 Environment (set by crates/zd/tests/compat_clients.rs):
   ZD_SANDBOX_URL    http://127.0.0.1:PORT
@@ -30,7 +31,18 @@ from urllib.parse import urlparse
 import requests
 
 from zenpy import Zenpy
-from zenpy.lib.api_objects import Comment, Macro, Organization, OrganizationField, Ticket, User, View
+from zenpy.lib.api_objects import (
+    Comment,
+    Group,
+    GroupMembership,
+    Macro,
+    Organization,
+    OrganizationField,
+    Ticket,
+    TicketField,
+    User,
+    View,
+)
 from zenpy.lib.api_objects.help_centre_objects import Article, Category, Section
 from zenpy.lib.exception import APIException, RecordNotFoundException, TooManyValuesException
 
@@ -173,6 +185,44 @@ def main():
         expect(bodies == ["The printer is on fire", "Extinguisher on the way"], f"bodies {bodies!r}")
         expect(comments[0].public is True and comments[1].public is False,
                f"public flags {[c.public for c in comments]!r}")
+
+    @check
+    def ticket_comment_authors_and_audits():
+        tid = need("ticket")
+        comments = list(zd.tickets.comments(ticket=tid))
+        # zenpy resolves each author from the users side-loaded (or fetched) by id.
+        authors = [c.author for c in comments]
+        expect(all(a is not None and a.name for a in authors), f"authors {authors!r}")
+        audits = list(zd.tickets.audits(ticket=tid))
+        expect(len(audits) >= 2, f"{len(audits)} audits")
+        # zenpy hands audit events over as dicts.
+        events = [dict(e) for a in audits for e in a.events]
+        expect(any(e.get("type") == "Change" and e.get("field_name") == "status" for e in events),
+               f"events {[(e.get('type'), e.get('field_name')) for e in events]!r}")
+
+    @check
+    def ticket_fields_system_and_custom():
+        fields = list(zd.ticket_fields())
+        kinds = [f.type for f in fields]
+        expect("status" in kinds and "subject" in kinds, f"system fields {kinds!r}")
+        created = zd.ticket_fields.create(TicketField(type="text", title=f"zenpy {RUN} order"))
+        expect(created.id is not None and created.type == "text", f"created {created!r}")
+        STATE["ticket_field"] = created.id
+        fetched = zd.ticket_fields(id=created.id)
+        expect(fetched.title == f"zenpy {RUN} order", f"title {fetched.title!r}")
+
+    @check
+    def group_memberships():
+        me = STATE.get("me")
+        if me is None:
+            raise Skip("needs the current user")
+        group = zd.groups.create(Group(name=f"zenpy {RUN} team"))
+        membership = zd.group_memberships.create(GroupMembership(user_id=me.id, group_id=group.id))
+        expect(membership.group_id == group.id and membership.user_id == me.id, f"{membership!r}")
+        listed = [m.id for m in zd.group_memberships()]
+        expect(membership.id in listed, f"membership {membership.id} not in {listed!r}")
+        of_group = [m.user_id for m in zd.groups.memberships(group)]
+        expect(of_group == [me.id], f"members {of_group!r}")
 
     @check
     def ticket_list_cursor_paging():

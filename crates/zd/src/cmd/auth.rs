@@ -244,6 +244,13 @@ async fn login(args: LoginArgs) -> ExitCode {
         signed_in_at: now_unix(),
         secrets_in: String::new(),
     };
+    // Signing in again replaces the stored tokens; the replaced access token is revoked after
+    // the new one is kept, so a re-login never leaves a live token nobody holds.
+    let replaced = store
+        .token_source(&account)
+        .ok()
+        .map(|source| source.tokens().access_token)
+        .filter(|old| old.expose_secret() != tokens.access_token.expose_secret());
     let saved = match store.save_sign_in(record, &tokens, client_secret.as_ref(), true) {
         Ok(saved) => saved,
         Err(error) => {
@@ -261,7 +268,28 @@ async fn login(args: LoginArgs) -> ExitCode {
         saved.scope.as_deref().unwrap_or("(not stated)")
     );
     eprintln!("zd: {}", where_kept(&store, &saved));
+    if let Some(old) = replaced {
+        match revoke_access_token(&account, &old).await {
+            Ok(()) => eprintln!("zd: the previous sign-in's token was revoked at Zendesk"),
+            Err(error) if error.status() == Some(401) => {}
+            Err(error) => eprintln!(
+                "zd: note: the previous sign-in's token could not be revoked ({error}); revoke it in Zendesk's Admin Center"
+            ),
+        }
+    }
     ExitCode::SUCCESS
+}
+
+/// Revokes one access token (without refreshing it: an expired token is already dead).
+async fn revoke_access_token(account: &str, token: &SecretString) -> zendesk::Result<()> {
+    zendesk::Client::builder()
+        .base_url(account)
+        .auth(zendesk::Auth::oauth(token.expose_secret()))
+        .max_attempts(2)
+        .build()?
+        .delete("/oauth/tokens/current", zendesk::NO_QUERY)
+        .await
+        .map(|_| ())
 }
 
 async fn who_am_i(account: &str, token: &SecretString) -> Result<SignedInUser, String> {

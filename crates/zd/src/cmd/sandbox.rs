@@ -7,7 +7,8 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use zendesk_sandbox::{Config, Sandbox, Seed};
+use zendesk_sandbox::store::Durability;
+use zendesk_sandbox::{Config, OAuthLifetimes, Sandbox, Seed};
 
 use super::serve_limits::ServeLimitArgs;
 
@@ -29,13 +30,23 @@ enum SeedArg {
     Demo,
 }
 
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum DurabilityArg {
+    /// An acknowledged write survives a crash of the sandbox; a power loss may drop the last
+    /// few (SQLite `synchronous=NORMAL` in WAL mode).
+    Normal,
+    /// An acknowledged write survives a power loss too: every commit waits for the disk
+    /// (`synchronous=FULL`).
+    Full,
+}
+
 #[derive(clap::Args)]
 struct ServeArgs {
     /// Address to listen on (port 0 picks a free port).
     #[arg(long, env = "ZD_SANDBOX_ADDR", default_value = "127.0.0.1:8080")]
     addr: SocketAddr,
-    /// Database: sqlite://PATH, sqlite::memory: or a file path [default: $XDG_DATA_HOME/zd/sandbox.db]
-    #[arg(long, env = "ZD_SANDBOX_DB")]
+    /// Database: sqlite://PATH, sqlite::memory:, a file path, or postgres://USER:PASSWORD@HOST:PORT/DB[?schema=NAME] (several sandboxes on one PostgreSQL database serve one account) [default: $XDG_DATA_HOME/zd/sandbox.db]
+    #[arg(long, env = "ZD_SANDBOX_DB", hide_env_values = true)]
     db: Option<String>,
     /// Email of the admin user (created on first start).
     #[arg(
@@ -57,6 +68,19 @@ struct ServeArgs {
     /// Requests per minute for the account (off by default).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     rate_limit: Option<u32>,
+    /// Let `/oauth/tokens` issue tokens for any lifetime from 1 second (`expires_in`,
+    /// `refresh_token_expires_in`), to watch expiry and refresh; Zendesk's bounds otherwise
+    /// (access tokens 300 s to 2 days, refresh tokens 7 to 90 days).
+    #[arg(long, env = "ZD_SANDBOX_OAUTH_SHORT_LIFETIMES")]
+    oauth_short_lifetimes: bool,
+    /// What an acknowledged write survives.
+    #[arg(
+        long,
+        env = "ZD_SANDBOX_DURABILITY",
+        value_enum,
+        default_value = "normal"
+    )]
+    durability: DurabilityArg,
     #[command(flatten)]
     limits: ServeLimitArgs,
 }
@@ -111,6 +135,15 @@ async fn serve(args: ServeArgs) -> ExitCode {
         admin_token: admin_token.clone(),
         seed: args.seed.map(|SeedArg::Demo| Seed::Demo),
         rate_limit_per_minute: args.rate_limit,
+        oauth_lifetimes: if args.oauth_short_lifetimes {
+            OAuthLifetimes::any()
+        } else {
+            OAuthLifetimes::zendesk()
+        },
+        durability: match args.durability {
+            DurabilityArg::Normal => Durability::Normal,
+            DurabilityArg::Full => Durability::Full,
+        },
     };
     let running = match Sandbox::start_with_limits(config, args.limits.limits()).await {
         Ok(running) => running,
@@ -120,7 +153,9 @@ async fn serve(args: ServeArgs) -> ExitCode {
         }
     };
     let base = running.base_url();
-    println!("zd sandbox: serving the Zendesk API at {base}/api/v2 (database {db_url})");
+    // The URL may hold a database password: never printed.
+    let shown = zendesk_sandbox::store::redact_url(&db_url);
+    println!("zd sandbox: serving the Zendesk API at {base}/api/v2 (database {shown})");
     if generated {
         // Printed once, on purpose: the token is not stored in clear anywhere.
         println!(
@@ -143,7 +178,11 @@ async fn serve(args: ServeArgs) -> ExitCode {
             args.admin_email
         );
     }
-    println!("OAuth: POST {base}/api/v2/oauth/tokens mints a bearer token; Ctrl-C stops");
+    println!(
+        "OAuth: register a client (POST {base}/api/v2/oauth/clients), then `zd auth login \
+         --base-url {base} --client-id ID`; or mint a bearer token (POST {base}/api/v2/oauth/tokens). \
+         Ctrl-C stops"
+    );
 
     wait_for_signal().await;
     eprintln!("zd sandbox: stopping (finishing requests and queued jobs)");

@@ -3,6 +3,7 @@
 //! One module per resource holds its handlers (what each write does is in `crate::rules`);
 //! `shared` holds what they have in common (record rendering, lists, bulk endpoints), `http`
 //! the request pieces (query string, JSON body, base URL) and `paging` the list envelopes.
+//! Outside `/api/v2`, `oauth_server` serves the OAuth authorization page and token endpoint.
 
 use axum::Router;
 use axum::extract::{Request, State};
@@ -29,6 +30,8 @@ pub mod http;
 pub mod job_statuses;
 pub mod macros;
 pub mod oauth;
+pub mod oauth_clients;
+pub mod oauth_server;
 pub mod organization_fields;
 pub mod organizations;
 pub mod paging;
@@ -727,8 +730,75 @@ pub fn endpoints() -> Vec<Endpoint> {
             SignedIn,
             get(search::count),
         ),
-        endpoint(g, "/api/v2/search/export", SignedIn, get(search::export)),
-        endpoint(p, "/api/v2/oauth/tokens", SignedIn, post(oauth::create)),
+        endpoint(
+            g.clone(),
+            "/api/v2/search/export",
+            SignedIn,
+            get(search::export),
+        ),
+        // OAuth: clients are admins' business; anyone may see and revoke their own tokens.
+        endpoint(
+            g.clone(),
+            "/api/v2/oauth/clients",
+            Admins,
+            get(oauth_clients::list),
+        ),
+        endpoint(
+            p.clone(),
+            "/api/v2/oauth/clients",
+            Admins,
+            post(oauth_clients::create),
+        ),
+        endpoint(
+            g.clone(),
+            "/api/v2/oauth/clients/{id}",
+            Admins,
+            get(oauth_clients::show),
+        ),
+        endpoint(
+            u.clone(),
+            "/api/v2/oauth/clients/{id}",
+            Admins,
+            put(oauth_clients::update),
+        ),
+        endpoint(
+            d.clone(),
+            "/api/v2/oauth/clients/{id}",
+            Admins,
+            delete(oauth_clients::delete),
+        ),
+        endpoint(
+            u,
+            "/api/v2/oauth/clients/{id}/generate_secret",
+            Admins,
+            put(oauth_clients::generate_secret),
+        ),
+        endpoint(
+            g.clone(),
+            "/api/v2/oauth/tokens",
+            SignedIn,
+            get(oauth::list),
+        ),
+        endpoint(p, "/api/v2/oauth/tokens", Admins, post(oauth::create)),
+        endpoint(
+            g.clone(),
+            "/api/v2/oauth/tokens/current",
+            SignedIn,
+            get(oauth::show_current),
+        ),
+        endpoint(
+            d.clone(),
+            "/api/v2/oauth/tokens/current",
+            SignedIn,
+            delete(oauth::revoke_current),
+        ),
+        endpoint(g, "/api/v2/oauth/tokens/{id}", SignedIn, get(oauth::show)),
+        endpoint(
+            d,
+            "/api/v2/oauth/tokens/{id}",
+            SignedIn,
+            delete(oauth::revoke),
+        ),
     ]
 }
 
@@ -745,16 +815,25 @@ pub fn router(state: AppState) -> Router {
     let mut api = Router::new();
     for endpoint in endpoints() {
         let who = endpoint.who;
+        // What a token's scopes must grant here, derived from the table entry itself.
+        let need = crate::permissions::scope_needed(&endpoint.method, endpoint.path);
         let guarded = endpoint
             .handler
             .route_layer(axum::middleware::from_fn_with_state(
                 state.clone(),
                 move |state: State<AppState>, request: Request, next: Next| {
-                    crate::auth::admit(who, state, request, next)
+                    crate::auth::admit(who, need, state, request, next)
                 },
             ));
         api = api.route(endpoint.path, guarded);
     }
+    // The OAuth server's own pages: they authenticate users and clients themselves.
+    api = api
+        .route(
+            "/oauth/authorizations/new",
+            get(oauth_server::authorize_page).post(oauth_server::authorize_decision),
+        )
+        .route("/oauth/tokens", post(oauth_server::tokens));
     let api = api
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)

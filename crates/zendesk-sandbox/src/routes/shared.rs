@@ -72,6 +72,13 @@ pub trait Resource {
         Ok(Self::render(record, base).to_string())
     }
 
+    /// `200 {"ticket": {...}}` from the record's stored text, without parsing it.
+    fn one_stored(stored: &str, base: &str) -> Result<Response, ApiError> {
+        let record = Self::serve_stored(stored, base)?;
+        let key = Value::String(Self::ONE.to_string());
+        Ok(paging::json_text(format!("{{{key}:{record}}}")))
+    }
+
     /// `200 {"ticket": {...}}`.
     fn one(record: Value, base: &str) -> Response {
         axum::Json(json!({ Self::ONE: Self::render(record, base) })).into_response()
@@ -107,10 +114,38 @@ fn split_leading_id(stored: &str) -> Option<(i64, &str)> {
     (id.to_string() == digits).then(|| (id, &rest[end + 1..]))
 }
 
+/// `GET /{resources}/{id}` for `viewer`: an agent gets the stored text with its url spliced in
+/// (no parse); an end-user the record as `permissions::view` shows it, when it is theirs to
+/// read (`Forbidden` says how a refusal is answered: 404 for tickets, 403 for users).
+pub async fn show_one<R: Resource>(
+    store: &Store,
+    viewer: &Viewer,
+    id: i64,
+    base: &str,
+    refused: fn() -> ApiError,
+) -> Result<Response, ApiError> {
+    if viewer.sees_everything() {
+        let table = R::TABLE;
+        let stored = store
+            .peek(move |reader| reader.record_text(table, id))
+            .await?
+            .ok_or(ApiError::NotFound)?;
+        return R::one_stored(&stored, base);
+    }
+    // A record the caller may not read answers like one that does not exist, and the other
+    // way round: nothing is learned from the difference.
+    let record = match fetch(store, R::TABLE, id).await {
+        Ok(record) if crate::permissions::can_read(&viewer.caller, R::TABLE, &record) => record,
+        Ok(_) | Err(ApiError::NotFound) => return Err(refused()),
+        Err(error) => return Err(error),
+    };
+    Ok(R::one(viewer.view(R::TABLE, record), base))
+}
+
 /// One live record, or 404.
 pub async fn fetch(store: &Store, table: Table, id: i64) -> Result<Value, ApiError> {
     store
-        .read(move |reader| crate::rules::fetch(reader, table, id))
+        .peek(move |reader| crate::rules::fetch(reader, table, id))
         .await
 }
 

@@ -17,8 +17,9 @@ use tokio::sync::{mpsc, oneshot};
 use crate::error::ApiError;
 use crate::store::{Reader, Store};
 
-/// Pieces smaller than this are gathered before they are sent.
-const CHUNK: usize = 64 * 1024;
+/// Pieces smaller than this are gathered before they are sent (an answer this small goes out
+/// whole, with its length).
+const CHUNK: usize = 512 * 1024;
 /// How long the reader waits for a client that stopped reading.
 pub const SEND_TIMEOUT: Duration = Duration::from_secs(60);
 /// Chunks in flight between the reader and the connection.
@@ -48,8 +49,9 @@ impl Out for BodyWriter {
 pub struct BodyWriter {
     buf: Vec<u8>,
     tx: mpsc::Sender<Chunk>,
-    /// Told once: Ok when the first bytes are about to leave, or the error that came before.
-    ready: Option<oneshot::Sender<Result<(), ApiError>>>,
+    /// Told once: the whole body when it fit before anything had to leave (answered with a
+    /// length), None when the first bytes are about to stream, or the error that came before.
+    ready: Option<oneshot::Sender<Result<Option<Bytes>, ApiError>>>,
     runtime: tokio::runtime::Handle,
 }
 
@@ -64,7 +66,7 @@ impl BodyWriter {
 
     fn flush(&mut self) -> Result<(), ApiError> {
         if let Some(ready) = self.ready.take() {
-            let _ = ready.send(Ok(()));
+            let _ = ready.send(Ok(None));
         }
         if self.buf.is_empty() {
             return Ok(());
@@ -114,21 +116,36 @@ where
         store
             .read(move |reader| {
                 let mut out = BodyWriter {
-                    buf: Vec::with_capacity(CHUNK),
+                    buf: Vec::with_capacity(16 * 1024),
                     tx,
                     ready: Some(ready_tx),
                     runtime,
                 };
-                match produce(reader, &mut out).and_then(|()| out.flush()) {
-                    Ok(()) => {}
+                match produce(reader, &mut out) {
+                    // It all fit in the first chunk: answered whole, with its length.
+                    Ok(()) if out.ready.is_some() => {
+                        if let Some(ready) = out.ready.take() {
+                            let _ = ready.send(Ok(Some(Bytes::from(std::mem::take(&mut out.buf)))));
+                        }
+                    }
+                    Ok(()) => {
+                        if let Err(error) = out.flush() {
+                            out.fail(error);
+                        }
+                    }
                     Err(error) => out.fail(error),
                 }
                 Ok::<(), ApiError>(())
             })
             .await
     });
+    let json = [(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    )];
     match ready_rx.await {
-        Ok(Ok(())) => {}
+        Ok(Ok(Some(whole))) => return Ok((json, whole).into_response()),
+        Ok(Ok(None)) => {}
         Ok(Err(error)) => return Err(error),
         // The read ended without a word: the store failed it (closed, or a panic).
         Err(_) => {
@@ -139,12 +156,5 @@ where
         }
     }
     let body = Body::from_stream(futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx)));
-    Ok((
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        )],
-        body,
-    )
-        .into_response())
+    Ok((json, body).into_response())
 }

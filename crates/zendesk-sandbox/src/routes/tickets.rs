@@ -15,7 +15,7 @@ use super::paging::{self, ListTarget, PageRequest, Sort, page_request};
 use super::path_id;
 use super::shared::{
     Bulk, Listing, Resource, SideLoad, Viewer, created_response, fetch, job_answer,
-    requested_side_loads, required_ids, side_load,
+    requested_side_loads, required_ids, show_one, side_load,
 };
 use super::users::Users;
 use crate::AppState;
@@ -174,12 +174,15 @@ pub async fn show(
     Query(params): Query,
 ) -> Result<Response, ApiError> {
     let id = path_id(&id)?;
+    let viewer = Viewer::of(state.store(), &caller).await?;
+    let loads = requested_side_loads(&params, &TICKET_SIDE_LOADS);
+    if loads.is_empty() {
+        return show_one::<Tickets>(state.store(), &viewer, id, &base, || ApiError::NotFound).await;
+    }
     let ticket = fetch(state.store(), Table::Tickets, id).await?;
     if !can_see(&caller, &ticket) {
         return Err(ApiError::NotFound);
     }
-    let viewer = Viewer::of(state.store(), &caller).await?;
-    let loads = requested_side_loads(&params, &TICKET_SIDE_LOADS);
     let extra = side_load(
         state.store(),
         &viewer,

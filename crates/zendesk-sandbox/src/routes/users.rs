@@ -11,12 +11,11 @@ use serde_json::{Value, json};
 use super::http::{BaseUrl, JsonBody, Query, object_under};
 use super::paging::page_request;
 use super::path_id;
-use super::shared::{self, Bulk, Listing, Resource, Viewer, external_id_filter, fetch};
+use super::shared::{self, Bulk, Listing, Resource, Viewer, external_id_filter, show_one};
 use crate::AppState;
 use crate::auth::{Caller, MaybeCaller, Role};
 use crate::error::ApiError;
 use crate::jobs::JobKind;
-use crate::permissions;
 use crate::rules::users as rules;
 use crate::store::{Bind, Filter, Lookup, Table};
 
@@ -117,12 +116,8 @@ pub async fn show(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = path_id(&id)?;
-    let user = fetch(state.store(), Table::Users, id).await?;
-    if !permissions::can_read(&caller, Table::Users, &user) {
-        return Err(ApiError::Forbidden);
-    }
     let viewer = Viewer::of(state.store(), &caller).await?;
-    Ok(Users::one(viewer.view(Table::Users, user), &base))
+    show_one::<Users>(state.store(), &viewer, id, &base, || ApiError::Forbidden).await
 }
 
 pub async fn me(

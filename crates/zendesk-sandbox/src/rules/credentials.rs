@@ -1,5 +1,5 @@
-//! Credentials: the sandbox admin created on first start, API tokens, OAuth access tokens,
-//! passwords, and how secrets are kept. Only hashes are stored, and none can be checked without
+//! Credentials: the sandbox admin created on first start, API tokens, passwords, and how
+//! secrets (these, and OAuth tokens, codes and client secrets) are kept. Only hashes are stored, and none can be checked without
 //! the sandbox's key: tokens are HMAC-SHA256 under a key kept outside the database (a file
 //! beside it, 0600), passwords argon2id. Hashes stored by an earlier sandbox (plain SHA-256,
 //! salted SHA-256 passwords) still match; a password is re-hashed with argon2id when it next
@@ -9,16 +9,13 @@ use std::path::{Path, PathBuf};
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use hmac::{Hmac, Mac};
-use serde_json::{Map, Value, json};
+use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use super::check_ref;
-use super::input::{opt_id, opt_str};
 use crate::SandboxError;
-use crate::auth::{Caller, Role};
 use crate::error::ApiError;
-use crate::store::{Lookup, Table, TokenHash, Writer};
-use crate::util::{iso, now, random_token};
+use crate::store::{Lookup, Store, StoreError, Table, TokenHash, Writer};
+use crate::util::{iso, now};
 
 /// The sandbox's key for hashing tokens. `Debug` never shows it.
 #[derive(Clone)]
@@ -71,6 +68,58 @@ impl Secrets {
             }
             Err(e) => Err(fail("read", e)),
         }
+    }
+
+    /// The key of a database shared by several processes (PostgreSQL), which may run on
+    /// different machines and so share no file: with `ZD_SANDBOX_KEY_FILE` the key stays in
+    /// that file (every process must be given the same one) and the database keeps only a
+    /// check value, so a process with another key refuses to start instead of refusing every
+    /// token; otherwise the first process stores a fresh key in the database (`sandbox_keys`)
+    /// and every process uses it.
+    pub async fn for_shared_database(store: &Store) -> Result<Secrets, SandboxError> {
+        let fail = |e: StoreError| {
+            SandboxError::Config(format!("cannot read the sandbox key: {}", e.detail))
+        };
+        if let Some(path) = std::env::var_os("ZD_SANDBOX_KEY_FILE").filter(|p| !p.is_empty()) {
+            let path = PathBuf::from(path);
+            let secrets = Secrets::from_file(&path)?;
+            let check = secrets.key_check();
+            let stored = store
+                .shared_setting("token_key_check", check.clone())
+                .await
+                .map_err(fail)?;
+            if stored.is_some_and(|stored| stored != check) {
+                return Err(SandboxError::Config(format!(
+                    "the sandbox key {} is not the key this database's tokens were made with: \
+                     give every sandbox on the database the same ZD_SANDBOX_KEY_FILE",
+                    path.display()
+                )));
+            }
+            return Ok(secrets);
+        }
+        let proposed = hex(&Secrets::ephemeral().key);
+        let stored = store
+            .shared_setting("token_key", proposed.clone())
+            .await
+            .map_err(fail)?
+            .unwrap_or(proposed);
+        let decoded = decode_hex(&stored)
+            .filter(|k| k.len() == 32)
+            .ok_or_else(|| {
+                SandboxError::Config(
+                    "the sandbox key stored in the database (sandbox_keys.token_key) is not 64 hex \
+                     digits"
+                        .into(),
+                )
+            })?;
+        let mut key = [0u8; 32];
+        key.copy_from_slice(&decoded);
+        Ok(Secrets { key })
+    }
+
+    /// A value that tells keys apart without revealing them.
+    fn key_check(&self) -> String {
+        self.token_hash("zd-sandbox key check").keyed
     }
 
     /// Where the key of a database lives: `ZD_SANDBOX_KEY_FILE`, else beside a database file
@@ -216,57 +265,6 @@ pub fn bootstrap_admin(
         "sandbox admin token",
     )?;
     Ok(user_id)
-}
-
-/// `POST /api/v2/oauth/tokens`: mints a bearer token for the caller (or, for an admin, for
-/// `user_id`) with scopes `read` and/or `write`. Returns the token's JSON, the full token shown
-/// this once.
-pub fn create_oauth_token(
-    tx: &mut dyn Writer,
-    secrets: &Secrets,
-    caller: &Caller,
-    input: &Map<String, Value>,
-) -> Result<Value, ApiError> {
-    let user_id = opt_id(input, "user_id")?.flatten().unwrap_or(caller.id);
-    if user_id != caller.id && caller.role != Role::Admin {
-        return Err(ApiError::Forbidden);
-    }
-    let scopes: Vec<String> = match input.get("scopes") {
-        None | Some(Value::Null) => vec!["read".into(), "write".into()],
-        Some(Value::Array(items)) => items
-            .iter()
-            .filter_map(Value::as_str)
-            .map(str::to_string)
-            .collect(),
-        Some(other) => {
-            return Err(ApiError::invalid(
-                "scopes",
-                format!("Scopes: must be an array such as [\"read\", \"write\"], got {other}"),
-                "InvalidValue",
-            ));
-        }
-    };
-    if scopes.is_empty() || scopes.iter().any(|s| s != "read" && s != "write") {
-        return Err(ApiError::invalid(
-            "scopes",
-            "Scopes: use \"read\" and/or \"write\"",
-            "InvalidValue",
-        ));
-    }
-    let client_id = opt_str(input, "client_id")?.flatten();
-    check_ref(tx, "user_id", "User", Table::Users, Some(user_id))?;
-    let token = random_token();
-    let id = tx.insert_oauth_token(
-        user_id,
-        &secrets.token_hash(&token).keyed,
-        client_id.as_deref(),
-        &scopes.join(" "),
-    )?;
-    Ok(json!({
-        "id": id, "user_id": user_id, "client_id": client_id, "token": &token[..10],
-        "full_token": token, "scopes": scopes, "created_at": iso(now()), "expires_at": null,
-        "refresh_token": null
-    }))
 }
 
 #[cfg(test)]

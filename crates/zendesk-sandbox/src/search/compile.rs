@@ -3,8 +3,12 @@
 //! travels as bind values (`$?` markers, numbered in the store's dialect when rendered); the SQL
 //! text is built from this file's literals alone.
 //!
-//! Conditions on columns are portable SQL; full text (FTS5 `MATCH`) and custom-field values
-//! inside the stored JSON (`json_each`) are SQLite's.
+//! Conditions on columns are portable SQL. Full text and custom-field values are rendered for
+//! the store's dialect ([`Context::dialect`]): on SQLite FTS5 `MATCH` (with column filters such
+//! as `{subject description comments} : (...)`) and `json_each` over the stored JSON; on
+//! PostgreSQL the record's `search` tsvector (fields told apart by weight, see
+//! `migrations/postgres/0001_schema.sql`) and `jsonb_array_elements`. Both find the same words:
+//! the text is folded the same way (`store::fold_text`).
 //!
 //! Semantics (Zendesk's where known, documented choices where not):
 //! - Terms are ANDed; positive `keyword:value` terms with the same keyword are ORed together
@@ -40,6 +44,8 @@ pub struct Context {
     pub end_user: bool,
     /// Unix seconds.
     pub now: i64,
+    /// The SQL to produce (full text and JSON differ between backends).
+    pub dialect: Dialect,
 }
 
 /// A condition, folded when constant so that a record type that cannot match is not queried.
@@ -118,7 +124,7 @@ pub fn table(rt: RecordType) -> &'static str {
 }
 
 /// The ticket text columns an end-user may search (internal notes are `private_comments`).
-const PUBLIC_TICKET_TEXT: &str = "subject description comments";
+const PUBLIC_TICKET_TEXT: &[&str] = &["subject", "description", "comments"];
 
 fn fts_table(rt: RecordType) -> Option<&'static str> {
     match rt {
@@ -126,6 +132,68 @@ fn fts_table(rt: RecordType) -> Option<&'static str> {
         RecordType::User => Some("users_fts"),
         RecordType::Organization => Some("organizations_fts"),
         RecordType::Group => None,
+    }
+}
+
+/// The weight PostgreSQL's `search` tsvector gives a full-text column (see the schema).
+fn weight(rt: RecordType, column: &str) -> char {
+    let table = match rt {
+        RecordType::Ticket => crate::store::Table::Tickets,
+        RecordType::User => crate::store::Table::Users,
+        _ => crate::store::Table::Organizations,
+    };
+    crate::store::text_weight(table, column)
+}
+
+/// Words to find in the full text of records of `rt`: a phrase (the last word a prefix when
+/// `prefix`), in `columns` only when not empty.
+struct TextMatch<'a> {
+    text: &'a str,
+    prefix: bool,
+    columns: &'a [&'a str],
+}
+
+impl TextMatch<'_> {
+    /// `column IN (ids of the records of rt whose text matches)`; `None` when the text has no
+    /// word (an FTS5 phrase without tokens is a syntax error, and it matches nothing anyway).
+    fn cond(&self, column: &str, rt: RecordType, dialect: Dialect) -> Option<Cond> {
+        let fts = fts_table(rt)?;
+        match dialect {
+            Dialect::Sqlite => {
+                let mut expr = fts_phrase(self.text)?;
+                if self.prefix {
+                    expr.push('*');
+                }
+                let expr = match self.columns {
+                    [] => expr,
+                    [one] => format!("{one} : {expr}"),
+                    many => format!("{{{}}} : ({expr})", many.join(" ")),
+                };
+                Some(Cond::sql(
+                    format!("{column} IN (SELECT rowid FROM {fts} WHERE {fts} MATCH $?)"),
+                    vec![Bind::Text(expr)],
+                ))
+            }
+            Dialect::Postgres => {
+                let weights: String = self.columns.iter().map(|c| weight(rt, c)).collect();
+                // Every field selected is every field: no restriction.
+                let weights = if weights.len() >= 4 {
+                    String::new()
+                } else {
+                    weights
+                };
+                let query = crate::store::ts_phrase(self.text, &weights, self.prefix)?;
+                let sql = if column == "r.id" {
+                    "r.search @@ to_tsquery('simple', $?)".to_string()
+                } else {
+                    format!(
+                        "{column} IN (SELECT id FROM {} WHERE search @@ to_tsquery('simple', $?))",
+                        table(rt)
+                    )
+                };
+                Some(Cond::sql(sql, vec![Bind::Text(query)]))
+            }
+        }
     }
 }
 
@@ -232,8 +300,9 @@ fn fts_phrase(text: &str) -> Option<String> {
     Some(format!("\"{}\"", text.replace('"', "\"\"")))
 }
 
-/// The FTS5 expression for a word, phrase or trailing-star prefix.
-fn fts_expr(value: &Value, what: &str) -> Result<Option<String>, SearchError> {
+/// The words of a word, phrase or trailing-star prefix, and whether it is a prefix; `None`
+/// when the value stands for no text.
+fn text_term(value: &Value, what: &str) -> Result<Option<(String, bool)>, SearchError> {
     match value {
         Value::Wildcard(pattern) => {
             let prefix = pattern.strip_suffix('*').unwrap_or(pattern);
@@ -242,9 +311,9 @@ fn fts_expr(value: &Value, what: &str) -> Result<Option<String>, SearchError> {
                     "{what}: a * wildcard must end the word, as in print*, got {pattern}"
                 )));
             }
-            Ok(fts_phrase(prefix).map(|p| format!("{p}*")))
+            Ok(Some((prefix.to_string(), true)))
         }
-        other => Ok(text_of(other).and_then(|t| fts_phrase(&t))),
+        other => Ok(text_of(other).map(|t| (t, false))),
     }
 }
 
@@ -285,19 +354,25 @@ fn op_sql(op: Op) -> &'static str {
 /// Free text over the whole record (tickets: subject, description, comments, plus the ticket
 /// ID for a number and the tags for a word).
 fn free_text(value: &Value, rt: RecordType, ctx: &Context) -> Result<Option<Cond>, SearchError> {
-    let Some(mut expr) = fts_expr(value, "free text")? else {
+    let Some((text, prefix)) = text_term(value, "free text")? else {
         return Ok(None);
     };
-    if rt == RecordType::Ticket && ctx.end_user {
-        // Internal notes are not the end-user's to search (not even to learn they match).
-        expr = format!("{{{PUBLIC_TICKET_TEXT}}} : ({expr})");
-    }
+    // Internal notes are not the end-user's to search (not even to learn they match).
+    let columns: &[&str] = if rt == RecordType::Ticket && ctx.end_user {
+        PUBLIC_TICKET_TEXT
+    } else {
+        &[]
+    };
+    let words = TextMatch {
+        text: &text,
+        prefix,
+        columns,
+    };
     let cond = match fts_table(rt) {
-        Some(fts) => {
-            let mut cond = Cond::sql(
-                format!("r.id IN (SELECT rowid FROM {fts} WHERE {fts} MATCH $?)"),
-                vec![Bind::Text(expr)],
-            );
+        Some(_) => {
+            let Some(mut cond) = words.cond("r.id", rt, ctx.dialect) else {
+                return Ok(None);
+            };
             if rt == RecordType::Ticket
                 && let Value::Word(word) = value
             {
@@ -401,11 +476,11 @@ fn keyword(
         KeywordKind::CustomField => {
             let id = keywords::custom_field_id(name).and_then(|id| i64::try_from(id).ok());
             match id {
-                Some(id) => field_value(name, op, value, Some(id))?,
+                Some(id) => field_value(name, op, value, Some(id), rt, ctx.dialect)?,
                 None => Cond::False,
             }
         }
-        KeywordKind::FieldValue => field_value(name, op, value, None)?,
+        KeywordKind::FieldValue => field_value(name, op, value, None, rt, ctx.dialect)?,
     };
     Ok(Some(cond))
 }
@@ -464,13 +539,13 @@ fn person(name: &str, value: &Value, ctx: &Context) -> Result<Cond, SearchError>
             format!("{column} IN (SELECT id FROM users WHERE email = $?)"),
             vec![Bind::Text(s.to_lowercase())],
         ),
-        Value::Word(s) | Value::Phrase(s) => match fts_phrase(s) {
-            Some(phrase) => Cond::sql(
-                format!("{column} IN (SELECT rowid FROM users_fts WHERE users_fts MATCH $?)"),
-                vec![Bind::Text(format!("name : {phrase}"))],
-            ),
-            None => Cond::False,
-        },
+        Value::Word(s) | Value::Phrase(s) => TextMatch {
+            text: s,
+            prefix: false,
+            columns: &["name"],
+        }
+        .cond(column, RecordType::User, ctx.dialect)
+        .unwrap_or(Cond::False),
         Value::Wildcard(w) => Cond::sql(
             format!(
                 "{column} IN (SELECT id FROM users WHERE email LIKE $? ESCAPE '\\' OR lower(name) LIKE $? ESCAPE '\\')"
@@ -497,15 +572,13 @@ fn organization(value: &Value, ctx: &Context) -> Result<Cond, SearchError> {
             format!("{column} IN (SELECT organization_id FROM users WHERE id = $?)"),
             vec![Bind::Int(ctx.caller_id)],
         ),
-        Value::Word(s) | Value::Phrase(s) => match fts_phrase(s) {
-            Some(phrase) => Cond::sql(
-                format!(
-                    "{column} IN (SELECT rowid FROM organizations_fts WHERE organizations_fts MATCH $?)"
-                ),
-                vec![Bind::Text(format!("name : {phrase}"))],
-            ),
-            None => Cond::False,
-        },
+        Value::Word(s) | Value::Phrase(s) => TextMatch {
+            text: s,
+            prefix: false,
+            columns: &["name"],
+        }
+        .cond(column, RecordType::Organization, ctx.dialect)
+        .unwrap_or(Cond::False),
         Value::Wildcard(w) => Cond::sql(
             format!(
                 "{column} IN (SELECT id FROM organizations WHERE name_lower LIKE $? ESCAPE '\\')"
@@ -577,23 +650,30 @@ fn text_keyword(
     rt: RecordType,
     ctx: &Context,
 ) -> Result<Option<Cond>, SearchError> {
-    let Some(fts) = fts_table(rt) else {
+    if fts_table(rt).is_none() {
         // Groups: only `name`, matched with LIKE.
         return Ok(Some(group_name_like(value)));
-    };
-    let column = match name {
+    }
+    let columns: &[&str] = match name {
         // Agents search public comments and internal notes; end-users their public thread.
-        "comment" if ctx.end_user => "comments",
-        "comment" => "{comments private_comments}",
-        other => other,
+        "comment" if ctx.end_user => &["comments"],
+        "comment" => &["comments", "private_comments"],
+        "subject" => &["subject"],
+        "description" => &["description"],
+        "name" => &["name"],
+        "details" => &["details"],
+        "notes" => &["notes"],
+        other => return Err(invalid(format!("{other} is not a text field"))),
     };
-    let Some(expr) = fts_expr(value, name)? else {
+    let Some((text, prefix)) = text_term(value, name)? else {
         return Ok(None);
     };
-    Ok(Some(Cond::sql(
-        format!("r.id IN (SELECT rowid FROM {fts} WHERE {fts} MATCH $?)"),
-        vec![Bind::Text(format!("{column} : {expr}"))],
-    )))
+    Ok(TextMatch {
+        text: &text,
+        prefix,
+        columns,
+    }
+    .cond("r.id", rt, ctx.dialect))
 }
 
 fn exact(name: &str, value: &Value) -> Result<Cond, SearchError> {
@@ -684,25 +764,83 @@ fn date(name: &str, op: Op, value: &Value, ctx: &Context) -> Result<Cond, Search
     })
 }
 
+/// How one dialect reads the custom fields of a record (`cf` is one element of the record's
+/// `custom_fields` array).
+struct FieldSql {
+    /// The rows: `FROM ... cf`.
+    each: &'static str,
+    /// The value as text (NULL when unset).
+    raw: &'static str,
+    /// The value as compared for equality: booleans as true/false, the rest lower-cased.
+    text: &'static str,
+    /// The value as a number (NULL when it is not one).
+    number: &'static str,
+    /// A number given as text, as the dialect's number type.
+    number_bind: &'static str,
+    /// The value's text, compared byte by byte (dates).
+    ordered: &'static str,
+    /// The field id equals a bound integer.
+    id_is: &'static str,
+}
+
+const SQLITE_FIELDS: FieldSql = FieldSql {
+    each: "json_each(r.json, '$.custom_fields') cf",
+    raw: "json_extract(cf.value, '$.value')",
+    text: "(CASE json_type(cf.value, '$.value') WHEN 'true' THEN 'true' \
+           WHEN 'false' THEN 'false' \
+           ELSE lower(CAST(json_extract(cf.value, '$.value') AS TEXT)) END)",
+    number: "CAST(json_extract(cf.value, '$.value') AS REAL)",
+    number_bind: "CAST($? AS REAL)",
+    ordered: "json_extract(cf.value, '$.value')",
+    id_is: "json_extract(cf.value, '$.id') = $?",
+};
+
+/// Tickets keep their custom fields as JSONB (`tickets.custom_fields`, written with the record).
+const POSTGRES_TICKET_FIELDS: &str = "jsonb_array_elements(r.custom_fields) cf(value)";
+const POSTGRES_FIELDS: FieldSql = FieldSql {
+    // Only tickets carry `custom_fields` (users and organizations keep theirs in
+    // `user_fields` / `organization_fields`, which SQLite's `json_each` does not read either).
+    each: "jsonb_array_elements('[]'::jsonb) cf(value)",
+    raw: "(cf.value ->> 'value')",
+    text: "(CASE jsonb_typeof(cf.value -> 'value') WHEN 'boolean' THEN cf.value ->> 'value' \
+           ELSE lower(cf.value ->> 'value') END)",
+    // Text that is not a number is no number (SQLite would read it as 0).
+    number: "(CASE WHEN (cf.value ->> 'value') ~ '^\\s*[-+]?[0-9]+(\\.[0-9]+)?([eE][-+]?[0-9]+)?\\s*$' \
+             THEN (cf.value ->> 'value')::double precision END)",
+    number_bind: "CAST(CAST($? AS text) AS double precision)",
+    ordered: "(cf.value ->> 'value') COLLATE \"C\"",
+    id_is: "(cf.value -> 'id') = to_jsonb(CAST($? AS bigint))",
+};
+
 /// `custom_field_{id}` (with `field = Some(id)`) or `fieldvalue` (any field).
-fn field_value(name: &str, op: Op, value: &Value, field: Option<i64>) -> Result<Cond, SearchError> {
-    let raw = "json_extract(cf.value, '$.value')";
-    // Booleans read as true/false, everything else as lower-case text.
-    let text = "(CASE json_type(cf.value, '$.value') WHEN 'true' THEN 'true' \
-                WHEN 'false' THEN 'false' \
-                ELSE lower(CAST(json_extract(cf.value, '$.value') AS TEXT)) END)";
+fn field_value(
+    name: &str,
+    op: Op,
+    value: &Value,
+    field: Option<i64>,
+    rt: RecordType,
+    dialect: Dialect,
+) -> Result<Cond, SearchError> {
+    let sql = match dialect {
+        Dialect::Sqlite => &SQLITE_FIELDS,
+        Dialect::Postgres => &POSTGRES_FIELDS,
+    };
+    let each = match (dialect, rt) {
+        (Dialect::Postgres, RecordType::Ticket) => POSTGRES_TICKET_FIELDS,
+        _ => sql.each,
+    };
+    let (raw, text) = (sql.raw, sql.text);
     let mut binds = Vec::new();
     let mut id_filter = String::new();
     if let Some(id) = field {
-        id_filter.push_str("json_extract(cf.value, '$.id') = $? AND ");
+        id_filter.push_str(sql.id_is);
+        id_filter.push_str(" AND ");
         binds.push(Bind::Int(id));
     }
     let exists = |cond: &str, mut binds: Vec<Bind>, extra: Vec<Bind>| -> Cond {
         binds.extend(extra);
         Cond::sql(
-            format!(
-                "EXISTS (SELECT 1 FROM json_each(r.json, '$.custom_fields') cf WHERE {id_filter}{cond})"
-            ),
+            format!("EXISTS (SELECT 1 FROM {each} WHERE {id_filter}{cond})"),
             binds,
         )
     };
@@ -727,17 +865,17 @@ fn field_value(name: &str, op: Op, value: &Value, field: Option<i64>) -> Result<
             None => return Err(bad()),
         },
         (op, Value::Number(n)) => exists(
-            &format!("CAST({raw} AS REAL) {} $?", op_sql(op)),
+            &format!("{} {} $?", sql.number, op_sql(op)),
             binds,
             vec![Bind::Int(id_of(*n).unwrap_or(i64::MAX))],
         ),
         (op, Value::Word(w)) if w.parse::<f64>().is_ok_and(f64::is_finite) => exists(
-            &format!("CAST({raw} AS REAL) {} CAST($? AS REAL)", op_sql(op)),
+            &format!("{} {} {}", sql.number, op_sql(op), sql.number_bind),
             binds,
             vec![Bind::Text(w.clone())],
         ),
         (op, Value::Date(_)) => exists(
-            &format!("{raw} {} $?", op_sql(op)),
+            &format!("{} {} $?", sql.ordered, op_sql(op)),
             binds,
             vec![Bind::Text(value.to_string())],
         ),
@@ -754,6 +892,7 @@ mod tests {
             caller_id: 7,
             end_user: false,
             now: 1_700_000_000,
+            dialect: Dialect::Sqlite,
         }
     }
 

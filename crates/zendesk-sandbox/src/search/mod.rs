@@ -186,11 +186,12 @@ pub struct ExportPage {
     pub after_cursor: Option<String>,
 }
 
-fn context(caller: &Caller, now: i64) -> Context {
+fn context(caller: &Caller, now: i64, dialect: Dialect) -> Context {
     Context {
         caller_id: caller.id,
         end_user: caller.role == Role::EndUser,
         now,
+        dialect,
     }
 }
 
@@ -275,6 +276,7 @@ fn plan(
             "r.solved_at",
             "r.due_at",
             "r.json",
+            "r.custom_fields",
         ]
         .iter()
         .any(|column| sql.contains(column)),
@@ -384,7 +386,7 @@ pub fn search_stream(
     };
     let sort = request.sort_by.or(order_by).unwrap_or(SortField::UpdatedAt);
     let descending = request.sort_order.or(query.sort) != Some(SortOrder::Asc);
-    let ctx = context(caller, now);
+    let ctx = context(caller, now, reader.dialect());
     let conds = conditions(&query, &ctx)?;
     let offset = (request.page - 1) * request.per_page;
 
@@ -472,7 +474,7 @@ pub async fn count_records(
     let caller = caller.clone();
     store
         .read(move |reader| {
-            let ctx = context(&caller, now);
+            let ctx = context(&caller, now, reader.dialect());
             let mut count = 0;
             for (rt, cond) in conditions(&query, &ctx)? {
                 count += count_of(reader, rt, &cond)?;
@@ -583,7 +585,7 @@ pub fn export_stream(
     }
     let query = parse_query(&request.query)?;
     let rt = request.record_type;
-    let ctx = context(caller, now);
+    let ctx = context(caller, now, reader.dialect());
     // Every type is compiled so that a bad term is reported whatever filter[type] says.
     for other in RecordType::ALL {
         compile::compile_ignoring_type(&query, other, &ctx)?;

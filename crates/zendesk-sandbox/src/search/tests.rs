@@ -76,7 +76,9 @@ fn ticket_json(t: &TicketSeed) -> Value {
 }
 
 async fn seed() -> Store {
-    let store = Store::open("sqlite::memory:").await.expect("open store");
+    let store = Store::open(&crate::test_db_url())
+        .await
+        .expect("open store");
     store
         .write(|tx: &mut dyn Writer| -> Result<(), StoreError> {
             write_help_desk(tx);
@@ -839,6 +841,7 @@ fn walking_is_chosen_only_when_many_records_match_and_an_index_exists() {
         caller_id: 101,
         end_user: false,
         now: NOW,
+        dialect: crate::store::Dialect::Sqlite,
     };
     let cond = |q: &str| {
         let query = zendesk_query::parse(q).unwrap();
@@ -911,6 +914,7 @@ async fn walking_the_sort_index_finds_what_gathering_finds() {
         caller_id: 101,
         end_user: false,
         now: NOW,
+        dialect: store.dialect(),
     };
     for q in [
         "type:ticket",

@@ -8,7 +8,7 @@
 //! backend inside one transaction and hand its result back.
 //!
 //! The backend is chosen from the database URL's scheme (`sqlite://PATH`, `sqlite::memory:`,
-//! `postgres://...`), atuin-style; `sqlite` is the first backend. Backends differ in their SQL
+//! `postgres://...`), atuin-style: `sqlite.rs` and `postgres.rs`. Backends differ in their SQL
 //! dialect ([`Dialect`]): the search compiler asks the store which one to produce.
 //!
 //! Records are stored as the API serves them (their JSON text, without the host-dependent `url`)
@@ -25,10 +25,14 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+mod postgres;
 mod sql;
 mod sqlite;
 
-pub use sql::{Bind, Filter, number_placeholders, priority_rank, restriction_columns, status_rank};
+pub use sql::{
+    Bind, Filter, fold_text, number_placeholders, priority_rank, restriction_columns, status_rank,
+    text_weight, ts_phrase,
+};
 
 /// Which SQL a backend speaks, for the modules that build SQL text (search, list filters).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -312,7 +316,89 @@ pub struct Principal {
     pub user_id: i64,
     pub role: String,
     pub active: bool,
+    /// An OAuth token's scopes; `None` for API tokens and passwords (everything the role allows).
     pub scopes: Option<Vec<String>>,
+    /// The OAuth token's id, for `/api/v2/oauth/tokens/current`.
+    pub token_id: Option<i64>,
+    /// When the OAuth access token stops working (Unix seconds); `None`: never.
+    pub expires_at: Option<i64>,
+}
+
+/// An OAuth client as stored: the record as served (without `url`; never the secret) and
+/// whether a secret is set.
+#[derive(Clone, Debug)]
+pub struct OAuthClientRow {
+    pub json: Value,
+    /// The keyed hash of a confidential client's secret.
+    pub secret_hash: Option<String>,
+}
+
+/// How an OAuth client is looked up.
+#[derive(Clone, Copy, Debug)]
+pub enum ClientKey<'a> {
+    Id(i64),
+    /// The client's unique `identifier` (the `client_id` of the OAuth flows).
+    Identifier(&'a str),
+}
+
+/// An authorization code as stored (its value only as a hash, the lookup key).
+#[derive(Clone, Debug)]
+pub struct OAuthCode {
+    /// Set by the store on insert.
+    pub id: i64,
+    /// `oauth_clients.id`.
+    pub client: i64,
+    pub user_id: i64,
+    /// The exact `redirect_uri` of the authorization request.
+    pub redirect_uri: String,
+    /// Space-separated granted scopes.
+    pub scopes: String,
+    /// The PKCE S256 challenge, when one was sent.
+    pub code_challenge: Option<String>,
+    pub expires_at: i64,
+    pub used_at: Option<i64>,
+}
+
+/// A new OAuth access token (and refresh token) to store: hashes only.
+#[derive(Clone, Debug)]
+pub struct NewOAuthToken<'a> {
+    pub user_id: i64,
+    pub token_hash: &'a str,
+    pub refresh_token_hash: Option<&'a str>,
+    /// `oauth_clients.id`.
+    pub client: Option<i64>,
+    /// Space-separated.
+    pub scopes: &'a str,
+    pub expires_at: Option<i64>,
+    pub refresh_token_expires_at: Option<i64>,
+    /// The authorization (code id) the token descends from.
+    pub grant_id: Option<i64>,
+}
+
+/// An OAuth token as stored, without any secret.
+#[derive(Clone, Debug)]
+pub struct OAuthTokenRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub client: Option<i64>,
+    pub scopes: String,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+    pub refresh_token_expires_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+    pub grant_id: Option<i64>,
+    pub has_refresh_token: bool,
+}
+
+/// Which OAuth tokens to revoke.
+#[derive(Clone, Copy, Debug)]
+pub enum Revocation {
+    /// One token (and its refresh token).
+    Token(i64),
+    /// Every token descending from one authorization.
+    Grant(i64),
+    /// Every token of a client (the client is being deleted).
+    Client(i64),
 }
 
 /// A soft-deleted ticket: its last JSON, when and by whom it was deleted.
@@ -338,7 +424,13 @@ pub trait Reader {
     fn dialect(&self) -> Dialect;
 
     /// One live record's JSON.
-    fn record(&mut self, table: Table, id: i64) -> StoreResult<Option<Value>>;
+    fn record(&mut self, table: Table, id: i64) -> StoreResult<Option<Value>> {
+        self.record_text(table, id)?
+            .map(|text| parse_stored(&text))
+            .transpose()
+    }
+    /// One live record's JSON text as stored (served without parsing it).
+    fn record_text(&mut self, table: Table, id: i64) -> StoreResult<Option<String>>;
     /// Live records, in the order of `ids`, skipping missing ones.
     fn records(&mut self, table: Table, ids: &[i64]) -> StoreResult<Vec<Value>>;
     /// The id of the record whose lookup key equals `value` (compared case-insensitively).
@@ -388,11 +480,31 @@ pub trait Reader {
     ) -> StoreResult<Option<Principal>>;
     /// The user signing in with a password, with the stored password hash.
     fn principal_by_email(&mut self, email: &str) -> StoreResult<Option<(Principal, String)>>;
+    /// The user a live (not revoked) OAuth access token belongs to, with the token's scopes,
+    /// id and expiry (the caller checks the expiry, so a cached sign-in can too).
     fn principal_by_oauth_token(
         &mut self,
         token_hash: &TokenHash,
     ) -> StoreResult<Option<Principal>>;
     fn user_role(&mut self, id: i64) -> StoreResult<Option<String>>;
+
+    /// One OAuth client.
+    fn oauth_client(&mut self, key: ClientKey<'_>) -> StoreResult<Option<OAuthClientRow>>;
+    /// Every OAuth client, by id.
+    fn oauth_clients(&mut self) -> StoreResult<Vec<OAuthClientRow>>;
+    /// The authorization code with this keyed hash (used or not, expired or not).
+    fn oauth_code(&mut self, code_hash: &str) -> StoreResult<Option<OAuthCode>>;
+    /// One OAuth token by id, revoked ones included.
+    fn oauth_token(&mut self, id: i64) -> StoreResult<Option<OAuthTokenRow>>;
+    /// The OAuth token whose refresh token has this keyed hash, revoked ones included (a spent
+    /// refresh token is recognised).
+    fn oauth_token_by_refresh(&mut self, refresh_hash: &str) -> StoreResult<Option<OAuthTokenRow>>;
+    /// Tokens not revoked, of one user (or all), of one client (or all), by id.
+    fn oauth_tokens(
+        &mut self,
+        user_id: Option<i64>,
+        client: Option<i64>,
+    ) -> StoreResult<Vec<OAuthTokenRow>>;
 
     fn job(&mut self, id: &str) -> StoreResult<Option<JobRow>>;
     /// The recorded results of a job's items, by index.
@@ -457,13 +569,25 @@ pub trait Writer: Reader {
         token_hash: &str,
         description: &str,
     ) -> StoreResult<()>;
-    fn insert_oauth_token(
-        &mut self,
-        user_id: i64,
-        token_hash: &str,
-        client_id: Option<&str>,
-        scopes: &str,
-    ) -> StoreResult<i64>;
+    /// Stores an OAuth access token (and its refresh token); returns its id.
+    fn insert_oauth_token(&mut self, token: &NewOAuthToken<'_>) -> StoreResult<i64>;
+    /// Revokes OAuth tokens (access and refresh alike); how many were live. Signs them out at
+    /// once (the credentials generation moves).
+    fn revoke_oauth_tokens(&mut self, which: Revocation) -> StoreResult<u64>;
+    /// Inserts an OAuth client (`json` without `id`: the store assigns it and writes it into the
+    /// stored JSON) and returns its id; `identifier` must be free.
+    fn insert_oauth_client(&mut self, json: &Value) -> StoreResult<i64>;
+    /// Replaces a client's served JSON (its identifier and kind follow it).
+    fn update_oauth_client(&mut self, id: i64, json: &Value) -> StoreResult<()>;
+    /// Sets (or clears) a client's secret hash; tokens already issued keep working.
+    fn set_oauth_client_secret(&mut self, id: i64, secret_hash: Option<&str>) -> StoreResult<()>;
+    /// Deletes a client with its codes, and revokes its tokens; false when there was none.
+    fn delete_oauth_client(&mut self, id: i64) -> StoreResult<bool>;
+    /// Stores an authorization code (by its keyed hash); returns its id. Codes expired for an
+    /// hour are purged on the way.
+    fn insert_oauth_code(&mut self, code_hash: &str, code: &OAuthCode) -> StoreResult<i64>;
+    /// Marks a code used; false when it already was (another exchange won).
+    fn spend_oauth_code(&mut self, id: i64) -> StoreResult<bool>;
 
     /// Inserts a job row (status `queued`).
     fn insert_job(&mut self, job: &JobRow) -> StoreResult<()>;
@@ -518,19 +642,45 @@ pub(crate) trait Backend: Send + Sync {
     fn credentials_generation(&self) -> u64;
     /// Runs `job` in a read transaction.
     fn read(&self, job: ReadJob) -> BoxFuture<'_, StoreResult<()>>;
+    /// Runs `job`, a read of a few rows by key, where it costs least: a backend may run it on
+    /// the calling thread rather than hop to a blocking one.
+    fn peek(&self, job: ReadJob) -> BoxFuture<'_, StoreResult<()>> {
+        self.read(job)
+    }
     /// Runs `job` in a write transaction; resolves once it is committed (or rolled back).
     fn write(&self, job: WriteJob) -> BoxFuture<'_, StoreResult<()>>;
     fn close(&self) -> BoxFuture<'_, ()>;
+
+    /// Counts one request in the account's rate window starting at `window_start`, shared by
+    /// every process on the database, and answers the window's count so far. `None`: the
+    /// backend keeps no shared counters (SQLite: the process counts in memory).
+    fn count_request(&self, window_start: i64) -> BoxFuture<'_, StoreResult<Option<i64>>> {
+        let _ = window_start;
+        Box::pin(async { Ok(None) })
+    }
+
+    /// The account-wide setting `name`: stored as `proposed` when missing (the first process
+    /// wins), then read back. `None`: the backend keeps none (SQLite keeps its key in a file).
+    fn shared_setting(
+        &self,
+        name: &'static str,
+        proposed: String,
+    ) -> BoxFuture<'_, StoreResult<Option<String>>> {
+        let _ = (name, proposed);
+        Box::pin(async { Ok(None) })
+    }
 }
 
 /// How durable an acknowledged write is.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Durability {
     /// Committed writes survive a crash of the process; a power loss may drop the last few
-    /// (SQLite WAL with `synchronous=NORMAL`).
+    /// (SQLite WAL with `synchronous=NORMAL`; PostgreSQL `synchronous_commit=off`, where a
+    /// crash of the database server may too).
     #[default]
     Normal,
-    /// Every acknowledged write survives a power loss (`synchronous=FULL`).
+    /// Every acknowledged write survives a power loss (`synchronous=FULL`;
+    /// `synchronous_commit=on`).
     Full,
 }
 
@@ -550,7 +700,8 @@ impl fmt::Debug for Store {
 
 impl Store {
     /// Opens (creating and migrating when needed) the database at `url`: `sqlite://PATH`,
-    /// `sqlite::memory:`, or a plain file path.
+    /// `sqlite::memory:`, a plain file path, or `postgres://USER:PASSWORD@HOST:PORT/DB`
+    /// (optionally `?schema=NAME`).
     pub async fn open(url: &str) -> Result<Store, crate::SandboxError> {
         Store::open_with(url, Durability::Normal).await
     }
@@ -562,14 +713,16 @@ impl Store {
         let url = url.trim();
         if url.is_empty() {
             return Err(crate::SandboxError::Config(
-                "the database URL is empty; use sqlite://PATH or sqlite::memory:".into(),
+                "the database URL is empty; use sqlite://PATH, sqlite::memory: or postgres://USER@HOST/DB".into(),
             ));
         }
-        let backend: Arc<dyn Backend> = if let Some(target) = sqlite::Target::from_url(url) {
+        let backend: Arc<dyn Backend> = if let Some(target) = postgres::Target::from_url(url) {
+            Arc::new(postgres::Postgres::open(target?, durability).await?)
+        } else if let Some(target) = sqlite::Target::from_url(url) {
             Arc::new(sqlite::Sqlite::open(target, durability).await?)
         } else {
             return Err(crate::SandboxError::Config(format!(
-                "unsupported database URL `{}`: use sqlite://PATH or sqlite::memory:",
+                "unsupported database URL `{}`: use sqlite://PATH, sqlite::memory: or postgres://USER@HOST/DB",
                 redact_url(url)
             )));
         };
@@ -607,6 +760,24 @@ impl Store {
         })
     }
 
+    /// Runs `f`, a read of a few rows by key (a record by id, a credential), where it costs
+    /// least: on SQLite, on the calling thread. Lists and searches go through [`Store::read`].
+    pub async fn peek<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&mut dyn Reader) -> Result<T, E> + Send + 'static,
+    {
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        let job: ReadJob = Box::new(move |reader| {
+            let _ = tx.send(f(reader));
+        });
+        self.backend.peek(job).await?;
+        rx.try_recv().unwrap_or_else(|_| {
+            Err(StoreError::unavailable("the read ended without an answer").into())
+        })
+    }
+
     /// Runs `f` in a write transaction: committed when it returns `Ok`, rolled back when it
     /// returns `Err` (or panics). Returns once the outcome is durable as configured.
     pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
@@ -632,24 +803,60 @@ impl Store {
         })
     }
 
+    /// Counts one request in the account's rate window (`window_start`, Unix seconds) shared
+    /// by every process on the database; `None` when the backend shares no counters (SQLite).
+    pub async fn count_request(&self, window_start: i64) -> StoreResult<Option<i64>> {
+        self.backend.count_request(window_start).await
+    }
+
+    /// An account-wide setting shared by every process on the database: `proposed` is stored
+    /// when none is (the first process wins) and the stored value answered. `None` when the
+    /// backend keeps no settings (SQLite).
+    pub async fn shared_setting(
+        &self,
+        name: &'static str,
+        proposed: String,
+    ) -> StoreResult<Option<String>> {
+        self.backend.shared_setting(name, proposed).await
+    }
+
     /// Lets in-flight work finish and closes every connection.
     pub async fn close(&self) {
         self.backend.close().await;
     }
 }
 
-/// A database URL fit for a message: any password replaced.
+/// A database URL fit for a message: any password replaced (in the user part, or a
+/// `password=` parameter).
 pub fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let mut shown = match (base.find("://"), base.rfind('@')) {
         (Some(scheme_end), Some(at)) if at > scheme_end => {
-            let userinfo = &url[scheme_end + 3..at];
+            let userinfo = &base[scheme_end + 3..at];
             match userinfo.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
-                None => url.to_string(),
+                Some((user, _)) => {
+                    format!("{}{user}:***{}", &base[..scheme_end + 3], &base[at..])
+                }
+                None => base.to_string(),
             }
         }
-        _ => url.to_string(),
+        _ => base.to_string(),
+    };
+    if let Some(query) = query {
+        let pairs: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((key, _)) if key.eq_ignore_ascii_case("password") => format!("{key}=***"),
+                _ => pair.to_string(),
+            })
+            .collect();
+        shown.push('?');
+        shown.push_str(&pairs.join("&"));
     }
+    shown
 }
 
 /// Parses a stored JSON column; a record that is not JSON is corrupt.
@@ -685,6 +892,10 @@ mod tests {
             "postgres://zd:***@db.example:5432/zd"
         );
         assert_eq!(redact_url("sqlite::memory:"), "sqlite::memory:");
+        assert_eq!(
+            redact_url("postgres://zd@db/zd?schema=a&password=s3cret"),
+            "postgres://zd@db/zd?schema=a&password=***"
+        );
         assert_eq!(
             redact_url("postgres://zd@localhost/zd"),
             "postgres://zd@localhost/zd"

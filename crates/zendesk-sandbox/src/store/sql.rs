@@ -148,7 +148,8 @@ impl Filter {
     }
 }
 
-/// A full-text phrase condition on `table`'s records (SQLite: its FTS5 table).
+/// A full-text phrase condition on `table`'s records (SQLite: its FTS5 table; PostgreSQL: its
+/// `search` tsvector).
 fn phrase_sql(table: Table, text: &str, dialect: Dialect) -> (String, Vec<Bind>) {
     let words: String = text
         .chars()
@@ -162,8 +163,72 @@ fn phrase_sql(table: Table, text: &str, dialect: Dialect) -> (String, Vec<Bind>)
             format!("id IN (SELECT rowid FROM {fts} WHERE {fts} MATCH $?)"),
             vec![Bind::Text(format!("\"{}\"", words.trim()))],
         ),
+        (Dialect::Postgres, Some(_)) => match ts_phrase(text, "", false) {
+            Some(query) => (
+                "search @@ to_tsquery('simple', $?)".into(),
+                vec![Bind::Text(query)],
+            ),
+            None => ("1 = 0".into(), Vec::new()),
+        },
         _ => ("1 = 0".into(), Vec::new()),
     }
+}
+
+/// Text as the full-text indexes of both backends see it: lowercased, every character that is
+/// neither a letter nor a digit a space (SQLite's FTS5 tokenizer splits there; PostgreSQL is
+/// given the folded text, so both find the same words: `bob@example.com` is bob, example, com).
+pub fn fold_text(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+        .collect::<String>()
+        .to_lowercase()
+}
+
+/// The weight a full-text field has in PostgreSQL's `search` tsvector (four weights tell the
+/// fields apart; see `migrations/postgres/0001_schema.sql`).
+pub fn text_weight(table: Table, field: &str) -> char {
+    match (table, field) {
+        (Table::Tickets, "subject") => 'A',
+        (Table::Tickets, "description") => 'B',
+        (Table::Tickets, "comments") => 'C',
+        (Table::Tickets, _) => 'D',
+        (Table::Users, "name") => 'A',
+        (Table::Users, "notes") => 'B',
+        (Table::Users, "details") => 'C',
+        (Table::Users, _) => 'D',
+        (Table::Articles, "title") => 'A',
+        (Table::Articles, "labels") => 'B',
+        (Table::Articles, "body") => 'C',
+        (Table::Articles, _) => 'D',
+        (_, "name") => 'A',
+        (_, "details") => 'B',
+        (_, "notes") => 'C',
+        _ => 'D',
+    }
+}
+
+/// A PostgreSQL `tsquery` (for `to_tsquery('simple', ...)`) matching the words of `text` as one
+/// phrase, each restricted to the fields of `weights` (`""`: any field), the last a prefix when
+/// `prefix`. `None` when the text has no word. Built from folded words only, so user text can
+/// never be read as tsquery syntax.
+pub fn ts_phrase(text: &str, weights: &str, prefix: bool) -> Option<String> {
+    let folded = fold_text(text);
+    let words: Vec<&str> = folded.split_whitespace().collect();
+    let last = words.len().checked_sub(1)?;
+    let terms: Vec<String> = words
+        .iter()
+        .enumerate()
+        .map(|(n, word)| {
+            let star = if prefix && n == last { "*" } else { "" };
+            let label = if star.is_empty() && weights.is_empty() {
+                String::new()
+            } else {
+                format!(":{star}{weights}")
+            };
+            format!("'{word}'{label}")
+        })
+        .collect();
+    Some(terms.join(" <-> "))
 }
 
 /// Replaces each `$?` by the dialect's placeholder, numbering from `start + 1`; returns the SQL
@@ -641,6 +706,20 @@ mod tests {
         assert_eq!((sql.as_str(), n), ("a = ?3 AND b = ?4", 4));
         let (sql, _) = number_placeholders("a = $?", 0, Dialect::Postgres);
         assert_eq!(sql, "a = $1");
+    }
+
+    #[test]
+    fn tsqueries_hold_only_folded_words() {
+        assert_eq!(
+            ts_phrase("Low TONER!", "", false).as_deref(),
+            Some("'low' <-> 'toner'")
+        );
+        assert_eq!(ts_phrase("prin", "AB", true).as_deref(), Some("'prin':*AB"));
+        assert_eq!(
+            ts_phrase("a' | b:*", "C", false).as_deref(),
+            Some("'a':C <-> 'b':C")
+        );
+        assert_eq!(ts_phrase("?!", "", false), None);
     }
 
     #[test]

@@ -31,9 +31,10 @@ use serde_json::Value;
 
 use super::sql::{self, Bind};
 use super::{
-    ArticleSearch, Backend, BoxFuture, DeletedTicket, Dialect, Durability, JobRow, Lookup, Outcome,
-    Principal, ReadJob, Reader, StoreError, StoreResult, Table, TokenHash, WriteJob, Writer,
-    parse_stored, run_guarded,
+    ArticleSearch, Backend, BoxFuture, ClientKey, DeletedTicket, Dialect, Durability, JobRow,
+    Lookup, NewOAuthToken, OAuthClientRow, OAuthCode, OAuthTokenRow, Outcome, Principal, ReadJob,
+    Reader, Revocation, StoreError, StoreResult, Table, TokenHash, WriteJob, Writer, parse_stored,
+    run_guarded,
 };
 use crate::SandboxError;
 use crate::util::now;
@@ -43,6 +44,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0001_schema.sql"),
     include_str!("../../migrations/sqlite/0002_conversations.sql"),
     include_str!("../../migrations/sqlite/0003_hardening.sql"),
+    include_str!("../../migrations/sqlite/0004_oauth.sql"),
     include_str!("../../migrations/sqlite/0005_help_center.sql"),
 ];
 
@@ -401,25 +403,54 @@ fn savepoint(conn: &Connection, job: WriteJob, touched: &Cell<bool>) -> StoreRes
 }
 
 impl Connections {
+    /// A read of a few rows by key on a file's reader, on this thread and without an explicit
+    /// transaction (each statement reads one consistent snapshot).
+    fn run_peek(&self, job: ReadJob) -> StoreResult<()> {
+        let Connections::File { idle, .. } = self else {
+            return self.run_read(job);
+        };
+        let conn = match lock(idle).pop() {
+            Some(conn) => conn,
+            None => self.open_reader()?,
+        };
+        let mut reader = Conn {
+            conn: &conn,
+            credentials: None,
+        };
+        let outcome = run_guarded(|| job(&mut reader));
+        let mut idle = lock(idle);
+        if idle.len() < MAX_IDLE_READERS {
+            idle.push(conn);
+        }
+        outcome
+    }
+
+    fn open_reader(&self) -> StoreResult<Connection> {
+        let Connections::File { path, .. } = self else {
+            return Err(StoreError::unavailable(
+                "an in-memory database has no readers",
+            ));
+        };
+        let conn = open_file(path).map_err(db)?;
+        configure(&conn, true, Durability::Normal).map_err(db)?;
+        conn.pragma_update(None, "query_only", true).map_err(db)?;
+        // Readers find pages through the memory map; a small private cache each keeps
+        // concurrent large reads from multiplying the heap.
+        conn.pragma_update(None, "cache_size", READER_CACHE_KIB)
+            .map_err(db)?;
+        Ok(conn)
+    }
+
     fn run_read(&self, job: ReadJob) -> StoreResult<()> {
         match self {
             Connections::Shared(shared) => {
                 let conn = lock(shared);
                 read_in_transaction(&conn, job)
             }
-            Connections::File { path, idle } => {
+            Connections::File { idle, .. } => {
                 let conn = match lock(idle).pop() {
                     Some(conn) => conn,
-                    None => {
-                        let conn = open_file(path).map_err(db)?;
-                        configure(&conn, true, Durability::Normal).map_err(db)?;
-                        conn.pragma_update(None, "query_only", true).map_err(db)?;
-                        // Readers find pages through the memory map; a small private cache
-                        // each keeps concurrent large reads from multiplying the heap.
-                        conn.pragma_update(None, "cache_size", READER_CACHE_KIB)
-                            .map_err(db)?;
-                        conn
-                    }
+                    None => self.open_reader()?,
                 };
                 let result = read_in_transaction(&conn, job);
                 let mut idle = lock(idle);
@@ -449,6 +480,36 @@ fn read_in_transaction(conn: &Connection, job: ReadJob) -> StoreResult<()> {
     outcome
 }
 
+/// The columns of an OAuth token row, in [`token_row`]'s order.
+const TOKEN_COLUMNS: &str = "id, user_id, oauth_client_id, scopes, created_at, expires_at,
+    refresh_token_expires_at, revoked_at, grant_id, refresh_token_hash IS NOT NULL";
+
+fn token_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<OAuthTokenRow> {
+    Ok(OAuthTokenRow {
+        id: row.get(0)?,
+        user_id: row.get(1)?,
+        client: row.get(2)?,
+        scopes: row.get(3)?,
+        created_at: row.get(4)?,
+        expires_at: row.get(5)?,
+        refresh_token_expires_at: row.get(6)?,
+        revoked_at: row.get(7)?,
+        grant_id: row.get(8)?,
+        has_refresh_token: row.get(9)?,
+    })
+}
+
+fn client_columns(row: &rusqlite::Row<'_>) -> rusqlite::Result<(String, Option<String>)> {
+    Ok((row.get(0)?, row.get(1)?))
+}
+
+fn client_row((json, secret_hash): (String, Option<String>)) -> StoreResult<OAuthClientRow> {
+    Ok(OAuthClientRow {
+        json: parse_stored(&json)?,
+        secret_hash,
+    })
+}
+
 impl Backend for Sqlite {
     fn dialect(&self) -> Dialect {
         Dialect::Sqlite
@@ -472,6 +533,20 @@ impl Backend for Sqlite {
                 .await
                 .map_err(|e| StoreError::unavailable(format!("read task: {e}")))?
         })
+    }
+
+    fn peek(&self, job: ReadJob) -> BoxFuture<'_, StoreResult<()>> {
+        match &*self.connections {
+            // A file's readers never wait for the writer (WAL): a key lookup takes
+            // microseconds, cheaper here than a hop to a blocking thread.
+            Connections::File { .. } => {
+                let result = self.connections.run_peek(job);
+                Box::pin(async move { result })
+            }
+            // The in-memory database's one connection may be busy writing: do not wait for it
+            // on an async thread.
+            Connections::Shared(_) => self.read(job),
+        }
     }
 
     fn write(&self, job: WriteJob) -> BoxFuture<'_, StoreResult<()>> {
@@ -678,15 +753,13 @@ impl Reader for Conn<'_> {
         Dialect::Sqlite
     }
 
-    fn record(&mut self, table: Table, id: i64) -> StoreResult<Option<Value>> {
+    fn record_text(&mut self, table: Table, id: i64) -> StoreResult<Option<String>> {
         let sql = format!(
             "SELECT json FROM {} WHERE id = ?1 AND {}",
             table.name(),
             table.live()
         );
-        self.row(&sql, [id], |row| row.get::<_, String>(0))?
-            .map(|text| parse_stored(&text))
-            .transpose()
+        self.row(&sql, [id], |row| row.get::<_, String>(0))
     }
 
     fn records(&mut self, table: Table, ids: &[i64]) -> StoreResult<Vec<Value>> {
@@ -863,6 +936,8 @@ impl Reader for Conn<'_> {
                     role: row.get(1)?,
                     active: row.get::<_, i64>(2)? != 0 && row.get::<_, i64>(3)? == 0,
                     scopes: None,
+                    token_id: None,
+                    expires_at: None,
                 })
             },
         )
@@ -880,6 +955,8 @@ impl Reader for Conn<'_> {
                         role: row.get(1)?,
                         active: row.get::<_, i64>(2)? != 0 && row.get::<_, i64>(3)? == 0,
                         scopes: None,
+                        token_id: None,
+                        expires_at: None,
                     },
                     row.get(4)?,
                 ))
@@ -892,8 +969,9 @@ impl Reader for Conn<'_> {
         token_hash: &TokenHash,
     ) -> StoreResult<Option<Principal>> {
         self.row(
-            "SELECT u.id, u.role, u.active, u.suspended, t.scopes FROM oauth_tokens t
-             JOIN users u ON u.id = t.user_id WHERE t.token_hash IN (?1, ?2)",
+            "SELECT u.id, u.role, u.active, u.suspended, t.scopes, t.id, t.expires_at
+             FROM oauth_tokens t JOIN users u ON u.id = t.user_id
+             WHERE t.token_hash IN (?1, ?2) AND t.revoked_at IS NULL",
             params![token_hash.keyed, token_hash.legacy],
             |row| {
                 let scopes: String = row.get(4)?;
@@ -902,9 +980,81 @@ impl Reader for Conn<'_> {
                     role: row.get(1)?,
                     active: row.get::<_, i64>(2)? != 0 && row.get::<_, i64>(3)? == 0,
                     scopes: Some(scopes.split(' ').map(str::to_string).collect()),
+                    token_id: Some(row.get(5)?),
+                    expires_at: row.get(6)?,
                 })
             },
         )
+    }
+
+    fn oauth_client(&mut self, key: ClientKey<'_>) -> StoreResult<Option<OAuthClientRow>> {
+        let found = match key {
+            ClientKey::Id(id) => self.row(
+                "SELECT json, secret_hash FROM oauth_clients WHERE id = ?1",
+                [id],
+                client_columns,
+            )?,
+            ClientKey::Identifier(identifier) => self.row(
+                "SELECT json, secret_hash FROM oauth_clients WHERE identifier = ?1",
+                [identifier],
+                client_columns,
+            )?,
+        };
+        found.map(client_row).transpose()
+    }
+
+    fn oauth_clients(&mut self) -> StoreResult<Vec<OAuthClientRow>> {
+        self.rows(
+            "SELECT json, secret_hash FROM oauth_clients ORDER BY id",
+            [],
+            client_columns,
+        )?
+        .into_iter()
+        .map(client_row)
+        .collect()
+    }
+
+    fn oauth_code(&mut self, code_hash: &str) -> StoreResult<Option<OAuthCode>> {
+        self.row(
+            "SELECT id, client, user_id, redirect_uri, scopes, code_challenge, expires_at, used_at
+             FROM oauth_codes WHERE code_hash = ?1",
+            [code_hash],
+            |row| {
+                Ok(OAuthCode {
+                    id: row.get(0)?,
+                    client: row.get(1)?,
+                    user_id: row.get(2)?,
+                    redirect_uri: row.get(3)?,
+                    scopes: row.get(4)?,
+                    code_challenge: row.get(5)?,
+                    expires_at: row.get(6)?,
+                    used_at: row.get(7)?,
+                })
+            },
+        )
+    }
+
+    fn oauth_token(&mut self, id: i64) -> StoreResult<Option<OAuthTokenRow>> {
+        let sql = format!("SELECT {TOKEN_COLUMNS} FROM oauth_tokens WHERE id = ?1");
+        self.row(&sql, [id], token_row)
+    }
+
+    fn oauth_token_by_refresh(&mut self, refresh_hash: &str) -> StoreResult<Option<OAuthTokenRow>> {
+        let sql = format!("SELECT {TOKEN_COLUMNS} FROM oauth_tokens WHERE refresh_token_hash = ?1");
+        self.row(&sql, [refresh_hash], token_row)
+    }
+
+    fn oauth_tokens(
+        &mut self,
+        user_id: Option<i64>,
+        client: Option<i64>,
+    ) -> StoreResult<Vec<OAuthTokenRow>> {
+        let sql = format!(
+            "SELECT {TOKEN_COLUMNS} FROM oauth_tokens WHERE revoked_at IS NULL
+             AND (?1 IS NULL OR user_id = ?1) AND (?2 IS NULL OR oauth_client_id = ?2)
+             ORDER BY id"
+        );
+        self.rows(&sql, params![user_id, client], token_row)
     }
 
     fn user_role(&mut self, id: i64) -> StoreResult<Option<String>> {
@@ -1198,21 +1348,130 @@ impl Writer for Conn<'_> {
         Ok(())
     }
 
-    fn insert_oauth_token(
-        &mut self,
-        user_id: i64,
-        token_hash: &str,
-        client_id: Option<&str>,
-        scopes: &str,
-    ) -> StoreResult<i64> {
+    fn insert_oauth_token(&mut self, token: &NewOAuthToken<'_>) -> StoreResult<i64> {
         self.credentials_changed();
         self.row(
-            "INSERT INTO oauth_tokens (user_id, token_hash, client_id, scopes, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
-            params![user_id, token_hash, client_id, scopes, now()],
+            "INSERT INTO oauth_tokens (user_id, token_hash, refresh_token_hash, oauth_client_id,
+                scopes, created_at, expires_at, refresh_token_expires_at, grant_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id",
+            params![
+                token.user_id,
+                token.token_hash,
+                token.refresh_token_hash,
+                token.client,
+                token.scopes,
+                now(),
+                token.expires_at,
+                token.refresh_token_expires_at,
+                token.grant_id
+            ],
             |row| row.get(0),
         )?
         .ok_or_else(|| StoreError::database("the token insert returned no id"))
+    }
+
+    fn revoke_oauth_tokens(&mut self, which: Revocation) -> StoreResult<u64> {
+        // Whatever this revokes must stop signing in now, not when a cached sign-in lapses.
+        self.credentials_changed();
+        let (column, id) = match which {
+            Revocation::Token(id) => ("id", id),
+            Revocation::Grant(id) => ("grant_id", id),
+            Revocation::Client(id) => ("oauth_client_id", id),
+        };
+        let revoked = self.exec(
+            &format!(
+                "UPDATE oauth_tokens SET revoked_at = ?1 WHERE {column} = ?2 AND revoked_at IS NULL"
+            ),
+            params![now(), id],
+        )?;
+        // Spent and revoked rows are kept while their refresh token could still be presented
+        // (so a replay is recognised); after that they are only history.
+        self.exec(
+            "DELETE FROM oauth_tokens WHERE revoked_at IS NOT NULL
+             AND COALESCE(refresh_token_expires_at, revoked_at) < ?1",
+            [now() - 86_400],
+        )?;
+        Ok(revoked)
+    }
+
+    fn insert_oauth_client(&mut self, json: &Value) -> StoreResult<i64> {
+        let text = |key: &str| json.get(key).and_then(Value::as_str).unwrap_or_default();
+        let id: i64 = self
+            .row(
+                "INSERT INTO oauth_clients (json, identifier, kind, user_id, created_at)
+                 VALUES ('{}', ?1, ?2, ?3, ?4) RETURNING id",
+                params![
+                    text("identifier"),
+                    text("kind"),
+                    json.get("user_id")
+                        .and_then(Value::as_i64)
+                        .unwrap_or_default(),
+                    now()
+                ],
+                |row| row.get(0),
+            )?
+            .ok_or_else(|| StoreError::database("the client insert returned no id"))?;
+        let mut stored = json.clone();
+        stored["id"] = Value::from(id);
+        self.update_oauth_client(id, &stored)?;
+        Ok(id)
+    }
+
+    fn update_oauth_client(&mut self, id: i64, json: &Value) -> StoreResult<()> {
+        let text = |key: &str| json.get(key).and_then(Value::as_str).unwrap_or_default();
+        // A client's kind and redirect URIs decide who may sign in through it.
+        self.credentials_changed();
+        self.exec(
+            "UPDATE oauth_clients SET json = ?1, identifier = ?2, kind = ?3 WHERE id = ?4",
+            params![json.to_string(), text("identifier"), text("kind"), id],
+        )?;
+        Ok(())
+    }
+
+    fn set_oauth_client_secret(&mut self, id: i64, secret_hash: Option<&str>) -> StoreResult<()> {
+        self.credentials_changed();
+        self.exec(
+            "UPDATE oauth_clients SET secret_hash = ?1 WHERE id = ?2",
+            params![secret_hash, id],
+        )?;
+        Ok(())
+    }
+
+    fn delete_oauth_client(&mut self, id: i64) -> StoreResult<bool> {
+        self.revoke_oauth_tokens(Revocation::Client(id))?;
+        self.exec("DELETE FROM oauth_codes WHERE client = ?1", [id])?;
+        Ok(self.exec("DELETE FROM oauth_clients WHERE id = ?1", [id])? == 1)
+    }
+
+    fn insert_oauth_code(&mut self, code_hash: &str, code: &OAuthCode) -> StoreResult<i64> {
+        self.exec(
+            "DELETE FROM oauth_codes WHERE expires_at < ?1",
+            [now() - 3_600],
+        )?;
+        self.row(
+            "INSERT INTO oauth_codes (code_hash, client, user_id, redirect_uri, scopes,
+                code_challenge, created_at, expires_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
+            params![
+                code_hash,
+                code.client,
+                code.user_id,
+                code.redirect_uri,
+                code.scopes,
+                code.code_challenge,
+                now(),
+                code.expires_at
+            ],
+            |row| row.get(0),
+        )?
+        .ok_or_else(|| StoreError::database("the code insert returned no id"))
+    }
+
+    fn spend_oauth_code(&mut self, id: i64) -> StoreResult<bool> {
+        Ok(self.exec(
+            "UPDATE oauth_codes SET used_at = ?1 WHERE id = ?2 AND used_at IS NULL",
+            params![now(), id],
+        )? == 1)
     }
 
     fn insert_job(&mut self, job: &JobRow) -> StoreResult<()> {

@@ -35,7 +35,11 @@ pub fn admin() -> String {
 }
 
 pub async fn sandbox() -> Sb {
-    sandbox_with(Config::in_memory(ADMIN_TOKEN)).await
+    sandbox_with(Config {
+        db_url: zendesk_sandbox::test_db_url(),
+        ..Config::in_memory(ADMIN_TOKEN)
+    })
+    .await
 }
 
 pub async fn sandbox_with(config: Config) -> Sb {

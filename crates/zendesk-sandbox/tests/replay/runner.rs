@@ -76,7 +76,10 @@ struct Sandbox {
 
 impl Sandbox {
     async fn open() -> Result<Sandbox, String> {
-        let mut config = Config::in_memory(ADMIN_TOKEN);
+        let mut config = Config {
+            db_url: zendesk_sandbox::test_db_url(),
+            ..Config::in_memory(ADMIN_TOKEN)
+        };
         config.admin_email = ADMIN_EMAIL.to_string();
         config.seed = Some(Seed::Demo);
         let state = AppState::open(&config)

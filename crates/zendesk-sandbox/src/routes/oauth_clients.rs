@@ -1,0 +1,103 @@
+//! Zendesk's OAuth Clients API over HTTP (admins): list, show, create, update, delete, and
+//! `generate_secret`. A confidential client's secret is in the answer that made it, and never
+//! again. What each does is in `rules::oauth_clients`.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::http::{BaseUrl, JsonBody, object_under};
+use super::path_id;
+use super::shared::created_response;
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::rules::oauth_clients as rules;
+
+pub async fn list(
+    State(state): State<AppState>,
+    BaseUrl(base): BaseUrl,
+) -> Result<Response, ApiError> {
+    let rows = state
+        .store()
+        .read(|tx| Ok::<_, ApiError>(tx.oauth_clients()?))
+        .await?;
+    let clients: Vec<Value> = rows
+        .iter()
+        .map(|row| rules::client_json(row, &base))
+        .collect();
+    let count = clients.len();
+    Ok(axum::Json(json!({
+        "clients": clients, "next_page": null, "previous_page": null, "count": count,
+    }))
+    .into_response())
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    BaseUrl(base): BaseUrl,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = path_id(&id)?;
+    let row = state.store().read(move |tx| rules::fetch(tx, id)).await?;
+    Ok(axum::Json(json!({ "client": rules::client_json(&row, &base) })).into_response())
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    BaseUrl(base): BaseUrl,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let input = object_under(&body, "client")?.clone();
+    let secrets = state.inner.secrets.clone();
+    let made = state
+        .store()
+        .write(move |tx| rules::create(tx, &secrets, &caller, &input))
+        .await?;
+    let id = made.row.json["id"].as_i64().unwrap_or_default();
+    Ok(created_response(
+        json!({ "client": made.shown(&base) }),
+        &format!("{base}/api/v2/oauth/clients/{id}.json"),
+    ))
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    BaseUrl(base): BaseUrl,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let id = path_id(&id)?;
+    let input = object_under(&body, "client")?.clone();
+    let secrets = state.inner.secrets.clone();
+    let updated = state
+        .store()
+        .write(move |tx| rules::update(tx, &secrets, id, &input))
+        .await?;
+    Ok(axum::Json(json!({ "client": updated.shown(&base) })).into_response())
+}
+
+pub async fn generate_secret(
+    State(state): State<AppState>,
+    BaseUrl(base): BaseUrl,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = path_id(&id)?;
+    let secrets = state.inner.secrets.clone();
+    let updated = state
+        .store()
+        .write(move |tx| rules::generate_secret(tx, &secrets, id))
+        .await?;
+    Ok(axum::Json(json!({ "client": updated.shown(&base) })).into_response())
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = path_id(&id)?;
+    state.store().write(move |tx| rules::delete(tx, id)).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
