@@ -1299,29 +1299,37 @@ async fn the_token_endpoint_answers_bad_requests_as_oauth_does() {
     tokens(&token_request(&sb, body).await);
 }
 
+/// Everything this test binary logs, from every thread. A process-wide subscriber, not a
+/// scoped one: a scoped (thread-local) subscriber misses events whose callsite interest another
+/// test thread cached while it had none, which made the log check below flaky.
+fn captured_logs() -> &'static std::sync::Mutex<Vec<u8>> {
+    use std::sync::{Mutex, OnceLock};
+    static LOGS: OnceLock<&'static Mutex<Vec<u8>>> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        let logs: &'static Mutex<Vec<u8>> = Box::leak(Box::new(Mutex::new(Vec::new())));
+        struct Captured(&'static Mutex<Vec<u8>>);
+        impl std::io::Write for Captured {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(buf);
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(move || Captured(logs))
+            .finish();
+        tracing::subscriber::set_global_default(subscriber)
+            .expect("no other subscriber in this test binary");
+        logs
+    })
+}
+
 #[tokio::test]
 async fn no_secret_is_stored_logged_or_shown_again() {
-    use std::io::Write;
-    use std::sync::{Arc, Mutex};
-
-    #[derive(Clone, Default)]
-    struct Captured(Arc<Mutex<Vec<u8>>>);
-    impl Write for Captured {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let logs = Captured::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let logs = captured_logs();
 
     let dir = std::env::temp_dir().join(format!("zd-oauth-secrets-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -1374,7 +1382,7 @@ async fn no_secret_is_stored_logged_or_shown_again() {
     }
     let stored = String::from_utf8_lossy(&stored);
     assert!(stored.contains("hmac-sha256:"), "hashes are stored");
-    let logged = String::from_utf8_lossy(&logs.0.lock().unwrap()).to_string();
+    let logged = String::from_utf8_lossy(&logs.lock().unwrap()).to_string();
     // The log tells what happened (so the check below reads real lines) ...
     for event in [
         "code issued",
