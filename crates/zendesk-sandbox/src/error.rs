@@ -75,8 +75,11 @@ impl ApiError {
     pub fn too_many_values() -> ApiError {
         ApiError::BadRequest {
             error: "TooManyValues",
-            description: "Parameter  cannot specify more than 100 values".into(),
-            max_count: Some(100),
+            description: format!(
+                "Parameter  cannot specify more than {} values",
+                zendesk_types::limits::MAX_BULK_ITEMS
+            ),
+            max_count: Some(zendesk_types::limits::MAX_BULK_ITEMS as u32),
         }
     }
 

@@ -53,7 +53,7 @@ async fn serve(
     filters: Vec<Filter>,
     path: &str,
 ) -> Result<Response, ApiError> {
-    let request = page_request(params, 100)?;
+    let request = page_request(params)?;
     let viewer = Viewer::of(state.store(), caller).await?;
     Listing::new(base, params, request, filters)
         .viewed_by(&viewer)

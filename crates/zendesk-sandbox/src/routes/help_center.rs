@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use super::http::{BaseUrl, JsonBody, Params, Query, object_under};
-use super::paging::{Sort, check_depth, page_request};
+use super::paging::{MAX_PAGE_SIZE, Sort, check_depth, page_request};
 use super::path_id;
 use super::shared::{Listing, Resource};
 use crate::AppState;
@@ -140,7 +140,7 @@ async fn list_of<R: Resource>(
     path: &str,
     locale: Option<&str>,
 ) -> Result<Response, ApiError> {
-    let request = page_request(params, 100)?;
+    let request = page_request(params)?;
     filters.extend(locale_filter(params, locale)?);
     Listing::new(base, params, request, filters)
         .sorted(by_position(params)?)
@@ -525,10 +525,10 @@ pub async fn search(
             .trim()
             .parse::<i64>()
             .ok()
-            .filter(|n| (1..=100).contains(n))
+            .filter(|n| (1..=MAX_PAGE_SIZE).contains(n))
             .ok_or_else(|| {
                 ApiError::bad_param(format!(
-                    "per_page must be an integer between 1 and 100, got `{raw}`"
+                    "per_page must be an integer between 1 and {MAX_PAGE_SIZE}, got `{raw}`"
                 ))
             })?,
     };

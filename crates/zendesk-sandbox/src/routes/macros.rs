@@ -109,7 +109,7 @@ pub async fn list(
     BaseUrl(base): BaseUrl,
     Query(params): Query,
 ) -> Result<Response, ApiError> {
-    let request = page_request(&params, 100)?;
+    let request = page_request(&params)?;
     let sort = business_rule_sort(&params)?;
     let filters = business_rule_filters(&state, &caller, &params).await?;
     Listing::new(&base, &params, request, filters)
@@ -124,7 +124,7 @@ pub async fn active(
     BaseUrl(base): BaseUrl,
     Query(params): Query,
 ) -> Result<Response, ApiError> {
-    let request = page_request(&params, 100)?;
+    let request = page_request(&params)?;
     let sort = business_rule_sort(&params)?;
     let mut filters = business_rule_filters(&state, &caller, &params).await?;
     filters.push(Filter::Eq("active", Bind::Int(1)));
@@ -147,7 +147,7 @@ pub async fn search(
         ));
     };
     let pattern = format!("%{}%", like_escape(&query.to_lowercase()));
-    let request = page_request(&params, 100)?;
+    let request = page_request(&params)?;
     let sort = business_rule_sort(&params)?;
     let mut filters = business_rule_filters(&state, &caller, &params).await?;
     filters.push(Filter::Like("title_lower", pattern));

@@ -58,7 +58,7 @@ pub async fn list(
     BaseUrl(base): BaseUrl,
     Query(params): Query,
 ) -> Result<Response, ApiError> {
-    let request = page_request(&params, 100)?;
+    let request = page_request(&params)?;
     let own = caller_org(&state, &caller).await?;
     let mut filters = permissions::list_filters(&caller, Table::Organizations, own);
     if let Some(external) = params.get("external_id") {
@@ -113,7 +113,7 @@ pub async fn autocomplete(
             "name is required: the start of an organization name, such as name=acm",
         ));
     };
-    let request = match page_request(&params, 100)? {
+    let request = match page_request(&params)? {
         PageRequest::Cursor { size, .. } => PageRequest::Offset {
             page: 1,
             per_page: size,

@@ -33,18 +33,21 @@ pub enum PageRequest {
     },
 }
 
-/// Reads the paging parameters; `max_size` is the largest `page[size]` allowed.
-pub fn page_request(params: &Params, max_size: i64) -> Result<PageRequest, ApiError> {
+/// The largest page a list answers, in either paging style.
+pub const MAX_PAGE_SIZE: i64 = zendesk_types::limits::MAX_PAGE_SIZE as i64;
+
+/// Reads the paging parameters.
+pub fn page_request(params: &Params) -> Result<PageRequest, ApiError> {
     let cursor =
         params.has("page[size]") || params.has("page[after]") || params.has("page[before]");
     if cursor {
         let size = match params.get("page[size]") {
-            None => (zendesk_types::limits::MAX_PAGE_SIZE as i64).min(max_size),
+            None => MAX_PAGE_SIZE,
             Some(raw) => match raw.trim().parse::<i64>() {
-                Ok(n) if (1..=max_size).contains(&n) => n,
+                Ok(n) if (1..=MAX_PAGE_SIZE).contains(&n) => n,
                 _ => {
                     return Err(ApiError::bad_param(format!(
-                        "page[size] must be an integer between 1 and {max_size}, got `{raw}`"
+                        "page[size] must be an integer between 1 and {MAX_PAGE_SIZE}, got `{raw}`"
                     )));
                 }
             },
@@ -67,12 +70,12 @@ pub fn page_request(params: &Params, max_size: i64) -> Result<PageRequest, ApiEr
         },
     };
     let per_page = match params.get("per_page") {
-        None => 100,
+        None => MAX_PAGE_SIZE,
         Some(raw) => match raw.trim().parse::<i64>() {
-            Ok(n) if n >= 1 => n.min(100),
+            Ok(n) if n >= 1 => n.min(MAX_PAGE_SIZE),
             _ => {
                 return Err(ApiError::bad_param(format!(
-                    "per_page must be an integer between 1 and 100, got `{raw}`"
+                    "per_page must be an integer between 1 and {MAX_PAGE_SIZE}, got `{raw}`"
                 )));
             }
         },

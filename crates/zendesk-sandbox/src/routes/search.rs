@@ -14,6 +14,7 @@ use zendesk_query::SortOrder;
 use zendesk_query::keywords::RecordType;
 
 use super::http::{BaseUrl, Params, Query, with_url};
+use super::paging::MAX_PAGE_SIZE;
 use super::shared::Viewer;
 use super::stream::{self, Out};
 use crate::AppState;
@@ -128,8 +129,9 @@ fn page_url(base: &str, path: &str, params: &Params, replace: &[(&str, String)])
 fn search_request(params: &Params) -> Result<SearchRequest, ApiError> {
     let query = required_query(params)?;
     let page = integer_param(params, "page", 1, 1..=i64::MAX)?;
-    // Above 100 is served as 100, as the other offset lists do (clients ask for more).
-    let per_page = integer_param(params, "per_page", 100, 1..=i64::MAX)?.min(100);
+    // Above the largest page is served as the largest, as the other offset lists do.
+    let per_page =
+        integer_param(params, "per_page", MAX_PAGE_SIZE, 1..=i64::MAX)?.min(MAX_PAGE_SIZE);
     let sort_by = match params.get("sort_by") {
         None => None,
         Some(raw) => Some(SortField::parse(raw).ok_or_else(|| {

@@ -29,7 +29,7 @@ pub async fn list(
     BaseUrl(base): BaseUrl,
     Query(params): Query,
 ) -> Result<Response, ApiError> {
-    let request = page_request(&params, 100)?;
+    let request = page_request(&params)?;
     let sort = Sort {
         order: "position".into(),
         column: "position",

@@ -154,7 +154,7 @@ pub async fn list(
     BaseUrl(base): BaseUrl,
     Query(params): Query,
 ) -> Result<Response, ApiError> {
-    let request = page_request(&params, 100)?;
+    let request = page_request(&params)?;
     let sort = ticket_sort(&params, matches!(request, PageRequest::Cursor { .. }))?;
     let filters = permissions::list_filters(&caller, Table::Tickets, None);
     let viewer = Viewer::of(state.store(), &caller).await?;
@@ -305,7 +305,7 @@ pub async fn comments(
     if !can_see(&caller, &ticket) {
         return Err(ApiError::NotFound);
     }
-    let request = page_request(&params, 100)?;
+    let request = page_request(&params)?;
     let mut filters = vec![Filter::Eq("ticket_id", Bind::Int(id))];
     filters.extend(permissions::list_filters(
         &caller,
@@ -339,7 +339,7 @@ pub async fn audits(
 ) -> Result<Response, ApiError> {
     let id = path_id(&id)?;
     fetch(state.store(), Table::Tickets, id).await?;
-    let request = page_request(&params, 100)?;
+    let request = page_request(&params)?;
     let filters = vec![Filter::Eq("ticket_id", Bind::Int(id))];
     let path = format!("tickets/{id}/audits");
     let viewer = Viewer::of(state.store(), &caller).await?;
@@ -363,7 +363,7 @@ pub async fn all_audits(
     BaseUrl(base): BaseUrl,
     Query(params): Query,
 ) -> Result<Response, ApiError> {
-    let request = page_request(&params, 100)?;
+    let request = page_request(&params)?;
     Listing::new(&base, &params, request, Vec::new())
         .serve_rows(
             state.store(),
@@ -380,7 +380,7 @@ pub async fn deleted_list(
     BaseUrl(base): BaseUrl,
     Query(params): Query,
 ) -> Result<Response, ApiError> {
-    let request = page_request(&params, 100)?;
+    let request = page_request(&params)?;
     let filters = vec![Filter::NotNull("deleted_at")];
     let target = ListTarget {
         base: &base,

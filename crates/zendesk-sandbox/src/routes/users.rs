@@ -47,7 +47,10 @@ impl Bulk for Users {
     fn too_many_to_create() -> ApiError {
         ApiError::BadRequest {
             error: "TooManyValues",
-            description: "Maximum 100 users may be created per call".into(),
+            description: format!(
+                "Maximum {} users may be created per call",
+                zendesk_types::limits::MAX_BULK_ITEMS
+            ),
             max_count: None,
         }
     }
@@ -70,7 +73,7 @@ pub async fn list(
     BaseUrl(base): BaseUrl,
     Query(params): Query,
 ) -> Result<Response, ApiError> {
-    let request = page_request(&params, 100)?;
+    let request = page_request(&params)?;
     let mut filters = Vec::new();
     let mut roles: Vec<String> = params
         .all("role[]")
@@ -197,7 +200,7 @@ pub async fn search(
         ));
     }
     // Offset only: the cursor parameters were refused above.
-    let request = page_request(&params, 100)?;
+    let request = page_request(&params)?;
     let mut filters = Vec::new();
     let query = params.get("query").map(str::trim).filter(|q| !q.is_empty());
     if query.is_some_and(|q| q.contains('\0')) {

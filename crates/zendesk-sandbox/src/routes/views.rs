@@ -36,7 +36,7 @@ pub async fn list(
     BaseUrl(base): BaseUrl,
     Query(params): Query,
 ) -> Result<Response, ApiError> {
-    let request = page_request(&params, 100)?;
+    let request = page_request(&params)?;
     let sort = business_rule_sort(&params)?;
     let filters = business_rule_filters(&state, &caller, &params).await?;
     Listing::new(&base, &params, request, filters)
@@ -51,7 +51,7 @@ pub async fn active(
     BaseUrl(base): BaseUrl,
     Query(params): Query,
 ) -> Result<Response, ApiError> {
-    let request = page_request(&params, 100)?;
+    let request = page_request(&params)?;
     let sort = business_rule_sort(&params)?;
     let mut filters = business_rule_filters(&state, &caller, &params).await?;
     filters.push(Filter::Eq("active", Bind::Int(1)));
@@ -182,7 +182,7 @@ pub async fn tickets(
     Query(params): Query,
 ) -> Result<Response, ApiError> {
     let id = path_id(&id)?;
-    let request = page_request(&params, 100)?;
+    let request = page_request(&params)?;
     let (_, filters, sort) = run(&state, &caller, id, &params).await?;
     let viewer = Viewer::of(state.store(), &caller).await?;
     Listing::new(&base, &params, request, filters)
@@ -202,7 +202,7 @@ pub async fn execute(
     Query(params): Query,
 ) -> Result<Response, ApiError> {
     let id = path_id(&id)?;
-    let request = page_request(&params, 100)?;
+    let request = page_request(&params)?;
     let (view, filters, sort) = run(&state, &caller, id, &params).await?;
     let page = paging::fetch(state.store(), Table::Tickets, filters, &sort, &request).await?;
     let items = page

@@ -367,10 +367,11 @@ pub fn search_stream(
     now: i64,
     each: &mut dyn FnMut(RecordType, &str) -> Result<(), SearchError>,
 ) -> Result<i64, SearchError> {
-    if request.page < 1 || !(1..=100).contains(&request.per_page) {
-        return Err(SearchError::InvalidParameter(
-            "page must be at least 1 and per_page between 1 and 100".into(),
-        ));
+    let max_page = limits::MAX_PAGE_SIZE as i64;
+    if request.page < 1 || !(1..=max_page).contains(&request.per_page) {
+        return Err(SearchError::InvalidParameter(format!(
+            "page must be at least 1 and per_page between 1 and {max_page}"
+        )));
     }
     if request.page.saturating_mul(request.per_page) > SEARCH_RESULT_LIMIT {
         return Err(SearchError::ResponseTooLarge);
