@@ -220,8 +220,69 @@ impl Client {
     /// Credentials go only to this client's own Zendesk: a `content_url` on another host is
     /// refused. Zendesk answers a file's URL with a redirect to its file storage; a redirect to
     /// another host is followed without credentials (the link it gives is signed), at most
-    /// three times. Not retried: a failed download is reported at once.
+    /// three times. Retried as any GET is: a 429 after its `Retry-After` (within the policy's
+    /// wait budget), a 5xx, timeout or dropped connection with backoff, and a refused OAuth
+    /// token once after a refresh; each retry starts the download over.
     pub async fn download(&self, content_url: &str, max_bytes: usize) -> Result<Download> {
+        let policy = &self.inner.retry;
+        let mut backoff = policy.backoff();
+        let mut failures: u32 = 0;
+        let mut rate_limit_waited = Duration::ZERO;
+        let mut rate_limit_retries: u32 = 0;
+        let mut refreshed_after_401 = false;
+        loop {
+            let mut generation = None;
+            let outcome = self
+                .download_attempt(content_url, max_bytes, &mut generation)
+                .await;
+            let error = match outcome {
+                Ok(download) => return Ok(download),
+                Err(error) => error,
+            };
+            let wait = match &error {
+                Error::Api(api) if api.status == 401 && !refreshed_after_401 => {
+                    let (Some(source), Some(generation)) = (&self.inner.token_source, generation)
+                    else {
+                        return Err(error);
+                    };
+                    refreshed_after_401 = true;
+                    source.rejected(generation).await?;
+                    continue;
+                }
+                Error::RateLimited { retry_after, .. } => {
+                    if policy.fail_fast_on_rate_limit
+                        || rate_limit_retries >= policy.max_rate_limit_retries
+                    {
+                        return Err(error);
+                    }
+                    let wait =
+                        retry_after.unwrap_or_else(|| backoff.next().unwrap_or(policy.max_backoff));
+                    if rate_limit_waited + wait > policy.max_rate_limit_wait {
+                        return Err(error);
+                    }
+                    rate_limit_waited += wait;
+                    rate_limit_retries += 1;
+                    wait
+                }
+                retryable if retryable.is_retryable() && failures + 1 < policy.max_attempts => {
+                    failures += 1;
+                    backoff.next().unwrap_or(policy.max_backoff)
+                }
+                _ => return Err(error),
+            };
+            tracing::warn!(error = %error, wait_ms = wait.as_millis() as u64, "download failed; retrying");
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// One download attempt, following redirects; `generation` is set to the OAuth token
+    /// generation it sent, so a refused token can be refreshed.
+    async fn download_attempt(
+        &self,
+        content_url: &str,
+        max_bytes: usize,
+        generation: &mut Option<u64>,
+    ) -> Result<Download> {
         let api = self.inner.api_base.clone();
         let same_origin = |url: &Url| {
             url.scheme() == api.scheme()
@@ -248,7 +309,11 @@ impl Client {
             };
             let authorization = match (&self.inner.token_source, credentials) {
                 (_, false) => None,
-                (Some(source), true) => Some(source.authorization().await?.0),
+                (Some(source), true) => {
+                    let (header, sent) = source.authorization().await?;
+                    *generation = Some(sent);
+                    Some(header)
+                }
                 (None, true) => self.inner.auth_header.clone(),
             };
             let mut builder = self.inner.http.get(url.clone()).header(ACCEPT, "*/*");
@@ -285,14 +350,15 @@ impl Client {
             }
             if !status.is_success() {
                 let body = response.bytes().await.unwrap_or_default();
-                return Err(api_error(
-                    &wire,
-                    &RawResponse {
-                        status,
-                        headers,
-                        body,
-                    },
-                ));
+                let answer = RawResponse {
+                    status,
+                    headers,
+                    body,
+                };
+                if status == StatusCode::TOO_MANY_REQUESTS {
+                    return Err(rate_limited(&wire, &answer, retry_after(&answer.headers)));
+                }
+                return Err(api_error(&wire, &answer));
             }
             let content_type = headers
                 .get(CONTENT_TYPE)

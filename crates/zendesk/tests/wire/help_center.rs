@@ -1,7 +1,8 @@
 //! Macros, views, the Help Center and files on the wire: apply answers decode, uploads carry
 //! the file's bytes with its own content type, an empty search is refused before sending, and
 //! a file is downloaded with credentials only from the client's own Zendesk (a redirect to
-//! file storage elsewhere is followed without them), at most `max_bytes` of it.
+//! file storage elsewhere is followed without them), at most `max_bytes` of it, retried as
+//! any GET is (429 after its wait, 5xx with backoff) but never on an answer like 404.
 
 use serde_json::json;
 use wiremock::matchers::{header, header_exists, method, path, query_param};
@@ -181,5 +182,70 @@ async fn downloads_keep_credentials_home_and_stop_at_the_limit() {
     assert!(
         matches!(&elsewhere, Err(Error::InvalidRequest(m)) if m.contains("not on this Zendesk")),
         "{elsewhere:?}"
+    );
+}
+
+#[tokio::test]
+async fn downloads_are_retried_like_any_get() {
+    let server = common::server().await;
+    // A 429 (wait zero seconds), then a 503, then the file: three requests, one download.
+    Mock::given(method("GET"))
+        .and(path("/attachments/token/busy"))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "0"))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/attachments/token/busy"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .with_priority(2)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/attachments/token/busy"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("at last"))
+        .with_priority(3)
+        .expect(1)
+        .mount(&server)
+        .await;
+    // A file that is not there is reported at once: asked for exactly once.
+    Mock::given(method("GET"))
+        .and(path("/attachments/token/gone"))
+        .respond_with(ResponseTemplate::new(404))
+        .expect(1)
+        .mount(&server)
+        .await;
+    // A server that keeps failing: as many attempts as the policy allows, then its error.
+    Mock::given(method("GET"))
+        .and(path("/attachments/token/down"))
+        .respond_with(ResponseTemplate::new(502))
+        .expect(u64::from(common::fast_policy().max_attempts))
+        .mount(&server)
+        .await;
+    let client = common::client(&server);
+    let busy = client
+        .download(&format!("{}/attachments/token/busy", server.uri()), 100)
+        .await
+        .unwrap();
+    assert_eq!(&busy.bytes[..], b"at last");
+    let gone = client
+        .download(&format!("{}/attachments/token/gone", server.uri()), 100)
+        .await;
+    assert_eq!(
+        gone.as_ref().err().and_then(Error::status),
+        Some(404),
+        "{gone:?}"
+    );
+    let down = client
+        .download(&format!("{}/attachments/token/down", server.uri()), 100)
+        .await;
+    assert_eq!(
+        down.as_ref().err().and_then(Error::status),
+        Some(502),
+        "{down:?}"
     );
 }
