@@ -269,6 +269,48 @@ async fn ids(store: &Store, caller: &Caller, query: &str) -> Vec<i64> {
 }
 
 #[tokio::test]
+async fn latin_diacritics_are_found_with_or_without_them() {
+    let store = seed().await;
+    let extra = [
+        user(
+            204,
+            "Zoë Müller",
+            "zoe@client.test",
+            "end-user",
+            json!({"details": "Café crème, São Paulo"}),
+        ),
+        user(205, "Йоганн", "j@client.test", "end-user", json!({})),
+    ];
+    store
+        .write(move |tx: &mut dyn Writer| -> Result<(), StoreError> {
+            for record in &extra {
+                tx.save(Table::Users, record)?;
+            }
+            Ok(())
+        })
+        .await
+        .expect("users with accents");
+    let agent = agent();
+    for query in [
+        "type:user müller",
+        "type:user muller",
+        "type:user MULLER",
+        "type:user zoe",
+        "type:user zoë",
+        "type:user cafe",
+        "type:user CAFÉ",
+        "type:user crem*",
+        "type:user \"sao paulo\"",
+        "type:user name:muller",
+    ] {
+        assert_eq!(ids(&store, &agent, query).await, [204], "{query}");
+    }
+    // Cyrillic keeps its marks, as SQLite's tokenizer keeps them.
+    assert_eq!(ids(&store, &agent, "type:user Йоганн").await, [205]);
+    assert!(ids(&store, &agent, "type:user иоганн").await.is_empty());
+}
+
+#[tokio::test]
 async fn every_keyword_family_finds_the_right_records() {
     let store = seed().await;
     let cases: &[(&str, &[i64])] = &[

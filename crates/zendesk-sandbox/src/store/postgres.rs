@@ -60,7 +60,17 @@ const MIGRATIONS: &[(i64, &str)] = &[
         3,
         include_str!("../../migrations/postgres/0003_help_center.sql"),
     ),
+    (
+        4,
+        include_str!("../../migrations/postgres/0004_text_folding.sql"),
+    ),
 ];
+
+/// The migration after which every record's full text is folded again (see its SQL file).
+const REFOLD_TEXT_MIGRATION: i64 = 4;
+
+/// Records re-folded per query while migrating.
+const REFOLD_BATCH: i64 = 500;
 
 /// Most write jobs committed together.
 const MAX_BATCH: usize = 64;
@@ -347,6 +357,9 @@ fn migrate(conn: &mut PgConn, target: &Target) -> Result<(), SandboxError> {
         for (version, migration) in MIGRATIONS.iter().filter(|(v, _)| *v > applied) {
             conn.batch("BEGIN")?;
             let step = conn.batch(migration).and_then(|()| {
+                if *version == REFOLD_TEXT_MIGRATION {
+                    refold_text(conn)?;
+                }
                 conn.exec(
                     "INSERT INTO sandbox_migrations (version, applied_at) VALUES ($1, $2)",
                     &[Bind::Int(*version), Bind::Int(now())],
@@ -364,6 +377,65 @@ fn migrate(conn: &mut PgConn, target: &Target) -> Result<(), SandboxError> {
     })();
     let _ = conn.batch(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"));
     result.map_err(fail)
+}
+
+/// Recomputes the `search` vector of every record with full text, from its stored JSON, a
+/// batch of records at a time (memory stays flat whatever the account holds).
+fn refold_text(conn: &mut PgConn) -> StoreResult<()> {
+    for table in [
+        Table::Tickets,
+        Table::Users,
+        Table::Organizations,
+        Table::Articles,
+    ] {
+        let mut after = i64::MIN;
+        loop {
+            let rows = conn.query(
+                &format!(
+                    "SELECT id, json FROM {} WHERE id > $1 ORDER BY id LIMIT {REFOLD_BATCH}",
+                    table.name()
+                ),
+                &[Bind::Int(after)],
+            )?;
+            let Some(last) = rows.last() else { break };
+            after = int(last, 0)?;
+            let mut tx = Tx {
+                conn,
+                credentials: None,
+            };
+            for row in &rows {
+                let record = parse_stored(&text(row, 1)?)?;
+                let weights = tx.search_text(table, &record)?;
+                let mut binds: Vec<Bind> = weights.into_iter().map(Bind::Text).collect();
+                binds.push(Bind::Int(int(row, 0)?));
+                tx.conn.exec(
+                    &format!(
+                        "UPDATE {} SET search = {} WHERE id = ${}",
+                        table.name(),
+                        search_vector(1, binds.len() - 1),
+                        binds.len()
+                    ),
+                    &binds,
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The SQL of a `search` vector from `slots` folded texts bound from `$first` on, the first
+/// weighted A, the next B, and so on.
+fn search_vector(first: usize, slots: usize) -> String {
+    (0..slots)
+        .map(|slot| {
+            let weight = (b'A' + slot as u8) as char;
+            format!(
+                "setweight(to_tsvector('simple', ${}), '{weight}')",
+                first + slot
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" || ")
 }
 
 /// The account's write lock: an advisory lock keyed by the schema, so sandboxes in other
@@ -867,19 +939,8 @@ impl Tx<'_> {
             values.push(format!("CAST(${} AS text)::jsonb", binds.len()));
         }
         if !search.is_empty() {
-            let vector: Vec<String> = search
-                .iter()
-                .enumerate()
-                .map(|(slot, _)| {
-                    let weight = (b'A' + slot as u8) as char;
-                    format!(
-                        "setweight(to_tsvector('simple', ${}), '{weight}')",
-                        binds.len() + slot + 1
-                    )
-                })
-                .collect();
             names.push("search");
-            values.push(vector.join(" || "));
+            values.push(search_vector(binds.len() + 1, search.len()));
             binds.extend(search.into_iter().map(Bind::Text));
         }
         let updates: Vec<String> = names
@@ -1885,6 +1946,81 @@ impl Writer for Tx<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::Store;
+
+    /// The test database's URL (a fresh schema), or `None` when the tests run on SQLite (a
+    /// failure under `ZD_REQUIRE_POSTGRES=1`, as in CI).
+    fn postgres_url() -> Option<String> {
+        let url = crate::test_db_url();
+        if url.starts_with("postgres") {
+            return Some(url);
+        }
+        assert_ne!(
+            std::env::var("ZD_REQUIRE_POSTGRES").as_deref(),
+            Ok("1"),
+            "ZD_REQUIRE_POSTGRES=1 but ZD_TEST_DATABASE_URL names no PostgreSQL database"
+        );
+        None
+    }
+
+    /// Runs `sql` on a connection of its own and answers how many users' text matches `query`.
+    async fn raw(url: &str, sql: &'static str, query: &'static str) -> i64 {
+        let target = Target::parse(url).expect("a PostgreSQL URL");
+        tokio::task::spawn_blocking(move || {
+            let mut conn = target.connect(Durability::Normal).expect("connects");
+            conn.batch(sql).expect("runs");
+            let row = conn
+                .query_opt(
+                    "SELECT COUNT(*) FROM users WHERE search @@ to_tsquery('simple', $1)",
+                    &[Bind::Text(query.into())],
+                )
+                .expect("counts")
+                .expect("a row");
+            int(&row, 0).expect("a count")
+        })
+        .await
+        .expect("joins")
+    }
+
+    #[tokio::test]
+    async fn text_indexed_before_diacritics_were_folded_is_folded_on_upgrade() {
+        let Some(url) = postgres_url() else { return };
+        let store = Store::open(&url).await.expect("opens");
+        store
+            .write(|tx: &mut dyn Writer| -> StoreResult<()> {
+                let user = serde_json::json!({
+                    "id": 1_000_000_901_i64, "name": "Zoë Müller", "email": "zoe@client.test",
+                    "role": "end-user", "active": true, "details": "Café crème",
+                    "created_at": "2024-01-01T00:00:00Z", "updated_at": "2024-01-01T00:00:00Z"});
+                tx.save(Table::Users, &user)
+            })
+            .await
+            .expect("saves");
+        store.close().await;
+        assert_eq!(raw(&url, "SELECT 1", "muller & cafe").await, 1);
+        // As a version-3 database holds it: the vector as `simple` splits the raw text.
+        let unfolded = raw(
+            &url,
+            "UPDATE users SET search = setweight(to_tsvector('simple', 'zoë müller'), 'A') \
+                                    || setweight(to_tsvector('simple', 'café crème'), 'C');
+             DELETE FROM sandbox_migrations WHERE version = 4",
+            "muller",
+        )
+        .await;
+        assert_eq!(unfolded, 0, "the old vector has no folded words");
+        let store = Store::open(&url).await.expect("opens and migrates");
+        store.close().await;
+        assert_eq!(raw(&url, "SELECT 1", "muller & cafe & zoe").await, 1);
+        assert_eq!(
+            raw(
+                &url,
+                "SELECT 1",
+                "muller:A & creme:C" // the weights (fields) survive too
+            )
+            .await,
+            1
+        );
+    }
 
     #[test]
     fn urls_name_the_database_and_never_show_the_password() {

@@ -175,13 +175,48 @@ fn phrase_sql(table: Table, text: &str, dialect: Dialect) -> (String, Vec<Bind>)
 }
 
 /// Text as the full-text indexes of both backends see it: lowercased, every character that is
-/// neither a letter nor a digit a space (SQLite's FTS5 tokenizer splits there; PostgreSQL is
-/// given the folded text, so both find the same words: `bob@example.com` is bob, example, com).
+/// neither a letter nor a digit a space, and Latin letters without their diacritics (SQLite's
+/// FTS5 `unicode61` tokenizer does all three; PostgreSQL is given the folded text, so both find
+/// the same words: `bob@example.com` is bob, example, com, and `Café Müller` is cafe muller).
 pub fn fold_text(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
-        .collect::<String>()
-        .to_lowercase()
+    let mut folded = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii() {
+            folded.push(if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                ' '
+            });
+        } else if !c.is_alphanumeric() {
+            folded.push(' ');
+        } else {
+            for lower in c.to_lowercase() {
+                push_without_diacritics(lower, &mut folded);
+            }
+        }
+    }
+    folded
+}
+
+/// `c` with its combining marks taken off when it is a Latin letter (`é` is e, `ø` stays, as
+/// it has no decomposition); other scripts keep theirs, as FTS5 keeps them (`й` stays `й`).
+fn push_without_diacritics(c: char, out: &mut String) {
+    use unicode_normalization::UnicodeNormalization;
+    use unicode_normalization::char::is_combining_mark;
+    let mut parts = std::iter::once(c).nfd();
+    match parts.next() {
+        Some(base) if is_latin(base) => {
+            out.push(base);
+            out.extend(parts.filter(|part| !is_combining_mark(*part)));
+        }
+        _ => out.push(c),
+    }
+}
+
+/// Latin letters: Basic Latin, Latin-1 Supplement, Latin Extended-A and -B, Latin Extended
+/// Additional.
+fn is_latin(c: char) -> bool {
+    matches!(c, 'a'..='z' | 'A'..='Z' | '\u{c0}'..='\u{24f}' | '\u{1e00}'..='\u{1eff}')
 }
 
 /// The weight a full-text field has in PostgreSQL's `search` tsvector (four weights tell the
@@ -699,6 +734,21 @@ pub fn text_fields(table: Table, record: &Value) -> Vec<(&'static str, String)> 
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn text_folds_as_fts5_splits_and_folds_it() {
+        assert_eq!(fold_text("Bob@Example.COM"), "bob example com");
+        assert_eq!(
+            fold_text("Café Müller, São Paulo"),
+            "cafe muller  sao paulo"
+        );
+        assert_eq!(fold_text("ÉCOLE Ångström"), "ecole angstrom");
+        // No decomposition: kept as it is (lowercased).
+        assert_eq!(fold_text("Øre straße"), "øre straße");
+        // Other scripts keep their marks, as FTS5 keeps them.
+        assert_eq!(fold_text("Йога ελλάδα"), "йога ελλάδα");
+        assert_eq!(fold_text("数字 ①"), "数字 ①");
+    }
 
     #[test]
     fn placeholders_follow_the_dialect() {
