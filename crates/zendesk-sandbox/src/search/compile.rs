@@ -777,6 +777,8 @@ struct FieldSql {
     number: &'static str,
     /// A number given as text, as the dialect's number type.
     number_bind: &'static str,
+    /// An integer, compared with `number`.
+    integer_bind: &'static str,
     /// The value's text, compared byte by byte (dates).
     ordered: &'static str,
     /// The field id equals a bound integer.
@@ -789,8 +791,12 @@ const SQLITE_FIELDS: FieldSql = FieldSql {
     text: "(CASE json_type(cf.value, '$.value') WHEN 'true' THEN 'true' \
            WHEN 'false' THEN 'false' \
            ELSE lower(CAST(json_extract(cf.value, '$.value') AS TEXT)) END)",
-    number: "CAST(json_extract(cf.value, '$.value') AS REAL)",
+    // `zd_number` (registered on every connection) reads numbers as PostgreSQL's regular
+    // expression below does; JSON booleans, which json_extract answers as 1 and 0, are none.
+    number: "zd_number(CASE WHEN json_type(cf.value, '$.value') IN ('true', 'false') THEN NULL \
+             ELSE json_extract(cf.value, '$.value') END)",
     number_bind: "CAST($? AS REAL)",
+    integer_bind: "$?",
     ordered: "json_extract(cf.value, '$.value')",
     id_is: "json_extract(cf.value, '$.id') = $?",
 };
@@ -804,10 +810,13 @@ const POSTGRES_FIELDS: FieldSql = FieldSql {
     raw: "(cf.value ->> 'value')",
     text: "(CASE jsonb_typeof(cf.value -> 'value') WHEN 'boolean' THEN cf.value ->> 'value' \
            ELSE lower(cf.value ->> 'value') END)",
-    // Text that is not a number is no number (SQLite would read it as 0).
+    // Text that is not a number is no number (the shape `sql::number_text` checks on SQLite).
+    // As `numeric`, which holds any such text (1e999 too, where double precision would fail
+    // the query): larger than every number, as SQLite's infinity is.
     number: "(CASE WHEN (cf.value ->> 'value') ~ '^\\s*[-+]?[0-9]+(\\.[0-9]+)?([eE][-+]?[0-9]+)?\\s*$' \
-             THEN (cf.value ->> 'value')::double precision END)",
-    number_bind: "CAST(CAST($? AS text) AS double precision)",
+             THEN (cf.value ->> 'value')::numeric END)",
+    number_bind: "CAST(CAST($? AS text) AS numeric)",
+    integer_bind: "CAST($? AS bigint)",
     ordered: "(cf.value ->> 'value') COLLATE \"C\"",
     id_is: "(cf.value -> 'id') = to_jsonb(CAST($? AS bigint))",
 };
@@ -865,7 +874,7 @@ fn field_value(
             None => return Err(bad()),
         },
         (op, Value::Number(n)) => exists(
-            &format!("{} {} $?", sql.number, op_sql(op)),
+            &format!("{} {} {}", sql.number, op_sql(op), sql.integer_bind),
             binds,
             vec![Bind::Int(id_of(*n).unwrap_or(i64::MAX))],
         ),

@@ -219,6 +219,51 @@ fn is_latin(c: char) -> bool {
     matches!(c, 'a'..='z' | 'A'..='Z' | '\u{c0}'..='\u{24f}' | '\u{1e00}'..='\u{1eff}')
 }
 
+/// The number a custom field's text value is, by one rule on both backends: optional spaces,
+/// a sign, digits, a fraction, an exponent, spaces (`" 12.5 "`, `-3`, `1e3`); anything else
+/// (`gold`, `""`, `1,5`, `0x10`) is no number and never compares with one. PostgreSQL checks
+/// the same shape with a regular expression (`search/compile.rs`); SQLite calls this, as
+/// `zd_number`, since its own casts read any text as a number (`gold` as 0).
+pub fn number_text(text: &str) -> Option<f64> {
+    // PostgreSQL's `\s`: space, tab, newline, carriage return, form feed, vertical tab.
+    let trimmed = text.trim_matches([' ', '\t', '\n', '\r', '\x0c', '\x0b']);
+    let bytes = trimmed.as_bytes();
+    let mut at = 0;
+    let digits = |at: &mut usize| {
+        let start = *at;
+        while bytes.get(*at).is_some_and(u8::is_ascii_digit) {
+            *at += 1;
+        }
+        *at > start
+    };
+    if matches!(bytes.first(), Some(b'+' | b'-')) {
+        at += 1;
+    }
+    if !digits(&mut at) {
+        return None;
+    }
+    if bytes.get(at) == Some(&b'.') {
+        at += 1;
+        if !digits(&mut at) {
+            return None;
+        }
+    }
+    if matches!(bytes.get(at), Some(b'e' | b'E')) {
+        at += 1;
+        if matches!(bytes.get(at), Some(b'+' | b'-')) {
+            at += 1;
+        }
+        if !digits(&mut at) {
+            return None;
+        }
+    }
+    if at != bytes.len() {
+        return None;
+    }
+    // Beyond f64 (1e999) is an infinity, as PostgreSQL's `numeric` is beyond every number.
+    trimmed.parse::<f64>().ok()
+}
+
 /// The weight a full-text field has in PostgreSQL's `search` tsvector (four weights tell the
 /// fields apart; see `migrations/postgres/0001_schema.sql`).
 pub fn text_weight(table: Table, field: &str) -> char {
@@ -734,6 +779,29 @@ pub fn text_fields(table: Table, record: &Value) -> Vec<(&'static str, String)> 
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn numbers_are_digits_with_a_sign_fraction_and_exponent() {
+        for (text, number) in [
+            ("42", 42.0),
+            (" 12.5 ", 12.5),
+            ("-3", -3.0),
+            ("+7", 7.0),
+            ("1e3", 1000.0),
+            ("2.5E-1", 0.25),
+            ("\t8\n", 8.0),
+            ("007", 7.0),
+            ("1e999", f64::INFINITY),
+            ("-1e999", f64::NEG_INFINITY),
+        ] {
+            assert_eq!(number_text(text), Some(number), "{text:?}");
+        }
+        for text in [
+            "", " ", "gold", "1,5", "0x10", ".5", "5.", "1e", "--1", "1 2", "inf", "NaN",
+        ] {
+            assert_eq!(number_text(text), None, "{text:?}");
+        }
+    }
 
     #[test]
     fn text_folds_as_fts5_splits_and_folds_it() {

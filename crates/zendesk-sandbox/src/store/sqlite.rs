@@ -25,7 +25,8 @@ use std::sync::mpsc::{Receiver, Sender, TryRecvError};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
-use rusqlite::types::{ToSqlOutput, Value as SqlValue};
+use rusqlite::functions::FunctionFlags;
+use rusqlite::types::{ToSqlOutput, Value as SqlValue, ValueRef};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, ToSql, params, params_from_iter};
 use serde_json::Value;
 
@@ -263,6 +264,21 @@ fn configure(conn: &Connection, file: bool, durability: Durability) -> rusqlite:
         conn.pragma_update(None, "cache_size", -65_536_i64)?;
     }
     conn.pragma_update(None, "foreign_keys", "OFF")?;
+    // Custom-field comparisons read numbers as PostgreSQL does (see `sql::number_text`):
+    // numbers are numbers, text only when it is written as one, booleans and the rest NULL.
+    conn.create_scalar_function(
+        "zd_number",
+        1,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| {
+            Ok(match ctx.get_raw(0) {
+                ValueRef::Integer(n) => Some(n as f64),
+                ValueRef::Real(n) => Some(n),
+                ValueRef::Text(text) => std::str::from_utf8(text).ok().and_then(sql::number_text),
+                ValueRef::Null | ValueRef::Blob(_) => None,
+            })
+        },
+    )?;
     Ok(())
 }
 
