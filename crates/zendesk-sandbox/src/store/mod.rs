@@ -26,6 +26,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 mod postgres;
+mod postgres_tls;
 mod sql;
 mod sqlite;
 

@@ -42,6 +42,7 @@ use postgres::types::{FromSql, IsNull, ToSql, Type, to_sql_checked};
 use postgres::{Client, NoTls, Row, Statement};
 use serde_json::Value;
 
+use super::postgres_tls::{self, RustlsConnect, SslMode};
 use super::sql::{self, Bind};
 use super::{
     ArticleSearch, Backend, BoxFuture, ClientKey, DeletedTicket, Dialect, Durability, JobRow,
@@ -89,6 +90,8 @@ const ID_BLOCK: i64 = 32;
 /// A `postgres://` or `postgresql://` URL, parsed.
 pub(super) struct Target {
     config: postgres::Config,
+    /// TLS settings from `sslmode` / `sslrootcert` (`None`: plain TCP).
+    tls: Option<Arc<rustls::ClientConfig>>,
     schema: Option<String>,
     /// The URL without its password, for messages.
     shown: String,
@@ -105,13 +108,39 @@ impl Target {
         let shown = redact_url(url);
         let (base, query) = url.split_once('?').unwrap_or((url, ""));
         let mut schema = None;
+        let mut ssl_mode = SslMode::Prefer;
+        let mut root_cert = None;
         let mut kept = Vec::new();
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             match pair.split_once('=') {
                 Some(("schema", name)) => schema = Some(name.to_string()),
+                Some(("sslmode", mode)) => {
+                    ssl_mode = SslMode::parse(mode).ok_or_else(|| {
+                        SandboxError::Config(format!(
+                            "sslmode in the database URL {shown} must be {}, got `{mode}`",
+                            SslMode::NAMES
+                        ))
+                    })?;
+                }
+                Some(("sslrootcert", path)) => {
+                    root_cert = Some(
+                        form_urlencoded::parse(format!("p={path}").as_bytes())
+                            .map(|(_, value)| value.into_owned())
+                            .next()
+                            .unwrap_or_default(),
+                    );
+                }
+                Some(("sslcert" | "sslkey" | "sslpassword" | "sslcrl" | "sslcrldir", _)) => {
+                    return Err(SandboxError::Config(format!(
+                        "the database URL {shown} asks for a client certificate: the sandbox \
+                         signs in with a password or trust only (sslmode and sslrootcert work)"
+                    )));
+                }
                 _ => kept.push(pair),
             }
         }
+        let tls = postgres_tls::client_config(ssl_mode, root_cert.as_deref())
+            .map_err(|e| SandboxError::Config(format!("the database URL {shown}: {e}")))?;
         if let Some(name) = &schema {
             let valid = name.len() <= 63
                 && name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
@@ -133,6 +162,7 @@ impl Target {
         let mut config: postgres::Config = url.parse().map_err(|e| {
             SandboxError::Config(format!("the database URL {shown} cannot be read: {e}"))
         })?;
+        config.ssl_mode(ssl_mode.driver_mode());
         if config.get_application_name().is_none() {
             config.application_name("zd-sandbox");
         }
@@ -148,13 +178,17 @@ impl Target {
         }
         Ok(Target {
             config,
+            tls,
             schema,
             shown,
         })
     }
 
     fn connect(&self, durability: Durability) -> Result<PgConn, postgres::Error> {
-        let mut client = self.config.connect(NoTls)?;
+        let mut client = match &self.tls {
+            Some(tls) => self.config.connect(RustlsConnect(tls.clone()))?,
+            None => self.config.connect(NoTls)?,
+        };
         // Normal: a commit is acknowledged once it is visible to every process, before the
         // WAL reaches the disk (as SQLite's WAL with synchronous=NORMAL); a crash of the
         // database server may drop the last few. Full: once it is on disk.
@@ -1980,6 +2014,105 @@ mod tests {
         })
         .await
         .expect("joins")
+    }
+
+    /// Whether a connection to `url` is encrypted, as the server sees it; or why none opened.
+    async fn encrypted(url: &str) -> Result<bool, String> {
+        let target = Target::parse(url).map_err(|e| e.to_string())?;
+        tokio::task::spawn_blocking(move || {
+            let mut conn = target.connect(Durability::Normal).map_err(|e| {
+                let mut text = e.to_string();
+                let mut source = std::error::Error::source(&e);
+                while let Some(cause) = source {
+                    text.push_str(&format!(": {cause}"));
+                    source = cause.source();
+                }
+                text
+            })?;
+            let row = conn
+                .query_opt(
+                    "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+                    &[],
+                )
+                .map_err(|e| e.detail)?
+                .ok_or("no pg_stat_ssl row")?;
+            Ok(row.get::<_, bool>(0))
+        })
+        .await
+        .expect("joins")
+    }
+
+    #[tokio::test]
+    async fn tls_follows_sslmode_as_libpq_does() {
+        let Some(url) = postgres_url() else { return };
+        let Some(ca) = std::env::var("ZD_TEST_POSTGRES_CA")
+            .ok()
+            .filter(|path| std::path::Path::new(path).is_file())
+        else {
+            assert_ne!(
+                std::env::var("ZD_REQUIRE_POSTGRES").as_deref(),
+                Ok("1"),
+                "ZD_TEST_POSTGRES_CA must name the test cluster's CA (scripts/postgres makes it)"
+            );
+            return;
+        };
+        // The test cluster's certificate is for localhost, not for 127.0.0.1.
+        let by_name = url.replacen("@127.0.0.1:", "@localhost:", 1);
+        let with = |base: &str, extra: &str| format!("{base}&{extra}");
+        assert_eq!(encrypted(&with(&url, "sslmode=disable")).await, Ok(false));
+        assert_eq!(
+            encrypted(&url).await,
+            Ok(true),
+            "prefer (the default) takes TLS"
+        );
+        assert_eq!(encrypted(&with(&url, "sslmode=require")).await, Ok(true));
+        // verify-ca checks the chain, not the name; require with a root is verify-ca.
+        let root = format!("sslrootcert={ca}");
+        for mode in ["verify-ca", "require"] {
+            let url = with(&url, &format!("sslmode={mode}&{root}"));
+            assert_eq!(encrypted(&url).await, Ok(true), "{mode}");
+        }
+        // verify-full checks the name too.
+        let full = format!("sslmode=verify-full&{root}");
+        assert_eq!(encrypted(&with(&by_name, &full)).await, Ok(true));
+        let wrong_name = encrypted(&with(&url, &full)).await;
+        assert!(
+            wrong_name
+                .as_ref()
+                .is_err_and(|e| e.contains("not valid for name \"127.0.0.1\"")),
+            "{wrong_name:?}"
+        );
+        // Roots that did not sign it: refused, as a MITM's certificate would be.
+        let untrusted = encrypted(&with(&by_name, "sslmode=verify-ca&sslrootcert=system")).await;
+        assert!(
+            untrusted
+                .as_ref()
+                .is_err_and(|e| e.contains("UnknownIssuer") || e.contains("no certificate")),
+            "{untrusted:?}"
+        );
+        // Settings that cannot work are refused before connecting, saying what to write.
+        for (extra, says) in [
+            ("sslmode=verify-full", "sslrootcert=PATH"),
+            ("sslmode=strict", "verify-full"),
+            (
+                "sslmode=verify-ca&sslrootcert=/nonexistent/ca.pem",
+                "/nonexistent/ca.pem",
+            ),
+            ("sslcert=/client.pem", "client certificate"),
+        ] {
+            let refused = Target::parse(&with(&url, extra))
+                .err()
+                .map(|e| e.to_string());
+            assert!(
+                refused.as_deref().is_some_and(|e| e.contains(says)),
+                "{extra}: {refused:?}"
+            );
+        }
+        // The store itself, over verified TLS.
+        let store = Store::open(&with(&by_name, &full))
+            .await
+            .expect("opens and migrates over TLS");
+        store.close().await;
     }
 
     #[tokio::test]
