@@ -19,7 +19,7 @@ use zendesk_types::ErrorBody;
 
 use crate::builder::ClientBuilder;
 use crate::error::{ApiError, Error, Result, retryable_status};
-use crate::retry::RetryPolicy;
+use crate::retry::{RetryBudget, RetryPolicy};
 
 /// An empty query string, for calls that take none: `client.get_json("/users/me", NO_QUERY)`.
 pub const NO_QUERY: &[(&str, &str)] = &[];
@@ -224,11 +224,7 @@ impl Client {
     /// wait budget), a 5xx, timeout or dropped connection with backoff, and a refused OAuth
     /// token once after a refresh; each retry starts the download over.
     pub async fn download(&self, content_url: &str, max_bytes: usize) -> Result<Download> {
-        let policy = &self.inner.retry;
-        let mut backoff = policy.backoff();
-        let mut failures: u32 = 0;
-        let mut rate_limit_waited = Duration::ZERO;
-        let mut rate_limit_retries: u32 = 0;
+        let mut budget = RetryBudget::new(&self.inner.retry);
         let mut refreshed_after_401 = false;
         loop {
             let mut generation = None;
@@ -249,26 +245,12 @@ impl Client {
                     source.rejected(generation).await?;
                     continue;
                 }
-                Error::RateLimited { retry_after, .. } => {
-                    if policy.fail_fast_on_rate_limit
-                        || rate_limit_retries >= policy.max_rate_limit_retries
-                    {
-                        return Err(error);
-                    }
-                    let wait =
-                        retry_after.unwrap_or_else(|| backoff.next().unwrap_or(policy.max_backoff));
-                    if rate_limit_waited + wait > policy.max_rate_limit_wait {
-                        return Err(error);
-                    }
-                    rate_limit_waited += wait;
-                    rate_limit_retries += 1;
-                    wait
-                }
-                retryable if retryable.is_retryable() && failures + 1 < policy.max_attempts => {
-                    failures += 1;
-                    backoff.next().unwrap_or(policy.max_backoff)
-                }
-                _ => return Err(error),
+                Error::RateLimited { retry_after, .. } => budget.rate_limited(*retry_after),
+                retryable if retryable.is_retryable() => budget.failed(None),
+                _ => None,
+            };
+            let Some(wait) = wait else {
+                return Err(error);
             };
             tracing::warn!(error = %error, wait_ms = wait.as_millis() as u64, "download failed; retrying");
             tokio::time::sleep(wait).await;
@@ -440,18 +422,14 @@ impl Client {
 
     /// Sends a request, retrying per the policy, and returns the first 2xx answer.
     pub(crate) async fn execute(&self, request: &WireRequest) -> Result<RawResponse> {
-        let policy = &self.inner.retry;
         let idempotent = matches!(
             request.method,
             Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS
         );
-        let mut backoff = policy.backoff();
-        let mut failures: u32 = 0;
-        let mut rate_limit_waited = Duration::ZERO;
-        let mut rate_limit_retries: u32 = 0;
+        let mut budget = RetryBudget::new(&self.inner.retry);
         let mut refreshed_after_401 = false;
         loop {
-            self.throttle(&mut rate_limit_waited).await;
+            self.throttle(&mut budget).await;
             let (authorization, generation) = match &self.inner.token_source {
                 Some(source) => {
                     let (header, generation) = source.authorization().await?;
@@ -477,20 +455,10 @@ impl Client {
                 }
                 Ok(response) if response.status == StatusCode::TOO_MANY_REQUESTS => {
                     let retry_after = retry_after(&response.headers);
-                    let error = || rate_limited(request, &response, retry_after);
-                    if policy.fail_fast_on_rate_limit
-                        || rate_limit_retries >= policy.max_rate_limit_retries
-                    {
-                        return Err(error());
-                    }
-                    let wait =
-                        retry_after.unwrap_or_else(|| backoff.next().unwrap_or(policy.max_backoff));
-                    if rate_limit_waited + wait > policy.max_rate_limit_wait {
-                        // Sleeping would only end past the caller's budget: say so now.
-                        return Err(error());
-                    }
-                    rate_limit_waited += wait;
-                    rate_limit_retries += 1;
+                    // None: failing fast, or sleeping would end past the caller's budget.
+                    let Some(wait) = budget.rate_limited(retry_after) else {
+                        return Err(rate_limited(request, &response, retry_after));
+                    };
                     tracing::warn!(
                         method = %request.method, path = %request.path, wait_ms = wait.as_millis() as u64,
                         "Zendesk rate limit reached; waiting before retrying"
@@ -501,45 +469,33 @@ impl Client {
                     let status = response.status.as_u16();
                     // During maintenance Zendesk may say how long to stay away; a wait
                     // longer than the rate-limit budget is not worth making.
-                    let asked = retry_after(&response.headers);
-                    let asked_fits =
-                        asked.is_none_or(|d| rate_limit_waited + d <= policy.max_rate_limit_wait);
-                    if idempotent
-                        && retryable_status(status)
-                        && asked_fits
-                        && failures + 1 < policy.max_attempts
-                    {
-                        failures += 1;
-                        let wait = match asked {
-                            Some(asked) => {
-                                rate_limit_waited += asked;
-                                asked
-                            }
-                            None => backoff.next().unwrap_or(policy.max_backoff),
-                        };
-                        tracing::warn!(
-                            method = %request.method, path = %request.path, status,
-                            attempt = failures, "Zendesk answered a server error; retrying"
-                        );
-                        wait
-                    } else {
+                    let wait = (idempotent && retryable_status(status))
+                        .then(|| budget.failed(retry_after(&response.headers)))
+                        .flatten();
+                    let Some(wait) = wait else {
                         return Err(api_error(request, &response));
-                    }
+                    };
+                    tracing::warn!(
+                        method = %request.method, path = %request.path, status,
+                        attempt = budget.failures(), "Zendesk answered a server error; retrying"
+                    );
+                    wait
                 }
                 Err(error) => {
                     // Nothing reached Zendesk when the connection could not be opened, so
                     // even a POST may be sent again.
                     let connect = matches!(error, Error::Connection { connect: true, .. });
-                    if (idempotent || connect) && failures + 1 < policy.max_attempts {
-                        failures += 1;
-                        tracing::warn!(
-                            method = %request.method, path = %request.path,
-                            attempt = failures, error = %error, "request failed; retrying"
-                        );
-                        backoff.next().unwrap_or(policy.max_backoff)
-                    } else {
+                    let wait = (idempotent || connect)
+                        .then(|| budget.failed(None))
+                        .flatten();
+                    let Some(wait) = wait else {
                         return Err(error);
-                    }
+                    };
+                    tracing::warn!(
+                        method = %request.method, path = %request.path,
+                        attempt = budget.failures(), error = %error, "request failed; retrying"
+                    );
+                    wait
                 }
             };
             tokio::time::sleep(retry_delay).await;
@@ -651,7 +607,7 @@ impl Client {
         }
     }
 
-    async fn throttle(&self, rate_limit_waited: &mut Duration) {
+    async fn throttle(&self, budget: &mut RetryBudget<'_>) {
         let Some(throttle) = &self.inner.throttle else {
             return;
         };
@@ -659,18 +615,18 @@ impl Client {
         let Some(until) = until else {
             return;
         };
-        let budget = self
+        let left = self
             .inner
             .retry
             .max_rate_limit_wait
-            .saturating_sub(*rate_limit_waited);
-        let wait = until.saturating_duration_since(Instant::now()).min(budget);
+            .saturating_sub(budget.rate_limit_waited());
+        let wait = until.saturating_duration_since(Instant::now()).min(left);
         if !wait.is_zero() {
             tracing::info!(
                 wait_ms = wait.as_millis() as u64,
                 "Zendesk rate limit budget spent; holding requests until it resets"
             );
-            *rate_limit_waited += wait;
+            budget.waited_on_rate_limit(wait);
             tokio::time::sleep(wait).await;
         }
     }
