@@ -45,7 +45,7 @@ struct ServeArgs {
     /// Address to listen on (port 0 picks a free port).
     #[arg(long, env = "ZD_SANDBOX_ADDR", default_value = "127.0.0.1:8080")]
     addr: SocketAddr,
-    /// Database: sqlite://PATH, sqlite::memory:, a file path, or postgres://USER:PASSWORD@HOST:PORT/DB[?schema=NAME] (several sandboxes on one PostgreSQL database serve one account) [default: $XDG_DATA_HOME/zd/sandbox.db]
+    /// Database: sqlite://PATH, sqlite::memory:, a file path, or postgres://USER:PASSWORD@HOST:PORT/DB[?schema=NAME&sslmode=MODE&sslrootcert=PATH|system] (several sandboxes on one PostgreSQL database serve one account; sslmode as libpq's: prefer by default, disable, require, verify-ca, verify-full) [default: $XDG_DATA_HOME/zd/sandbox.db]
     #[arg(long, env = "ZD_SANDBOX_DB", hide_env_values = true)]
     db: Option<String>,
     /// Email of the admin user (created on first start).
