@@ -280,12 +280,7 @@ pub fn create(
 
 /// One macro `caller` may see, or 404.
 pub fn visible(tx: &mut dyn Reader, caller: &Caller, id: i64) -> Result<Value, ApiError> {
-    let record = fetch(tx, Table::Macros, id)?;
-    let groups = restriction::groups_of(tx, caller.id)?;
-    if !restriction::can_see(caller, &groups, &record) {
-        return Err(ApiError::NotFound);
-    }
-    Ok(record)
+    restriction::fetch_visible(tx, caller, Table::Macros, id)
 }
 
 pub fn update(
@@ -304,11 +299,7 @@ pub fn update(
 }
 
 pub fn delete(tx: &mut dyn Writer, caller: &Caller, id: i64) -> Result<(), ApiError> {
-    caller.require_agent()?;
-    let record = visible(tx, caller, id)?;
-    restriction::check_owner(caller, &record, "macro")?;
-    tx.delete_row(Table::Macros, id)?;
-    Ok(())
+    restriction::delete(tx, caller, Table::Macros, "macro", id)
 }
 
 /// The comment a macro adds: its text (or HTML), public or not.

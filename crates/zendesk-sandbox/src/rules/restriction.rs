@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 use super::input::as_id;
 use crate::auth::{Caller, Role};
 use crate::error::ApiError;
-use crate::store::{Bind, Filter, Reader, Table};
+use crate::store::{Bind, Filter, Reader, Table, Writer};
 
 /// The groups `user_id` is a member of.
 pub fn groups_of(tx: &mut dyn Reader, user_id: i64) -> Result<Vec<i64>, ApiError> {
@@ -53,6 +53,38 @@ pub fn can_see(caller: &Caller, groups: &[i64], record: &Value) -> bool {
         (Some(user), _) => user == caller.id,
         (None, Some(ids)) => groups.iter().any(|g| ids.contains(&format!(",{g},"))),
     }
+}
+
+/// The macro or view `id` of `table` when `caller` may see it; else 404, as for one that does
+/// not exist.
+pub fn fetch_visible(
+    tx: &mut dyn Reader,
+    caller: &Caller,
+    table: Table,
+    id: i64,
+) -> Result<Value, ApiError> {
+    let record = super::fetch(tx, table, id)?;
+    let groups = groups_of(tx, caller.id)?;
+    if !can_see(caller, &groups, &record) {
+        return Err(ApiError::NotFound);
+    }
+    Ok(record)
+}
+
+/// Deletes the macro or view `id` of `table` (`what` names it in a refusal): agents only their
+/// own personal ones.
+pub fn delete(
+    tx: &mut dyn Writer,
+    caller: &Caller,
+    table: Table,
+    what: &str,
+    id: i64,
+) -> Result<(), ApiError> {
+    caller.require_agent()?;
+    let record = fetch_visible(tx, caller, table, id)?;
+    check_owner(caller, &record, what)?;
+    tx.delete_row(table, id)?;
+    Ok(())
 }
 
 /// Refuses a change by an agent to a macro or view that is not their own personal one.

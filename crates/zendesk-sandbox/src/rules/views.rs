@@ -9,7 +9,7 @@
 use serde_json::{Map, Value, json};
 
 use super::input::{as_id, opt_bool, opt_str, tag_list};
-use super::{fetch, required_text, restriction};
+use super::{required_text, restriction};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::store::{Bind, Filter, Reader, Table, Writer};
@@ -427,12 +427,7 @@ pub fn create(
 
 /// One view `caller` may see, or 404.
 pub fn visible(tx: &mut dyn Reader, caller: &Caller, id: i64) -> Result<Value, ApiError> {
-    let record = fetch(tx, Table::Views, id)?;
-    let groups = restriction::groups_of(tx, caller.id)?;
-    if !restriction::can_see(caller, &groups, &record) {
-        return Err(ApiError::NotFound);
-    }
-    Ok(record)
+    restriction::fetch_visible(tx, caller, Table::Views, id)
 }
 
 pub fn update(
@@ -451,11 +446,7 @@ pub fn update(
 }
 
 pub fn delete(tx: &mut dyn Writer, caller: &Caller, id: i64) -> Result<(), ApiError> {
-    caller.require_agent()?;
-    let record = visible(tx, caller, id)?;
-    restriction::check_owner(caller, &record, "view")?;
-    tx.delete_row(Table::Views, id)?;
-    Ok(())
+    restriction::delete(tx, caller, Table::Views, "view", id)
 }
 
 /// What a view selects for `caller`: its conditions as ticket list filters (`current_user` and
