@@ -16,7 +16,7 @@ use crate::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::rules::{macros as rules, restriction};
-use crate::store::{Bind, Filter, Table};
+use crate::store::{Bind, Filter, Table, like_escape};
 
 /// Macros as served (see `shared`).
 pub struct Macros;
@@ -155,13 +155,6 @@ pub async fn search(
         .sorted(sort)
         .serve_at::<Macros>(state.store(), "macros/search")
         .await
-}
-
-/// `%`, `_` and `\` taken literally in a LIKE pattern.
-pub fn like_escape(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
 }
 
 pub async fn actions() -> Response {

@@ -17,7 +17,7 @@ use crate::error::ApiError;
 use crate::jobs::JobKind;
 use crate::permissions;
 use crate::rules::organizations as rules;
-use crate::store::{Filter, Table};
+use crate::store::{Filter, Table, like_escape};
 
 /// Organizations as served and bulk-changed (see `shared`).
 pub struct Organizations;
@@ -120,11 +120,7 @@ pub async fn autocomplete(
         },
         offset => offset,
     };
-    let escaped = name
-        .to_lowercase()
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
+    let escaped = like_escape(&name.to_lowercase());
     let filters = vec![Filter::Like("name_lower", format!("{escaped}%"))];
     Listing::new(&base, &params, request, filters)
         .serve_at::<Organizations>(state.store(), "organizations/autocomplete")

@@ -17,7 +17,7 @@ use crate::auth::{Caller, MaybeCaller, Role};
 use crate::error::ApiError;
 use crate::jobs::JobKind;
 use crate::rules::users as rules;
-use crate::store::{Bind, Filter, Lookup, Table};
+use crate::store::{Bind, Filter, Lookup, Table, like_escape};
 
 /// Users as served (`id` before `url`) and bulk-changed (see `shared`).
 pub struct Users;
@@ -333,9 +333,5 @@ pub async fn create_or_update_many(
 
 /// `%text%` for a LIKE, with LIKE's own wildcards in `text` escaped.
 fn like_contains(text: &str) -> String {
-    let escaped = text
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
+    format!("%{}%", like_escape(text))
 }

@@ -31,8 +31,8 @@ mod sql;
 mod sqlite;
 
 pub use sql::{
-    Bind, Filter, fold_text, number_placeholders, priority_rank, restriction_columns, status_rank,
-    text_weight, ts_phrase,
+    Bind, Filter, fold_text, like_escape, number_placeholders, priority_rank, restriction_columns,
+    status_rank, text_weight, ts_phrase,
 };
 
 /// Which SQL a backend speaks, for the modules that build SQL text (search, list filters).

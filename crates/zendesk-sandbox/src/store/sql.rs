@@ -51,7 +51,8 @@ pub enum Filter {
     Null(&'static str),
     /// `column IS NOT NULL`.
     NotNull(&'static str),
-    /// `lower(column) LIKE pattern`, the pattern lower-cased, `%`/`_` wildcards, `\` escaping.
+    /// `lower(column) LIKE pattern`, the pattern lower-cased, `%`/`_` wildcards, `\` escaping
+    /// (user text goes in through [`like_escape`]).
     Like(&'static str, String),
     /// The record's full text (see the schema) holds this phrase.
     Phrase(Table, String),
@@ -172,6 +173,14 @@ fn phrase_sql(table: Table, text: &str, dialect: Dialect) -> (String, Vec<Bind>)
         },
         _ => ("1 = 0".into(), Vec::new()),
     }
+}
+
+/// `text` taken literally inside a [`Filter::Like`] pattern: LIKE's wildcards `%` and `_`, and
+/// its escape `\`, escaped.
+pub fn like_escape(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }
 
 /// Text as the full-text indexes of both backends see it: lowercased, every character that is
