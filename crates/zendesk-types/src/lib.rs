@@ -39,6 +39,7 @@ pub mod search;
 pub mod ticket;
 pub mod ticket_field;
 pub mod user;
+pub mod webhook_signature;
 
 pub use audit::{Attachment, Audit, AuditEvent, Comment, FieldEvent, Upload, content_type_for};
 pub use business_rules::{Macro, MacroComment, MacroResult, View, ViewCount};
