@@ -23,7 +23,7 @@ use tokio::net::TcpStream;
 use tokio::sync::{Notify, watch};
 use tower::ServiceExt;
 
-use crate::body::{BodyWatch, RequestBody, ResponseBody};
+use crate::body::{BodyProgress, BodyWatch, RequestBody, ResponseBody};
 use crate::{App, Limits, Permits, Rejection};
 
 /// How long a connection asked to close while idle or reading a head (at shutdown, on
@@ -62,6 +62,17 @@ const SILENT_EVICTABLE_AFTER: Duration = Duration::from_millis(250);
 /// make room once in that phase this long: an active client is rarely idle longer.
 const EVICTABLE_AFTER: Duration = Duration::from_secs(1);
 
+/// Which connections give up their slot first when the server is full, least useful first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Evictable {
+    /// A request whose handler waits on a body trickling in: answered 408.
+    TricklingBody,
+    /// An idle keep-alive, or a request head arriving slowly.
+    Idle,
+    /// Never sent a byte.
+    Silent,
+}
+
 /// The state of one connection, shared by its socket wrapper, its service and the registry.
 pub(crate) struct Conn {
     id: u64,
@@ -72,6 +83,8 @@ pub(crate) struct Conn {
     closing: AtomicBool,
     /// A request was answered with its body unread: linger before closing.
     linger: AtomicBool,
+    /// The body of the request in progress, while there is one.
+    body: Mutex<Option<Arc<BodyProgress>>>,
 }
 
 impl Conn {
@@ -110,7 +123,12 @@ impl Conn {
         InFlight { conn: self.clone() }
     }
 
+    fn body(&self) -> MutexGuard<'_, Option<Arc<BodyProgress>>> {
+        self.body.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     fn end_request(&self) {
+        self.body().take();
         let mut a = self.activity();
         a.in_flight = a.in_flight.saturating_sub(1);
         if a.in_flight == 0 {
@@ -121,25 +139,29 @@ impl Conn {
         }
     }
 
-    /// When this connection may be evicted to make room: `(silent, age)`, silent connections
-    /// first, each kind from its oldest. `None` while a request is in progress, while it is
-    /// already closing, or while it is too young to tell.
-    fn eviction_rank(&self, now: Instant) -> Option<(bool, Duration)> {
+    /// When this connection may be evicted to make room: its kind and how long it has been so
+    /// (for a trickling body, how far under the rate floor it is), least useful first. `None`
+    /// while it is already closing, too young to tell, or serving a request that is not waiting
+    /// on a trickling body.
+    fn eviction_rank(&self, now: Instant) -> Option<(Evictable, Duration)> {
         if self.closing.load(Ordering::Acquire) || self.evict.load(Ordering::Acquire) {
             return None;
         }
         let a = self.activity();
         if a.in_flight > 0 {
-            return None;
+            drop(a);
+            let rate = self.body().as_ref()?.trickle_rate(now)?;
+            // The slowest first: rank by how far below the floor it is.
+            let shortfall = crate::body::MIN_BODY_RATE.saturating_sub(rate);
+            return Some((Evictable::TricklingBody, Duration::from_millis(shortfall)));
         }
         let age = now.saturating_duration_since(a.since);
-        let silent = !a.sent_anything;
-        let old_enough = if silent {
-            SILENT_EVICTABLE_AFTER
+        let (kind, old_enough) = if a.sent_anything {
+            (Evictable::Idle, EVICTABLE_AFTER)
         } else {
-            EVICTABLE_AFTER
+            (Evictable::Silent, SILENT_EVICTABLE_AFTER)
         };
-        (age >= old_enough).then_some((silent, age))
+        (age >= old_enough).then_some((kind, age))
     }
 
     fn request_eviction(&self) {
@@ -190,6 +212,7 @@ impl Registry {
             evict: AtomicBool::new(false),
             closing: AtomicBool::new(false),
             linger: AtomicBool::new(false),
+            body: Mutex::new(None),
         });
         self.conns().insert(id, conn.clone());
         conn
@@ -199,10 +222,11 @@ impl Registry {
         self.conns().remove(&id);
     }
 
-    /// Asks one connection without a request in progress to close, to make room: the one
-    /// silent longest among those that never sent a byte (for at least 250 ms), else the one
-    /// idle or reading its head longest (for at least 1 s). Connections with a request in
-    /// progress are never chosen. Returns whether one was asked.
+    /// Frees one slot, to make room: closes the connection silent longest among those that
+    /// never sent a byte (for at least 250 ms), else the one idle or reading its head longest
+    /// (for at least 1 s), else answers 408 to the request whose body trickles in slowest while
+    /// its handler waits (read for at least 500 ms at under 8 KiB/s). Other requests in progress
+    /// are never chosen. Returns whether one was asked.
     pub(crate) fn evict_one(&self) -> bool {
         let now = Instant::now();
         let victim = self
@@ -210,9 +234,19 @@ impl Registry {
             .values()
             .filter_map(|conn| Some((conn.eviction_rank(now)?, conn)))
             .max_by_key(|(rank, _)| *rank)
-            .map(|(_, conn)| conn.clone());
+            .map(|(rank, conn)| (rank.0, conn.clone()));
         match victim {
-            Some(conn) => {
+            Some((Evictable::TricklingBody, conn)) => {
+                tracing::debug!(
+                    connection = conn.id,
+                    "answering 408 to the slowest request body to make room"
+                );
+                if let Some(body) = conn.body().as_ref() {
+                    body.cut();
+                }
+                true
+            }
+            Some((_, conn)) => {
                 tracing::debug!(
                     connection = conn.id,
                     "closing the longest-idle connection to make room"
@@ -311,12 +345,15 @@ impl hyper::service::Service<Request<Incoming>> for ConnService {
                     .map(|b| ResponseBody::new(b, in_flight)));
             }
             let watch = Arc::new(BodyWatch::default());
+            let progress = BodyProgress::new();
+            *conn.body() = Some(progress.clone());
             let request = request.map(|body| {
                 axum::body::Body::new(RequestBody::new(
                     body,
                     limits.max_body_bytes,
                     limits.body_read_timeout,
                     watch.clone(),
+                    progress,
                 ))
             });
             let response = app
@@ -326,6 +363,9 @@ impl hyper::service::Service<Request<Incoming>> for ConnService {
                 .await
                 .unwrap_or_else(crate::never);
             let response = match watch.rejection(limits.max_body_bytes, limits.body_read_timeout) {
+                // A body cut to make room: the slot is wanted now, so no lingering to let the
+                // client read the answer over the rest of its body.
+                Some(rejection @ Rejection::BodyTooSlow) => app.reject(rejection),
                 Some(rejection) => {
                     conn.linger.store(true, Ordering::Release);
                     app.reject(rejection)

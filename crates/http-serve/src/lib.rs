@@ -20,9 +20,12 @@
 //!   than the process's file limit allows (see [`fd_budget`]). At the cap the server accepts one
 //!   more connection and closes one without a request in progress to serve the new one in its
 //!   place: first the one silent longest among those that never sent a byte (after 250 ms),
-//!   else the idle keep-alive or slow header that has waited longest (after 1 s). A connection
-//!   with a request in progress is never closed this way; when every connection has one, new
-//!   ones wait in the kernel's listen backlog, costing no file descriptor, until a slot frees.
+//!   else the idle keep-alive or slow header that has waited longest (after 1 s), else a request
+//!   whose handler waits on a body trickling in under 8 KiB/s (after 500 ms), answered 408: so
+//!   clients that open requests and send their bodies a byte at a time cannot hold every slot
+//!   until the body timeout. Any other request in progress is never closed this way; when every
+//!   connection has one, new ones wait in the kernel's listen backlog, costing no file
+//!   descriptor, until a slot frees.
 //! - **Accept queue**: [`bind`] asks for a 1,024-deep accept queue instead of the usual 128, so
 //!   the connections waiting for a slot are not dropped by the kernel.
 //! - **Graceful shutdown**: when the shutdown future completes the listener closes, idle
@@ -142,6 +145,8 @@ pub enum Rejection {
     BodyTooLarge { limit: usize },
     /// The body did not arrive within `timeout`: 408.
     BodyTimeout { timeout: Duration },
+    /// The body trickled in (or stopped) while the server, full, needed the connection: 408.
+    BodyTooSlow,
 }
 
 impl Rejection {
@@ -149,7 +154,7 @@ impl Rejection {
     pub fn status(&self) -> StatusCode {
         match self {
             Rejection::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Rejection::BodyTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
+            Rejection::BodyTimeout { .. } | Rejection::BodyTooSlow => StatusCode::REQUEST_TIMEOUT,
         }
     }
 
@@ -164,6 +169,11 @@ impl Rejection {
             Rejection::BodyTimeout { timeout } => format!(
                 "The request body did not arrive within {} s of its headers",
                 timeout.as_secs_f64()
+            ),
+            Rejection::BodyTooSlow => format!(
+                "The request body arrived slower than {} KiB/s while every connection of the \
+                 server was taken: send the body at once after the headers",
+                body::MIN_BODY_RATE / 1024
             ),
         }
     }

@@ -560,3 +560,111 @@ async fn a_flood_of_reconnecting_silent_clients_does_not_lock_out_normal_ones() 
         "normal requests took {took:?}"
     );
 }
+
+/// Opens a request declaring a 100,000-byte body, sends one byte of it and holds the rest.
+async fn stalled_body(addr: SocketAddr) -> std::io::Result<TcpStream> {
+    let mut stream = TcpStream::connect(addr).await?;
+    stream
+        .write_all(b"POST /echo-len HTTP/1.1\r\nHost: test\r\nContent-Length: 100000\r\n\r\n0")
+        .await?;
+    Ok(stream)
+}
+
+#[tokio::test]
+async fn a_flood_of_stalled_bodies_cannot_hold_every_slot() {
+    // 80 clients, each opening a request with a large declared body, sending one byte and then
+    // nothing, reconnecting whenever the server closes them: more than the 32 slots, with a
+    // body timeout (30 s) far beyond the 5 s a normal client may wait.
+    let server = start(Limits {
+        max_connections: 32,
+        body_read_timeout: Duration::from_secs(30),
+        header_read_timeout: Duration::from_secs(30),
+        max_body_bytes: 1024 * 1024,
+        ..limits()
+    })
+    .await;
+    let addr = server.addr;
+    let cut = Arc::new(AtomicUsize::new(0));
+    let flood: Vec<_> = (0..80)
+        .map(|_| {
+            let cut = cut.clone();
+            tokio::spawn(async move {
+                loop {
+                    if let Ok(mut stream) = stalled_body(addr).await {
+                        let answered =
+                            tokio::time::timeout(Duration::from_secs(60), read_answer(&mut stream))
+                                .await;
+                        if let Ok(Ok(answer)) = answered {
+                            assert_eq!(answer.status, 408, "{answer:?}");
+                            assert!(answer.body.contains("KiB/s"), "{}", answer.body);
+                            cut.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                }
+            })
+        })
+        .collect();
+    // Let the flood take every slot and grow older than a second.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(server.stats.open_connections(), 32);
+
+    // Normal clients, a GET and a POST with its body sent at once, are served within 5 s.
+    let started = Instant::now();
+    let mut waits = Vec::new();
+    for _ in 0..5 {
+        let asked = Instant::now();
+        assert_eq!(
+            fetch(addr, "/hello", Duration::from_secs(5)).await.body,
+            "hello"
+        );
+        let posted = tokio::time::timeout(Duration::from_secs(5), async {
+            let mut stream = TcpStream::connect(addr).await?;
+            stream
+                .write_all(b"POST /echo-len HTTP/1.1\r\nHost: test\r\nContent-Length: 3\r\n\r\nabc")
+                .await?;
+            read_answer(&mut stream).await
+        })
+        .await
+        .expect("a POST with its body answered within 5 s during the flood")
+        .unwrap();
+        assert_eq!((posted.status, posted.body.as_str()), (200, "3"));
+        waits.push(asked.elapsed() / 2);
+    }
+    let took = started.elapsed();
+    println!("normal requests during the stalled-body flood: {waits:?}");
+    for task in flood {
+        task.abort();
+    }
+    assert!(
+        server.stats.open_connections() <= 32,
+        "the cap held: {} open",
+        server.stats.open_connections()
+    );
+    assert!(
+        cut.load(Ordering::Relaxed) >= 10,
+        "stalled bodies were answered 408 to make room"
+    );
+    assert!(took < Duration::from_secs(20), "10 requests took {took:?}");
+}
+
+#[tokio::test]
+async fn a_slow_but_steady_upload_is_left_alone_while_there_is_room() {
+    // The rate floor applies only when a slot is needed: with room to spare, a body sent
+    // slowly is read to its end.
+    let server = start(Limits {
+        max_body_bytes: 1024,
+        ..limits()
+    })
+    .await;
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    stream
+        .write_all(b"POST /echo-len HTTP/1.1\r\nHost: test\r\nContent-Length: 30\r\n\r\n")
+        .await
+        .unwrap();
+    for _ in 0..15 {
+        stream.write_all(b"ab").await.unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let answer = read_answer(&mut stream).await.unwrap();
+    assert_eq!((answer.status, answer.body.as_str()), (200, "30"));
+}

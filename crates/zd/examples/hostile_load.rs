@@ -10,6 +10,10 @@
 //!   their own MCP session calling `zendesk_get_ticket`.
 //! - `sessions`: 1,500 MCP sessions initialized and abandoned; the server's memory before and
 //!   after.
+//! - `stalled`: `STALLED` (520) unauthenticated clients each open `POST /oauth/tokens` with
+//!   `Content-Length: 100000`, send one byte of the body and nothing more, reconnecting when
+//!   answered or closed; meanwhile 13 probes, each on a new connection, ask
+//!   `GET /api/v2/users/me.json`. Prints how many were answered within 5 s, and their times.
 //!
 //! Everything stays on 127.0.0.1 and every phase is bounded in time.
 //!
@@ -702,6 +706,7 @@ struct Settings {
     idle: u64,
     slow: u64,
     sessions: u64,
+    stalled: u64,
 }
 
 impl Settings {
@@ -713,6 +718,111 @@ impl Settings {
             std::env::var("SERVER_ARGS").unwrap_or_default(),
             self.secs
         )
+    }
+}
+
+/// Stalled request bodies from unauthenticated clients, and probes on fresh connections.
+async fn scenario_stalled(settings: &Settings) {
+    let db = std::env::temp_dir().join(format!("zd-hostile-stalled-{}.db", std::process::id()));
+    let _ = std::fs::remove_file(&db);
+    let server = spawn_server(
+        &[
+            "sandbox".into(),
+            "serve".into(),
+            "--addr".into(),
+            "127.0.0.1:0".into(),
+            "--db".into(),
+            format!("sqlite://{}", db.display()),
+            "--admin-token".into(),
+            ADMIN_TOKEN.into(),
+        ],
+        &[("ZD_LOG", "warn".into())],
+        false,
+    );
+    println!(
+        "\n## stalled bodies at {} ({})",
+        server.addr,
+        settings.describe()
+    );
+    let addr = server.addr;
+    let answered_408 = Arc::new(AtomicU64::new(0));
+    let attackers: Vec<_> = (0..settings.stalled)
+        .map(|_| {
+            let answered_408 = answered_408.clone();
+            tokio::spawn(async move {
+                loop {
+                    let Ok(Ok(mut stream)) =
+                        tokio::time::timeout(Duration::from_secs(5), TcpStream::connect(addr))
+                            .await
+                    else {
+                        tokio::time::sleep(Duration::from_millis(200)).await;
+                        continue;
+                    };
+                    let head = format!(
+                        "POST /oauth/tokens HTTP/1.1\r\nHost: {addr}\r\nContent-Type: \
+                         application/json\r\nContent-Length: 100000\r\n\r\n{{"
+                    );
+                    if stream.write_all(head.as_bytes()).await.is_err() {
+                        continue;
+                    }
+                    let mut buffer = [0u8; 4096];
+                    let mut first = true;
+                    loop {
+                        match stream.read(&mut buffer).await {
+                            Ok(0) | Err(_) => break,
+                            Ok(n) => {
+                                if first && buffer[..n].starts_with(b"HTTP/1.1 408") {
+                                    answered_408.fetch_add(1, Ordering::Relaxed);
+                                }
+                                first = false;
+                            }
+                        }
+                    }
+                }
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_secs_f64(settings.warmup.max(3.0))).await;
+    let mut waits = Vec::new();
+    let mut answered = 0;
+    for _ in 0..13 {
+        let started = Instant::now();
+        let probe = tokio::time::timeout(Duration::from_secs(5), async {
+            let mut stream = TcpStream::connect(addr).await.map_err(|e| e.to_string())?;
+            stream
+                .write_all(
+                    format!("GET /api/v2/users/me.json HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n")
+                        .as_bytes(),
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+            let mut answer = Vec::new();
+            stream
+                .read_to_end(&mut answer)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok::<_, String>(answer.starts_with(b"HTTP/1.1 200"))
+        })
+        .await;
+        let waited = started.elapsed();
+        if matches!(probe, Ok(Ok(true))) {
+            answered += 1;
+        }
+        waits.push(format!("{:.0}", waited.as_secs_f64() * 1000.0));
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    for task in &attackers {
+        task.abort();
+    }
+    println!(
+        "{answered} of 13 probes answered 200 within 5 s (ms each, 5000 = not answered: {}); \
+         {} stalled requests answered 408 to make room",
+        waits.join(", "),
+        answered_408.load(Ordering::Relaxed)
+    );
+    drop(server);
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
     }
 }
 
@@ -729,6 +839,7 @@ fn main() {
         idle: env_number("IDLE", 200),
         slow: env_number("SLOW", 50),
         sessions: env_number("SESSIONS", 1500),
+        stalled: env_number("STALLED", 520),
     };
     let scenarios = std::env::var("SCENARIOS").unwrap_or_else(|_| "sandbox,mcp,sessions".into());
     runtime.block_on(async {
@@ -737,7 +848,8 @@ fn main() {
                 "sandbox" => scenario_sandbox(&settings).await,
                 "mcp" => scenario_mcp(&settings).await,
                 "sessions" => scenario_sessions(&settings).await,
-                other => eprintln!("unknown scenario `{other}` (sandbox, mcp, sessions)"),
+                "stalled" => scenario_stalled(&settings).await,
+                other => eprintln!("unknown scenario `{other}` (sandbox, mcp, sessions, stalled)"),
             }
         }
     });

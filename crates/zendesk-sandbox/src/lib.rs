@@ -329,7 +329,9 @@ fn zendesk_rejection(rejection: http_serve::Rejection) -> axum::response::Respon
     use axum::response::IntoResponse;
     let error = match rejection {
         http_serve::Rejection::BodyTooLarge { .. } => "RequestTooLarge",
-        http_serve::Rejection::BodyTimeout { .. } => "RequestTimeout",
+        http_serve::Rejection::BodyTimeout { .. } | http_serve::Rejection::BodyTooSlow => {
+            "RequestTimeout"
+        }
     };
     let body = serde_json::json!({"error": error, "description": rejection.description()});
     (rejection.status(), axum::Json(body)).into_response()
