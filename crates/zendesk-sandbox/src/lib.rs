@@ -32,6 +32,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 mod auth;
+pub mod business_rules;
 mod error;
 mod jobs;
 pub mod permissions;
