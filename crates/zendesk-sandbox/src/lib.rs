@@ -43,6 +43,7 @@ pub mod search;
 mod seed;
 pub mod store;
 mod util;
+pub mod webhooks;
 
 pub use auth::{Caller, Role};
 pub use error::ApiError;
