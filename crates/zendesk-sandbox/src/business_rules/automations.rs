@@ -200,6 +200,15 @@ mod tests {
             "{}",
             refused.description
         );
+        // Zendesk's own example: raising the priority cancels `priority less_than high`.
+        assert!(
+            parse(
+                json!({"all": [{"field": "status", "operator": "is", "value": "open"},
+                               {"field": "priority", "operator": "less_than", "value": "high"}], "any": []}),
+                json!([{"field": "priority", "value": "high"}])
+            )
+            .is_ok()
+        );
         // Setting the same status again cancels nothing.
         assert!(parse(solved, json!([{"field": "status", "value": "solved"}])).is_err());
         // True only once.

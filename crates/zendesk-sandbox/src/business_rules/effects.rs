@@ -160,71 +160,59 @@ pub fn render_effects(
     current_user: Option<&Person>,
     directory: &Directory,
 ) -> Rendered {
+    let placeholders = |recipient| TicketPlaceholders {
+        ticket,
+        current_user,
+        directory,
+        recipient,
+    };
     let mut rendered = Rendered::default();
     for effect in effects {
-        let people = match &effect.action {
-            Action::EmailUser { to, .. } => user_recipients(to, ticket, current_user),
-            Action::EmailGroup { to, .. } => {
+        let (people, subject, body) = match &effect.action {
+            Action::EmailUser { to, subject, body } => {
+                (user_recipients(to, ticket, current_user), subject, body)
+            }
+            Action::EmailGroup { to, subject, body } => {
                 let group = match to {
                     GroupRecipient::TicketGroup => ticket["group_id"].as_i64(),
                     GroupRecipient::Group(id) => Some(*id),
                 };
-                group
+                let members = group
                     .and_then(|id| directory.groups.get(&id))
                     .map(|g| g.member_ids.clone())
-                    .unwrap_or_default()
+                    .unwrap_or_default();
+                (members, subject, body)
             }
             Action::Webhook {
                 webhook_id,
                 body,
                 json,
             } => {
-                let lookup = TicketPlaceholders {
-                    ticket,
-                    current_user,
-                    directory,
-                    recipient: None,
-                };
                 let escape = if *json { Escape::Json } else { Escape::Plain };
                 rendered.webhook_calls.push(WebhookCall {
                     rule: effect.rule.clone(),
                     webhook_id: webhook_id.clone(),
-                    body: render(body, &lookup, escape),
+                    body: render(body, &placeholders(None), escape),
                 });
                 continue;
             }
             _ => continue,
         };
-        let (Action::EmailUser { subject, body, .. } | Action::EmailGroup { subject, body, .. }) =
-            &effect.action
-        else {
-            continue;
-        };
         let mut seen = BTreeSet::new();
-        let mut emails = Vec::new();
-        for id in people {
-            let Some(person) = directory.people.get(&id) else {
-                continue;
-            };
-            let Some(address) = person.email.as_ref() else {
-                continue;
-            };
-            if !seen.insert(id) {
-                continue;
-            }
-            let lookup = TicketPlaceholders {
-                ticket,
-                current_user,
-                directory,
-                recipient: Some(person),
-            };
-            emails.push(Email {
-                to: address.clone(),
-                recipient_id: id,
-                subject: render(subject, &lookup, Escape::Plain),
-                body: render(body, &lookup, Escape::Plain),
-            });
-        }
+        let emails: Vec<Email> = people
+            .into_iter()
+            .filter_map(|id| directory.people.get(&id))
+            .filter(|person| seen.insert(person.id))
+            .filter_map(|person| {
+                let lookup = placeholders(Some(person));
+                Some(Email {
+                    to: person.email.clone()?,
+                    recipient_id: person.id,
+                    subject: render(subject, &lookup, Escape::Plain),
+                    body: render(body, &lookup, Escape::Plain),
+                })
+            })
+            .collect();
         rendered.notifications.push(Notification {
             rule: effect.rule.clone(),
             subject: subject.clone(),
