@@ -304,6 +304,18 @@ impl Webhook {
         Ok(updated)
     }
 
+    /// Whether an event of `event_type` (`zen:event-type:ticket.created`) is sent to this
+    /// webhook: it is active and subscribed to it.
+    pub fn receives(&self, event_type: &str) -> bool {
+        self.status == Status::Active && self.subscriptions.wants(event_type)
+    }
+
+    /// Whether a trigger's or automation's `notification_webhook` call is sent: the webhook is
+    /// active and subscribed to `conditional_ticket_events` (an inactive one is not called).
+    pub fn answers_rules(&self) -> bool {
+        self.status == Status::Active && self.subscriptions == Subscriptions::Conditional
+    }
+
     /// Reads a stored record back (as written by [`Webhook::stored_fields`]).
     pub fn from_stored(record: &Value) -> Result<Webhook, WebhookError> {
         parse(&record.as_object().cloned().unwrap_or_default(), None)
@@ -774,6 +786,13 @@ mod tests {
             "{}",
             unknown.detail
         );
+        assert!(events.receives("zen:event-type:ticket.created"));
+        assert!(!events.answers_rules());
+        let paused =
+            Webhook::parse_update(&events, &object(json!({"status": "inactive"}))).unwrap();
+        assert!(!paused.receives("zen:event-type:ticket.created"));
+        let called = Webhook::parse_new(&object(conditional())).unwrap();
+        assert!(called.answers_rules() && !called.receives("zen:event-type:ticket.created"));
         let switch = Webhook::parse_update(
             &events,
             &object(json!({"subscriptions": ["conditional_ticket_events"]})),
