@@ -32,6 +32,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 mod auth;
+pub mod business_rules;
 mod error;
 mod jobs;
 pub mod permissions;
@@ -42,6 +43,7 @@ pub mod search;
 mod seed;
 pub mod store;
 mod util;
+pub mod webhooks;
 
 pub use auth::{Caller, Role};
 pub use error::ApiError;

@@ -1,0 +1,40 @@
+//! Business rules: what Zendesk sets off when a ticket changes (triggers) and as time passes
+//! (automations), as pure functions over ticket records (`serde_json::Value`, the shape the API
+//! answers) and small typed structs. Nothing here reads the store or sees HTTP: the caller
+//! passes in the ticket before and after a write, who made it, the rules, the people they name
+//! and the clock, and gets back the ticket the rules leave, the changes each rule made (for the
+//! audit), the emails to capture and the webhook calls to queue.
+//!
+//! The rooms:
+//! - `vocabulary`: the one table of condition fields (operators, values, what they read) and
+//!   action fields, and the channels (`via_id`). Validation, evaluation and `definitions` all
+//!   read it.
+//! - `ticket_update`: one ticket write as the rules see it, the people involved, and the
+//!   moments `hours_since_*` count from.
+//! - `conditions`, `actions`: parsing, checking and evaluating one condition, applying actions.
+//! - `rule`: a trigger's or automation's definition: Zendesk's shape, validated with Zendesk's
+//!   422 listing what is supported.
+//! - `triggers`, `automations`: the runs, as Zendesk runs them; `standard_triggers`: a new
+//!   account's triggers.
+//! - `placeholders`: the Liquid subset notification subjects and bodies use; `effects`: the
+//!   emails and webhook calls a run asks for, rendered for their recipients.
+//! - `definitions`: `GET /triggers/definitions`, generated from the vocabulary.
+//! - `outbox`, `clock`: the captured email's record, and the sandbox clock's hourly passes.
+
+pub mod actions;
+pub mod automations;
+pub mod clock;
+pub mod conditions;
+pub mod definitions;
+pub mod effects;
+pub mod outbox;
+pub mod placeholders;
+pub mod rule;
+pub mod standard_triggers;
+pub mod ticket_update;
+pub mod triggers;
+pub mod vocabulary;
+
+/// Test fixtures shared by the rooms' tests.
+#[cfg(test)]
+pub(crate) mod fixtures;
