@@ -192,7 +192,7 @@ async fn export(
             Err(error) => {
                 finish(&spinner);
                 let code = failed(error);
-                if let Some(path) = &args.state {
+                if let (Some(path), true) = (&args.state, count > 0) {
                     eprintln!(
                         "zd: {} keeps the position after the last page written; run again to resume",
                         path.display()
