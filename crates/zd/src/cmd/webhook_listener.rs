@@ -56,8 +56,8 @@ pub struct ListenArgs {
     /// A file holding the signing secret.
     #[arg(long, value_name = "PATH", conflicts_with = "secret")]
     secret_file: Option<PathBuf>,
-    /// Run this command for each event (`sh -c CMD`), the event's JSON line on its stdin,
-    /// instead of printing it.
+    /// Run this command for each event instead of printing it (`sh -c CMD`, one at a time, the
+    /// event's JSON line on its stdin); Zendesk gets 200 when it exits 0, else 500.
     #[arg(long, value_name = "CMD")]
     exec: Option<String>,
     /// Register a webhook with this name on the configured account, pointing here, for as long
@@ -66,7 +66,12 @@ pub struct ListenArgs {
     create: Option<String>,
     /// With --create: what it subscribes to, comma-separated (ticket.created,
     /// ticket.status_changed, any zen:event-type:..., or conditional_ticket_events for triggers).
-    #[arg(long, value_delimiter = ',', requires = "create")]
+    #[arg(
+        long,
+        value_name = "EVENTS",
+        value_delimiter = ',',
+        requires = "create"
+    )]
     subscribe: Vec<String>,
     /// With --create: the URL Zendesk calls when it cannot reach --addr itself (a tunnel such
     /// as https://abc.ngrok.app/) [default: http://ADDR/].
@@ -74,6 +79,12 @@ pub struct ListenArgs {
     public_url: Option<String>,
     #[command(flatten)]
     limits: ServeLimitArgs,
+}
+
+/// Where the signing secret comes from: the operator, or the webhook made for this run.
+enum SecretSource {
+    Given(SecretString),
+    Create(String),
 }
 
 /// What a verified event is handed to.
@@ -202,7 +213,7 @@ pub async fn run(args: ListenArgs) -> ExitCode {
     if given_secret.as_deref() == Some("") {
         return usage_error("the signing secret is empty");
     }
-    match (&given_secret, &args.create) {
+    let source = match (given_secret, args.create.clone()) {
         (Some(_), Some(_)) => {
             return usage_error(
                 "--create uses the new webhook's signing secret: leave out --secret, \
@@ -216,8 +227,9 @@ pub async fn run(args: ListenArgs) -> ExitCode {
                  register a webhook for this run",
             );
         }
-        _ => {}
-    }
+        (Some(secret), None) => SecretSource::Given(SecretString::from(secret)),
+        (None, Some(name)) => SecretSource::Create(name),
+    };
     let listener = match http_serve::bind(args.addr) {
         Ok(listener) => listener,
         Err(error) => {
@@ -232,13 +244,12 @@ pub async fn run(args: ListenArgs) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let (secret, registered) = match (given_secret, &args.create) {
-        (Some(secret), _) => (SecretString::from(secret), None),
-        (None, Some(name)) => match register(name, &args, local).await {
+    let (secret, registered) = match source {
+        SecretSource::Given(secret) => (secret, None),
+        SecretSource::Create(name) => match register(&name, &args, local).await {
             Ok((secret, registered)) => (secret, Some(registered)),
             Err(code) => return code,
         },
-        (None, None) => unreachable!("refused above"),
     };
     let sink = match args.exec {
         Some(command) => Sink::Exec {

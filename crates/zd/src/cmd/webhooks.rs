@@ -26,6 +26,17 @@ pub struct Args {
 
 #[derive(clap::Subcommand)]
 enum Command {
+    #[command(flatten)]
+    Manage(Manage),
+    /// Receive deliveries here: check each one's signature (401 for a missing, forged or stale
+    /// one), print each event as one JSON line or hand it to a command. With --create, register
+    /// a webhook pointing here for as long as this runs.
+    Listen(webhook_listener::ListenArgs),
+}
+
+/// The commands that work on the account's webhooks.
+#[derive(clap::Subcommand)]
+enum Manage {
     /// List the account's webhooks.
     List {
         #[arg(long, help = common::choices("Only webhooks with this status", WebhookStatus::KNOWN))]
@@ -94,10 +105,6 @@ enum Command {
         #[arg(long)]
         reset: bool,
     },
-    /// Receive deliveries here: check each one's signature (401 for a missing, forged or stale
-    /// one), print each event as one JSON line or hand it to a command. With --create, register
-    /// a webhook pointing here for as long as this runs.
-    Listen(webhook_listener::ListenArgs),
 }
 
 #[derive(clap::Args)]
@@ -111,7 +118,7 @@ struct CreateArgs {
     /// Event types it subscribes to, comma-separated: ticket.created, ticket.status_changed...,
     /// any zen:event-type:... name, or conditional_ticket_events (the default: called by
     /// triggers and automations).
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long, value_name = "EVENTS", value_delimiter = ',')]
     subscribe: Vec<String>,
     #[arg(long, help = common::choices("HTTP method (event subscriptions: POST)", WebhookHttpMethod::KNOWN))]
     method: Option<String>,
@@ -133,34 +140,34 @@ struct CreateArgs {
 }
 
 pub async fn run(args: Args) -> ExitCode {
-    if let Command::Listen(listen) = args.command {
-        return webhook_listener::run(listen).await;
-    }
+    let command = match args.command {
+        Command::Listen(listen) => return webhook_listener::run(listen).await,
+        Command::Manage(command) => command,
+    };
     let session = match Session::open(true).await {
         Ok(session) => session,
         Err(code) => return code,
     };
     let outcome = match client::client(&session) {
-        Ok(client) => match args.command {
-            Command::List {
+        Ok(client) => match command {
+            Manage::List {
                 status,
                 name,
                 all,
                 json,
             } => list(&client, status, name, all, json).await,
-            Command::Show { id, json } => show(&client, &id, json).await,
-            Command::Create(create_args) => create(&client, create_args).await,
-            Command::Delete { ids } => delete(&client, &ids).await,
-            Command::Test { id, payload, json } => test(&client, &id, payload, json).await,
-            Command::Invocations {
+            Manage::Show { id, json } => show(&client, &id, json).await,
+            Manage::Create(create_args) => create(&client, create_args).await,
+            Manage::Delete { ids } => delete(&client, &ids).await,
+            Manage::Test { id, payload, json } => test(&client, &id, payload, json).await,
+            Manage::Invocations {
                 id,
                 invocation,
                 status,
                 all,
                 json,
             } => invocations(&client, &id, invocation, status, all, json).await,
-            Command::Secret { id, reset } => secret(&client, &id, reset).await,
-            Command::Listen(_) => unreachable!("handled above"),
+            Manage::Secret { id, reset } => secret(&client, &id, reset).await,
         },
         Err(code) => Err(code),
     };
