@@ -184,13 +184,12 @@ async fn export(
     let spinner = common::paging_spinner(resource.name());
     let mut written: u64 = 0;
     let mut count = 0;
-    let finish = |spinner: &indicatif::ProgressBar| spinner.finish_and_clear();
     loop {
         let page = match pages.next_page().await {
             Ok(Some(page)) => page,
             Ok(None) => break,
             Err(error) => {
-                finish(&spinner);
+                spinner.finish_and_clear();
                 let code = failed(error);
                 if let (Some(path), true) = (&args.state, count > 0) {
                     eprintln!(
@@ -202,7 +201,7 @@ async fn export(
             }
         };
         if let Err(error) = write_page(&page.items) {
-            finish(&spinner);
+            spinner.finish_and_clear();
             eprintln!(
                 "zd: cannot write to stdout ({error}); the position stays after the last page written"
             );
@@ -218,7 +217,7 @@ async fn export(
                 saved_at: zendesk::webhooks::timestamp_header(unix_now()),
             };
             if let Err(error) = save_state(path, &state) {
-                finish(&spinner);
+                spinner.finish_and_clear();
                 eprintln!(
                     "zd: cannot save the position to {}: {error}",
                     path.display()
@@ -232,7 +231,7 @@ async fn export(
         ));
         spinner.tick();
     }
-    finish(&spinner);
+    spinner.finish_and_clear();
     let resume = match &args.state {
         Some(path) => format!("; the next run resumes from {}", path.display()),
         None => String::new(),
