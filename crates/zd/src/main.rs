@@ -47,6 +47,17 @@ enum Command {
     Orgs(cmd::orgs::Args),
     /// Sign in with OAuth (login, status, logout, token, switch).
     Auth(cmd::auth::Args),
+    /// Triggers: the rules Zendesk runs on every ticket change (list, show, create, update,
+    /// delete).
+    Triggers(cmd::rules::Args),
+    /// Automations: the rules Zendesk runs hourly on time (list, show, create, update, delete).
+    Automations(cmd::rules::Args),
+    /// Webhooks: where Zendesk sends events (list, show, create, delete, test, invocations,
+    /// secret), and `listen` to receive them here.
+    Webhooks(cmd::webhooks::Args),
+    /// Export what changed since a time, as NDJSON (tickets, users, organizations, ticket
+    /// events); --state resumes where the last run stopped.
+    Export(cmd::export::Args),
 }
 
 fn main() -> ExitCode {
@@ -76,6 +87,12 @@ fn main() -> ExitCode {
             Command::Users(args) => cmd::users::run(args).await,
             Command::Orgs(args) => cmd::orgs::run(args).await,
             Command::Auth(args) => cmd::auth::run(args).await,
+            Command::Triggers(args) => cmd::rules::run(cmd::rules::RuleKind::Trigger, args).await,
+            Command::Automations(args) => {
+                cmd::rules::run(cmd::rules::RuleKind::Automation, args).await
+            }
+            Command::Webhooks(args) => cmd::webhooks::run(args).await,
+            Command::Export(args) => cmd::export::run(args).await,
         }
     })
 }

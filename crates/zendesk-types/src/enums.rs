@@ -99,6 +99,10 @@ macro_rules! wire_enum {
     };
 }
 
+// The webhook and business-rule vocabularies (`webhooks`, `triggers`) are declared beside
+// their records with the same macro.
+pub(crate) use wire_enum;
+
 wire_enum!(
     /// A ticket's `status`.
     TicketStatus, "ticket status",

@@ -166,6 +166,79 @@ numeric_id!(
     CategoryId,
     "category ID"
 );
+numeric_id!(
+    /// A trigger's `id`.
+    TriggerId,
+    "trigger ID"
+);
+numeric_id!(
+    /// An automation's `id`.
+    AutomationId,
+    "automation ID"
+);
+
+/// IDs Zendesk writes as strings. They go into URL paths, so `FromStr` lets through only
+/// letters, digits, `-` and `_` (at most 128), surrounding whitespace ignored.
+macro_rules! text_id {
+    ($(#[$meta:meta])* $name:ident, $what:literal, $example:literal) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub String);
+
+        impl $name {
+            /// The ID as Zendesk wrote it.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = ParseIdError;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                let t = s.trim();
+                let fits = !t.is_empty()
+                    && t.len() <= 128
+                    && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+                if fits {
+                    Ok(Self(t.to_owned()))
+                } else {
+                    Err(ParseIdError {
+                        what: $what,
+                        value: s.to_owned(),
+                        expected: concat!("letters and digits such as \"", $example, "\""),
+                    })
+                }
+            }
+        }
+    };
+}
+
+text_id!(
+    /// A webhook's `id`: a ULID string (`01HANAN7NVBM93Z21ZGCXESV8X`).
+    WebhookId,
+    "webhook ID",
+    "01HANAN7NVBM93Z21ZGCXESV8X"
+);
+text_id!(
+    /// One delivery of a webhook (`X-Zendesk-Webhook-Invocation-Id`), retried attempts included.
+    WebhookInvocationId,
+    "webhook invocation ID",
+    "8350205582"
+);
+text_id!(
+    /// A trigger category's `id` (Zendesk writes it as a string of digits, `"10001"`).
+    TriggerCategoryId,
+    "trigger category ID",
+    "10001"
+);
 
 /// A job status's `id`. Zendesk job IDs are strings (`"V3-3453357b842a394f4b7c092020d42e30"`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

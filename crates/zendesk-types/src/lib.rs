@@ -1,7 +1,7 @@
 //! Wire models of the Zendesk Support API: the records (tickets, comments, audits, ticket
 //! fields, users, organizations, organization fields, groups, group memberships, job statuses,
-//! search results), the list envelopes and the
-//! error bodies, exactly as Zendesk sends them. Pure data: no I/O lives here.
+//! search results, triggers, automations, webhooks, incremental export pages), the list
+//! envelopes and the error bodies, exactly as Zendesk sends them. Pure data: no I/O lives here.
 //!
 //! Design:
 //! - **Nothing Zendesk sends is dropped.** Every record has `#[serde(flatten)] extra`, holding
@@ -32,14 +32,17 @@ pub mod error;
 pub mod group;
 pub mod help_center;
 pub mod ids;
+pub mod incremental;
 pub mod job_status;
 pub mod limits;
 pub mod organization;
 pub mod search;
 pub mod ticket;
 pub mod ticket_field;
+pub mod triggers;
 pub mod user;
 pub mod webhook_signature;
+pub mod webhooks;
 
 pub use audit::{Attachment, Audit, AuditEvent, Comment, FieldEvent, Upload, content_type_for};
 pub use business_rules::{Macro, MacroComment, MacroResult, View, ViewCount};
@@ -58,12 +61,22 @@ pub use ids::{
     CustomStatusId, GroupId, GroupMembershipId, JobStatusId, MacroId, OrganizationFieldId,
     OrganizationId, ParseIdError, SectionId, TicketFieldId, TicketFormId, TicketId, UserId, ViewId,
 };
+pub use ids::{AutomationId, TriggerCategoryId, TriggerId, WebhookId, WebhookInvocationId};
+pub use incremental::{CursorExportPage, TicketEvent, TimeExportPage};
 pub use job_status::{JobResult, JobResults, JobStatus};
 pub use organization::{CustomFieldOption, Organization, OrganizationField};
 pub use search::{SearchCount, SearchResult};
 pub use ticket::{CustomFieldValue, SatisfactionRating, Ticket, TicketAndAudit, Via, ViaSource};
 pub use ticket_field::{SystemFieldOption, TicketField};
+pub use triggers::{
+    Action, Automation, Condition, ConditionOperator, Conditions, Definition, RuleDefinitions,
+    Trigger, TriggerCategory,
+};
 pub use user::{Photo, User};
+pub use webhooks::{
+    Webhook, WebhookAttempt, WebhookHttpMethod, WebhookInvocation, WebhookRequestFormat,
+    WebhookSigningSecret, WebhookStatus, WebhookTestResponse,
+};
 
 /// A body that did not decode into the expected type, with the JSON path of the failure.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

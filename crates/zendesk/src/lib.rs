@@ -86,6 +86,13 @@
 //! # let _ = (first, all); Ok(()) }
 //! ```
 //!
+//! # Business rules, webhooks and incremental exports
+//!
+//! `client.triggers()`, `trigger_categories()`, `automations()` and `webhooks()` manage what
+//! Zendesk does by itself and where it sends events; [`webhooks`] checks the signature of a
+//! delivery on the receiving end. `client.incremental()` reads what changed since a moment, page
+//! by page, handing back the position ([`ExportPosition`]) a later run resumes from.
+//!
 //! # Retries and rate limits
 //!
 //! See [`RetryPolicy`]: 429 is retried for every method honouring `Retry-After`, within a
@@ -102,12 +109,14 @@ mod auth;
 mod builder;
 mod client;
 mod error;
+mod incremental;
 pub mod oauth;
 mod paging;
 mod request;
 pub mod resources;
 mod retry;
 pub mod signin;
+pub mod webhooks;
 
 pub use auth::Auth;
 pub use builder::{
@@ -116,10 +125,15 @@ pub use builder::{
 };
 pub use client::{Client, Download, NO_QUERY};
 pub use error::{ApiError, Error, Result};
+pub use incremental::{
+    ExportPage, ExportPages, ExportPosition, ExportResource, ExportStyle, IncrementalExport,
+    IncrementalHandler,
+};
 pub use paging::{ListRequest, NextPage, Page, Pages, Paging};
 pub use request::{Detached, Request};
 pub use reqwest::Method;
 pub use resources::attachments::AttachmentsHandler;
+pub use resources::automations::AutomationsHandler;
 pub use resources::group_memberships::GroupMembershipsHandler;
 pub use resources::help_center::HelpCenterHandler;
 pub use resources::job_statuses::{JobProgressFn, JobStatusesHandler, WaitOptions};
@@ -128,8 +142,10 @@ pub use resources::organization_fields::{OrganizationFieldRef, OrganizationField
 pub use resources::search::SearchHandler;
 pub use resources::ticket_fields::TicketFieldsHandler;
 pub use resources::tickets::{MergeTickets, TicketsHandler};
+pub use resources::triggers::{TriggerCategoriesHandler, TriggersHandler};
 pub use resources::users::UsersHandler;
 pub use resources::views::ViewsHandler;
+pub use resources::webhooks::WebhooksHandler;
 pub use resources::{groups::GroupsHandler, organizations::OrganizationsHandler};
 pub use retry::RetryPolicy;
 pub use zendesk_types as types;

@@ -192,7 +192,7 @@ fn read_page<T: DeserializeOwned + ListKey>(body: &[u8]) -> Result<Page<T>, Deco
 }
 
 /// A record kept as Zendesk sent it, under `T`'s list key.
-struct RawRecord<T>(Value, PhantomData<fn() -> T>);
+pub(crate) struct RawRecord<T>(pub(crate) Value, PhantomData<fn() -> T>);
 
 impl<'de, T> serde::Deserialize<'de> for RawRecord<T> {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {

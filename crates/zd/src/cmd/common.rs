@@ -122,6 +122,11 @@ impl Session {
         }
     }
 
+    /// Where this session's calls go and as whom (for the typed client of `cmd::client`).
+    pub fn connection(&self) -> &Connection {
+        &self.connection
+    }
+
     pub fn context(&self) -> CallContext {
         CallContext::with_connection(self.connection.clone())
     }

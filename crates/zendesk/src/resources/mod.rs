@@ -3,6 +3,7 @@
 //! type; sending, retries and decoding live in `client.rs`, paging in `paging.rs`.
 
 pub mod attachments;
+pub mod automations;
 pub mod group_memberships;
 pub mod groups;
 pub mod help_center;
@@ -13,8 +14,10 @@ pub mod organizations;
 pub mod search;
 pub mod ticket_fields;
 pub mod tickets;
+pub mod triggers;
 pub mod users;
 pub mod views;
+pub mod webhooks;
 
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
