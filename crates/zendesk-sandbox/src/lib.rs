@@ -125,7 +125,7 @@ pub enum Seed {
 #[derive(Debug, thiserror::Error)]
 pub enum SandboxError {
     #[error("sandbox database error: {0}")]
-    Storage(#[from] store::StoreError),
+    Storage(store::StoreError),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -136,6 +136,16 @@ pub enum SandboxError {
     Config(String),
     #[error("the sandbox server failed: {0}")]
     Serve(std::io::Error),
+}
+
+impl From<store::StoreError> for SandboxError {
+    /// A database that cannot be opened as configured is the configuration's fault.
+    fn from(error: store::StoreError) -> SandboxError {
+        match error.kind {
+            store::StoreErrorKind::Config => SandboxError::Config(error.detail),
+            _ => SandboxError::Storage(error),
+        }
+    }
 }
 
 /// Shared state behind every request: the store, the job queue and the rate limiter.
@@ -171,7 +181,7 @@ impl AppState {
             )));
         }
         let store = Store::open_with(&config.db_url, config.durability).await?;
-        let shared = store.dialect() == store::Dialect::Postgres;
+        let shared = store.is_shared();
         let secrets = if shared {
             rules::credentials::Secrets::for_shared_database(&store).await?
         } else {

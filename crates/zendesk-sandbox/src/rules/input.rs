@@ -6,14 +6,7 @@ use serde_json::{Map, Value};
 
 use crate::error::ApiError;
 
-/// Reads an id that clients send as a number or a digit string; `""`/null are absent.
-pub fn as_id(value: &Value) -> Option<i64> {
-    match value {
-        Value::Number(n) => n.as_i64(),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
-}
+pub use crate::util::as_id;
 
 /// An optional id field: absent -> None; null or "" -> Some(None); not an id -> 422.
 pub fn opt_id(obj: &Map<String, Value>, field: &str) -> Result<Option<Option<i64>>, ApiError> {

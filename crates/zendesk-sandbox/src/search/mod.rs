@@ -230,8 +230,11 @@ fn conditions(query: &Query, ctx: &Context) -> Result<Vec<(RecordType, Cond)>, S
 }
 
 fn count_of(reader: &mut dyn Reader, rt: RecordType, cond: &Cond) -> Result<i64, SearchError> {
-    let (where_sql, binds) = cond.render(1, reader.dialect());
-    let sql = format!("SELECT COUNT(*) FROM {} r WHERE {where_sql}", table(rt));
+    let (where_sql, binds) = cond.render();
+    let sql = format!(
+        "SELECT COUNT(*) FROM {} r WHERE {where_sql}",
+        table(rt).name()
+    );
     Ok(reader.query_i64(&sql, &binds)?.unwrap_or(0))
 }
 
@@ -306,24 +309,24 @@ fn keys_of(
     plan: Plan,
 ) -> Result<Vec<(i64, i64)>, SearchError> {
     let dialect = reader.dialect();
-    let (where_sql, binds) = cond.render(1, dialect);
+    let (where_sql, binds) = cond.render();
     let dir = if descending { "DESC" } else { "ASC" };
     let key = sort.sql(rt);
-    let indexed = match (plan, dialect) {
-        (Plan::Walk(index), Dialect::Sqlite) => format!(" INDEXED BY {index}"),
-        _ => String::new(),
+    let indexed = match plan {
+        Plan::Walk(index) => dialect.index_hint(index),
+        Plan::Gather => String::new(),
     };
     let sql = format!(
         "SELECT {key}, r.id FROM {} r{indexed} WHERE {where_sql} \
          ORDER BY {key} {dir}, r.id {dir} LIMIT {limit} OFFSET {offset}",
-        table(rt)
+        table(rt).name()
     );
     Ok(reader.query_pairs(&sql, &binds)?)
 }
 
 /// About how many records of a type exist (the largest id: one index probe, no scan).
 fn table_size(reader: &mut dyn Reader, rt: RecordType) -> Result<i64, SearchError> {
-    let sql = format!("SELECT COALESCE(MAX(id), 0) FROM {}", table(rt));
+    let sql = format!("SELECT COALESCE(MAX(id), 0) FROM {}", table(rt).name());
     Ok(reader.query_i64(&sql, &[])?.unwrap_or(0))
 }
 
@@ -443,12 +446,10 @@ pub fn search_stream(
     }
     // One record at a time, so a page of large records is never held whole. (A record deleted
     // meanwhile cannot be: this is one read transaction.)
-    let dialect = reader.dialect();
     for (_, _, id, rt) in page {
         let sql = format!(
-            "SELECT id, id, json FROM {} WHERE id = {}",
-            table(rt),
-            dialect.placeholder(1)
+            "SELECT id, id, json FROM {} WHERE id = $?",
+            table(rt).name()
         );
         let mut failure = None;
         reader.stream_triples(&sql, &[Bind::Int(id)], &mut |_, _, json| {
@@ -602,11 +603,11 @@ pub fn export_stream(
     if let Some((key, id)) = after {
         cond = cond_and_after(cond, key, id);
     }
-    let (where_sql, binds) = cond.render(1, reader.dialect());
+    let (where_sql, binds) = cond.render();
     let sql = format!(
         "SELECT r.created_at, r.id, r.json FROM {} r WHERE {where_sql} \
          ORDER BY r.created_at DESC, r.id ASC LIMIT {}",
-        table(rt),
+        table(rt).name(),
         request.page_size + 1
     );
     let (mut seen, mut has_more, mut last, mut failure) = (0, false, None, None);
