@@ -17,9 +17,9 @@ use serde_json::{Map, Value, json};
 use tokio::sync::{Mutex, Notify, watch};
 use tokio::task::JoinHandle;
 
-use crate::SandboxError;
-use crate::auth::{Caller, Role};
+use crate::caller::{Caller, Role};
 use crate::error::ApiError;
+use crate::error::SandboxError;
 use crate::rules::{organizations, tickets, users};
 use crate::store::{JobRow, Store, StoreError, Writer};
 use crate::util::{iso, job_time, now};

@@ -22,7 +22,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::auth::{Caller, Role};
+use crate::caller::{Caller, Role};
 use crate::error::ApiError;
 use crate::store::{Bind, Filter, Table};
 

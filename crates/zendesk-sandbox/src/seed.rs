@@ -5,9 +5,9 @@
 
 use serde_json::{Value, json};
 
-use crate::SandboxError;
-use crate::auth::{Caller, Role};
+use crate::caller::{Caller, Role};
 use crate::error::ApiError;
+use crate::error::SandboxError;
 use crate::rules::{
     group_memberships, help_center, macros, object as obj, organizations, ticket_fields, tickets,
     users, views,

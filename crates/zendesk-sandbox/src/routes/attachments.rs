@@ -14,12 +14,13 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::http::{BaseUrl, Query};
-use super::path_id;
-use crate::AppState;
-use crate::auth::Caller;
+use super::endpoint::Endpoint;
+use super::http::{BaseUrl, PathId, Query};
+use crate::caller::Caller;
 use crate::error::ApiError;
+use crate::permissions::Who;
 use crate::rules::attachments as rules;
+use crate::state::AppState;
 use crate::store::Table;
 
 /// The URL keys of an attachment whose values are stored as paths.
@@ -120,9 +121,8 @@ pub async fn show(
     State(state): State<AppState>,
     caller: Caller,
     BaseUrl(base): BaseUrl,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<Response, ApiError> {
-    let id = path_id(&id)?;
     let stored = state
         .store()
         .read(move |reader| {
@@ -196,6 +196,17 @@ pub async fn content(
         HeaderValue::from_static("sandbox"),
     );
     Ok(response)
+}
+
+/// This resource's endpoints and who may call each (`permissions::Who`). Anyone signed in uploads; a file is served to who may see the comment it is on (or its uploader, until attached).
+pub fn endpoints() -> Vec<Endpoint> {
+    use Who::{Agents, SignedIn};
+    vec![
+        Endpoint::post("/api/v2/uploads", SignedIn, upload),
+        Endpoint::delete("/api/v2/uploads/{token}", SignedIn, delete_upload),
+        Endpoint::get("/api/v2/attachments/{id}", Agents, show),
+        Endpoint::get("/attachments/token/{token}", SignedIn, content),
+    ]
 }
 
 #[cfg(test)]

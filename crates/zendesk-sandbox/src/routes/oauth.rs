@@ -2,17 +2,19 @@
 //! shown once in `full_token`), list and show (never a token's value), and revocation by id or
 //! of the calling token (`/oauth/tokens/current`). What each does is in `rules::oauth`.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::http::{BaseUrl, JsonBody, Query};
-use super::path_id;
-use crate::AppState;
-use crate::auth::{Caller, CallingToken};
+use super::endpoint::Endpoint;
+use super::http::{BaseUrl, JsonBody, PathId, Query};
+use crate::auth::CallingToken;
+use crate::caller::Caller;
 use crate::error::ApiError;
+use crate::permissions::Who;
 use crate::rules::oauth as rules;
+use crate::state::AppState;
 
 pub async fn create(
     State(state): State<AppState>,
@@ -78,9 +80,8 @@ pub async fn show(
     State(state): State<AppState>,
     caller: Caller,
     BaseUrl(base): BaseUrl,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<Response, ApiError> {
-    let id = path_id(&id)?;
     show_id(&state, caller, &base, id).await
 }
 
@@ -110,9 +111,8 @@ async fn show_id(
 pub async fn revoke(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<Response, ApiError> {
-    let id = path_id(&id)?;
     revoke_id(&state, caller, id).await
 }
 
@@ -132,4 +132,17 @@ async fn revoke_id(state: &AppState, caller: Caller, id: i64) -> Result<Response
         .await?;
     tracing::info!(token_id = id, "OAuth token revoked");
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// This resource's endpoints and who may call each (`permissions::Who`). Anyone may see and revoke their own tokens; admins create them.
+pub fn endpoints() -> Vec<Endpoint> {
+    use Who::{Admins, SignedIn};
+    vec![
+        Endpoint::get("/api/v2/oauth/tokens", SignedIn, list),
+        Endpoint::post("/api/v2/oauth/tokens", Admins, create),
+        Endpoint::get("/api/v2/oauth/tokens/current", SignedIn, show_current),
+        Endpoint::delete("/api/v2/oauth/tokens/current", SignedIn, revoke_current),
+        Endpoint::get("/api/v2/oauth/tokens/{id}", SignedIn, show),
+        Endpoint::delete("/api/v2/oauth/tokens/{id}", SignedIn, revoke),
+    ]
 }

@@ -2,18 +2,19 @@
 //! `generate_secret`. A confidential client's secret is in the answer that made it, and never
 //! again. What each does is in `rules::oauth_clients`.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::http::{BaseUrl, JsonBody, object_under};
-use super::path_id;
-use super::shared::created_response;
-use crate::AppState;
-use crate::auth::Caller;
+use super::endpoint::Endpoint;
+use super::http::{BaseUrl, JsonBody, PathId, object_under};
+use super::resource::created_response;
+use crate::caller::Caller;
 use crate::error::ApiError;
+use crate::permissions::Who;
 use crate::rules::oauth_clients as rules;
+use crate::state::AppState;
 
 pub async fn list(
     State(state): State<AppState>,
@@ -37,9 +38,8 @@ pub async fn list(
 pub async fn show(
     State(state): State<AppState>,
     BaseUrl(base): BaseUrl,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<Response, ApiError> {
-    let id = path_id(&id)?;
     let row = state.store().read(move |tx| rules::fetch(tx, id)).await?;
     Ok(axum::Json(json!({ "client": rules::client_json(&row, &base) })).into_response())
 }
@@ -66,10 +66,9 @@ pub async fn create(
 pub async fn update(
     State(state): State<AppState>,
     BaseUrl(base): BaseUrl,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    let id = path_id(&id)?;
     let input = object_under(&body, "client")?.clone();
     let secrets = state.inner.secrets.clone();
     let updated = state
@@ -82,9 +81,8 @@ pub async fn update(
 pub async fn generate_secret(
     State(state): State<AppState>,
     BaseUrl(base): BaseUrl,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<Response, ApiError> {
-    let id = path_id(&id)?;
     let secrets = state.inner.secrets.clone();
     let updated = state
         .store()
@@ -95,9 +93,25 @@ pub async fn generate_secret(
 
 pub async fn delete(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<Response, ApiError> {
-    let id = path_id(&id)?;
     state.store().write(move |tx| rules::delete(tx, id)).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// This resource's endpoints and who may call each (`permissions::Who`). Clients are admins' business.
+pub fn endpoints() -> Vec<Endpoint> {
+    use Who::Admins;
+    vec![
+        Endpoint::get("/api/v2/oauth/clients", Admins, list),
+        Endpoint::post("/api/v2/oauth/clients", Admins, create),
+        Endpoint::get("/api/v2/oauth/clients/{id}", Admins, show),
+        Endpoint::put("/api/v2/oauth/clients/{id}", Admins, update),
+        Endpoint::delete("/api/v2/oauth/clients/{id}", Admins, delete),
+        Endpoint::put(
+            "/api/v2/oauth/clients/{id}/generate_secret",
+            Admins,
+            generate_secret,
+        ),
+    ]
 }

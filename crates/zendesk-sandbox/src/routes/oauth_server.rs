@@ -24,12 +24,12 @@ use base64::Engine;
 use serde_json::{Map, Value};
 
 use super::http::Params;
-use crate::AppState;
 use crate::error::ApiError;
 use crate::rules::oauth_grants::{
     AuthorizationRefusal, AuthorizationRequest, ClientAuth, OAuthError, approve,
     check_authorization, token,
 };
+use crate::state::AppState;
 
 /// The fields of the sign-in form that are the user's, not the authorization request's.
 const FORM_FIELDS: &[&str] = &["email", "password", "decision"];

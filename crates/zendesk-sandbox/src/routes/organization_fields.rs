@@ -7,17 +7,20 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use super::endpoint::Endpoint;
 use super::http::{BaseUrl, JsonBody, Query, object_under};
+use super::listing::Listing;
 use super::paging::{Sort, page_request};
-use super::shared::{Listing, Resource};
-use crate::AppState;
-use crate::auth::Caller;
+use super::resource::Resource;
+use crate::caller::Caller;
 use crate::error::ApiError;
+use crate::permissions::Who;
 use crate::rules::input::as_id;
 use crate::rules::organization_fields as rules;
+use crate::state::AppState;
 use crate::store::Table;
 
-/// Organization fields as served (see `shared`).
+/// Organization fields as served (see `resource`).
 pub struct OrganizationFields;
 
 impl Resource for OrganizationFields {
@@ -121,4 +124,17 @@ pub async fn reorder(
         .write(move |tx| rules::reorder(tx, &caller, &ids))
         .await?;
     Ok(axum::Json(json!({})).into_response())
+}
+
+/// This resource's endpoints and who may call each (`permissions::Who`). Account configuration: agents read, admins write.
+pub fn endpoints() -> Vec<Endpoint> {
+    use Who::{Admins, Agents};
+    vec![
+        Endpoint::get("/api/v2/organization_fields", Agents, list),
+        Endpoint::post("/api/v2/organization_fields", Admins, create),
+        Endpoint::put("/api/v2/organization_fields/reorder", Admins, reorder),
+        Endpoint::get("/api/v2/organization_fields/{id}", Agents, show),
+        Endpoint::put("/api/v2/organization_fields/{id}", Admins, update),
+        Endpoint::delete("/api/v2/organization_fields/{id}", Admins, delete),
+    ]
 }

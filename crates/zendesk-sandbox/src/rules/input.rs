@@ -8,6 +8,19 @@ use crate::error::ApiError;
 
 pub use crate::util::as_id;
 
+/// `assignee_id` -> `Assignee id`: how Zendesk names a field at the start of a message.
+pub fn label(field: &str) -> String {
+    let mut chars = field.chars();
+    match chars.next() {
+        Some(c) => c
+            .to_uppercase()
+            .chain(chars)
+            .collect::<String>()
+            .replace('_', " "),
+        None => String::new(),
+    }
+}
+
 /// An optional id field: absent -> None; null or "" -> Some(None); not an id -> 422.
 pub fn opt_id(obj: &Map<String, Value>, field: &str) -> Result<Option<Option<i64>>, ApiError> {
     match obj.get(field) {
@@ -134,7 +147,7 @@ pub fn opt_time(input: &Map<String, Value>, field: &str) -> Result<Option<Option
                 field,
                 format!(
                     "{}: `{text}` is not a date; use ISO 8601 such as 2024-05-01T12:00:00Z",
-                    super::label(field)
+                    label(field)
                 ),
                 "InvalidValue",
             )),

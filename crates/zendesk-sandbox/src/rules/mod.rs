@@ -9,7 +9,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::auth::Caller;
+use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::store::{Lookup, Reader, Table, Writer};
 
@@ -32,24 +32,11 @@ pub mod tickets;
 pub mod users;
 pub mod views;
 
-use input::opt_str;
+use input::{label, opt_str};
 
 /// One live record, or 404.
 pub fn fetch(tx: &mut dyn Reader, table: Table, id: i64) -> Result<Value, ApiError> {
     tx.record(table, id)?.ok_or(ApiError::NotFound)
-}
-
-/// `assignee_id` -> `Assignee id`: how Zendesk names a field at the start of a message.
-pub fn label(field: &str) -> String {
-    let mut chars = field.chars();
-    match chars.next() {
-        Some(c) => c
-            .to_uppercase()
-            .chain(chars)
-            .collect::<String>()
-            .replace('_', " "),
-        None => String::new(),
-    }
 }
 
 /// A text field a record cannot be without (`name`): the given value when it is not blank;

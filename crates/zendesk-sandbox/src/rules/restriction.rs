@@ -7,7 +7,7 @@
 use serde_json::{Map, Value, json};
 
 use super::input::as_id;
-use crate::auth::{Caller, Role};
+use crate::caller::{Caller, Role};
 use crate::error::ApiError;
 use crate::store::{Bind, Filter, Reader, Table, Writer};
 

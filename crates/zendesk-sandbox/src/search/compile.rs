@@ -30,7 +30,7 @@ use time::OffsetDateTime;
 use zendesk_query::keywords::{self, KeywordKind, RecordType};
 use zendesk_query::{Op, Query, TermKind, Value};
 
-use super::SearchError;
+use super::error::SearchError;
 use crate::store::{Bind, Dialect, Table};
 
 /// Who is searching and when: `me`, relative dates and what an end-user may see.

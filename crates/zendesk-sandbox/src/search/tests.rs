@@ -12,7 +12,7 @@ use super::{
     ExportPage, ExportRequest, SearchError, SearchPage, SearchRequest, SortField, count_records,
     export_records, search_records,
 };
-use crate::auth::{Caller, Role};
+use crate::caller::{Caller, Role};
 use crate::error::ApiError;
 use crate::routes::http::Params;
 use crate::routes::search::{count_body, export_body, search_body};
