@@ -14,7 +14,7 @@ use base64::Engine;
 use crate::caller::{Caller, Role};
 use crate::error::ApiError;
 use crate::permissions::{ScopeNeed, Who, scope_needed};
-use crate::rules::credentials::{PasswordCheck, check_password, hash_password};
+use crate::resources::credentials::{PasswordCheck, check_password, hash_password};
 use crate::state::AppState;
 use crate::store::Principal;
 

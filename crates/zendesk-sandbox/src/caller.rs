@@ -1,4 +1,4 @@
-//! Who is calling: the signed-in user a request, a job or the seed acts as, with their role.
+//! Who is calling: the signed-in user a request, a job or the demo seed acts as, with their role.
 //! What each role may do is `permissions`; how a caller is recognised is `auth`.
 
 use crate::error::ApiError;

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::net::SocketAddr;
 
-use crate::rules::oauth::OAuthLifetimes;
+use crate::resources::oauth::OAuthLifetimes;
 use crate::store;
 
 /// How to run a sandbox. `admin_token` is a secret: [`Debug`] hides it.

@@ -6,23 +6,31 @@
 //! [`RunningSandbox`] and [`app`] (the router, for tests that drive it with
 //! `tower::ServiceExt::oneshot`). Serving goes through `http-serve` with [`ServerLimits`]
 //! (timeouts, connection cap, body limit), its 413 and 408 rendered in Zendesk's envelope.
-//! The rooms behind it, each named for what it holds:
-//! - `routes`: thin HTTP handlers, one module per resource: extract, authorise, call a rule,
-//!   render. `routes::http` and `routes::paging` hold the query string, bodies and envelopes.
-//! - `rules`: Zendesk's behaviour per resource (what a create, update, merge, delete does and
-//!   refuses), as plain functions over a store transaction; used by the routes, the job runner
-//!   and the seed alike. A rule never sees HTTP.
-//! - `store`: the storage traits and their backends (SQLite, PostgreSQL); the only room that runs SQL or
-//!   names a backend. A route never sees SQL.
-//! - `search`: the search language compiled to SQL for the store's dialect.
+//!
+//! The modules, from the top down (each imports only modules below it; `scripts/import_cycles`
+//! checks):
+//! - `routes`: HTTP. One module per resource: its endpoints (who may call each) and handlers
+//!   that extract, call a rule and render; the plain show / create / update / delete of a
+//!   resource is one generic handler (`routes::resource`). `auth` recognises the caller in front
+//!   of every endpoint.
+//! - `state`: what every request shares (the store, the job queue, the rate limiter of
+//!   `ratelimit`, secrets, sign-ins); `config`: how a sandbox is run; `seed`: the demo help
+//!   desk.
 //! - `jobs`: the persistent background job queue (bulk operations, merges).
+//! - `resources`: what each resource does in Zendesk (a create, update, merge, delete and what
+//!   they refuse), as plain functions over a store transaction, used by the routes, the job
+//!   runner and the demo seed alike; `business_rules`: macros and views, the same way. A rule never
+//!   sees HTTP. The sandbox is also an OAuth server (clients, the authorization page,
+//!   `/oauth/tokens`): `resources::oauth*` and `routes::oauth*`.
+//! - `search`: the search language compiled to SQL conditions, asking the store's dialect for
+//!   full text and custom fields.
 //! - `permissions`: who may call which endpoint, read which record and change which field, and
-//!   what an end-user is shown of a record: the permission model, written down once.
-//! - `auth`, `ratelimit`, `error`: who is calling (API tokens, passwords, OAuth bearer tokens
-//!   with their scopes and expiry), how often, and Zendesk's error envelopes. The sandbox is
-//!   also an OAuth server (clients, the authorization page, `/oauth/tokens`): `rules::oauth*`
-//!   and `routes::oauth*`.
-//! - `seed`: the demo help desk.
+//!   what an end-user is shown of a record: the permission model, written down once; `caller`:
+//!   who is calling; `sign_ins`: what a process remembers of sign-ins.
+//! - `error`: Zendesk's error envelopes.
+//! - `store`: the bottom: the only module that runs SQL or names a backend (SQLite,
+//!   PostgreSQL). A route never sees SQL.
+//! - `util`: the clock, timestamps, ids, secrets, HTML as text.
 
 use std::net::SocketAddr;
 
@@ -30,14 +38,15 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 mod auth;
+pub mod business_rules;
 mod caller;
 mod config;
 mod error;
 mod jobs;
 pub mod permissions;
 mod ratelimit;
+pub mod resources;
 mod routes;
-pub mod rules;
 pub mod search;
 mod seed;
 mod sign_ins;
@@ -50,7 +59,7 @@ pub use config::{Config, Seed};
 pub use error::{ApiError, SandboxError};
 /// The serving limits (timeouts, connection cap, body size): see [`Sandbox::start_with_limits`].
 pub use http_serve::Limits as ServerLimits;
-pub use rules::oauth::OAuthLifetimes;
+pub use resources::oauth::OAuthLifetimes;
 pub use seed::seed_demo;
 pub use state::AppState;
 pub use store::Store;

@@ -9,8 +9,8 @@ use crate::config::{Config, Seed};
 use crate::error::SandboxError;
 use crate::jobs;
 use crate::ratelimit;
-use crate::rules;
-use crate::rules::oauth::OAuthLifetimes;
+use crate::resources;
+use crate::resources::oauth::OAuthLifetimes;
 use crate::seed;
 use crate::sign_ins;
 use crate::store::Store;
@@ -26,7 +26,7 @@ pub(crate) struct Inner {
     pub(crate) jobs: jobs::JobQueue,
     pub(crate) limiter: Option<Arc<ratelimit::RateLimiter>>,
     /// The key token hashes are made with.
-    pub(crate) secrets: rules::credentials::Secrets,
+    pub(crate) secrets: resources::credentials::Secrets,
     pub(crate) sign_ins: sign_ins::SignInThrottle,
     pub(crate) sign_in_cache: sign_ins::SignInCache,
     pub(crate) oauth_lifetimes: OAuthLifetimes,
@@ -50,19 +50,19 @@ impl AppState {
         let store = Store::open_with(&config.db_url, config.durability).await?;
         let shared = store.is_shared();
         let secrets = if shared {
-            rules::credentials::Secrets::for_shared_database(&store).await?
+            resources::credentials::Secrets::for_shared_database(&store).await?
         } else {
-            match rules::credentials::Secrets::path_for(store.database_file().as_deref()) {
-                Some(path) => rules::credentials::Secrets::from_file(&path)?,
-                None => rules::credentials::Secrets::ephemeral(),
+            match resources::credentials::Secrets::path_for(store.database_file().as_deref()) {
+                Some(path) => resources::credentials::Secrets::from_file(&path)?,
+                None => resources::credentials::Secrets::ephemeral(),
             }
         };
         let (email, token) = (config.admin_email.clone(), config.admin_token.clone());
         let admin_secrets = secrets.clone();
         store
             .write(move |tx| {
-                rules::users::bootstrap_admin(tx, &admin_secrets, &email, &token)?;
-                rules::ticket_fields::ensure_system_fields(tx)
+                resources::users::bootstrap_admin(tx, &admin_secrets, &email, &token)?;
+                resources::ticket_fields::ensure_system_fields(tx)
             })
             .await
             .map_err(|e| SandboxError::Config(format!("cannot create the admin: {}", e.body())))?;

@@ -10,7 +10,7 @@ use axum::http::{Method, StatusCode};
 use common::{ADMIN_TOKEN, admin, basic, sandbox, sandbox_with};
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use zendesk_sandbox::rules::organizations;
+use zendesk_sandbox::resources::organizations;
 use zendesk_sandbox::store::{Bind, JobRow, Store, StoreError, Writer};
 use zendesk_sandbox::{AppState, Caller, Config, Role, Sandbox, Seed, seed_demo};
 

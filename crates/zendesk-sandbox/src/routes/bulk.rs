@@ -12,7 +12,7 @@ use super::resource::Resource;
 use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::jobs::JobKind;
-use crate::rules::input::as_id;
+use crate::resources::input::as_id;
 use crate::state::AppState;
 
 /// A resource with bulk endpoints, each run as a background job.

@@ -4,9 +4,9 @@
 
 use super::http::Params;
 use super::paging::Sort;
+use crate::business_rules::restriction;
 use crate::caller::Caller;
 use crate::error::ApiError;
-use crate::rules::restriction;
 use crate::state::AppState;
 use crate::store::{Bind, Filter};
 

@@ -1,6 +1,6 @@
 //! Group memberships over HTTP: list (all, of a group, of a user; cursor or offset), the
 //! assignable ones (memberships in groups agents can be assigned to), show, create, delete, and
-//! make default. Agents read; only admins write (`rules::group_memberships`).
+//! make default. Agents read; only admins write (`resources::group_memberships`).
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -18,7 +18,7 @@ use super::users::Users;
 use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::permissions::Who;
-use crate::rules::group_memberships as rules;
+use crate::resources::group_memberships;
 use crate::state::AppState;
 use crate::store::{Bind, Filter, Table, Writer};
 
@@ -39,13 +39,13 @@ impl Create for GroupMemberships {
         caller: &Caller,
         input: &Map<String, Value>,
     ) -> Result<Value, ApiError> {
-        rules::create(tx, caller, input)
+        group_memberships::create(tx, caller, input)
     }
 }
 
 impl Delete for GroupMemberships {
     fn delete(tx: &mut dyn Writer, caller: &Caller, id: i64) -> Result<(), ApiError> {
-        rules::delete(tx, caller, id)
+        group_memberships::delete(tx, caller, id)
     }
 }
 
@@ -172,7 +172,7 @@ pub async fn create_for_user(
     input.insert("user_id".into(), json!(user));
     let membership = state
         .store()
-        .write(move |tx| rules::create(tx, &caller, &input))
+        .write(move |tx| group_memberships::create(tx, &caller, &input))
         .await?;
     let membership = GroupMemberships::render(membership, &base);
     let location = membership["url"].as_str().unwrap_or_default().to_string();
@@ -191,11 +191,11 @@ pub async fn delete_of_user(
     state
         .store()
         .write(move |tx| {
-            let membership = crate::rules::fetch(tx, Table::GroupMemberships, id)?;
+            let membership = crate::resources::fetch(tx, Table::GroupMemberships, id)?;
             if membership["user_id"] != json!(user) {
                 return Err(ApiError::NotFound);
             }
-            rules::delete(tx, &caller, id)
+            group_memberships::delete(tx, &caller, id)
         })
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
@@ -210,7 +210,7 @@ pub async fn make_default(
 ) -> Result<Response, ApiError> {
     let memberships = state
         .store()
-        .write(move |tx| rules::make_default(tx, &caller, user, id))
+        .write(move |tx| group_memberships::make_default(tx, &caller, user, id))
         .await?;
     let memberships: Vec<Value> = memberships
         .into_iter()

@@ -1,5 +1,5 @@
 //! Groups over HTTP: list, show, create, update, delete (soft, 204, as Zendesk does). Agents
-//! read; admins write (`rules::groups`).
+//! read; admins write (`resources::groups`).
 
 use axum::extract::State;
 use axum::response::Response;
@@ -12,7 +12,7 @@ use super::resource::{self, Create, Delete, Resource, Show, Update};
 use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::permissions::Who;
-use crate::rules::groups as rules;
+use crate::resources::groups;
 use crate::state::AppState;
 use crate::store::{Table, Writer};
 use serde_json::{Map, Value};
@@ -34,7 +34,7 @@ impl Create for Groups {
         caller: &Caller,
         input: &Map<String, Value>,
     ) -> Result<Value, ApiError> {
-        rules::create(tx, caller, input)
+        groups::create(tx, caller, input)
     }
 }
 
@@ -45,13 +45,13 @@ impl Update for Groups {
         id: i64,
         input: &Map<String, Value>,
     ) -> Result<Value, ApiError> {
-        rules::update(tx, caller, id, input)
+        groups::update(tx, caller, id, input)
     }
 }
 
 impl Delete for Groups {
     fn delete(tx: &mut dyn Writer, caller: &Caller, id: i64) -> Result<(), ApiError> {
-        rules::delete(tx, caller, id)
+        groups::delete(tx, caller, id)
     }
 }
 

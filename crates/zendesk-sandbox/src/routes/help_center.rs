@@ -2,7 +2,7 @@
 //! categories, sections and articles (list, show, create, update, delete), the articles of a
 //! section or category, and article search with snippets. Reading is open to anyone, signed in
 //! or not, as a public help center is; drafts are shown to agents only. Admins manage
-//! categories and sections, agents write articles (`rules::help_center`).
+//! categories and sections, agents write articles (`resources::help_center`).
 
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
@@ -17,7 +17,7 @@ use crate::auth::MaybeCaller;
 use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::permissions::Who;
-use crate::rules::help_center::{self as rules, check_locale};
+use crate::resources::help_center::{self, check_locale};
 use crate::state::AppState;
 use crate::store::{ArticleSearch, Bind, Filter, Table, Writer};
 
@@ -27,7 +27,7 @@ fn render_hc(record: Value, base: &str, kind: &str) -> Value {
     let id = record["id"].as_i64().unwrap_or_default();
     let locale = record["locale"]
         .as_str()
-        .unwrap_or(rules::DEFAULT_LOCALE)
+        .unwrap_or(help_center::DEFAULT_LOCALE)
         .to_string();
     let title = record["title"]
         .as_str()
@@ -74,7 +74,7 @@ macro_rules! hc_resource {
             fn url(base: &str, id: i64) -> String {
                 format!(
                     "{base}/api/v2/help_center/{}/{}/{id}.json",
-                    rules::DEFAULT_LOCALE,
+                    help_center::DEFAULT_LOCALE,
                     $many
                 )
             }
@@ -103,7 +103,7 @@ impl Create for Categories {
         caller: &Caller,
         input: &Map<String, Value>,
     ) -> Result<Value, ApiError> {
-        rules::create_category(tx, caller, input, None)
+        help_center::create_category(tx, caller, input, None)
     }
 }
 
@@ -114,13 +114,13 @@ impl Update for Categories {
         id: i64,
         input: &Map<String, Value>,
     ) -> Result<Value, ApiError> {
-        rules::update_category(tx, caller, id, input)
+        help_center::update_category(tx, caller, id, input)
     }
 }
 
 impl Delete for Categories {
     fn delete(tx: &mut dyn Writer, caller: &Caller, id: i64) -> Result<(), ApiError> {
-        rules::delete_category(tx, caller, id)
+        help_center::delete_category(tx, caller, id)
     }
 }
 
@@ -133,13 +133,13 @@ impl Update for Sections {
         id: i64,
         input: &Map<String, Value>,
     ) -> Result<Value, ApiError> {
-        rules::update_section(tx, caller, id, input)
+        help_center::update_section(tx, caller, id, input)
     }
 }
 
 impl Delete for Sections {
     fn delete(tx: &mut dyn Writer, caller: &Caller, id: i64) -> Result<(), ApiError> {
-        rules::delete_section(tx, caller, id)
+        help_center::delete_section(tx, caller, id)
     }
 }
 
@@ -150,14 +150,14 @@ impl Update for Articles {
         id: i64,
         input: &Map<String, Value>,
     ) -> Result<Value, ApiError> {
-        rules::update_article(tx, caller, id, input)
+        help_center::update_article(tx, caller, id, input)
     }
 }
 
 /// Deleting an article archives it (gone from the API and from search).
 impl Delete for Articles {
     fn delete(tx: &mut dyn Writer, caller: &Caller, id: i64) -> Result<(), ApiError> {
-        rules::archive_article(tx, caller, id)
+        help_center::archive_article(tx, caller, id)
     }
 }
 
@@ -294,7 +294,7 @@ pub async fn create_section(
     let input = object_under(&body, "section")?.clone();
     let record = state
         .store()
-        .write(move |tx| rules::create_section(tx, &caller, category, &input, None))
+        .write(move |tx| help_center::create_section(tx, &caller, category, &input, None))
         .await?;
     Ok(Sections::created(record, &base))
 }
@@ -350,7 +350,7 @@ async fn in_category(state: &AppState, category: i64) -> Result<Filter, ApiError
     let sections = state
         .store()
         .read(move |reader| {
-            crate::rules::fetch(reader, Table::Categories, category)?;
+            crate::resources::fetch(reader, Table::Categories, category)?;
             Ok::<_, ApiError>(reader.find(
                 Table::Sections,
                 &[Filter::Eq("category_id", Bind::Int(category))],
@@ -391,7 +391,7 @@ async fn show_article(
     let locale = locale.map(check_locale).transpose()?;
     let record = super::resource::fetch(state.store(), Table::Articles, id).await?;
     let wrong_locale = locale.is_some_and(|l| record["locale"].as_str() != Some(l.as_str()));
-    if wrong_locale || !rules::can_read_article(caller.as_ref(), &record) {
+    if wrong_locale || !help_center::can_read_article(caller.as_ref(), &record) {
         return Err(ApiError::NotFound);
     }
     Ok(Articles::one(record, base))
@@ -426,7 +426,7 @@ pub async fn create_article(
     let input = object_under(&body, "article")?.clone();
     let record = state
         .store()
-        .write(move |tx| rules::create_article(tx, &caller, section, &input, None))
+        .write(move |tx| help_center::create_article(tx, &caller, section, &input, None))
         .await?;
     Ok(Articles::created(record, &base))
 }
@@ -489,7 +489,7 @@ pub async fn search(
         })?;
         filters.push(in_category(&state, category).await?);
     }
-    let words = rules::search_words(query);
+    let words = help_center::search_words(query);
     let (total, rows) = {
         let words = words.clone();
         state
@@ -508,7 +508,8 @@ pub async fn search(
         .into_iter()
         .map(|(_, stored)| {
             let record = crate::store::parse_stored(&stored)?;
-            let snippet = rules::snippet(record["body"].as_str().unwrap_or_default(), &words, 220);
+            let snippet =
+                help_center::snippet(record["body"].as_str().unwrap_or_default(), &words, 220);
             let mut rendered = Articles::render(record, &base);
             rendered["result_type"] = json!("article");
             rendered["snippet"] = json!(snippet);

@@ -2,7 +2,7 @@
 //! `access`, `group_id` filters; by position, or `sort_by` created_at / updated_at), active,
 //! search (`query` in the title), the actions a macro may hold, show, create, update, delete,
 //! and apply: what a macro would do, alone or on a ticket, changing nothing
-//! (`rules::macros`).
+//! (`business_rules::macros`).
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
@@ -13,10 +13,10 @@ use super::http::{BaseUrl, PathId, PathIds, Query};
 use super::listing::Listing;
 use super::paging::page_request;
 use super::resource::{self, Create, Delete, Resource, Show, Update};
+use crate::business_rules::macros;
 use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::permissions::Who;
-use crate::rules::macros as rules;
 use crate::state::AppState;
 use crate::store::{Bind, Filter, Reader, Table, Writer, like_escape};
 use serde_json::{Map, Value};
@@ -33,7 +33,7 @@ impl Resource for Macros {
 impl Show for Macros {
     /// Only the macros the caller may use.
     fn show(reader: &mut dyn Reader, caller: Option<&Caller>, id: i64) -> Result<Value, ApiError> {
-        rules::visible(reader, caller.ok_or(ApiError::Unauthorized)?, id)
+        macros::visible(reader, caller.ok_or(ApiError::Unauthorized)?, id)
     }
 }
 
@@ -43,7 +43,7 @@ impl Create for Macros {
         caller: &Caller,
         input: &Map<String, Value>,
     ) -> Result<Value, ApiError> {
-        rules::create(tx, caller, input)
+        macros::create(tx, caller, input)
     }
 }
 
@@ -54,13 +54,13 @@ impl Update for Macros {
         id: i64,
         input: &Map<String, Value>,
     ) -> Result<Value, ApiError> {
-        rules::update(tx, caller, id, input)
+        macros::update(tx, caller, id, input)
     }
 }
 
 impl Delete for Macros {
     fn delete(tx: &mut dyn Writer, caller: &Caller, id: i64) -> Result<(), ApiError> {
-        rules::delete(tx, caller, id)
+        macros::delete(tx, caller, id)
     }
 }
 
@@ -119,7 +119,7 @@ pub async fn search(
 }
 
 pub async fn actions() -> Response {
-    axum::Json(rules::definitions()).into_response()
+    axum::Json(macros::definitions()).into_response()
 }
 
 /// `GET /macros/{id}/apply`: the fields the macro sets and its comment.
@@ -130,7 +130,7 @@ pub async fn apply(
 ) -> Result<Response, ApiError> {
     let result = state
         .store()
-        .read(move |reader| rules::changes(reader, &caller, id))
+        .read(move |reader| macros::changes(reader, &caller, id))
         .await?;
     Ok(axum::Json(result).into_response())
 }
@@ -145,7 +145,7 @@ pub async fn apply_to_ticket(
 ) -> Result<Response, ApiError> {
     let mut result = state
         .store()
-        .read(move |reader| rules::preview(reader, &caller, ticket, id))
+        .read(move |reader| macros::preview(reader, &caller, ticket, id))
         .await?;
     let rendered = super::tickets::Tickets::render(result["result"]["ticket"].take(), &base);
     result["result"]["ticket"] = rendered;

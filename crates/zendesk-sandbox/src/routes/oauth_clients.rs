@@ -1,6 +1,6 @@
 //! Zendesk's OAuth Clients API over HTTP (admins): list, show, create, update, delete, and
 //! `generate_secret`. A confidential client's secret is in the answer that made it, and never
-//! again. What each does is in `rules::oauth_clients`.
+//! again. What each does is in `resources::oauth_clients`.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -13,7 +13,7 @@ use super::resource::created_response;
 use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::permissions::Who;
-use crate::rules::oauth_clients as rules;
+use crate::resources::oauth_clients;
 use crate::state::AppState;
 
 pub async fn list(
@@ -26,7 +26,7 @@ pub async fn list(
         .await?;
     let clients: Vec<Value> = rows
         .iter()
-        .map(|row| rules::client_json(row, &base))
+        .map(|row| oauth_clients::client_json(row, &base))
         .collect();
     let count = clients.len();
     Ok(axum::Json(json!({
@@ -40,8 +40,11 @@ pub async fn show(
     BaseUrl(base): BaseUrl,
     PathId(id): PathId,
 ) -> Result<Response, ApiError> {
-    let row = state.store().read(move |tx| rules::fetch(tx, id)).await?;
-    Ok(axum::Json(json!({ "client": rules::client_json(&row, &base) })).into_response())
+    let row = state
+        .store()
+        .read(move |tx| oauth_clients::fetch(tx, id))
+        .await?;
+    Ok(axum::Json(json!({ "client": oauth_clients::client_json(&row, &base) })).into_response())
 }
 
 pub async fn create(
@@ -54,7 +57,7 @@ pub async fn create(
     let secrets = state.inner.secrets.clone();
     let made = state
         .store()
-        .write(move |tx| rules::create(tx, &secrets, &caller, &input))
+        .write(move |tx| oauth_clients::create(tx, &secrets, &caller, &input))
         .await?;
     let id = made.row.json["id"].as_i64().unwrap_or_default();
     Ok(created_response(
@@ -73,7 +76,7 @@ pub async fn update(
     let secrets = state.inner.secrets.clone();
     let updated = state
         .store()
-        .write(move |tx| rules::update(tx, &secrets, id, &input))
+        .write(move |tx| oauth_clients::update(tx, &secrets, id, &input))
         .await?;
     Ok(axum::Json(json!({ "client": updated.shown(&base) })).into_response())
 }
@@ -86,7 +89,7 @@ pub async fn generate_secret(
     let secrets = state.inner.secrets.clone();
     let updated = state
         .store()
-        .write(move |tx| rules::generate_secret(tx, &secrets, id))
+        .write(move |tx| oauth_clients::generate_secret(tx, &secrets, id))
         .await?;
     Ok(axum::Json(json!({ "client": updated.shown(&base) })).into_response())
 }
@@ -95,7 +98,10 @@ pub async fn delete(
     State(state): State<AppState>,
     PathId(id): PathId,
 ) -> Result<Response, ApiError> {
-    state.store().write(move |tx| rules::delete(tx, id)).await?;
+    state
+        .store()
+        .write(move |tx| oauth_clients::delete(tx, id))
+        .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

@@ -1,6 +1,6 @@
 //! Organizations over HTTP: list, show, show_many, autocomplete (case-insensitive name prefix,
 //! offset), create, create_many, update, update_many, delete (204, for good), destroy_many.
-//! What each write does is `rules::organizations`. Agents and admins read and write
+//! What each write does is `resources::organizations`. Agents and admins read and write
 //! organizations; end-users see only their own.
 
 use axum::extract::State;
@@ -17,7 +17,7 @@ use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::jobs::JobKind;
 use crate::permissions::{self, Who};
-use crate::rules::organizations as rules;
+use crate::resources::organizations;
 use crate::state::AppState;
 use crate::store::{Filter, Table, Writer, like_escape};
 use serde_json::{Map, Value};
@@ -37,7 +37,7 @@ impl Create for Organizations {
         caller: &Caller,
         input: &Map<String, Value>,
     ) -> Result<Value, ApiError> {
-        rules::create(tx, caller, input)
+        organizations::create(tx, caller, input)
     }
 }
 
@@ -48,13 +48,13 @@ impl Update for Organizations {
         id: i64,
         input: &Map<String, Value>,
     ) -> Result<Value, ApiError> {
-        rules::update(tx, caller, id, input)
+        organizations::update(tx, caller, id, input)
     }
 }
 
 impl Delete for Organizations {
     fn delete(tx: &mut dyn Writer, caller: &Caller, id: i64) -> Result<(), ApiError> {
-        rules::delete(tx, caller, id)
+        organizations::delete(tx, caller, id)
     }
 }
 

@@ -19,7 +19,7 @@ use super::paging;
 use crate::auth::MaybeCaller;
 use crate::caller::Caller;
 use crate::error::ApiError;
-use crate::rules;
+use crate::resources;
 use crate::state::AppState;
 use crate::store::{Reader, Store, Table, Writer};
 
@@ -146,7 +146,7 @@ pub async fn show_one<R: Resource>(
 /// One live record, or 404.
 pub async fn fetch(store: &Store, table: Table, id: i64) -> Result<Value, ApiError> {
     store
-        .peek(move |reader| crate::rules::fetch(reader, table, id))
+        .peek(move |reader| crate::resources::fetch(reader, table, id))
         .await
 }
 
@@ -164,7 +164,7 @@ pub trait Show: Resource {
     /// The record `caller` (none: anonymous) asks for, or why not (404 by default).
     fn show(reader: &mut dyn Reader, caller: Option<&Caller>, id: i64) -> Result<Value, ApiError> {
         let _ = caller;
-        rules::fetch(reader, Self::TABLE, id)
+        resources::fetch(reader, Self::TABLE, id)
     }
 }
 
@@ -326,11 +326,12 @@ mod tests {
     fn required_text_names_the_field() {
         let input = |v: Value| v.as_object().cloned().unwrap_or_default();
         assert_eq!(
-            crate::rules::required_text(&input(json!({"name": " Tier 2 "})), "name", true).unwrap(),
+            crate::resources::required_text(&input(json!({"name": " Tier 2 "})), "name", true)
+                .unwrap(),
             Some(" Tier 2 ".to_string())
         );
         assert_eq!(
-            crate::rules::required_text(&input(json!({})), "name", false).unwrap(),
+            crate::resources::required_text(&input(json!({})), "name", false).unwrap(),
             None
         );
         for (body, creating) in [
@@ -338,7 +339,8 @@ mod tests {
             (json!({"name": "  "}), false),
             (json!({"name": null}), false),
         ] {
-            let error = crate::rules::required_text(&input(body), "name", creating).unwrap_err();
+            let error =
+                crate::resources::required_text(&input(body), "name", creating).unwrap_err();
             assert_eq!(error.status(), StatusCode::UNPROCESSABLE_ENTITY);
             assert_eq!(
                 error.body()["details"],

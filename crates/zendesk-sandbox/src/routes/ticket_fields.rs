@@ -1,5 +1,5 @@
 //! Ticket fields over HTTP: list (by position; cursor or offset), show, create, update, delete
-//! (204; system fields refuse). Agents read; only admins write (`rules::ticket_fields`).
+//! (204; system fields refuse). Agents read; only admins write (`resources::ticket_fields`).
 
 use axum::extract::State;
 use axum::response::Response;
@@ -12,7 +12,7 @@ use super::resource::{self, Create, Delete, Resource, Show, Update};
 use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::permissions::Who;
-use crate::rules::ticket_fields as rules;
+use crate::resources::ticket_fields;
 use crate::state::AppState;
 use crate::store::{Table, Writer};
 use serde_json::{Map, Value};
@@ -34,7 +34,7 @@ impl Create for TicketFields {
         caller: &Caller,
         input: &Map<String, Value>,
     ) -> Result<Value, ApiError> {
-        rules::create(tx, caller, input)
+        ticket_fields::create(tx, caller, input)
     }
 }
 
@@ -45,13 +45,13 @@ impl Update for TicketFields {
         id: i64,
         input: &Map<String, Value>,
     ) -> Result<Value, ApiError> {
-        rules::update(tx, caller, id, input)
+        ticket_fields::update(tx, caller, id, input)
     }
 }
 
 impl Delete for TicketFields {
     fn delete(tx: &mut dyn Writer, caller: &Caller, id: i64) -> Result<(), ApiError> {
-        rules::delete(tx, caller, id)
+        ticket_fields::delete(tx, caller, id)
     }
 }
 

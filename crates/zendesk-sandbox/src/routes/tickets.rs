@@ -1,7 +1,7 @@
 //! Tickets over HTTP: list (cursor + offset, documented sorts), show, show_many, create (201 +
 //! audit + Location), create_many, update, update_many (both forms), soft delete,
 //! destroy_many, merge (a job), comments, audits, and the deleted-ticket list with restore and
-//! purge. What each write does is `rules::tickets`.
+//! purge. What each write does is `resources::tickets`.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -22,7 +22,7 @@ use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::jobs::JobKind;
 use crate::permissions::{self, Who};
-use crate::rules::tickets::{self as rules, MergeRequest};
+use crate::resources::tickets::{self, MergeRequest};
 use crate::state::AppState;
 use crate::store::{Bind, Filter, Table};
 use crate::util::iso;
@@ -228,7 +228,7 @@ pub async fn create(
     let audience = Audience::of(state.store(), &caller).await?;
     let (ticket, audit) = state
         .store()
-        .write(move |tx| rules::create(tx, &caller, &input))
+        .write(move |tx| tickets::create(tx, &caller, &input))
         .await?;
     let id = ticket["id"].as_i64().unwrap_or_default();
     let location = Tickets::url(&base, id);
@@ -251,7 +251,7 @@ pub async fn update(
     let audience = Audience::of(state.store(), &caller).await?;
     let (ticket, audit) = state
         .store()
-        .write(move |tx| rules::update(tx, &caller, id, &input))
+        .write(move |tx| tickets::update(tx, &caller, id, &input))
         .await?;
     let (ticket, mut audit) = viewed_change(&audience, ticket, audit);
     super::attachments::absolute(&mut audit, &base);
@@ -268,7 +268,7 @@ pub async fn delete(
 ) -> Result<Response, ApiError> {
     state
         .store()
-        .write(move |tx| rules::delete(tx, &caller, id))
+        .write(move |tx| tickets::delete(tx, &caller, id))
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -285,7 +285,7 @@ pub async fn merge(
     let payload = request.to_payload();
     state
         .store()
-        .read(move |reader| rules::check_merge(reader, &request))
+        .read(move |reader| tickets::check_merge(reader, &request))
         .await?;
     job_answer(&state, &caller, &base, JobKind::TicketsMerge, payload, 1).await
 }
@@ -430,7 +430,7 @@ pub async fn deleted_restore(
 ) -> Result<Response, ApiError> {
     state
         .store()
-        .write(move |tx| rules::restore(tx, &caller, id))
+        .write(move |tx| tickets::restore(tx, &caller, id))
         .await?;
     Ok(axum::Json(json!({})).into_response())
 }
@@ -471,7 +471,7 @@ pub async fn deleted_restore_many(
         .store()
         .write(move |tx| {
             for id in ids {
-                rules::restore(tx, &caller, id)?;
+                tickets::restore(tx, &caller, id)?;
             }
             Ok::<_, ApiError>(())
         })

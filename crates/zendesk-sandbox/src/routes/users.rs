@@ -1,7 +1,7 @@
 //! Users over HTTP: list (role, role[], permission_set, external_id filters), show, show_many,
 //! me (anonymous without credentials), search (query or external_id, offset only), create,
 //! create_many, create_or_update, update, update_many, destroy_many, and soft delete (200 with
-//! the user, `active: false`). What each write does is `rules::users`. End-users see only
+//! the user, `active: false`). What each write does is `resources::users`. End-users see only
 //! themselves; agents read every user.
 
 use axum::extract::State;
@@ -20,7 +20,7 @@ use crate::caller::{Caller, Role};
 use crate::error::ApiError;
 use crate::jobs::JobKind;
 use crate::permissions::Who;
-use crate::rules::users as rules;
+use crate::resources::users;
 use crate::state::AppState;
 use crate::store::{Bind, Filter, Lookup, Table, Writer, like_escape};
 
@@ -40,7 +40,7 @@ impl Create for Users {
         caller: &Caller,
         input: &Map<String, Value>,
     ) -> Result<Value, ApiError> {
-        rules::create(tx, caller, input)
+        users::create(tx, caller, input)
     }
 }
 
@@ -274,7 +274,7 @@ pub async fn create_or_update(
     let input = object_under(&body, "user")?.clone();
     let (user, was_created) = state
         .store()
-        .write(move |tx| rules::create_or_update(tx, &caller, &input))
+        .write(move |tx| users::create_or_update(tx, &caller, &input))
         .await?;
     if was_created {
         Ok(Users::created(user, &base))
@@ -294,7 +294,7 @@ pub async fn update(
     let audience = Audience::of(state.store(), &caller).await?;
     let user = state
         .store()
-        .write(move |tx| rules::update(tx, &caller, id, &input))
+        .write(move |tx| users::update(tx, &caller, id, &input))
         .await?;
     Ok(Users::one(audience.view(Table::Users, user), &base))
 }
@@ -307,7 +307,7 @@ pub async fn delete(
 ) -> Result<Response, ApiError> {
     let user = state
         .store()
-        .write(move |tx| rules::delete(tx, &caller, id))
+        .write(move |tx| users::delete(tx, &caller, id))
         .await?;
     Ok(Users::one(user, &base))
 }

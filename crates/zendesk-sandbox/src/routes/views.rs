@@ -2,7 +2,7 @@
 //! delete, and running one: its tickets (a ticket list, cursor or offset, in the view's order
 //! or `sort_by`/`sort_order`), its rows (`execute`: the view's columns for each ticket), and
 //! how many tickets it holds (`count`, `count_many`). Which tickets a view selects is
-//! `rules::views::selection`.
+//! `business_rules::views::selection`.
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
@@ -16,10 +16,10 @@ use super::listing::Listing;
 use super::paging::{self, ListTarget, Sort, page_request};
 use super::resource::{self, Create, Delete, Resource, Show, Update};
 use super::tickets::{TICKET_SIDE_LOADS, Tickets};
+use crate::business_rules::views;
 use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::permissions::Who;
-use crate::rules::views as rules;
 use crate::state::AppState;
 use crate::store::{Bind, Filter, Reader, Table, Writer};
 
@@ -35,7 +35,7 @@ impl Resource for Views {
 impl Show for Views {
     /// Only the views the caller may use.
     fn show(reader: &mut dyn Reader, caller: Option<&Caller>, id: i64) -> Result<Value, ApiError> {
-        rules::visible(reader, caller.ok_or(ApiError::Unauthorized)?, id)
+        views::visible(reader, caller.ok_or(ApiError::Unauthorized)?, id)
     }
 }
 
@@ -45,7 +45,7 @@ impl Create for Views {
         caller: &Caller,
         input: &Map<String, Value>,
     ) -> Result<Value, ApiError> {
-        rules::create(tx, caller, input)
+        views::create(tx, caller, input)
     }
 }
 
@@ -56,13 +56,13 @@ impl Update for Views {
         id: i64,
         input: &Map<String, Value>,
     ) -> Result<Value, ApiError> {
-        rules::update(tx, caller, id, input)
+        views::update(tx, caller, id, input)
     }
 }
 
 impl Delete for Views {
     fn delete(tx: &mut dyn Writer, caller: &Caller, id: i64) -> Result<(), ApiError> {
-        rules::delete(tx, caller, id)
+        views::delete(tx, caller, id)
     }
 }
 
@@ -109,8 +109,8 @@ async fn run(
     let (view, selection) = state
         .store()
         .read(move |reader| {
-            let view = rules::visible(reader, &caller, id)?;
-            let selection = rules::selection(reader, &caller, &view)?;
+            let view = views::visible(reader, &caller, id)?;
+            let selection = views::selection(reader, &caller, &view)?;
             Ok::<_, ApiError>((view, selection))
         })
         .await?;
@@ -187,7 +187,7 @@ pub async fn execute(
         .iter()
         .map(|(_, _, stored)| {
             let ticket = crate::store::parse_stored(stored)?;
-            Ok(rules::row(&view, &ticket).to_string())
+            Ok(views::row(&view, &ticket).to_string())
         })
         .collect::<Result<Vec<String>, ApiError>>()?;
     let path = format!("views/{id}/execute");

@@ -14,9 +14,9 @@ use super::{
 };
 use crate::caller::{Caller, Role};
 use crate::error::ApiError;
+use crate::resources::users::new_user_json;
 use crate::routes::http::Params;
 use crate::routes::search::{count_body, export_body, search_body};
-use crate::rules::users::new_user_json;
 use crate::store::{Store, StoreError, Table, Writer};
 
 /// 2024-06-01T00:00:00Z: "now" for every search here.

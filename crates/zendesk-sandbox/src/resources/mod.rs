@@ -1,11 +1,14 @@
-//! Zendesk's behaviour, per resource: what a create, update, merge or delete does and what it
-//! refuses. A rule is a plain function over a write transaction (`&mut dyn Writer`) and the
-//! [`Caller`]; it never sees HTTP. Routes, the job runner and the demo seed all call the same
-//! rules, so a bulk job's item behaves exactly like the single request, and a refused rule
-//! (an `Err`) rolls its whole transaction back.
+//! What each resource does, in Zendesk's words: what a create, update, merge or delete of a
+//! ticket, user, organization, field, group, Help Center record, upload or OAuth client does and
+//! what it refuses (`routes/tickets.rs` is the HTTP of tickets, `resources/tickets.rs` what a
+//! ticket does). A rule is a plain function over a write transaction (`&mut dyn Writer`) and
+//! the [`Caller`]; it never sees HTTP. Routes, the job runner and the demo seed all call the
+//! same rules, so a bulk job's item behaves exactly like the single request, and a refused rule
+//! (an `Err`) rolls its whole transaction back. Zendesk's business rules (macros, views) are
+//! `crate::business_rules`.
 //!
 //! This file holds what several resources share: reading a record or 404, required text,
-//! references to live records, unique external ids, field labels for messages.
+//! references to live records, unique external ids.
 
 use serde_json::{Map, Value, json};
 
@@ -20,17 +23,14 @@ pub mod group_memberships;
 pub mod groups;
 pub mod help_center;
 pub mod input;
-pub mod macros;
 pub mod oauth;
 pub mod oauth_clients;
 pub mod oauth_grants;
 pub mod organization_fields;
 pub mod organizations;
-pub mod restriction;
 pub mod ticket_fields;
 pub mod tickets;
 pub mod users;
-pub mod views;
 
 use input::{label, opt_str};
 
