@@ -11,61 +11,12 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 
-use crate::AppState;
+use crate::caller::{Caller, Role};
 use crate::error::ApiError;
 use crate::permissions::{ScopeNeed, Who, scope_needed};
-use crate::rules::credentials::{PasswordCheck, check_password, hash_password};
+use crate::resources::credentials::{PasswordCheck, check_password, hash_password};
+use crate::state::AppState;
 use crate::store::Principal;
-
-/// Zendesk's three roles.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Role {
-    EndUser,
-    Agent,
-    Admin,
-}
-
-impl Role {
-    pub fn parse(text: &str) -> Option<Role> {
-        match text {
-            "end-user" => Some(Role::EndUser),
-            "agent" => Some(Role::Agent),
-            "admin" => Some(Role::Admin),
-            _ => None,
-        }
-    }
-}
-
-/// The authenticated user making a request.
-#[derive(Clone, Debug)]
-pub struct Caller {
-    pub id: i64,
-    pub role: Role,
-}
-
-impl Caller {
-    /// Agents and admins only.
-    pub fn require_agent(&self) -> Result<(), ApiError> {
-        if self.role >= Role::Agent {
-            Ok(())
-        } else {
-            Err(ApiError::Forbidden)
-        }
-    }
-
-    /// Admins only.
-    pub fn require_admin(&self) -> Result<(), ApiError> {
-        if self.role == Role::Admin {
-            Ok(())
-        } else {
-            Err(ApiError::Forbidden)
-        }
-    }
-
-    pub fn is_agent(&self) -> bool {
-        self.role >= Role::Agent
-    }
-}
 
 /// The caller when credentials were given; `None` for an anonymous request. Bad credentials are
 /// still a 401.
@@ -274,101 +225,6 @@ pub(crate) async fn password_principal(
                 .await?;
             Ok(Some(principal))
         }
-    }
-}
-
-/// Credentials that signed in recently (by a keyed fingerprint of the whole `Authorization`
-/// header), valid while users and credentials are unchanged in this process and for at most
-/// [`SIGN_IN_CACHE_TTL`] (another process sharing the database may change them).
-pub struct SignInCache {
-    entries:
-        std::sync::Mutex<std::collections::HashMap<String, (Principal, u64, std::time::Instant)>>,
-}
-
-pub const SIGN_IN_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(2);
-
-impl SignInCache {
-    pub fn new() -> SignInCache {
-        SignInCache {
-            entries: std::sync::Mutex::new(std::collections::HashMap::new()),
-        }
-    }
-
-    fn get(&self, key: &str, generation: u64) -> Option<Principal> {
-        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        let (principal, seen, at) = entries.get(key)?;
-        (*seen == generation && at.elapsed() < SIGN_IN_CACHE_TTL).then(|| principal.clone())
-    }
-
-    fn put(&self, key: String, principal: Principal, generation: u64) {
-        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        if entries.len() >= 10_000 {
-            entries.clear();
-        }
-        entries.insert(key, (principal, generation, std::time::Instant::now()));
-    }
-}
-
-impl Default for SignInCache {
-    fn default() -> Self {
-        SignInCache::new()
-    }
-}
-
-/// Failed sign-ins per account in a fixed window, shared by every request of this process.
-pub struct SignInThrottle {
-    failures: std::sync::Mutex<std::collections::HashMap<String, (i64, u32)>>,
-}
-
-/// Failed sign-ins an account may make in [`SIGN_IN_WINDOW_SECS`].
-pub const MAX_FAILED_SIGN_INS: u32 = 10;
-pub const SIGN_IN_WINDOW_SECS: i64 = 60;
-
-impl SignInThrottle {
-    pub fn new() -> SignInThrottle {
-        SignInThrottle {
-            failures: std::sync::Mutex::new(std::collections::HashMap::new()),
-        }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, (i64, u32)>> {
-        self.failures.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// 429 while the account has used up its failures.
-    pub fn check(&self, account: &str) -> Result<(), ApiError> {
-        let now = crate::util::now();
-        let mut failures = self.lock();
-        if let Some((start, count)) = failures.get(account).copied() {
-            if now - start >= SIGN_IN_WINDOW_SECS {
-                failures.remove(account);
-            } else if count >= MAX_FAILED_SIGN_INS {
-                return Err(ApiError::TooManySignIns {
-                    retry_after: (start + SIGN_IN_WINDOW_SECS - now).max(1),
-                });
-            }
-        }
-        Ok(())
-    }
-
-    pub fn failed(&self, account: &str) {
-        let now = crate::util::now();
-        let mut failures = self.lock();
-        // Bounded: a flood of distinct accounts cannot grow the map without end.
-        if failures.len() > 100_000 {
-            failures.retain(|_, (start, _)| now - *start < SIGN_IN_WINDOW_SECS);
-        }
-        let entry = failures.entry(account.to_string()).or_insert((now, 0));
-        if now - entry.0 >= SIGN_IN_WINDOW_SECS {
-            *entry = (now, 0);
-        }
-        entry.1 += 1;
-    }
-}
-
-impl Default for SignInThrottle {
-    fn default() -> Self {
-        SignInThrottle::new()
     }
 }
 

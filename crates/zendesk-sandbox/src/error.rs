@@ -1,10 +1,13 @@
 //! Zendesk's error envelopes, and the conversion of everything that can go wrong in a request
 //! (bad JSON, bad parameters, database failures) into one of them. Nothing here ever renders
 //! axum's plain-text rejections: every failure answers in a shape a Zendesk client understands.
+//! Also why a sandbox could not start or stop ([`SandboxError`]).
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
+
+use crate::store::{StoreError, StoreErrorKind};
 
 /// An error answered in one of Zendesk's shapes.
 #[derive(Debug)]
@@ -190,8 +193,8 @@ impl IntoResponse for ApiError {
     }
 }
 
-impl From<crate::store::StoreError> for ApiError {
-    fn from(error: crate::store::StoreError) -> Self {
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
         ApiError::Internal(format!("storage: {error}"))
     }
 }
@@ -208,5 +211,32 @@ pub fn malformed_json(detail: &str) -> ApiError {
         error: "InvalidJSON",
         description: format!("The request body is not valid JSON: {detail}"),
         max_count: None,
+    }
+}
+
+/// Why a sandbox could not start or stop.
+#[derive(Debug, thiserror::Error)]
+pub enum SandboxError {
+    #[error("sandbox database error: {0}")]
+    Storage(StoreError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: std::net::SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("invalid sandbox configuration: {0}")]
+    Config(String),
+    #[error("the sandbox server failed: {0}")]
+    Serve(std::io::Error),
+}
+
+impl From<StoreError> for SandboxError {
+    /// A database that cannot be opened as configured is the configuration's fault.
+    fn from(error: StoreError) -> SandboxError {
+        match error.kind {
+            StoreErrorKind::Config => SandboxError::Config(error.detail),
+            _ => SandboxError::Storage(error),
+        }
     }
 }

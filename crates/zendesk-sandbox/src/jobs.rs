@@ -17,10 +17,9 @@ use serde_json::{Map, Value, json};
 use tokio::sync::{Mutex, Notify, watch};
 use tokio::task::JoinHandle;
 
-use crate::SandboxError;
-use crate::auth::{Caller, Role};
-use crate::error::ApiError;
-use crate::rules::{organizations, tickets, users};
+use crate::caller::{Caller, Role};
+use crate::error::{ApiError, SandboxError};
+use crate::resources::{organizations, tickets, users};
 use crate::store::{JobRow, Store, StoreError, Writer};
 use crate::util::{iso, job_time, now};
 
@@ -364,7 +363,7 @@ async fn run_job(store: &Store, id: &str) {
                 let (code, details) = error_text(&error);
                 let item_id = item
                     .get("id")
-                    .and_then(crate::rules::input::as_id)
+                    .and_then(crate::resources::input::as_id)
                     .or_else(|| item.as_i64());
                 let failed_code = match (kind, code.as_str()) {
                     (_, "RecordNotFound") => "RecordNotFound".to_string(),
@@ -488,7 +487,7 @@ fn run_item_in(
     let object = item.as_object().unwrap_or(&empty);
     let item_id = item
         .get("id")
-        .and_then(crate::rules::input::as_id)
+        .and_then(crate::resources::input::as_id)
         .or_else(|| item.as_i64());
     let id = || item_id.ok_or(ApiError::NotFound);
     Ok(match kind {

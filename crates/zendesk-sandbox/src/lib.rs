@@ -6,224 +6,64 @@
 //! [`RunningSandbox`] and [`app`] (the router, for tests that drive it with
 //! `tower::ServiceExt::oneshot`). Serving goes through `http-serve` with [`ServerLimits`]
 //! (timeouts, connection cap, body limit), its 413 and 408 rendered in Zendesk's envelope.
-//! The rooms behind it, each named for what it holds:
-//! - `routes`: thin HTTP handlers, one module per resource: extract, authorise, call a rule,
-//!   render. `routes::http` and `routes::paging` hold the query string, bodies and envelopes.
-//! - `rules`: Zendesk's behaviour per resource (what a create, update, merge, delete does and
-//!   refuses), as plain functions over a store transaction; used by the routes, the job runner
-//!   and the seed alike. A rule never sees HTTP.
-//! - `store`: the storage traits and their backends (SQLite, PostgreSQL); the only room that runs SQL or
-//!   names a backend. A route never sees SQL.
-//! - `search`: the search language compiled to SQL for the store's dialect.
+//!
+//! The modules, from the top down (each imports only modules below it; `scripts/import_cycles`
+//! checks):
+//! - `routes`: HTTP. One module per resource: its endpoints (who may call each) and handlers
+//!   that extract, call a rule and render; the plain show / create / update / delete of a
+//!   resource is one generic handler (`routes::resource`). `auth` recognises the caller in front
+//!   of every endpoint.
+//! - `state`: what every request shares (the store, the job queue, the rate limiter of
+//!   `ratelimit`, secrets, sign-ins); `config`: how a sandbox is run; `seed`: the demo help
+//!   desk.
 //! - `jobs`: the persistent background job queue (bulk operations, merges).
+//! - `resources`: what each resource does in Zendesk (a create, update, merge, delete and what
+//!   they refuse), as plain functions over a store transaction, used by the routes, the job
+//!   runner and the demo seed alike; `business_rules`: macros and views, the same way. A rule never
+//!   sees HTTP. The sandbox is also an OAuth server (clients, the authorization page,
+//!   `/oauth/tokens`): `resources::oauth*` and `routes::oauth*`.
+//! - `search`: the search language compiled to SQL conditions, asking the store's dialect for
+//!   full text and custom fields.
 //! - `permissions`: who may call which endpoint, read which record and change which field, and
-//!   what an end-user is shown of a record: the permission model, written down once.
-//! - `auth`, `ratelimit`, `error`: who is calling (API tokens, passwords, OAuth bearer tokens
-//!   with their scopes and expiry), how often, and Zendesk's error envelopes. The sandbox is
-//!   also an OAuth server (clients, the authorization page, `/oauth/tokens`): `rules::oauth*`
-//!   and `routes::oauth*`.
-//! - `seed`: the demo help desk.
+//!   what an end-user is shown of a record: the permission model, written down once; `caller`:
+//!   who is calling; `sign_ins`: what a process remembers of sign-ins.
+//! - `error`: Zendesk's error envelopes.
+//! - `store`: the bottom: the only module that runs SQL or names a backend (SQLite,
+//!   PostgreSQL). A route never sees SQL.
+//! - `util`: the clock, timestamps, ids, secrets, HTML as text.
 
-use std::fmt;
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 mod auth;
 pub mod business_rules;
+mod caller;
+mod config;
 mod error;
 mod jobs;
 pub mod permissions;
 mod ratelimit;
+pub mod resources;
 mod routes;
-pub mod rules;
 pub mod search;
 mod seed;
+mod sign_ins;
+mod state;
 pub mod store;
 mod util;
 pub mod webhooks;
 
-pub use auth::{Caller, Role};
-pub use error::ApiError;
+pub use caller::{Caller, Role};
+pub use config::{Config, Seed};
+pub use error::{ApiError, SandboxError};
 /// The serving limits (timeouts, connection cap, body size): see [`Sandbox::start_with_limits`].
 pub use http_serve::Limits as ServerLimits;
-pub use rules::oauth::OAuthLifetimes;
+pub use resources::oauth::OAuthLifetimes;
 pub use seed::seed_demo;
+pub use state::AppState;
 pub use store::Store;
-
-/// How to run a sandbox. `admin_token` is a secret: [`Debug`] hides it.
-#[derive(Clone)]
-pub struct Config {
-    /// Where to listen; port 0 picks a free port (see [`RunningSandbox::local_addr`]).
-    pub addr: SocketAddr,
-    /// `sqlite://PATH` (created if missing), `sqlite::memory:`, or
-    /// `postgres://USER:PASSWORD@HOST:PORT/DB[?schema=NAME]` (several sandboxes on one
-    /// PostgreSQL database are one account). `Debug` hides a password in it.
-    pub db_url: String,
-    /// The admin user created on first start (and found again on later starts).
-    pub admin_email: String,
-    /// The admin's API token: `Basic base64("{admin_email}/token:{admin_token}")`.
-    pub admin_token: String,
-    /// Fill an empty database with demo data.
-    pub seed: Option<Seed>,
-    /// Requests per minute for the whole account; `None` = no limit (and no rate headers).
-    pub rate_limit_per_minute: Option<u32>,
-    /// The OAuth token lifetimes `/oauth/tokens` accepts: Zendesk's bounds by default,
-    /// [`OAuthLifetimes::any`] for tests that watch tokens expire.
-    pub oauth_lifetimes: OAuthLifetimes,
-    /// Whether an acknowledged write survives only a crash of the process (the default) or also
-    /// a power loss (`Durability::Full`: every commit waits for the disk).
-    pub durability: store::Durability,
-}
-
-impl Config {
-    /// An in-memory sandbox on `127.0.0.1:0` with the given admin token.
-    pub fn in_memory(admin_token: impl Into<String>) -> Self {
-        Config {
-            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
-            db_url: "sqlite::memory:".to_string(),
-            admin_email: "admin@example.com".to_string(),
-            admin_token: admin_token.into(),
-            seed: None,
-            rate_limit_per_minute: None,
-            oauth_lifetimes: OAuthLifetimes::zendesk(),
-            durability: store::Durability::Normal,
-        }
-    }
-}
-
-impl Default for Config {
-    /// In memory, on a free local port, admin `admin@example.com` with a freshly generated token.
-    fn default() -> Self {
-        Config::in_memory(util::random_token())
-    }
-}
-
-impl fmt::Debug for Config {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Config")
-            .field("addr", &self.addr)
-            .field("db_url", &store::redact_url(&self.db_url))
-            .field("admin_email", &self.admin_email)
-            .field("admin_token", &"[redacted]")
-            .field("seed", &self.seed)
-            .field("rate_limit_per_minute", &self.rate_limit_per_minute)
-            .field("oauth_lifetimes", &self.oauth_lifetimes)
-            .field("durability", &self.durability)
-            .finish()
-    }
-}
-
-/// Demo data sets for `--seed`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Seed {
-    /// A small help desk: organizations, agents, end-users, groups, tickets in every status.
-    Demo,
-}
-
-/// Why a sandbox could not start or stop.
-#[derive(Debug, thiserror::Error)]
-pub enum SandboxError {
-    #[error("sandbox database error: {0}")]
-    Storage(#[from] store::StoreError),
-    #[error("cannot listen on {addr}: {source}")]
-    Bind {
-        addr: SocketAddr,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("invalid sandbox configuration: {0}")]
-    Config(String),
-    #[error("the sandbox server failed: {0}")]
-    Serve(std::io::Error),
-}
-
-/// Shared state behind every request: the store, the job queue and the rate limiter.
-#[derive(Clone)]
-pub struct AppState {
-    pub(crate) inner: Arc<Inner>,
-}
-
-pub(crate) struct Inner {
-    pub(crate) store: Store,
-    pub(crate) jobs: jobs::JobQueue,
-    pub(crate) limiter: Option<ratelimit::RateLimiter>,
-    /// The key token hashes are made with.
-    pub(crate) secrets: rules::credentials::Secrets,
-    pub(crate) sign_ins: auth::SignInThrottle,
-    pub(crate) sign_in_cache: auth::SignInCache,
-    pub(crate) oauth_lifetimes: OAuthLifetimes,
-}
-
-impl AppState {
-    /// Opens (and migrates) the database, creates the admin and its API token if missing,
-    /// seeds when asked, and starts the background job runner (which resumes queued jobs).
-    pub async fn open(config: &Config) -> Result<AppState, SandboxError> {
-        if config.admin_token.trim().is_empty() {
-            return Err(SandboxError::Config(
-                "the admin token must not be empty".into(),
-            ));
-        }
-        if !config.admin_email.contains('@') {
-            return Err(SandboxError::Config(format!(
-                "the admin email must look like name@example.com, got `{}`",
-                config.admin_email
-            )));
-        }
-        let store = Store::open_with(&config.db_url, config.durability).await?;
-        let shared = store.dialect() == store::Dialect::Postgres;
-        let secrets = if shared {
-            rules::credentials::Secrets::for_shared_database(&store).await?
-        } else {
-            match rules::credentials::Secrets::path_for(store.database_file().as_deref()) {
-                Some(path) => rules::credentials::Secrets::from_file(&path)?,
-                None => rules::credentials::Secrets::ephemeral(),
-            }
-        };
-        let (email, token) = (config.admin_email.clone(), config.admin_token.clone());
-        let admin_secrets = secrets.clone();
-        store
-            .write(move |tx| {
-                rules::credentials::bootstrap_admin(tx, &admin_secrets, &email, &token)?;
-                rules::ticket_fields::ensure_system_fields(tx)
-            })
-            .await
-            .map_err(|e| SandboxError::Config(format!("cannot create the admin: {}", e.body())))?;
-        if let Some(Seed::Demo) = config.seed {
-            seed::seed_demo(&store).await?;
-        }
-        let jobs = jobs::JobQueue::start(store.clone()).await?;
-        // On PostgreSQL every process on the database counts in one window.
-        let limiter = config
-            .rate_limit_per_minute
-            .map(|limit| ratelimit::RateLimiter::new(limit, shared.then(|| store.clone())));
-        Ok(AppState {
-            inner: Arc::new(Inner {
-                store,
-                jobs,
-                limiter,
-                secrets,
-                sign_ins: auth::SignInThrottle::new(),
-                sign_in_cache: auth::SignInCache::new(),
-                oauth_lifetimes: config.oauth_lifetimes,
-            }),
-        })
-    }
-
-    /// The store, for seeding or inspection.
-    pub fn store(&self) -> &Store {
-        &self.inner.store
-    }
-
-    /// Runs every queued or working job to its end, stops the runner, and closes the pool.
-    pub async fn close(&self) -> Result<(), SandboxError> {
-        self.inner.jobs.drain_and_stop().await;
-        self.inner.store.close().await;
-        Ok(())
-    }
-}
 
 /// The router, with every `/api/v2` path, error rendering and the rate limiter.
 pub fn app(state: AppState) -> axum::Router {

@@ -22,7 +22,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::auth::{Caller, Role};
+use crate::caller::{Caller, Role};
 use crate::error::ApiError;
 use crate::store::{Bind, Filter, Table};
 
@@ -144,7 +144,7 @@ const fn rule(field: &'static str, may: May) -> FieldRule {
 }
 
 /// The writable fields of a user. Agents edit end-users and themselves (and only admins edit
-/// other agents and admins: see `rules::users`).
+/// other agents and admins: see `resources::users`).
 pub const USER_FIELDS: &[FieldRule] = &[
     rule("name", May::Owner),
     rule("phone", May::Owner),

@@ -10,7 +10,7 @@
 //! sandbox on the database counts against the same limit. If that count cannot be read the
 //! request is let through (and logged): the limit is a courtesy, not a safeguard.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::extract::{Request, State};
@@ -18,7 +18,6 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::AppState;
 use crate::store::Store;
 
 /// Counts requests in the current minute.
@@ -98,8 +97,13 @@ impl RateLimiter {
     }
 }
 
-pub async fn limit(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let Some(limiter) = &state.inner.limiter else {
+/// The layer in front of every path: counts the request and answers 429 past the limit.
+pub async fn limit(
+    State(limiter): State<Option<Arc<RateLimiter>>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let Some(limiter) = &limiter else {
         return next.run(request).await;
     };
     let decision = limiter.check().await;

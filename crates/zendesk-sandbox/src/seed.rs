@@ -5,12 +5,11 @@
 
 use serde_json::{Value, json};
 
-use crate::SandboxError;
-use crate::auth::{Caller, Role};
-use crate::error::ApiError;
-use crate::rules::{
-    group_memberships, help_center, macros, object as obj, organizations, ticket_fields, tickets,
-    users, views,
+use crate::business_rules::{macros, views};
+use crate::caller::{Caller, Role};
+use crate::error::{ApiError, SandboxError};
+use crate::resources::{
+    group_memberships, help_center, object as obj, organizations, ticket_fields, tickets, users,
 };
 use crate::store::{Bind, Filter, ListQuery, Store, Table, Window, Writer};
 use crate::util::{iso, now};

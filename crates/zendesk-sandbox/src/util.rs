@@ -1,8 +1,18 @@
-//! The clock, Zendesk's timestamp forms, and fresh secrets.
+//! The clock, Zendesk's timestamp and id forms, fresh secrets and HTML as text: small helpers
+//! every layer uses, importing nothing of the crate.
 
 use base64::Engine;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
+
+/// An id that clients send as a number or a digit string; `""`/null are absent.
+pub fn as_id(value: &serde_json::Value) -> Option<i64> {
+    match value {
+        serde_json::Value::Number(n) => n.as_i64(),
+        serde_json::Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
 
 /// Now, in Unix seconds.
 pub fn now() -> i64 {

@@ -10,7 +10,7 @@ use axum::http::{Method, StatusCode};
 use common::{ADMIN_TOKEN, admin, basic, sandbox, sandbox_with};
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use zendesk_sandbox::rules::organizations;
+use zendesk_sandbox::resources::organizations;
 use zendesk_sandbox::store::{Bind, JobRow, Store, StoreError, Writer};
 use zendesk_sandbox::{AppState, Caller, Config, Role, Sandbox, Seed, seed_demo};
 
@@ -594,4 +594,42 @@ async fn the_same_sandbox_answers_with_and_without_json_suffix() {
     let a = sb.get(&format!("/api/v2/tickets/{id}")).await;
     let b = sb.get(&format!("/api/v2/tickets/{id}.json")).await;
     assert_eq!(a.body, b.body);
+}
+
+/// A write job that swallows a failed statement and answers Ok is still undone, on both
+/// backends (PostgreSQL aborts the transaction at the failed statement; SQLite would go on), and
+/// the caller learns why.
+#[tokio::test]
+async fn a_write_whose_statement_failed_is_undone_even_when_it_answers_ok() {
+    let store = open_store(&zendesk_sandbox::test_db_url()).await;
+    let group = json!({"id": 3_000_000_777_i64, "name": "Half applied", "deleted": false,
+        "created_at": "2024-01-01T00:00:00Z", "updated_at": "2024-01-01T00:00:00Z"});
+    let saved = group.clone();
+    let refused = store
+        .write(move |tx| {
+            tx.save(zendesk_sandbox::store::Table::Groups, &saved)?;
+            // The error is dropped, as a careless rule might.
+            let _ = tx.execute("UPDATE no_such_table SET x = 1", &[]);
+            Ok::<_, StoreError>(())
+        })
+        .await
+        .expect_err("the write is refused");
+    assert!(
+        refused
+            .detail
+            .starts_with("a statement failed, so the write was rolled back: "),
+        "{refused}"
+    );
+    assert!(refused.detail.contains("no_such_table"), "{refused}");
+    let kept = store
+        .read(|reader| reader.record(zendesk_sandbox::store::Table::Groups, 3_000_000_777))
+        .await
+        .unwrap();
+    assert_eq!(kept, None, "nothing of the write was kept");
+    // The writer goes on: the next write commits.
+    store
+        .write(move |tx| tx.save(zendesk_sandbox::store::Table::Groups, &group))
+        .await
+        .unwrap();
+    store.close().await;
 }

@@ -1,11 +1,15 @@
-//! Business rules: what Zendesk sets off when a ticket changes (triggers) and as time passes
-//! (automations), as pure functions over ticket records (`serde_json::Value`, the shape the API
-//! answers) and small typed structs. Nothing here reads the store or sees HTTP: the caller
-//! passes in the ticket before and after a write, who made it, the rules, the people they name
-//! and the clock, and gets back the ticket the rules leave, the changes each rule made (for the
-//! audit), the emails to capture and the webhook calls to queue.
+//! Zendesk's business rules: what an account does to tickets on its own or at an agent's
+//! request. Macros (canned changes agents apply) and views (ticket queues), with `restriction`
+//! saying who sees and changes each, are resources written like the others (plain functions
+//! over a store transaction). Triggers (on every ticket change) and automations (as time
+//! passes) are pure functions over ticket records (`serde_json::Value`, the shape the API
+//! answers) and small typed structs: the caller passes in the ticket before and after a write,
+//! who made it, the rules, the people they name and the clock, and gets back the ticket the
+//! rules leave, the changes each rule made (for the audit), the emails to capture and the
+//! webhook calls to queue.
 //!
-//! The rooms:
+//! The modules:
+//! - `macros`, `views`, `restriction`: the two resources and their visibility.
 //! - `vocabulary`: the one table of condition fields (operators, values, what they read) and
 //!   action fields, and the channels (`via_id`). Validation, evaluation and `definitions` all
 //!   read it.
@@ -27,14 +31,17 @@ pub mod clock;
 pub mod conditions;
 pub mod definitions;
 pub mod effects;
+pub mod macros;
 pub mod outbox;
 pub mod placeholders;
+pub mod restriction;
 pub mod rule;
 pub mod standard_triggers;
 pub mod ticket_update;
 pub mod triggers;
+pub mod views;
 pub mod vocabulary;
 
-/// Test fixtures shared by the rooms' tests.
+/// Test fixtures shared by the modules' tests.
 #[cfg(test)]
 pub(crate) mod fixtures;

@@ -1,7 +1,7 @@
 //! Uploads and attachments over HTTP: `POST /uploads?filename=` (the file's bytes as the body,
 //! its type in `Content-Type`; `token=` adds it to an upload), `DELETE /uploads/{token}`,
 //! `GET /attachments/{id}` (the record), and the file itself at its `content_url`,
-//! `/attachments/token/{token}?name=`, for whoever may see it (`rules::attachments`).
+//! `/attachments/token/{token}?name=`, for whoever may see it (`resources::attachments`).
 //!
 //! Attachments are stored with paths for their URLs; [`absolute`] and [`absolute_text`] put the
 //! request's base URL in front wherever an attachment is served, inside comments and audits too.
@@ -14,12 +14,13 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::http::{BaseUrl, Query};
-use super::path_id;
-use crate::AppState;
-use crate::auth::Caller;
+use super::endpoint::Endpoint;
+use super::http::{BaseUrl, PathId, Query};
+use crate::caller::Caller;
 use crate::error::ApiError;
-use crate::rules::attachments as rules;
+use crate::permissions::Who;
+use crate::resources::attachments;
+use crate::state::AppState;
 use crate::store::Table;
 
 /// The URL keys of an attachment whose values are stored as paths.
@@ -88,7 +89,7 @@ pub async fn upload(
     let mut upload = state
         .store()
         .write(move |tx| {
-            rules::upload(
+            attachments::upload(
                 tx,
                 &caller,
                 &file_name,
@@ -110,7 +111,7 @@ pub async fn delete_upload(
 ) -> Result<Response, ApiError> {
     state
         .store()
-        .write(move |tx| rules::delete_upload(tx, &caller, &token))
+        .write(move |tx| attachments::delete_upload(tx, &caller, &token))
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -120,20 +121,19 @@ pub async fn show(
     State(state): State<AppState>,
     caller: Caller,
     BaseUrl(base): BaseUrl,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<Response, ApiError> {
-    let id = path_id(&id)?;
     let stored = state
         .store()
         .read(move |reader| {
-            let stored = crate::rules::fetch(reader, Table::Attachments, id)?;
-            if !rules::can_see(reader, &caller, &stored)? {
+            let stored = crate::resources::fetch(reader, Table::Attachments, id)?;
+            if !attachments::can_see(reader, &caller, &stored)? {
                 return Err(ApiError::NotFound);
             }
             Ok(stored)
         })
         .await?;
-    let mut attachment = rules::public(&stored);
+    let mut attachment = attachments::public(&stored);
     absolute(&mut attachment, &base);
     Ok(axum::Json(json!({ "attachment": attachment })).into_response())
 }
@@ -148,10 +148,10 @@ pub async fn content(
     let (stored, bytes) = state
         .store()
         .read(move |reader| {
-            let Some(stored) = rules::by_content_token(reader, &token)? else {
+            let Some(stored) = attachments::by_content_token(reader, &token)? else {
                 return Err(ApiError::NotFound);
             };
-            if !rules::can_see(reader, &caller, &stored)? {
+            if !attachments::can_see(reader, &caller, &stored)? {
                 return Err(ApiError::NotFound);
             }
             let id = stored["id"].as_i64().unwrap_or_default();
@@ -196,6 +196,17 @@ pub async fn content(
         HeaderValue::from_static("sandbox"),
     );
     Ok(response)
+}
+
+/// This resource's endpoints and who may call each (`permissions::Who`). Anyone signed in uploads; a file is served to who may see the comment it is on (or its uploader, until attached).
+pub fn endpoints() -> Vec<Endpoint> {
+    use Who::{Agents, SignedIn};
+    vec![
+        Endpoint::post("/api/v2/uploads", SignedIn, upload),
+        Endpoint::delete("/api/v2/uploads/{token}", SignedIn, delete_upload),
+        Endpoint::get("/api/v2/attachments/{id}", Agents, show),
+        Endpoint::get("/attachments/token/{token}", SignedIn, content),
+    ]
 }
 
 #[cfg(test)]

@@ -1,31 +1,52 @@
 //! Group memberships over HTTP: list (all, of a group, of a user; cursor or offset), the
 //! assignable ones (memberships in groups agents can be assigned to), show, create, delete, and
-//! make default. Agents read; only admins write (`rules::group_memberships`).
+//! make default. Agents read; only admins write (`resources::group_memberships`).
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
+use super::audience::{Audience, SideLoad};
+use super::endpoint::Endpoint;
 use super::groups::Groups;
-use super::http::{BaseUrl, JsonBody, Query, object_under};
+use super::http::{BaseUrl, JsonBody, PathId, PathIds, Query, object_under};
+use super::listing::Listing;
 use super::paging::page_request;
-use super::path_id;
-use super::shared::{Listing, Resource, SideLoad, Viewer, created_response, fetch};
+use super::resource::{self, Create, Delete, Resource, Show, created_response, fetch};
 use super::users::Users;
-use crate::AppState;
-use crate::auth::Caller;
+use crate::caller::Caller;
 use crate::error::ApiError;
-use crate::rules::group_memberships as rules;
-use crate::store::{Bind, Filter, Table};
+use crate::permissions::Who;
+use crate::resources::group_memberships;
+use crate::state::AppState;
+use crate::store::{Bind, Filter, Table, Writer};
 
-/// Group memberships as served (see `shared`).
+/// Group memberships as served (see `resource`).
 pub struct GroupMemberships;
 
 impl Resource for GroupMemberships {
     const TABLE: Table = Table::GroupMemberships;
     const ONE: &'static str = "group_membership";
     const MANY: &'static str = "group_memberships";
+}
+
+impl Show for GroupMemberships {}
+
+impl Create for GroupMemberships {
+    fn create(
+        tx: &mut dyn Writer,
+        caller: &Caller,
+        input: &Map<String, Value>,
+    ) -> Result<Value, ApiError> {
+        group_memberships::create(tx, caller, input)
+    }
+}
+
+impl Delete for GroupMemberships {
+    fn delete(tx: &mut dyn Writer, caller: &Caller, id: i64) -> Result<(), ApiError> {
+        group_memberships::delete(tx, caller, id)
+    }
 }
 
 /// Lists memberships under `filters` at `path`.
@@ -54,9 +75,9 @@ async fn serve(
     path: &str,
 ) -> Result<Response, ApiError> {
     let request = page_request(params)?;
-    let viewer = Viewer::of(state.store(), caller).await?;
+    let audience = Audience::of(state.store(), caller).await?;
     Listing::new(base, params, request, filters)
-        .viewed_by(&viewer)
+        .shown_to(&audience)
         .side_loading(&MEMBERSHIP_SIDE_LOADS)
         .serve_at::<GroupMemberships>(state.store(), path)
         .await
@@ -104,10 +125,9 @@ pub async fn of_group(
     State(state): State<AppState>,
     caller: Caller,
     BaseUrl(base): BaseUrl,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     Query(params): Query,
 ) -> Result<Response, ApiError> {
-    let id = path_id(&id)?;
     fetch(state.store(), Table::Groups, id).await?;
     let path = format!("groups/{id}/memberships");
     let filters = vec![Filter::Eq("group_id", Bind::Int(id))];
@@ -118,33 +138,21 @@ pub async fn of_user(
     State(state): State<AppState>,
     caller: Caller,
     BaseUrl(base): BaseUrl,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     Query(params): Query,
 ) -> Result<Response, ApiError> {
-    let id = path_id(&id)?;
     fetch(state.store(), Table::Users, id).await?;
     let path = format!("users/{id}/group_memberships");
     let filters = vec![Filter::Eq("user_id", Bind::Int(id))];
     serve(&state, &caller, &base, &params, filters, &path).await
 }
 
-pub async fn show(
-    State(state): State<AppState>,
-    BaseUrl(base): BaseUrl,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    let id = path_id(&id)?;
-    let membership = fetch(state.store(), Table::GroupMemberships, id).await?;
-    Ok(GroupMemberships::one(membership, &base))
-}
-
 /// `GET /users/{user_id}/group_memberships/{id}`.
 pub async fn show_of_user(
     State(state): State<AppState>,
     BaseUrl(base): BaseUrl,
-    Path((user, id)): Path<(String, String)>,
+    PathIds(user, id): PathIds,
 ) -> Result<Response, ApiError> {
-    let (user, id) = (path_id(&user)?, path_id(&id)?);
     let membership = fetch(state.store(), Table::GroupMemberships, id).await?;
     if membership["user_id"] != json!(user) {
         return Err(ApiError::NotFound);
@@ -152,34 +160,19 @@ pub async fn show_of_user(
     Ok(GroupMemberships::one(membership, &base))
 }
 
-pub async fn create(
-    State(state): State<AppState>,
-    caller: Caller,
-    BaseUrl(base): BaseUrl,
-    JsonBody(body): JsonBody,
-) -> Result<Response, ApiError> {
-    let input = object_under(&body, "group_membership")?.clone();
-    let membership = state
-        .store()
-        .write(move |tx| rules::create(tx, &caller, &input))
-        .await?;
-    Ok(GroupMemberships::created(membership, &base))
-}
-
 /// `POST /users/{user_id}/group_memberships`: the user comes from the path.
 pub async fn create_for_user(
     State(state): State<AppState>,
     caller: Caller,
     BaseUrl(base): BaseUrl,
-    Path(user): Path<String>,
+    PathId(user): PathId,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    let user = path_id(&user)?;
     let mut input = object_under(&body, "group_membership")?.clone();
     input.insert("user_id".into(), json!(user));
     let membership = state
         .store()
-        .write(move |tx| rules::create(tx, &caller, &input))
+        .write(move |tx| group_memberships::create(tx, &caller, &input))
         .await?;
     let membership = GroupMemberships::render(membership, &base);
     let location = membership["url"].as_str().unwrap_or_default().to_string();
@@ -189,34 +182,20 @@ pub async fn create_for_user(
     ))
 }
 
-pub async fn delete(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    let id = path_id(&id)?;
-    state
-        .store()
-        .write(move |tx| rules::delete(tx, &caller, id))
-        .await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
-}
-
 /// `DELETE /users/{user_id}/group_memberships/{id}`.
 pub async fn delete_of_user(
     State(state): State<AppState>,
     caller: Caller,
-    Path((user, id)): Path<(String, String)>,
+    PathIds(user, id): PathIds,
 ) -> Result<Response, ApiError> {
-    let (user, id) = (path_id(&user)?, path_id(&id)?);
     state
         .store()
         .write(move |tx| {
-            let membership = crate::rules::fetch(tx, Table::GroupMemberships, id)?;
+            let membership = crate::resources::fetch(tx, Table::GroupMemberships, id)?;
             if membership["user_id"] != json!(user) {
                 return Err(ApiError::NotFound);
             }
-            rules::delete(tx, &caller, id)
+            group_memberships::delete(tx, &caller, id)
         })
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
@@ -227,16 +206,61 @@ pub async fn make_default(
     State(state): State<AppState>,
     caller: Caller,
     BaseUrl(base): BaseUrl,
-    Path((user, id)): Path<(String, String)>,
+    PathIds(user, id): PathIds,
 ) -> Result<Response, ApiError> {
-    let (user, id) = (path_id(&user)?, path_id(&id)?);
     let memberships = state
         .store()
-        .write(move |tx| rules::make_default(tx, &caller, user, id))
+        .write(move |tx| group_memberships::make_default(tx, &caller, user, id))
         .await?;
     let memberships: Vec<Value> = memberships
         .into_iter()
         .map(|m| GroupMemberships::render(m, &base))
         .collect();
     Ok(axum::Json(json!({ "group_memberships": memberships })).into_response())
+}
+
+/// This resource's endpoints and who may call each (`permissions::Who`). Account configuration: agents read, admins write.
+pub fn endpoints() -> Vec<Endpoint> {
+    use Who::{Admins, Agents};
+    vec![
+        Endpoint::get("/api/v2/groups/{id}/memberships", Agents, of_group),
+        Endpoint::get("/api/v2/group_memberships", Agents, list),
+        Endpoint::post(
+            "/api/v2/group_memberships",
+            Admins,
+            resource::create::<GroupMemberships>,
+        ),
+        Endpoint::get("/api/v2/group_memberships/assignable", Agents, assignable),
+        Endpoint::get(
+            "/api/v2/group_memberships/{id}",
+            Agents,
+            resource::show::<GroupMemberships>,
+        ),
+        Endpoint::delete(
+            "/api/v2/group_memberships/{id}",
+            Admins,
+            resource::delete::<GroupMemberships>,
+        ),
+        Endpoint::get("/api/v2/users/{id}/group_memberships", Agents, of_user),
+        Endpoint::post(
+            "/api/v2/users/{id}/group_memberships",
+            Admins,
+            create_for_user,
+        ),
+        Endpoint::get(
+            "/api/v2/users/{user_id}/group_memberships/{id}",
+            Agents,
+            show_of_user,
+        ),
+        Endpoint::delete(
+            "/api/v2/users/{user_id}/group_memberships/{id}",
+            Admins,
+            delete_of_user,
+        ),
+        Endpoint::put(
+            "/api/v2/users/{user_id}/group_memberships/{id}/make_default",
+            Admins,
+            make_default,
+        ),
+    ]
 }

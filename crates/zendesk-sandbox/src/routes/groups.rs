@@ -1,27 +1,58 @@
 //! Groups over HTTP: list, show, create, update, delete (soft, 204, as Zendesk does). Agents
-//! read; admins write (`rules::groups`).
+//! read; admins write (`resources::groups`).
 
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::extract::State;
+use axum::response::Response;
 
-use super::http::{BaseUrl, JsonBody, Query, object_under};
+use super::endpoint::Endpoint;
+use super::http::{BaseUrl, Query};
+use super::listing::Listing;
 use super::paging::page_request;
-use super::path_id;
-use super::shared::{Listing, Resource, fetch};
-use crate::AppState;
-use crate::auth::Caller;
+use super::resource::{self, Create, Delete, Resource, Show, Update};
+use crate::caller::Caller;
 use crate::error::ApiError;
-use crate::rules::groups as rules;
-use crate::store::Table;
+use crate::permissions::Who;
+use crate::resources::groups;
+use crate::state::AppState;
+use crate::store::{Table, Writer};
+use serde_json::{Map, Value};
 
-/// Groups as served (see `shared`).
+/// Groups as served (see `resource`).
 pub struct Groups;
 
 impl Resource for Groups {
     const TABLE: Table = Table::Groups;
     const ONE: &'static str = "group";
     const MANY: &'static str = "groups";
+}
+
+impl Show for Groups {}
+
+impl Create for Groups {
+    fn create(
+        tx: &mut dyn Writer,
+        caller: &Caller,
+        input: &Map<String, Value>,
+    ) -> Result<Value, ApiError> {
+        groups::create(tx, caller, input)
+    }
+}
+
+impl Update for Groups {
+    fn update(
+        tx: &mut dyn Writer,
+        caller: &Caller,
+        id: i64,
+        input: &Map<String, Value>,
+    ) -> Result<Value, ApiError> {
+        groups::update(tx, caller, id, input)
+    }
+}
+
+impl Delete for Groups {
+    fn delete(tx: &mut dyn Writer, caller: &Caller, id: i64) -> Result<(), ApiError> {
+        groups::delete(tx, caller, id)
+    }
 }
 
 pub async fn list(
@@ -35,55 +66,14 @@ pub async fn list(
         .await
 }
 
-pub async fn show(
-    State(state): State<AppState>,
-    BaseUrl(base): BaseUrl,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    let id = path_id(&id)?;
-    let group = fetch(state.store(), Table::Groups, id).await?;
-    Ok(Groups::one(group, &base))
-}
-
-pub async fn create(
-    State(state): State<AppState>,
-    caller: Caller,
-    BaseUrl(base): BaseUrl,
-    JsonBody(body): JsonBody,
-) -> Result<Response, ApiError> {
-    let input = object_under(&body, "group")?.clone();
-    let group = state
-        .store()
-        .write(move |tx| rules::create(tx, &caller, &input))
-        .await?;
-    Ok(Groups::created(group, &base))
-}
-
-pub async fn update(
-    State(state): State<AppState>,
-    caller: Caller,
-    BaseUrl(base): BaseUrl,
-    Path(id): Path<String>,
-    JsonBody(body): JsonBody,
-) -> Result<Response, ApiError> {
-    let id = path_id(&id)?;
-    let input = object_under(&body, "group")?.clone();
-    let group = state
-        .store()
-        .write(move |tx| rules::update(tx, &caller, id, &input))
-        .await?;
-    Ok(Groups::one(group, &base))
-}
-
-pub async fn delete(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    let id = path_id(&id)?;
-    state
-        .store()
-        .write(move |tx| rules::delete(tx, &caller, id))
-        .await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+/// This resource's endpoints and who may call each (`permissions::Who`). Account configuration: agents read, admins write.
+pub fn endpoints() -> Vec<Endpoint> {
+    use Who::{Admins, Agents};
+    vec![
+        Endpoint::get("/api/v2/groups", Agents, list),
+        Endpoint::post("/api/v2/groups", Admins, resource::create::<Groups>),
+        Endpoint::get("/api/v2/groups/{id}", Agents, resource::show::<Groups>),
+        Endpoint::put("/api/v2/groups/{id}", Admins, resource::update::<Groups>),
+        Endpoint::delete("/api/v2/groups/{id}", Admins, resource::delete::<Groups>),
+    ]
 }

@@ -2,22 +2,24 @@
 //! categories, sections and articles (list, show, create, update, delete), the articles of a
 //! section or category, and article search with snippets. Reading is open to anyone, signed in
 //! or not, as a public help center is; drafts are shown to agents only. Admins manage
-//! categories and sections, agents write articles (`rules::help_center`).
+//! categories and sections, agents write articles (`resources::help_center`).
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-use super::http::{BaseUrl, JsonBody, Params, Query, object_under};
+use super::endpoint::Endpoint;
+use super::http::{BaseUrl, JsonBody, Params, PathId, Query, object_under, record_id};
+use super::listing::Listing;
 use super::paging::{MAX_PAGE_SIZE, Sort, check_depth, page_request};
-use super::path_id;
-use super::shared::{Listing, Resource};
-use crate::AppState;
-use crate::auth::{Caller, MaybeCaller};
+use super::resource::{self, Create, Delete, Resource, Show, Update};
+use crate::auth::MaybeCaller;
+use crate::caller::Caller;
 use crate::error::ApiError;
-use crate::rules::help_center::{self as rules, check_locale};
-use crate::store::{ArticleSearch, Bind, Filter, Table};
+use crate::permissions::Who;
+use crate::resources::help_center::{self, check_locale};
+use crate::state::AppState;
+use crate::store::{ArticleSearch, Bind, Filter, Table, Writer};
 
 /// A Help Center record as served: `id`, then its `url` (under its locale) and `html_url` (the
 /// page in the help center), then the rest.
@@ -25,7 +27,7 @@ fn render_hc(record: Value, base: &str, kind: &str) -> Value {
     let id = record["id"].as_i64().unwrap_or_default();
     let locale = record["locale"]
         .as_str()
-        .unwrap_or(rules::DEFAULT_LOCALE)
+        .unwrap_or(help_center::DEFAULT_LOCALE)
         .to_string();
     let title = record["title"]
         .as_str()
@@ -72,7 +74,7 @@ macro_rules! hc_resource {
             fn url(base: &str, id: i64) -> String {
                 format!(
                     "{base}/api/v2/help_center/{}/{}/{id}.json",
-                    rules::DEFAULT_LOCALE,
+                    help_center::DEFAULT_LOCALE,
                     $many
                 )
             }
@@ -92,6 +94,72 @@ macro_rules! hc_resource {
 hc_resource!(Categories, Table::Categories, "category", "categories");
 hc_resource!(Sections, Table::Sections, "section", "sections");
 hc_resource!(Articles, Table::Articles, "article", "articles");
+
+impl Show for Categories {}
+
+impl Create for Categories {
+    fn create(
+        tx: &mut dyn Writer,
+        caller: &Caller,
+        input: &Map<String, Value>,
+    ) -> Result<Value, ApiError> {
+        help_center::create_category(tx, caller, input, None)
+    }
+}
+
+impl Update for Categories {
+    fn update(
+        tx: &mut dyn Writer,
+        caller: &Caller,
+        id: i64,
+        input: &Map<String, Value>,
+    ) -> Result<Value, ApiError> {
+        help_center::update_category(tx, caller, id, input)
+    }
+}
+
+impl Delete for Categories {
+    fn delete(tx: &mut dyn Writer, caller: &Caller, id: i64) -> Result<(), ApiError> {
+        help_center::delete_category(tx, caller, id)
+    }
+}
+
+impl Show for Sections {}
+
+impl Update for Sections {
+    fn update(
+        tx: &mut dyn Writer,
+        caller: &Caller,
+        id: i64,
+        input: &Map<String, Value>,
+    ) -> Result<Value, ApiError> {
+        help_center::update_section(tx, caller, id, input)
+    }
+}
+
+impl Delete for Sections {
+    fn delete(tx: &mut dyn Writer, caller: &Caller, id: i64) -> Result<(), ApiError> {
+        help_center::delete_section(tx, caller, id)
+    }
+}
+
+impl Update for Articles {
+    fn update(
+        tx: &mut dyn Writer,
+        caller: &Caller,
+        id: i64,
+        input: &Map<String, Value>,
+    ) -> Result<Value, ApiError> {
+        help_center::update_article(tx, caller, id, input)
+    }
+}
+
+/// Deleting an article archives it (gone from the API and from search).
+impl Delete for Articles {
+    fn delete(tx: &mut dyn Writer, caller: &Caller, id: i64) -> Result<(), ApiError> {
+        help_center::archive_article(tx, caller, id)
+    }
+}
 
 fn by_position(params: &Params) -> Result<Sort, ApiError> {
     let column = match params.get("sort_by") {
@@ -176,59 +244,6 @@ pub async fn categories_in(
     list_of::<Categories>(&state, &base, &params, Vec::new(), &path, Some(&locale)).await
 }
 
-pub async fn category(
-    State(state): State<AppState>,
-    BaseUrl(base): BaseUrl,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    let id = path_id(&id)?;
-    let record = super::shared::fetch(state.store(), Table::Categories, id).await?;
-    Ok(Categories::one(record, &base))
-}
-
-pub async fn create_category(
-    State(state): State<AppState>,
-    caller: Caller,
-    BaseUrl(base): BaseUrl,
-    JsonBody(body): JsonBody,
-) -> Result<Response, ApiError> {
-    let input = object_under(&body, "category")?.clone();
-    let record = state
-        .store()
-        .write(move |tx| rules::create_category(tx, &caller, &input, None))
-        .await?;
-    Ok(Categories::created(record, &base))
-}
-
-pub async fn update_category(
-    State(state): State<AppState>,
-    caller: Caller,
-    BaseUrl(base): BaseUrl,
-    Path(id): Path<String>,
-    JsonBody(body): JsonBody,
-) -> Result<Response, ApiError> {
-    let id = path_id(&id)?;
-    let input = object_under(&body, "category")?.clone();
-    let record = state
-        .store()
-        .write(move |tx| rules::update_category(tx, &caller, id, &input))
-        .await?;
-    Ok(Categories::one(record, &base))
-}
-
-pub async fn delete_category(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    let id = path_id(&id)?;
-    state
-        .store()
-        .write(move |tx| rules::delete_category(tx, &caller, id))
-        .await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
-}
-
 // ---- sections ----
 
 pub async fn sections(
@@ -260,69 +275,28 @@ pub async fn sections_in(
 pub async fn sections_of_category(
     State(state): State<AppState>,
     BaseUrl(base): BaseUrl,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     Query(params): Query,
 ) -> Result<Response, ApiError> {
-    let id = path_id(&id)?;
-    super::shared::fetch(state.store(), Table::Categories, id).await?;
+    super::resource::fetch(state.store(), Table::Categories, id).await?;
     let filters = vec![Filter::Eq("category_id", Bind::Int(id))];
     let path = format!("help_center/categories/{id}/sections");
     list_of::<Sections>(&state, &base, &params, filters, &path, None).await
-}
-
-pub async fn section(
-    State(state): State<AppState>,
-    BaseUrl(base): BaseUrl,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    let id = path_id(&id)?;
-    let record = super::shared::fetch(state.store(), Table::Sections, id).await?;
-    Ok(Sections::one(record, &base))
 }
 
 pub async fn create_section(
     State(state): State<AppState>,
     caller: Caller,
     BaseUrl(base): BaseUrl,
-    Path(category): Path<String>,
+    PathId(category): PathId,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    let category = path_id(&category)?;
     let input = object_under(&body, "section")?.clone();
     let record = state
         .store()
-        .write(move |tx| rules::create_section(tx, &caller, category, &input, None))
+        .write(move |tx| help_center::create_section(tx, &caller, category, &input, None))
         .await?;
     Ok(Sections::created(record, &base))
-}
-
-pub async fn update_section(
-    State(state): State<AppState>,
-    caller: Caller,
-    BaseUrl(base): BaseUrl,
-    Path(id): Path<String>,
-    JsonBody(body): JsonBody,
-) -> Result<Response, ApiError> {
-    let id = path_id(&id)?;
-    let input = object_under(&body, "section")?.clone();
-    let record = state
-        .store()
-        .write(move |tx| rules::update_section(tx, &caller, id, &input))
-        .await?;
-    Ok(Sections::one(record, &base))
-}
-
-pub async fn delete_section(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    let id = path_id(&id)?;
-    state
-        .store()
-        .write(move |tx| rules::delete_section(tx, &caller, id))
-        .await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 // ---- articles ----
@@ -361,11 +335,10 @@ pub async fn articles_of_section(
     State(state): State<AppState>,
     MaybeCaller(caller): MaybeCaller,
     BaseUrl(base): BaseUrl,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     Query(params): Query,
 ) -> Result<Response, ApiError> {
-    let id = path_id(&id)?;
-    super::shared::fetch(state.store(), Table::Sections, id).await?;
+    super::resource::fetch(state.store(), Table::Sections, id).await?;
     let mut filters = article_filters(caller.as_ref());
     filters.push(Filter::Eq("section_id", Bind::Int(id)));
     let path = format!("help_center/sections/{id}/articles");
@@ -377,7 +350,7 @@ async fn in_category(state: &AppState, category: i64) -> Result<Filter, ApiError
     let sections = state
         .store()
         .read(move |reader| {
-            crate::rules::fetch(reader, Table::Categories, category)?;
+            crate::resources::fetch(reader, Table::Categories, category)?;
             Ok::<_, ApiError>(reader.find(
                 Table::Sections,
                 &[Filter::Eq("category_id", Bind::Int(category))],
@@ -399,10 +372,9 @@ pub async fn articles_of_category(
     State(state): State<AppState>,
     MaybeCaller(caller): MaybeCaller,
     BaseUrl(base): BaseUrl,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     Query(params): Query,
 ) -> Result<Response, ApiError> {
-    let id = path_id(&id)?;
     let mut filters = article_filters(caller.as_ref());
     filters.push(in_category(&state, id).await?);
     let path = format!("help_center/categories/{id}/articles");
@@ -413,14 +385,13 @@ async fn show_article(
     state: &AppState,
     caller: Option<Caller>,
     base: &str,
-    id: &str,
+    id: i64,
     locale: Option<&str>,
 ) -> Result<Response, ApiError> {
-    let id = path_id(id)?;
     let locale = locale.map(check_locale).transpose()?;
-    let record = super::shared::fetch(state.store(), Table::Articles, id).await?;
+    let record = super::resource::fetch(state.store(), Table::Articles, id).await?;
     let wrong_locale = locale.is_some_and(|l| record["locale"].as_str() != Some(l.as_str()));
-    if wrong_locale || !rules::can_read_article(caller.as_ref(), &record) {
+    if wrong_locale || !help_center::can_read_article(caller.as_ref(), &record) {
         return Err(ApiError::NotFound);
     }
     Ok(Articles::one(record, base))
@@ -430,9 +401,9 @@ pub async fn article(
     State(state): State<AppState>,
     MaybeCaller(caller): MaybeCaller,
     BaseUrl(base): BaseUrl,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<Response, ApiError> {
-    show_article(&state, caller, &base, &id, None).await
+    show_article(&state, caller, &base, id, None).await
 }
 
 pub async fn article_in(
@@ -441,52 +412,23 @@ pub async fn article_in(
     BaseUrl(base): BaseUrl,
     Path((locale, id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    show_article(&state, caller, &base, &id, Some(&locale)).await
+    let id = record_id(&id)?;
+    show_article(&state, caller, &base, id, Some(&locale)).await
 }
 
 pub async fn create_article(
     State(state): State<AppState>,
     caller: Caller,
     BaseUrl(base): BaseUrl,
-    Path(section): Path<String>,
+    PathId(section): PathId,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    let section = path_id(&section)?;
     let input = object_under(&body, "article")?.clone();
     let record = state
         .store()
-        .write(move |tx| rules::create_article(tx, &caller, section, &input, None))
+        .write(move |tx| help_center::create_article(tx, &caller, section, &input, None))
         .await?;
     Ok(Articles::created(record, &base))
-}
-
-pub async fn update_article(
-    State(state): State<AppState>,
-    caller: Caller,
-    BaseUrl(base): BaseUrl,
-    Path(id): Path<String>,
-    JsonBody(body): JsonBody,
-) -> Result<Response, ApiError> {
-    let id = path_id(&id)?;
-    let input = object_under(&body, "article")?.clone();
-    let record = state
-        .store()
-        .write(move |tx| rules::update_article(tx, &caller, id, &input))
-        .await?;
-    Ok(Articles::one(record, &base))
-}
-
-pub async fn archive_article(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    let id = path_id(&id)?;
-    state
-        .store()
-        .write(move |tx| rules::archive_article(tx, &caller, id))
-        .await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// `GET /help_center/articles/search?query=`: articles holding the query's words, best first,
@@ -547,7 +489,7 @@ pub async fn search(
         })?;
         filters.push(in_category(&state, category).await?);
     }
-    let words = rules::search_words(query);
+    let words = help_center::search_words(query);
     let (total, rows) = {
         let words = words.clone();
         state
@@ -566,7 +508,8 @@ pub async fn search(
         .into_iter()
         .map(|(_, stored)| {
             let record = crate::store::parse_stored(&stored)?;
-            let snippet = rules::snippet(record["body"].as_str().unwrap_or_default(), &words, 220);
+            let snippet =
+                help_center::snippet(record["body"].as_str().unwrap_or_default(), &words, 220);
             let mut rendered = Articles::render(record, &base);
             rendered["result_type"] = json!("article");
             rendered["snippet"] = json!(snippet);
@@ -596,4 +539,98 @@ pub async fn search(
         "sort_by": "relevance", "sort_order": "desc"
     }))
     .into_response())
+}
+
+/// This resource's endpoints and who may call each (`permissions::Who`). Anyone reads (drafts: agents); admins manage categories and sections, agents write articles.
+pub fn endpoints() -> Vec<Endpoint> {
+    use Who::{Admins, Agents, Anyone};
+    vec![
+        Endpoint::get("/api/v2/help_center/categories", Anyone, categories),
+        Endpoint::post(
+            "/api/v2/help_center/categories",
+            Admins,
+            resource::create::<Categories>,
+        ),
+        Endpoint::get(
+            "/api/v2/help_center/{locale}/categories",
+            Anyone,
+            categories_in,
+        ),
+        Endpoint::get(
+            "/api/v2/help_center/categories/{id}",
+            Anyone,
+            resource::show::<Categories>,
+        ),
+        Endpoint::put(
+            "/api/v2/help_center/categories/{id}",
+            Admins,
+            resource::update::<Categories>,
+        ),
+        Endpoint::delete(
+            "/api/v2/help_center/categories/{id}",
+            Admins,
+            resource::delete::<Categories>,
+        ),
+        Endpoint::get(
+            "/api/v2/help_center/categories/{id}/sections",
+            Anyone,
+            sections_of_category,
+        ),
+        Endpoint::post(
+            "/api/v2/help_center/categories/{id}/sections",
+            Admins,
+            create_section,
+        ),
+        Endpoint::get(
+            "/api/v2/help_center/categories/{id}/articles",
+            Anyone,
+            articles_of_category,
+        ),
+        Endpoint::get("/api/v2/help_center/sections", Anyone, sections),
+        Endpoint::get("/api/v2/help_center/{locale}/sections", Anyone, sections_in),
+        Endpoint::get(
+            "/api/v2/help_center/sections/{id}",
+            Anyone,
+            resource::show::<Sections>,
+        ),
+        Endpoint::put(
+            "/api/v2/help_center/sections/{id}",
+            Admins,
+            resource::update::<Sections>,
+        ),
+        Endpoint::delete(
+            "/api/v2/help_center/sections/{id}",
+            Admins,
+            resource::delete::<Sections>,
+        ),
+        Endpoint::get(
+            "/api/v2/help_center/sections/{id}/articles",
+            Anyone,
+            articles_of_section,
+        ),
+        Endpoint::post(
+            "/api/v2/help_center/sections/{id}/articles",
+            Agents,
+            create_article,
+        ),
+        Endpoint::get("/api/v2/help_center/articles", Anyone, articles),
+        Endpoint::get("/api/v2/help_center/articles/search", Anyone, search),
+        Endpoint::get("/api/v2/help_center/{locale}/articles", Anyone, articles_in),
+        Endpoint::get("/api/v2/help_center/articles/{id}", Anyone, article),
+        Endpoint::get(
+            "/api/v2/help_center/{locale}/articles/{id}",
+            Anyone,
+            article_in,
+        ),
+        Endpoint::put(
+            "/api/v2/help_center/articles/{id}",
+            Agents,
+            resource::update::<Articles>,
+        ),
+        Endpoint::delete(
+            "/api/v2/help_center/articles/{id}",
+            Agents,
+            resource::delete::<Articles>,
+        ),
+    ]
 }

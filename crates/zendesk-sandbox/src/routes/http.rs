@@ -1,10 +1,12 @@
 //! What every route shares about HTTP: the decoded query string (Zendesk's `page[size]`,
-//! `role[]`, `ids=1,2`), the JSON body (malformed bodies answered in Zendesk's shape), the
-//! base URL absolute `url`s are built from, and the envelopes bodies arrive in.
+//! `role[]`, `ids=1,2`), the JSON body (malformed bodies answered in Zendesk's shape), record
+//! ids in the path (anything but a number is a 404), the base URL absolute `url`s are built
+//! from, and the envelopes bodies arrive in.
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
 
 use crate::error::{ApiError, malformed_json};
@@ -88,6 +90,46 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
         serde_json::from_slice(&bytes)
             .map(JsonBody)
             .map_err(|e| malformed_json(&e.to_string()))
+    }
+}
+
+/// A record id in the path (`/tickets/{id}`): a number, or the path names nothing (404, as on
+/// Zendesk).
+pub struct PathId(pub i64);
+
+/// The two record ids of a nested path (`/users/{user_id}/group_memberships/{id}`), each a
+/// number or 404.
+pub struct PathIds(pub i64, pub i64);
+
+/// A record id as the path gives it: a number, or 404.
+pub fn record_id(raw: &str) -> Result<i64, ApiError> {
+    raw.trim().parse::<i64>().map_err(|_| ApiError::NotFound)
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for PathId {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Path(raw) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        record_id(&raw)
+            .map(PathId)
+            .map_err(IntoResponse::into_response)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for PathIds {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Path((first, second)) = Path::<(String, String)>::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        match (record_id(&first), record_id(&second)) {
+            (Ok(first), Ok(second)) => Ok(PathIds(first, second)),
+            (Err(error), _) | (_, Err(error)) => Err(error.into_response()),
+        }
     }
 }
 

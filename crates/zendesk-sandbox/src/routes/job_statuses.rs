@@ -5,12 +5,13 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use super::endpoint::Endpoint;
 use super::http::{BaseUrl, Query};
-use crate::AppState;
-use crate::auth::Caller;
+use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::jobs::render;
-use crate::permissions;
+use crate::permissions::{self, Who};
+use crate::state::AppState;
 
 pub async fn show(
     State(state): State<AppState>,
@@ -76,4 +77,14 @@ pub async fn list(
         .map(|j| render(j, &base))
         .collect();
     Ok(axum::Json(json!({"job_statuses": jobs, "next_page": null, "previous_page": null, "count": jobs.len()})).into_response())
+}
+
+/// This resource's endpoints and who may call each (`permissions::Who`). End-users reach only the jobs they started.
+pub fn endpoints() -> Vec<Endpoint> {
+    use Who::{Agents, SignedIn};
+    vec![
+        Endpoint::get("/api/v2/job_statuses", Agents, list),
+        Endpoint::get("/api/v2/job_statuses/show_many", SignedIn, show_many),
+        Endpoint::get("/api/v2/job_statuses/{id}", SignedIn, show),
+    ]
 }

@@ -2,23 +2,26 @@
 //! `access`, `group_id` filters; by position, or `sort_by` created_at / updated_at), active,
 //! search (`query` in the title), the actions a macro may hold, show, create, update, delete,
 //! and apply: what a macro would do, alone or on a ticket, changing nothing
-//! (`rules::macros`).
+//! (`business_rules::macros`).
 
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 
-use super::http::{BaseUrl, JsonBody, Params, Query, object_under};
-use super::paging::{Sort, page_request};
-use super::path_id;
-use super::shared::{Listing, Resource};
-use crate::AppState;
-use crate::auth::Caller;
+use super::business_rules::{list_filters, list_sort};
+use super::endpoint::Endpoint;
+use super::http::{BaseUrl, PathId, PathIds, Query};
+use super::listing::Listing;
+use super::paging::page_request;
+use super::resource::{self, Create, Delete, Resource, Show, Update};
+use crate::business_rules::macros;
+use crate::caller::Caller;
 use crate::error::ApiError;
-use crate::rules::{macros as rules, restriction};
-use crate::store::{Bind, Filter, Table, like_escape};
+use crate::permissions::Who;
+use crate::state::AppState;
+use crate::store::{Bind, Filter, Reader, Table, Writer, like_escape};
+use serde_json::{Map, Value};
 
-/// Macros as served (see `shared`).
+/// Macros as served (see `resource`).
 pub struct Macros;
 
 impl Resource for Macros {
@@ -27,80 +30,38 @@ impl Resource for Macros {
     const MANY: &'static str = "macros";
 }
 
-/// `sort_by` + `sort_order` of macro and view lists (by position unless asked).
-pub fn business_rule_sort(params: &Params) -> Result<Sort, ApiError> {
-    let by = params.get("sort_by").unwrap_or("position");
-    let column = match by {
-        "position" => "position",
-        "created_at" => "created_at",
-        "updated_at" => "updated_at",
-        "id" => "id",
-        other => {
-            return Err(ApiError::bad_param(format!(
-                "sort_by `{other}` is not supported by the sandbox: use position, created_at, updated_at or id"
-            )));
-        }
-    };
-    // Zendesk's defaults: ascending by position, newest first by a time.
-    let descending = match params.get("sort_order") {
-        None => column == "created_at" || column == "updated_at",
-        Some("asc") => false,
-        Some("desc") => true,
-        Some(other) => {
-            return Err(ApiError::bad_param(format!(
-                "sort_order must be asc or desc, got `{other}`"
-            )));
-        }
-    };
-    Ok(Sort {
-        order: format!("{column}{}", if descending { ":desc" } else { "" }),
-        column,
-        descending,
-    })
+impl Show for Macros {
+    /// Only the macros the caller may use.
+    fn show(reader: &mut dyn Reader, caller: Option<&Caller>, id: i64) -> Result<Value, ApiError> {
+        macros::visible(reader, caller.ok_or(ApiError::Unauthorized)?, id)
+    }
 }
 
-/// The filters shared by macro and view lists: what the caller may see, `active`, `access`
-/// (personal, shared, account) and `group_id`.
-pub async fn business_rule_filters(
-    state: &AppState,
-    caller: &Caller,
-    params: &Params,
-) -> Result<Vec<Filter>, ApiError> {
-    let id = caller.id;
-    let groups = state
-        .store()
-        .read(move |reader| restriction::groups_of(reader, id))
-        .await?;
-    let mut filters: Vec<Filter> = restriction::visible_filter(caller, &groups)
-        .into_iter()
-        .collect();
-    match params.get("active") {
-        None => {}
-        Some("true") => filters.push(Filter::Eq("active", Bind::Int(1))),
-        Some("false") => filters.push(Filter::Eq("active", Bind::Int(0))),
-        Some(other) => {
-            return Err(ApiError::bad_value(format!(
-                "active must be true or false, got `{other}`"
-            )));
-        }
+impl Create for Macros {
+    fn create(
+        tx: &mut dyn Writer,
+        caller: &Caller,
+        input: &Map<String, Value>,
+    ) -> Result<Value, ApiError> {
+        macros::create(tx, caller, input)
     }
-    match params.get("access") {
-        None | Some("account") => {}
-        Some("personal") => filters.push(Filter::NotNull("restricted_user_id")),
-        Some("shared") => filters.push(Filter::Null("restricted_user_id")),
-        Some(other) => {
-            return Err(ApiError::bad_value(format!(
-                "access must be personal, shared or account, got `{other}`"
-            )));
-        }
+}
+
+impl Update for Macros {
+    fn update(
+        tx: &mut dyn Writer,
+        caller: &Caller,
+        id: i64,
+        input: &Map<String, Value>,
+    ) -> Result<Value, ApiError> {
+        macros::update(tx, caller, id, input)
     }
-    if let Some(group) = params.get("group_id") {
-        let group: i64 = group.trim().parse().map_err(|_| {
-            ApiError::bad_value(format!("group_id must be a numeric id, got `{group}`"))
-        })?;
-        filters.push(Filter::Like("restricted_group_ids", format!("%,{group},%")));
+}
+
+impl Delete for Macros {
+    fn delete(tx: &mut dyn Writer, caller: &Caller, id: i64) -> Result<(), ApiError> {
+        macros::delete(tx, caller, id)
     }
-    Ok(filters)
 }
 
 pub async fn list(
@@ -110,8 +71,8 @@ pub async fn list(
     Query(params): Query,
 ) -> Result<Response, ApiError> {
     let request = page_request(&params)?;
-    let sort = business_rule_sort(&params)?;
-    let filters = business_rule_filters(&state, &caller, &params).await?;
+    let sort = list_sort(&params)?;
+    let filters = list_filters(&state, &caller, &params).await?;
     Listing::new(&base, &params, request, filters)
         .sorted(sort)
         .serve::<Macros>(state.store())
@@ -125,8 +86,8 @@ pub async fn active(
     Query(params): Query,
 ) -> Result<Response, ApiError> {
     let request = page_request(&params)?;
-    let sort = business_rule_sort(&params)?;
-    let mut filters = business_rule_filters(&state, &caller, &params).await?;
+    let sort = list_sort(&params)?;
+    let mut filters = list_filters(&state, &caller, &params).await?;
     filters.push(Filter::Eq("active", Bind::Int(1)));
     Listing::new(&base, &params, request, filters)
         .sorted(sort)
@@ -148,8 +109,8 @@ pub async fn search(
     };
     let pattern = format!("%{}%", like_escape(&query.to_lowercase()));
     let request = page_request(&params)?;
-    let sort = business_rule_sort(&params)?;
-    let mut filters = business_rule_filters(&state, &caller, &params).await?;
+    let sort = list_sort(&params)?;
+    let mut filters = list_filters(&state, &caller, &params).await?;
     filters.push(Filter::Like("title_lower", pattern));
     Listing::new(&base, &params, request, filters)
         .sorted(sort)
@@ -158,76 +119,18 @@ pub async fn search(
 }
 
 pub async fn actions() -> Response {
-    axum::Json(rules::definitions()).into_response()
-}
-
-pub async fn show(
-    State(state): State<AppState>,
-    caller: Caller,
-    BaseUrl(base): BaseUrl,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    let id = path_id(&id)?;
-    let record = state
-        .store()
-        .read(move |reader| rules::visible(reader, &caller, id))
-        .await?;
-    Ok(Macros::one(record, &base))
-}
-
-pub async fn create(
-    State(state): State<AppState>,
-    caller: Caller,
-    BaseUrl(base): BaseUrl,
-    JsonBody(body): JsonBody,
-) -> Result<Response, ApiError> {
-    let input = object_under(&body, "macro")?.clone();
-    let record = state
-        .store()
-        .write(move |tx| rules::create(tx, &caller, &input))
-        .await?;
-    Ok(Macros::created(record, &base))
-}
-
-pub async fn update(
-    State(state): State<AppState>,
-    caller: Caller,
-    BaseUrl(base): BaseUrl,
-    Path(id): Path<String>,
-    JsonBody(body): JsonBody,
-) -> Result<Response, ApiError> {
-    let id = path_id(&id)?;
-    let input = object_under(&body, "macro")?.clone();
-    let record = state
-        .store()
-        .write(move |tx| rules::update(tx, &caller, id, &input))
-        .await?;
-    Ok(Macros::one(record, &base))
-}
-
-pub async fn delete(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    let id = path_id(&id)?;
-    state
-        .store()
-        .write(move |tx| rules::delete(tx, &caller, id))
-        .await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    axum::Json(macros::definitions()).into_response()
 }
 
 /// `GET /macros/{id}/apply`: the fields the macro sets and its comment.
 pub async fn apply(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<Response, ApiError> {
-    let id = path_id(&id)?;
     let result = state
         .store()
-        .read(move |reader| rules::changes(reader, &caller, id))
+        .read(move |reader| macros::changes(reader, &caller, id))
         .await?;
     Ok(axum::Json(result).into_response())
 }
@@ -238,14 +141,34 @@ pub async fn apply_to_ticket(
     State(state): State<AppState>,
     caller: Caller,
     BaseUrl(base): BaseUrl,
-    Path((ticket, id)): Path<(String, String)>,
+    PathIds(ticket, id): PathIds,
 ) -> Result<Response, ApiError> {
-    let (ticket, id) = (path_id(&ticket)?, path_id(&id)?);
     let mut result = state
         .store()
-        .read(move |reader| rules::preview(reader, &caller, ticket, id))
+        .read(move |reader| macros::preview(reader, &caller, ticket, id))
         .await?;
     let rendered = super::tickets::Tickets::render(result["result"]["ticket"].take(), &base);
     result["result"]["ticket"] = rendered;
     Ok(axum::Json(result).into_response())
+}
+
+/// This resource's endpoints and who may call each (`permissions::Who`). Agents use the shared ones, their groups' and their own; admins manage all (an agent's new macro is personal).
+pub fn endpoints() -> Vec<Endpoint> {
+    use Who::Agents;
+    vec![
+        Endpoint::get("/api/v2/macros", Agents, list),
+        Endpoint::post("/api/v2/macros", Agents, resource::create::<Macros>),
+        Endpoint::get("/api/v2/macros/active", Agents, active),
+        Endpoint::get("/api/v2/macros/search", Agents, search),
+        Endpoint::get("/api/v2/macros/actions", Agents, actions),
+        Endpoint::get("/api/v2/macros/{id}", Agents, resource::show::<Macros>),
+        Endpoint::put("/api/v2/macros/{id}", Agents, resource::update::<Macros>),
+        Endpoint::delete("/api/v2/macros/{id}", Agents, resource::delete::<Macros>),
+        Endpoint::get("/api/v2/macros/{id}/apply", Agents, apply),
+        Endpoint::get(
+            "/api/v2/tickets/{id}/macros/{macro_id}/apply",
+            Agents,
+            apply_to_ticket,
+        ),
+    ]
 }

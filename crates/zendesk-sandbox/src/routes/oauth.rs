@@ -1,18 +1,20 @@
 //! Zendesk's OAuth Tokens API over HTTP: `POST /api/v2/oauth/tokens` (admins mint a token,
 //! shown once in `full_token`), list and show (never a token's value), and revocation by id or
-//! of the calling token (`/oauth/tokens/current`). What each does is in `rules::oauth`.
+//! of the calling token (`/oauth/tokens/current`). What each does is in `resources::oauth`.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::http::{BaseUrl, JsonBody, Query};
-use super::path_id;
-use crate::AppState;
-use crate::auth::{Caller, CallingToken};
+use super::endpoint::Endpoint;
+use super::http::{BaseUrl, JsonBody, PathId, Query};
+use crate::auth::CallingToken;
+use crate::caller::Caller;
 use crate::error::ApiError;
-use crate::rules::oauth as rules;
+use crate::permissions::Who;
+use crate::resources::oauth;
+use crate::state::AppState;
 
 pub async fn create(
     State(state): State<AppState>,
@@ -28,7 +30,7 @@ pub async fn create(
     let secrets = state.inner.secrets.clone();
     let token = state
         .store()
-        .write(move |tx| rules::create_token(tx, &secrets, &caller, &input, &base))
+        .write(move |tx| oauth::create_token(tx, &secrets, &caller, &input, &base))
         .await?;
     Ok((StatusCode::CREATED, axum::Json(json!({ "token": token }))).into_response())
 }
@@ -61,11 +63,11 @@ pub async fn list(
     };
     let rows = state
         .store()
-        .read(move |tx| rules::list_tokens(tx, &caller, all, client, include_expired))
+        .read(move |tx| oauth::list_tokens(tx, &caller, all, client, include_expired))
         .await?;
     let tokens: Vec<Value> = rows
         .iter()
-        .map(|row| rules::token_json(row, &base))
+        .map(|row| oauth::token_json(row, &base))
         .collect();
     let count = tokens.len();
     Ok(axum::Json(json!({
@@ -78,9 +80,8 @@ pub async fn show(
     State(state): State<AppState>,
     caller: Caller,
     BaseUrl(base): BaseUrl,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<Response, ApiError> {
-    let id = path_id(&id)?;
     show_id(&state, caller, &base, id).await
 }
 
@@ -90,7 +91,7 @@ pub async fn show_current(
     CallingToken(token): CallingToken,
     BaseUrl(base): BaseUrl,
 ) -> Result<Response, ApiError> {
-    let id = rules::current_token_id(token)?;
+    let id = oauth::current_token_id(token)?;
     show_id(&state, caller, &base, id).await
 }
 
@@ -102,17 +103,16 @@ async fn show_id(
 ) -> Result<Response, ApiError> {
     let row = state
         .store()
-        .read(move |tx| rules::visible_token(tx, &caller, id))
+        .read(move |tx| oauth::visible_token(tx, &caller, id))
         .await?;
-    Ok(axum::Json(json!({ "token": rules::token_json(&row, base) })).into_response())
+    Ok(axum::Json(json!({ "token": oauth::token_json(&row, base) })).into_response())
 }
 
 pub async fn revoke(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<Response, ApiError> {
-    let id = path_id(&id)?;
     revoke_id(&state, caller, id).await
 }
 
@@ -121,15 +121,28 @@ pub async fn revoke_current(
     caller: Caller,
     CallingToken(token): CallingToken,
 ) -> Result<Response, ApiError> {
-    let id = rules::current_token_id(token)?;
+    let id = oauth::current_token_id(token)?;
     revoke_id(&state, caller, id).await
 }
 
 async fn revoke_id(state: &AppState, caller: Caller, id: i64) -> Result<Response, ApiError> {
     state
         .store()
-        .write(move |tx| rules::revoke_token(tx, &caller, id))
+        .write(move |tx| oauth::revoke_token(tx, &caller, id))
         .await?;
     tracing::info!(token_id = id, "OAuth token revoked");
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// This resource's endpoints and who may call each (`permissions::Who`). Anyone may see and revoke their own tokens; admins create them.
+pub fn endpoints() -> Vec<Endpoint> {
+    use Who::{Admins, SignedIn};
+    vec![
+        Endpoint::get("/api/v2/oauth/tokens", SignedIn, list),
+        Endpoint::post("/api/v2/oauth/tokens", Admins, create),
+        Endpoint::get("/api/v2/oauth/tokens/current", SignedIn, show_current),
+        Endpoint::delete("/api/v2/oauth/tokens/current", SignedIn, revoke_current),
+        Endpoint::get("/api/v2/oauth/tokens/{id}", SignedIn, show),
+        Endpoint::delete("/api/v2/oauth/tokens/{id}", SignedIn, revoke),
+    ]
 }

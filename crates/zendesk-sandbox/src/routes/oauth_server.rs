@@ -14,7 +14,7 @@
 //!   with `client_id`/`client_secret` in the body or HTTP Basic). Answers carry
 //!   `Cache-Control: no-store`.
 //!
-//! What each decides is in `rules::oauth_grants`; this module only speaks HTTP and HTML.
+//! What each decides is in `resources::oauth_grants`; this module only speaks HTTP and HTML.
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -24,12 +24,12 @@ use base64::Engine;
 use serde_json::{Map, Value};
 
 use super::http::Params;
-use crate::AppState;
 use crate::error::ApiError;
-use crate::rules::oauth_grants::{
+use crate::resources::oauth_grants::{
     AuthorizationRefusal, AuthorizationRequest, ClientAuth, OAuthError, approve,
     check_authorization, token,
 };
+use crate::state::AppState;
 
 /// The fields of the sign-in form that are the user's, not the authorization request's.
 const FORM_FIELDS: &[&str] = &["email", "password", "decision"];

@@ -1,23 +1,26 @@
 //! Organization fields over HTTP (see `spec/ORGANIZATION_FIELDS.md`): list by position, show by
 //! id or key, create, update, delete (204), reorder. Agents read; only admins write. What each
-//! write does is `rules::organization_fields`.
+//! write does is `resources::organization_fields`.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use super::endpoint::Endpoint;
 use super::http::{BaseUrl, JsonBody, Query, object_under};
+use super::listing::Listing;
 use super::paging::{Sort, page_request};
-use super::shared::{Listing, Resource};
-use crate::AppState;
-use crate::auth::Caller;
+use super::resource::Resource;
+use crate::caller::Caller;
 use crate::error::ApiError;
-use crate::rules::input::as_id;
-use crate::rules::organization_fields as rules;
+use crate::permissions::Who;
+use crate::resources::input::as_id;
+use crate::resources::organization_fields;
+use crate::state::AppState;
 use crate::store::Table;
 
-/// Organization fields as served (see `shared`).
+/// Organization fields as served (see `resource`).
 pub struct OrganizationFields;
 
 impl Resource for OrganizationFields {
@@ -50,7 +53,7 @@ pub async fn show(
 ) -> Result<Response, ApiError> {
     let field = state
         .store()
-        .read(move |reader| rules::find(reader, &id))
+        .read(move |reader| organization_fields::find(reader, &id))
         .await?;
     Ok(OrganizationFields::one(field, &base))
 }
@@ -64,7 +67,7 @@ pub async fn create(
     let input = object_under(&body, "organization_field")?.clone();
     let field = state
         .store()
-        .write(move |tx| rules::create(tx, &caller, &input))
+        .write(move |tx| organization_fields::create(tx, &caller, &input))
         .await?;
     Ok(OrganizationFields::created(field, &base))
 }
@@ -79,7 +82,7 @@ pub async fn update(
     let input = object_under(&body, "organization_field")?.clone();
     let field = state
         .store()
-        .write(move |tx| rules::update(tx, &caller, &id, &input))
+        .write(move |tx| organization_fields::update(tx, &caller, &id, &input))
         .await?;
     Ok(OrganizationFields::one(field, &base))
 }
@@ -91,7 +94,7 @@ pub async fn delete(
 ) -> Result<Response, ApiError> {
     state
         .store()
-        .write(move |tx| rules::delete(tx, &caller, &id))
+        .write(move |tx| organization_fields::delete(tx, &caller, &id))
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -118,7 +121,20 @@ pub async fn reorder(
         .collect::<Result<_, _>>()?;
     state
         .store()
-        .write(move |tx| rules::reorder(tx, &caller, &ids))
+        .write(move |tx| organization_fields::reorder(tx, &caller, &ids))
         .await?;
     Ok(axum::Json(json!({})).into_response())
+}
+
+/// This resource's endpoints and who may call each (`permissions::Who`). Account configuration: agents read, admins write.
+pub fn endpoints() -> Vec<Endpoint> {
+    use Who::{Admins, Agents};
+    vec![
+        Endpoint::get("/api/v2/organization_fields", Agents, list),
+        Endpoint::post("/api/v2/organization_fields", Admins, create),
+        Endpoint::put("/api/v2/organization_fields/reorder", Admins, reorder),
+        Endpoint::get("/api/v2/organization_fields/{id}", Agents, show),
+        Endpoint::put("/api/v2/organization_fields/{id}", Admins, update),
+        Endpoint::delete("/api/v2/organization_fields/{id}", Admins, delete),
+    ]
 }

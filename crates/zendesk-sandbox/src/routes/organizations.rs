@@ -1,31 +1,61 @@
 //! Organizations over HTTP: list, show, show_many, autocomplete (case-insensitive name prefix,
 //! offset), create, create_many, update, update_many, delete (204, for good), destroy_many.
-//! What each write does is `rules::organizations`. Agents and admins read and write
+//! What each write does is `resources::organizations`. Agents and admins read and write
 //! organizations; end-users see only their own.
 
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::extract::State;
+use axum::response::Response;
 
-use super::http::{BaseUrl, JsonBody, Query, object_under};
+use super::audience::Audience;
+use super::bulk::{self, Bulk};
+use super::endpoint::Endpoint;
+use super::http::{BaseUrl, PathId, Query};
+use super::listing::{Listing, external_id_filter};
 use super::paging::{PageRequest, page_request};
-use super::path_id;
-use super::shared::{Bulk, Listing, Resource, Viewer, external_id_filter, fetch};
-use crate::AppState;
-use crate::auth::Caller;
+use super::resource::{self, Create, Delete, Resource, Update, fetch};
+use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::jobs::JobKind;
-use crate::permissions;
-use crate::rules::organizations as rules;
-use crate::store::{Filter, Table, like_escape};
+use crate::permissions::{self, Who};
+use crate::resources::organizations;
+use crate::state::AppState;
+use crate::store::{Filter, Table, Writer, like_escape};
+use serde_json::{Map, Value};
 
-/// Organizations as served and bulk-changed (see `shared`).
+/// Organizations as served (see `resource`) and bulk-changed (see `bulk`).
 pub struct Organizations;
 
 impl Resource for Organizations {
     const TABLE: Table = Table::Organizations;
     const ONE: &'static str = "organization";
     const MANY: &'static str = "organizations";
+}
+
+impl Create for Organizations {
+    fn create(
+        tx: &mut dyn Writer,
+        caller: &Caller,
+        input: &Map<String, Value>,
+    ) -> Result<Value, ApiError> {
+        organizations::create(tx, caller, input)
+    }
+}
+
+impl Update for Organizations {
+    fn update(
+        tx: &mut dyn Writer,
+        caller: &Caller,
+        id: i64,
+        input: &Map<String, Value>,
+    ) -> Result<Value, ApiError> {
+        organizations::update(tx, caller, id, input)
+    }
+}
+
+impl Delete for Organizations {
+    fn delete(tx: &mut dyn Writer, caller: &Caller, id: i64) -> Result<(), ApiError> {
+        organizations::delete(tx, caller, id)
+    }
 }
 
 impl Bulk for Organizations {
@@ -64,9 +94,9 @@ pub async fn list(
     if let Some(external) = params.get("external_id") {
         filters.push(external_id_filter(external));
     }
-    let viewer = Viewer::of(state.store(), &caller).await?;
+    let audience = Audience::of(state.store(), &caller).await?;
     Listing::new(&base, &params, request, filters)
-        .viewed_by(&viewer)
+        .shown_to(&audience)
         .serve::<Organizations>(state.store())
         .await
 }
@@ -75,17 +105,16 @@ pub async fn show(
     State(state): State<AppState>,
     caller: Caller,
     BaseUrl(base): BaseUrl,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<Response, ApiError> {
-    let id = path_id(&id)?;
     let own = caller_org(&state, &caller).await?;
     if !visible(&caller, own, id) {
         return Err(ApiError::Forbidden);
     }
     let org = fetch(state.store(), Table::Organizations, id).await?;
-    let viewer = Viewer::of(state.store(), &caller).await?;
+    let audience = Audience::of(state.store(), &caller).await?;
     Ok(Organizations::one(
-        viewer.view(Table::Organizations, org),
+        audience.view(Table::Organizations, org),
         &base,
     ))
 }
@@ -127,45 +156,43 @@ pub async fn autocomplete(
         .await
 }
 
-pub async fn create(
-    State(state): State<AppState>,
-    caller: Caller,
-    BaseUrl(base): BaseUrl,
-    JsonBody(body): JsonBody,
-) -> Result<Response, ApiError> {
-    let input = object_under(&body, "organization")?.clone();
-    let org = state
-        .store()
-        .write(move |tx| rules::create(tx, &caller, &input))
-        .await?;
-    Ok(Organizations::created(org, &base))
-}
-
-pub async fn update(
-    State(state): State<AppState>,
-    caller: Caller,
-    BaseUrl(base): BaseUrl,
-    Path(id): Path<String>,
-    JsonBody(body): JsonBody,
-) -> Result<Response, ApiError> {
-    let id = path_id(&id)?;
-    let input = object_under(&body, "organization")?.clone();
-    let org = state
-        .store()
-        .write(move |tx| rules::update(tx, &caller, id, &input))
-        .await?;
-    Ok(Organizations::one(org, &base))
-}
-
-pub async fn delete(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    let id = path_id(&id)?;
-    state
-        .store()
-        .write(move |tx| rules::delete(tx, &caller, id))
-        .await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+/// This resource's endpoints and who may call each (`permissions::Who`). End-users reach their own.
+pub fn endpoints() -> Vec<Endpoint> {
+    use Who::{Agents, SignedIn};
+    vec![
+        Endpoint::get("/api/v2/organizations", SignedIn, list),
+        Endpoint::post(
+            "/api/v2/organizations",
+            Agents,
+            resource::create::<Organizations>,
+        ),
+        Endpoint::get("/api/v2/organizations/autocomplete", Agents, autocomplete),
+        Endpoint::get("/api/v2/organizations/show_many", Agents, show_many),
+        Endpoint::post(
+            "/api/v2/organizations/create_many",
+            Agents,
+            bulk::create_many::<Organizations>,
+        ),
+        Endpoint::put(
+            "/api/v2/organizations/update_many",
+            Agents,
+            bulk::update_many::<Organizations>,
+        ),
+        Endpoint::delete(
+            "/api/v2/organizations/destroy_many",
+            Agents,
+            bulk::destroy_many::<Organizations>,
+        ),
+        Endpoint::get("/api/v2/organizations/{id}", SignedIn, show),
+        Endpoint::put(
+            "/api/v2/organizations/{id}",
+            Agents,
+            resource::update::<Organizations>,
+        ),
+        Endpoint::delete(
+            "/api/v2/organizations/{id}",
+            Agents,
+            resource::delete::<Organizations>,
+        ),
+    ]
 }

@@ -14,8 +14,8 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use serde_json::{Value, json};
 
+use super::audience::{Audience, SideLoad};
 use super::http::Params;
-use super::shared::{SideLoad, Viewer};
 use crate::error::ApiError;
 use crate::store::{Filter, ListQuery, Store, StoreError, Table, Window, stream_page};
 
@@ -333,13 +333,13 @@ pub struct StreamedList {
     pub key: String,
     pub serve: Serve,
     pub side_loads: Vec<SideLoad>,
-    pub viewer: Option<Viewer>,
+    pub audience: Option<Audience>,
 }
 
 /// Answers one page of a list in its envelope, each record written out as it is read.
 pub async fn stream_list(store: &Store, list: StreamedList) -> Result<Response, ApiError> {
     let window = window_of(&list.sort, &list.request)?;
-    if !list.side_loads.is_empty() && list.viewer.is_none() {
+    if !list.side_loads.is_empty() && list.audience.is_none() {
         return Err(ApiError::Internal(
             "a side-loading list must say who is looking".into(),
         ));
@@ -405,7 +405,7 @@ pub async fn stream_list(store: &Store, list: StreamedList) -> Result<Response, 
                 )
             }
         };
-        if let Some(viewer) = &list.viewer
+        if let Some(audience) = &list.audience
             && !list.side_loads.is_empty()
         {
             let mut with_side_loads = serde_json::Map::new();
@@ -415,7 +415,7 @@ pub async fn stream_list(store: &Store, list: StreamedList) -> Result<Response, 
                 let records = reader.records(load.table, &ids)?;
                 let rendered = records
                     .into_iter()
-                    .map(|r| (load.render)(viewer.view(load.table, r), &list.base))
+                    .map(|r| (load.render)(audience.view(load.table, r), &list.base))
                     .collect();
                 with_side_loads.insert(load.name.to_string(), Value::Array(rendered));
             }

@@ -13,17 +13,19 @@ use serde_json::{Value, json};
 use zendesk_query::SortOrder;
 use zendesk_query::keywords::RecordType;
 
+use super::audience::Audience;
+use super::endpoint::Endpoint;
 use super::http::{BaseUrl, Params, Query, with_url};
 use super::paging::MAX_PAGE_SIZE;
-use super::shared::Viewer;
 use super::stream::{self, Out};
-use crate::AppState;
-use crate::auth::Caller;
+use crate::caller::Caller;
 use crate::error::ApiError;
+use crate::permissions::Who;
 use crate::search::{
     EXPORT_PAGE_LIMIT, ExportRequest, SEARCH_RESULT_LIMIT, SearchError, SearchRequest, SortField,
     count_records, export_stream, search_stream,
 };
+use crate::state::AppState;
 use crate::store::{Reader, Store, Table};
 use crate::util::now;
 
@@ -181,15 +183,15 @@ fn export_request(params: &Params) -> Result<ExportRequest, ApiError> {
     })
 }
 
-/// A result as served: its `url`, the record as the viewer may see it, `result_type`.
+/// A result as served: its `url`, the record as the audience may see it, `result_type`.
 fn result_text(
     rt: RecordType,
     json: &str,
-    viewer: &Viewer,
+    audience: &Audience,
     base: &str,
 ) -> Result<String, ApiError> {
     let record = crate::store::parse_stored(json)?;
-    Ok(render(rt, viewer.view(table_of(rt), record), base).to_string())
+    Ok(render(rt, audience.view(table_of(rt), record), base).to_string())
 }
 
 /// Writes `/search`'s answer, one result at a time.
@@ -203,7 +205,7 @@ fn write_search(
     let mut written = 0;
     let mut failure = None;
     let searched = search_stream(reader, &ask.caller, request, ask.now, &mut |rt, json| {
-        let step = result_text(rt, json, &ask.viewer, &ask.base).and_then(|text| {
+        let step = result_text(rt, json, &ask.audience, &ask.base).and_then(|text| {
             if written > 0 {
                 out.write(",")?;
             }
@@ -251,7 +253,7 @@ fn write_export(
     let mut failure = None;
     let rt = request.record_type;
     let exported = export_stream(reader, &ask.caller, request, ask.now, &mut |json| {
-        let step = result_text(rt, json, &ask.viewer, &ask.base).and_then(|text| {
+        let step = result_text(rt, json, &ask.audience, &ask.base).and_then(|text| {
             if written > 0 {
                 out.write(",")?;
             }
@@ -291,7 +293,7 @@ fn write_export(
 /// Who asked, when, and where their answer's links point.
 struct Asked {
     caller: Caller,
-    viewer: Viewer,
+    audience: Audience,
     params: Params,
     base: String,
     now: i64,
@@ -306,7 +308,7 @@ impl Asked {
     ) -> Result<Asked, ApiError> {
         Ok(Asked {
             caller: caller.clone(),
-            viewer: Viewer::of(store, caller).await?,
+            audience: Audience::of(store, caller).await?,
             params: params.clone(),
             base: base.to_string(),
             now: now(),
@@ -345,6 +347,16 @@ async fn export_response(
 }
 
 /// `GET /api/v2/search`'s body, whole (for tests of the search layer).
+/// This resource's endpoints and who may call each (`permissions::Who`). End-users find their own tickets and themselves.
+pub fn endpoints() -> Vec<Endpoint> {
+    use Who::SignedIn;
+    vec![
+        Endpoint::get("/api/v2/search", SignedIn, search),
+        Endpoint::get("/api/v2/search/count", SignedIn, count),
+        Endpoint::get("/api/v2/search/export", SignedIn, export),
+    ]
+}
+
 #[cfg(test)]
 pub(crate) async fn search_body(
     store: &Store,

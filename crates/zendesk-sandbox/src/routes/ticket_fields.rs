@@ -1,27 +1,58 @@
 //! Ticket fields over HTTP: list (by position; cursor or offset), show, create, update, delete
-//! (204; system fields refuse). Agents read; only admins write (`rules::ticket_fields`).
+//! (204; system fields refuse). Agents read; only admins write (`resources::ticket_fields`).
 
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::extract::State;
+use axum::response::Response;
 
-use super::http::{BaseUrl, JsonBody, Query, object_under};
+use super::endpoint::Endpoint;
+use super::http::{BaseUrl, Query};
+use super::listing::Listing;
 use super::paging::{Sort, page_request};
-use super::path_id;
-use super::shared::{Listing, Resource, fetch};
-use crate::AppState;
-use crate::auth::Caller;
+use super::resource::{self, Create, Delete, Resource, Show, Update};
+use crate::caller::Caller;
 use crate::error::ApiError;
-use crate::rules::ticket_fields as rules;
-use crate::store::Table;
+use crate::permissions::Who;
+use crate::resources::ticket_fields;
+use crate::state::AppState;
+use crate::store::{Table, Writer};
+use serde_json::{Map, Value};
 
-/// Ticket fields as served (see `shared`).
+/// Ticket fields as served (see `resource`).
 pub struct TicketFields;
 
 impl Resource for TicketFields {
     const TABLE: Table = Table::TicketFields;
     const ONE: &'static str = "ticket_field";
     const MANY: &'static str = "ticket_fields";
+}
+
+impl Show for TicketFields {}
+
+impl Create for TicketFields {
+    fn create(
+        tx: &mut dyn Writer,
+        caller: &Caller,
+        input: &Map<String, Value>,
+    ) -> Result<Value, ApiError> {
+        ticket_fields::create(tx, caller, input)
+    }
+}
+
+impl Update for TicketFields {
+    fn update(
+        tx: &mut dyn Writer,
+        caller: &Caller,
+        id: i64,
+        input: &Map<String, Value>,
+    ) -> Result<Value, ApiError> {
+        ticket_fields::update(tx, caller, id, input)
+    }
+}
+
+impl Delete for TicketFields {
+    fn delete(tx: &mut dyn Writer, caller: &Caller, id: i64) -> Result<(), ApiError> {
+        ticket_fields::delete(tx, caller, id)
+    }
 }
 
 pub async fn list(
@@ -41,55 +72,30 @@ pub async fn list(
         .await
 }
 
-pub async fn show(
-    State(state): State<AppState>,
-    BaseUrl(base): BaseUrl,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    let id = path_id(&id)?;
-    let field = fetch(state.store(), Table::TicketFields, id).await?;
-    Ok(TicketFields::one(field, &base))
-}
-
-pub async fn create(
-    State(state): State<AppState>,
-    caller: Caller,
-    BaseUrl(base): BaseUrl,
-    JsonBody(body): JsonBody,
-) -> Result<Response, ApiError> {
-    let input = object_under(&body, "ticket_field")?.clone();
-    let field = state
-        .store()
-        .write(move |tx| rules::create(tx, &caller, &input))
-        .await?;
-    Ok(TicketFields::created(field, &base))
-}
-
-pub async fn update(
-    State(state): State<AppState>,
-    caller: Caller,
-    BaseUrl(base): BaseUrl,
-    Path(id): Path<String>,
-    JsonBody(body): JsonBody,
-) -> Result<Response, ApiError> {
-    let id = path_id(&id)?;
-    let input = object_under(&body, "ticket_field")?.clone();
-    let field = state
-        .store()
-        .write(move |tx| rules::update(tx, &caller, id, &input))
-        .await?;
-    Ok(TicketFields::one(field, &base))
-}
-
-pub async fn delete(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    let id = path_id(&id)?;
-    state
-        .store()
-        .write(move |tx| rules::delete(tx, &caller, id))
-        .await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+/// This resource's endpoints and who may call each (`permissions::Who`). Account configuration: agents read, admins write.
+pub fn endpoints() -> Vec<Endpoint> {
+    use Who::{Admins, Agents};
+    vec![
+        Endpoint::get("/api/v2/ticket_fields", Agents, list),
+        Endpoint::post(
+            "/api/v2/ticket_fields",
+            Admins,
+            resource::create::<TicketFields>,
+        ),
+        Endpoint::get(
+            "/api/v2/ticket_fields/{id}",
+            Agents,
+            resource::show::<TicketFields>,
+        ),
+        Endpoint::put(
+            "/api/v2/ticket_fields/{id}",
+            Admins,
+            resource::update::<TicketFields>,
+        ),
+        Endpoint::delete(
+            "/api/v2/ticket_fields/{id}",
+            Admins,
+            resource::delete::<TicketFields>,
+        ),
+    ]
 }

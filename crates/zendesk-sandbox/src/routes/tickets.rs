@@ -1,33 +1,33 @@
 //! Tickets over HTTP: list (cursor + offset, documented sorts), show, show_many, create (201 +
 //! audit + Location), create_many, update, update_many (both forms), soft delete,
 //! destroy_many, merge (a job), comments, audits, and the deleted-ticket list with restore and
-//! purge. What each write does is `rules::tickets`.
+//! purge. What each write does is `resources::tickets`.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use super::audience::{Audience, SideLoad, requested_side_loads, side_load};
+use super::bulk::{self, Bulk, job_answer, required_ids};
+use super::endpoint::Endpoint;
 use super::groups::Groups;
-use super::http::{BaseUrl, JsonBody, Params, Query, object_under};
+use super::http::{BaseUrl, JsonBody, Params, PathId, Query, object_under};
+use super::listing::Listing;
 use super::organizations::Organizations;
 use super::paging::{self, ListTarget, PageRequest, Sort, page_request};
-use super::path_id;
-use super::shared::{
-    Bulk, Listing, Resource, SideLoad, Viewer, created_response, fetch, job_answer,
-    requested_side_loads, required_ids, show_one, side_load,
-};
+use super::resource::{Resource, created_response, fetch, show_one};
 use super::users::Users;
-use crate::AppState;
-use crate::auth::Caller;
+use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::jobs::JobKind;
-use crate::permissions;
-use crate::rules::tickets::{self as rules, MergeRequest, can_see};
+use crate::permissions::{self, Who};
+use crate::resources::tickets::{self, MergeRequest};
+use crate::state::AppState;
 use crate::store::{Bind, Filter, Table};
 use crate::util::iso;
 
-/// Tickets as served and bulk-changed (see `shared`).
+/// Tickets as served (see `resource`) and bulk-changed (see `bulk`).
 pub struct Tickets;
 
 impl Resource for Tickets {
@@ -157,10 +157,10 @@ pub async fn list(
     let request = page_request(&params)?;
     let sort = ticket_sort(&params, matches!(request, PageRequest::Cursor { .. }))?;
     let filters = permissions::list_filters(&caller, Table::Tickets, None);
-    let viewer = Viewer::of(state.store(), &caller).await?;
+    let audience = Audience::of(state.store(), &caller).await?;
     Listing::new(&base, &params, request, filters)
         .sorted(sort)
-        .viewed_by(&viewer)
+        .shown_to(&audience)
         .side_loading(&TICKET_SIDE_LOADS)
         .serve::<Tickets>(state.store())
         .await
@@ -170,29 +170,29 @@ pub async fn show(
     State(state): State<AppState>,
     caller: Caller,
     BaseUrl(base): BaseUrl,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     Query(params): Query,
 ) -> Result<Response, ApiError> {
-    let id = path_id(&id)?;
-    let viewer = Viewer::of(state.store(), &caller).await?;
+    let audience = Audience::of(state.store(), &caller).await?;
     let loads = requested_side_loads(&params, &TICKET_SIDE_LOADS);
     if loads.is_empty() {
-        return show_one::<Tickets>(state.store(), &viewer, id, &base, || ApiError::NotFound).await;
+        return show_one::<Tickets>(state.store(), &audience, id, &base, || ApiError::NotFound)
+            .await;
     }
     let ticket = fetch(state.store(), Table::Tickets, id).await?;
-    if !can_see(&caller, &ticket) {
+    if !permissions::can_read(&caller, Table::Tickets, &ticket) {
         return Err(ApiError::NotFound);
     }
     let extra = side_load(
         state.store(),
-        &viewer,
+        &audience,
         &loads,
         std::slice::from_ref(&ticket),
         &base,
     )
     .await?;
     let mut body = serde_json::Map::new();
-    let ticket = viewer.view(Table::Tickets, ticket);
+    let ticket = audience.view(Table::Tickets, ticket);
     body.insert("ticket".into(), Tickets::render(ticket, &base));
     body.extend(extra);
     Ok(axum::Json(Value::Object(body)).into_response())
@@ -209,11 +209,11 @@ pub async fn show_many(
         .store()
         .read(move |reader| reader.records(Table::Tickets, &ids))
         .await?;
-    tickets.retain(|t| can_see(&caller, t));
-    let viewer = Viewer::of(state.store(), &caller).await?;
+    tickets.retain(|t| permissions::can_read(&caller, Table::Tickets, t));
+    let audience = Audience::of(state.store(), &caller).await?;
     let tickets = tickets
         .into_iter()
-        .map(|t| viewer.view(Table::Tickets, t))
+        .map(|t| audience.view(Table::Tickets, t))
         .collect();
     Ok(Tickets::show_many(tickets, &base))
 }
@@ -225,14 +225,14 @@ pub async fn create(
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
     let input = object_under(&body, "ticket")?.clone();
-    let viewer = Viewer::of(state.store(), &caller).await?;
+    let audience = Audience::of(state.store(), &caller).await?;
     let (ticket, audit) = state
         .store()
-        .write(move |tx| rules::create(tx, &caller, &input))
+        .write(move |tx| tickets::create(tx, &caller, &input))
         .await?;
     let id = ticket["id"].as_i64().unwrap_or_default();
     let location = Tickets::url(&base, id);
-    let (ticket, mut audit) = viewed_change(&viewer, ticket, audit);
+    let (ticket, mut audit) = viewed_change(&audience, ticket, audit);
     super::attachments::absolute(&mut audit, &base);
     Ok(created_response(
         json!({"ticket": Tickets::render(ticket, &base), "audit": audit}),
@@ -244,17 +244,16 @@ pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
     BaseUrl(base): BaseUrl,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    let id = path_id(&id)?;
     let input = object_under(&body, "ticket")?.clone();
-    let viewer = Viewer::of(state.store(), &caller).await?;
+    let audience = Audience::of(state.store(), &caller).await?;
     let (ticket, audit) = state
         .store()
-        .write(move |tx| rules::update(tx, &caller, id, &input))
+        .write(move |tx| tickets::update(tx, &caller, id, &input))
         .await?;
-    let (ticket, mut audit) = viewed_change(&viewer, ticket, audit);
+    let (ticket, mut audit) = viewed_change(&audience, ticket, audit);
     super::attachments::absolute(&mut audit, &base);
     Ok(
         axum::Json(json!({"ticket": Tickets::render(ticket, &base), "audit": audit}))
@@ -265,12 +264,11 @@ pub async fn update(
 pub async fn delete(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<Response, ApiError> {
-    let id = path_id(&id)?;
     state
         .store()
-        .write(move |tx| rules::delete(tx, &caller, id))
+        .write(move |tx| tickets::delete(tx, &caller, id))
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -279,16 +277,15 @@ pub async fn merge(
     State(state): State<AppState>,
     caller: Caller,
     BaseUrl(base): BaseUrl,
-    Path(id): Path<String>,
+    PathId(target): PathId,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    let target = path_id(&id)?;
     let input = body.as_object().cloned().unwrap_or_default();
     let request = MergeRequest::from_body(target, &input)?;
     let payload = request.to_payload();
     state
         .store()
-        .read(move |reader| rules::check_merge(reader, &request))
+        .read(move |reader| tickets::check_merge(reader, &request))
         .await?;
     job_answer(&state, &caller, &base, JobKind::TicketsMerge, payload, 1).await
 }
@@ -297,12 +294,11 @@ pub async fn comments(
     State(state): State<AppState>,
     caller: Caller,
     BaseUrl(base): BaseUrl,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     Query(params): Query,
 ) -> Result<Response, ApiError> {
-    let id = path_id(&id)?;
     let ticket = fetch(state.store(), Table::Tickets, id).await?;
-    if !can_see(&caller, &ticket) {
+    if !permissions::can_read(&caller, Table::Tickets, &ticket) {
         return Err(ApiError::NotFound);
     }
     let request = page_request(&params)?;
@@ -312,13 +308,13 @@ pub async fn comments(
         Table::TicketComments,
         None,
     ));
-    let viewer = Viewer::of(state.store(), &caller).await?;
+    let audience = Audience::of(state.store(), &caller).await?;
     let descending =
         params.get("sort_order") == Some("desc") || params.get("sort") == Some("-created_at");
     let path = format!("tickets/{id}/comments");
     Listing::new(&base, &params, request, filters)
         .sorted(by_created_at(descending))
-        .viewed_by(&viewer)
+        .shown_to(&audience)
         .side_loading(&COMMENT_SIDE_LOADS)
         .serve_rows(
             state.store(),
@@ -334,18 +330,17 @@ pub async fn audits(
     State(state): State<AppState>,
     caller: Caller,
     BaseUrl(base): BaseUrl,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     Query(params): Query,
 ) -> Result<Response, ApiError> {
-    let id = path_id(&id)?;
     fetch(state.store(), Table::Tickets, id).await?;
     let request = page_request(&params)?;
     let filters = vec![Filter::Eq("ticket_id", Bind::Int(id))];
     let path = format!("tickets/{id}/audits");
-    let viewer = Viewer::of(state.store(), &caller).await?;
+    let audience = Audience::of(state.store(), &caller).await?;
     Listing::new(&base, &params, request, filters)
         .sorted(by_created_at(false))
-        .viewed_by(&viewer)
+        .shown_to(&audience)
         .side_loading(&AUDIT_SIDE_LOADS)
         .serve_rows(
             state.store(),
@@ -431,12 +426,11 @@ pub async fn deleted_list(
 pub async fn deleted_restore(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<Response, ApiError> {
-    let id = path_id(&id)?;
     state
         .store()
-        .write(move |tx| rules::restore(tx, &caller, id))
+        .write(move |tx| tickets::restore(tx, &caller, id))
         .await?;
     Ok(axum::Json(json!({})).into_response())
 }
@@ -445,9 +439,8 @@ pub async fn deleted_purge(
     State(state): State<AppState>,
     caller: Caller,
     BaseUrl(base): BaseUrl,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<Response, ApiError> {
-    let id = path_id(&id)?;
     let deleted = state
         .store()
         .read(move |reader| reader.deleted_ticket(id))
@@ -478,7 +471,7 @@ pub async fn deleted_restore_many(
         .store()
         .write(move |tx| {
             for id in ids {
-                rules::restore(tx, &caller, id)?;
+                tickets::restore(tx, &caller, id)?;
             }
             Ok::<_, ApiError>(())
         })
@@ -506,11 +499,11 @@ pub async fn deleted_destroy_many(
     .await
 }
 
-/// A ticket and the audit of its change as `viewer` may see them: an end-user's copy of the
+/// A ticket and the audit of its change as `audience` may see them: an end-user's copy of the
 /// audit keeps only events about fields they can see.
-fn viewed_change(viewer: &Viewer, ticket: Value, mut audit: Value) -> (Value, Value) {
-    let ticket = viewer.view(Table::Tickets, ticket);
-    if !viewer.sees_everything()
+fn viewed_change(audience: &Audience, ticket: Value, mut audit: Value) -> (Value, Value) {
+    let ticket = audience.view(Table::Tickets, ticket);
+    if !audience.sees_everything()
         && let Some(events) = audit["events"].as_array_mut()
     {
         events.retain(|event| match event["field_name"].as_str() {
@@ -535,4 +528,53 @@ fn by_created_at(descending: bool) -> Sort {
 fn as_stored(base: &str) -> paging::Serve {
     let base = base.to_string();
     Box::new(move |stored| Ok(super::attachments::absolute_text(stored, &base).into_owned()))
+}
+
+/// This resource's endpoints and who may call each (`permissions::Who`). End-users reach their own tickets (as requester) and update them with comments only.
+pub fn endpoints() -> Vec<Endpoint> {
+    use Who::{Agents, SignedIn};
+    vec![
+        Endpoint::get("/api/v2/tickets", SignedIn, list),
+        Endpoint::post("/api/v2/tickets", SignedIn, create),
+        Endpoint::get("/api/v2/tickets/show_many", SignedIn, show_many),
+        Endpoint::post(
+            "/api/v2/tickets/create_many",
+            Agents,
+            bulk::create_many::<Tickets>,
+        ),
+        Endpoint::put(
+            "/api/v2/tickets/update_many",
+            Agents,
+            bulk::update_many::<Tickets>,
+        ),
+        Endpoint::delete(
+            "/api/v2/tickets/destroy_many",
+            Agents,
+            bulk::destroy_many::<Tickets>,
+        ),
+        Endpoint::get("/api/v2/tickets/{id}", SignedIn, show),
+        Endpoint::put("/api/v2/tickets/{id}", SignedIn, update),
+        Endpoint::delete("/api/v2/tickets/{id}", Agents, delete),
+        Endpoint::post("/api/v2/tickets/{id}/merge", Agents, merge),
+        Endpoint::get("/api/v2/tickets/{id}/comments", SignedIn, comments),
+        Endpoint::get("/api/v2/tickets/{id}/audits", Agents, audits),
+        Endpoint::get("/api/v2/ticket_audits", Agents, all_audits),
+        Endpoint::get("/api/v2/deleted_tickets", Agents, deleted_list),
+        Endpoint::put(
+            "/api/v2/deleted_tickets/restore_many",
+            Agents,
+            deleted_restore_many,
+        ),
+        Endpoint::delete(
+            "/api/v2/deleted_tickets/destroy_many",
+            Agents,
+            deleted_destroy_many,
+        ),
+        Endpoint::delete("/api/v2/deleted_tickets/{id}", Agents, deleted_purge),
+        Endpoint::put(
+            "/api/v2/deleted_tickets/{id}/restore",
+            Agents,
+            deleted_restore,
+        ),
+    ]
 }

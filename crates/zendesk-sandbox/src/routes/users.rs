@@ -1,25 +1,30 @@
 //! Users over HTTP: list (role, role[], permission_set, external_id filters), show, show_many,
 //! me (anonymous without credentials), search (query or external_id, offset only), create,
 //! create_many, create_or_update, update, update_many, destroy_many, and soft delete (200 with
-//! the user, `active: false`). What each write does is `rules::users`. End-users see only
+//! the user, `active: false`). What each write does is `resources::users`. End-users see only
 //! themselves; agents read every user.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
-use super::http::{BaseUrl, JsonBody, Query, object_under};
+use super::audience::Audience;
+use super::bulk::{self, Bulk};
+use super::endpoint::Endpoint;
+use super::http::{BaseUrl, JsonBody, PathId, Query, object_under};
+use super::listing::{Listing, external_id_filter};
 use super::paging::page_request;
-use super::path_id;
-use super::shared::{self, Bulk, Listing, Resource, Viewer, external_id_filter, show_one};
-use crate::AppState;
-use crate::auth::{Caller, MaybeCaller, Role};
+use super::resource::{self, Create, Resource, show_one};
+use crate::auth::MaybeCaller;
+use crate::caller::{Caller, Role};
 use crate::error::ApiError;
 use crate::jobs::JobKind;
-use crate::rules::users as rules;
-use crate::store::{Bind, Filter, Lookup, Table, like_escape};
+use crate::permissions::Who;
+use crate::resources::users;
+use crate::state::AppState;
+use crate::store::{Bind, Filter, Lookup, Table, Writer, like_escape};
 
-/// Users as served (`id` before `url`) and bulk-changed (see `shared`).
+/// Users as served (`id` before `url`) and bulk-changed (see `resource`, `bulk`).
 pub struct Users;
 
 impl Resource for Users {
@@ -27,6 +32,16 @@ impl Resource for Users {
     const ONE: &'static str = "user";
     const MANY: &'static str = "users";
     const ID_FIRST: bool = true;
+}
+
+impl Create for Users {
+    fn create(
+        tx: &mut dyn Writer,
+        caller: &Caller,
+        input: &Map<String, Value>,
+    ) -> Result<Value, ApiError> {
+        users::create(tx, caller, input)
+    }
 }
 
 impl Bulk for Users {
@@ -116,11 +131,10 @@ pub async fn show(
     State(state): State<AppState>,
     caller: Caller,
     BaseUrl(base): BaseUrl,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<Response, ApiError> {
-    let id = path_id(&id)?;
-    let viewer = Viewer::of(state.store(), &caller).await?;
-    show_one::<Users>(state.store(), &viewer, id, &base, || ApiError::Forbidden).await
+    let audience = Audience::of(state.store(), &caller).await?;
+    show_one::<Users>(state.store(), &audience, id, &base, || ApiError::Forbidden).await
 }
 
 pub async fn me(
@@ -137,8 +151,8 @@ pub async fn me(
         .read(move |reader| reader.record(Table::Users, id))
         .await?
         .ok_or(ApiError::Unauthorized)?;
-    let viewer = Viewer::of(state.store(), &caller).await?;
-    let mut user = Users::render(viewer.view(Table::Users, user), &base);
+    let audience = Audience::of(state.store(), &caller).await?;
+    let mut user = Users::render(audience.view(Table::Users, user), &base);
     // Zendesk hands the signed-in user a CSRF token here; it authorises nothing in the sandbox.
     user["authenticity_token"] = json!(crate::util::random_token());
     Ok(axum::Json(json!({ "user": user })).into_response())
@@ -251,20 +265,6 @@ pub async fn search(
         .await
 }
 
-pub async fn create(
-    State(state): State<AppState>,
-    caller: Caller,
-    BaseUrl(base): BaseUrl,
-    JsonBody(body): JsonBody,
-) -> Result<Response, ApiError> {
-    let input = object_under(&body, "user")?.clone();
-    let user = state
-        .store()
-        .write(move |tx| rules::create(tx, &caller, &input))
-        .await?;
-    Ok(Users::created(user, &base))
-}
-
 pub async fn create_or_update(
     State(state): State<AppState>,
     caller: Caller,
@@ -274,7 +274,7 @@ pub async fn create_or_update(
     let input = object_under(&body, "user")?.clone();
     let (user, was_created) = state
         .store()
-        .write(move |tx| rules::create_or_update(tx, &caller, &input))
+        .write(move |tx| users::create_or_update(tx, &caller, &input))
         .await?;
     if was_created {
         Ok(Users::created(user, &base))
@@ -287,29 +287,27 @@ pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
     BaseUrl(base): BaseUrl,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    let id = path_id(&id)?;
     let input = object_under(&body, "user")?.clone();
-    let viewer = Viewer::of(state.store(), &caller).await?;
+    let audience = Audience::of(state.store(), &caller).await?;
     let user = state
         .store()
-        .write(move |tx| rules::update(tx, &caller, id, &input))
+        .write(move |tx| users::update(tx, &caller, id, &input))
         .await?;
-    Ok(Users::one(viewer.view(Table::Users, user), &base))
+    Ok(Users::one(audience.view(Table::Users, user), &base))
 }
 
 pub async fn delete(
     State(state): State<AppState>,
     caller: Caller,
     BaseUrl(base): BaseUrl,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<Response, ApiError> {
-    let id = path_id(&id)?;
     let user = state
         .store()
-        .write(move |tx| rules::delete(tx, &caller, id))
+        .write(move |tx| users::delete(tx, &caller, id))
         .await?;
     Ok(Users::one(user, &base))
 }
@@ -320,7 +318,7 @@ pub async fn create_or_update_many(
     BaseUrl(base): BaseUrl,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    shared::queue_items::<Users>(
+    super::bulk::queue_items::<Users>(
         &state,
         &caller,
         &base,
@@ -334,4 +332,40 @@ pub async fn create_or_update_many(
 /// `%text%` for a LIKE, with LIKE's own wildcards in `text` escaped.
 fn like_contains(text: &str) -> String {
     format!("%{}%", like_escape(text))
+}
+
+/// This resource's endpoints and who may call each (`permissions::Who`). End-users reach themselves (a few fields of their own profile).
+pub fn endpoints() -> Vec<Endpoint> {
+    use Who::{Agents, Anyone, SignedIn};
+    vec![
+        Endpoint::get("/api/v2/users", Agents, list),
+        Endpoint::post("/api/v2/users", Agents, resource::create::<Users>),
+        Endpoint::get("/api/v2/users/me", Anyone, me),
+        Endpoint::get("/api/v2/users/search", Agents, search),
+        Endpoint::get("/api/v2/users/show_many", Agents, show_many),
+        Endpoint::post(
+            "/api/v2/users/create_many",
+            Agents,
+            bulk::create_many::<Users>,
+        ),
+        Endpoint::post("/api/v2/users/create_or_update", Agents, create_or_update),
+        Endpoint::post(
+            "/api/v2/users/create_or_update_many",
+            Agents,
+            create_or_update_many,
+        ),
+        Endpoint::put(
+            "/api/v2/users/update_many",
+            Agents,
+            bulk::update_many::<Users>,
+        ),
+        Endpoint::delete(
+            "/api/v2/users/destroy_many",
+            Agents,
+            bulk::destroy_many::<Users>,
+        ),
+        Endpoint::get("/api/v2/users/{id}", SignedIn, show),
+        Endpoint::put("/api/v2/users/{id}", SignedIn, update),
+        Endpoint::delete("/api/v2/users/{id}", Agents, delete),
+    ]
 }

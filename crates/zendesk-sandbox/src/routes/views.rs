@@ -2,32 +2,68 @@
 //! delete, and running one: its tickets (a ticket list, cursor or offset, in the view's order
 //! or `sort_by`/`sort_order`), its rows (`execute`: the view's columns for each ticket), and
 //! how many tickets it holds (`count`, `count_many`). Which tickets a view selects is
-//! `rules::views::selection`.
+//! `business_rules::views::selection`.
 
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
-use super::http::{BaseUrl, JsonBody, Params, Query, object_under};
-use super::macros::{business_rule_filters, business_rule_sort};
+use super::audience::Audience;
+use super::business_rules::{list_filters, list_sort};
+use super::endpoint::Endpoint;
+use super::http::{BaseUrl, Params, PathId, Query};
+use super::listing::Listing;
 use super::paging::{self, ListTarget, Sort, page_request};
-use super::path_id;
-use super::shared::{Listing, Resource, Viewer};
+use super::resource::{self, Create, Delete, Resource, Show, Update};
 use super::tickets::{TICKET_SIDE_LOADS, Tickets};
-use crate::AppState;
-use crate::auth::Caller;
+use crate::business_rules::views;
+use crate::caller::Caller;
 use crate::error::ApiError;
-use crate::rules::views as rules;
-use crate::store::{Bind, Filter, Table};
+use crate::permissions::Who;
+use crate::state::AppState;
+use crate::store::{Bind, Filter, Reader, Table, Writer};
 
-/// Views as served (see `shared`).
+/// Views as served (see `resource`).
 pub struct Views;
 
 impl Resource for Views {
     const TABLE: Table = Table::Views;
     const ONE: &'static str = "view";
     const MANY: &'static str = "views";
+}
+
+impl Show for Views {
+    /// Only the views the caller may use.
+    fn show(reader: &mut dyn Reader, caller: Option<&Caller>, id: i64) -> Result<Value, ApiError> {
+        views::visible(reader, caller.ok_or(ApiError::Unauthorized)?, id)
+    }
+}
+
+impl Create for Views {
+    fn create(
+        tx: &mut dyn Writer,
+        caller: &Caller,
+        input: &Map<String, Value>,
+    ) -> Result<Value, ApiError> {
+        views::create(tx, caller, input)
+    }
+}
+
+impl Update for Views {
+    fn update(
+        tx: &mut dyn Writer,
+        caller: &Caller,
+        id: i64,
+        input: &Map<String, Value>,
+    ) -> Result<Value, ApiError> {
+        views::update(tx, caller, id, input)
+    }
+}
+
+impl Delete for Views {
+    fn delete(tx: &mut dyn Writer, caller: &Caller, id: i64) -> Result<(), ApiError> {
+        views::delete(tx, caller, id)
+    }
 }
 
 pub async fn list(
@@ -37,8 +73,8 @@ pub async fn list(
     Query(params): Query,
 ) -> Result<Response, ApiError> {
     let request = page_request(&params)?;
-    let sort = business_rule_sort(&params)?;
-    let filters = business_rule_filters(&state, &caller, &params).await?;
+    let sort = list_sort(&params)?;
+    let filters = list_filters(&state, &caller, &params).await?;
     Listing::new(&base, &params, request, filters)
         .sorted(sort)
         .serve::<Views>(state.store())
@@ -52,70 +88,13 @@ pub async fn active(
     Query(params): Query,
 ) -> Result<Response, ApiError> {
     let request = page_request(&params)?;
-    let sort = business_rule_sort(&params)?;
-    let mut filters = business_rule_filters(&state, &caller, &params).await?;
+    let sort = list_sort(&params)?;
+    let mut filters = list_filters(&state, &caller, &params).await?;
     filters.push(Filter::Eq("active", Bind::Int(1)));
     Listing::new(&base, &params, request, filters)
         .sorted(sort)
         .serve_at::<Views>(state.store(), "views/active")
         .await
-}
-
-pub async fn show(
-    State(state): State<AppState>,
-    caller: Caller,
-    BaseUrl(base): BaseUrl,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    let id = path_id(&id)?;
-    let record = state
-        .store()
-        .read(move |reader| rules::visible(reader, &caller, id))
-        .await?;
-    Ok(Views::one(record, &base))
-}
-
-pub async fn create(
-    State(state): State<AppState>,
-    caller: Caller,
-    BaseUrl(base): BaseUrl,
-    JsonBody(body): JsonBody,
-) -> Result<Response, ApiError> {
-    let input = object_under(&body, "view")?.clone();
-    let record = state
-        .store()
-        .write(move |tx| rules::create(tx, &caller, &input))
-        .await?;
-    Ok(Views::created(record, &base))
-}
-
-pub async fn update(
-    State(state): State<AppState>,
-    caller: Caller,
-    BaseUrl(base): BaseUrl,
-    Path(id): Path<String>,
-    JsonBody(body): JsonBody,
-) -> Result<Response, ApiError> {
-    let id = path_id(&id)?;
-    let input = object_under(&body, "view")?.clone();
-    let record = state
-        .store()
-        .write(move |tx| rules::update(tx, &caller, id, &input))
-        .await?;
-    Ok(Views::one(record, &base))
-}
-
-pub async fn delete(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    let id = path_id(&id)?;
-    state
-        .store()
-        .write(move |tx| rules::delete(tx, &caller, id))
-        .await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// The view (if `caller` may see it), the tickets it selects (live ones), and their order:
@@ -130,8 +109,8 @@ async fn run(
     let (view, selection) = state
         .store()
         .read(move |reader| {
-            let view = rules::visible(reader, &caller, id)?;
-            let selection = rules::selection(reader, &caller, &view)?;
+            let view = views::visible(reader, &caller, id)?;
+            let selection = views::selection(reader, &caller, &view)?;
             Ok::<_, ApiError>((view, selection))
         })
         .await?;
@@ -178,16 +157,15 @@ pub async fn tickets(
     State(state): State<AppState>,
     caller: Caller,
     BaseUrl(base): BaseUrl,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     Query(params): Query,
 ) -> Result<Response, ApiError> {
-    let id = path_id(&id)?;
     let request = page_request(&params)?;
     let (_, filters, sort) = run(&state, &caller, id, &params).await?;
-    let viewer = Viewer::of(state.store(), &caller).await?;
+    let audience = Audience::of(state.store(), &caller).await?;
     Listing::new(&base, &params, request, filters)
         .sorted(sort)
-        .viewed_by(&viewer)
+        .shown_to(&audience)
         .side_loading(&TICKET_SIDE_LOADS)
         .serve_at::<Tickets>(state.store(), &format!("views/{id}/tickets"))
         .await
@@ -198,10 +176,9 @@ pub async fn execute(
     State(state): State<AppState>,
     caller: Caller,
     BaseUrl(base): BaseUrl,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     Query(params): Query,
 ) -> Result<Response, ApiError> {
-    let id = path_id(&id)?;
     let request = page_request(&params)?;
     let (view, filters, sort) = run(&state, &caller, id, &params).await?;
     let page = paging::fetch(state.store(), Table::Tickets, filters, &sort, &request).await?;
@@ -210,7 +187,7 @@ pub async fn execute(
         .iter()
         .map(|(_, _, stored)| {
             let ticket = crate::store::parse_stored(stored)?;
-            Ok(rules::row(&view, &ticket).to_string())
+            Ok(views::row(&view, &ticket).to_string())
         })
         .collect::<Result<Vec<String>, ApiError>>()?;
     let path = format!("views/{id}/execute");
@@ -253,9 +230,8 @@ pub async fn count(
     State(state): State<AppState>,
     caller: Caller,
     BaseUrl(base): BaseUrl,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<Response, ApiError> {
-    let id = path_id(&id)?;
     let count = count_of(&state, &caller, id, &base).await?;
     Ok(axum::Json(json!({ "view_count": count })).into_response())
 }
@@ -267,7 +243,7 @@ pub async fn count_many(
     BaseUrl(base): BaseUrl,
     Query(params): Query,
 ) -> Result<Response, ApiError> {
-    let ids = super::shared::required_ids(&params, "views to count")?;
+    let ids = super::bulk::required_ids(&params, "views to count")?;
     let mut counts = Vec::new();
     for id in ids {
         match count_of(&state, &caller, id, &base).await {
@@ -277,4 +253,21 @@ pub async fn count_many(
         }
     }
     Ok(axum::Json(json!({ "view_counts": counts })).into_response())
+}
+
+/// This resource's endpoints and who may call each (`permissions::Who`). As macros: agents use the shared ones, their groups' and their own; admins manage all.
+pub fn endpoints() -> Vec<Endpoint> {
+    use Who::Agents;
+    vec![
+        Endpoint::get("/api/v2/views", Agents, list),
+        Endpoint::post("/api/v2/views", Agents, resource::create::<Views>),
+        Endpoint::get("/api/v2/views/active", Agents, active),
+        Endpoint::get("/api/v2/views/count_many", Agents, count_many),
+        Endpoint::get("/api/v2/views/{id}", Agents, resource::show::<Views>),
+        Endpoint::put("/api/v2/views/{id}", Agents, resource::update::<Views>),
+        Endpoint::delete("/api/v2/views/{id}", Agents, resource::delete::<Views>),
+        Endpoint::get("/api/v2/views/{id}/execute", Agents, execute),
+        Endpoint::get("/api/v2/views/{id}/tickets", Agents, tickets),
+        Endpoint::get("/api/v2/views/{id}/count", Agents, count),
+    ]
 }

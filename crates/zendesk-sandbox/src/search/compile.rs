@@ -1,14 +1,11 @@
 //! The compiler: a parsed query (`zendesk_query::Query`) to one SQL condition per record type,
-//! over the tables of `migrations/` (alias `r` for the record's table). User text only ever
-//! travels as bind values (`$?` markers, numbered in the store's dialect when rendered); the SQL
-//! text is built from this file's literals alone.
+//! over the tables the store describes (`store::Table`; alias `r` for the record's table). User
+//! text only ever travels as bind values (`$?` markers, numbered by the store when the
+//! statement runs); the SQL text is built from this file's literals and the store's alone.
 //!
-//! Conditions on columns are portable SQL. Full text and custom-field values are rendered for
-//! the store's dialect ([`Context::dialect`]): on SQLite FTS5 `MATCH` (with column filters such
-//! as `{subject description comments} : (...)`) and `json_each` over the stored JSON; on
-//! PostgreSQL the record's `search` tsvector (fields told apart by weight, see
-//! `migrations/postgres/0001_schema.sql`) and `jsonb_array_elements`. Both find the same words:
-//! the text is folded the same way (`store::fold_text`).
+//! Conditions on columns are portable SQL. Full text and custom-field values differ between
+//! backends: the store's dialect ([`Context::dialect`]) writes those fragments
+//! (`Dialect::text_match`, `Dialect::custom_fields`), so both find the same records.
 //!
 //! Semantics (Zendesk's where known, documented choices where not):
 //! - Terms are ANDed; positive `keyword:value` terms with the same keyword are ORed together
@@ -33,8 +30,8 @@ use time::OffsetDateTime;
 use zendesk_query::keywords::{self, KeywordKind, RecordType};
 use zendesk_query::{Op, Query, TermKind, Value};
 
-use super::SearchError;
-use crate::store::{Bind, Dialect};
+use super::error::SearchError;
+use crate::store::{Bind, Dialect, Table};
 
 /// Who is searching and when: `me`, relative dates and what an end-user may see.
 #[derive(Clone, Copy, Debug)]
@@ -44,7 +41,7 @@ pub struct Context {
     pub end_user: bool,
     /// Unix seconds.
     pub now: i64,
-    /// The SQL to produce (full text and JSON differ between backends).
+    /// The store's dialect, asked for full text and custom fields.
     pub dialect: Dialect,
 }
 
@@ -98,52 +95,28 @@ impl Cond {
         }
     }
 
-    /// The SQL with `$?` numbered from `first` in `dialect`'s placeholders; constants become
-    /// `1 = 1` / `1 = 0`.
-    pub fn render(&self, first: usize, dialect: Dialect) -> (String, Vec<Bind>) {
+    /// The SQL with `$?` markers; constants become `1 = 1` / `1 = 0`.
+    pub fn render(&self) -> (String, Vec<Bind>) {
         match self {
             Cond::True => ("1 = 1".into(), Vec::new()),
             Cond::False => ("1 = 0".into(), Vec::new()),
-            Cond::Sql(sql, binds) => {
-                let (out, _) =
-                    crate::store::number_placeholders(sql, first.saturating_sub(1), dialect);
-                (out, binds.clone())
-            }
+            Cond::Sql(sql, binds) => (sql.clone(), binds.clone()),
         }
     }
 }
 
 /// The table behind a record type.
-pub fn table(rt: RecordType) -> &'static str {
+pub fn table(rt: RecordType) -> Table {
     match rt {
-        RecordType::Ticket => "tickets",
-        RecordType::User => "users",
-        RecordType::Organization => "organizations",
-        RecordType::Group => "groups",
+        RecordType::Ticket => Table::Tickets,
+        RecordType::User => Table::Users,
+        RecordType::Organization => Table::Organizations,
+        RecordType::Group => Table::Groups,
     }
 }
 
 /// The ticket text columns an end-user may search (internal notes are `private_comments`).
 const PUBLIC_TICKET_TEXT: &[&str] = &["subject", "description", "comments"];
-
-fn fts_table(rt: RecordType) -> Option<&'static str> {
-    match rt {
-        RecordType::Ticket => Some("tickets_fts"),
-        RecordType::User => Some("users_fts"),
-        RecordType::Organization => Some("organizations_fts"),
-        RecordType::Group => None,
-    }
-}
-
-/// The weight PostgreSQL's `search` tsvector gives a full-text column (see the schema).
-fn weight(rt: RecordType, column: &str) -> char {
-    let table = match rt {
-        RecordType::Ticket => crate::store::Table::Tickets,
-        RecordType::User => crate::store::Table::Users,
-        _ => crate::store::Table::Organizations,
-    };
-    crate::store::text_weight(table, column)
-}
 
 /// Words to find in the full text of records of `rt`: a phrase (the last word a prefix when
 /// `prefix`), in `columns` only when not empty.
@@ -155,54 +128,11 @@ struct TextMatch<'a> {
 
 impl TextMatch<'_> {
     /// `column IN (ids of the records of rt whose text matches)`; `None` when the text has no
-    /// word (an FTS5 phrase without tokens is a syntax error, and it matches nothing anyway).
+    /// word (it matches nothing) or records of `rt` have no full text.
     fn cond(&self, column: &str, rt: RecordType, dialect: Dialect) -> Option<Cond> {
-        let fts = fts_table(rt)?;
-        match dialect {
-            Dialect::Sqlite => {
-                let mut expr = fts_phrase(self.text)?;
-                if self.prefix {
-                    expr.push('*');
-                }
-                let expr = match self.columns {
-                    [] => expr,
-                    [one] => format!("{one} : {expr}"),
-                    many => format!("{{{}}} : ({expr})", many.join(" ")),
-                };
-                Some(Cond::sql(
-                    format!("{column} IN (SELECT rowid FROM {fts} WHERE {fts} MATCH $?)"),
-                    vec![Bind::Text(expr)],
-                ))
-            }
-            Dialect::Postgres => {
-                let weights: String = self.columns.iter().map(|c| weight(rt, c)).collect();
-                // Every field selected is every field: no restriction.
-                let weights = if weights.len() >= 4 {
-                    String::new()
-                } else {
-                    weights
-                };
-                let query = crate::store::ts_phrase(self.text, &weights, self.prefix)?;
-                let sql = if column == "r.id" {
-                    "r.search @@ to_tsquery('simple', $?)".to_string()
-                } else {
-                    format!(
-                        "{column} IN (SELECT id FROM {} WHERE search @@ to_tsquery('simple', $?))",
-                        table(rt)
-                    )
-                };
-                Some(Cond::sql(sql, vec![Bind::Text(query)]))
-            }
-        }
-    }
-}
-
-fn tag_table(rt: RecordType) -> Option<(&'static str, &'static str)> {
-    match rt {
-        RecordType::Ticket => Some(("ticket_tags", "ticket_id")),
-        RecordType::User => Some(("user_tags", "user_id")),
-        RecordType::Organization => Some(("organization_tags", "organization_id")),
-        RecordType::Group => None,
+        let (sql, binds) =
+            dialect.text_match(table(rt), column, self.text, self.columns, self.prefix)?;
+        Some(Cond::Sql(sql, binds))
     }
 }
 
@@ -291,15 +221,6 @@ fn text_of(value: &Value) -> Option<String> {
     }
 }
 
-/// An FTS5 phrase for `text`, or `None` when the text has no token characters (an FTS5
-/// phrase without tokens is a syntax error).
-fn fts_phrase(text: &str) -> Option<String> {
-    if !text.chars().any(char::is_alphanumeric) {
-        return None;
-    }
-    Some(format!("\"{}\"", text.replace('"', "\"\"")))
-}
-
 /// The words of a word, phrase or trailing-star prefix, and whether it is a prefix; `None`
 /// when the value stands for no text.
 fn text_term(value: &Value, what: &str) -> Result<Option<(String, bool)>, SearchError> {
@@ -368,7 +289,7 @@ fn free_text(value: &Value, rt: RecordType, ctx: &Context) -> Result<Option<Cond
         prefix,
         columns,
     };
-    let cond = match fts_table(rt) {
+    let cond = match table(rt).text_table() {
         Some(_) => {
             let Some(mut cond) = words.cond("r.id", rt, ctx.dialect) else {
                 return Ok(None);
@@ -620,7 +541,7 @@ fn group(value: &Value) -> Result<Cond, SearchError> {
 }
 
 fn tag(value: &Value, rt: RecordType) -> Result<Cond, SearchError> {
-    let Some((tags, owner)) = tag_table(rt) else {
+    let Some((tags, owner)) = table(rt).spec().tags else {
         return Ok(Cond::False);
     };
     Ok(match value {
@@ -650,7 +571,7 @@ fn text_keyword(
     rt: RecordType,
     ctx: &Context,
 ) -> Result<Option<Cond>, SearchError> {
-    if fts_table(rt).is_none() {
+    if table(rt).text_table().is_none() {
         // Groups: only `name`, matched with LIKE.
         return Ok(Some(group_name_like(value)));
     }
@@ -764,63 +685,6 @@ fn date(name: &str, op: Op, value: &Value, ctx: &Context) -> Result<Cond, Search
     })
 }
 
-/// How one dialect reads the custom fields of a record (`cf` is one element of the record's
-/// `custom_fields` array).
-struct FieldSql {
-    /// The rows: `FROM ... cf`.
-    each: &'static str,
-    /// The value as text (NULL when unset).
-    raw: &'static str,
-    /// The value as compared for equality: booleans as true/false, the rest lower-cased.
-    text: &'static str,
-    /// The value as a number (NULL when it is not one).
-    number: &'static str,
-    /// A number given as text, as the dialect's number type.
-    number_bind: &'static str,
-    /// An integer, compared with `number`.
-    integer_bind: &'static str,
-    /// The value's text, compared byte by byte (dates).
-    ordered: &'static str,
-    /// The field id equals a bound integer.
-    id_is: &'static str,
-}
-
-const SQLITE_FIELDS: FieldSql = FieldSql {
-    each: "json_each(r.json, '$.custom_fields') cf",
-    raw: "json_extract(cf.value, '$.value')",
-    text: "(CASE json_type(cf.value, '$.value') WHEN 'true' THEN 'true' \
-           WHEN 'false' THEN 'false' \
-           ELSE lower(CAST(json_extract(cf.value, '$.value') AS TEXT)) END)",
-    // `zd_number` (registered on every connection) reads numbers as PostgreSQL's regular
-    // expression below does; JSON booleans, which json_extract answers as 1 and 0, are none.
-    number: "zd_number(CASE WHEN json_type(cf.value, '$.value') IN ('true', 'false') THEN NULL \
-             ELSE json_extract(cf.value, '$.value') END)",
-    number_bind: "CAST($? AS REAL)",
-    integer_bind: "$?",
-    ordered: "json_extract(cf.value, '$.value')",
-    id_is: "json_extract(cf.value, '$.id') = $?",
-};
-
-/// Tickets keep their custom fields as JSONB (`tickets.custom_fields`, written with the record).
-const POSTGRES_TICKET_FIELDS: &str = "jsonb_array_elements(r.custom_fields) cf(value)";
-const POSTGRES_FIELDS: FieldSql = FieldSql {
-    // Only tickets carry `custom_fields` (users and organizations keep theirs in
-    // `user_fields` / `organization_fields`, which SQLite's `json_each` does not read either).
-    each: "jsonb_array_elements('[]'::jsonb) cf(value)",
-    raw: "(cf.value ->> 'value')",
-    text: "(CASE jsonb_typeof(cf.value -> 'value') WHEN 'boolean' THEN cf.value ->> 'value' \
-           ELSE lower(cf.value ->> 'value') END)",
-    // Text that is not a number is no number (the shape `sql::number_text` checks on SQLite).
-    // As `numeric`, which holds any such text (1e999 too, where double precision would fail
-    // the query): larger than every number, as SQLite's infinity is.
-    number: "(CASE WHEN (cf.value ->> 'value') ~ '^\\s*[-+]?[0-9]+(\\.[0-9]+)?([eE][-+]?[0-9]+)?\\s*$' \
-             THEN (cf.value ->> 'value')::numeric END)",
-    number_bind: "CAST(CAST($? AS text) AS numeric)",
-    integer_bind: "CAST($? AS bigint)",
-    ordered: "(cf.value ->> 'value') COLLATE \"C\"",
-    id_is: "(cf.value -> 'id') = to_jsonb(CAST($? AS bigint))",
-};
-
 /// `custom_field_{id}` (with `field = Some(id)`) or `fieldvalue` (any field).
 fn field_value(
     name: &str,
@@ -830,14 +694,8 @@ fn field_value(
     rt: RecordType,
     dialect: Dialect,
 ) -> Result<Cond, SearchError> {
-    let sql = match dialect {
-        Dialect::Sqlite => &SQLITE_FIELDS,
-        Dialect::Postgres => &POSTGRES_FIELDS,
-    };
-    let each = match (dialect, rt) {
-        (Dialect::Postgres, RecordType::Ticket) => POSTGRES_TICKET_FIELDS,
-        _ => sql.each,
-    };
+    let sql = dialect.custom_fields(table(rt));
+    let each = sql.each;
     let (raw, text) = (sql.raw, sql.text);
     let mut binds = Vec::new();
     let mut id_filter = String::new();
@@ -939,22 +797,18 @@ mod tests {
 
     #[test]
     fn repeated_keywords_or_and_comparisons_and() {
-        let (sql, _) = compiled("tags:a tags:b", RecordType::Ticket).render(1, Dialect::Sqlite);
+        let (sql, _) = compiled("tags:a tags:b", RecordType::Ticket).render();
         assert!(sql.contains(" OR "), "{sql}");
-        let (sql, _) = compiled("created>2024-01-01 created<2024-02-01", RecordType::Ticket)
-            .render(1, Dialect::Sqlite);
+        let (sql, _) =
+            compiled("created>2024-01-01 created<2024-02-01", RecordType::Ticket).render();
         assert!(!sql.contains(" OR "), "{sql}");
     }
 
     #[test]
-    fn placeholders_are_numbered_in_order() {
-        let (sql, binds) =
-            compiled("assignee:5 requester:6", RecordType::Ticket).render(3, Dialect::Sqlite);
-        assert!(
-            sql.contains("?3") && sql.contains("?4") && !sql.contains("$?"),
-            "{sql}"
-        );
-        assert_eq!(binds.len(), 2);
+    fn binds_follow_their_markers_in_order() {
+        let (sql, binds) = compiled("assignee:5 requester:6", RecordType::Ticket).render();
+        assert_eq!(sql.matches("$?").count(), binds.len(), "{sql}");
+        assert_eq!(binds, [Bind::Int(5), Bind::Int(6)]);
     }
 
     #[test]

@@ -32,6 +32,7 @@
 //! (`Plan::Walk`) instead of sorting every match (`Plan::Gather`).
 
 mod compile;
+mod error;
 #[cfg(test)]
 mod tests;
 
@@ -42,10 +43,10 @@ use zendesk_query::{Query, SortOrder};
 use zendesk_types::limits;
 
 use compile::{Cond, Context, table};
+pub use error::SearchError;
 
-use crate::auth::{Caller, Role};
-use crate::error::ApiError;
-use crate::store::{Bind, Dialect, Reader, Store, StoreError};
+use crate::caller::{Caller, Role};
+use crate::store::{Bind, Dialect, Reader, Store};
 
 /// At most this many results can be paged through `/search`.
 pub const SEARCH_RESULT_LIMIT: i64 = limits::MAX_SEARCH_RESULTS as i64;
@@ -53,60 +54,6 @@ pub const SEARCH_RESULT_LIMIT: i64 = limits::MAX_SEARCH_RESULTS as i64;
 pub const EXPORT_PAGE_LIMIT: i64 = limits::MAX_EXPORT_PAGE_SIZE as i64;
 /// How long an export cursor stays valid, in seconds.
 pub const CURSOR_LIFETIME: i64 = limits::EXPORT_CURSOR_LIFETIME_SECS;
-
-/// Why a search was refused.
-#[derive(Debug, thiserror::Error)]
-pub enum SearchError {
-    /// The query does not parse or uses a keyword wrongly; the text says what was expected.
-    #[error("{0}")]
-    InvalidQuery(String),
-    /// `page * per_page` over 1,000.
-    #[error("Requested response size was greater than Search Response Limits")]
-    ResponseTooLarge,
-    /// A request parameter (not the query) is malformed; the text names it.
-    #[error("{0}")]
-    InvalidParameter(String),
-    /// `/search/export` without `filter[type]`.
-    #[error(
-        "filter[type] is required for a search export: one of ticket, user, organization, group"
-    )]
-    MissingFilterType,
-    /// An export cursor older than [`CURSOR_LIFETIME`].
-    #[error(
-        "page[after] has expired: export cursors are valid for one hour; start the export again without page[after]"
-    )]
-    ExpiredCursor,
-    /// A cursor that is not one this search returned.
-    #[error("{0}")]
-    BadCursor(String),
-    #[error("database: {0}")]
-    Database(#[from] StoreError),
-}
-
-impl From<SearchError> for ApiError {
-    fn from(error: SearchError) -> Self {
-        let bad = |error: &'static str, description: String| ApiError::BadRequest {
-            error,
-            description,
-            max_count: None,
-        };
-        match error {
-            SearchError::InvalidQuery(text) => {
-                bad("invalid", format!("Invalid search query: {text}"))
-            }
-            SearchError::ResponseTooLarge => ApiError::Unprocessable(json!({
-                "error": "invalid",
-                "description": SearchError::ResponseTooLarge.to_string(),
-            })),
-            SearchError::InvalidParameter(text) => bad("InvalidValue", text),
-            e @ SearchError::MissingFilterType => bad("InvalidSearchFilter", e.to_string()),
-            e @ (SearchError::ExpiredCursor | SearchError::BadCursor(_)) => {
-                bad("InvalidPaginationParameter", e.to_string())
-            }
-            SearchError::Database(e) => ApiError::Internal(format!("search: {e}")),
-        }
-    }
-}
 
 /// The sort keys `/search` accepts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -230,8 +177,11 @@ fn conditions(query: &Query, ctx: &Context) -> Result<Vec<(RecordType, Cond)>, S
 }
 
 fn count_of(reader: &mut dyn Reader, rt: RecordType, cond: &Cond) -> Result<i64, SearchError> {
-    let (where_sql, binds) = cond.render(1, reader.dialect());
-    let sql = format!("SELECT COUNT(*) FROM {} r WHERE {where_sql}", table(rt));
+    let (where_sql, binds) = cond.render();
+    let sql = format!(
+        "SELECT COUNT(*) FROM {} r WHERE {where_sql}",
+        table(rt).name()
+    );
     Ok(reader.query_i64(&sql, &binds)?.unwrap_or(0))
 }
 
@@ -306,24 +256,24 @@ fn keys_of(
     plan: Plan,
 ) -> Result<Vec<(i64, i64)>, SearchError> {
     let dialect = reader.dialect();
-    let (where_sql, binds) = cond.render(1, dialect);
+    let (where_sql, binds) = cond.render();
     let dir = if descending { "DESC" } else { "ASC" };
     let key = sort.sql(rt);
-    let indexed = match (plan, dialect) {
-        (Plan::Walk(index), Dialect::Sqlite) => format!(" INDEXED BY {index}"),
-        _ => String::new(),
+    let indexed = match plan {
+        Plan::Walk(index) => dialect.index_hint(index),
+        Plan::Gather => String::new(),
     };
     let sql = format!(
         "SELECT {key}, r.id FROM {} r{indexed} WHERE {where_sql} \
          ORDER BY {key} {dir}, r.id {dir} LIMIT {limit} OFFSET {offset}",
-        table(rt)
+        table(rt).name()
     );
     Ok(reader.query_pairs(&sql, &binds)?)
 }
 
 /// About how many records of a type exist (the largest id: one index probe, no scan).
 fn table_size(reader: &mut dyn Reader, rt: RecordType) -> Result<i64, SearchError> {
-    let sql = format!("SELECT COALESCE(MAX(id), 0) FROM {}", table(rt));
+    let sql = format!("SELECT COALESCE(MAX(id), 0) FROM {}", table(rt).name());
     Ok(reader.query_i64(&sql, &[])?.unwrap_or(0))
 }
 
@@ -443,12 +393,10 @@ pub fn search_stream(
     }
     // One record at a time, so a page of large records is never held whole. (A record deleted
     // meanwhile cannot be: this is one read transaction.)
-    let dialect = reader.dialect();
     for (_, _, id, rt) in page {
         let sql = format!(
-            "SELECT id, id, json FROM {} WHERE id = {}",
-            table(rt),
-            dialect.placeholder(1)
+            "SELECT id, id, json FROM {} WHERE id = $?",
+            table(rt).name()
         );
         let mut failure = None;
         reader.stream_triples(&sql, &[Bind::Int(id)], &mut |_, _, json| {
@@ -602,11 +550,11 @@ pub fn export_stream(
     if let Some((key, id)) = after {
         cond = cond_and_after(cond, key, id);
     }
-    let (where_sql, binds) = cond.render(1, reader.dialect());
+    let (where_sql, binds) = cond.render();
     let sql = format!(
         "SELECT r.created_at, r.id, r.json FROM {} r WHERE {where_sql} \
          ORDER BY r.created_at DESC, r.id ASC LIMIT {}",
-        table(rt),
+        table(rt).name(),
         request.page_size + 1
     );
     let (mut seen, mut has_more, mut last, mut failure) = (0, false, None, None);

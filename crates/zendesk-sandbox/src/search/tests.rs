@@ -12,11 +12,11 @@ use super::{
     ExportPage, ExportRequest, SearchError, SearchPage, SearchRequest, SortField, count_records,
     export_records, search_records,
 };
-use crate::auth::{Caller, Role};
+use crate::caller::{Caller, Role};
 use crate::error::ApiError;
+use crate::resources::users::new_user_json;
 use crate::routes::http::Params;
 use crate::routes::search::{count_body, export_body, search_body};
-use crate::rules::users::new_user_json;
 use crate::store::{Store, StoreError, Table, Writer};
 
 /// 2024-06-01T00:00:00Z: "now" for every search here.

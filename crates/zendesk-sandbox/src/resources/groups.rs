@@ -4,7 +4,7 @@ use serde_json::{Map, Value, json};
 
 use super::input::{opt_bool, opt_str};
 use super::{fetch, required_text};
-use crate::auth::Caller;
+use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::store::{Table, Writer};
 use crate::util::{iso, now};

@@ -10,7 +10,7 @@ use serde_json::{Map, Value, json};
 
 use super::input::{as_id, opt_bool, opt_str};
 use super::required_text;
-use crate::auth::Caller;
+use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::store::{Reader, Table, Writer};
 use crate::util::{iso, now};

@@ -8,10 +8,11 @@
 
 use serde_json::{Map, Value, json};
 
-use super::input::{as_id, opt_bool, opt_str, tag_list};
-use super::{required_text, restriction};
-use crate::auth::Caller;
+use super::restriction;
+use crate::caller::Caller;
 use crate::error::ApiError;
+use crate::resources::input::{as_id, opt_bool, opt_str, tag_list};
+use crate::resources::required_text;
 use crate::store::{Bind, Filter, Reader, Table, Writer};
 use crate::util::{iso, now};
 
@@ -151,7 +152,7 @@ fn check_condition(tx: &mut dyn Reader, condition: &Value) -> Result<Value, ApiE
                     "organization_id" => Table::Organizations,
                     _ => Table::Users,
                 };
-                super::check_ref(tx, "conditions", "Conditions", table, Some(id))?;
+                crate::resources::check_ref(tx, "conditions", "Conditions", table, Some(id))?;
             }
             text
         }

@@ -6,9 +6,9 @@
 
 use serde_json::{Map, Value, json};
 
-use super::input::as_id;
-use crate::auth::{Caller, Role};
+use crate::caller::{Caller, Role};
 use crate::error::ApiError;
+use crate::resources::input::as_id;
 use crate::store::{Bind, Filter, Reader, Table, Writer};
 
 /// The groups `user_id` is a member of.
@@ -63,7 +63,7 @@ pub fn fetch_visible(
     table: Table,
     id: i64,
 ) -> Result<Value, ApiError> {
-    let record = super::fetch(tx, table, id)?;
+    let record = crate::resources::fetch(tx, table, id)?;
     let groups = groups_of(tx, caller.id)?;
     if !can_see(caller, &groups, &record) {
         return Err(ApiError::NotFound);
@@ -130,12 +130,18 @@ pub fn read(
             }
             match (kind, ids.as_slice()) {
                 ("User", [id]) => {
-                    super::check_ref(tx, "restriction", "Restriction", Table::Users, Some(*id))?;
+                    crate::resources::check_ref(
+                        tx,
+                        "restriction",
+                        "Restriction",
+                        Table::Users,
+                        Some(*id),
+                    )?;
                     json!({"type": "User", "id": id, "ids": [id]})
                 }
                 ("Group", [first, ..]) => {
                     for group in &ids {
-                        super::check_ref(
+                        crate::resources::check_ref(
                             tx,
                             "restriction",
                             "Restriction",

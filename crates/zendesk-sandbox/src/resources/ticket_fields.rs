@@ -10,7 +10,7 @@ use zendesk_types::{TicketPriority, TicketType};
 use super::field_values::{check_value, read_options, tags_of_value};
 use super::input::{as_id, opt_bool, opt_str};
 use super::{fetch, required_text};
-use crate::auth::Caller;
+use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::store::{Filter, Reader, Table, Writer};
 use crate::util::{iso, now};

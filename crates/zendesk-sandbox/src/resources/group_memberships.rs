@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 
 use super::fetch;
 use super::input::opt_id;
-use crate::auth::Caller;
+use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::store::{Filter, Reader, Table, Writer};
 use crate::util::{iso, now};

@@ -6,12 +6,18 @@ use serde_json::{Map, Value};
 
 use crate::error::ApiError;
 
-/// Reads an id that clients send as a number or a digit string; `""`/null are absent.
-pub fn as_id(value: &Value) -> Option<i64> {
-    match value {
-        Value::Number(n) => n.as_i64(),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
+pub use crate::util::as_id;
+
+/// `assignee_id` -> `Assignee id`: how Zendesk names a field at the start of a message.
+pub fn label(field: &str) -> String {
+    let mut chars = field.chars();
+    match chars.next() {
+        Some(c) => c
+            .to_uppercase()
+            .chain(chars)
+            .collect::<String>()
+            .replace('_', " "),
+        None => String::new(),
     }
 }
 
@@ -141,7 +147,7 @@ pub fn opt_time(input: &Map<String, Value>, field: &str) -> Result<Option<Option
                 field,
                 format!(
                     "{}: `{text}` is not a date; use ISO 8601 such as 2024-05-01T12:00:00Z",
-                    super::label(field)
+                    label(field)
                 ),
                 "InvalidValue",
             )),

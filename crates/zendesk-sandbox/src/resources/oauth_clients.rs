@@ -8,9 +8,10 @@
 use serde_json::{Map, Value, json};
 
 use super::credentials::Secrets;
+use super::input::label;
 use super::input::{opt_id, opt_str};
-use super::{label, required_text};
-use crate::auth::Caller;
+use super::required_text;
+use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::store::{ClientKey, OAuthClientRow, Reader, Writer};
 use crate::util::{iso, now, random_token};

@@ -9,13 +9,10 @@ use std::path::{Path, PathBuf};
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use hmac::{Hmac, Mac};
-use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use crate::SandboxError;
-use crate::error::ApiError;
-use crate::store::{Lookup, Store, StoreError, Table, TokenHash, Writer};
-use crate::util::{iso, now};
+use crate::error::SandboxError;
+use crate::store::{Store, StoreError, TokenHash};
 
 /// The sandbox's key for hashing tokens. `Debug` never shows it.
 #[derive(Clone)]
@@ -237,39 +234,10 @@ pub fn check_password(password: &str, stored: &str) -> PasswordCheck {
     }
 }
 
-/// Creates the admin user and its API token when missing; an existing admin keeps its data, and
-/// the given token is added to it if new.
-pub fn bootstrap_admin(
-    tx: &mut dyn Writer,
-    secrets: &Secrets,
-    email: &str,
-    token: &str,
-) -> Result<i64, ApiError> {
-    let user_id = match tx.find_id(Table::Users, Lookup::Email, email)? {
-        Some(id) => id,
-        None => {
-            let id = tx.allocate_id(Table::Users)?;
-            let at = iso(now());
-            let name = email.split('@').next().unwrap_or("Admin");
-            let mut user = super::users::new_user_json(id, name, &at);
-            user["email"] = json!(email);
-            user["verified"] = json!(true);
-            super::users::role_defaults(&mut user, "admin");
-            tx.save(Table::Users, &user)?;
-            id
-        }
-    };
-    tx.insert_api_token(
-        user_id,
-        &secrets.token_hash(token).keyed,
-        "sandbox admin token",
-    )?;
-    Ok(user_id)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::util::now;
 
     #[test]
     fn passwords_are_argon2id_and_old_hashes_still_match() {

@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 
 use super::input::{opt_bool, opt_id, opt_str, tag_list};
 use super::{apply_external_id, check_ref, fetch, required_text};
-use crate::auth::Caller;
+use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::store::{Lookup, Table, Writer};
 use crate::util::{iso, now};

@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 use super::check_ref;
 use super::credentials::Secrets;
 use super::input::opt_id;
-use crate::auth::{Caller, Role};
+use crate::caller::{Caller, Role};
 use crate::error::ApiError;
 use crate::store::{ClientKey, NewOAuthToken, OAuthTokenRow, Reader, Revocation, Table, Writer};
 use crate::util::{iso, now, random_token};

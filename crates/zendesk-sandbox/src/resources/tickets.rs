@@ -8,18 +8,14 @@
 use serde_json::{Map, Value, json};
 use zendesk_types::{TicketPriority, TicketStatus, TicketType};
 
+use super::input::label;
 use super::input::{id_list, opt_bool, opt_id, opt_str, opt_time, tag_list};
-use super::{check_ref, fetch, label, ticket_fields};
-use crate::auth::{Caller, Role};
+use super::{check_ref, fetch, ticket_fields};
+use crate::caller::{Caller, Role};
 use crate::error::ApiError;
 use crate::permissions;
 use crate::store::{Lookup, Reader, Table, Writer};
 use crate::util::{iso, now};
-
-/// Whether the caller may see this ticket at all.
-pub fn can_see(caller: &Caller, ticket: &Value) -> bool {
-    caller.is_agent() || ticket.get("requester_id").and_then(Value::as_i64) == Some(caller.id)
-}
 
 /// The account's one brand and one ticket form (the sandbox has no brand or form endpoints).
 const DEFAULT_BRAND_ID: i64 = 5_000_000_001;
@@ -516,7 +512,7 @@ pub fn update(
     input: &Map<String, Value>,
 ) -> Result<(Value, Value), ApiError> {
     let mut ticket = fetch(tx, Table::Tickets, id)?;
-    if !can_see(caller, &ticket) {
+    if !permissions::can_read(caller, Table::Tickets, &ticket) {
         return Err(ApiError::NotFound);
     }
     if ticket["status"] == "closed" {

@@ -1,15 +1,18 @@
-//! Zendesk's behaviour, per resource: what a create, update, merge or delete does and what it
-//! refuses. A rule is a plain function over a write transaction (`&mut dyn Writer`) and the
-//! [`Caller`]; it never sees HTTP. Routes, the job runner and the demo seed all call the same
-//! rules, so a bulk job's item behaves exactly like the single request, and a refused rule
-//! (an `Err`) rolls its whole transaction back.
+//! What each resource does, in Zendesk's words: what a create, update, merge or delete of a
+//! ticket, user, organization, field, group, Help Center record, upload or OAuth client does and
+//! what it refuses (`routes/tickets.rs` is the HTTP of tickets, `resources/tickets.rs` what a
+//! ticket does). A rule is a plain function over a write transaction (`&mut dyn Writer`) and
+//! the [`Caller`]; it never sees HTTP. Routes, the job runner and the demo seed all call the
+//! same rules, so a bulk job's item behaves exactly like the single request, and a refused rule
+//! (an `Err`) rolls its whole transaction back. Zendesk's business rules (macros, views) are
+//! `crate::business_rules`.
 //!
 //! This file holds what several resources share: reading a record or 404, required text,
-//! references to live records, unique external ids, field labels for messages.
+//! references to live records, unique external ids.
 
 use serde_json::{Map, Value, json};
 
-use crate::auth::Caller;
+use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::store::{Lookup, Reader, Table, Writer};
 
@@ -20,36 +23,20 @@ pub mod group_memberships;
 pub mod groups;
 pub mod help_center;
 pub mod input;
-pub mod macros;
 pub mod oauth;
 pub mod oauth_clients;
 pub mod oauth_grants;
 pub mod organization_fields;
 pub mod organizations;
-pub mod restriction;
 pub mod ticket_fields;
 pub mod tickets;
 pub mod users;
-pub mod views;
 
-use input::opt_str;
+use input::{label, opt_str};
 
 /// One live record, or 404.
 pub fn fetch(tx: &mut dyn Reader, table: Table, id: i64) -> Result<Value, ApiError> {
     tx.record(table, id)?.ok_or(ApiError::NotFound)
-}
-
-/// `assignee_id` -> `Assignee id`: how Zendesk names a field at the start of a message.
-pub fn label(field: &str) -> String {
-    let mut chars = field.chars();
-    match chars.next() {
-        Some(c) => c
-            .to_uppercase()
-            .chain(chars)
-            .collect::<String>()
-            .replace('_', " "),
-        None => String::new(),
-    }
 }
 
 /// A text field a record cannot be without (`name`): the given value when it is not blank;

@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 
 use super::input::{opt_bool, opt_id, opt_str, tag_list};
 use super::{apply_external_id, check_ref, fetch, required_text};
-use crate::auth::{Caller, Role};
+use crate::caller::{Caller, Role};
 use crate::error::ApiError;
 use crate::permissions;
 use crate::store::{Lookup, Table, Writer};
@@ -307,4 +307,34 @@ fn check_write(caller: &Caller, user: &Value) -> Result<(), ApiError> {
         Role::Agent if user["role"] == "end-user" => Ok(()),
         _ => Err(ApiError::Forbidden),
     }
+}
+
+/// Creates the admin user and its API token when missing; an existing admin keeps its data, and
+/// the given token is added to it if new.
+pub fn bootstrap_admin(
+    tx: &mut dyn Writer,
+    secrets: &super::credentials::Secrets,
+    email: &str,
+    token: &str,
+) -> Result<i64, ApiError> {
+    let user_id = match tx.find_id(Table::Users, Lookup::Email, email)? {
+        Some(id) => id,
+        None => {
+            let id = tx.allocate_id(Table::Users)?;
+            let at = iso(now());
+            let name = email.split('@').next().unwrap_or("Admin");
+            let mut user = new_user_json(id, name, &at);
+            user["email"] = json!(email);
+            user["verified"] = json!(true);
+            role_defaults(&mut user, "admin");
+            tx.save(Table::Users, &user)?;
+            id
+        }
+    };
+    tx.insert_api_token(
+        user_id,
+        &secrets.token_hash(token).keyed,
+        "sandbox admin token",
+    )?;
+    Ok(user_id)
 }

@@ -7,10 +7,11 @@
 
 use serde_json::{Map, Value, json};
 
-use super::input::{as_id, opt_bool, opt_str, tag_list};
-use super::{fetch, required_text, restriction};
-use crate::auth::Caller;
+use super::restriction;
+use crate::caller::Caller;
 use crate::error::ApiError;
+use crate::resources::input::{as_id, opt_bool, opt_str, tag_list};
+use crate::resources::{fetch, required_text};
 use crate::store::{Reader, Table, Writer};
 use crate::util::{iso, now};
 

@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 
 use super::input::{as_id, opt_bool, opt_str, tag_list};
 use super::{fetch, required_text};
-use crate::auth::Caller;
+use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::store::{Bind, Filter, Table, Writer};
 use crate::util::{html_text, iso, now};

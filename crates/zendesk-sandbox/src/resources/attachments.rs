@@ -13,8 +13,9 @@
 
 use serde_json::{Value, json};
 
-use crate::auth::Caller;
+use crate::caller::Caller;
 use crate::error::ApiError;
+use crate::permissions;
 use crate::store::{Bind, Filter, Reader, Table, Writer};
 use crate::util::{iso, now, random_token};
 
@@ -234,7 +235,7 @@ pub fn can_see(tx: &mut dyn Reader, caller: &Caller, stored: &Value) -> Result<b
     }
     Ok(tx
         .record(Table::Tickets, ticket_id)?
-        .is_some_and(|ticket| super::tickets::can_see(caller, &ticket)))
+        .is_some_and(|ticket| permissions::can_read(caller, Table::Tickets, &ticket)))
 }
 
 /// The stored attachment whose `content_url` carries `content_token`.

@@ -1,0 +1,351 @@
+//! A kind of record served from its own table, described once: its table, its envelope keys,
+//! how one record is served (the absolute `url` Zendesk adds, spliced into the stored text
+//! without parsing it when it can be), and what its show, create, update and delete do (its
+//! rules). One handler of each serves every resource that has the plain form; the special
+//! ones sit beside their resource.
+//!
+//! Lists serve each record's stored JSON text with its `url` spliced in: the record is stored
+//! as serde_json wrote it (`{"id":N,...}`, no `url`), so splicing gives the same bytes as parse
+//! + render + serialize. Any other shape takes that slower road.
+
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
+
+use super::audience::Audience;
+use super::http::{BaseUrl, JsonBody, PathId, object_under, with_url};
+use super::paging;
+use crate::auth::MaybeCaller;
+use crate::caller::Caller;
+use crate::error::ApiError;
+use crate::resources;
+use crate::state::AppState;
+use crate::store::{Reader, Store, Table, Writer};
+
+/// A kind of record served from its own table (tickets, users, organizations...).
+pub trait Resource {
+    const TABLE: Table;
+    /// The envelope key of one record (`ticket`).
+    const ONE: &'static str;
+    /// The envelope key of a list (`tickets`), also the path its records' urls live under.
+    const MANY: &'static str;
+    /// Zendesk puts `id` before `url` for users; every other record starts with `url`.
+    const ID_FIRST: bool = false;
+
+    /// `{base}/api/v2/tickets/{id}.json`.
+    fn url(base: &str, id: i64) -> String {
+        format!("{base}/api/v2/{}/{id}.json", Self::MANY)
+    }
+
+    /// A record as served: its absolute `url` added in Zendesk's key order.
+    fn render(record: Value, base: &str) -> Value {
+        let id = record.get("id").and_then(Value::as_i64).unwrap_or_default();
+        if !Self::ID_FIRST {
+            return with_url(record, base, &format!("{}/{id}", Self::MANY));
+        }
+        let mut out = Map::new();
+        out.insert("id".into(), json!(id));
+        out.insert("url".into(), json!(Self::url(base, id)));
+        if let Value::Object(map) = record {
+            for (k, v) in map {
+                if k != "id" && k != "url" {
+                    out.insert(k, v);
+                }
+            }
+        }
+        Value::Object(out)
+    }
+
+    /// A stored record's JSON text as served: what `render` then serializing would give.
+    fn serve_stored(stored: &str, base: &str) -> Result<String, ApiError> {
+        if let Some((id, rest)) = split_leading_id(stored)
+            && !stored.contains("\"url\":")
+        {
+            let url = Value::String(Self::url(base, id)).to_string();
+            return Ok(if Self::ID_FIRST {
+                format!("{{\"id\":{id},\"url\":{url},{rest}")
+            } else {
+                format!("{{\"url\":{url},\"id\":{id},{rest}")
+            });
+        }
+        let record = crate::store::parse_stored(stored)?;
+        Ok(Self::render(record, base).to_string())
+    }
+
+    /// `200 {"ticket": {...}}` from the record's stored text, without parsing it.
+    fn one_stored(stored: &str, base: &str) -> Result<Response, ApiError> {
+        let record = Self::serve_stored(stored, base)?;
+        let key = Value::String(Self::ONE.to_string());
+        Ok(paging::json_text(format!("{{{key}:{record}}}")))
+    }
+
+    /// `200 {"ticket": {...}}`.
+    fn one(record: Value, base: &str) -> Response {
+        axum::Json(json!({ Self::ONE: Self::render(record, base) })).into_response()
+    }
+
+    /// `201 {"ticket": {...}}` with the record's url as `Location`.
+    fn created(record: Value, base: &str) -> Response {
+        let record = Self::render(record, base);
+        let location = record["url"].as_str().unwrap_or_default().to_string();
+        created_response(json!({ Self::ONE: record }), &location)
+    }
+
+    /// `{"tickets": [...], next_page: null, previous_page: null, count}`, by id.
+    fn show_many(mut records: Vec<Value>, base: &str) -> Response {
+        records.sort_by_key(|r| r["id"].as_i64());
+        let count = records.len();
+        let records: Vec<Value> = records.into_iter().map(|r| Self::render(r, base)).collect();
+        axum::Json(json!({
+            Self::MANY: records, "next_page": null, "previous_page": null, "count": count
+        }))
+        .into_response()
+    }
+}
+
+/// `{"id":N,` at the start of a stored record: N and what follows the comma. None for any
+/// other shape (the caller then parses the record).
+fn split_leading_id(stored: &str) -> Option<(i64, &str)> {
+    let rest = stored.strip_prefix("{\"id\":")?;
+    let end = rest.find(',')?;
+    let digits = &rest[..end];
+    let id: i64 = digits.parse().ok()?;
+    // Only serde_json's own spelling of the number splices to the same bytes.
+    (id.to_string() == digits).then(|| (id, &rest[end + 1..]))
+}
+
+/// `GET /{resources}/{id}` for `audience`: an agent gets the stored text with its url spliced
+/// in (no parse); an end-user the record as `permissions::view` shows it, when it is theirs to
+/// read (`refused` says how a refusal is answered: 404 for tickets, 403 for users).
+pub async fn show_one<R: Resource>(
+    store: &Store,
+    audience: &Audience,
+    id: i64,
+    base: &str,
+    refused: fn() -> ApiError,
+) -> Result<Response, ApiError> {
+    if audience.sees_everything() {
+        let table = R::TABLE;
+        let stored = store
+            .peek(move |reader| reader.record_text(table, id))
+            .await?
+            .ok_or(ApiError::NotFound)?;
+        return R::one_stored(&stored, base);
+    }
+    // A record the caller may not read answers like one that does not exist, and the other
+    // way round: nothing is learned from the difference.
+    let record = match fetch(store, R::TABLE, id).await {
+        Ok(record) if audience.can_read(R::TABLE, &record) => record,
+        Ok(_) | Err(ApiError::NotFound) => return Err(refused()),
+        Err(error) => return Err(error),
+    };
+    Ok(R::one(audience.view(R::TABLE, record), base))
+}
+
+/// One live record, or 404.
+pub async fn fetch(store: &Store, table: Table, id: i64) -> Result<Value, ApiError> {
+    store
+        .peek(move |reader| crate::resources::fetch(reader, table, id))
+        .await
+}
+
+/// `201` with `body` and a `Location` header.
+pub fn created_response(body: Value, location: &str) -> Response {
+    let mut response = (StatusCode::CREATED, axum::Json(body)).into_response();
+    if let Ok(value) = HeaderValue::from_str(location) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    response
+}
+
+/// Showing one record: `GET /{resources}/{id}`, open to whoever the endpoint admits.
+pub trait Show: Resource {
+    /// The record `caller` (none: anonymous) asks for, or why not (404 by default).
+    fn show(reader: &mut dyn Reader, caller: Option<&Caller>, id: i64) -> Result<Value, ApiError> {
+        let _ = caller;
+        resources::fetch(reader, Self::TABLE, id)
+    }
+}
+
+/// Creating a record: `POST /{resources}` with `{"<one>": {...}}`, answered 201.
+pub trait Create: Resource {
+    fn create(
+        tx: &mut dyn Writer,
+        caller: &Caller,
+        input: &Map<String, Value>,
+    ) -> Result<Value, ApiError>;
+}
+
+/// Changing a record: `PUT /{resources}/{id}` with `{"<one>": {...}}`.
+pub trait Update: Resource {
+    fn update(
+        tx: &mut dyn Writer,
+        caller: &Caller,
+        id: i64,
+        input: &Map<String, Value>,
+    ) -> Result<Value, ApiError>;
+}
+
+/// Deleting a record: `DELETE /{resources}/{id}`, answered 204.
+pub trait Delete: Resource {
+    fn delete(tx: &mut dyn Writer, caller: &Caller, id: i64) -> Result<(), ApiError>;
+}
+
+/// `GET /{resources}/{id}`.
+pub async fn show<R: Show>(
+    State(state): State<AppState>,
+    MaybeCaller(caller): MaybeCaller,
+    BaseUrl(base): BaseUrl,
+    PathId(id): PathId,
+) -> Result<Response, ApiError> {
+    let record = state
+        .store()
+        .peek(move |reader| R::show(reader, caller.as_ref(), id))
+        .await?;
+    Ok(R::one(record, &base))
+}
+
+/// `POST /{resources}`.
+pub async fn create<R: Create>(
+    State(state): State<AppState>,
+    caller: Caller,
+    BaseUrl(base): BaseUrl,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let input = object_under(&body, R::ONE)?.clone();
+    let record = state
+        .store()
+        .write(move |tx| R::create(tx, &caller, &input))
+        .await?;
+    Ok(R::created(record, &base))
+}
+
+/// `PUT /{resources}/{id}`.
+pub async fn update<R: Update>(
+    State(state): State<AppState>,
+    caller: Caller,
+    BaseUrl(base): BaseUrl,
+    PathId(id): PathId,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let input = object_under(&body, R::ONE)?.clone();
+    let record = state
+        .store()
+        .write(move |tx| R::update(tx, &caller, id, &input))
+        .await?;
+    Ok(R::one(record, &base))
+}
+
+/// `DELETE /{resources}/{id}`.
+pub async fn delete<R: Delete>(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathId(id): PathId,
+) -> Result<Response, ApiError> {
+    state
+        .store()
+        .write(move |tx| R::delete(tx, &caller, id))
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Tickets;
+    impl Resource for Tickets {
+        const TABLE: Table = Table::Tickets;
+        const ONE: &'static str = "ticket";
+        const MANY: &'static str = "tickets";
+    }
+
+    struct Users;
+    impl Resource for Users {
+        const TABLE: Table = Table::Users;
+        const ONE: &'static str = "user";
+        const MANY: &'static str = "users";
+        const ID_FIRST: bool = true;
+    }
+
+    fn slow<R: Resource>(stored: &Value, base: &str) -> String {
+        R::render(stored.clone(), base).to_string()
+    }
+
+    /// Splicing gives the bytes parse + render + serialize gives, for both url placements.
+    #[test]
+    fn spliced_record_matches_rendered_record() {
+        let base = "http://127.0.0.1:8080";
+        let record = json!({"id": 42, "subject": "Toner \"low\" — é\n", "tags": ["a"],
+            "via": {"channel": "api", "source": {"rel": null}}, "score": 1.5});
+        let stored = record.to_string();
+        assert!(
+            split_leading_id(&stored).is_some(),
+            "the fast path is taken"
+        );
+        assert_eq!(
+            Tickets::serve_stored(&stored, base).unwrap(),
+            slow::<Tickets>(&record, base)
+        );
+        assert_eq!(
+            Users::serve_stored(&stored, base).unwrap(),
+            slow::<Users>(&record, base)
+        );
+    }
+
+    /// Records of another shape (a stored `url`, no leading id, odd ids) take the slow road
+    /// and still come out the same.
+    #[test]
+    fn unusual_records_are_rendered_the_slow_way() {
+        let base = "http://h";
+        for record in [
+            json!({"id": 7, "url": "http://old/x.json", "name": "n"}),
+            json!({"name": "no id first", "id": 9}),
+            json!({"id": 3}),
+            json!({}),
+            json!({"id": -4, "name": "negative"}),
+        ] {
+            let stored = record.to_string();
+            assert_eq!(
+                Tickets::serve_stored(&stored, base).unwrap(),
+                slow::<Tickets>(&record, base),
+                "{stored}"
+            );
+            assert_eq!(
+                Users::serve_stored(&stored, base).unwrap(),
+                slow::<Users>(&record, base),
+                "{stored}"
+            );
+        }
+        assert_eq!(split_leading_id("{\"id\":007,\"a\":1}"), None);
+    }
+
+    /// A required field: kept when given, refused blank, refused missing only on create.
+    #[test]
+    fn required_text_names_the_field() {
+        let input = |v: Value| v.as_object().cloned().unwrap_or_default();
+        assert_eq!(
+            crate::resources::required_text(&input(json!({"name": " Tier 2 "})), "name", true)
+                .unwrap(),
+            Some(" Tier 2 ".to_string())
+        );
+        assert_eq!(
+            crate::resources::required_text(&input(json!({})), "name", false).unwrap(),
+            None
+        );
+        for (body, creating) in [
+            (json!({}), true),
+            (json!({"name": "  "}), false),
+            (json!({"name": null}), false),
+        ] {
+            let error =
+                crate::resources::required_text(&input(body), "name", creating).unwrap_err();
+            assert_eq!(error.status(), StatusCode::UNPROCESSABLE_ENTITY);
+            assert_eq!(
+                error.body()["details"],
+                json!({"name": [{"description": "Name: cannot be blank", "error": "BlankValue"}]})
+            );
+        }
+    }
+}
