@@ -33,6 +33,7 @@ use tokio::task::JoinHandle;
 
 mod auth;
 pub mod business_rules;
+mod console;
 mod error;
 mod jobs;
 pub mod permissions;
@@ -46,6 +47,7 @@ mod util;
 pub mod webhooks;
 
 pub use auth::{Caller, Role};
+pub use console::DEFAULT_LOG_SIZE as DEFAULT_CONSOLE_LOG_SIZE;
 pub use error::ApiError;
 /// The serving limits (timeouts, connection cap, body size): see [`Sandbox::start_with_limits`].
 pub use http_serve::Limits as ServerLimits;
@@ -76,6 +78,8 @@ pub struct Config {
     /// Whether an acknowledged write survives only a crash of the process (the default) or also
     /// a power loss (`Durability::Full`: every commit waits for the disk).
     pub durability: store::Durability,
+    /// How many API requests the console's Activity page keeps (the newest; per process).
+    pub console_log_size: usize,
 }
 
 impl Config {
@@ -90,6 +94,7 @@ impl Config {
             rate_limit_per_minute: None,
             oauth_lifetimes: OAuthLifetimes::zendesk(),
             durability: store::Durability::Normal,
+            console_log_size: console::DEFAULT_LOG_SIZE,
         }
     }
 }
@@ -112,6 +117,7 @@ impl fmt::Debug for Config {
             .field("rate_limit_per_minute", &self.rate_limit_per_minute)
             .field("oauth_lifetimes", &self.oauth_lifetimes)
             .field("durability", &self.durability)
+            .field("console_log_size", &self.console_log_size)
             .finish()
     }
 }
@@ -155,6 +161,7 @@ pub(crate) struct Inner {
     pub(crate) sign_ins: auth::SignInThrottle,
     pub(crate) sign_in_cache: auth::SignInCache,
     pub(crate) oauth_lifetimes: OAuthLifetimes,
+    pub(crate) request_log: console::RequestLog,
 }
 
 impl AppState {
@@ -208,6 +215,7 @@ impl AppState {
                 sign_ins: auth::SignInThrottle::new(),
                 sign_in_cache: auth::SignInCache::new(),
                 oauth_lifetimes: config.oauth_lifetimes,
+                request_log: console::RequestLog::new(config.console_log_size),
             }),
         })
     }
@@ -225,9 +233,14 @@ impl AppState {
     }
 }
 
-/// The router, with every `/api/v2` path, error rendering and the rate limiter.
+/// The router, with every `/api/v2` path, error rendering and the rate limiter, the request
+/// log around them, and the web console at `/console/`.
 pub fn app(state: AppState) -> axum::Router {
-    routes::router(state)
+    console::mount(
+        state.clone(),
+        routes::router(state.clone()),
+        routes::in_process(state),
+    )
 }
 
 /// Every endpoint's method, path (as routed, without `.json`) and who may call it.
