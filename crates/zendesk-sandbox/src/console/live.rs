@@ -4,7 +4,8 @@
 //! newest updated tickets and the count, the outbox's first page, the request log's newest
 //! entry, the webhooks' invocations. Polling the API (rather than hooking the write path)
 //! sees the writes of every sandbox process on a shared database, and only what the user may
-//! see. `ready` says the feed is watching; `signed-out` that the session has ended.
+//! see. `ready` says the feed is watching; `signed-out` that the session has ended. Every event
+//! carries data: a browser does not dispatch an event without.
 
 use std::collections::hash_map::DefaultHasher;
 use std::convert::Infallible;
@@ -62,12 +63,12 @@ pub async fn feed(State(_): State<Console>, viewer: Viewer, uri: Uri) -> Respons
             tokio::time::sleep(POLL).await;
         }
         let Some(signature) = signature(&api, watch).await else {
-            let event = Event::default().event("signed-out").data("");
+            let event = Event::default().event("signed-out").data("ended");
             return Some((Ok::<_, Infallible>(event), None));
         };
         let event = match last {
-            None => Event::default().event("ready").data(""),
-            Some(seen) if seen != signature => Event::default().event("change").data(""),
+            None => Event::default().event("ready").data("watching"),
+            Some(seen) if seen != signature => Event::default().event("change").data("changed"),
             // Unchanged: a comment line, which no page listens to.
             Some(_) => Event::default().comment(""),
         };

@@ -17,6 +17,9 @@ use super::{Console, param, query_pairs};
 /// The most comments and audits a page shows (the newest are kept).
 const MOST: usize = 2_000;
 
+/// Audit fields whose values are users, shown by name.
+const PEOPLE_FIELDS: &[&str] = &["requester_id", "assignee_id", "submitter_id"];
+
 const STATUSES: &[&str] = &["new", "open", "pending", "hold", "solved", "closed"];
 const PRIORITIES: &[&str] = &["low", "normal", "high", "urgent"];
 
@@ -204,14 +207,20 @@ async fn render(
     people.add(comment_users);
     people.add(audit_users);
     people.add(agents.clone());
-    // Email recipients named in the timeline.
-    let recipients: Vec<i64> = audits
+    // Email recipients and people the timeline names.
+    let named: Vec<i64> = audits
         .iter()
         .flat_map(|a| a["events"].as_array().cloned().unwrap_or_default())
-        .flat_map(|e| e["recipients"].as_array().cloned().unwrap_or_default())
+        .flat_map(|e| {
+            let mut ids = e["recipients"].as_array().cloned().unwrap_or_default();
+            if PEOPLE_FIELDS.contains(&e["field_name"].as_str().unwrap_or("")) {
+                ids.extend([e["value"].clone(), e["previous_value"].clone()]);
+            }
+            ids
+        })
         .filter_map(|id| id.as_i64())
         .collect();
-    people.fetch(api, recipients).await;
+    people.fetch(api, named).await;
     let group = shown["groups"]
         .as_array()
         .into_iter()
@@ -492,8 +501,17 @@ fn via(via: &Value) -> String {
 
 /// One audit event as a line of HTML; `None` for events with nothing to say.
 fn event_line(event: &Value, people: &People) -> Option<String> {
-    let field = escape(event["field_name"].as_str().unwrap_or(""));
-    let value = escape(&text_of(&event["value"]));
+    let field_name = event["field_name"].as_str().unwrap_or("");
+    let field = escape(field_name);
+    // People by name; other values as the API gives them.
+    let shown = |value: &Value| {
+        if PEOPLE_FIELDS.contains(&field_name) && value.as_i64().is_some() {
+            people.name(value)
+        } else {
+            text_of(value)
+        }
+    };
+    let value = escape(&shown(&event["value"]));
     Some(match event["type"].as_str()? {
         "Comment" => {
             if event["public"] == false {
@@ -502,10 +520,11 @@ fn event_line(event: &Value, people: &People) -> Option<String> {
                 "<span class=\"label public\">Public reply</span> added".to_string()
             }
         }
+        "Create" if event["value"].is_null() => return None,
         "Create" => format!("{field} set to <b>{value}</b>"),
         "Change" => format!(
             "{field}: {} \u{2192} <b>{value}</b>",
-            escape(&text_of(&event["previous_value"]))
+            escape(&shown(&event["previous_value"]))
         ),
         "Notification" | "Email" => {
             let recipients: Vec<String> = match &event["recipients"] {
