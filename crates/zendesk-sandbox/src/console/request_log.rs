@@ -177,6 +177,11 @@ impl Filter {
 
 /// The layer around the API router: times each request and records it once answered.
 pub async fn record(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    // API calls and the OAuth server's; not a browser's stray `/favicon.ico`.
+    let path = request.uri().path();
+    if !(path.starts_with("/api/") || path.starts_with("/oauth/")) {
+        return next.run(request).await;
+    }
     let started = Instant::now();
     let at_ms = now_ms();
     let method = request.method().to_string();

@@ -136,19 +136,28 @@ impl Form {
             .unwrap_or("")
     }
 
-    /// 403 unless the form carries `expected` as its `csrf` field.
-    pub fn check_csrf(&self, expected: &str) -> Result<(), Response> {
+    /// Refused (a 403) unless the form carries `expected` as its `csrf` field.
+    pub fn check_csrf(&self, expected: &str) -> Result<(), Forged> {
         let given = self.get("csrf");
         if !expected.is_empty() && constant_time_eq(given.as_bytes(), expected.as_bytes()) {
             Ok(())
         } else {
-            Err(html::error_page(
-                StatusCode::FORBIDDEN,
-                "This form has expired",
-                "The form did not carry this session's security token, so nothing was \
-                 changed. Reload the page and try again.",
-            ))
+            Err(Forged)
         }
+    }
+}
+
+/// A form without this session's CSRF token: 403, nothing changed.
+pub struct Forged;
+
+impl IntoResponse for Forged {
+    fn into_response(self) -> Response {
+        html::error_page(
+            StatusCode::FORBIDDEN,
+            "This form has expired",
+            "The form did not carry this session's security token, so nothing was changed. \
+             Reload the page and try again.",
+        )
     }
 }
 
@@ -219,7 +228,7 @@ pub async fn sign_in(
     let form = Form::parse(&body);
     let expected = cookie(&headers, SIGN_IN_COOKIE).unwrap_or_default();
     if let Err(refused) = form.check_csrf(&expected) {
-        return refused;
+        return refused.into_response();
     }
     let email = form.get("email").trim().to_string();
     let password = form.get("password");
@@ -331,7 +340,7 @@ pub async fn sign_in(
 /// `POST /console/sign_out`: the session's token revoked, the cookie cleared.
 pub async fn sign_out(viewer: Viewer, headers: HeaderMap, body: axum::body::Bytes) -> Response {
     if let Err(refused) = Form::parse(&body).check_csrf(&viewer.csrf) {
-        return refused;
+        return refused.into_response();
     }
     let answer = viewer
         .api
@@ -419,7 +428,7 @@ mod tests {
             "no expected value admits nothing"
         );
         let missing = Form::parse(b"body=hi");
-        let refused = missing.check_csrf("abc").unwrap_err();
+        let refused = missing.check_csrf("abc").unwrap_err().into_response();
         assert_eq!(refused.status(), StatusCode::FORBIDDEN);
     }
 }

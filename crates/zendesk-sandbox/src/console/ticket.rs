@@ -6,7 +6,7 @@
 
 use axum::extract::{Path, State};
 use axum::http::{Method, StatusCode, Uri};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use super::api::Api;
@@ -60,7 +60,7 @@ pub async fn update(
 ) -> Response {
     let form = Form::parse(&body);
     if let Err(refused) = form.check_csrf(&viewer.csrf) {
-        return refused;
+        return refused.into_response();
     }
     let Ok(id) = id.parse::<i64>() else {
         return not_found();

@@ -6,7 +6,7 @@
 
 use axum::extract::{Path, State};
 use axum::http::{Method, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::Console;
@@ -157,7 +157,7 @@ pub async fn resend(
     body: axum::body::Bytes,
 ) -> Response {
     if let Err(refused) = Form::parse(&body).check_csrf(&viewer.csrf) {
-        return refused;
+        return refused.into_response();
     }
     let api = &viewer.api;
     let webhook_path = format!("/api/v2/webhooks/{}", encode(&id));
