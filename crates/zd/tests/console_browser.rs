@@ -230,3 +230,60 @@ fn the_console_works_on_postgresql() {
     };
     run_suite(&setup, &zendesk_sandbox::test_db_url(), "postgres");
 }
+
+#[test]
+fn sandbox_open_prints_the_console_address_and_succeeds_without_a_browser() {
+    // Nothing listens on this port, and there is no graphical session: still a success.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port");
+    let output = Command::new(ZD)
+        .args(["sandbox", "open", "--addr", &format!("127.0.0.1:{port}")])
+        .env_remove("BROWSER")
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .expect("zd sandbox open runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    assert_eq!(stdout.trim(), format!("http://127.0.0.1:{port}/console/"));
+    assert!(stderr.contains("nothing answers"), "{stderr}");
+    assert!(
+        stderr.contains("open the address above yourself"),
+        "{stderr}"
+    );
+
+    // With a browser named in $BROWSER, it is started on the address.
+    let dir = std::env::temp_dir().join(format!("zd-open-{}", zendesk_sandbox::generate_token()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let seen = dir.join("seen");
+    let browser = dir.join("browser.sh");
+    std::fs::write(
+        &browser,
+        format!("#!/bin/sh\necho \"$1\" > {}\n", seen.display()),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&browser, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let status = Command::new(ZD)
+        .args(["sandbox", "open", "--addr", &format!("127.0.0.1:{port}")])
+        .env("BROWSER", &browser)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("zd sandbox open runs");
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !seen.exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    let opened = std::fs::read_to_string(&seen).unwrap_or_default();
+    assert_eq!(opened.trim(), format!("http://127.0.0.1:{port}/console/"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -162,6 +162,8 @@ pub(crate) struct Inner {
     pub(crate) sign_in_cache: auth::SignInCache,
     pub(crate) oauth_lifetimes: OAuthLifetimes,
     pub(crate) request_log: console::RequestLog,
+    /// Set when the server stops: endless answers (the console's live feed) end then.
+    pub(crate) stopping: watch::Sender<bool>,
 }
 
 impl AppState {
@@ -216,6 +218,7 @@ impl AppState {
                 sign_in_cache: auth::SignInCache::new(),
                 oauth_lifetimes: config.oauth_lifetimes,
                 request_log: console::RequestLog::new(config.console_log_size),
+                stopping: watch::channel(false).0,
             }),
         })
     }
@@ -379,6 +382,7 @@ impl RunningSandbox {
     /// Stops accepting connections, finishes in-flight requests, runs every queued or working
     /// job to its end, and closes the database pool.
     pub async fn shutdown(self) -> Result<(), SandboxError> {
+        self.state.inner.stopping.send_replace(true);
         let _ = self.stop.send(true);
         let served = self.server.await;
         self.state.close().await?;

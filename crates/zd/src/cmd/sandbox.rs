@@ -378,6 +378,15 @@ mod tests {
     }
 
     #[test]
+    fn the_console_url_reaches_an_unspecified_address_on_the_loopback() {
+        let url = |addr: &str| console_url(addr.parse().unwrap());
+        assert_eq!(url("127.0.0.1:8080"), "http://127.0.0.1:8080/console/");
+        assert_eq!(url("0.0.0.0:9000"), "http://127.0.0.1:9000/console/");
+        assert_eq!(url("[::]:9000"), "http://[::1]:9000/console/");
+        assert_eq!(url("[::1]:80"), "http://[::1]:80/console/");
+    }
+
+    #[test]
     fn the_token_is_the_files_line_and_a_private_file_gets_no_warning() {
         let (_dir, path) = token_file("token", "s3cret-token\n", 0o600);
         let (token, warning) = read_admin_token_file(&path).unwrap();

@@ -46,7 +46,7 @@ impl Watch {
     }
 }
 
-pub async fn feed(State(_): State<Console>, viewer: Viewer, uri: Uri) -> Response {
+pub async fn feed(State(console): State<Console>, viewer: Viewer, uri: Uri) -> Response {
     let pairs = query_pairs(&uri);
     let Some(watch) = param(&pairs, "watch").and_then(Watch::parse) else {
         return (
@@ -56,11 +56,20 @@ pub async fn feed(State(_): State<Console>, viewer: Viewer, uri: Uri) -> Respons
             .into_response();
     };
     let api = viewer.api;
-    // (api, last signature, first poll)
-    let events = stream::unfold(Some((api, None::<u64>, true)), move |state| async move {
-        let (api, last, first) = state?;
+    // The feed ends when the server stops, so it never holds a shutdown up.
+    let stopping = console.state.inner.stopping.subscribe();
+    // (api, last signature, first poll, the stop signal)
+    let start = Some((api, None::<u64>, true, stopping));
+    let events = stream::unfold(start, move |state| async move {
+        let (api, last, first, mut stopping) = state?;
+        if *stopping.borrow() {
+            return None;
+        }
         if !first {
-            tokio::time::sleep(POLL).await;
+            tokio::select! {
+                _ = tokio::time::sleep(POLL) => {}
+                _ = stopping.wait_for(|stop| *stop) => return None,
+            }
         }
         let Some(signature) = signature(&api, watch).await else {
             let event = Event::default().event("signed-out").data("ended");
@@ -72,7 +81,7 @@ pub async fn feed(State(_): State<Console>, viewer: Viewer, uri: Uri) -> Respons
             // Unchanged: a comment line, which no page listens to.
             Some(_) => Event::default().comment(""),
         };
-        Some((Ok(event), Some((api, Some(signature), false))))
+        Some((Ok(event), Some((api, Some(signature), false, stopping))))
     });
     Sse::new(events)
         .keep_alive(KeepAlive::default())

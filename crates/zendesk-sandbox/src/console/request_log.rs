@@ -247,12 +247,13 @@ fn credential_of(headers: &HeaderMap) -> (Credential, Option<String>) {
 /// values of OAuth and credential parameters.
 fn masked_path(uri: &axum::http::Uri) -> String {
     let mut segments: Vec<&str> = uri.path().split('/').collect();
-    for i in 0..segments.len() {
+    // `/attachments/token/{secret}` and `/api/v2/uploads/{token}`.
+    for i in 1..segments.len().saturating_sub(1) {
         let secret_follows = matches!(
-            (segments.get(i.wrapping_sub(1)), segments[i]),
-            (Some(&"attachments"), "token")
-        ) || (segments[i] == "uploads" && i >= 2 && segments[i - 2] == "v2");
-        if secret_follows && i + 1 < segments.len() && !segments[i + 1].is_empty() {
+            (segments[i - 1], segments[i]),
+            ("attachments", "token") | ("v2", "uploads")
+        );
+        if secret_follows && !segments[i + 1].is_empty() {
             segments[i + 1] = "[masked]";
         }
     }
