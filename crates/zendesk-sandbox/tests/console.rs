@@ -626,3 +626,85 @@ async fn next_event(events: &mut axum::body::BodyDataStream) -> String {
         }
     }
 }
+
+#[tokio::test]
+async fn queues_page_views_and_searches_as_the_api_answers_the_agent() {
+    let sb = sandbox().await;
+    for n in 1..=27 {
+        sb.ticket(&format!("Paged ticket {n:02}")).await;
+    }
+    let urgent = sb
+        .post(
+            "/api/v2/tickets.json",
+            json!({"ticket": {"subject": "Server room flooded", "priority": "urgent",
+                "comment": {"body": "water everywhere"}}}),
+        )
+        .await;
+    assert_eq!(urgent.status, StatusCode::CREATED);
+    let shared = sb
+        .post(
+            "/api/v2/views.json",
+            json!({"view": {"title": "Urgent ones", "conditions": {"all": [
+                {"field": "status", "operator": "less_than", "value": "solved"},
+                {"field": "priority", "operator": "is", "value": "urgent"}]}}}),
+        )
+        .await;
+    assert_eq!(shared.status, StatusCode::CREATED, "{}", shared.text);
+    let view_id = shared.body["view"]["id"].as_i64().unwrap();
+    // The admin's personal view: the agent's API does not show it, so neither does the page.
+    let personal = sb
+        .post(
+            "/api/v2/views.json",
+            json!({"view": {"title": "Admin's own view", "restriction": {"type": "User", "id": 1000000001},
+                "conditions": {"all": [{"field": "status", "operator": "is", "value": "new"}]}}}),
+        )
+        .await;
+    assert_eq!(personal.status, StatusCode::CREATED, "{}", personal.text);
+    let (_, email) = agent(&sb, "Kim Agent").await;
+    let mut browser = Browser::new(&sb);
+    browser.sign_in(&email, PASSWORD).await;
+
+    let first = browser.get("/console/").await;
+    assert!(
+        first.text.contains("Page 1 of 2 · 28 tickets"),
+        "{}",
+        first.text
+    );
+    assert!(first.text.contains("Server room flooded"), "newest first");
+    assert!(
+        !first.text.contains("Paged ticket 01<"),
+        "the oldest is on page 2"
+    );
+    assert!(
+        first
+            .text
+            .contains("Urgent ones<span class=\"count\">1</span>")
+    );
+    assert!(
+        !first.text.contains("Admin&#39;s own view"),
+        "{}",
+        first.text
+    );
+    let second = browser.get("/console/?page=2").await;
+    assert!(second.text.contains("Paged ticket 01<"), "{}", second.text);
+    assert!(second.text.contains("rel=\"prev\""));
+
+    let view = browser.get(&format!("/console/?view={view_id}")).await;
+    assert!(view.text.contains("<h1>Urgent ones</h1>"), "{}", view.text);
+    assert_eq!(view.text.matches("data-ticket-id=").count(), 1);
+    let search = browser.get("/console/?q=flooded").await;
+    assert!(search.text.contains("Search: flooded"), "{}", search.text);
+    assert_eq!(
+        search.text.matches("data-ticket-id=").count(),
+        1,
+        "{}",
+        search.text
+    );
+    let bad = browser.get("/console/?q=created%3Enot-a-date").await;
+    assert_eq!(bad.status, StatusCode::OK);
+    assert!(
+        bad.text.contains("flash error"),
+        "the API's refusal is shown: {}",
+        bad.text
+    );
+}
