@@ -14,7 +14,7 @@ use super::html::{self, People, escape, status_badge, text_of, time};
 use super::session::{Form, Viewer};
 use super::{Console, param, query_pairs};
 
-/// The most comments and audits a page shows (the newest are kept).
+/// The most comments and audits a page shows (the first ones).
 const MOST: usize = 2_000;
 
 /// Audit fields whose values are users, shown by name.
