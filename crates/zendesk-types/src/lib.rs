@@ -1,7 +1,8 @@
 //! Wire models of the Zendesk Support API: the records (tickets, comments, audits, ticket
 //! fields, users, organizations, organization fields, groups, group memberships, job statuses,
 //! search results, triggers, automations, webhooks, incremental export pages), the list
-//! envelopes and the error bodies, exactly as Zendesk sends them. Pure data: no I/O lives here.
+//! envelopes and the error bodies, exactly as Zendesk sends them. Pure data: no I/O lives here,
+//! but for [`shared`], which finds the project's reference material for the tests that need it.
 //!
 //! Design:
 //! - **Nothing Zendesk sends is dropped.** Every record has `#[serde(flatten)] extra`, holding
@@ -37,6 +38,7 @@ pub mod job_status;
 pub mod limits;
 pub mod organization;
 pub mod search;
+pub mod shared;
 pub mod ticket;
 pub mod ticket_field;
 pub mod triggers;

@@ -1,11 +1,11 @@
 -- The sandbox schema on PostgreSQL: the meaning of migrations/sqlite/0001..0003 in one step.
 --
--- The same conventions as on SQLite, so that the shared SQL (store/sql.rs, search/compile.rs)
--- reads both: every resource table keeps the record's JSON exactly as served (`json`, TEXT: the
--- served key order is kept byte for byte, which JSONB would not) plus indexed columns derived
--- from it in the same statement; timestamps are integer Unix seconds; text compared
--- case-insensitively is stored lowercased; booleans are SMALLINT 0/1 (filters say `deleted = 0`
--- on both backends).
+-- The same conventions as on SQLite, so that the SQL written once (store/records.rs and the
+-- other queries, search/compile.rs) reads both: every resource table keeps the record's JSON
+-- exactly as served (`json`, TEXT: the served key order is kept byte for byte, which JSONB
+-- would not) plus indexed columns derived from it in the same statement; timestamps are
+-- integer Unix seconds; text compared case-insensitively is stored lowercased; booleans are
+-- SMALLINT 0/1 (filters say `deleted = 0` on both backends).
 --
 -- Ids: each resource has its own identity sequence starting at SQLite's range (tickets 1, users
 -- 1e9, organizations 2e9, groups 3e9, organization fields 4e9, ticket fields 8e9, group

@@ -5,7 +5,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::audience::{Audience, SideLoad};
 use super::endpoint::Endpoint;
@@ -13,14 +13,16 @@ use super::groups::Groups;
 use super::http::{BaseUrl, JsonBody, PathId, PathIds, Query, object_under};
 use super::listing::Listing;
 use super::paging::page_request;
-use super::resource::{self, Create, Delete, Resource, Show, created_response, fetch};
+use super::resource::{
+    self, Create, CreateRule, Delete, DeleteRule, Resource, Show, created_response, fetch,
+};
 use super::users::Users;
 use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::permissions::Who;
 use crate::resources::group_memberships;
 use crate::state::AppState;
-use crate::store::{Bind, Filter, Table, Writer};
+use crate::store::{Bind, Filter, Table};
 
 /// Group memberships as served (see `resource`).
 pub struct GroupMemberships;
@@ -34,19 +36,11 @@ impl Resource for GroupMemberships {
 impl Show for GroupMemberships {}
 
 impl Create for GroupMemberships {
-    fn create(
-        tx: &mut dyn Writer,
-        caller: &Caller,
-        input: &Map<String, Value>,
-    ) -> Result<Value, ApiError> {
-        group_memberships::create(tx, caller, input)
-    }
+    const CREATE: CreateRule = group_memberships::create;
 }
 
 impl Delete for GroupMemberships {
-    fn delete(tx: &mut dyn Writer, caller: &Caller, id: i64) -> Result<(), ApiError> {
-        group_memberships::delete(tx, caller, id)
-    }
+    const DELETE: DeleteRule = group_memberships::delete;
 }
 
 /// Lists memberships under `filters` at `path`.

@@ -8,14 +8,14 @@ use super::endpoint::Endpoint;
 use super::http::{BaseUrl, Query};
 use super::listing::Listing;
 use super::paging::page_request;
-use super::resource::{self, Create, Delete, Resource, Show, Update};
-use crate::caller::Caller;
+use super::resource::{
+    self, Create, CreateRule, Delete, DeleteRule, Resource, Show, Update, UpdateRule,
+};
 use crate::error::ApiError;
 use crate::permissions::Who;
 use crate::resources::groups;
 use crate::state::AppState;
-use crate::store::{Table, Writer};
-use serde_json::{Map, Value};
+use crate::store::Table;
 
 /// Groups as served (see `resource`).
 pub struct Groups;
@@ -29,30 +29,15 @@ impl Resource for Groups {
 impl Show for Groups {}
 
 impl Create for Groups {
-    fn create(
-        tx: &mut dyn Writer,
-        caller: &Caller,
-        input: &Map<String, Value>,
-    ) -> Result<Value, ApiError> {
-        groups::create(tx, caller, input)
-    }
+    const CREATE: CreateRule = groups::create;
 }
 
 impl Update for Groups {
-    fn update(
-        tx: &mut dyn Writer,
-        caller: &Caller,
-        id: i64,
-        input: &Map<String, Value>,
-    ) -> Result<Value, ApiError> {
-        groups::update(tx, caller, id, input)
-    }
+    const UPDATE: UpdateRule = groups::update;
 }
 
 impl Delete for Groups {
-    fn delete(tx: &mut dyn Writer, caller: &Caller, id: i64) -> Result<(), ApiError> {
-        groups::delete(tx, caller, id)
-    }
+    const DELETE: DeleteRule = groups::delete;
 }
 
 pub async fn list(

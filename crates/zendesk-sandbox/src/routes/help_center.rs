@@ -12,14 +12,16 @@ use super::endpoint::Endpoint;
 use super::http::{BaseUrl, JsonBody, Params, PathId, Query, object_under, record_id};
 use super::listing::Listing;
 use super::paging::{MAX_PAGE_SIZE, Sort, check_depth, page_request};
-use super::resource::{self, Create, Delete, Resource, Show, Update};
+use super::resource::{
+    self, Create, CreateRule, Delete, DeleteRule, Resource, Show, Update, UpdateRule,
+};
 use crate::auth::MaybeCaller;
 use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::permissions::Who;
 use crate::resources::help_center::{self, check_locale};
 use crate::state::AppState;
-use crate::store::{ArticleSearch, Bind, Filter, Table, Writer};
+use crate::store::{ArticleSearch, Bind, Filter, Table};
 
 /// A Help Center record as served: `id`, then its `url` (under its locale) and `html_url` (the
 /// page in the help center), then the rest.
@@ -98,67 +100,35 @@ hc_resource!(Articles, Table::Articles, "article", "articles");
 impl Show for Categories {}
 
 impl Create for Categories {
-    fn create(
-        tx: &mut dyn Writer,
-        caller: &Caller,
-        input: &Map<String, Value>,
-    ) -> Result<Value, ApiError> {
-        help_center::create_category(tx, caller, input, None)
-    }
+    const CREATE: CreateRule =
+        |tx, caller, input| help_center::create_category(tx, caller, input, None);
 }
 
 impl Update for Categories {
-    fn update(
-        tx: &mut dyn Writer,
-        caller: &Caller,
-        id: i64,
-        input: &Map<String, Value>,
-    ) -> Result<Value, ApiError> {
-        help_center::update_category(tx, caller, id, input)
-    }
+    const UPDATE: UpdateRule = help_center::update_category;
 }
 
 impl Delete for Categories {
-    fn delete(tx: &mut dyn Writer, caller: &Caller, id: i64) -> Result<(), ApiError> {
-        help_center::delete_category(tx, caller, id)
-    }
+    const DELETE: DeleteRule = help_center::delete_category;
 }
 
 impl Show for Sections {}
 
 impl Update for Sections {
-    fn update(
-        tx: &mut dyn Writer,
-        caller: &Caller,
-        id: i64,
-        input: &Map<String, Value>,
-    ) -> Result<Value, ApiError> {
-        help_center::update_section(tx, caller, id, input)
-    }
+    const UPDATE: UpdateRule = help_center::update_section;
 }
 
 impl Delete for Sections {
-    fn delete(tx: &mut dyn Writer, caller: &Caller, id: i64) -> Result<(), ApiError> {
-        help_center::delete_section(tx, caller, id)
-    }
+    const DELETE: DeleteRule = help_center::delete_section;
 }
 
 impl Update for Articles {
-    fn update(
-        tx: &mut dyn Writer,
-        caller: &Caller,
-        id: i64,
-        input: &Map<String, Value>,
-    ) -> Result<Value, ApiError> {
-        help_center::update_article(tx, caller, id, input)
-    }
+    const UPDATE: UpdateRule = help_center::update_article;
 }
 
 /// Deleting an article archives it (gone from the API and from search).
 impl Delete for Articles {
-    fn delete(tx: &mut dyn Writer, caller: &Caller, id: i64) -> Result<(), ApiError> {
-        help_center::archive_article(tx, caller, id)
-    }
+    const DELETE: DeleteRule = help_center::archive_article;
 }
 
 fn by_position(params: &Params) -> Result<Sort, ApiError> {

@@ -12,14 +12,15 @@ use super::endpoint::Endpoint;
 use super::http::{BaseUrl, PathId, PathIds, Query};
 use super::listing::Listing;
 use super::paging::page_request;
-use super::resource::{self, Create, Delete, Resource, Show, Update};
+use super::resource::{
+    self, Create, CreateRule, Delete, DeleteRule, Resource, Show, ShowRule, Update, UpdateRule,
+};
 use crate::business_rules::macros;
 use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::permissions::Who;
 use crate::state::AppState;
-use crate::store::{Bind, Filter, Reader, Table, Writer, like_escape};
-use serde_json::{Map, Value};
+use crate::store::{Bind, Filter, Table, like_escape};
 
 /// Macros as served (see `resource`).
 pub struct Macros;
@@ -30,38 +31,22 @@ impl Resource for Macros {
     const MANY: &'static str = "macros";
 }
 
+/// Only the macros the caller may use.
 impl Show for Macros {
-    /// Only the macros the caller may use.
-    fn show(reader: &mut dyn Reader, caller: Option<&Caller>, id: i64) -> Result<Value, ApiError> {
-        macros::visible(reader, caller.ok_or(ApiError::Unauthorized)?, id)
-    }
+    const SHOW: ShowRule =
+        |reader, caller, id| macros::visible(reader, caller.ok_or(ApiError::Unauthorized)?, id);
 }
 
 impl Create for Macros {
-    fn create(
-        tx: &mut dyn Writer,
-        caller: &Caller,
-        input: &Map<String, Value>,
-    ) -> Result<Value, ApiError> {
-        macros::create(tx, caller, input)
-    }
+    const CREATE: CreateRule = macros::create;
 }
 
 impl Update for Macros {
-    fn update(
-        tx: &mut dyn Writer,
-        caller: &Caller,
-        id: i64,
-        input: &Map<String, Value>,
-    ) -> Result<Value, ApiError> {
-        macros::update(tx, caller, id, input)
-    }
+    const UPDATE: UpdateRule = macros::update;
 }
 
 impl Delete for Macros {
-    fn delete(tx: &mut dyn Writer, caller: &Caller, id: i64) -> Result<(), ApiError> {
-        macros::delete(tx, caller, id)
-    }
+    const DELETE: DeleteRule = macros::delete;
 }
 
 pub async fn list(

@@ -12,15 +12,16 @@ use super::endpoint::Endpoint;
 use super::http::{BaseUrl, PathId, Query};
 use super::listing::{Listing, external_id_filter};
 use super::paging::{PageRequest, page_request};
-use super::resource::{self, Create, Delete, Resource, Update, fetch};
+use super::resource::{
+    self, Create, CreateRule, Delete, DeleteRule, Resource, Update, UpdateRule, fetch,
+};
 use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::jobs::JobKind;
 use crate::permissions::{self, Who};
 use crate::resources::organizations;
 use crate::state::AppState;
-use crate::store::{Filter, Table, Writer, like_escape};
-use serde_json::{Map, Value};
+use crate::store::{Filter, Table, like_escape};
 
 /// Organizations as served (see `resource`) and bulk-changed (see `bulk`).
 pub struct Organizations;
@@ -32,30 +33,15 @@ impl Resource for Organizations {
 }
 
 impl Create for Organizations {
-    fn create(
-        tx: &mut dyn Writer,
-        caller: &Caller,
-        input: &Map<String, Value>,
-    ) -> Result<Value, ApiError> {
-        organizations::create(tx, caller, input)
-    }
+    const CREATE: CreateRule = organizations::create;
 }
 
 impl Update for Organizations {
-    fn update(
-        tx: &mut dyn Writer,
-        caller: &Caller,
-        id: i64,
-        input: &Map<String, Value>,
-    ) -> Result<Value, ApiError> {
-        organizations::update(tx, caller, id, input)
-    }
+    const UPDATE: UpdateRule = organizations::update;
 }
 
 impl Delete for Organizations {
-    fn delete(tx: &mut dyn Writer, caller: &Caller, id: i64) -> Result<(), ApiError> {
-        organizations::delete(tx, caller, id)
-    }
+    const DELETE: DeleteRule = organizations::delete;
 }
 
 impl Bulk for Organizations {

@@ -159,37 +159,44 @@ pub fn created_response(body: Value, location: &str) -> Response {
     response
 }
 
+/// What showing a record of a resource does: the record `caller` (none: anonymous) asks for,
+/// or why not.
+pub type ShowRule = fn(&mut dyn Reader, Option<&Caller>, i64) -> Result<Value, ApiError>;
+/// What creating one does (the request's `{"<one>": {...}}` object as input).
+pub type CreateRule = fn(&mut dyn Writer, &Caller, &Map<String, Value>) -> Result<Value, ApiError>;
+/// What changing one does.
+pub type UpdateRule =
+    fn(&mut dyn Writer, &Caller, i64, &Map<String, Value>) -> Result<Value, ApiError>;
+/// What deleting one does.
+pub type DeleteRule = fn(&mut dyn Writer, &Caller, i64) -> Result<(), ApiError>;
+
 /// Showing one record: `GET /{resources}/{id}`, open to whoever the endpoint admits.
 pub trait Show: Resource {
-    /// The record `caller` (none: anonymous) asks for, or why not (404 by default).
-    fn show(reader: &mut dyn Reader, caller: Option<&Caller>, id: i64) -> Result<Value, ApiError> {
-        let _ = caller;
-        resources::fetch(reader, Self::TABLE, id)
-    }
+    /// The live record, or 404, unless the resource says otherwise.
+    const SHOW: ShowRule = live_record::<Self>;
 }
 
 /// Creating a record: `POST /{resources}` with `{"<one>": {...}}`, answered 201.
 pub trait Create: Resource {
-    fn create(
-        tx: &mut dyn Writer,
-        caller: &Caller,
-        input: &Map<String, Value>,
-    ) -> Result<Value, ApiError>;
+    const CREATE: CreateRule;
 }
 
 /// Changing a record: `PUT /{resources}/{id}` with `{"<one>": {...}}`.
 pub trait Update: Resource {
-    fn update(
-        tx: &mut dyn Writer,
-        caller: &Caller,
-        id: i64,
-        input: &Map<String, Value>,
-    ) -> Result<Value, ApiError>;
+    const UPDATE: UpdateRule;
 }
 
 /// Deleting a record: `DELETE /{resources}/{id}`, answered 204.
 pub trait Delete: Resource {
-    fn delete(tx: &mut dyn Writer, caller: &Caller, id: i64) -> Result<(), ApiError>;
+    const DELETE: DeleteRule;
+}
+
+fn live_record<R: Resource + ?Sized>(
+    reader: &mut dyn Reader,
+    _: Option<&Caller>,
+    id: i64,
+) -> Result<Value, ApiError> {
+    resources::fetch(reader, R::TABLE, id)
 }
 
 /// `GET /{resources}/{id}`.
@@ -201,7 +208,7 @@ pub async fn show<R: Show>(
 ) -> Result<Response, ApiError> {
     let record = state
         .store()
-        .peek(move |reader| R::show(reader, caller.as_ref(), id))
+        .peek(move |reader| (R::SHOW)(reader, caller.as_ref(), id))
         .await?;
     Ok(R::one(record, &base))
 }
@@ -216,7 +223,7 @@ pub async fn create<R: Create>(
     let input = object_under(&body, R::ONE)?.clone();
     let record = state
         .store()
-        .write(move |tx| R::create(tx, &caller, &input))
+        .write(move |tx| (R::CREATE)(tx, &caller, &input))
         .await?;
     Ok(R::created(record, &base))
 }
@@ -232,7 +239,7 @@ pub async fn update<R: Update>(
     let input = object_under(&body, R::ONE)?.clone();
     let record = state
         .store()
-        .write(move |tx| R::update(tx, &caller, id, &input))
+        .write(move |tx| (R::UPDATE)(tx, &caller, id, &input))
         .await?;
     Ok(R::one(record, &base))
 }
@@ -245,7 +252,7 @@ pub async fn delete<R: Delete>(
 ) -> Result<Response, ApiError> {
     state
         .store()
-        .write(move |tx| R::delete(tx, &caller, id))
+        .write(move |tx| (R::DELETE)(tx, &caller, id))
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -8,14 +8,14 @@ use super::endpoint::Endpoint;
 use super::http::{BaseUrl, Query};
 use super::listing::Listing;
 use super::paging::{Sort, page_request};
-use super::resource::{self, Create, Delete, Resource, Show, Update};
-use crate::caller::Caller;
+use super::resource::{
+    self, Create, CreateRule, Delete, DeleteRule, Resource, Show, Update, UpdateRule,
+};
 use crate::error::ApiError;
 use crate::permissions::Who;
 use crate::resources::ticket_fields;
 use crate::state::AppState;
-use crate::store::{Table, Writer};
-use serde_json::{Map, Value};
+use crate::store::Table;
 
 /// Ticket fields as served (see `resource`).
 pub struct TicketFields;
@@ -29,30 +29,15 @@ impl Resource for TicketFields {
 impl Show for TicketFields {}
 
 impl Create for TicketFields {
-    fn create(
-        tx: &mut dyn Writer,
-        caller: &Caller,
-        input: &Map<String, Value>,
-    ) -> Result<Value, ApiError> {
-        ticket_fields::create(tx, caller, input)
-    }
+    const CREATE: CreateRule = ticket_fields::create;
 }
 
 impl Update for TicketFields {
-    fn update(
-        tx: &mut dyn Writer,
-        caller: &Caller,
-        id: i64,
-        input: &Map<String, Value>,
-    ) -> Result<Value, ApiError> {
-        ticket_fields::update(tx, caller, id, input)
-    }
+    const UPDATE: UpdateRule = ticket_fields::update;
 }
 
 impl Delete for TicketFields {
-    fn delete(tx: &mut dyn Writer, caller: &Caller, id: i64) -> Result<(), ApiError> {
-        ticket_fields::delete(tx, caller, id)
-    }
+    const DELETE: DeleteRule = ticket_fields::delete;
 }
 
 pub async fn list(

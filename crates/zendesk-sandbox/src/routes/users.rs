@@ -6,7 +6,7 @@
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::audience::Audience;
 use super::bulk::{self, Bulk};
@@ -14,7 +14,7 @@ use super::endpoint::Endpoint;
 use super::http::{BaseUrl, JsonBody, PathId, Query, object_under};
 use super::listing::{Listing, external_id_filter};
 use super::paging::page_request;
-use super::resource::{self, Create, Resource, show_one};
+use super::resource::{self, Create, CreateRule, Resource, show_one};
 use crate::auth::MaybeCaller;
 use crate::caller::{Caller, Role};
 use crate::error::ApiError;
@@ -22,7 +22,7 @@ use crate::jobs::JobKind;
 use crate::permissions::Who;
 use crate::resources::users;
 use crate::state::AppState;
-use crate::store::{Bind, Filter, Lookup, Table, Writer, like_escape};
+use crate::store::{Bind, Filter, Lookup, Table, like_escape};
 
 /// Users as served (`id` before `url`) and bulk-changed (see `resource`, `bulk`).
 pub struct Users;
@@ -35,13 +35,7 @@ impl Resource for Users {
 }
 
 impl Create for Users {
-    fn create(
-        tx: &mut dyn Writer,
-        caller: &Caller,
-        input: &Map<String, Value>,
-    ) -> Result<Value, ApiError> {
-        users::create(tx, caller, input)
-    }
+    const CREATE: CreateRule = users::create;
 }
 
 impl Bulk for Users {

@@ -6,7 +6,7 @@
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::audience::Audience;
 use super::business_rules::{list_filters, list_sort};
@@ -14,14 +14,16 @@ use super::endpoint::Endpoint;
 use super::http::{BaseUrl, Params, PathId, Query};
 use super::listing::Listing;
 use super::paging::{self, ListTarget, Sort, page_request};
-use super::resource::{self, Create, Delete, Resource, Show, Update};
+use super::resource::{
+    self, Create, CreateRule, Delete, DeleteRule, Resource, Show, ShowRule, Update, UpdateRule,
+};
 use super::tickets::{TICKET_SIDE_LOADS, Tickets};
 use crate::business_rules::views;
 use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::permissions::Who;
 use crate::state::AppState;
-use crate::store::{Bind, Filter, Reader, Table, Writer};
+use crate::store::{Bind, Filter, Table};
 
 /// Views as served (see `resource`).
 pub struct Views;
@@ -32,38 +34,22 @@ impl Resource for Views {
     const MANY: &'static str = "views";
 }
 
+/// Only the views the caller may use.
 impl Show for Views {
-    /// Only the views the caller may use.
-    fn show(reader: &mut dyn Reader, caller: Option<&Caller>, id: i64) -> Result<Value, ApiError> {
-        views::visible(reader, caller.ok_or(ApiError::Unauthorized)?, id)
-    }
+    const SHOW: ShowRule =
+        |reader, caller, id| views::visible(reader, caller.ok_or(ApiError::Unauthorized)?, id);
 }
 
 impl Create for Views {
-    fn create(
-        tx: &mut dyn Writer,
-        caller: &Caller,
-        input: &Map<String, Value>,
-    ) -> Result<Value, ApiError> {
-        views::create(tx, caller, input)
-    }
+    const CREATE: CreateRule = views::create;
 }
 
 impl Update for Views {
-    fn update(
-        tx: &mut dyn Writer,
-        caller: &Caller,
-        id: i64,
-        input: &Map<String, Value>,
-    ) -> Result<Value, ApiError> {
-        views::update(tx, caller, id, input)
-    }
+    const UPDATE: UpdateRule = views::update;
 }
 
 impl Delete for Views {
-    fn delete(tx: &mut dyn Writer, caller: &Caller, id: i64) -> Result<(), ApiError> {
-        views::delete(tx, caller, id)
-    }
+    const DELETE: DeleteRule = views::delete;
 }
 
 pub async fn list(

@@ -45,9 +45,14 @@ impl Recording {
     }
 }
 
-/// Where the recordings live beside the repository.
-pub fn recordings_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/zendesk-recordings")
+/// The recordings beside the repository, or `None` (the replay is skipped, saying so) when
+/// they are not there.
+pub fn recordings_dir() -> Option<PathBuf> {
+    zendesk_types::shared::path(
+        env!("CARGO_MANIFEST_DIR"),
+        "reference/zendesk-recordings",
+        "replaying the recorded Zendesk traffic against the sandbox",
+    )
 }
 
 /// Every `*.json` cassette in `dir`, sorted by name.

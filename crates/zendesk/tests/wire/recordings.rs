@@ -14,8 +14,14 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 use zendesk::types::{Audit, Group, GroupMembership, Organization, Ticket, User};
 use zendesk::{Client, Error, Method, Page, Paging, RetryPolicy};
 
-fn recordings_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/zendesk-recordings")
+/// The recordings, or `None` (the test is skipped, saying so) when they are not beside the
+/// repository.
+fn recordings_dir() -> Option<PathBuf> {
+    zendesk::types::shared::path(
+        env!("CARGO_MANIFEST_DIR"),
+        "reference/zendesk-recordings",
+        "replaying the recorded Zendesk traffic through the client",
+    )
 }
 
 struct Interaction {
@@ -49,8 +55,8 @@ fn body_bytes(body: &Value) -> Vec<u8> {
         .unwrap_or_else(|_| packed)
 }
 
-fn load() -> Vec<Interaction> {
-    let mut files: Vec<_> = std::fs::read_dir(recordings_dir())
+fn load(dir: &std::path::Path) -> Vec<Interaction> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
         .expect("the reference recordings are beside the repository")
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
@@ -144,12 +150,8 @@ async fn typed_page(client: &Client, i: &Interaction) -> (usize, bool, Option<bo
 
 #[tokio::test]
 async fn recorded_traffic_replays_through_the_client() {
-    let dir = recordings_dir();
-    if !dir.is_dir() {
-        eprintln!("skipping: no reference recordings at {}", dir.display());
-        return;
-    }
-    let interactions = load();
+    let Some(dir) = recordings_dir() else { return };
+    let interactions = load(&dir);
     assert!(
         interactions.len() > 500,
         "only {} interactions found",
