@@ -46,7 +46,7 @@ impl Config {
             rate_limit_per_minute: None,
             oauth_lifetimes: OAuthLifetimes::zendesk(),
             durability: store::Durability::Normal,
-            console_log_size: crate::console::DEFAULT_LOG_SIZE,
+            console_log_size: crate::request_log::DEFAULT_LOG_SIZE,
         }
     }
 }

@@ -46,6 +46,7 @@ mod error;
 mod jobs;
 pub mod permissions;
 mod ratelimit;
+mod request_log;
 pub mod resources;
 mod routes;
 pub mod search;
@@ -58,10 +59,10 @@ pub mod webhooks;
 
 pub use caller::{Caller, Role};
 pub use config::{Config, Seed};
-pub use console::DEFAULT_LOG_SIZE as DEFAULT_CONSOLE_LOG_SIZE;
 pub use error::{ApiError, SandboxError};
 /// The serving limits (timeouts, connection cap, body size): see [`Sandbox::start_with_limits`].
 pub use http_serve::Limits as ServerLimits;
+pub use request_log::DEFAULT_LOG_SIZE as DEFAULT_CONSOLE_LOG_SIZE;
 pub use resources::oauth::OAuthLifetimes;
 pub use seed::seed_demo;
 pub use state::AppState;

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::api::encode;
 use super::html::{self, People, Section, escape};
-use super::session::Viewer;
+use super::viewer::Viewer;
 use super::{Console, param, query_pairs};
 
 pub async fn page(State(_): State<Console>, viewer: Viewer, uri: Uri) -> Response {

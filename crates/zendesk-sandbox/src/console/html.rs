@@ -9,7 +9,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
-use super::session::Viewer;
+use super::viewer::Viewer;
 
 /// Text made safe for HTML content and double-quoted attribute values. Every value a page
 /// shows passes through here.

@@ -19,7 +19,7 @@ use axum::response::{IntoResponse, Response};
 use futures_util::stream;
 
 use super::api::{Api, encode};
-use super::session::Viewer;
+use super::viewer::Viewer;
 use super::{Console, param, query_pairs};
 
 /// How often a feed asks the API.

@@ -12,7 +12,7 @@
 //! - `html`: the escaping function every template uses, the page frame, the security headers;
 //! - `queues`, `ticket`, `outbox`, `webhooks`, `activity`: one module per page;
 //! - `live`: the change feed (server-sent events) that keeps lists current;
-//! - `request_log`: the ring of API requests and the layer that records them;
+//! - `request_log`: the layer that records API requests in the ring (`crate::request_log`);
 //! - `assets`: the stylesheet and script, embedded.
 
 use axum::Router;
@@ -31,9 +31,8 @@ mod queues;
 pub(crate) mod request_log;
 mod session;
 mod ticket;
+mod viewer;
 mod webhooks;
-
-pub use request_log::{DEFAULT_LOG_SIZE, RequestLog};
 
 /// The sandbox's own API endpoint the console reads: the request log its Activity page shows.
 pub fn endpoints() -> Vec<crate::routes::endpoint::Endpoint> {

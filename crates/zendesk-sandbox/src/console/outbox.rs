@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::Console;
 use super::html::{self, Section, escape, text_of, time};
-use super::session::Viewer;
+use super::viewer::Viewer;
 
 /// The outbox's list, as the API serves it.
 pub const EMAILS: &str = "/api/v2/sandbox/emails.json?per_page=100";

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::api::{Api, encode};
 use super::html::{self, People, Section, escape, status_badge, time};
-use super::session::Viewer;
+use super::viewer::Viewer;
 use super::{Console, page_number, param, query_pairs};
 
 /// Tickets a list page shows.

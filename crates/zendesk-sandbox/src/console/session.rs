@@ -22,11 +22,11 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
-use serde_json::Value;
 
 use super::Console;
 use super::api::Api;
 use super::html::{self, escape};
+use super::viewer::Viewer;
 use crate::resources::oauth::{TokenGrant, issue};
 
 /// The session cookie.
@@ -35,20 +35,6 @@ pub const COOKIE: &str = "zd_console";
 const SIGN_IN_COOKIE: &str = "zd_console_sign_in";
 /// How long a session lasts.
 const LIFETIME_SECS: i64 = 12 * 60 * 60;
-
-/// A signed-in agent or admin: the API as them, who they are, and their forms' CSRF token.
-pub struct Viewer {
-    pub api: Api,
-    /// `GET /api/v2/users/me` as they are now.
-    pub me: Value,
-    pub csrf: String,
-}
-
-impl Viewer {
-    pub fn name(&self) -> &str {
-        self.me["name"].as_str().unwrap_or("")
-    }
-}
 
 impl FromRequestParts<Console> for Viewer {
     type Rejection = Response;

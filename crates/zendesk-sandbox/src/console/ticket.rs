@@ -11,7 +11,8 @@ use serde_json::{Map, Value, json};
 
 use super::api::Api;
 use super::html::{self, People, escape, status_badge, text_of, time};
-use super::session::{Form, Viewer};
+use super::session::Form;
+use super::viewer::Viewer;
 use super::{Console, param, query_pairs};
 
 /// The most comments and audits a page shows (the first ones).

@@ -12,7 +12,8 @@ use serde_json::{Value, json};
 use super::Console;
 use super::api::{Api, encode};
 use super::html::{self, Section, escape, text_of, time};
-use super::session::{Form, Viewer};
+use super::session::Form;
+use super::viewer::Viewer;
 
 /// Invocations shown per webhook (the newest).
 const INVOCATIONS: usize = 10;
