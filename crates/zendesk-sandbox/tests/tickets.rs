@@ -127,6 +127,76 @@ async fn a_refused_update_changes_nothing() {
 }
 
 #[tokio::test]
+async fn an_assignee_outside_the_tickets_group_is_refused() {
+    let sb = sandbox().await;
+    let group = |name: &'static str| {
+        let sb = &sb;
+        async move {
+            let reply = sb
+                .post("/api/v2/groups.json", json!({"group": {"name": name}}))
+                .await;
+            reply.body["group"]["id"].as_i64().unwrap()
+        }
+    };
+    let (billing, support) = (group("Billing").await, group("Support").await);
+    let (agent, _) = sb.user("Ann Agent", "agent").await;
+    let member = sb
+        .post(
+            "/api/v2/group_memberships.json",
+            json!({"group_membership": {"user_id": agent, "group_id": support}}),
+        )
+        .await;
+    assert_eq!(member.status, StatusCode::CREATED, "{}", member.text);
+
+    // On create: Zendesk's 422 names the assignee, and no ticket is made.
+    let before = sb.get("/api/v2/tickets.json").await.body["tickets"].clone();
+    let refused = sb
+        .post("/api/v2/tickets.json", json!({"ticket": {"comment": {"body": "x"}, "group_id": billing, "assignee_id": agent}}))
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.text
+    );
+    let detail = &refused.body["details"]["assignee"][0];
+    assert!(
+        detail["description"]
+            .as_str()
+            .unwrap()
+            .starts_with("Assignee: is not a member of the group"),
+        "{detail}"
+    );
+    assert_eq!(sb.get("/api/v2/tickets.json").await.body["tickets"], before);
+    let made = sb
+        .post("/api/v2/tickets.json", json!({"ticket": {"comment": {"body": "x"}, "group_id": support, "assignee_id": agent}}))
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.text);
+
+    // On update: moving the ticket to a group its assignee is not in is refused and changes
+    // nothing; moving it with a member of that group is fine.
+    let path = format!("/api/v2/tickets/{}.json", made.body["ticket"]["id"]);
+    let before = sb.get(&path).await.body;
+    let moved = sb
+        .put(&path, json!({"ticket": {"group_id": billing}}))
+        .await;
+    assert_eq!(
+        moved.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        moved.text
+    );
+    assert_eq!(sb.get(&path).await.body, before);
+    let unassigned = sb
+        .put(
+            &path,
+            json!({"ticket": {"group_id": billing, "assignee_id": null}}),
+        )
+        .await;
+    assert_eq!(unassigned.status, StatusCode::OK, "{}", unassigned.text);
+}
+
+#[tokio::test]
 async fn a_closed_ticket_refuses_updates() {
     let sb = sandbox().await;
     let id = sb.ticket("done").await;

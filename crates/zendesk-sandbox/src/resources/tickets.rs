@@ -14,7 +14,7 @@ use super::{check_ref, fetch, ticket_fields};
 use crate::caller::{Caller, Role};
 use crate::error::ApiError;
 use crate::permissions;
-use crate::store::{Lookup, Reader, Table, Writer};
+use crate::store::{Filter, Lookup, Reader, Table, Writer};
 use crate::util::{iso, now};
 
 /// The account's one brand and one ticket form (the sandbox has no brand or form endpoints).
@@ -311,6 +311,41 @@ fn check_user_ref(
     Ok(Some(found))
 }
 
+/// Zendesk refuses an assignee who is not an agent of the ticket's group (its 422 names the
+/// `assignee`); a ticket without a group, or without an assignee, has nothing to check.
+fn check_assignee_in_group(
+    tx: &mut dyn Reader,
+    assignee_id: Option<i64>,
+    group_id: Option<i64>,
+) -> Result<(), ApiError> {
+    let (Some(assignee), Some(group)) = (assignee_id, group_id) else {
+        return Ok(());
+    };
+    let member = tx
+        .find(
+            Table::GroupMemberships,
+            &[
+                Filter::Eq("user_id", assignee.into()),
+                Filter::Eq("group_id", group.into()),
+            ],
+            1,
+        )?
+        .into_iter()
+        .next()
+        .is_some();
+    if member {
+        return Ok(());
+    }
+    Err(ApiError::invalid(
+        "assignee",
+        format!(
+            "Assignee: is not a member of the group (user {assignee} is not in group {group}; \
+             add them with a group membership or choose an agent of the group)"
+        ),
+        "InvalidValue",
+    ))
+}
+
 fn check_field_ref(
     tx: &mut dyn Reader,
     field: &str,
@@ -393,6 +428,7 @@ pub fn create(
     let organization_id = opt_id(input, "organization_id")?.flatten();
     check_user_ref(tx, "assignee_id", assignee_id, true)?;
     check_field_ref(tx, "group_id", Table::Groups, group_id)?;
+    check_assignee_in_group(tx, assignee_id, group_id)?;
     check_field_ref(tx, "organization_id", Table::Organizations, organization_id)?;
     if caller.role == Role::EndUser {
         // End-users open tickets for themselves only.
@@ -683,6 +719,13 @@ fn apply_changes(
     if let Some(group) = opt_id(input, "group_id")? {
         check_field_ref(tx, "group_id", Table::Groups, group)?;
         ticket["group_id"] = json!(group);
+    }
+    if input.contains_key("assignee_id") || input.contains_key("group_id") {
+        check_assignee_in_group(
+            tx,
+            ticket["assignee_id"].as_i64(),
+            ticket["group_id"].as_i64(),
+        )?;
     }
     if let Some(org) = opt_id(input, "organization_id")? {
         check_field_ref(tx, "organization_id", Table::Organizations, org)?;
