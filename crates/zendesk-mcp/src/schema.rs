@@ -20,7 +20,9 @@ pub fn model_params(spec: &ToolSpec) -> impl Iterator<Item = &ParamSpec> {
 /// (still strings), and for a list param a string or an array of strings (or numbers, for IDs).
 pub fn param_schema(param: &ParamSpec) -> Value {
     match param.form {
-        ParamForm::Text => json!({ "type": param.ty, "description": param.description }),
+        ParamForm::Text | ParamForm::Id | ParamForm::Number | ParamForm::Json => {
+            json!({ "type": param.ty, "description": param.description })
+        }
         ParamForm::OneOf(values) => {
             json!({ "type": param.ty, "enum": values, "description": param.description })
         }

@@ -19,6 +19,7 @@ fn param(name: &'static str, required: bool, filled_by: FilledBy) -> ParamSpec {
         description: "a parameter",
         filled_by,
         form: ParamForm::Text,
+        sets: None,
     }
 }
 
@@ -63,6 +64,7 @@ fn sample_spec() -> ToolSpec {
             destructive: false,
             idempotent: true,
         },
+        toolset: "tickets",
     }
 }
 

@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use crate::ToolError;
+use crate::error::ToolError;
 
 fn unexpected(what: &str) -> ToolError {
     ToolError::invalid(format!(
@@ -50,6 +50,19 @@ pub(crate) fn page(page: zendesk::Page<Value>, out_key: &str, fields: Option<&[&
         None => page.items,
     };
     list_output(out_key, items, paging, page.has_more)
+}
+
+/// The record with exactly `keys`, in that order (null for those it lacks): a record cut to
+/// the keys its tool declares.
+pub(crate) fn keys(record: &Value, keys: &[&str]) -> Value {
+    Value::Object(
+        keys.iter()
+            .map(|key| {
+                let value = record.get(*key).cloned().unwrap_or(Value::Null);
+                ((*key).to_owned(), value)
+            })
+            .collect(),
+    )
 }
 
 /// The record with only `fields` (those it has), in that order.

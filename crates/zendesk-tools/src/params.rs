@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::ToolError;
+use crate::error::ToolError;
 use crate::hints;
 use crate::spec::{FilledBy, ParamForm, ToolSpec};
 
@@ -24,10 +24,11 @@ enum Raw {
 }
 
 #[derive(Debug)]
-pub(crate) struct Params {
+pub(crate) struct Params<'s> {
     values: BTreeMap<&'static str, Raw>,
-    /// What each declared param takes (its closed value set, or a list).
-    forms: BTreeMap<&'static str, ParamForm>,
+    /// The tool's declaration: what each param takes, which record keys they fill, what
+    /// `fields` may ask for.
+    spec: &'s ToolSpec,
 }
 
 /// Quotes a caller's value for an error message, cut short so a huge input cannot flood it.
@@ -61,10 +62,10 @@ pub(crate) fn parse_id(text: &str) -> Option<u64> {
     text.parse::<u64>().ok().filter(|id| *id > 0)
 }
 
-impl Params {
+impl<'s> Params<'s> {
     /// Holds `args` to the declaration: an object whose keys are declared params; empty strings
     /// and nulls count as absent; every required param the caller must give is present.
-    pub fn parse(spec: &ToolSpec, args: Value) -> Result<Params, ToolError> {
+    pub fn parse(spec: &'s ToolSpec, args: Value) -> Result<Params<'s>, ToolError> {
         let object = match args {
             Value::Null => serde_json::Map::new(),
             Value::Object(object) => object,
@@ -115,8 +116,7 @@ impl Params {
                 missing.join("; ")
             )));
         }
-        let forms = spec.params.iter().map(|p| (p.name, p.form)).collect();
-        Ok(Params { values, forms })
+        Ok(Params { values, spec })
     }
 
     /// Whether the caller gave this param (a non-empty value).
@@ -167,7 +167,7 @@ impl Params {
     /// One of the values the param declares (`ParamForm::OneOf`), ignoring case and surrounding
     /// spaces; returns the canonical spelling.
     pub fn choice(&self, name: &str) -> Result<Option<&'static str>, ToolError> {
-        match self.forms.get(name) {
+        match self.spec.param(name).map(|param| param.form) {
             Some(ParamForm::OneOf(allowed)) => self.one_of(name, allowed),
             _ => Err(ToolError::invalid(format!(
                 "internal error: {name} declares no closed set of values"
@@ -231,9 +231,23 @@ impl Params {
         Ok(if items.is_empty() { None } else { Some(items) })
     }
 
-    /// `fields`: the top-level keys to keep in each listed record, each one of `valid`; `id` is
-    /// always kept. An unknown key is refused, naming the one meant when there is one.
-    pub fn fields(&self, valid: &[&'static str]) -> Result<Option<Vec<&'static str>>, ToolError> {
+    /// `fields`: the top-level keys to keep in each record the tool answers with (its first
+    /// output's keys); `id` is always kept. An unknown key is refused, naming the one meant.
+    pub fn fields(&self) -> Result<Option<Vec<&'static str>>, ToolError> {
+        self.fields_in(&self.spec.record_keys())
+    }
+
+    /// The top-level keys of the records the tool answers with, as its declaration lists them.
+    pub fn record_keys(&self) -> Vec<&'static str> {
+        self.spec.record_keys()
+    }
+
+    /// `fields`, each one of `valid` (for a tool whose records depend on another param, such as
+    /// a search's `filterType`).
+    pub fn fields_in(
+        &self,
+        valid: &[&'static str],
+    ) -> Result<Option<Vec<&'static str>>, ToolError> {
         let Some(names) = self.list("fields")? else {
             return Ok(None);
         };
@@ -501,10 +515,10 @@ pub(crate) fn check_bulk_size(name: &str, count: usize) -> Result<(), ToolError>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::registry;
+    use crate::registry::registry;
     use serde_json::json;
 
-    fn params(tool: &str, args: Value) -> Result<Params, ToolError> {
+    fn params(tool: &str, args: Value) -> Result<Params<'static>, ToolError> {
         let tool = registry().get(tool).expect("tool is registered");
         Params::parse(&tool.spec, args)
     }

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::params::Params;
 use crate::plan::Wire as Request;
-use crate::registry;
+use crate::registry::registry;
 use zendesk::Method;
 
 fn plan(tool: &str, args: Value) -> Result<Request, String> {

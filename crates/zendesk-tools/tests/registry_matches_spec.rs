@@ -39,17 +39,34 @@ fn added_params(tool: &str) -> Vec<&'static str> {
         .collect()
 }
 
-fn spec_tools() -> Vec<Value> {
+/// The spec's tools, from `../shared/spec/tools.json` beside the repository. Without it (a clone
+/// on its own) the tests that compare against it say so and pass, unless `ZD_REQUIRE_SHARED=1`
+/// (CI), which makes its absence a failure.
+fn spec_tools(test: &str) -> Option<Vec<Value>> {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../../shared/spec/tools.json"
     );
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {path}: {e}"));
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(error) if std::env::var("ZD_REQUIRE_SHARED").as_deref() == Ok("1") => {
+            panic!("ZD_REQUIRE_SHARED=1 but {path} cannot be read: {error}")
+        }
+        Err(error) => {
+            eprintln!(
+                "SKIP {test}: the spec's tools.json is not beside the repository ({path}: \
+                 {error}); this test compares the registry with it"
+            );
+            return None;
+        }
+    };
     let spec: Value = serde_json::from_str(&text).expect("tools.json is JSON");
-    spec["tools"]
-        .as_array()
-        .expect("tools.json has a tools array")
-        .clone()
+    Some(
+        spec["tools"]
+            .as_array()
+            .expect("tools.json has a tools array")
+            .clone(),
+    )
 }
 
 fn compare_outputs(tool: &str, path: &str, ours: &[OutputSpec], theirs: &Value) {
@@ -70,7 +87,9 @@ fn compare_outputs(tool: &str, path: &str, ours: &[OutputSpec], theirs: &Value) 
 
 #[test]
 fn every_seed_tool_matches_tools_json_exactly() {
-    let spec = spec_tools();
+    let Some(spec) = spec_tools("every_seed_tool_matches_tools_json_exactly") else {
+        return;
+    };
     assert_eq!(spec.len(), 26, "the seed has 26 tools");
     for their in &spec {
         let id = their["id"].as_str().unwrap();
@@ -132,8 +151,11 @@ fn every_seed_tool_matches_tools_json_exactly() {
 #[test]
 fn the_registry_json_is_tools_json_for_the_seed_tools() {
     // The serialised registry (what `zd tools list --json` prints) equals the spec, tool by tool.
+    let Some(spec) = spec_tools("the_registry_json_is_tools_json_for_the_seed_tools") else {
+        return;
+    };
     let ours = registry().to_json();
-    for their in spec_tools() {
+    for their in spec {
         let id = their["id"].as_str().unwrap();
         let mut mine = ours["tools"]
             .as_array()
@@ -155,8 +177,11 @@ fn the_registry_json_is_tools_json_for_the_seed_tools() {
 }
 
 #[test]
-fn the_additions_are_the_seven_of_tool_behavior_the_seven_of_issue_9_and_the_nine_of_issue_13() {
-    let seed: BTreeSet<String> = spec_tools()
+fn the_additions_are_exactly_the_tools_beyond_the_seed() {
+    let Some(spec) = spec_tools("the_additions_are_exactly_the_tools_beyond_the_seed") else {
+        return;
+    };
+    let seed: BTreeSet<String> = spec
         .iter()
         .map(|t| t["id"].as_str().unwrap().to_owned())
         .collect();

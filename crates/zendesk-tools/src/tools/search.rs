@@ -3,89 +3,25 @@
 //! (`AND`, parentheses, a `type:` contradicting `filterType`) and warn about keywords Zendesk
 //! does not know, naming the one to use.
 
-use crate::Tool;
-use crate::ToolError;
+use crate::error::ToolError;
 use crate::output;
 use crate::params::Params;
-use crate::plan::Plan;
-use crate::spec::*;
+use crate::plan::{Plan, PlanFn};
 use zendesk::Detached;
 
-const FILTER_TYPES: &[&str] = zendesk_types::SearchResultType::KNOWN;
+/// The plans of this module's tools, by tool id.
+pub(crate) const PLANS: &[(&str, PlanFn)] = &[
+    ("zendesk_search", search),
+    ("zendesk_search_count", search_count),
+];
 
-pub(crate) fn search() -> Tool {
-    Tool::new(
-        ToolSpec {
-            id: "zendesk_search",
-            description: "Unified search across tickets, users, and organizations in Zendesk",
-            params: with_credentials(
-                Subdomain::Plain,
-                vec![
-                    required(
-                        "query",
-                        "Search query string using Zendesk search syntax (e.g., \"type:ticket status:open\")",
-                    ),
-                    required(
-                        "filterType",
-                        "Resource type to search for: \"ticket\", \"user\", \"organization\", or \"group\"",
-                    ).one_of(FILTER_TYPES),
-                    optional(
-                        "perPage",
-                        "Results per page as a number string (default: \"100\", max: \"100\")",
-                    ),
-                    optional(
-                        "pageAfter",
-                        "Cursor from a previous response to fetch the next page of results",
-                    ),
-                    fields_param(),
-                ],
-            ),
-            outputs: vec![
-                nested(
-                    "paging",
-                    "object",
-                    "Cursor-based pagination information",
-                    paging_fields(),
-                ),
-                nested("metadata", "object", "Response metadata", metadata_fields()),
-                out(
-                    "results",
-                    "array",
-                    "Array of result objects (tickets, users, or organizations depending on search query)",
-                ),
-            ],
-            annotations: READ_ONLY,
-        },
-        plan_search,
-    )
-}
-
-pub(crate) fn search_count() -> Tool {
-    Tool::new(
-        ToolSpec {
-            id: "zendesk_search_count",
-            description: "Count the number of search results matching a query in Zendesk",
-            params: with_credentials(
-                Subdomain::Plain,
-                vec![required(
-                    "query",
-                    "Search query string using Zendesk search syntax (e.g., \"type:ticket status:open\")",
-                )],
-            ),
-            outputs: vec![out("count", "number", "Number of matching results")],
-            annotations: READ_ONLY,
-        },
-        plan_search_count,
-    )
-}
-
-fn plan_search(p: &Params) -> Result<Plan, ToolError> {
+fn search(p: &Params) -> Result<Plan, ToolError> {
     let query = p.required_text("query")?.trim().to_owned();
     let filter_type = p
         .choice("filterType")?
         .ok_or_else(|| ToolError::invalid("filterType is required"))?;
     let warnings = check_query(&query, Some(filter_type))?;
-    let fields = p.fields(&record_keys(filter_type))?;
+    let fields = p.fields_in(&record_keys(filter_type))?;
     Plan::list(
         p.paged(Detached.search().export(&query, filter_type))?,
         move |page| {
@@ -98,12 +34,8 @@ fn plan_search(p: &Params) -> Result<Plan, ToolError> {
 /// The top-level keys of the records a search for `filter_type` returns (what `fields` may
 /// keep).
 fn record_keys(filter_type: &str) -> Vec<&'static str> {
-    let mut keys = match filter_type {
-        "user" => keys_of(&user_fields()),
-        "organization" => keys_of(&organization_fields()),
-        "group" => keys_of(&group_fields()),
-        _ => keys_of(&ticket_fields()),
-    };
+    // The record types are the search's `filterType` values, each a record of the catalog.
+    let mut keys = crate::catalog::catalog().record_keys(filter_type);
     keys.push("result_type");
     keys
 }
@@ -161,7 +93,7 @@ fn reorder_search_output(mut out: serde_json::Value) -> serde_json::Value {
     serde_json::Value::Object(ordered)
 }
 
-fn plan_search_count(p: &Params) -> Result<Plan, ToolError> {
+fn search_count(p: &Params) -> Result<Plan, ToolError> {
     let query = p.required_text("query")?.trim().to_owned();
     let warnings = check_query(&query, None)?;
     Plan::send(Detached.search().count(&query), move |body| {

@@ -8,57 +8,14 @@ use serde_json::{Map, Value, json};
 use zendesk::Detached;
 use zendesk_types::TicketId;
 
-use crate::Tool;
-use crate::ToolError;
-use crate::comments::{author_of, authors, plain_text};
+use crate::error::ToolError;
 use crate::output;
 use crate::params::Params;
-use crate::plan::Plan;
-use crate::spec::*;
+use crate::plan::{Plan, PlanFn};
+use crate::tools::comments::{author_of, authors, plain_text};
 
-pub(crate) fn get_ticket_audits() -> Tool {
-    Tool::new(
-        ToolSpec {
-            id: "zendesk_get_ticket_audits",
-            description: "Read a ticket's history, oldest first: each change set (audit) with who made it, when, through which channel, and its events (fields set or changed with their previous and new values, comments added, notifications emailed)",
-            params: with_credentials(
-                Subdomain::Plain,
-                vec![
-                    required(
-                        "ticketId",
-                        "Ticket whose history to read, as a numeric string (e.g., \"12345\")",
-                    ),
-                    optional(
-                        "perPage",
-                        "Audits per page as a number string (default: \"100\", max: \"100\")",
-                    ),
-                    optional(
-                        "pageAfter",
-                        "Cursor from a previous response to fetch the next page of audits",
-                    ),
-                    fields_param(),
-                ],
-            ),
-            outputs: vec![
-                nested(
-                    "audits",
-                    "array",
-                    "The audits, oldest first",
-                    audit_fields(),
-                ),
-                nested(
-                    "paging",
-                    "object",
-                    "Cursor-based pagination information",
-                    paging_fields(),
-                ),
-                nested("metadata", "object", "Response metadata", metadata_fields()),
-            ],
-            annotations: READ_ONLY,
-        },
-        plan_get_ticket_audits,
-    )
-}
+/// The plans of this module's tools, by tool id.
+pub(crate) const PLANS: &[(&str, PlanFn)] = &[("zendesk_get_ticket_audits", get_ticket_audits)];
 
 /// One event, compact. Kinds not named here keep their keys (but their ID).
 fn compact_event(event: &Value) -> Value {
@@ -101,9 +58,9 @@ fn compact_audit(audit: &Value, authors: &HashMap<u64, Value>) -> Value {
     })
 }
 
-fn plan_get_ticket_audits(p: &Params) -> Result<Plan, ToolError> {
+fn get_ticket_audits(p: &Params) -> Result<Plan, ToolError> {
     let id = TicketId(p.required_id("ticketId")?);
-    let fields = p.fields(&keys_of(&audit_fields()))?;
+    let fields = p.fields()?;
     let list = Detached.tickets().audits(id).include("users");
     Plan::list(p.paged(list)?, move |mut page| {
         let authors = authors(&page);

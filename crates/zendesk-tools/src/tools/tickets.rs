@@ -1,0 +1,326 @@
+//! Ticket tools: list (plain listing or filtered through search export), show, create (one or
+//! in bulk), update (one or in bulk, tags added with `additional_tags`), delete and merge.
+
+use serde_json::{Map, Value, json};
+
+use crate::error::ToolError;
+use crate::output;
+use crate::params::Params;
+use crate::plan::{Plan, PlanFn};
+use crate::tools::jobs::wait_from;
+
+use zendesk::{Detached, MergeTickets};
+use zendesk_types::TicketId;
+use zendesk_types::limits::MAX_MERGE_SOURCES;
+
+/// The plans of this module's tools, by tool id.
+pub(crate) const PLANS: &[(&str, PlanFn)] = &[
+    ("zendesk_get_tickets", get_tickets),
+    ("zendesk_get_ticket", get_ticket),
+    ("zendesk_create_ticket", create_ticket),
+    ("zendesk_create_tickets_bulk", create_tickets_bulk),
+    ("zendesk_update_ticket", update_ticket),
+    ("zendesk_update_tickets_bulk", update_tickets_bulk),
+    ("zendesk_delete_ticket", delete_ticket),
+    ("zendesk_merge_tickets", merge_tickets),
+];
+
+const CUSTOM_FIELDS_EXAMPLE: &str = r#"{"360001234567": "value"}"#;
+
+/// The search query for `get_tickets` filters, built with the query builder (which quotes
+/// and checks values), e.g. `status:open priority:high ticket_type:incident assignee:123`.
+fn ticket_filter_query(
+    status: Option<&str>,
+    priority: Option<&str>,
+    ticket_type: Option<&str>,
+    assignee: Option<u64>,
+    organization: Option<u64>,
+) -> Result<Option<String>, ToolError> {
+    if status.is_none()
+        && priority.is_none()
+        && ticket_type.is_none()
+        && assignee.is_none()
+        && organization.is_none()
+    {
+        return Ok(None);
+    }
+    let mut builder = zendesk_query::QueryBuilder::new();
+    for (keyword, value) in [
+        ("status", status),
+        ("priority", priority),
+        ("ticket_type", ticket_type),
+    ] {
+        if let Some(value) = value {
+            builder = builder.eq(keyword, value);
+        }
+    }
+    for (keyword, id) in [("assignee", assignee), ("organization", organization)] {
+        if let Some(id) = id {
+            builder = builder.eq(keyword, id);
+        }
+    }
+    builder
+        .build()
+        .map(Some)
+        .map_err(|error| ToolError::invalid(format!("cannot build the ticket filter: {error}")))
+}
+
+fn get_tickets(p: &Params) -> Result<Plan, ToolError> {
+    let status = p.choice("status")?;
+    let priority = p.choice("priority")?;
+    let ticket_type = p.choice("type")?;
+    let assignee = p.id("assigneeId")?;
+    let organization = p.id("organizationId")?;
+    let sort = p.choice("sort")?;
+    let fields = p.fields()?;
+    match ticket_filter_query(status, priority, ticket_type, assignee, organization)? {
+        // Filters go through search export: cursor paging, no 1,000-result cap. `sort` does
+        // not apply there (the seed says so).
+        Some(query) => Plan::records(
+            p.paged(Detached.search().export(&query, "ticket"))?,
+            "tickets",
+            fields,
+        ),
+        None => Plan::records(p.paged(Detached.tickets().list(sort))?, "tickets", fields),
+    }
+}
+
+fn get_ticket(p: &Params) -> Result<Plan, ToolError> {
+    let id = TicketId(p.required_id("ticketId")?);
+    Plan::send(Detached.tickets().show(id), |body| {
+        output::record(body, "ticket", "ticket_id")
+    })
+}
+
+/// `customFields` `{"360001": "x"}` becomes `[{"id": 360001, "value": "x"}]`. The array form
+/// `[{"id": 360001, "value": "x"}]` is accepted as is. Keys must be numeric field IDs.
+fn ticket_custom_fields(p: &Params) -> Result<Option<Value>, ToolError> {
+    let Some(value) = p.json("customFields", CUSTOM_FIELDS_EXAMPLE)? else {
+        return Ok(None);
+    };
+    let fields = match value {
+        Value::Object(map) => map
+            .into_iter()
+            .map(|(key, value)| {
+                let id = crate::params::parse_id(&key).ok_or_else(|| {
+                    ToolError::invalid(format!(
+                        "customFields key {} is not a ticket field ID; ticket custom fields are keyed by numeric field ID, e.g. {CUSTOM_FIELDS_EXAMPLE}",
+                        crate::params::shown(&key)
+                    ))
+                })?;
+                Ok(json!({ "id": id, "value": value }))
+            })
+            .collect::<Result<Vec<_>, ToolError>>()?,
+        Value::Array(items) => items
+            .into_iter()
+            .enumerate()
+            .map(|(index, item)| {
+                let id = item.get("id").and_then(|id| match id {
+                    Value::Number(n) => n.as_u64().filter(|n| *n > 0),
+                    Value::String(s) => crate::params::parse_id(s),
+                    _ => None,
+                });
+                match (id, item.get("value")) {
+                    (Some(id), Some(value)) => Ok(json!({ "id": id, "value": value })),
+                    _ => Err(ToolError::invalid(format!(
+                        "customFields[{index}] must be an object with a numeric \"id\" and a \"value\", e.g. {{\"id\": 360001234567, \"value\": \"x\"}}"
+                    ))),
+                }
+            })
+            .collect::<Result<Vec<_>, ToolError>>()?,
+        _ => {
+            return Err(ToolError::invalid(format!(
+                "customFields must be a JSON object such as {CUSTOM_FIELDS_EXAMPLE}"
+            )));
+        }
+    };
+    Ok(Some(Value::Array(fields)))
+}
+
+/// A subject from the description when none is given: its first non-empty line, cut to 80
+/// characters on a character boundary.
+fn subject_from(description: &str) -> String {
+    let line = description
+        .lines()
+        .map(str::trim)
+        .find(|line| !line.is_empty())
+        .unwrap_or("New ticket");
+    if line.chars().count() <= 80 {
+        line.to_owned()
+    } else {
+        let cut: String = line.chars().take(77).collect();
+        format!("{}...", cut.trim_end())
+    }
+}
+
+/// The ticket fields shared by create and update, only those given.
+fn ticket_fields_from(p: &Params, ticket: &mut Map<String, Value>) -> Result<(), ToolError> {
+    if let Some(priority) = p.choice("priority")? {
+        ticket.insert("priority".into(), json!(priority));
+    }
+    if let Some(status) = p.choice("status")? {
+        ticket.insert("status".into(), json!(status));
+    }
+    if let Some(ticket_type) = p.choice("type")? {
+        ticket.insert("type".into(), json!(ticket_type));
+    }
+    if let Some(tags) = p.list("tags")? {
+        ticket.insert("tags".into(), json!(tags));
+    }
+    if let Some(id) = p.id("assigneeId")? {
+        ticket.insert("assignee_id".into(), json!(id));
+    }
+    if let Some(id) = p.id("groupId")? {
+        ticket.insert("group_id".into(), json!(id));
+    }
+    if let Some(fields) = ticket_custom_fields(p)? {
+        ticket.insert("custom_fields".into(), fields);
+    }
+    Ok(())
+}
+
+fn create_ticket(p: &Params) -> Result<Plan, ToolError> {
+    let description = p.required_text("description")?;
+    let mut ticket = Map::new();
+    let subject = match p.text("subject")? {
+        Some(subject) => subject.to_owned(),
+        None => subject_from(description),
+    };
+    ticket.insert("subject".into(), json!(subject));
+    ticket.insert("comment".into(), json!({ "body": description }));
+    ticket_fields_from(p, &mut ticket)?;
+    if let Some(id) = p.id("requesterId")? {
+        ticket.insert("requester_id".into(), json!(id));
+    }
+    Plan::send(Detached.tickets().create(&ticket), |body| {
+        output::record(body, "ticket", "ticket_id")
+    })
+}
+
+fn create_tickets_bulk(p: &Params) -> Result<Plan, ToolError> {
+    let tickets = p.required_records(
+        "tickets",
+        r#"[{"subject": "Issue 1", "comment": {"body": "Description"}}]"#,
+        "ticket",
+        zendesk_types::Ticket::WRITABLE,
+    )?;
+    Plan::job(
+        Detached.tickets().create_many(&tickets),
+        output::job,
+        wait_from(p)?,
+    )
+}
+
+fn update_ticket(p: &Params) -> Result<Plan, ToolError> {
+    let id = p.required_id("ticketId")?;
+    let mut ticket = Map::new();
+    if let Some(subject) = p.text("subject")? {
+        ticket.insert("subject".into(), json!(subject));
+    }
+    match (p.text("comment")?, p.boolean("commentPublic")?) {
+        (Some(comment), None) => {
+            ticket.insert("comment".into(), json!({ "body": comment }));
+        }
+        (Some(comment), Some(public)) => {
+            ticket.insert(
+                "comment".into(),
+                json!({ "body": comment, "public": public }),
+            );
+        }
+        (None, Some(_)) => {
+            return Err(ToolError::invalid(
+                "commentPublic says who sees comment, but no comment was given: add comment, or leave commentPublic out",
+            ));
+        }
+        (None, None) => {}
+    }
+    ticket_fields_from(p, &mut ticket)?;
+    if ticket.is_empty() {
+        return Err(ToolError::invalid(
+            "nothing to update: give at least one of subject, comment, priority, status, type, tags, assigneeId, groupId, customFields",
+        ));
+    }
+    Plan::send(Detached.tickets().update(TicketId(id), &ticket), |body| {
+        output::record(body, "ticket", "ticket_id")
+    })
+}
+
+fn update_tickets_bulk(p: &Params) -> Result<Plan, ToolError> {
+    let ids = p.required_id_list("ticketIds")?;
+    let mut ticket = Map::new();
+    if let Some(status) = p.choice("status")? {
+        ticket.insert("status".into(), json!(status));
+    }
+    if let Some(priority) = p.choice("priority")? {
+        ticket.insert("priority".into(), json!(priority));
+    }
+    if let Some(id) = p.id("assigneeId")? {
+        ticket.insert("assignee_id".into(), json!(id));
+    }
+    if let Some(id) = p.id("groupId")? {
+        ticket.insert("group_id".into(), json!(id));
+    }
+    // The seed says the tags are added to every ticket: `additional_tags` adds, `tags` would
+    // replace each ticket's tags.
+    if let Some(tags) = p.list("tags")? {
+        ticket.insert("additional_tags".into(), json!(tags));
+    }
+    if ticket.is_empty() {
+        return Err(ToolError::invalid(
+            "nothing to update: give at least one of status, priority, assigneeId, groupId, tags",
+        ));
+    }
+    let ids: Vec<TicketId> = ids.into_iter().map(TicketId).collect();
+    Plan::job(
+        Detached.tickets().update_many(&ids, &ticket),
+        output::job,
+        wait_from(p)?,
+    )
+}
+
+fn delete_ticket(p: &Params) -> Result<Plan, ToolError> {
+    let id = p.required_id("ticketId")?;
+    Plan::send(Detached.tickets().delete(TicketId(id)), move |_| {
+        Ok(output::deleted("ticket_id", id.to_string()))
+    })
+}
+
+fn merge_tickets(p: &Params) -> Result<Plan, ToolError> {
+    let target = p.required_id("targetTicketId")?;
+    let sources = p.required_id_list("sourceTicketIds")?;
+    if sources.len() > MAX_MERGE_SOURCES {
+        return Err(ToolError::invalid(format!(
+            "sourceTicketIds has {} tickets; Zendesk merges at most {MAX_MERGE_SOURCES} into a target in one call. Merge them in several calls",
+            sources.len()
+        )));
+    }
+    if sources.contains(&target) {
+        return Err(ToolError::invalid(format!(
+            "sourceTicketIds must not include the target ticket {target}: list only the tickets to merge into it"
+        )));
+    }
+    let target_comment = p.text("targetComment")?.map(str::to_owned);
+    let target_comment_is_public = p.boolean("targetCommentPublic")?;
+    if target_comment.is_none() && target_comment_is_public.is_some() {
+        return Err(ToolError::invalid(
+            "targetCommentPublic says who sees targetComment, but no targetComment was given: add targetComment, or leave targetCommentPublic out",
+        ));
+    }
+    let merge = MergeTickets {
+        ids: sources.into_iter().map(TicketId).collect(),
+        target_comment,
+        target_comment_is_public,
+        ..MergeTickets::default()
+    };
+    Plan::job(
+        Detached.tickets().merge(TicketId(target), &merge),
+        move |body| {
+            let mut out = output::job(body)?;
+            if let Value::Object(map) = &mut out {
+                map.insert("target_ticket_id".into(), json!(target.to_string()));
+            }
+            Ok(out)
+        },
+        wait_from(p)?,
+    )
+}
