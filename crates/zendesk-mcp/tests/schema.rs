@@ -20,6 +20,7 @@ fn param(name: &'static str, required: bool, filled_by: FilledBy) -> ParamSpec {
         filled_by,
         form: ParamForm::Text,
         sets: None,
+        example: None,
     }
 }
 

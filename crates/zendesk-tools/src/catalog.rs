@@ -15,10 +15,10 @@
 //! - `tools`: `id`, `toolset`, `annotations` (`readOnly`, `destructive`, `idempotent`; absent
 //!   is false), `description`, `params`, `outputs`.
 //!
-//! A param is `{name, required?, form?, values?, sets?, description}`: `form` is `text` (the
-//! default), `id`, `number`, `json` or `list`; `values` names a closed set of values (Zendesk's
-//! vocabularies, defined once in `zendesk-types`); `sets` is the Zendesk record key the param
-//! fills as given.
+//! A param is `{name, required?, form?, values?, sets?, example?, description}`: `form` is
+//! `text` (the default), `id`, `number`, `json` or `list`; `values` names a closed set of values
+//! (Zendesk's vocabularies, defined once in `zendesk-types`); `sets` is the Zendesk record key
+//! the param fills as given; `example` is a value of the right form, for error messages.
 //!
 //! Strings are kept for the life of the process (the catalog is read once into a static), which
 //! lets every declaration hand out `&'static str` as a compiled-in table would.
@@ -103,6 +103,7 @@ struct ParamDecl {
     form: FormDecl,
     values: Option<String>,
     sets: Option<String>,
+    example: Option<String>,
     description: String,
 }
 
@@ -131,6 +132,7 @@ struct UseDecl {
     #[serde(rename = "use")]
     shared: String,
     sets: Option<String>,
+    example: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -199,6 +201,7 @@ fn param(decl: ParamDecl, filled_by: FilledBy) -> Result<ParamSpec, String> {
         filled_by,
         form,
         sets: decl.sets.map(keep),
+        example: decl.example.map(keep),
     })
 }
 
@@ -287,10 +290,18 @@ fn read(text: &str) -> Result<Catalog, String> {
             let decl = match item {
                 ParamRef::Inline(decl) => decl,
                 ParamRef::Shared(name) => shared(&file.params, &name).map_err(at)?,
-                ParamRef::Use(UseDecl { shared: name, sets }) => ParamDecl {
+                ParamRef::Use(UseDecl {
+                    shared: name,
                     sets,
-                    ..shared(&file.params, &name).map_err(at)?
-                },
+                    example,
+                }) => {
+                    let decl = shared(&file.params, &name).map_err(at)?;
+                    ParamDecl {
+                        sets: sets.or(decl.sets),
+                        example: example.or(decl.example),
+                        ..decl
+                    }
+                }
             };
             let spec = param(decl, FilledBy::Model).map_err(at)?;
             if params.iter().any(|p| p.name == spec.name) {
@@ -353,6 +364,17 @@ mod tests {
             );
         }
         assert!(catalog.record_keys("ticket").contains(&"subject"));
+    }
+
+    #[test]
+    fn no_two_params_of_a_tool_fill_the_same_record_key() {
+        for tool in &catalog().tools {
+            let mut keys: Vec<&str> = tool.params.iter().filter_map(|p| p.sets).collect();
+            let count = keys.len();
+            keys.sort_unstable();
+            keys.dedup();
+            assert_eq!(keys.len(), count, "{}", tool.id);
+        }
     }
 
     #[test]

@@ -231,6 +231,37 @@ impl<'s> Params<'s> {
         Ok(if items.is_empty() { None } else { Some(items) })
     }
 
+    /// Writes every given param that declares the record key it fills (`sets`) into `record`,
+    /// read by its form: an ID or a number as a number, a flag as a boolean, one of a closed
+    /// set in its canonical spelling, a list as an array, JSON as the object given, text
+    /// trimmed. Params a tool shapes itself declare no `sets`.
+    pub fn fill(&self, record: &mut serde_json::Map<String, Value>) -> Result<(), ToolError> {
+        for param in &self.spec.params {
+            let Some(key) = param.sets else { continue };
+            let value = match param.form {
+                ParamForm::Text => self.text(param.name)?.map(|text| Value::from(text.trim())),
+                ParamForm::Id => self.id(param.name)?.map(Value::from),
+                ParamForm::Number => self
+                    .number_in(param.name, 0..=u64::from(u32::MAX))?
+                    .map(Value::from),
+                ParamForm::Json => self
+                    .json_object(param.name, param.example.unwrap_or(r#"{"key": "value"}"#))?
+                    .map(Value::Object),
+                ParamForm::OneOf(_) if param.form.is_flag() => {
+                    self.boolean(param.name)?.map(Value::from)
+                }
+                ParamForm::OneOf(_) => self.choice(param.name)?.map(Value::from),
+                ParamForm::List => self
+                    .list(param.name)?
+                    .map(|items| Value::Array(items.into_iter().map(Value::from).collect())),
+            };
+            if let Some(value) = value {
+                record.insert(key.to_owned(), value);
+            }
+        }
+        Ok(())
+    }
+
     /// `fields`: the top-level keys to keep in each record the tool answers with (its first
     /// output's keys); `id` is always kept. An unknown key is refused, naming the one meant.
     pub fn fields(&self) -> Result<Option<Vec<&'static str>>, ToolError> {

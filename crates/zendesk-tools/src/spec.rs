@@ -68,6 +68,9 @@ pub struct ParamSpec {
     /// `assignee_id`), for the params a tool writes through as they are.
     #[serde(skip)]
     pub sets: Option<&'static str>,
+    /// A value of the right form, for error messages (`{"membership_level": "gold"}`).
+    #[serde(skip)]
+    pub example: Option<&'static str>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -104,29 +104,9 @@ fn custom_field_options(p: &Params) -> Result<Option<Vec<Value>>, ToolError> {
 
 /// The optional settings shared by create and update, only those given.
 fn settings_from(p: &Params, field: &mut Map<String, Value>) -> Result<(), ToolError> {
-    if let Some(title) = p.text("title")? {
-        field.insert("title".into(), json!(title.trim()));
-    }
-    if let Some(description) = p.text("description")? {
-        field.insert("description".into(), json!(description));
-    }
-    if let Some(position) = p.number_in("position", 0..=u64::from(u32::MAX))? {
-        field.insert("position".into(), json!(position));
-    }
-    if let Some(active) = p.boolean("active")? {
-        field.insert("active".into(), json!(active));
-    }
-    if let Some(regexp) = p.text("regexpForValidation")? {
-        field.insert("regexp_for_validation".into(), json!(regexp));
-    }
-    if let Some(tag) = p.text("tag")? {
-        field.insert("tag".into(), json!(tag.trim()));
-    }
+    p.fill(field)?;
     if let Some(options) = custom_field_options(p)? {
         field.insert("custom_field_options".into(), json!(options));
-    }
-    if let Some(target) = p.text("relationshipTargetType")? {
-        field.insert("relationship_target_type".into(), json!(target.trim()));
     }
     Ok(())
 }
@@ -158,9 +138,8 @@ fn create_organization_field(p: &Params) -> Result<Plan, ToolError> {
     let field_type = p
         .choice("type")?
         .ok_or_else(|| ToolError::invalid("type is required"))?;
+    // `key`, `type` and the settings, as given (the key checked above).
     let mut field = Map::new();
-    field.insert("key".into(), json!(key));
-    field.insert("type".into(), json!(field_type));
     settings_from(p, &mut field)?;
     if field_type == "dropdown" && !field.contains_key("custom_field_options") {
         return Err(ToolError::invalid(format!(

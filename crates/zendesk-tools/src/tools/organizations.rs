@@ -1,7 +1,7 @@
 //! Organization tools: list, show, autocomplete by name prefix (offset paging), create (one or
 //! in bulk), update and delete.
 
-use serde_json::{Map, Value, json};
+use serde_json::Map;
 
 use crate::error::ToolError;
 use crate::output;
@@ -27,8 +27,6 @@ pub(crate) const PLANS: &[(&str, PlanFn)] = &[
     ("zendesk_update_organization", update_organization),
     ("zendesk_delete_organization", delete_organization),
 ];
-
-const ORGANIZATION_FIELDS_EXAMPLE: &str = r#"{"support_plan": "premium"}"#;
 
 fn get_organizations(p: &Params) -> Result<Plan, ToolError> {
     let fields = p.fields()?;
@@ -56,34 +54,10 @@ fn autocomplete_organizations(p: &Params) -> Result<Plan, ToolError> {
     )
 }
 
-/// The organization fields shared by create and update, only those given.
-fn organization_from(p: &Params, organization: &mut Map<String, Value>) -> Result<(), ToolError> {
-    if let Some(name) = p.text("name")? {
-        organization.insert("name".into(), json!(name.trim()));
-    }
-    if let Some(domains) = p.list("domainNames")? {
-        organization.insert("domain_names".into(), json!(domains));
-    }
-    if let Some(details) = p.text("details")? {
-        organization.insert("details".into(), json!(details));
-    }
-    if let Some(notes) = p.text("notes")? {
-        organization.insert("notes".into(), json!(notes));
-    }
-    if let Some(tags) = p.list("tags")? {
-        organization.insert("tags".into(), json!(tags));
-    }
-    // Organization fields are keyed by the field's key, and sent as given.
-    if let Some(fields) = p.json_object("customFields", ORGANIZATION_FIELDS_EXAMPLE)? {
-        organization.insert("organization_fields".into(), Value::Object(fields));
-    }
-    Ok(())
-}
-
 fn create_organization(p: &Params) -> Result<Plan, ToolError> {
     p.required_text("name")?;
     let mut organization = Map::new();
-    organization_from(p, &mut organization)?;
+    p.fill(&mut organization)?;
     Plan::send(Detached.organizations().create(&organization), |body| {
         output::record(body, "organization", "organization_id")
     })
@@ -106,7 +80,7 @@ fn create_organizations_bulk(p: &Params) -> Result<Plan, ToolError> {
 fn update_organization(p: &Params) -> Result<Plan, ToolError> {
     let id = p.required_id("organizationId")?;
     let mut organization = Map::new();
-    organization_from(p, &mut organization)?;
+    p.fill(&mut organization)?;
     if organization.is_empty() {
         return Err(ToolError::invalid(
             "nothing to update: give at least one of name, domainNames, details, notes, tags, customFields",

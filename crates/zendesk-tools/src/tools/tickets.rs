@@ -153,26 +153,10 @@ fn subject_from(description: &str) -> String {
     }
 }
 
-/// The ticket fields shared by create and update, only those given.
+/// The ticket fields shared by create and update, only those given: the params that name
+/// their key (`sets`), and the custom fields.
 fn ticket_fields_from(p: &Params, ticket: &mut Map<String, Value>) -> Result<(), ToolError> {
-    if let Some(priority) = p.choice("priority")? {
-        ticket.insert("priority".into(), json!(priority));
-    }
-    if let Some(status) = p.choice("status")? {
-        ticket.insert("status".into(), json!(status));
-    }
-    if let Some(ticket_type) = p.choice("type")? {
-        ticket.insert("type".into(), json!(ticket_type));
-    }
-    if let Some(tags) = p.list("tags")? {
-        ticket.insert("tags".into(), json!(tags));
-    }
-    if let Some(id) = p.id("assigneeId")? {
-        ticket.insert("assignee_id".into(), json!(id));
-    }
-    if let Some(id) = p.id("groupId")? {
-        ticket.insert("group_id".into(), json!(id));
-    }
+    p.fill(ticket)?;
     if let Some(fields) = ticket_custom_fields(p)? {
         ticket.insert("custom_fields".into(), fields);
     }
@@ -189,9 +173,6 @@ fn create_ticket(p: &Params) -> Result<Plan, ToolError> {
     ticket.insert("subject".into(), json!(subject));
     ticket.insert("comment".into(), json!({ "body": description }));
     ticket_fields_from(p, &mut ticket)?;
-    if let Some(id) = p.id("requesterId")? {
-        ticket.insert("requester_id".into(), json!(id));
-    }
     Plan::send(Detached.tickets().create(&ticket), |body| {
         output::record(body, "ticket", "ticket_id")
     })
@@ -214,9 +195,6 @@ fn create_tickets_bulk(p: &Params) -> Result<Plan, ToolError> {
 fn update_ticket(p: &Params) -> Result<Plan, ToolError> {
     let id = p.required_id("ticketId")?;
     let mut ticket = Map::new();
-    if let Some(subject) = p.text("subject")? {
-        ticket.insert("subject".into(), json!(subject));
-    }
     match (p.text("comment")?, p.boolean("commentPublic")?) {
         (Some(comment), None) => {
             ticket.insert("comment".into(), json!({ "body": comment }));
@@ -248,23 +226,9 @@ fn update_ticket(p: &Params) -> Result<Plan, ToolError> {
 fn update_tickets_bulk(p: &Params) -> Result<Plan, ToolError> {
     let ids = p.required_id_list("ticketIds")?;
     let mut ticket = Map::new();
-    if let Some(status) = p.choice("status")? {
-        ticket.insert("status".into(), json!(status));
-    }
-    if let Some(priority) = p.choice("priority")? {
-        ticket.insert("priority".into(), json!(priority));
-    }
-    if let Some(id) = p.id("assigneeId")? {
-        ticket.insert("assignee_id".into(), json!(id));
-    }
-    if let Some(id) = p.id("groupId")? {
-        ticket.insert("group_id".into(), json!(id));
-    }
-    // The seed says the tags are added to every ticket: `additional_tags` adds, `tags` would
-    // replace each ticket's tags.
-    if let Some(tags) = p.list("tags")? {
-        ticket.insert("additional_tags".into(), json!(tags));
-    }
+    // The seed says the tags are added to every ticket: `tags` fills `additional_tags` (which
+    // adds) rather than `tags` (which would replace each ticket's tags).
+    p.fill(&mut ticket)?;
     if ticket.is_empty() {
         return Err(ToolError::invalid(
             "nothing to update: give at least one of status, priority, assigneeId, groupId, tags",

@@ -25,8 +25,6 @@ pub(crate) const PLANS: &[(&str, PlanFn)] = &[
     ("zendesk_delete_user", delete_user),
 ];
 
-const USER_FIELDS_EXAMPLE: &str = r#"{"membership_level": "gold"}"#;
-
 fn get_users(p: &Params) -> Result<Plan, ToolError> {
     let role = p.choice("role")?;
     let permission_set = p.id("permissionSet")?;
@@ -69,9 +67,7 @@ fn search_users(p: &Params) -> Result<Plan, ToolError> {
 
 /// The user fields shared by create and update, only those given.
 fn user_fields_from(p: &Params, user: &mut Map<String, Value>) -> Result<(), ToolError> {
-    if let Some(name) = p.text("name")? {
-        user.insert("name".into(), json!(name));
-    }
+    p.fill(user)?;
     if let Some(email) = p.text("userEmail")? {
         let email = email.trim();
         if !email.contains('@') || email.contains(char::is_whitespace) {
@@ -81,24 +77,6 @@ fn user_fields_from(p: &Params, user: &mut Map<String, Value>) -> Result<(), Too
             )));
         }
         user.insert("email".into(), json!(email));
-    }
-    if let Some(role) = p.choice("role")? {
-        user.insert("role".into(), json!(role));
-    }
-    if let Some(phone) = p.text("phone")? {
-        user.insert("phone".into(), json!(phone.trim()));
-    }
-    if let Some(id) = p.id("organizationId")? {
-        user.insert("organization_id".into(), json!(id));
-    }
-    if let Some(verified) = p.boolean("verified")? {
-        user.insert("verified".into(), json!(verified));
-    }
-    if let Some(tags) = p.list("tags")? {
-        user.insert("tags".into(), json!(tags));
-    }
-    if let Some(fields) = p.json_object("customFields", USER_FIELDS_EXAMPLE)? {
-        user.insert("user_fields".into(), Value::Object(fields));
     }
     Ok(())
 }
