@@ -50,9 +50,16 @@ pub struct Args {
     #[arg(long, value_name = "DIR", env = "ZD_ATTACHMENTS_DIR")]
     attachments_dir: Option<std::path::PathBuf>,
 
-    /// Expose only these tools (comma-separated ids, e.g. `zendesk_get_ticket,zendesk_search`).
+    /// Expose only these tools (comma-separated ids, e.g. `zendesk_get_ticket,zendesk_search`);
+    /// with --toolsets, these and the sets' tools.
     #[arg(long, value_name = "A,B,C")]
     tools: Option<String>,
+
+    /// Expose only the tools of these sets (comma-separated), by Zendesk area; combine with
+    /// --tools and --read-only. A set whose tools start bulk jobs brings
+    /// zendesk_get_job_status along.
+    #[arg(long, value_name = "SET,SET", value_delimiter = ',', value_parser = toolsets())]
+    toolsets: Option<Vec<String>>,
 
     /// With --http: MCP sessions alive at once; beyond it the session idle longest is ended
     /// [default: 500]
@@ -72,6 +79,7 @@ pub async fn run(args: Args) -> ExitCode {
     let selection = ToolSelection {
         read_only: args.read_only,
         only: args.tools.as_deref().map(ToolSelection::parse_list),
+        toolsets: args.toolsets.clone(),
     };
     let tools = match selection.select(zendesk_tools::registry()) {
         Ok(tools) => tools,
@@ -183,6 +191,16 @@ async fn http_options(address: &str, args: &Args) -> Result<HttpOptions, String>
     Ok(options)
 }
 
+/// The toolsets, each with what it holds, for `--help` and for checking `--toolsets`.
+fn toolsets() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(
+        zendesk_tools::registry()
+            .toolsets()
+            .iter()
+            .map(|set| clap::builder::PossibleValue::new(set.name).help(set.description)),
+    )
+}
+
 /// `127.0.0.1:8808`, `[::1]:8808` or `localhost:8808`.
 async fn resolve(address: &str) -> Result<SocketAddr, String> {
     if let Ok(addr) = address.parse::<SocketAddr>() {
@@ -241,6 +259,21 @@ mod tests {
     struct Probe {
         #[command(flatten)]
         mcp: Args,
+    }
+
+    #[test]
+    fn the_help_lists_every_toolset_with_what_it_holds() {
+        let help = Probe::command().render_long_help().to_string();
+        for set in zendesk_tools::registry().toolsets() {
+            let line = help
+                .lines()
+                .find(|line| line.trim_start().starts_with(&format!("- {}:", set.name)));
+            assert!(
+                line.is_some_and(|line| line.ends_with(set.description)),
+                "{} missing from the help:\n{help}",
+                set.name
+            );
+        }
     }
 
     #[test]
