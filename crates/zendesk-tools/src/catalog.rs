@@ -18,7 +18,8 @@
 //! A param is `{name, required?, form?, values?, sets?, example?, description}`: `form` is
 //! `text` (the default), `id`, `number`, `json` or `list`; `values` names a closed set of values
 //! (Zendesk's vocabularies, defined once in `zendesk-types`); `sets` is the Zendesk record key
-//! the param fills as given; `example` is a value of the right form, for error messages.
+//! the param fills as given; `example` is a value of the right form, for error messages, and
+//! replaces `{example}` in the description (a shared `fields` shows each record's own keys).
 //!
 //! Strings are kept for the life of the process (the catalog is read once into a static), which
 //! lets every declaration hand out `&'static str` as a compiled-in table would.
@@ -193,11 +194,22 @@ fn param(decl: ParamDecl, filled_by: FilledBy) -> Result<ParamSpec, String> {
         (None, FormDecl::Json) => ParamForm::Json,
         (None, FormDecl::List) => ParamForm::List,
     };
+    // A shared description may show the example of each use (`e.g. "{example}"`).
+    let description = match (decl.description.contains("{example}"), &decl.example) {
+        (false, _) => decl.description,
+        (true, Some(example)) => decl.description.replace("{example}", example),
+        (true, None) => {
+            return Err(format!(
+                "param {}: the description shows {{example}} but no example is given",
+                decl.name
+            ));
+        }
+    };
     Ok(ParamSpec {
         name: keep(decl.name),
         ty: "string",
         required: decl.required,
-        description: keep(decl.description),
+        description: keep(description),
         filled_by,
         form,
         sets: decl.sets.map(keep),
@@ -374,6 +386,33 @@ mod tests {
             keys.sort_unstable();
             keys.dedup();
             assert_eq!(keys.len(), count, "{}", tool.id);
+        }
+    }
+
+    /// The example of a `fields` param shows keys its records have (a ticket's `subject`, a
+    /// user's `email`), so a model copying it gets an answer, not a refusal.
+    #[test]
+    fn fields_examples_name_keys_of_the_tools_records() {
+        for tool in &catalog().tools {
+            let Some(fields) = tool.param("fields") else {
+                continue;
+            };
+            let valid = if tool.id == "zendesk_search" {
+                ["ticket", "user", "organization", "group"]
+                    .iter()
+                    .flat_map(|record| catalog().record_keys(record))
+                    .collect()
+            } else {
+                tool.record_keys()
+            };
+            let example = fields
+                .description
+                .split('"')
+                .nth(1)
+                .unwrap_or_else(|| panic!("{}: fields has no example", tool.id));
+            for key in example.split(',') {
+                assert!(valid.contains(&key), "{}: {key} is not a key", tool.id);
+            }
         }
     }
 

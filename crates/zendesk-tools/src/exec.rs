@@ -390,7 +390,8 @@ fn zendesk_error(error: zendesk::Error) -> ToolError {
         }
         Some(404) => "no such record: check the ID (it may have been deleted)",
         Some(409) => "the record changed at the same time; try again",
-        Some(422) => "fix the fields Zendesk names and try again",
+        Some(422) => crate::hints::way_around(&error.to_string())
+            .unwrap_or("fix the fields Zendesk names and try again"),
         Some(429) => "rate limited: wait and try again",
         Some(code) if code >= 500 => "Zendesk had a problem; try again later",
         _ => "",

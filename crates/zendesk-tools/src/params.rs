@@ -119,6 +119,16 @@ impl<'s> Params<'s> {
         Ok(Params { values, spec })
     }
 
+    /// The optional params a caller chooses (for "give at least one of ..." messages).
+    pub fn optional_names(&self) -> Vec<&'static str> {
+        self.spec
+            .params
+            .iter()
+            .filter(|p| !p.required && p.filled_by == FilledBy::Model)
+            .map(|p| p.name)
+            .collect()
+    }
+
     /// Whether the caller gave this param (a non-empty value).
     pub fn given(&self, name: &str) -> bool {
         self.values.contains_key(name)
@@ -204,22 +214,25 @@ impl<'s> Params<'s> {
     }
 
     /// A list param: a comma-separated string (split on `,`), or a JSON array of strings or
-    /// numbers; items trimmed, empties dropped. `None` when nothing is left.
+    /// numbers; items trimmed, empties dropped. `None` when nothing is left. A string that
+    /// starts with `[` is a JSON array written as text (`"[\"vip\", \"export\"]"`): it is read
+    /// as one, or refused, never split on its commas (which would store `["vip"` as a tag).
     pub fn list(&self, name: &str) -> Result<Option<Vec<String>>, ToolError> {
         let items: Vec<String> = match self.values.get(name) {
             None => return Ok(None),
+            Some(Raw::Text(text)) if text.trim_start().starts_with('[') => {
+                match serde_json::from_str::<Value>(text.trim()) {
+                    Ok(Value::Array(items)) => list_items(name, &items)?,
+                    _ => {
+                        return Err(ToolError::invalid(format!(
+                            "{name} starts with [ but is not a JSON array ({}); send a JSON array such as [\"a\", \"b\"], or a comma-separated string such as \"a, b\"",
+                            shown(text)
+                        )));
+                    }
+                }
+            }
             Some(Raw::Text(text)) => text.split(',').map(|item| item.trim().to_owned()).collect(),
-            Some(Raw::Json(Value::Array(items))) => items
-                .iter()
-                .map(|item| match item {
-                    Value::String(text) => Ok(text.trim().to_owned()),
-                    Value::Number(number) => Ok(number.to_string()),
-                    other => Err(ToolError::invalid(format!(
-                        "{name} must be a comma-separated string such as \"a, b\" or a JSON array of strings such as [\"a\", \"b\"]; an item is {}",
-                        json_kind(other)
-                    ))),
-                })
-                .collect::<Result<_, _>>()?,
+            Some(Raw::Json(Value::Array(items))) => list_items(name, items)?,
             Some(Raw::Json(other)) => {
                 return Err(ToolError::invalid(format!(
                     "{name} must be a comma-separated string such as \"a, b\" or a JSON array of strings, not {}",
@@ -526,6 +539,21 @@ impl<'s> Params<'s> {
     }
 }
 
+/// The items of a JSON array list: strings (trimmed) or numbers.
+fn list_items(name: &str, items: &[Value]) -> Result<Vec<String>, ToolError> {
+    items
+        .iter()
+        .map(|item| match item {
+            Value::String(text) => Ok(text.trim().to_owned()),
+            Value::Number(number) => Ok(number.to_string()),
+            other => Err(ToolError::invalid(format!(
+                "{name} must be a comma-separated string such as \"a, b\" or a JSON array of strings such as [\"a\", \"b\"]; an item is {}",
+                json_kind(other)
+            ))),
+        })
+        .collect()
+}
+
 /// `; find a group's id with zendesk_get_groups` for an ID param, or nothing.
 fn finder_hint(name: &str) -> String {
     hints::finder(name)
@@ -648,6 +676,33 @@ mod tests {
         .unwrap();
         let error = p.list("tags").unwrap_err().message;
         assert!(error.contains("an item is an array"), "{error}");
+    }
+
+    /// A model that writes an array as text gets the array, never tags such as `["vip"`.
+    #[test]
+    fn a_json_array_written_as_a_string_is_read_as_one_or_refused() {
+        let p = params(
+            "zendesk_create_ticket",
+            json!({ "description": "x", "tags": "[\"vip\", \"export\"]" }),
+        )
+        .unwrap();
+        assert_eq!(p.list("tags").unwrap().unwrap(), vec!["vip", "export"]);
+        let p = params(
+            "zendesk_update_tickets_bulk",
+            json!({ "ticketIds": " [1, \"2\"]" }),
+        )
+        .unwrap();
+        assert_eq!(p.required_id_list("ticketIds").unwrap(), vec![1, 2]);
+        for broken in ["[\"vip\", \"export\"", "[vip, export]", "[{\"a\": 1}]"] {
+            let p = params(
+                "zendesk_create_ticket",
+                json!({ "description": "x", "tags": broken }),
+            )
+            .unwrap();
+            let error = p.list("tags").unwrap_err().message;
+            assert!(error.starts_with("tags "), "{broken}: {error}");
+            assert!(error.contains("JSON array"), "{broken}: {error}");
+        }
     }
 
     #[test]

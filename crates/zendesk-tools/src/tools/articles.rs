@@ -92,13 +92,17 @@ fn get_article(p: &Params) -> Result<Plan, ToolError> {
         .number_in("maxBodyChars", 1..=ARTICLE_BODY_MAX)?
         .unwrap_or(ARTICLE_BODY_DEFAULT) as usize;
     let keys = p.record_keys();
+    let fields = p.fields()?;
     Plan::send(Detached.help_center().article(ArticleId(id)), move |body| {
         let record = body.get("article").ok_or_else(|| {
             ToolError::invalid(
                 "Zendesk's answer had no `article`; check the subdomain or ZENDESK_BASE_URL",
             )
         })?;
-        let article = readable(record, &keys, max_body);
+        let mut article = readable(record, &keys, max_body);
+        if let Some(fields) = &fields {
+            article = output::project(article, fields);
+        }
         Ok(json!({ "article": article, "article_id": id }))
     })
 }

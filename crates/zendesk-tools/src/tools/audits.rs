@@ -17,6 +17,40 @@ use crate::tools::comments::{author_of, authors, plain_text};
 /// The plans of this module's tools, by tool id.
 pub(crate) const PLANS: &[(&str, PlanFn)] = &[("zendesk_get_ticket_audits", get_ticket_audits)];
 
+/// The audit Zendesk wrote for a write (create or update), as the write's result carries it:
+/// what changed and who was emailed, in a few hundred bytes. Each event is
+/// `{type: "Change", field, previous, value}`, `{type: "Create", field, value}`,
+/// `{type: "Comment", public, author}` (the author's user ID) or
+/// `{type: "Notification", recipients}` (user IDs); other kinds give their type only.
+pub(crate) fn of_write(audit: &Value) -> Value {
+    let events: Vec<Value> = audit
+        .get("events")
+        .and_then(Value::as_array)
+        .map(|events| {
+            events
+                .iter()
+                .map(|event| match event.get("type").and_then(Value::as_str) {
+                    Some("Change") => json!({
+                        "type": "Change", "field": event.get("field_name"),
+                        "previous": event.get("previous_value"), "value": event.get("value"),
+                    }),
+                    Some("Create") => json!({
+                        "type": "Create", "field": event.get("field_name"), "value": event.get("value"),
+                    }),
+                    Some(kind @ ("Comment" | "VoiceComment")) => json!({
+                        "type": kind, "public": event.get("public"), "author": event.get("author_id"),
+                    }),
+                    Some("Notification") => json!({
+                        "type": "Notification", "recipients": event.get("recipients"),
+                    }),
+                    kind => json!({ "type": kind }),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    json!({ "id": audit.get("id"), "events": events })
+}
+
 /// One event, compact. Kinds not named here keep their keys (but their ID).
 fn compact_event(event: &Value) -> Value {
     let kind = event.get("type").cloned().unwrap_or(Value::Null);

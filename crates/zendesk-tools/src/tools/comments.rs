@@ -215,7 +215,11 @@ fn written(body: Value, id: u64, sent: &str, public: bool) -> Result<Value, Tool
         }
         None => json!({ "id": null, "public": public, "body": sent, "author_id": null }),
     };
-    Ok(json!({ "ticket_id": id, "comment": comment, "status": status }))
+    let mut out = json!({ "ticket_id": id, "comment": comment, "status": status });
+    if let Some(audit) = body.get("audit") {
+        out["audit"] = crate::tools::audits::of_write(audit);
+    }
+    Ok(out)
 }
 
 fn plan_comment(p: &Params, public: bool, status: Option<&str>) -> Result<Plan, ToolError> {
@@ -235,6 +239,9 @@ fn plan_comment(p: &Params, public: bool, status: Option<&str>) -> Result<Plan, 
     changes.insert("comment".into(), comment);
     if let Some(status) = status {
         changes.insert("status".into(), json!(status));
+    }
+    if let Some(ccs) = crate::tools::tickets::email_ccs(p)? {
+        changes.insert("email_ccs".into(), ccs);
     }
     Plan::send(
         Detached.tickets().update(TicketId(id), &changes),

@@ -122,8 +122,14 @@ fn get_organization_fields(p: &Params) -> Result<Plan, ToolError> {
 
 fn get_organization_field(p: &Params) -> Result<Plan, ToolError> {
     let (_, field) = field_id_or_key(p)?;
-    Plan::send(Detached.organization_fields().show(&field), |body| {
-        output::record(body, "organization_field", "organization_field_id")
+    let fields = p.fields()?;
+    Plan::send(Detached.organization_fields().show(&field), move |body| {
+        output::read(
+            body,
+            "organization_field",
+            "organization_field_id",
+            fields.as_deref(),
+        )
     })
 }
 

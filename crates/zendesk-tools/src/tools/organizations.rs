@@ -39,8 +39,9 @@ fn get_organizations(p: &Params) -> Result<Plan, ToolError> {
 
 fn get_organization(p: &Params) -> Result<Plan, ToolError> {
     let id = OrganizationId(p.required_id("organizationId")?);
-    Plan::send(Detached.organizations().show(id), |body| {
-        output::record(body, "organization", "organization_id")
+    let fields = p.fields()?;
+    Plan::send(Detached.organizations().show(id), move |body| {
+        output::read(body, "organization", "organization_id", fields.as_deref())
     })
 }
 

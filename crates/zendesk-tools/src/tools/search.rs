@@ -1,7 +1,8 @@
 //! Search tools: unified search through search export (cursor paging, no 1,000-result cap) and
-//! the count of matches. Both refuse, before sending, what Zendesk's language does not have
-//! (`AND`, parentheses, a `type:` contradicting `filterType`) and warn about keywords Zendesk
-//! does not know, naming the one to use.
+//! the count of matches. Both refuse, before sending, what Zendesk's language does not have and
+//! would search as text, finding nothing without a word (`AND`, `OR`, `NOT`, `!`, parentheses, a
+//! `type:` contradicting `filterType`), and warn about keywords Zendesk does not know (naming
+//! the one to use) and about relative dates (saying which side of the moment they mean).
 
 use crate::error::ToolError;
 use crate::output;
@@ -41,9 +42,10 @@ fn record_keys(filter_type: &str) -> Vec<&'static str> {
 }
 
 /// Refuses, before anything is sent, what Zendesk's language does not have and would search as
-/// text (`AND`, parentheses) and a `type:` that contradicts `filterType` (the search could only
-/// find nothing); returns a warning for each keyword Zendesk does not know, naming the one to
-/// use. A query the parser cannot read goes to Zendesk as given: Zendesk is the judge.
+/// text (`AND`, `OR`, `NOT`, `!`, parentheses) and a `type:` that contradicts `filterType` (the
+/// search could only find nothing); returns a warning for each keyword Zendesk does not know,
+/// naming the one to use, and for each relative date, saying what it means. A query the parser
+/// cannot read goes to Zendesk as given: Zendesk is the judge.
 fn check_query(query: &str, filter_type: Option<&str>) -> Result<Vec<String>, ToolError> {
     let Ok(parsed) = zendesk_query::parse(query) else {
         return Ok(Vec::new());
@@ -58,6 +60,7 @@ fn check_query(query: &str, filter_type: Option<&str>) -> Result<Vec<String>, To
             "query: it says type:{other} but filterType is \"{filter_type}\", so the search would find nothing; filterType chooses the record type: drop type:{other} from the query, or set filterType to \"{other}\""
         )));
     }
+    let relative = zendesk_query::lint::relative_dates(&parsed);
     Ok(parsed
         .unknown_keywords()
         .into_iter()
@@ -69,6 +72,7 @@ fn check_query(query: &str, filter_type: Option<&str>) -> Result<Vec<String>, To
                 "{keyword}: is not a Zendesk search keyword, so Zendesk searched it as text"
             ),
         })
+        .chain(relative)
         .collect())
 }
 

@@ -87,8 +87,9 @@ fn get_tickets(p: &Params) -> Result<Plan, ToolError> {
 
 fn get_ticket(p: &Params) -> Result<Plan, ToolError> {
     let id = TicketId(p.required_id("ticketId")?);
-    Plan::send(Detached.tickets().show(id), |body| {
-        output::record(body, "ticket", "ticket_id")
+    let fields = p.fields()?;
+    Plan::send(Detached.tickets().show(id), move |body| {
+        output::read(body, "ticket", "ticket_id", fields.as_deref())
     })
 }
 
@@ -173,9 +174,70 @@ fn create_ticket(p: &Params) -> Result<Plan, ToolError> {
     ticket.insert("subject".into(), json!(subject));
     ticket.insert("comment".into(), json!({ "body": description }));
     ticket_fields_from(p, &mut ticket)?;
+    if let Some(requester) = requester_by_email(p)? {
+        ticket.insert("requester".into(), requester);
+    }
     Plan::send(Detached.tickets().create(&ticket), |body| {
-        output::record(body, "ticket", "ticket_id")
+        output::written(body, "ticket", "ticket_id")
     })
+}
+
+/// `requesterEmail` (and `requesterName`) as Zendesk's `requester` object, which finds the user
+/// with that email or creates an end-user: a ticket for a customer who has no id yet.
+fn requester_by_email(p: &Params) -> Result<Option<Value>, ToolError> {
+    let name = p.text("requesterName")?.map(str::trim);
+    let Some(email) = p.text("requesterEmail")?.map(str::trim) else {
+        return match name {
+            Some(_) => Err(ToolError::invalid(
+                "requesterName names a requester Zendesk creates from requesterEmail: add requesterEmail, or leave requesterName out",
+            )),
+            None => Ok(None),
+        };
+    };
+    if p.given("requesterId") {
+        return Err(ToolError::invalid(
+            "give the requester once: requesterId (an existing user) or requesterEmail (found or created), not both",
+        ));
+    }
+    if !email.contains('@') || email.contains(char::is_whitespace) {
+        return Err(ToolError::invalid(format!(
+            "requesterEmail must be an email address such as \"jane@example.com\" (got {})",
+            crate::params::shown(email)
+        )));
+    }
+    let mut requester = json!({ "email": email });
+    if let Some(name) = name {
+        requester["name"] = json!(name);
+    }
+    Ok(Some(requester))
+}
+
+/// `emailCcs` as Zendesk's `email_ccs` changes: each item an email or a user ID, added, or
+/// removed when written with a leading `-`.
+pub(crate) fn email_ccs(p: &Params) -> Result<Option<Value>, ToolError> {
+    let Some(items) = p.list("emailCcs")? else {
+        return Ok(None);
+    };
+    items
+        .iter()
+        .map(|item| {
+            let (action, who) = match item.strip_prefix('-') {
+                Some(rest) => ("delete", rest.trim()),
+                None => ("put", item.as_str()),
+            };
+            if let Some(id) = crate::params::parse_id(who) {
+                Ok(json!({ "user_id": id, "action": action }))
+            } else if who.contains('@') && !who.contains(char::is_whitespace) {
+                Ok(json!({ "user_email": who, "action": action }))
+            } else {
+                Err(ToolError::invalid(format!(
+                    "emailCcs: {} is neither an email address nor a user ID; list emails or IDs such as \"ada@acme.com, 12345\", with - before one to remove it",
+                    crate::params::shown(item)
+                )))
+            }
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(|ccs| Some(Value::Array(ccs)))
 }
 
 fn create_tickets_bulk(p: &Params) -> Result<Plan, ToolError> {
@@ -212,14 +274,31 @@ fn update_ticket(p: &Params) -> Result<Plan, ToolError> {
         }
         (None, None) => {}
     }
-    ticket_fields_from(p, &mut ticket)?;
-    if ticket.is_empty() {
+    if p.given("tags") && (p.given("addTags") || p.given("removeTags")) {
         return Err(ToolError::invalid(
-            "nothing to update: give at least one of subject, comment, priority, status, type, tags, assigneeId, groupId, customFields",
+            "tags replaces all of the ticket's tags, while addTags and removeTags change some and keep the rest: give tags alone, or addTags / removeTags",
         ));
     }
+    if let (Some(add), Some(remove)) = (p.list("addTags")?, p.list("removeTags")?)
+        && let Some(both) = add.iter().find(|tag| remove.contains(tag))
+    {
+        return Err(ToolError::invalid(format!(
+            "the tag {} is in both addTags and removeTags: keep it in one",
+            crate::params::shown(both)
+        )));
+    }
+    ticket_fields_from(p, &mut ticket)?;
+    if let Some(ccs) = email_ccs(p)? {
+        ticket.insert("email_ccs".into(), ccs);
+    }
+    if ticket.is_empty() {
+        return Err(ToolError::invalid(format!(
+            "nothing to update: give at least one of {}",
+            p.optional_names().join(", ")
+        )));
+    }
     Plan::send(Detached.tickets().update(TicketId(id), &ticket), |body| {
-        output::record(body, "ticket", "ticket_id")
+        output::written(body, "ticket", "ticket_id")
     })
 }
 
@@ -263,18 +342,14 @@ fn merge_tickets(p: &Params) -> Result<Plan, ToolError> {
             "sourceTicketIds must not include the target ticket {target}: list only the tickets to merge into it"
         )));
     }
-    let target_comment = p.text("targetComment")?.map(str::to_owned);
-    let target_comment_is_public = p.boolean("targetCommentPublic")?;
-    if target_comment.is_none() && target_comment_is_public.is_some() {
-        return Err(ToolError::invalid(
-            "targetCommentPublic says who sees targetComment, but no targetComment was given: add targetComment, or leave targetCommentPublic out",
-        ));
-    }
+    // Zendesk comments on the target and on each source whether or not a text is given (a
+    // note of its own then): who sees them is the caller's to say, with or without a text.
     let merge = MergeTickets {
         ids: sources.into_iter().map(TicketId).collect(),
-        target_comment,
-        target_comment_is_public,
-        ..MergeTickets::default()
+        target_comment: p.text("targetComment")?.map(str::to_owned),
+        source_comment: p.text("sourceComment")?.map(str::to_owned),
+        target_comment_is_public: p.boolean("targetCommentPublic")?,
+        source_comment_is_public: p.boolean("sourceCommentPublic")?,
     };
     Plan::job(
         Detached.tickets().merge(TicketId(target), &merge),

@@ -38,14 +38,16 @@ fn get_users(p: &Params) -> Result<Plan, ToolError> {
 
 fn get_user(p: &Params) -> Result<Plan, ToolError> {
     let id = UserId(p.required_id("userId")?);
-    Plan::send(Detached.users().show(id), |body| {
-        output::record(body, "user", "user_id")
+    let fields = p.fields()?;
+    Plan::send(Detached.users().show(id), move |body| {
+        output::read(body, "user", "user_id", fields.as_deref())
     })
 }
 
-fn get_current_user(_: &Params) -> Result<Plan, ToolError> {
-    Plan::send(Detached.users().me(), |body| {
-        output::record(body, "user", "user_id")
+fn get_current_user(p: &Params) -> Result<Plan, ToolError> {
+    let fields = p.fields()?;
+    Plan::send(Detached.users().me(), move |body| {
+        output::read(body, "user", "user_id", fields.as_deref())
     })
 }
 
