@@ -9,7 +9,7 @@
 use zendesk_tools::{Registry, Tool};
 
 /// The tool that follows the jobs bulk tools and merges start.
-const JOB_FOLLOWER: &str = "zendesk_get_job_status";
+pub(crate) const JOB_FOLLOWER: &str = "zendesk_get_job_status";
 
 /// The operator's choice of tools.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -136,7 +136,7 @@ impl ToolSelection {
             // Named tools passed the check above; a set's writers are left out.
             .filter(|tool| !self.read_only || tool.spec.annotations.read_only)
             .collect();
-        let starts_jobs = chosen.iter().any(|tool| starts_a_job(tool));
+        let starts_jobs = chosen.iter().any(|tool| crate::policy::starts_a_job(tool));
         if starts_jobs
             && !chosen.iter().any(|tool| tool.spec.id == JOB_FOLLOWER)
             && let Some(follower) = registry.get(JOB_FOLLOWER)
@@ -151,14 +151,4 @@ impl ToolSelection {
         }
         Ok(chosen)
     }
-}
-
-/// Whether a tool answers with a job status (a bulk tool, a merge): its job runs on after it.
-fn starts_a_job(tool: &Tool) -> bool {
-    tool.spec.id != JOB_FOLLOWER
-        && tool
-            .spec
-            .outputs
-            .first()
-            .is_some_and(|output| output.name == "job_status")
 }

@@ -6,7 +6,8 @@ use std::{net::SocketAddr, process::ExitCode};
 use std::time::Duration;
 
 use zendesk_mcp::{
-    HttpOptions, HttpServer, SecretString, SessionLimits, ToolSelection, ZendeskMcpServer,
+    Approval, HostPolicy, HttpOptions, HttpServer, SecretString, SessionLimits, ToolSelection,
+    ZendeskMcpServer,
 };
 use zendesk_tools::CallContext;
 
@@ -60,6 +61,11 @@ pub struct Args {
     /// zendesk_get_job_status along.
     #[arg(long, value_name = "SET,SET", value_delimiter = ',', value_parser = toolsets())]
     toolsets: Option<Vec<String>>,
+
+    /// Before these calls run, ask the person through the MCP client (elicitation), showing who
+    /// receives what and which records go; a client that cannot ask is refused (comma-separated).
+    #[arg(long, value_name = "KIND,KIND", value_delimiter = ',', value_parser = approvals())]
+    require_approval: Vec<String>,
 
     /// With --http: MCP sessions alive at once; beyond it the session idle longest is ended
     /// [default: 500]
@@ -140,7 +146,12 @@ pub async fn run(args: Args) -> ExitCode {
         attachments_dir,
         ..CallContext::with_connection(connection)
     };
-    let server = ZendeskMcpServer::new(tools, context);
+    let policy = HostPolicy::requiring(
+        args.require_approval
+            .iter()
+            .filter_map(|name| Approval::from_name(name)),
+    );
+    let server = ZendeskMcpServer::with_policy(tools, context, policy);
     tracing::info!(tools = server.tool_names().len(), "zd mcp starting");
 
     let outcome = match http {
@@ -198,6 +209,15 @@ fn toolsets() -> clap::builder::PossibleValuesParser {
             .toolsets()
             .iter()
             .map(|set| clap::builder::PossibleValue::new(set.name).help(set.description)),
+    )
+}
+
+/// What `--require-approval` takes, each with what it covers.
+fn approvals() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(
+        Approval::ALL
+            .iter()
+            .map(|kind| clap::builder::PossibleValue::new(kind.name()).help(kind.description())),
     )
 }
 
@@ -272,6 +292,21 @@ mod tests {
                 line.is_some_and(|line| line.ends_with(set.description)),
                 "{} missing from the help:\n{help}",
                 set.name
+            );
+        }
+    }
+
+    #[test]
+    fn the_help_lists_what_may_require_approval() {
+        let help = Probe::command().render_long_help().to_string();
+        for kind in Approval::ALL {
+            assert!(
+                help.lines().any(|line| line
+                    .trim_start()
+                    .starts_with(&format!("- {}:", kind.name()))
+                    && line.ends_with(kind.description())),
+                "{} missing from the help:\n{help}",
+                kind.name()
             );
         }
     }
