@@ -23,7 +23,10 @@ use std::{future::Future, net::SocketAddr};
 
 use rmcp::ServiceExt;
 
-pub use http::{HttpOptions, HttpServer, MCP_PATH, McpApp, ServerLimits};
+pub use http::{
+    HttpOptions, HttpServer, MCP_PATH, MIN_REMOTE_TOKEN_CHARS, McpApp, ServerLimits, TlsFiles,
+    WrongTokens,
+};
 pub use policy::{Approval, HostPolicy, Refusal};
 /// Re-exported so callers can build [`HttpOptions`] without depending on `secrecy` themselves.
 pub use secrecy::SecretString;

@@ -6,8 +6,8 @@ use std::{net::SocketAddr, process::ExitCode};
 use std::time::Duration;
 
 use zendesk_mcp::{
-    Approval, HostPolicy, HttpOptions, HttpServer, SecretString, SessionLimits, ToolSelection,
-    ZendeskMcpServer,
+    Approval, HostPolicy, HttpOptions, HttpServer, SecretString, SessionLimits, TlsFiles,
+    ToolSelection, ZendeskMcpServer,
 };
 use zendesk_tools::CallContext;
 
@@ -41,6 +41,15 @@ pub struct Args {
     /// `http://host:*`); loopback origins are always accepted. Repeatable.
     #[arg(long = "allowed-origin", value_name = "ORIGIN")]
     allowed_origins: Vec<String>,
+
+    /// With --http: serve HTTPS with this certificate (PEM: the certificate, then any
+    /// intermediates); needs --tls-key. Beyond loopback, plain HTTP logs a warning.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<std::path::PathBuf>,
+
+    /// With --http: the private key of --tls-cert (PEM: PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<std::path::PathBuf>,
 
     /// Expose only the tools that change nothing.
     #[arg(long)]
@@ -105,6 +114,9 @@ pub async fn run(args: Args) -> ExitCode {
         }
         if args.session_idle_timeout.is_some() {
             http_only.push("--session-idle-timeout");
+        }
+        if args.tls_cert.is_some() {
+            http_only.push("--tls-cert");
         }
         if !http_only.is_empty() {
             eprintln!(
@@ -199,6 +211,16 @@ async fn http_options(address: &str, args: &Args) -> Result<HttpOptions, String>
             .map_or(defaults.max_sessions, |n| n as usize),
         idle_timeout: args.session_idle_timeout.unwrap_or(defaults.idle_timeout),
     };
+    if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
+        let files = TlsFiles {
+            cert: cert.clone(),
+            key: key.clone(),
+        };
+        files.load()?;
+        options.tls = Some(files);
+    }
+    // Refused here, before a sandbox starts, rather than at bind.
+    options.check_token()?;
     Ok(options)
 }
 
