@@ -252,7 +252,10 @@ fn plain_http_beyond_loopback_serves_with_a_warning() {
         }
     });
     let mut seen = Vec::new();
-    while !seen.iter().any(|l: &String| l.contains("streamable HTTP at")) {
+    while !seen
+        .iter()
+        .any(|l: &String| l.contains("streamable HTTP at"))
+    {
         match lines.recv_timeout(std::time::Duration::from_secs(60)) {
             Ok(line) => seen.push(line),
             Err(_) => break,

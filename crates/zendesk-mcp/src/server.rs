@@ -207,7 +207,10 @@ impl ZendeskMcpServer {
             return Err(tool_error(
                 id,
                 &format!(
-                    "this call needs a person's approval (zd mcp --require-approval {flag}), but                      this MCP client cannot ask one: it does not support elicitation. Nothing was                      changed. Use a client that supports MCP elicitation, or ask the operator to                      run zd mcp without --require-approval {flag}"
+                    "this call needs a person's approval (zd mcp --require-approval {flag}), but \
+                     this MCP client cannot ask one: it does not support elicitation. Nothing was \
+                     changed. Use a client that supports MCP elicitation, or ask the operator to \
+                     run zd mcp without --require-approval {flag}"
                 ),
                 None,
             ));

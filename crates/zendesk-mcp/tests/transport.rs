@@ -103,6 +103,10 @@ async fn pipe_lists_every_registry_tool_with_its_input_schema() {
         .send(json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"}))
         .await;
     let listed = client.response(2).await;
+    // What a model's client pays for on every session: the budget of 40,000 bytes on the wire
+    // (the compact JSON line and its newline), with room for the tools still to come.
+    let bytes = listed.to_string().len() + 1;
+    assert!(bytes <= 40_000, "tools/list is {bytes} bytes");
     let tools = listed["result"]["tools"].as_array().expect("tools array");
     let names: Vec<&str> = tools.iter().filter_map(|t| t["name"].as_str()).collect();
     let expected: Vec<&str> = registry().tools().iter().map(|t| t.spec.id).collect();
