@@ -211,13 +211,21 @@ async def the_parameters_an_agent_reaches_for(session: ClientSession) -> str:
           f"fields on get_ticket: {cut['ticket']}")
 
     if SANDBOX_REFUSES_ASSIGNEE_OUTSIDE_GROUP:
-        groups = (await call_ok(session, "zendesk_get_groups", {}))["groups"]
-        me = (await call_ok(session, "zendesk_get_current_user", {}))["user"]
-        empty = (await call_ok(session, "zendesk_create_group", {"name": "Nobody here"}))["group"]
-        check(bool(groups), "the sandbox has groups")
+        groups = [g["id"] for g in (await call_ok(session, "zendesk_get_groups", {}))["groups"]]
+        memberships = (await call_ok(session, "zendesk_get_group_memberships", {}))["group_memberships"]
+        member_of: dict[int, set[int]] = {}
+        for membership in memberships:
+            member_of.setdefault(membership["user_id"], set()).add(membership["group_id"])
+        agent, group = next(
+            (user, group) for user, joined in member_of.items() for group in groups if group not in joined
+        )
+        before = await ticket(session, ticket_id)
         message = await call_error(session, "zendesk_update_ticket",
-                                   {"ticketId": ticket_id, "groupId": str(empty["id"]), "assigneeId": str(me["id"])})
-        check("422" in message, f"an assignee outside the group: {message}")
+                                   {"ticketId": ticket_id, "groupId": str(group), "assigneeId": str(agent)})
+        check("422" in message, f"an assignee outside the group is refused with Zendesk's 422: {message}")
+        after = await ticket(session, ticket_id)
+        check((after["group_id"], after["assignee_id"]) == (before["group_id"], before["assignee_id"]),
+              "a refused assignment changed the ticket")
     return ticket_id
 
 
