@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 use std::future::poll_fn;
 use std::io;
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -19,7 +20,6 @@ use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
-use tokio::net::TcpStream;
 use tokio::sync::{Notify, watch};
 use tower::ServiceExt;
 
@@ -259,13 +259,13 @@ impl Registry {
     }
 }
 
-/// The socket, telling its connection when bytes arrive.
-struct TrackedIo {
-    stream: TcpStream,
+/// The socket (plain or TLS), telling its connection when bytes arrive.
+struct TrackedIo<S> {
+    stream: S,
     conn: Arc<Conn>,
 }
 
-impl AsyncRead for TrackedIo {
+impl<S: AsyncRead + Unpin> AsyncRead for TrackedIo<S> {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -280,7 +280,7 @@ impl AsyncRead for TrackedIo {
     }
 }
 
-impl AsyncWrite for TrackedIo {
+impl<S: AsyncWrite + Unpin> AsyncWrite for TrackedIo<S> {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -316,6 +316,8 @@ impl AsyncWrite for TrackedIo {
 struct ConnService {
     app: Arc<App>,
     conn: Arc<Conn>,
+    /// The client's address, given to the router as `ConnectInfo` (per-client limits).
+    peer: SocketAddr,
 }
 
 impl hyper::service::Service<Request<Incoming>> for ConnService {
@@ -324,7 +326,10 @@ impl hyper::service::Service<Request<Incoming>> for ConnService {
     type Future =
         Pin<Box<dyn std::future::Future<Output = Result<Self::Response, Self::Error>> + Send>>;
 
-    fn call(&self, request: Request<Incoming>) -> Self::Future {
+    fn call(&self, mut request: Request<Incoming>) -> Self::Future {
+        request
+            .extensions_mut()
+            .insert(axum::extract::ConnectInfo(self.peer));
         let in_flight = self.conn.begin_request();
         let app = self.app.clone();
         let conn = self.conn.clone();
@@ -413,14 +418,17 @@ async fn sleep_until(deadline: Option<Instant>) {
 }
 
 /// Serves one connection to its end, then unregisters it and releases its slots.
-pub(crate) async fn serve(
-    stream: TcpStream,
+pub(crate) async fn serve<S>(
+    stream: S,
+    peer: SocketAddr,
     conn: Arc<Conn>,
     registry: Arc<Registry>,
     app: Arc<App>,
     mut stop: watch::Receiver<bool>,
     permits: Permits,
-) {
+) where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
     let id = conn.id;
     let io = TokioIo::new(TrackedIo {
         stream,
@@ -429,6 +437,7 @@ pub(crate) async fn serve(
     let service = ConnService {
         app: app.clone(),
         conn: conn.clone(),
+        peer,
     };
     let mut builder = http1::Builder::new();
     builder
@@ -501,8 +510,32 @@ pub(crate) async fn serve(
     drop(permits);
 }
 
+/// Serves one HTTPS connection: its TLS handshake, which must end within the header timeout
+/// (a client that does not speak TLS, or too slowly, is dropped), then `serve`.
+pub(crate) async fn serve_tls(
+    acceptor: tokio_rustls::TlsAcceptor,
+    (stream, peer): (tokio::net::TcpStream, SocketAddr),
+    conn: Arc<Conn>,
+    registry: Arc<Registry>,
+    app: Arc<App>,
+    stop: watch::Receiver<bool>,
+    permits: Permits,
+) {
+    let within = app.limits.header_read_timeout;
+    match tokio::time::timeout(within, acceptor.accept(stream)).await {
+        Ok(Ok(stream)) => serve(stream, peer, conn, registry, app, stop, permits).await,
+        outcome => {
+            if let Ok(Err(error)) = outcome {
+                tracing::debug!(connection = conn.id, %error, "TLS handshake failed: closed");
+            }
+            registry.remove(conn.id);
+            drop(permits);
+        }
+    }
+}
+
 /// Reads and discards what the client still sends (the rest of a refused body), for a while.
-async fn linger(stream: &mut TcpStream) {
+async fn linger<S: AsyncRead + Unpin>(stream: &mut S) {
     let mut buffer = vec![0u8; 16 * 1024];
     let mut discarded = 0usize;
     let _ = tokio::time::timeout(LINGER, async {

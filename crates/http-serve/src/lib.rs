@@ -30,10 +30,16 @@
 //!   the connections waiting for a slot are not dropped by the kernel.
 //! - **Graceful shutdown**: when the shutdown future completes the listener closes, idle
 //!   connections are closed, and requests in progress get `shutdown_grace` to finish.
+//! - **HTTPS** when asked ([`Server::with_tls`], configured by [`tls::server_config`]): a TLS
+//!   handshake must end within the header timeout.
+//!
+//! Each request carries its client's address as axum's `ConnectInfo<SocketAddr>`, for limits
+//! kept per client.
 //!
 //! Modules: `connection` (one connection's phases, its watchdog, the registry used to pick
 //! whom to evict), `body` (request bodies counted and timed, response bodies that end a
-//! request), [`fd_budget`] (the process-wide file-descriptor budget).
+//! request), [`fd_budget`] (the process-wide file-descriptor budget), [`tls`] (HTTPS
+//! configuration).
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -52,6 +58,7 @@ use tokio::task::JoinSet;
 mod body;
 mod connection;
 pub mod fd_budget;
+pub mod tls;
 
 use connection::Registry;
 
@@ -242,6 +249,9 @@ pub struct Server {
     app: App,
     registry: Arc<Registry>,
     max_connections: usize,
+    /// Serves HTTPS when set: each connection's TLS handshake must end within the header
+    /// timeout, like a request head.
+    tls: Option<tokio_rustls::TlsAcceptor>,
 }
 
 /// How long the accept loop waits for a slot before it looks again for a connection to evict.
@@ -270,7 +280,15 @@ impl Server {
             },
             registry: Arc::new(Registry::default()),
             max_connections,
+            tls: None,
         }
+    }
+
+    /// Serves HTTPS with `config` (see [`tls::server_config`]): every connection is a TLS
+    /// session, whose handshake must end within the header timeout.
+    pub fn with_tls(mut self, config: Arc<rustls::ServerConfig>) -> Server {
+        self.tls = Some(tokio_rustls::TlsAcceptor::from(config));
+        self
     }
 
     /// Answer 413 and 408 with `render` (for example in an API's error envelope).
@@ -301,6 +319,7 @@ impl Server {
             app,
             registry,
             max_connections,
+            tls,
         } = self;
         if max_connections < app.limits.max_connections {
             tracing::warn!(
@@ -319,11 +338,11 @@ impl Server {
         tokio::pin!(shutdown);
 
         loop {
-            let stream = tokio::select! {
+            let (stream, peer) = tokio::select! {
                 biased;
                 () = &mut shutdown => break,
                 accepted = listener.accept() => match accepted {
-                    Ok((stream, _peer)) => stream,
+                    Ok(accepted) => accepted,
                     Err(error) => {
                         if !is_per_connection_error(&error) {
                             accept_errors.log(&error);
@@ -344,14 +363,25 @@ impl Server {
             let _ = stream.set_nodelay(true);
             while connections.try_join_next().is_some() {}
             let conn = registry.insert(Instant::now());
-            connections.spawn(connection::serve(
-                stream,
-                conn,
-                registry.clone(),
-                app.clone(),
-                stop_rx.clone(),
-                permits,
-            ));
+            let (registry, app, stop) = (registry.clone(), app.clone(), stop_rx.clone());
+            match &tls {
+                None => {
+                    connections.spawn(connection::serve(
+                        stream, peer, conn, registry, app, stop, permits,
+                    ));
+                }
+                Some(acceptor) => {
+                    connections.spawn(connection::serve_tls(
+                        acceptor.clone(),
+                        (stream, peer),
+                        conn,
+                        registry,
+                        app,
+                        stop,
+                        permits,
+                    ));
+                }
+            }
         }
 
         drop(listener);

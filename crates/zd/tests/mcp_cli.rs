@@ -174,3 +174,101 @@ fn stdio_carries_only_protocol_messages_and_ends_with_the_input() {
     // Logs (debug level here) and the sandbox notice went to stderr.
     assert!(logs.contains("sandbox"), "{logs}");
 }
+
+#[test]
+fn a_short_token_beyond_loopback_is_refused_at_once_without_echoing_it() {
+    let output = zd_mcp(&["--http", "0.0.0.0:0", "--auth-token", "short-but-secret"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let message = stderr(&output);
+    assert!(message.contains("at least 32"), "{message}");
+    assert!(!message.contains("short-but-secret"), "{message}");
+    assert!(!message.contains("sandbox"), "nothing started: {message}");
+}
+
+#[test]
+fn tls_needs_both_files_and_http() {
+    let cert = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../zendesk-mcp/tests/tls/server.crt"
+    );
+    let key = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../zendesk-mcp/tests/tls/server.key"
+    );
+    let output = zd_mcp(&[
+        "--http",
+        "127.0.0.1:0",
+        "--auth-token",
+        "t",
+        "--tls-cert",
+        cert,
+    ]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("--tls-key"), "{}", stderr(&output));
+    let output = zd_mcp(&["--tls-cert", cert, "--tls-key", key]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("--http"), "{}", stderr(&output));
+    // The key where the certificate belongs: refused naming the file, before anything starts.
+    let output = zd_mcp(&[
+        "--http",
+        "127.0.0.1:0",
+        "--auth-token",
+        "t",
+        "--tls-cert",
+        key,
+        "--tls-key",
+        key,
+    ]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("server.key"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn plain_http_beyond_loopback_serves_with_a_warning() {
+    use std::io::{BufRead, BufReader};
+
+    let dir = std::env::temp_dir().join(format!("zd-mcp-plain-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let mut child = Command::new(ZD)
+        .args(["mcp", "--http", "0.0.0.0:0"])
+        .env("ZD_MCP_AUTH_TOKEN", "0123456789abcdef0123456789abcdef")
+        .env("ZD_SANDBOX_DB", dir.join("sandbox.db"))
+        .env_remove("ZENDESK_SUBDOMAIN")
+        .env_remove("ZENDESK_BASE_URL")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start zd mcp");
+    let stderr_pipe = child.stderr.take().expect("stderr");
+    let (sender, lines) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr_pipe).lines().map_while(Result::ok) {
+            let _ = sender.send(line);
+        }
+    });
+    let mut seen = Vec::new();
+    while !seen
+        .iter()
+        .any(|l: &String| l.contains("streamable HTTP at"))
+    {
+        match lines.recv_timeout(std::time::Duration::from_secs(60)) {
+            Ok(line) => seen.push(line),
+            Err(_) => break,
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+    let logs = seen.join("\n");
+    assert!(logs.contains("streamable HTTP at"), "it serves: {logs}");
+    assert!(logs.contains("http://0.0.0.0:"), "{logs}");
+    assert!(
+        logs.contains("plain HTTP beyond loopback") && logs.contains("--tls-cert"),
+        "{logs}"
+    );
+}

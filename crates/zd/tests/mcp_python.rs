@@ -266,6 +266,28 @@ fn python_sdk_2_helpcenter_workflow() {
     run_script(&python, "mcp_helpcenter.py", &[ZD], &dir);
 }
 
+/// Issue 18's traps (a comment that does not say who sees it, tags replaced, OR/NOT, a JSON array
+/// in a string, a merge's comments), each refused with nothing written; the audit in write
+/// results; approval accepted, declined and impossible through `elicitation_callback`. Under the
+/// pinned 1.x SDK.
+#[test]
+fn python_sdk_safe_hands() {
+    let Some(python) = python() else { return };
+    let dir = TempDir::new("safe");
+    run_script(&python, "mcp_safe.py", &[ZD], &dir);
+}
+
+/// The same under the 2.x line of the SDK.
+#[test]
+fn python_sdk_2_safe_hands() {
+    let Some(python) = python_from("ZD_TEST_PYTHON_MCP2", "tests/compat/requirements-mcp2.txt")
+    else {
+        return;
+    };
+    let dir = TempDir::new("safe2");
+    run_script(&python, "mcp_safe.py", &[ZD], &dir);
+}
+
 /// A `zd mcp --http` child, killed on drop; its stderr is drained in the background.
 struct HttpServer {
     child: Child,

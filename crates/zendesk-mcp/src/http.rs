@@ -9,12 +9,25 @@
 //! Served through `http-serve` with [`HttpOptions::limits`] (header, body and idle timeouts, a
 //! connection cap, 413 for large bodies), and with sessions bounded by
 //! [`HttpOptions::sessions`] (see [`crate::sessions`]).
+//!
+//! Beyond loopback (any address other than 127.0.0.0/8 or ::1, `0.0.0.0` included), the token
+//! must have at least [`MIN_REMOTE_TOKEN_CHARS`] characters, HTTPS is served with
+//! [`HttpOptions::tls`] (plain HTTP there logs a warning: the token and every result would
+//! cross the network in clear), and a client that keeps sending wrong tokens is answered 429
+//! with `Retry-After` until its window passes ([`WrongTokens`]).
 
-use std::{future::Future, net::SocketAddr, sync::Arc};
+use std::{
+    collections::HashMap,
+    future::Future,
+    net::{IpAddr, Ipv4Addr, SocketAddr},
+    path::PathBuf,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
 
 use axum::{
     Router,
-    extract::{Request, State},
+    extract::{ConnectInfo, Request, State},
     http::{HeaderValue, Method, StatusCode, header},
     middleware::{self, Next},
     response::{IntoResponse, Response},
@@ -30,6 +43,24 @@ pub use http_serve::Limits as ServerLimits;
 
 /// The path of the MCP endpoint.
 pub const MCP_PATH: &str = "/mcp";
+
+/// The shortest token accepted when serving beyond loopback: 32 characters (`openssl rand
+/// -hex 16` gives 32, 128 bits); a short token could be guessed over the network.
+pub const MIN_REMOTE_TOKEN_CHARS: usize = 32;
+
+/// A certificate chain and its private key, PEM files, for HTTPS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+impl TlsFiles {
+    /// Reads both files into the server's TLS configuration; the error names the file at fault.
+    pub fn load(&self) -> Result<Arc<rustls::ServerConfig>, String> {
+        http_serve::tls::server_config(&self.cert, &self.key)
+    }
+}
 
 /// How to serve MCP over HTTP.
 #[derive(Debug, Clone)]
@@ -48,6 +79,8 @@ pub struct HttpOptions {
     pub limits: ServerLimits,
     /// How many MCP sessions may live at once and how long an unused one lives.
     pub sessions: SessionLimits,
+    /// Serve HTTPS with this certificate and key.
+    pub tls: Option<TlsFiles>,
 }
 
 impl HttpOptions {
@@ -59,7 +92,27 @@ impl HttpOptions {
             allowed_origins: Vec::new(),
             limits: ServerLimits::default(),
             sessions: SessionLimits::default(),
+            tls: None,
         }
+    }
+
+    /// Refuses a token that does not fit the address: empty anywhere, or shorter than
+    /// [`MIN_REMOTE_TOKEN_CHARS`] beyond loopback. The message never shows the token.
+    pub fn check_token(&self) -> Result<(), String> {
+        let token = self.auth_token.expose_secret().trim();
+        if token.is_empty() {
+            return Err("the auth token is empty: give a non-empty --auth-token".into());
+        }
+        let chars = token.chars().count();
+        if !self.bind.ip().is_loopback() && chars < MIN_REMOTE_TOKEN_CHARS {
+            return Err(format!(
+                "the auth token has {chars} characters, but serving beyond loopback ({}) needs \
+                 at least {MIN_REMOTE_TOKEN_CHARS}, which cannot be guessed over the network: \
+                 make one with `openssl rand -hex 32`",
+                self.bind.ip()
+            ));
+        }
+        Ok(())
     }
 
     /// The `Host` values accepted for a server bound to `bound`.
@@ -100,6 +153,50 @@ impl HttpOptions {
 #[derive(Clone)]
 struct AuthState {
     token: Arc<SecretString>,
+    wrong: Arc<WrongTokens>,
+}
+
+/// Wrong tokens counted per client address: past [`WrongTokens::ALLOWED`] in a window of
+/// [`WrongTokens::WINDOW`], the client's requests are answered 429 with `Retry-After` without
+/// looking at their token (a guess then learns nothing) until the window passes. A right token
+/// clears the count. Kept for at most [`WrongTokens::CLIENTS`] addresses.
+#[derive(Default)]
+pub struct WrongTokens {
+    clients: Mutex<HashMap<IpAddr, (Instant, u32)>>,
+}
+
+impl WrongTokens {
+    pub const ALLOWED: u32 = 5;
+    pub const WINDOW: Duration = Duration::from_secs(60);
+    const CLIENTS: usize = 10_000;
+
+    /// How long `client` must wait, when it has used up its wrong tokens.
+    fn wait(&self, client: IpAddr, now: Instant) -> Option<Duration> {
+        let clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
+        let (since, count) = clients.get(&client)?;
+        let left = Self::WINDOW.checked_sub(now.duration_since(*since))?;
+        (*count >= Self::ALLOWED).then_some(left)
+    }
+
+    fn failed(&self, client: IpAddr, now: Instant) {
+        let mut clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
+        if clients.len() >= Self::CLIENTS {
+            clients.retain(|_, (since, _)| now.duration_since(*since) < Self::WINDOW);
+            if clients.len() >= Self::CLIENTS {
+                clients.clear();
+            }
+        }
+        let entry = clients.entry(client).or_insert((now, 0));
+        if now.duration_since(entry.0) >= Self::WINDOW {
+            *entry = (now, 0);
+        }
+        entry.1 += 1;
+    }
+
+    fn succeeded(&self, client: IpAddr) {
+        let mut clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
+        clients.remove(&client);
+    }
 }
 
 /// The HTTP application of a server bound to `bound`.
@@ -128,6 +225,7 @@ pub fn router(server: ZendeskMcpServer, options: &HttpOptions, bound: SocketAddr
     );
     let auth = AuthState {
         token: Arc::new(options.auth_token.clone()),
+        wrong: Arc::default(),
     };
     let router = Router::new()
         .route_service(MCP_PATH, service)
@@ -177,6 +275,29 @@ async fn refuse_when_sessions_full(
 }
 
 async fn require_bearer(State(auth): State<AuthState>, request: Request, next: Next) -> Response {
+    // The client's address as http-serve gives it; a router served otherwise counts as one.
+    let client = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.ip());
+    let now = Instant::now();
+    if let Some(wait) = auth.wrong.wait(client, now) {
+        let seconds = wait.as_secs().max(1);
+        tracing::warn!(%client, "refused an MCP HTTP request: too many wrong tokens");
+        let mut response = (
+            StatusCode::TOO_MANY_REQUESTS,
+            format!(
+                "Too Many Requests: {} wrong tokens from this address; retry in {seconds} s\n",
+                WrongTokens::ALLOWED
+            ),
+        )
+            .into_response();
+        if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        close_connection(&mut response);
+        return response;
+    }
     let presented = request
         .headers()
         .get(header::AUTHORIZATION)
@@ -189,6 +310,7 @@ async fn require_bearer(State(auth): State<AuthState>, request: Request, next: N
         Some(token)
             if constant_time_eq(token.as_bytes(), auth.token.expose_secret().as_bytes()) =>
         {
+            auth.wrong.succeeded(client);
             let ending_session = request.method() == Method::DELETE;
             let mut response = next.run(request).await;
             // rmcp acknowledges a session's end with 202 and no body; clients (the Python
@@ -202,6 +324,7 @@ async fn require_bearer(State(auth): State<AuthState>, request: Request, next: N
             response
         }
         _ => {
+            auth.wrong.failed(client, now);
             tracing::warn!("refused an MCP HTTP request without a valid bearer token");
             let mut response = (
                 StatusCode::UNAUTHORIZED,
@@ -242,16 +365,18 @@ pub struct HttpServer {
     app: McpApp,
     limits: ServerLimits,
     local_addr: SocketAddr,
+    tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 impl HttpServer {
     /// Bind the listening socket (so the actual port is known before serving).
     pub async fn bind(server: ZendeskMcpServer, options: &HttpOptions) -> Result<Self, ServeError> {
-        if options.auth_token.expose_secret().trim().is_empty() {
-            return Err(ServeError::Config(
-                "the auth token is empty: give a non-empty --auth-token".into(),
-            ));
-        }
+        options.check_token().map_err(ServeError::Config)?;
+        let beyond_loopback = !options.bind.ip().is_loopback();
+        let tls = match &options.tls {
+            Some(files) => Some(files.load().map_err(ServeError::Config)?),
+            None => None,
+        };
         options.limits.validate().map_err(ServeError::Config)?;
         options.sessions.validate().map_err(ServeError::Config)?;
         let listener = http_serve::bind(options.bind).map_err(|source| ServeError::Bind {
@@ -268,12 +393,20 @@ impl HttpServer {
                  add --allowed-host with the name clients use"
             );
         }
+        if beyond_loopback && tls.is_none() {
+            tracing::warn!(
+                "serving MCP over plain HTTP beyond loopback ({local_addr}): the bearer token and \
+                 every tool result cross the network unencrypted; give --tls-cert and --tls-key, \
+                 or serve behind a TLS proxy"
+            );
+        }
         let app = router(server, options, local_addr);
         Ok(Self {
             listener,
             app,
             limits: options.limits.clone(),
             local_addr,
+            tls,
         })
     }
 
@@ -286,9 +419,10 @@ impl HttpServer {
         self.app.sessions.clone()
     }
 
-    /// The endpoint URL clients connect to.
+    /// The endpoint URL clients connect to (`https` when serving TLS).
     pub fn url(&self) -> String {
-        format!("http://{}{MCP_PATH}", self.local_addr)
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        format!("{scheme}://{}{MCP_PATH}", self.local_addr)
     }
 
     /// Serve until `shutdown` completes; then end the MCP sessions (their open SSE streams
@@ -298,7 +432,11 @@ impl HttpServer {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServeError> {
         let sessions = self.app.config.cancellation_token.clone();
-        http_serve::Server::new(self.listener, self.app.router, self.limits)
+        let mut server = http_serve::Server::new(self.listener, self.app.router, self.limits);
+        if let Some(tls) = self.tls {
+            server = server.with_tls(tls);
+        }
+        server
             .run(async move {
                 shutdown.await;
                 sessions.cancel();

@@ -4,13 +4,16 @@
 //! - [`schema`]: registry declarations -> MCP tool descriptions (schemas, annotations).
 //! - [`guides`]: the prompts (`triage-ticket`, `draft-reply`) and the resource template
 //!   `zendesk://tickets/{id}` (a ticket with its conversation as text).
-//! - [`ToolSelection`]: which tools a server exposes (`--read-only`, `--tools`).
+//! - [`ToolSelection`]: which tools a server exposes (`--toolsets`, `--tools`, `--read-only`).
+//! - [`HostPolicy`]: what the host asks of a model's call before it runs (who sees a comment;
+//!   a person's approval, `--require-approval`).
 //! - [`ZendeskMcpServer`]: the request handler, transport-agnostic.
 //! - [`serve_stdio`] and [`http::HttpServer`]: the two transports; [`sessions`] bounds the
 //!   HTTP transport's sessions.
 
 pub mod guides;
 pub mod http;
+mod policy;
 pub mod schema;
 mod selection;
 mod server;
@@ -20,7 +23,11 @@ use std::{future::Future, net::SocketAddr};
 
 use rmcp::ServiceExt;
 
-pub use http::{HttpOptions, HttpServer, MCP_PATH, McpApp, ServerLimits};
+pub use http::{
+    HttpOptions, HttpServer, MCP_PATH, MIN_REMOTE_TOKEN_CHARS, McpApp, ServerLimits, TlsFiles,
+    WrongTokens,
+};
+pub use policy::{Approval, HostPolicy, Refusal};
 /// Re-exported so callers can build [`HttpOptions`] without depending on `secrecy` themselves.
 pub use secrecy::SecretString;
 pub use selection::{SelectionError, ToolSelection};

@@ -4,27 +4,37 @@
 //!
 //! Every tool failure, including bad arguments and a panic inside a tool, becomes a tool result
 //! with `isError` and a message the model can act on; only an unknown tool name is a protocol
-//! error, as MCP asks.
+//! error, as MCP asks. Before a call runs, the host's policy (`crate::policy`) may refuse it
+//! (a comment that does not say who sees it) or ask a person to approve it (elicitation).
 
-use std::{panic::AssertUnwindSafe, sync::Arc, time::Instant};
+use std::{
+    panic::AssertUnwindSafe,
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use futures_util::FutureExt;
 use rmcp::{
     ErrorData as McpError, RoleServer, ServerHandler,
     model::{
-        CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock,
-        GetPromptRequestParams, GetPromptResponse, Implementation, JsonObject, ListPromptsResult,
-        ListResourceTemplatesResult, ListToolsResult, PaginatedRequestParams,
-        ProgressNotificationParam, ProgressToken, ReadResourceRequestParams, ReadResourceResponse,
-        ServerCapabilities, ServerConfig, Tool as McpTool,
+        CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, ElicitRequestParams,
+        ElicitationAction, ElicitationSchema, GetPromptRequestParams, GetPromptResponse,
+        Implementation, JsonObject, ListPromptsResult, ListResourceTemplatesResult,
+        ListToolsResult, PaginatedRequestParams, ProgressNotificationParam, ProgressToken,
+        ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities, ServerConfig,
+        Tool as McpTool,
     },
-    service::{Peer, RequestContext},
+    service::{ElicitationMode, Peer, RequestContext},
 };
 use serde_json::Value;
 use tokio::sync::mpsc;
 use zendesk_tools::{CallContext, FilledBy, Progress, Tool, ToolResult, ToolSpec};
 
+use crate::policy::{self, Approval, HostPolicy, Refusal};
 use crate::{guides, schema};
+
+/// How long a person has to answer an approval before the call is given up (nothing done).
+const APPROVAL_TIMEOUT: Duration = Duration::from_secs(10 * 60);
 
 /// One exposed tool: its registry entry and its MCP description, built once at start.
 struct Exposed {
@@ -35,6 +45,7 @@ struct Exposed {
 struct Inner {
     tools: Vec<Exposed>,
     context: CallContext,
+    policy: HostPolicy,
 }
 
 /// The zd MCP server. Cheap to clone (one per HTTP session shares the same state).
@@ -56,6 +67,15 @@ impl ZendeskMcpServer {
     /// A server exposing `tools` (see [`crate::ToolSelection`]). `context` is the base of every
     /// call's context: the configured connection; the server adds the progress reporter.
     pub fn new(tools: Vec<&'static Tool>, context: CallContext) -> Self {
+        Self::with_policy(tools, context, HostPolicy::default())
+    }
+
+    /// A server whose calls follow `policy` (what a person approves, see [`HostPolicy`]).
+    pub fn with_policy(
+        tools: Vec<&'static Tool>,
+        context: CallContext,
+        policy: HostPolicy,
+    ) -> Self {
         let tools = tools
             .into_iter()
             .map(|tool| Exposed {
@@ -64,7 +84,11 @@ impl ZendeskMcpServer {
             })
             .collect();
         Self {
-            inner: Arc::new(Inner { tools, context }),
+            inner: Arc::new(Inner {
+                tools,
+                context,
+                policy,
+            }),
         }
     }
 
@@ -94,9 +118,21 @@ impl ZendeskMcpServer {
     }
 
     /// Run one tool call with the server's context and an optional progress reporter, mapped to
-    /// an MCP tool result. Never fails: every problem becomes an `isError` result.
+    /// an MCP tool result. Never fails: every problem becomes an `isError` result. A call that
+    /// needs a person's approval is refused here (there is no client to ask).
     pub async fn call(
         &self,
+        tool: &'static Tool,
+        arguments: Option<JsonObject>,
+        progress: Option<zendesk_tools::ProgressFn>,
+    ) -> CallToolResult {
+        self.call_from(None, tool, arguments, progress).await
+    }
+
+    /// `call`, with the client that made it, who may be asked to approve it.
+    async fn call_from(
+        &self,
+        client: Option<&Peer<RoleServer>>,
         tool: &'static Tool,
         arguments: Option<JsonObject>,
         progress: Option<zendesk_tools::ProgressFn>,
@@ -105,6 +141,19 @@ impl ZendeskMcpServer {
             Ok(args) => args,
             Err(message) => return tool_error(tool.spec.id, &message, None),
         };
+        if let Err(Refusal(message)) = self.inner.policy.explicit(tool, &args) {
+            return tool_error(tool.spec.id, &message, None);
+        }
+        let kinds = self.inner.policy.needs_approval(tool, &args);
+        if !kinds.is_empty() {
+            // Nobody is asked about a call the tool would refuse anyway.
+            if let Err(message) = tool.check(args.clone(), &self.inner.context.connection) {
+                return tool_error(tool.spec.id, &message, None);
+            }
+            if let Err(refused) = self.approve(client, tool, &args, &kinds).await {
+                return refused;
+            }
+        }
         let mut context = self.inner.context.clone();
         context.progress = progress;
         let started = Instant::now();
@@ -131,6 +180,94 @@ impl ZendeskMcpServer {
             "tool call"
         );
         to_call_tool_result(tool.spec.id, result)
+    }
+}
+
+impl ZendeskMcpServer {
+    /// Asks the person behind `client` to approve a gated call (MCP elicitation, a form with one
+    /// yes/no field) and waits for the answer; `Err` is the result to send instead of running it.
+    async fn approve(
+        &self,
+        client: Option<&Peer<RoleServer>>,
+        tool: &'static Tool,
+        args: &Value,
+        kinds: &[Approval],
+    ) -> Result<(), CallToolResult> {
+        let id = tool.spec.id;
+        let flag = kinds
+            .iter()
+            .map(|kind| kind.name())
+            .collect::<Vec<_>>()
+            .join(",");
+        let Some(client) = client.filter(|client| {
+            client
+                .supported_elicitation_modes()
+                .contains(&ElicitationMode::Form)
+        }) else {
+            return Err(tool_error(
+                id,
+                &format!(
+                    "this call needs a person's approval (zd mcp --require-approval {flag}), but \
+                     this MCP client cannot ask one: it does not support elicitation. Nothing was \
+                     changed. Use a client that supports MCP elicitation, or ask the operator to \
+                     run zd mcp without --require-approval {flag}"
+                ),
+                None,
+            ));
+        };
+        let message = policy::summary(tool, args, kinds, &self.inner.context).await;
+        let schema = ElicitationSchema::builder()
+            .required_bool_property("approve", |field| {
+                field
+                    .title("Approve")
+                    .description("true runs the call; false changes nothing")
+            })
+            .build()
+            .map_err(|error| tool_error(id, error, None))?;
+        let asked = client
+            .create_elicitation_with_timeout(
+                ElicitRequestParams::FormElicitationParams {
+                    meta: None,
+                    message,
+                    requested_schema: schema,
+                },
+                Some(APPROVAL_TIMEOUT),
+            )
+            .await;
+        let not_run = |why: &str| {
+            tool_error(
+                id,
+                &format!(
+                    "not run: {why} (zd mcp --require-approval {flag}). Nothing was changed and \
+                     nothing was sent"
+                ),
+                None,
+            )
+        };
+        match asked {
+            Ok(answer) => match answer.action {
+                ElicitationAction::Accept
+                    if answer
+                        .content
+                        .as_ref()
+                        .and_then(|content| content.get("approve"))
+                        .and_then(Value::as_bool)
+                        == Some(true) =>
+                {
+                    tracing::info!(tool = id, "a person approved the call");
+                    Ok(())
+                }
+                ElicitationAction::Accept => Err(not_run("the person did not approve it")),
+                ElicitationAction::Decline => Err(not_run("the person declined it")),
+                // Cancel, or any answer a later protocol adds: not an approval.
+                _ => Err(not_run(
+                    "the person dismissed the question without approving",
+                )),
+            },
+            Err(error) => Err(not_run(&format!(
+                "the approval could not be asked ({error})"
+            ))),
+        }
     }
 }
 
@@ -266,11 +403,12 @@ impl ServerHandler for ZendeskMcpServer {
                  organization fields, search and job statuses; views (ticket queues), macros \
                  (zendesk_apply_macro previews one and changes nothing), Help Center articles, \
                  and attachments (uploads come only from the server's attachments directory). \
-                 A public reply (zendesk_reply_to_ticket, or a comment on zendesk_update_ticket) \
-                 is emailed to the customer; zendesk_add_internal_note never is. Credentials are \
-                 configured on the server; never pass them. IDs are numeric strings such as \
-                 \"12345\". Bulk tools return a job id: follow it with zendesk_get_job_status. \
-                 Prompts: triage-ticket, draft-reply. Resource: zendesk://tickets/{id}.",
+                 A public reply (zendesk_reply_to_ticket, or a public comment of \
+                 zendesk_update_ticket or a merge) is emailed to the customer; \
+                 zendesk_add_internal_note never is: say who sees a comment (commentPublic). \
+                 Credentials are configured on the server; never pass them. IDs are numeric \
+                 strings such as \"12345\". Bulk tools return a job id: follow it with \
+                 zendesk_get_job_status. Prompts: triage-ticket, draft-reply. Resource: zendesk://tickets/{id}.",
         )
     }
 
@@ -344,7 +482,7 @@ impl ServerHandler for ZendeskMcpServer {
             None => (None, None),
         };
         let result = tokio::select! {
-            result = self.call(tool, request.arguments, progress) => result,
+            result = self.call_from(Some(&context.peer), tool, request.arguments, progress) => result,
             () = context.ct.cancelled() => tool_error(tool.spec.id, "cancelled by the client", None),
         };
         // The reporter was dropped with the call: let the queued notifications go out before

@@ -19,6 +19,8 @@ fn param(name: &'static str, required: bool, filled_by: FilledBy) -> ParamSpec {
         description: "a parameter",
         filled_by,
         form: ParamForm::Text,
+        sets: None,
+        example: None,
     }
 }
 
@@ -63,6 +65,7 @@ fn sample_spec() -> ToolSpec {
             destructive: false,
             idempotent: true,
         },
+        toolset: "tickets",
     }
 }
 
@@ -80,7 +83,6 @@ fn input_schema_hides_credentials_and_lists_required_model_params() {
                 "status": {"type": "string", "description": "a parameter"},
             },
             "required": ["ticketId"],
-            "additionalProperties": false,
         })
     );
 }
@@ -93,52 +95,24 @@ fn input_schema_without_required_params_has_no_required_list() {
     assert!(!schema.contains_key("required"), "{schema:?}");
 }
 
+/// Only the hints whose MCP default is not the truth are sent: a reader says it only reads; a
+/// writer says whether it destroys, and that it is idempotent when it is.
 #[test]
-fn output_schema_is_permissive_and_nested() {
-    let schema = Value::Object(schema::output_schema(&sample_spec()));
-    assert_eq!(schema["type"], "object");
-    assert_eq!(schema["additionalProperties"], true);
-    assert!(schema.get("required").is_none());
-    let ticket = &schema["properties"]["ticket"];
-    assert_eq!(ticket["type"], json!(["object", "null"]));
-    assert_eq!(ticket["description"], "an output");
-    // Nested objects stay open (JSON Schema's default) and carry no descriptions.
-    assert!(ticket.get("additionalProperties").is_none(), "{ticket}");
+fn annotations_state_only_what_differs_from_mcps_defaults() {
+    let update = serde_json::to_value(schema::annotations(&sample_spec())).unwrap();
     assert_eq!(
-        ticket["properties"]["id"],
-        json!({"type": ["number", "null"]})
+        update,
+        json!({"destructiveHint": false, "idempotentHint": true})
     );
-    let custom_fields = &ticket["properties"]["custom_fields"];
-    assert_eq!(custom_fields["type"], json!(["array", "null"]));
-    assert_eq!(custom_fields["items"]["type"], json!(["object", "null"]));
-    // `json` values may be anything: no type constraint at all.
-    let value = &custom_fields["items"]["properties"]["value"];
-    assert!(value.get("type").is_none(), "{value}");
-    assert_eq!(
-        schema["properties"]["ticket_id"]["type"],
-        json!(["number", "null"])
-    );
-}
-
-#[test]
-fn annotations_follow_the_registry_and_are_all_open_world() {
-    let update = schema::annotations(&sample_spec());
-    assert_eq!(update.read_only_hint, Some(false));
-    assert_eq!(update.destructive_hint, Some(false));
-    assert_eq!(update.idempotent_hint, Some(true));
-    assert_eq!(update.open_world_hint, Some(true));
-    assert_eq!(update.title.as_deref(), Some("Update ticket"));
 
     let mut delete = sample_spec();
-    delete.id = "zendesk_delete_ticket";
     delete.annotations = Annotations {
         read_only: false,
         destructive: true,
         idempotent: false,
     };
-    let delete = schema::annotations(&delete);
-    assert_eq!(delete.destructive_hint, Some(true));
-    assert_eq!(delete.idempotent_hint, Some(false));
+    let delete = serde_json::to_value(schema::annotations(&delete)).unwrap();
+    assert_eq!(delete, json!({"destructiveHint": true}));
 
     let mut read = sample_spec();
     read.annotations = Annotations {
@@ -146,26 +120,30 @@ fn annotations_follow_the_registry_and_are_all_open_world() {
         destructive: false,
         idempotent: true,
     };
-    let read = schema::annotations(&read);
-    assert_eq!(read.read_only_hint, Some(true));
-    assert_eq!(read.destructive_hint, Some(false));
+    let read = serde_json::to_value(schema::annotations(&read)).unwrap();
+    assert_eq!(read, json!({"readOnlyHint": true}));
 }
 
 #[test]
-fn mcp_tool_carries_name_description_schemas_and_annotations() {
+fn mcp_tool_carries_name_description_input_schema_and_annotations_only() {
     let tool = schema::mcp_tool(&sample_spec());
-    assert_eq!(tool.name, "zendesk_update_ticket");
-    assert_eq!(
-        tool.description.as_deref(),
-        Some("Update an existing ticket")
-    );
-    assert!(tool.output_schema.is_some());
-    assert!(tool.annotations.is_some());
     let wire = serde_json::to_value(&tool).unwrap();
-    assert_eq!(wire["annotations"]["idempotentHint"], true);
-    assert_eq!(wire["annotations"]["openWorldHint"], true);
-    assert_eq!(wire["inputSchema"]["required"], json!(["ticketId"]));
-    assert_eq!(wire["outputSchema"]["type"], "object");
+    assert_eq!(
+        wire,
+        json!({
+            "name": "zendesk_update_ticket",
+            "description": "Update an existing ticket",
+            "inputSchema": {
+                "type": "object",
+                "properties": {
+                    "ticketId": {"type": "string", "description": "a parameter"},
+                    "status": {"type": "string", "description": "a parameter"},
+                },
+                "required": ["ticketId"],
+            },
+            "annotations": {"destructiveHint": false, "idempotentHint": true},
+        })
+    );
 }
 
 #[test]
@@ -286,18 +264,21 @@ fn every_registry_tool_hides_credentials_and_keeps_its_required_params() {
             spec.id
         );
         let annotations = mcp.annotations.expect("annotations");
-        assert_eq!(annotations.read_only_hint, Some(spec.annotations.read_only));
-        assert_eq!(annotations.open_world_hint, Some(true));
-        let output = mcp.output_schema.expect("output schema");
-        assert_eq!(output["type"], "object", "{}", spec.id);
-        for field in &spec.outputs {
-            assert!(
-                output["properties"].get(field.name).is_some(),
-                "{}: output {} missing",
-                spec.id,
-                field.name
+        assert_eq!(
+            annotations.read_only_hint.unwrap_or(false),
+            spec.annotations.read_only,
+            "{}",
+            spec.id
+        );
+        if !spec.annotations.read_only {
+            assert_eq!(
+                annotations.destructive_hint,
+                Some(spec.annotations.destructive),
+                "{}",
+                spec.id
             );
         }
+        assert!(mcp.output_schema.is_none(), "{}", spec.id);
     }
 }
 
@@ -323,7 +304,7 @@ fn selection_filters_read_only_and_refuses_unknown_names() {
     let all = registry().tools();
     let read_only = ToolSelection {
         read_only: true,
-        only: None,
+        ..ToolSelection::default()
     }
     .select(registry())
     .unwrap();
@@ -334,8 +315,8 @@ fn selection_filters_read_only_and_refuses_unknown_names() {
     );
 
     let error = ToolSelection {
-        read_only: false,
         only: Some(vec!["zendesk_no_such_tool".into()]),
+        ..ToolSelection::default()
     }
     .select(registry())
     .err()
@@ -347,8 +328,8 @@ fn selection_filters_read_only_and_refuses_unknown_names() {
     }
 
     let error = ToolSelection {
-        read_only: false,
         only: Some(vec![]),
+        ..ToolSelection::default()
     }
     .select(registry())
     .err()
@@ -363,11 +344,11 @@ fn selection_of_named_tools_keeps_exactly_those() {
         return;
     };
     let chosen = ToolSelection {
-        read_only: false,
         only: Some(ToolSelection::parse_list(&format!(
             " {} ,, ",
             first.spec.id
         ))),
+        ..ToolSelection::default()
     }
     .select(registry())
     .unwrap();
@@ -380,6 +361,7 @@ fn selection_of_named_tools_keeps_exactly_those() {
         let error = ToolSelection {
             read_only: true,
             only: Some(vec![writer.spec.id.to_owned()]),
+            ..ToolSelection::default()
         }
         .select(registry())
         .err()
@@ -430,27 +412,6 @@ fn closed_value_sets_are_enums_and_lists_take_arrays_too() {
     }
 }
 
-/// Zendesk answers a checkbox custom field with `true`, a multi-select with a list: the ticket
-/// output schemas accept any JSON there, whatever the spec's summary type.
-#[test]
-fn custom_field_values_accept_what_zendesk_sends() {
-    for id in [
-        "zendesk_get_ticket",
-        "zendesk_get_tickets",
-        "zendesk_update_ticket",
-    ] {
-        let tool = registry().get(id).expect("a seed tool");
-        let schema = Value::Object(schema::output_schema(&tool.spec));
-        let ticket = if id == "zendesk_get_tickets" {
-            &schema["properties"]["tickets"]["items"]
-        } else {
-            &schema["properties"]["ticket"]
-        };
-        let value = &ticket["properties"]["custom_fields"]["items"]["properties"]["value"];
-        assert_eq!(value, &json!({}), "{id}: {value}");
-    }
-}
-
 #[test]
 fn an_attachment_image_is_mcp_image_content_and_leaves_the_json() {
     let result = to_call_tool_result(
@@ -481,4 +442,124 @@ fn an_attachment_image_is_mcp_image_content_and_leaves_the_json() {
         },
     );
     assert_eq!(text_file.content.len(), 1);
+}
+
+fn ids(tools: &[&zendesk_tools::Tool]) -> Vec<&'static str> {
+    tools.iter().map(|tool| tool.spec.id).collect()
+}
+
+#[test]
+fn every_tool_is_in_exactly_one_toolset_and_the_sets_cover_the_registry() {
+    let sets = registry().toolsets();
+    let names: Vec<&str> = sets.iter().map(|set| set.name).collect();
+    for expected in [
+        "tickets",
+        "conversations",
+        "users",
+        "organizations",
+        "search",
+        "help_center",
+        "business_rules",
+        "admin",
+    ] {
+        assert!(names.contains(&expected), "{expected} in {names:?}");
+    }
+    let mut seen = 0;
+    for set in sets {
+        let chosen = ToolSelection {
+            toolsets: Some(vec![set.name.to_owned()]),
+            ..ToolSelection::default()
+        }
+        .select(registry())
+        .unwrap();
+        let own = chosen
+            .iter()
+            .filter(|tool| tool.spec.toolset == set.name)
+            .count();
+        assert!(own > 0, "{} holds no tool", set.name);
+        seen += own;
+    }
+    assert_eq!(seen, registry().tools().len());
+}
+
+#[test]
+fn toolsets_combine_with_named_tools_and_read_only() {
+    let search = ToolSelection {
+        toolsets: Some(vec!["search".into()]),
+        ..ToolSelection::default()
+    }
+    .select(registry())
+    .unwrap();
+    assert_eq!(ids(&search), ["zendesk_search", "zendesk_search_count"]);
+
+    // Named tools join the sets' tools, in registry order.
+    let with_ticket = ToolSelection {
+        toolsets: Some(vec!["search".into()]),
+        only: Some(vec!["zendesk_get_ticket".into()]),
+        ..ToolSelection::default()
+    }
+    .select(registry())
+    .unwrap();
+    assert_eq!(
+        ids(&with_ticket),
+        [
+            "zendesk_get_ticket",
+            "zendesk_search",
+            "zendesk_search_count"
+        ]
+    );
+
+    // --read-only keeps a set's readers and drops its writers without complaint.
+    let users = ToolSelection {
+        toolsets: Some(vec!["users".into()]),
+        read_only: true,
+        ..ToolSelection::default()
+    }
+    .select(registry())
+    .unwrap();
+    assert!(!users.is_empty());
+    assert!(users.iter().all(|tool| tool.spec.annotations.read_only));
+    assert!(ids(&users).contains(&"zendesk_get_user"));
+    assert!(!ids(&users).contains(&"zendesk_create_user"));
+
+    let error = ToolSelection {
+        toolsets: Some(vec!["tickets".into(), "billing".into()]),
+        ..ToolSelection::default()
+    }
+    .select(registry())
+    .err()
+    .expect("refused")
+    .to_string();
+    assert!(error.contains("unknown toolset(s): billing"), "{error}");
+    assert!(error.contains("help_center"), "valid sets listed: {error}");
+}
+
+/// A set with a bulk tool or a merge brings the job follower along, so the job can be followed.
+#[test]
+fn tools_that_start_jobs_bring_the_job_follower() {
+    let users = ToolSelection {
+        toolsets: Some(vec!["users".into()]),
+        ..ToolSelection::default()
+    }
+    .select(registry())
+    .unwrap();
+    assert!(ids(&users).contains(&"zendesk_create_users_bulk"));
+    assert!(ids(&users).contains(&"zendesk_get_job_status"));
+    let one = ToolSelection {
+        only: Some(vec!["zendesk_merge_tickets".into()]),
+        ..ToolSelection::default()
+    }
+    .select(registry())
+    .unwrap();
+    assert_eq!(
+        ids(&one),
+        ["zendesk_merge_tickets", "zendesk_get_job_status"]
+    );
+    let search = ToolSelection {
+        toolsets: Some(vec!["search".into()]),
+        ..ToolSelection::default()
+    }
+    .select(registry())
+    .unwrap();
+    assert!(!ids(&search).contains(&"zendesk_get_job_status"));
 }

@@ -1,11 +1,12 @@
-//! What a writer may expect of Zendesk's search language but it does not have: a boolean `AND`
-//! (every term must already match) and grouping parentheses. Zendesk searches both silently as
-//! text, so a query using them finds the wrong records without a word; [`unsupported`] names
-//! them so a caller can refuse the query and say how to write it. Also the keyword a writer most
+//! What a writer may expect of Zendesk's search language but it does not have: boolean `AND`
+//! (every term must already match), `OR` / `||` (repeat the keyword instead), `NOT` / `!` (`-`
+//! instead) and grouping parentheses. Zendesk searches them silently as text, so a query using
+//! them finds nothing or the wrong records without a word; [`unsupported`] names them so a
+//! caller can refuse the query and say how to write it. Also the keyword a writer most
 //! likely meant when they used one Zendesk does not know ([`suggest_keyword`]:
 //! `requester_id:` -> `requester:`).
 
-use crate::ast::{Query, TermKind, Value};
+use crate::ast::{Op, Query, Term, TermKind, Value};
 use crate::keywords::{self, KEYWORDS};
 
 /// Something in a query Zendesk's language does not have.
@@ -13,6 +14,10 @@ use crate::keywords::{self, KEYWORDS};
 pub enum Unsupported {
     /// The word `AND`, meant as an operator.
     And,
+    /// The word `OR` (or `||`), meant as an operator.
+    Or,
+    /// `NOT term` or `!term`, meant as negation: the term written with Zendesk's `-`.
+    Not(String),
     /// A term opening or closing a parenthesis, as written (`(status:open`).
     Parentheses(String),
 }
@@ -24,6 +29,17 @@ impl std::fmt::Display for Unsupported {
                 "AND is not an operator in Zendesk search: every term must match already, so \
                  \"AND\" would be searched as a word. Leave it out, e.g. \
                  \"status:open priority:high\"",
+            ),
+            Unsupported::Or => f.write_str(
+                "OR is not an operator in Zendesk search: it would be searched as a word, so \
+                 the query would find nothing. For either of two values, repeat the keyword: \
+                 \"priority:urgent priority:high\" (several values of one keyword match any \
+                 of them)",
+            ),
+            Unsupported::Not(negated) => write!(
+                f,
+                "Zendesk search has no NOT or !: it would be searched as text. Put - before the \
+                 term instead: {negated:?}"
             ),
             Unsupported::Parentheses(term) => write!(
                 f,
@@ -44,12 +60,40 @@ fn parenthesized(word: &str) -> bool {
 /// phrases are text on purpose and never count.
 pub fn unsupported(query: &Query) -> Vec<Unsupported> {
     let mut found = Vec::new();
-    for term in &query.terms {
+    for (at, term) in query.terms.iter().enumerate() {
         match &term.kind {
             TermKind::Text(Value::Word(word))
                 if (word == "AND" || word == "&&") && !found.contains(&Unsupported::And) =>
             {
                 found.push(Unsupported::And);
+            }
+            TermKind::Text(Value::Word(word))
+                if (word == "OR" || word == "||") && !found.contains(&Unsupported::Or) =>
+            {
+                found.push(Unsupported::Or);
+            }
+            TermKind::Text(Value::Word(word)) if word == "NOT" || word == "!" => {
+                let next = query.terms.get(at + 1).map(|next| Term {
+                    negated: true,
+                    kind: next.kind.clone(),
+                });
+                found.push(Unsupported::Not(
+                    next.map_or_else(|| "-status:closed".to_owned(), |t| t.to_string()),
+                ));
+            }
+            TermKind::Text(Value::Word(word) | Value::Wildcard(word))
+                if word.len() > 1 && word.starts_with('!') =>
+            {
+                let rest = crate::parse(&word[1..]).ok();
+                let negated = match rest.as_ref().map(|q| q.terms.as_slice()) {
+                    Some([only]) => Term {
+                        negated: true,
+                        kind: only.kind.clone(),
+                    }
+                    .to_string(),
+                    _ => format!("-{}", &word[1..]),
+                };
+                found.push(Unsupported::Not(negated));
             }
             TermKind::Text(Value::Word(word) | Value::Wildcard(word)) if parenthesized(word) => {
                 found.push(Unsupported::Parentheses(word.clone()));
@@ -68,6 +112,46 @@ pub fn unsupported(query: &Query) -> Vec<Unsupported> {
         }
     }
     found
+}
+
+/// What each relative date of `query` means in Zendesk, which writers often read backwards: a
+/// relative date is a moment (that long ago) and `<` means before it, so `updated<1week` is
+/// "more than a week ago", not "in the last week" (that is `updated>1week`).
+pub fn relative_dates(query: &Query) -> Vec<String> {
+    query
+        .terms
+        .iter()
+        .filter_map(|term| match &term.kind {
+            TermKind::Keyword {
+                name,
+                op,
+                value: Value::RelativeDate(span),
+            } => {
+                let unit = span.unit.as_str();
+                // `1week`, `a week`, `the last week`; `2days`, `2 days`, `the last 2 days`.
+                let (short, long, last) = if span.amount == 1 {
+                    let one = unit.trim_end_matches('s');
+                    (format!("1{one}"), format!("a {one}"), one.to_owned())
+                } else {
+                    let many = format!("{} {unit}", span.amount);
+                    (format!("{}{unit}", span.amount), many.clone(), many)
+                };
+                let not = if term.negated { "-" } else { "" };
+                let written = format!("{not}{name}{}{short}", op.as_str());
+                Some(match op {
+                    Op::Lt | Op::Le => format!(
+                        "{written} means {name} more than {long} ago in Zendesk (before the moment {long} ago: < is before){}; for the last {last} write {name}>{short}",
+                        if term.negated { ", negated" } else { "" }
+                    ),
+                    Op::Gt | Op::Ge | Op::Eq => format!(
+                        "{written} means {name} within the last {last} in Zendesk (after the moment {long} ago){}; for longer ago write {name}<{short}",
+                        if term.negated { ", negated" } else { "" }
+                    ),
+                })
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// Keywords people write for one Zendesk names otherwise.
@@ -139,6 +223,7 @@ mod tests {
             found("(status:open OR status:pending)"),
             [
                 Unsupported::Parentheses("(status:open".into()),
+                Unsupported::Or,
                 Unsupported::Parentheses("status:pending)".into())
             ]
         );
@@ -148,6 +233,39 @@ mod tests {
         );
         assert!(found("\"fire (again)\" and status:open").is_empty());
         assert!(found("status<solved priority:urgent").is_empty());
+    }
+
+    #[test]
+    fn or_and_not_are_found_with_the_rewrite() {
+        assert_eq!(found("priority:urgent OR priority:high"), [Unsupported::Or]);
+        assert_eq!(found("priority:urgent || priority:high"), [Unsupported::Or]);
+        assert_eq!(
+            found("status:open NOT status:closed"),
+            [Unsupported::Not("-status:closed".into())]
+        );
+        assert_eq!(
+            found("!status:closed printer"),
+            [Unsupported::Not("-status:closed".into())]
+        );
+        assert_eq!(found("!urgent"), [Unsupported::Not("-urgent".into())]);
+        assert!(found("\"this OR that\" -status:closed or not").is_empty());
+        let or = Unsupported::Or.to_string();
+        assert!(or.contains("priority:urgent priority:high"), "{or}");
+        let not = Unsupported::Not("-status:closed".into()).to_string();
+        assert!(not.contains("\"-status:closed\""), "{not}");
+    }
+
+    #[test]
+    fn relative_dates_say_which_side_of_the_moment_they_mean() {
+        let notes = relative_dates(&parse("updated<1week status:open created>2days").unwrap());
+        assert_eq!(
+            notes,
+            [
+                "updated<1week means updated more than a week ago in Zendesk (before the moment a week ago: < is before); for the last week write updated>1week",
+                "created>2days means created within the last 2 days in Zendesk (after the moment 2 days ago); for longer ago write created<2days",
+            ]
+        );
+        assert!(relative_dates(&parse("updated>2024-01-01").unwrap()).is_empty());
     }
 
     #[test]

@@ -7,7 +7,7 @@
 
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::ToolError;
+use crate::error::ToolError;
 use crate::params::{Params, shown};
 
 /// Connection settings. Every field is optional; `resolve` fills the gaps layer by layer.
@@ -288,10 +288,10 @@ pub(crate) fn resolve_layers_with(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::registry;
+    use crate::registry::registry;
     use serde_json::json;
 
-    fn params(args: serde_json::Value) -> Params {
+    fn params(args: serde_json::Value) -> Params<'static> {
         let tool = registry().get("zendesk_get_current_user").unwrap();
         Params::parse(&tool.spec, args).unwrap()
     }

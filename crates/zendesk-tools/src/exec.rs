@@ -14,9 +14,10 @@ use zendesk::{Detached, Request};
 use zendesk_types::JobStatusId;
 
 use crate::connection::{Auth, Target};
-use crate::jobs::is_done;
+use crate::error::ToolError;
 use crate::plan::{PageShape, Plan};
-use crate::{CallContext, Progress, ToolError};
+use crate::tool::{CallContext, Progress};
+use crate::tools::jobs::is_done;
 
 /// A client for `target`, built once and reused.
 fn client_for(target: &Target) -> Result<zendesk::Client, ToolError> {
@@ -117,7 +118,7 @@ async fn fetch_attachment(
     max_text: usize,
     max_image: usize,
 ) -> Result<Value, ToolError> {
-    use crate::attachments::{Content, is_image, is_text, shaped, text_of};
+    use crate::tools::attachments::{Content, is_image, is_text, shaped, text_of};
     let body = send(client, request).await?;
     let record = body.get("attachment").cloned().ok_or_else(|| {
         ToolError::invalid(
@@ -180,8 +181,8 @@ async fn upload_file(
             "uploading is off: the operator has not given zd an attachments directory (zd mcp --attachments-dir DIR, or ZD_ATTACHMENTS_DIR); files can only be uploaded from there",
         ));
     };
-    let (path, name) = crate::attachments::file_in(dir, file)?;
-    let bytes = crate::attachments::read_checked(&path)?;
+    let (path, name) = crate::tools::attachments::file_in(dir, file)?;
+    let bytes = crate::tools::attachments::read_checked(&path)?;
     let kind = zendesk_types::content_type_for(&name);
     let mut body = send(
         client,
@@ -196,7 +197,7 @@ async fn upload_file(
             "Zendesk's answer had no `upload`; check the subdomain or ZENDESK_BASE_URL",
         )
     })?;
-    let compact = |v: &Value| crate::attachments::compact(v);
+    let compact = |v: &Value| crate::tools::attachments::compact(v);
     Ok(json!({
         "token": upload["token"],
         "attachment": compact(&upload["attachment"]),
@@ -389,7 +390,8 @@ fn zendesk_error(error: zendesk::Error) -> ToolError {
         }
         Some(404) => "no such record: check the ID (it may have been deleted)",
         Some(409) => "the record changed at the same time; try again",
-        Some(422) => "fix the fields Zendesk names and try again",
+        Some(422) => crate::hints::way_around(&error.to_string())
+            .unwrap_or("fix the fields Zendesk names and try again"),
         Some(429) => "rate limited: wait and try again",
         Some(code) if code >= 500 => "Zendesk had a problem; try again later",
         _ => "",

@@ -30,6 +30,17 @@ pub(crate) fn finder(param: &str) -> Option<&'static str> {
     })
 }
 
+/// What to do when Zendesk refuses a change for a reason with a way around it, from Zendesk's
+/// own words: a closed ticket cannot change, but a follow-up ticket can carry the conversation.
+pub(crate) fn way_around(zendesk_message: &str) -> Option<&'static str> {
+    if zendesk_message.contains("closed prevents ticket update") {
+        return Some(
+            "a closed ticket cannot change: open a follow-up with zendesk_create_ticket and viaFollowupSourceId set to the closed ticket's id",
+        );
+    }
+    None
+}
+
 /// What to write instead of a key Zendesk names differently on a record, beyond spelling: a
 /// ticket's first message is its `comment`, not a `description` (Zendesk fills that in).
 pub(crate) fn instead_of(record: &str, key: &str) -> Option<&'static str> {
@@ -109,6 +120,14 @@ mod tests {
         assert_eq!(meant("customFields", &valid), Some("custom_fields"));
         assert_eq!(meant("subjct", &valid), Some("subject"));
         assert_eq!(meant("priority_level", &valid), None);
+    }
+
+    #[test]
+    fn a_closed_ticket_points_at_a_follow_up() {
+        let hint =
+            way_around("PUT /tickets/7: 422 (status: Status: closed prevents ticket update)");
+        assert!(hint.unwrap().contains("viaFollowupSourceId"));
+        assert_eq!(way_around("Subject: is too long"), None);
     }
 
     #[test]

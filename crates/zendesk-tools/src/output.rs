@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use crate::ToolError;
+use crate::error::ToolError;
 
 fn unexpected(what: &str) -> ToolError {
     ToolError::invalid(format!(
@@ -21,8 +21,32 @@ fn take(body: &mut Value, key: &str) -> Result<Value, ToolError> {
 }
 
 /// `{record_key: record, id_key: record.id}` from `{key: record}`.
-pub(crate) fn record(mut body: Value, key: &str, id_key: &str) -> Result<Value, ToolError> {
-    let record = take(&mut body, key)?;
+pub(crate) fn record(body: Value, key: &str, id_key: &str) -> Result<Value, ToolError> {
+    read(body, key, id_key, None)
+}
+
+/// A ticket write's answer: `record`, and `audit`, what Zendesk's audit of the write says
+/// happened (fields set or changed, the comment and who sees it, who was emailed), compact.
+pub(crate) fn written(body: Value, key: &str, id_key: &str) -> Result<Value, ToolError> {
+    let audit = body.get("audit").map(crate::tools::audits::of_write);
+    let mut out = record(body, key, id_key)?;
+    if let (Some(audit), Value::Object(map)) = (audit, &mut out) {
+        map.insert("audit".into(), audit);
+    }
+    Ok(out)
+}
+
+/// A read of one record: `record`, with only `fields` of it when the caller asked for some.
+pub(crate) fn read(
+    mut body: Value,
+    key: &str,
+    id_key: &str,
+    fields: Option<&[&str]>,
+) -> Result<Value, ToolError> {
+    let mut record = take(&mut body, key)?;
+    if let Some(fields) = fields {
+        record = project(record, fields);
+    }
     let id = record.get("id").cloned().unwrap_or(Value::Null);
     let mut out = serde_json::Map::new();
     out.insert(key.to_owned(), record);
@@ -31,15 +55,17 @@ pub(crate) fn record(mut body: Value, key: &str, id_key: &str) -> Result<Value, 
 }
 
 /// One page of a list: `{out_key: records, paging, metadata}`. `paging` is the cursor form
-/// (`after_cursor = meta.after_cursor`, `has_more = meta.has_more`, `next_page = links.next`,
-/// null once `has_more` is false) or the offset form (`after_cursor = null`,
-/// `has_more = next_page != null`, `next_page`), as the client read the page.
-/// With `fields`, each record keeps only those top-level keys (in that order).
+/// (`after_cursor = meta.after_cursor`, `has_more = meta.has_more`, `next_page = links.next`)
+/// or the offset form (`after_cursor = null`, `has_more = next_page != null`, `next_page`), as
+/// the client read the page; on the last page both the cursor and `next_page` are null (Zendesk
+/// still sends a cursor there, which leads nowhere). With `fields`, each record keeps only those
+/// top-level keys (in that order).
 pub(crate) fn page(page: zendesk::Page<Value>, out_key: &str, fields: Option<&[&str]>) -> Value {
+    let more = |link: Option<String>| link.filter(|_| page.has_more);
     let paging = json!({
-        "after_cursor": page.after_cursor,
+        "after_cursor": more(page.after_cursor.clone()),
         "has_more": page.has_more,
-        "next_page": page.next_page,
+        "next_page": more(page.next_page.clone()),
     });
     let items = match fields {
         Some(fields) => page
@@ -50,6 +76,19 @@ pub(crate) fn page(page: zendesk::Page<Value>, out_key: &str, fields: Option<&[&
         None => page.items,
     };
     list_output(out_key, items, paging, page.has_more)
+}
+
+/// The record with exactly `keys`, in that order (null for those it lacks): a record cut to
+/// the keys its tool declares.
+pub(crate) fn keys(record: &Value, keys: &[&str]) -> Value {
+    Value::Object(
+        keys.iter()
+            .map(|key| {
+                let value = record.get(*key).cloned().unwrap_or(Value::Null);
+                ((*key).to_owned(), value)
+            })
+            .collect(),
+    )
 }
 
 /// The record with only `fields` (those it has), in that order.
@@ -155,6 +194,20 @@ mod tests {
         assert_eq!(
             out["metadata"],
             json!({"total_returned": 1, "has_more": false})
+        );
+    }
+
+    /// Zendesk sends a cursor on the last page too; it leads nowhere, so it is not passed on.
+    #[test]
+    fn the_last_page_carries_no_cursor() {
+        let out = page(
+            page_of(vec![json!({"id": 1})], false, Some("end"), None),
+            "tickets",
+            None,
+        );
+        assert_eq!(
+            out["paging"],
+            json!({"after_cursor": null, "has_more": false, "next_page": null})
         );
     }
 

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::ToolError;
+use crate::error::ToolError;
 use crate::hints;
 use crate::spec::{FilledBy, ParamForm, ToolSpec};
 
@@ -24,10 +24,11 @@ enum Raw {
 }
 
 #[derive(Debug)]
-pub(crate) struct Params {
+pub(crate) struct Params<'s> {
     values: BTreeMap<&'static str, Raw>,
-    /// What each declared param takes (its closed value set, or a list).
-    forms: BTreeMap<&'static str, ParamForm>,
+    /// The tool's declaration: what each param takes, which record keys they fill, what
+    /// `fields` may ask for.
+    spec: &'s ToolSpec,
 }
 
 /// Quotes a caller's value for an error message, cut short so a huge input cannot flood it.
@@ -61,10 +62,10 @@ pub(crate) fn parse_id(text: &str) -> Option<u64> {
     text.parse::<u64>().ok().filter(|id| *id > 0)
 }
 
-impl Params {
+impl<'s> Params<'s> {
     /// Holds `args` to the declaration: an object whose keys are declared params; empty strings
     /// and nulls count as absent; every required param the caller must give is present.
-    pub fn parse(spec: &ToolSpec, args: Value) -> Result<Params, ToolError> {
+    pub fn parse(spec: &'s ToolSpec, args: Value) -> Result<Params<'s>, ToolError> {
         let object = match args {
             Value::Null => serde_json::Map::new(),
             Value::Object(object) => object,
@@ -115,8 +116,17 @@ impl Params {
                 missing.join("; ")
             )));
         }
-        let forms = spec.params.iter().map(|p| (p.name, p.form)).collect();
-        Ok(Params { values, forms })
+        Ok(Params { values, spec })
+    }
+
+    /// The optional params a caller chooses (for "give at least one of ..." messages).
+    pub fn optional_names(&self) -> Vec<&'static str> {
+        self.spec
+            .params
+            .iter()
+            .filter(|p| !p.required && p.filled_by == FilledBy::Model)
+            .map(|p| p.name)
+            .collect()
     }
 
     /// Whether the caller gave this param (a non-empty value).
@@ -167,7 +177,7 @@ impl Params {
     /// One of the values the param declares (`ParamForm::OneOf`), ignoring case and surrounding
     /// spaces; returns the canonical spelling.
     pub fn choice(&self, name: &str) -> Result<Option<&'static str>, ToolError> {
-        match self.forms.get(name) {
+        match self.spec.param(name).map(|param| param.form) {
             Some(ParamForm::OneOf(allowed)) => self.one_of(name, allowed),
             _ => Err(ToolError::invalid(format!(
                 "internal error: {name} declares no closed set of values"
@@ -204,22 +214,25 @@ impl Params {
     }
 
     /// A list param: a comma-separated string (split on `,`), or a JSON array of strings or
-    /// numbers; items trimmed, empties dropped. `None` when nothing is left.
+    /// numbers; items trimmed, empties dropped. `None` when nothing is left. A string that
+    /// starts with `[` is a JSON array written as text (`"[\"vip\", \"export\"]"`): it is read
+    /// as one, or refused, never split on its commas (which would store `["vip"` as a tag).
     pub fn list(&self, name: &str) -> Result<Option<Vec<String>>, ToolError> {
         let items: Vec<String> = match self.values.get(name) {
             None => return Ok(None),
+            Some(Raw::Text(text)) if text.trim_start().starts_with('[') => {
+                match serde_json::from_str::<Value>(text.trim()) {
+                    Ok(Value::Array(items)) => list_items(name, &items)?,
+                    _ => {
+                        return Err(ToolError::invalid(format!(
+                            "{name} starts with [ but is not a JSON array ({}); send a JSON array such as [\"a\", \"b\"], or a comma-separated string such as \"a, b\"",
+                            shown(text)
+                        )));
+                    }
+                }
+            }
             Some(Raw::Text(text)) => text.split(',').map(|item| item.trim().to_owned()).collect(),
-            Some(Raw::Json(Value::Array(items))) => items
-                .iter()
-                .map(|item| match item {
-                    Value::String(text) => Ok(text.trim().to_owned()),
-                    Value::Number(number) => Ok(number.to_string()),
-                    other => Err(ToolError::invalid(format!(
-                        "{name} must be a comma-separated string such as \"a, b\" or a JSON array of strings such as [\"a\", \"b\"]; an item is {}",
-                        json_kind(other)
-                    ))),
-                })
-                .collect::<Result<_, _>>()?,
+            Some(Raw::Json(Value::Array(items))) => list_items(name, items)?,
             Some(Raw::Json(other)) => {
                 return Err(ToolError::invalid(format!(
                     "{name} must be a comma-separated string such as \"a, b\" or a JSON array of strings, not {}",
@@ -231,9 +244,54 @@ impl Params {
         Ok(if items.is_empty() { None } else { Some(items) })
     }
 
-    /// `fields`: the top-level keys to keep in each listed record, each one of `valid`; `id` is
-    /// always kept. An unknown key is refused, naming the one meant when there is one.
-    pub fn fields(&self, valid: &[&'static str]) -> Result<Option<Vec<&'static str>>, ToolError> {
+    /// Writes every given param that declares the record key it fills (`sets`) into `record`,
+    /// read by its form: an ID or a number as a number, a flag as a boolean, one of a closed
+    /// set in its canonical spelling, a list as an array, JSON as the object given, text
+    /// trimmed. Params a tool shapes itself declare no `sets`.
+    pub fn fill(&self, record: &mut serde_json::Map<String, Value>) -> Result<(), ToolError> {
+        for param in &self.spec.params {
+            let Some(key) = param.sets else { continue };
+            let value = match param.form {
+                ParamForm::Text => self.text(param.name)?.map(|text| Value::from(text.trim())),
+                ParamForm::Id => self.id(param.name)?.map(Value::from),
+                ParamForm::Number => self
+                    .number_in(param.name, 0..=u64::from(u32::MAX))?
+                    .map(Value::from),
+                ParamForm::Json => self
+                    .json_object(param.name, param.example.unwrap_or(r#"{"key": "value"}"#))?
+                    .map(Value::Object),
+                ParamForm::OneOf(_) if param.form.is_flag() => {
+                    self.boolean(param.name)?.map(Value::from)
+                }
+                ParamForm::OneOf(_) => self.choice(param.name)?.map(Value::from),
+                ParamForm::List => self
+                    .list(param.name)?
+                    .map(|items| Value::Array(items.into_iter().map(Value::from).collect())),
+            };
+            if let Some(value) = value {
+                record.insert(key.to_owned(), value);
+            }
+        }
+        Ok(())
+    }
+
+    /// `fields`: the top-level keys to keep in each record the tool answers with (its first
+    /// output's keys); `id` is always kept. An unknown key is refused, naming the one meant.
+    pub fn fields(&self) -> Result<Option<Vec<&'static str>>, ToolError> {
+        self.fields_in(&self.spec.record_keys())
+    }
+
+    /// The top-level keys of the records the tool answers with, as its declaration lists them.
+    pub fn record_keys(&self) -> Vec<&'static str> {
+        self.spec.record_keys()
+    }
+
+    /// `fields`, each one of `valid` (for a tool whose records depend on another param, such as
+    /// a search's `filterType`).
+    pub fn fields_in(
+        &self,
+        valid: &[&'static str],
+    ) -> Result<Option<Vec<&'static str>>, ToolError> {
         let Some(names) = self.list("fields")? else {
             return Ok(None);
         };
@@ -481,6 +539,21 @@ impl Params {
     }
 }
 
+/// The items of a JSON array list: strings (trimmed) or numbers.
+fn list_items(name: &str, items: &[Value]) -> Result<Vec<String>, ToolError> {
+    items
+        .iter()
+        .map(|item| match item {
+            Value::String(text) => Ok(text.trim().to_owned()),
+            Value::Number(number) => Ok(number.to_string()),
+            other => Err(ToolError::invalid(format!(
+                "{name} must be a comma-separated string such as \"a, b\" or a JSON array of strings such as [\"a\", \"b\"]; an item is {}",
+                json_kind(other)
+            ))),
+        })
+        .collect()
+}
+
 /// `; find a group's id with zendesk_get_groups` for an ID param, or nothing.
 fn finder_hint(name: &str) -> String {
     hints::finder(name)
@@ -501,10 +574,10 @@ pub(crate) fn check_bulk_size(name: &str, count: usize) -> Result<(), ToolError>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::registry;
+    use crate::registry::registry;
     use serde_json::json;
 
-    fn params(tool: &str, args: Value) -> Result<Params, ToolError> {
+    fn params(tool: &str, args: Value) -> Result<Params<'static>, ToolError> {
         let tool = registry().get(tool).expect("tool is registered");
         Params::parse(&tool.spec, args)
     }
@@ -603,6 +676,33 @@ mod tests {
         .unwrap();
         let error = p.list("tags").unwrap_err().message;
         assert!(error.contains("an item is an array"), "{error}");
+    }
+
+    /// A model that writes an array as text gets the array, never tags such as `["vip"`.
+    #[test]
+    fn a_json_array_written_as_a_string_is_read_as_one_or_refused() {
+        let p = params(
+            "zendesk_create_ticket",
+            json!({ "description": "x", "tags": "[\"vip\", \"export\"]" }),
+        )
+        .unwrap();
+        assert_eq!(p.list("tags").unwrap().unwrap(), vec!["vip", "export"]);
+        let p = params(
+            "zendesk_update_tickets_bulk",
+            json!({ "ticketIds": " [1, \"2\"]" }),
+        )
+        .unwrap();
+        assert_eq!(p.required_id_list("ticketIds").unwrap(), vec![1, 2]);
+        for broken in ["[\"vip\", \"export\"", "[vip, export]", "[{\"a\": 1}]"] {
+            let p = params(
+                "zendesk_create_ticket",
+                json!({ "description": "x", "tags": broken }),
+            )
+            .unwrap();
+            let error = p.list("tags").unwrap_err().message;
+            assert!(error.starts_with("tags "), "{broken}: {error}");
+            assert!(error.contains("JSON array"), "{broken}: {error}");
+        }
     }
 
     #[test]

@@ -12,7 +12,11 @@ use serde_json::Value;
 use zendesk::{Detached, ListRequest, Request};
 use zendesk_types::{JobStatusId, ListKey};
 
-use crate::ToolError;
+use crate::error::ToolError;
+use crate::params::Params;
+
+/// A tool's plan: its checked arguments -> what to send. Pure, so refusals happen before any I/O.
+pub(crate) type PlanFn = fn(&Params) -> Result<Plan, ToolError>;
 
 /// Turns Zendesk's answer (the JSON body; `null` for `204 No Content`) into the tool's output.
 pub(crate) type Shape = Box<dyn FnOnce(Value) -> Result<Value, ToolError> + Send>;

@@ -8,7 +8,8 @@ use std::fmt::Write as _;
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 
-use crate::{CallContext, registry};
+use crate::registry::registry;
+use crate::tool::CallContext;
 
 /// Why a thread could not be read: the failing tool's message, and Zendesk's HTTP status when
 /// it answered (404: no such ticket).
@@ -25,7 +26,7 @@ impl std::fmt::Display for ThreadError {
 }
 
 impl ThreadError {
-    fn of(result: crate::ToolResult) -> Self {
+    fn of(result: crate::tool::ToolResult) -> Self {
         ThreadError {
             status: result.output["status"]
                 .as_u64()

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::params::Params;
 use crate::plan::Wire as Request;
-use crate::registry;
+use crate::registry::registry;
 use zendesk::Method;
 
 fn plan(tool: &str, args: Value) -> Result<Request, String> {
@@ -519,13 +519,164 @@ fn update_and_merge_say_who_sees_their_comment() {
         request.body.unwrap(),
         json!({"ids": [2, 3], "target_comment": "Merged", "target_comment_is_public": false})
     );
-    let error = plan(
+    // Zendesk comments on both sides even without a text (a note of its own): who sees those
+    // notes is said the same way, so a merge can stay internal on both sides.
+    let request = plan(
         "zendesk_merge_tickets",
-        json!({"targetTicketId": "1", "sourceTicketIds": "2", "targetCommentPublic": "true"}),
+        json!({"targetTicketId": "1", "sourceTicketIds": "2", "targetCommentPublic": "false",
+               "sourceCommentPublic": "false"}),
+    )
+    .unwrap();
+    assert_eq!(
+        request.body.unwrap(),
+        json!({"ids": [2], "target_comment_is_public": false, "source_comment_is_public": false})
+    );
+    let request = plan(
+        "zendesk_merge_tickets",
+        json!({"targetTicketId": "1", "sourceTicketIds": "2", "sourceComment": "Duplicate of #1",
+               "sourceCommentPublic": "true"}),
+    )
+    .unwrap();
+    assert_eq!(
+        request.body.unwrap(),
+        json!({"ids": [2], "source_comment": "Duplicate of #1", "source_comment_is_public": true})
+    );
+}
+
+#[test]
+fn update_adds_and_removes_tags_keeping_the_rest() {
+    let request = plan(
+        "zendesk_update_ticket",
+        json!({"ticketId": "7", "addTags": "vip, escalated", "removeTags": ["tier2"]}),
+    )
+    .unwrap();
+    assert_eq!(
+        request.body.unwrap(),
+        json!({"ticket": {"additional_tags": ["vip", "escalated"], "remove_tags": ["tier2"]}})
+    );
+    // A JSON array written as text is the array, not tags such as `["vip"`.
+    let request = plan(
+        "zendesk_update_ticket",
+        json!({"ticketId": "7", "addTags": "[\"vip\",\"export\"]"}),
+    )
+    .unwrap();
+    assert_eq!(
+        request.body.unwrap(),
+        json!({"ticket": {"additional_tags": ["vip", "export"]}})
+    );
+    let error = plan(
+        "zendesk_update_ticket",
+        json!({"ticketId": "7", "tags": "vip", "addTags": "x"}),
+    )
+    .unwrap_err();
+    assert!(error.starts_with("tags replaces all"), "{error}");
+    let error = plan(
+        "zendesk_update_ticket",
+        json!({"ticketId": "7", "addTags": "x, y", "removeTags": "y"}),
+    )
+    .unwrap_err();
+    assert!(error.contains("\"y\" is in both"), "{error}");
+    let error = plan("zendesk_update_ticket", json!({"ticketId": "7"})).unwrap_err();
+    assert!(error.contains("addTags, removeTags"), "{error}");
+}
+
+#[test]
+fn update_changes_requester_problem_and_ccs() {
+    let request = plan(
+        "zendesk_update_ticket",
+        json!({"ticketId": "7", "requesterId": "11", "problemId": "3",
+               "emailCcs": "ada@acme.com, 12, -bob@acme.com, -13"}),
+    )
+    .unwrap();
+    assert_eq!(
+        request.body.unwrap(),
+        json!({"ticket": {"requester_id": 11, "problem_id": 3, "email_ccs": [
+            {"user_email": "ada@acme.com", "action": "put"},
+            {"user_id": 12, "action": "put"},
+            {"user_email": "bob@acme.com", "action": "delete"},
+            {"user_id": 13, "action": "delete"},
+        ]}})
+    );
+    let error = plan(
+        "zendesk_update_ticket",
+        json!({"ticketId": "7", "emailCcs": "ada"}),
     )
     .unwrap_err();
     assert!(
-        error.starts_with("targetCommentPublic says who sees"),
+        error.starts_with("emailCcs: \"ada\" is neither an email address nor a user ID"),
+        "{error}"
+    );
+    let request = plan(
+        "zendesk_reply_to_ticket",
+        json!({"ticketId": "7", "body": "Looping in Ada", "emailCcs": ["ada@acme.com"]}),
+    )
+    .unwrap();
+    assert_eq!(
+        request.body.unwrap()["ticket"]["email_ccs"],
+        json!([{"user_email": "ada@acme.com", "action": "put"}])
+    );
+}
+
+#[test]
+fn create_finds_or_creates_the_requester_by_email_and_follows_up_closed_tickets() {
+    let request = plan(
+        "zendesk_create_ticket",
+        json!({"description": "Printer on fire", "requesterEmail": " jane@acme.com ",
+               "requesterName": "Jane Doe", "viaFollowupSourceId": "5", "problemId": "9"}),
+    )
+    .unwrap();
+    let ticket = &request.body.unwrap()["ticket"];
+    assert_eq!(
+        ticket["requester"],
+        json!({"email": "jane@acme.com", "name": "Jane Doe"})
+    );
+    assert_eq!(ticket["via_followup_source_id"], 5);
+    assert_eq!(ticket["problem_id"], 9);
+    for (args, expected) in [
+        (
+            json!({"description": "x", "requesterName": "Jane"}),
+            "requesterName names a requester",
+        ),
+        (
+            json!({"description": "x", "requesterEmail": "jane@acme.com", "requesterId": "4"}),
+            "give the requester once",
+        ),
+        (
+            json!({"description": "x", "requesterEmail": "jane"}),
+            "requesterEmail must be an email address",
+        ),
+    ] {
+        let error = plan("zendesk_create_ticket", args).unwrap_err();
+        assert!(error.starts_with(expected), "{error}");
+    }
+}
+
+#[test]
+fn single_reads_take_fields_of_their_record() {
+    for (tool, args) in [
+        (
+            "zendesk_get_ticket",
+            json!({"ticketId": "1", "fields": "subject,status"}),
+        ),
+        (
+            "zendesk_get_user",
+            json!({"userId": "1", "fields": "name,email"}),
+        ),
+        ("zendesk_get_current_user", json!({"fields": "role"})),
+        (
+            "zendesk_get_organization",
+            json!({"organizationId": "1", "fields": "name"}),
+        ),
+    ] {
+        assert!(plan(tool, args).is_ok(), "{tool}");
+    }
+    let error = plan(
+        "zendesk_get_user",
+        json!({"userId": "1", "fields": "subject"}),
+    )
+    .unwrap_err();
+    assert!(
+        error.starts_with("fields: \"subject\" is not a key"),
         "{error}"
     );
 }
@@ -645,6 +796,32 @@ fn search_refuses_what_zendesk_would_search_as_text() {
         error.starts_with("query: it says type:user but filterType is \"ticket\""),
         "{error}"
     );
+    // OR and NOT would be searched as words and find nothing: refused with the rewrite.
+    let error = refused(
+        "zendesk_search",
+        json!({"query": "priority:urgent OR priority:high", "filterType": "ticket"}),
+    );
+    assert!(error.starts_with("query: OR is not an operator"), "{error}");
+    assert!(
+        error.contains("\"priority:urgent priority:high\""),
+        "{error}"
+    );
+    let error = refused(
+        "zendesk_search_count",
+        json!({"query": "priority:urgent || priority:high"}),
+    );
+    assert!(error.starts_with("query: OR is not an operator"), "{error}");
+    for query in ["status:open NOT status:closed", "!status:closed printer"] {
+        let error = refused(
+            "zendesk_search",
+            json!({"query": query, "filterType": "ticket"}),
+        );
+        assert!(
+            error.starts_with("query: Zendesk search has no NOT or !"),
+            "{error}"
+        );
+        assert!(error.ends_with("\"-status:closed\""), "{error}");
+    }
     // Quoted text and a type: that agrees are fine.
     assert!(
         plan(

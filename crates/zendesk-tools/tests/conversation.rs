@@ -198,10 +198,12 @@ async fn a_note_goes_in_private_and_a_reply_in_public_with_a_status() {
     )
     .await;
     assert!(result.success, "{result:?}");
+    // The audit Zendesk wrote comes back compact: a private comment, nobody emailed.
     assert_eq!(
         result.output,
         json!({"ticket_id": 7, "comment": {"id": 901, "public": false,
-               "body": "Legacy plan, check the contract", "author_id": 20}, "status": "open"})
+               "body": "Legacy plan, check the contract", "author_id": 20}, "status": "open",
+               "audit": {"id": 900, "events": [{"type": "Comment", "public": false, "author": 20}]}})
     );
     let sent = seen.lock().unwrap()[0].clone();
     assert_eq!(
@@ -213,13 +215,15 @@ async fn a_note_goes_in_private_and_a_reply_in_public_with_a_status() {
         json!({"ticket": {"comment": {"body": "Legacy plan, check the contract", "public": false}}})
     );
 
-    let (base_url, seen) = fake_zendesk(vec![(
-        "PUT",
-        "/api/v2/tickets/7",
-        200,
-        update_answer("pending", true, "We are on it"),
-    )])
-    .await;
+    let mut answer = update_answer("pending", true, "We are on it");
+    let events = answer["audit"]["events"].as_array_mut().unwrap();
+    events.push(json!({"id": 902, "type": "Change", "field_name": "status",
+                       "previous_value": "open", "value": "pending"}));
+    events.push(
+        json!({"id": 903, "type": "Notification", "subject": "Re: Printer",
+                       "body": "We are on it", "recipients": [31]}),
+    );
+    let (base_url, seen) = fake_zendesk(vec![("PUT", "/api/v2/tickets/7", 200, answer)]).await;
     let result = call(
         &base_url,
         "zendesk_reply_to_ticket",
@@ -229,6 +233,15 @@ async fn a_note_goes_in_private_and_a_reply_in_public_with_a_status() {
     assert!(result.success, "{result:?}");
     assert_eq!(result.output["comment"]["public"], true);
     assert_eq!(result.output["status"], "pending");
+    // What changed and who was emailed, in Zendesk's terms.
+    assert_eq!(
+        result.output["audit"]["events"],
+        json!([
+            {"type": "Comment", "public": true, "author": 20},
+            {"type": "Change", "field": "status", "previous": "open", "value": "pending"},
+            {"type": "Notification", "recipients": [31]}
+        ])
+    );
     assert_eq!(
         seen.lock().unwrap()[0].body,
         json!({"ticket": {"comment": {"body": "We are on it", "public": true}, "status": "pending"}})
@@ -383,6 +396,19 @@ async fn unknown_search_keywords_come_back_with_the_keyword_to_use() {
             .as_str()
             .unwrap()
             .contains("use tags: instead")
+    );
+    // A relative date says which side of the moment it means.
+    let result = call(
+        &base_url,
+        "zendesk_search_count",
+        json!({"query": "status:open updated<1week"}),
+    )
+    .await;
+    assert_eq!(
+        result.output["warnings"],
+        json!([
+            "updated<1week means updated more than a week ago in Zendesk (before the moment a week ago: < is before); for the last week write updated>1week"
+        ])
     );
     // A clean query carries no warnings key at all.
     let result = call(

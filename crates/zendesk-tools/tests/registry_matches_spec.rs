@@ -1,9 +1,10 @@
 //! The registry against the spec: every tool of `spec/tools.json` (read at run time, the single
-//! source of truth) is registered with the same id, description, params (name, type, required,
-//! description, in order) and outputs (name, type, description, nested fields, recursively).
-//! The seven additions of TOOL_BEHAVIOR.md are held to their own expectations. Seed tools may
-//! carry only the optional params listed in `ADDED_OPTIONAL_PARAMS`, after their seed params;
-//! everything else about them must equal tools.json.
+//! source of truth) is registered with the same id, params (name, type, required, in order) and
+//! outputs (name, type, description, nested fields, recursively); its descriptions and its
+//! params' say what the spec's say, and may say more after it (what a model must know: that
+//! `tags` replaces all tags, how the search language reads). The additions of TOOL_BEHAVIOR.md
+//! are held to their own expectations. Seed tools may carry only the optional params listed in
+//! `ADDED_OPTIONAL_PARAMS`, after their seed params.
 
 use std::collections::BTreeSet;
 
@@ -11,21 +12,38 @@ use serde_json::Value;
 use zendesk_tools::{FilledBy, OutputSpec, ToolSpec, registry};
 
 /// Optional params added to seed tools beyond tools.json, `(tool, param)`, in order: the bulk
-/// and merge tools take `waitSeconds` to follow the job they start (issue 5); every list and
-/// search tool takes `fields`, update takes `commentPublic` and merge `targetCommentPublic`
-/// (issue 9). Nothing else may differ.
+/// and merge tools take `waitSeconds` to follow the job they start; every read takes `fields`;
+/// update says who sees its comment (`commentPublic`), adds and removes tags while keeping the
+/// rest, changes the requester, the problem and the CCs; create finds or creates the requester by
+/// email, follows up a closed ticket, names its problem; merge says who sees both comments.
+/// Nothing else may differ.
 const ADDED_OPTIONAL_PARAMS: &[(&str, &str)] = &[
     ("zendesk_get_tickets", "fields"),
+    ("zendesk_get_ticket", "fields"),
+    ("zendesk_create_ticket", "requesterEmail"),
+    ("zendesk_create_ticket", "requesterName"),
+    ("zendesk_create_ticket", "viaFollowupSourceId"),
+    ("zendesk_create_ticket", "problemId"),
     ("zendesk_create_tickets_bulk", "waitSeconds"),
     ("zendesk_update_ticket", "commentPublic"),
+    ("zendesk_update_ticket", "addTags"),
+    ("zendesk_update_ticket", "removeTags"),
+    ("zendesk_update_ticket", "requesterId"),
+    ("zendesk_update_ticket", "problemId"),
+    ("zendesk_update_ticket", "emailCcs"),
     ("zendesk_update_tickets_bulk", "waitSeconds"),
     ("zendesk_merge_tickets", "targetCommentPublic"),
     ("zendesk_merge_tickets", "waitSeconds"),
+    ("zendesk_merge_tickets", "sourceComment"),
+    ("zendesk_merge_tickets", "sourceCommentPublic"),
     ("zendesk_get_users", "fields"),
+    ("zendesk_get_user", "fields"),
+    ("zendesk_get_current_user", "fields"),
     ("zendesk_search_users", "fields"),
     ("zendesk_create_users_bulk", "waitSeconds"),
     ("zendesk_update_users_bulk", "waitSeconds"),
     ("zendesk_get_organizations", "fields"),
+    ("zendesk_get_organization", "fields"),
     ("zendesk_autocomplete_organizations", "fields"),
     ("zendesk_create_organizations_bulk", "waitSeconds"),
     ("zendesk_search", "fields"),
@@ -39,17 +57,62 @@ fn added_params(tool: &str) -> Vec<&'static str> {
         .collect()
 }
 
-fn spec_tools() -> Vec<Value> {
+/// The spec's tools, from `../shared/spec/tools.json` beside the repository. Without it (a clone
+/// on its own) the tests that compare against it say so and pass, unless `ZD_REQUIRE_SHARED=1`
+/// (CI), which makes its absence a failure.
+fn spec_tools(test: &str) -> Option<Vec<Value>> {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../../shared/spec/tools.json"
     );
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {path}: {e}"));
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(error) if std::env::var("ZD_REQUIRE_SHARED").as_deref() == Ok("1") => {
+            panic!("ZD_REQUIRE_SHARED=1 but {path} cannot be read: {error}")
+        }
+        Err(error) => {
+            eprintln!(
+                "SKIP {test}: the spec's tools.json is not beside the repository ({path}: \
+                 {error}); this test compares the registry with it"
+            );
+            return None;
+        }
+    };
     let spec: Value = serde_json::from_str(&text).expect("tools.json is JSON");
-    spec["tools"]
-        .as_array()
-        .expect("tools.json has a tools array")
-        .clone()
+    Some(
+        spec["tools"]
+            .as_array()
+            .expect("tools.json has a tools array")
+            .clone(),
+    )
+}
+
+/// Our text is the spec's, word for word, and may go on after it.
+fn says_at_least(ours: &str, theirs: &Value, what: &str) {
+    let theirs = theirs
+        .as_str()
+        .unwrap_or_else(|| panic!("{what}: no description"));
+    assert!(
+        ours.starts_with(theirs),
+        "{what}: the description must begin with the spec's\n ours: {ours}\nspec: {theirs}"
+    );
+}
+
+/// The spec's shape with our descriptions cut back to the spec's, where they say more.
+fn spec_texts(mine: &mut Value, theirs: &Value) {
+    let cut = |ours: &mut Value, spec: &Value| {
+        if let (Some(o), Some(t)) = (ours.as_str(), spec.as_str())
+            && o.starts_with(t)
+        {
+            *ours = Value::String(t.to_owned());
+        }
+    };
+    cut(&mut mine["description"], &theirs["description"]);
+    if let (Some(ours), Some(spec)) = (mine["params"].as_array_mut(), theirs["params"].as_array()) {
+        for (our, their) in ours.iter_mut().zip(spec) {
+            cut(&mut our["description"], &their["description"]);
+        }
+    }
 }
 
 fn compare_outputs(tool: &str, path: &str, ours: &[OutputSpec], theirs: &Value) {
@@ -70,7 +133,9 @@ fn compare_outputs(tool: &str, path: &str, ours: &[OutputSpec], theirs: &Value) 
 
 #[test]
 fn every_seed_tool_matches_tools_json_exactly() {
-    let spec = spec_tools();
+    let Some(spec) = spec_tools("every_seed_tool_matches_tools_json_exactly") else {
+        return;
+    };
     assert_eq!(spec.len(), 26, "the seed has 26 tools");
     for their in &spec {
         let id = their["id"].as_str().unwrap();
@@ -78,7 +143,7 @@ fn every_seed_tool_matches_tools_json_exactly() {
             .get(id)
             .unwrap_or_else(|| panic!("{id} is not registered"));
         let ours: &ToolSpec = &tool.spec;
-        assert_eq!(ours.description, their["description"], "{id}: description");
+        says_at_least(ours.description, &their["description"], id);
 
         let their_params = their["params"].as_array().unwrap();
         let our_names: Vec<&str> = ours.params.iter().map(|p| p.name).collect();
@@ -112,10 +177,10 @@ fn every_seed_tool_matches_tools_json_exactly() {
                 "{id}: required of {}",
                 our.name
             );
-            assert_eq!(
-                our.description, their["description"],
-                "{id}: description of {}",
-                our.name
+            says_at_least(
+                our.description,
+                &their["description"],
+                &format!("{id}.{}", our.name),
             );
             let credential = matches!(our.name, "email" | "apiToken" | "subdomain");
             let expected = if credential {
@@ -132,8 +197,11 @@ fn every_seed_tool_matches_tools_json_exactly() {
 #[test]
 fn the_registry_json_is_tools_json_for_the_seed_tools() {
     // The serialised registry (what `zd tools list --json` prints) equals the spec, tool by tool.
+    let Some(spec) = spec_tools("the_registry_json_is_tools_json_for_the_seed_tools") else {
+        return;
+    };
     let ours = registry().to_json();
-    for their in spec_tools() {
+    for their in spec {
         let id = their["id"].as_str().unwrap();
         let mut mine = ours["tools"]
             .as_array()
@@ -150,13 +218,17 @@ fn the_registry_json_is_tools_json_for_the_seed_tools() {
             assert_eq!(params[at]["required"], false, "{id}: {name} is optional");
             params.remove(at);
         }
+        spec_texts(&mut mine, &their);
         assert_eq!(mine, their, "{id}");
     }
 }
 
 #[test]
-fn the_additions_are_the_seven_of_tool_behavior_the_seven_of_issue_9_and_the_nine_of_issue_13() {
-    let seed: BTreeSet<String> = spec_tools()
+fn the_additions_are_exactly_the_tools_beyond_the_seed() {
+    let Some(spec) = spec_tools("the_additions_are_exactly_the_tools_beyond_the_seed") else {
+        return;
+    };
+    let seed: BTreeSet<String> = spec
         .iter()
         .map(|t| t["id"].as_str().unwrap().to_owned())
         .collect();
@@ -233,7 +305,7 @@ fn the_additions_declare_the_params_and_outputs_of_tool_behavior() {
         ),
         (
             "zendesk_get_organization_field",
-            vec![("fieldIdOrKey", true)],
+            vec![("fieldIdOrKey", true), ("fields", false)],
             vec!["organization_field", "organization_field_id"],
         ),
         (
@@ -270,7 +342,7 @@ fn the_additions_declare_the_params_and_outputs_of_tool_behavior() {
         (
             "zendesk_add_internal_note",
             vec![("ticketId", true), ("body", true), ("uploadTokens", false)],
-            vec!["ticket_id", "comment", "status"],
+            vec!["ticket_id", "comment", "status", "audit"],
         ),
         (
             "zendesk_reply_to_ticket",
@@ -278,9 +350,10 @@ fn the_additions_declare_the_params_and_outputs_of_tool_behavior() {
                 ("ticketId", true),
                 ("body", true),
                 ("status", false),
+                ("emailCcs", false),
                 ("uploadTokens", false),
             ],
-            vec!["ticket_id", "comment", "status"],
+            vec!["ticket_id", "comment", "status", "audit"],
         ),
         (
             "zendesk_get_ticket_audits",
@@ -376,7 +449,11 @@ fn the_additions_declare_the_params_and_outputs_of_tool_behavior() {
         ),
         (
             "zendesk_get_article",
-            vec![("articleId", true), ("maxBodyChars", false)],
+            vec![
+                ("articleId", true),
+                ("maxBodyChars", false),
+                ("fields", false),
+            ],
             vec!["article", "article_id"],
         ),
         (

@@ -50,6 +50,11 @@ async def main(url: str, token: str) -> None:
                 tools = await common.check_tool_list(session)
                 ticket_id = await common.ticket_round_trip(session, "http")
                 await common.failing_calls(session, ticket_id)
+                # The host's policy holds over HTTP as over stdio: who sees a comment is said.
+                message = await common.call_error(
+                    session, "zendesk_update_ticket", {"ticketId": ticket_id, "comment": "Vendor ETA Friday"}
+                )
+                common.check("commentPublic" in message and "Nothing was changed" in message, message)
                 updates = await common.bulk_with_progress(session)
                 print(f"http: {len(tools)} tools, bulk job followed with {updates} progress update(s)")
     print("http: OK")

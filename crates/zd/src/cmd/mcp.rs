@@ -6,7 +6,8 @@ use std::{net::SocketAddr, process::ExitCode};
 use std::time::Duration;
 
 use zendesk_mcp::{
-    HttpOptions, HttpServer, SecretString, SessionLimits, ToolSelection, ZendeskMcpServer,
+    Approval, HostPolicy, HttpOptions, HttpServer, SecretString, SessionLimits, TlsFiles,
+    ToolSelection, ZendeskMcpServer,
 };
 use zendesk_tools::CallContext;
 
@@ -41,6 +42,15 @@ pub struct Args {
     #[arg(long = "allowed-origin", value_name = "ORIGIN")]
     allowed_origins: Vec<String>,
 
+    /// With --http: serve HTTPS with this certificate (PEM: the certificate, then any
+    /// intermediates); needs --tls-key. Beyond loopback, plain HTTP logs a warning.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<std::path::PathBuf>,
+
+    /// With --http: the private key of --tls-cert (PEM: PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<std::path::PathBuf>,
+
     /// Expose only the tools that change nothing.
     #[arg(long)]
     read_only: bool,
@@ -50,9 +60,21 @@ pub struct Args {
     #[arg(long, value_name = "DIR", env = "ZD_ATTACHMENTS_DIR")]
     attachments_dir: Option<std::path::PathBuf>,
 
-    /// Expose only these tools (comma-separated ids, e.g. `zendesk_get_ticket,zendesk_search`).
+    /// Expose only these tools (comma-separated ids, e.g. `zendesk_get_ticket,zendesk_search`);
+    /// with --toolsets, these and the sets' tools.
     #[arg(long, value_name = "A,B,C")]
     tools: Option<String>,
+
+    /// Expose only the tools of these sets (comma-separated), by Zendesk area; combine with
+    /// --tools and --read-only. A set whose tools start bulk jobs brings
+    /// zendesk_get_job_status along.
+    #[arg(long, value_name = "SET,SET", value_delimiter = ',', value_parser = toolsets())]
+    toolsets: Option<Vec<String>>,
+
+    /// Before these calls run, ask the person through the MCP client (elicitation), showing who
+    /// receives what and which records go; a client that cannot ask is refused (comma-separated).
+    #[arg(long, value_name = "KIND,KIND", value_delimiter = ',', value_parser = approvals())]
+    require_approval: Vec<String>,
 
     /// With --http: MCP sessions alive at once; beyond it the session idle longest is ended
     /// [default: 500]
@@ -72,6 +94,7 @@ pub async fn run(args: Args) -> ExitCode {
     let selection = ToolSelection {
         read_only: args.read_only,
         only: args.tools.as_deref().map(ToolSelection::parse_list),
+        toolsets: args.toolsets.clone(),
     };
     let tools = match selection.select(zendesk_tools::registry()) {
         Ok(tools) => tools,
@@ -91,6 +114,9 @@ pub async fn run(args: Args) -> ExitCode {
         }
         if args.session_idle_timeout.is_some() {
             http_only.push("--session-idle-timeout");
+        }
+        if args.tls_cert.is_some() {
+            http_only.push("--tls-cert");
         }
         if !http_only.is_empty() {
             eprintln!(
@@ -132,7 +158,12 @@ pub async fn run(args: Args) -> ExitCode {
         attachments_dir,
         ..CallContext::with_connection(connection)
     };
-    let server = ZendeskMcpServer::new(tools, context);
+    let policy = HostPolicy::requiring(
+        args.require_approval
+            .iter()
+            .filter_map(|name| Approval::from_name(name)),
+    );
+    let server = ZendeskMcpServer::with_policy(tools, context, policy);
     tracing::info!(tools = server.tool_names().len(), "zd mcp starting");
 
     let outcome = match http {
@@ -180,7 +211,36 @@ async fn http_options(address: &str, args: &Args) -> Result<HttpOptions, String>
             .map_or(defaults.max_sessions, |n| n as usize),
         idle_timeout: args.session_idle_timeout.unwrap_or(defaults.idle_timeout),
     };
+    if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
+        let files = TlsFiles {
+            cert: cert.clone(),
+            key: key.clone(),
+        };
+        files.load()?;
+        options.tls = Some(files);
+    }
+    // Refused here, before a sandbox starts, rather than at bind.
+    options.check_token()?;
     Ok(options)
+}
+
+/// The toolsets, each with what it holds, for `--help` and for checking `--toolsets`.
+fn toolsets() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(
+        zendesk_tools::registry()
+            .toolsets()
+            .iter()
+            .map(|set| clap::builder::PossibleValue::new(set.name).help(set.description)),
+    )
+}
+
+/// What `--require-approval` takes, each with what it covers.
+fn approvals() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(
+        Approval::ALL
+            .iter()
+            .map(|kind| clap::builder::PossibleValue::new(kind.name()).help(kind.description())),
+    )
 }
 
 /// `127.0.0.1:8808`, `[::1]:8808` or `localhost:8808`.
@@ -241,6 +301,36 @@ mod tests {
     struct Probe {
         #[command(flatten)]
         mcp: Args,
+    }
+
+    #[test]
+    fn the_help_lists_every_toolset_with_what_it_holds() {
+        let help = Probe::command().render_long_help().to_string();
+        for set in zendesk_tools::registry().toolsets() {
+            let line = help
+                .lines()
+                .find(|line| line.trim_start().starts_with(&format!("- {}:", set.name)));
+            assert!(
+                line.is_some_and(|line| line.ends_with(set.description)),
+                "{} missing from the help:\n{help}",
+                set.name
+            );
+        }
+    }
+
+    #[test]
+    fn the_help_lists_what_may_require_approval() {
+        let help = Probe::command().render_long_help().to_string();
+        for kind in Approval::ALL {
+            assert!(
+                help.lines().any(|line| line
+                    .trim_start()
+                    .starts_with(&format!("- {}:", kind.name()))
+                    && line.ends_with(kind.description())),
+                "{} missing from the help:\n{help}",
+                kind.name()
+            );
+        }
     }
 
     #[test]

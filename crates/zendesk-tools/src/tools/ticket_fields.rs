@@ -5,52 +5,13 @@
 use serde_json::{Value, json};
 use zendesk::Detached;
 
-use crate::Tool;
-use crate::ToolError;
+use crate::error::ToolError;
 use crate::output;
 use crate::params::Params;
-use crate::plan::Plan;
-use crate::spec::*;
+use crate::plan::{Plan, PlanFn};
 
-pub(crate) fn get_ticket_fields() -> Tool {
-    Tool::new(
-        ToolSpec {
-            id: "zendesk_get_ticket_fields",
-            description: "List the ticket fields, system and custom: each with its id, title, type, whether it is required and active, and the options (name and value) of dropdowns. Fill a ticket's customFields with {\"<id>\": \"<option value>\"}",
-            params: with_credentials(
-                Subdomain::Plain,
-                vec![
-                    optional(
-                        "perPage",
-                        "Fields per page as a number string (default: \"100\", max: \"100\")",
-                    ),
-                    optional(
-                        "pageAfter",
-                        "Cursor from a previous response to fetch the next page of fields",
-                    ),
-                    fields_param(),
-                ],
-            ),
-            outputs: vec![
-                nested(
-                    "ticket_fields",
-                    "array",
-                    "The ticket fields",
-                    ticket_field_fields(),
-                ),
-                nested(
-                    "paging",
-                    "object",
-                    "Cursor-based pagination information",
-                    paging_fields(),
-                ),
-                nested("metadata", "object", "Response metadata", metadata_fields()),
-            ],
-            annotations: READ_ONLY,
-        },
-        plan_get_ticket_fields,
-    )
-}
+/// The plans of this module's tools, by tool id.
+pub(crate) const PLANS: &[(&str, PlanFn)] = &[("zendesk_get_ticket_fields", get_ticket_fields)];
 
 /// A ticket field, compact: custom options for dropdowns and multiselects, system options for
 /// status, priority and type.
@@ -80,8 +41,8 @@ fn compact_field(field: &Value) -> Value {
     out
 }
 
-fn plan_get_ticket_fields(p: &Params) -> Result<Plan, ToolError> {
-    let fields = p.fields(&keys_of(&ticket_field_fields()))?;
+fn get_ticket_fields(p: &Params) -> Result<Plan, ToolError> {
+    let fields = p.fields()?;
     Plan::list(
         p.paged(Detached.ticket_fields().list())?,
         move |mut page| {

@@ -15,11 +15,15 @@ use serde_json::{Value, json};
 use zendesk::Detached;
 use zendesk_types::AttachmentId;
 
-use crate::Tool;
-use crate::ToolError;
+use crate::error::ToolError;
 use crate::params::{Params, shown};
-use crate::plan::Plan;
-use crate::spec::*;
+use crate::plan::{Plan, PlanFn};
+
+/// The plans of this module's tools, by tool id.
+pub(crate) const PLANS: &[(&str, PlanFn)] = &[
+    ("zendesk_get_attachment", get_attachment),
+    ("zendesk_upload_attachment", upload_attachment),
+];
 
 /// Text shown by default, and at most.
 const TEXT_DEFAULT: u64 = 20_000;
@@ -32,115 +36,7 @@ const UPLOAD_MAX: u64 = 50 * 1024 * 1024;
 /// Image types a model can be shown.
 const IMAGE_TYPES: &[&str] = &["image/png", "image/jpeg", "image/gif", "image/webp"];
 
-fn attachment_fields() -> Vec<OutputSpec> {
-    vec![
-        out("id", "number", "Attachment ID"),
-        out("file_name", "string", "File name"),
-        out(
-            "content_type",
-            "string",
-            "Its type (e.g., text/plain, image/png)",
-        ),
-        out("size", "number", "Size in bytes"),
-        out("url", "string", "Where the file is (content_url)"),
-    ]
-}
-
-pub(crate) fn get_attachment() -> Tool {
-    Tool::new(
-        ToolSpec {
-            id: "zendesk_get_attachment",
-            description: "Read a file attached to a ticket comment: its name, type and size, and its content when it can be read: text files (and JSON, CSV, XML) as text cut to maxChars, images (PNG, JPEG, GIF, WebP up to 2 MB) as an image. Find attachment ids in zendesk_get_ticket_comments",
-            params: with_credentials(
-                Subdomain::Plain,
-                vec![
-                    required(
-                        "attachmentId",
-                        "Attachment to read, as a numeric string (an id from a comment's attachments)",
-                    ),
-                    optional(
-                        "maxChars",
-                        "Characters of a text file to return (default: \"20000\", max: \"200000\")",
-                    ),
-                ],
-            ),
-            outputs: vec![
-                nested("attachment", "object", "The file", attachment_fields()),
-                out(
-                    "content",
-                    "string",
-                    "A text file's content (null for other files)",
-                ),
-                out(
-                    "truncated",
-                    "boolean",
-                    "Whether content was cut at maxChars",
-                ),
-                nested(
-                    "image",
-                    "object",
-                    "An image's content (absent for other files); over MCP it comes as image content instead of data",
-                    vec![
-                        out("mime_type", "string", "Image type"),
-                        out("data", "string", "The image, base64"),
-                    ],
-                ),
-                out(
-                    "note",
-                    "string",
-                    "Why the content is not shown, when it is not",
-                ),
-            ],
-            annotations: READ_ONLY,
-        },
-        plan_get_attachment,
-    )
-}
-
-pub(crate) fn upload_attachment() -> Tool {
-    Tool::new(
-        ToolSpec {
-            id: "zendesk_upload_attachment",
-            description: "Upload a file from the attachments directory the operator configured, to attach it to a reply or note: pass the returned token in uploadTokens of zendesk_reply_to_ticket or zendesk_add_internal_note. Nothing is visible on any ticket until then. Only files inside that directory can be uploaded",
-            params: with_credentials(
-                Subdomain::Plain,
-                vec![
-                    required(
-                        "fileName",
-                        "File to upload, named inside the attachments directory (e.g., \"invoice-4411.pdf\" or \"screenshots/error.png\")",
-                    ),
-                    optional(
-                        "uploadToken",
-                        "Token of an earlier upload to add this file to (one token then attaches both)",
-                    ),
-                ],
-            ),
-            outputs: vec![
-                out(
-                    "token",
-                    "string",
-                    "Upload token: pass it in uploadTokens of a reply or note",
-                ),
-                nested(
-                    "attachment",
-                    "object",
-                    "The file uploaded",
-                    attachment_fields(),
-                ),
-                nested(
-                    "attachments",
-                    "array",
-                    "Every file under the token so far",
-                    attachment_fields(),
-                ),
-            ],
-            annotations: WRITE,
-        },
-        plan_upload_attachment,
-    )
-}
-
-fn plan_get_attachment(p: &Params) -> Result<Plan, ToolError> {
+fn get_attachment(p: &Params) -> Result<Plan, ToolError> {
     let id = p.required_id("attachmentId")?;
     let max_text = p
         .number_in("maxChars", 1..=TEXT_MAX)?
@@ -156,7 +52,7 @@ fn plan_get_attachment(p: &Params) -> Result<Plan, ToolError> {
     })
 }
 
-fn plan_upload_attachment(p: &Params) -> Result<Plan, ToolError> {
+fn upload_attachment(p: &Params) -> Result<Plan, ToolError> {
     let file = p.required_text("fileName")?.to_owned();
     check_name(&file)?;
     let token = p.text("uploadToken")?.map(|t| t.trim().to_owned());
@@ -386,7 +282,7 @@ pub(crate) fn text_of(bytes: &[u8], cut_short: bool, max: usize) -> (String, boo
     } else {
         &text
     };
-    let (text, truncated) = crate::articles::bounded(text, max);
+    let (text, truncated) = crate::tools::articles::bounded(text, max);
     (text, truncated || cut_short)
 }
 

@@ -8,56 +8,47 @@ use serde_json::{Map, Value, json};
 use zendesk::Detached;
 use zendesk_types::TicketId;
 
-use crate::Tool;
-use crate::ToolError;
-use crate::comments::{author_of, authors, plain_text};
+use crate::error::ToolError;
 use crate::output;
 use crate::params::Params;
-use crate::plan::Plan;
-use crate::spec::*;
+use crate::plan::{Plan, PlanFn};
+use crate::tools::comments::{author_of, authors, plain_text};
 
-pub(crate) fn get_ticket_audits() -> Tool {
-    Tool::new(
-        ToolSpec {
-            id: "zendesk_get_ticket_audits",
-            description: "Read a ticket's history, oldest first: each change set (audit) with who made it, when, through which channel, and its events (fields set or changed with their previous and new values, comments added, notifications emailed)",
-            params: with_credentials(
-                Subdomain::Plain,
-                vec![
-                    required(
-                        "ticketId",
-                        "Ticket whose history to read, as a numeric string (e.g., \"12345\")",
-                    ),
-                    optional(
-                        "perPage",
-                        "Audits per page as a number string (default: \"100\", max: \"100\")",
-                    ),
-                    optional(
-                        "pageAfter",
-                        "Cursor from a previous response to fetch the next page of audits",
-                    ),
-                    fields_param(),
-                ],
-            ),
-            outputs: vec![
-                nested(
-                    "audits",
-                    "array",
-                    "The audits, oldest first",
-                    audit_fields(),
-                ),
-                nested(
-                    "paging",
-                    "object",
-                    "Cursor-based pagination information",
-                    paging_fields(),
-                ),
-                nested("metadata", "object", "Response metadata", metadata_fields()),
-            ],
-            annotations: READ_ONLY,
-        },
-        plan_get_ticket_audits,
-    )
+/// The plans of this module's tools, by tool id.
+pub(crate) const PLANS: &[(&str, PlanFn)] = &[("zendesk_get_ticket_audits", get_ticket_audits)];
+
+/// The audit Zendesk wrote for a write (create or update), as the write's result carries it:
+/// what changed and who was emailed, in a few hundred bytes. Each event is
+/// `{type: "Change", field, previous, value}`, `{type: "Create", field, value}`,
+/// `{type: "Comment", public, author}` (the author's user ID) or
+/// `{type: "Notification", recipients}` (user IDs); other kinds give their type only.
+pub(crate) fn of_write(audit: &Value) -> Value {
+    let events: Vec<Value> = audit
+        .get("events")
+        .and_then(Value::as_array)
+        .map(|events| {
+            events
+                .iter()
+                .map(|event| match event.get("type").and_then(Value::as_str) {
+                    Some("Change") => json!({
+                        "type": "Change", "field": event.get("field_name"),
+                        "previous": event.get("previous_value"), "value": event.get("value"),
+                    }),
+                    Some("Create") => json!({
+                        "type": "Create", "field": event.get("field_name"), "value": event.get("value"),
+                    }),
+                    Some(kind @ ("Comment" | "VoiceComment")) => json!({
+                        "type": kind, "public": event.get("public"), "author": event.get("author_id"),
+                    }),
+                    Some("Notification") => json!({
+                        "type": "Notification", "recipients": event.get("recipients"),
+                    }),
+                    kind => json!({ "type": kind }),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    json!({ "id": audit.get("id"), "events": events })
 }
 
 /// One event, compact. Kinds not named here keep their keys (but their ID).
@@ -101,9 +92,9 @@ fn compact_audit(audit: &Value, authors: &HashMap<u64, Value>) -> Value {
     })
 }
 
-fn plan_get_ticket_audits(p: &Params) -> Result<Plan, ToolError> {
+fn get_ticket_audits(p: &Params) -> Result<Plan, ToolError> {
     let id = TicketId(p.required_id("ticketId")?);
-    let fields = p.fields(&keys_of(&audit_fields()))?;
+    let fields = p.fields()?;
     let list = Detached.tickets().audits(id).include("users");
     Plan::list(p.paged(list)?, move |mut page| {
         let authors = authors(&page);

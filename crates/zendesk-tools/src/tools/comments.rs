@@ -10,154 +10,17 @@ use serde_json::{Map, Value, json};
 use zendesk::Detached;
 use zendesk_types::TicketId;
 
-use crate::Tool;
-use crate::ToolError;
+use crate::error::ToolError;
 use crate::output;
 use crate::params::Params;
-use crate::plan::Plan;
-use crate::spec::*;
-use crate::tickets::STATUSES;
+use crate::plan::{Plan, PlanFn};
 
-fn ticket_id_param(purpose: &'static str) -> ParamSpec {
-    required("ticketId", purpose)
-}
-
-/// The optional `uploadTokens` of a note or reply: files it attaches.
-fn upload_tokens_param() -> ParamSpec {
-    optional(
-        "uploadTokens",
-        "Tokens from zendesk_upload_attachment: the files are attached to this comment (comma-separated, or an array)",
-    )
-    .list()
-}
-
-fn written_outputs(what: &'static str) -> Vec<OutputSpec> {
-    vec![
-        out("ticket_id", "number", "The ticket ID"),
-        nested(
-            "comment",
-            "object",
-            what,
-            vec![
-                out("id", "number", "Comment ID"),
-                out("public", "boolean", "Whether the requester sees it"),
-                out("body", "string", "The text as added"),
-                out("author_id", "number", "User ID of the author (you)"),
-                nested(
-                    "attachments",
-                    "array",
-                    "Files attached to it (from uploadTokens; absent when none)",
-                    vec![
-                        out("id", "number", "Attachment ID"),
-                        out("file_name", "string", "File name"),
-                        out("content_type", "string", "Its type"),
-                        out("size", "number", "Size in bytes"),
-                        out("url", "string", "Where the file is"),
-                    ],
-                ),
-            ],
-        ),
-        out("status", "string", "The ticket's status after the change"),
-    ]
-}
-
-pub(crate) fn get_ticket_comments() -> Tool {
-    Tool::new(
-        ToolSpec {
-            id: "zendesk_get_ticket_comments",
-            description: "Read a ticket's conversation: every comment with its author (name, email, role), time, whether it is public (seen by the requester, who was emailed it) or an internal note (agents only), its plain-text body and attachments. Oldest first unless sortOrder is \"desc\"",
-            params: with_credentials(
-                Subdomain::Plain,
-                vec![
-                    ticket_id_param(
-                        "Ticket whose conversation to read, as a numeric string (e.g., \"12345\")",
-                    ),
-                    optional(
-                        "sortOrder",
-                        "\"asc\" for oldest first (default) or \"desc\" for newest first",
-                    )
-                    .one_of(zendesk_types::SortOrder::KNOWN),
-                    optional(
-                        "perPage",
-                        "Comments per page as a number string (default: \"100\", max: \"100\")",
-                    ),
-                    optional(
-                        "pageAfter",
-                        "Cursor from a previous response to fetch the next page of comments",
-                    ),
-                    fields_param(),
-                ],
-            ),
-            outputs: vec![
-                nested(
-                    "comments",
-                    "array",
-                    "The comments, in the order asked",
-                    comment_fields(),
-                ),
-                nested(
-                    "paging",
-                    "object",
-                    "Cursor-based pagination information",
-                    paging_fields(),
-                ),
-                nested("metadata", "object", "Response metadata", metadata_fields()),
-            ],
-            annotations: READ_ONLY,
-        },
-        plan_get_ticket_comments,
-    )
-}
-
-pub(crate) fn add_internal_note() -> Tool {
-    Tool::new(
-        ToolSpec {
-            id: "zendesk_add_internal_note",
-            description: "Add an internal note to a ticket: a private comment only agents can see. It is never shown or emailed to the requester. To answer the customer, use zendesk_reply_to_ticket",
-            params: with_credentials(
-                Subdomain::Plain,
-                vec![
-                    ticket_id_param(
-                        "Ticket to add the note to, as a numeric string (e.g., \"12345\")",
-                    ),
-                    required("body", "Text of the note (plain text)"),
-                    upload_tokens_param(),
-                ],
-            ),
-            outputs: written_outputs("The internal note added"),
-            annotations: WRITE,
-        },
-        plan_add_internal_note,
-    )
-}
-
-pub(crate) fn reply_to_ticket() -> Tool {
-    Tool::new(
-        ToolSpec {
-            id: "zendesk_reply_to_ticket",
-            description: "Reply publicly on a ticket: the reply is visible to the requester and Zendesk emails it to them (and to anyone CC'd). For something only agents should see, use zendesk_add_internal_note. Optionally set the ticket's status in the same change (e.g., \"pending\" while waiting for the customer)",
-            params: with_credentials(
-                Subdomain::Plain,
-                vec![
-                    ticket_id_param("Ticket to reply on, as a numeric string (e.g., \"12345\")"),
-                    required(
-                        "body",
-                        "Text of the reply, as the requester will read it (plain text)",
-                    ),
-                    optional(
-                        "status",
-                        "New status set with the reply: \"new\", \"open\", \"pending\", \"hold\", \"solved\", or \"closed\" (leave out to keep the status)",
-                    )
-                    .one_of(STATUSES),
-                    upload_tokens_param(),
-                ],
-            ),
-            outputs: written_outputs("The public reply added"),
-            annotations: WRITE,
-        },
-        plan_reply_to_ticket,
-    )
-}
+/// The plans of this module's tools, by tool id.
+pub(crate) const PLANS: &[(&str, PlanFn)] = &[
+    ("zendesk_get_ticket_comments", get_ticket_comments),
+    ("zendesk_add_internal_note", add_internal_note),
+    ("zendesk_reply_to_ticket", reply_to_ticket),
+];
 
 /// Who wrote what, from the users Zendesk side-loaded with the page (`include=users`).
 pub(crate) fn authors(page: &zendesk::Page<Value>) -> HashMap<u64, Value> {
@@ -299,9 +162,9 @@ fn compact_comment(comment: &Value, authors: &HashMap<u64, Value>) -> Value {
     })
 }
 
-fn plan_get_ticket_comments(p: &Params) -> Result<Plan, ToolError> {
+fn get_ticket_comments(p: &Params) -> Result<Plan, ToolError> {
     let id = TicketId(p.required_id("ticketId")?);
-    let fields = p.fields(&keys_of(&comment_fields()))?;
+    let fields = p.fields()?;
     let mut list = Detached.tickets().comments(id).include("users");
     if p.choice("sortOrder")? == Some("desc") {
         list = list.newest_first();
@@ -343,13 +206,20 @@ fn written(body: Value, id: u64, sent: &str, public: bool) -> Result<Value, Tool
                 .and_then(Value::as_array)
                 .filter(|files| !files.is_empty())
             {
-                comment["attachments"] = files.iter().map(crate::attachments::compact).collect();
+                comment["attachments"] = files
+                    .iter()
+                    .map(crate::tools::attachments::compact)
+                    .collect();
             }
             comment
         }
         None => json!({ "id": null, "public": public, "body": sent, "author_id": null }),
     };
-    Ok(json!({ "ticket_id": id, "comment": comment, "status": status }))
+    let mut out = json!({ "ticket_id": id, "comment": comment, "status": status });
+    if let Some(audit) = body.get("audit") {
+        out["audit"] = crate::tools::audits::of_write(audit);
+    }
+    Ok(out)
 }
 
 fn plan_comment(p: &Params, public: bool, status: Option<&str>) -> Result<Plan, ToolError> {
@@ -370,17 +240,20 @@ fn plan_comment(p: &Params, public: bool, status: Option<&str>) -> Result<Plan, 
     if let Some(status) = status {
         changes.insert("status".into(), json!(status));
     }
+    if let Some(ccs) = crate::tools::tickets::email_ccs(p)? {
+        changes.insert("email_ccs".into(), ccs);
+    }
     Plan::send(
         Detached.tickets().update(TicketId(id), &changes),
         move |answer| written(answer, id, &body, public),
     )
 }
 
-fn plan_add_internal_note(p: &Params) -> Result<Plan, ToolError> {
+fn add_internal_note(p: &Params) -> Result<Plan, ToolError> {
     plan_comment(p, false, None)
 }
 
-fn plan_reply_to_ticket(p: &Params) -> Result<Plan, ToolError> {
+fn reply_to_ticket(p: &Params) -> Result<Plan, ToolError> {
     let status = p.choice("status")?;
     plan_comment(p, true, status)
 }
