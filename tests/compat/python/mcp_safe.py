@@ -28,9 +28,9 @@ from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
 from mcp.types import ElicitResult
 
-# Sandbox behaviour this scenario checks once the sandbox has it: an assignee who is not a
-# member of the ticket's group refused with Zendesk's 422. Off until zendesk-sandbox does it.
-SANDBOX_REFUSES_ASSIGNEE_OUTSIDE_GROUP = False
+# Sandbox behaviour this scenario checks: an assignee who is not a member of the ticket's group
+# refused with Zendesk's 422 (on: the sandbox does it).
+SANDBOX_REFUSES_ASSIGNEE_OUTSIDE_GROUP = True
 # The sandbox does not yet run Zendesk's notification triggers, so its audits hold no
 # `Notification` event for a public comment; on Zendesk they do (the audit tool maps them).
 SANDBOX_WRITES_NOTIFICATIONS = False
