@@ -100,6 +100,7 @@ pub async fn start() -> anyhow::Result<(Connection, RunningSandbox)> {
         rate_limit_per_minute: None,
         oauth_lifetimes: zendesk_sandbox::OAuthLifetimes::zendesk(),
         durability: zendesk_sandbox::store::Durability::Normal,
+        webhook_allow_hosts: Vec::new(),
     };
     let sandbox = Sandbox::start(config)
         .await

@@ -1,5 +1,5 @@
 //! How a sandbox is run: where it listens, its database, its admin, the demo seed, the rate
-//! limit and OAuth token lifetimes. `Debug` hides the admin token and any database password.
+//! limit, OAuth token lifetimes and where webhooks may be delivered. `Debug` hides the admin token and any database password.
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -30,6 +30,10 @@ pub struct Config {
     /// Whether an acknowledged write survives only a crash of the process (the default) or also
     /// a power loss (`Durability::Full`: every commit waits for the disk).
     pub durability: store::Durability,
+    /// Hosts webhook deliveries may go to besides this machine (loopback), as
+    /// `--webhook-allow-host` names them: a sandbox others reach must not become a way into the
+    /// network it runs in.
+    pub webhook_allow_hosts: Vec<String>,
 }
 
 impl Config {
@@ -44,6 +48,7 @@ impl Config {
             rate_limit_per_minute: None,
             oauth_lifetimes: OAuthLifetimes::zendesk(),
             durability: store::Durability::Normal,
+            webhook_allow_hosts: Vec::new(),
         }
     }
 }
@@ -66,6 +71,7 @@ impl fmt::Debug for Config {
             .field("rate_limit_per_minute", &self.rate_limit_per_minute)
             .field("oauth_lifetimes", &self.oauth_lifetimes)
             .field("durability", &self.durability)
+            .field("webhook_allow_hosts", &self.webhook_allow_hosts)
             .finish()
     }
 }

@@ -81,6 +81,10 @@ struct ServeArgs {
         default_value = "normal"
     )]
     durability: DurabilityArg,
+    /// A host webhooks may be delivered to besides this machine (repeat for more); without it
+    /// deliveries go to loopback only, and others are refused and logged as failed invocations.
+    #[arg(long = "webhook-allow-host", value_name = "HOST")]
+    webhook_allow_hosts: Vec<String>,
     #[command(flatten)]
     limits: ServeLimitArgs,
 }
@@ -144,6 +148,7 @@ async fn serve(args: ServeArgs) -> ExitCode {
             DurabilityArg::Normal => Durability::Normal,
             DurabilityArg::Full => Durability::Full,
         },
+        webhook_allow_hosts: args.webhook_allow_hosts.clone(),
     };
     let running = match Sandbox::start_with_limits(config, args.limits.limits()).await {
         Ok(running) => running,

@@ -48,6 +48,7 @@ pub mod ticket_fields;
 pub mod tickets;
 pub mod users;
 pub mod views;
+pub mod webhooks;
 
 /// Every endpoint of the sandbox, each resource's in turn.
 pub fn endpoints() -> Vec<Endpoint> {
@@ -67,6 +68,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         search::endpoints(),
         oauth_clients::endpoints(),
         oauth::endpoints(),
+        webhooks::endpoints(),
     ]
     .into_iter()
     .flatten()
