@@ -4,6 +4,9 @@
 //! deliveries): a committed change has its deliveries durably queued, a refused one has none.
 //! [`active_webhooks`] is what rules may name and events may reach. The worker (`worker`)
 //! sends what is queued, at least once.
+//!
+//! [`ticket_written`] and [`ticket_operation`] are the ticket resource's one-line hooks: the
+//! events of a write (or of a merge, a soft delete) queued for the webhooks subscribed to them.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -12,10 +15,13 @@ use tokio::sync::Notify;
 
 use super::definition::{RequestFormat, Webhook};
 use super::delivery::SANDBOX_ACCOUNT_ID;
-use super::events::{PayloadParts, Sequence, TicketEvent, payload};
+use super::events::{
+    Lifecycle, PayloadParts, Sequence, TicketEvent, events_of_write, lifecycle_event, payload,
+};
 use super::ids::{new_event_id, new_ulid};
+use crate::business_rules::ticket_update::{AddedComment, Person};
 use crate::business_rules::vocabulary::WebhookTarget;
-use crate::store::{NewDeliveryRow, Reader, StoreError, Writer};
+use crate::store::{NewDeliveryRow, Reader, StoreError, Table, Writer};
 
 /// What set a delivery off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -172,6 +178,74 @@ pub fn event_deliveries(
         }
     }
     deliveries
+}
+
+/// Queues the events of one ticket write (`before` is `None` when it created the ticket) for
+/// the active webhooks subscribed to them, in the write's transaction. `audit` is the write's
+/// audit: its author made the change, and its `Comment` event is the comment the write added.
+pub fn ticket_written(
+    tx: &mut dyn Writer,
+    before: Option<&Value>,
+    after: &Value,
+    audit: &Value,
+) -> Result<(), StoreError> {
+    let webhooks = event_webhooks(tx)?;
+    if webhooks.is_empty() {
+        return Ok(());
+    }
+    let actor_id = audit["author_id"].as_i64();
+    let author = match actor_id {
+        Some(id) => tx
+            .record(Table::Users, id)?
+            .as_ref()
+            .and_then(Person::from_record),
+        None => None,
+    };
+    let comment = audit["events"].as_array().and_then(|events| {
+        events
+            .iter()
+            .find(|e| e["type"] == "Comment")
+            .map(|c| AddedComment {
+                id: c["id"].as_i64(),
+                author_id: c["author_id"].as_i64().unwrap_or_default(),
+                body: c["body"].as_str().unwrap_or_default().to_string(),
+                public: c["public"].as_bool().unwrap_or(true),
+            })
+    });
+    let events = events_of_write(before, after, comment.as_ref(), author.as_ref());
+    let deliveries = event_deliveries(&webhooks, &events, after, actor_id, crate::util::now());
+    enqueue(tx, &deliveries)
+}
+
+/// Queues the event of an operation on `ticket` that is not a field write (merged into
+/// another, soft deleted, ...) for the active webhooks subscribed to it.
+pub fn ticket_operation(
+    tx: &mut dyn Writer,
+    ticket: &Value,
+    operation: Lifecycle,
+    actor_id: i64,
+) -> Result<(), StoreError> {
+    let webhooks = event_webhooks(tx)?;
+    if webhooks.is_empty() {
+        return Ok(());
+    }
+    let event = lifecycle_event(operation);
+    let deliveries = event_deliveries(
+        &webhooks,
+        std::slice::from_ref(&event),
+        ticket,
+        Some(actor_id),
+        crate::util::now(),
+    );
+    enqueue(tx, &deliveries)
+}
+
+/// The active webhooks subscribed to at least one event type (those rules call get nothing
+/// from a write on their own).
+fn event_webhooks(tx: &mut dyn Reader) -> Result<Vec<ActiveWebhook>, StoreError> {
+    let mut webhooks = active_webhooks(tx)?;
+    webhooks.retain(|w| !w.webhook.answers_rules());
+    Ok(webhooks)
 }
 
 /// Now, in Unix milliseconds (deliveries are timed to the millisecond: `Retry-After: 1`).
