@@ -559,3 +559,51 @@ async fn a_test_request_is_sent_now_and_answered_with_what_the_endpoint_said() {
     );
     sb.state.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_sandboxes_on_one_postgres_database_send_each_delivery_once() {
+    let url = zendesk_sandbox::test_db_url();
+    if !url.starts_with("postgres") {
+        println!(
+            "skipped: two processes share a queue only on PostgreSQL; set ZD_TEST_DATABASE_URL to run this"
+        );
+        return;
+    }
+    let config = zendesk_sandbox::Config {
+        db_url: url,
+        ..zendesk_sandbox::Config::in_memory(common::ADMIN_TOKEN)
+    };
+    let first = common::sandbox_with(config.clone()).await;
+    let second = common::sandbox_with(config).await;
+    let receiver = Receiver::start(&[]).await;
+    create_webhook(
+        &first,
+        json!({"name": "Shared", "endpoint": receiver.url, "http_method": "POST",
+               "request_format": "json", "status": "active",
+               "subscriptions": ["zen:event-type:ticket.created"]}),
+    )
+    .await;
+    const TICKETS: usize = 40;
+    for n in 0..TICKETS {
+        let sb = if n % 2 == 0 { &first } else { &second };
+        ticket(
+            sb,
+            json!({"subject": format!("Shared {n}"), "comment": {"body": "x"}}),
+        )
+        .await;
+    }
+    receiver.wait_for(TICKETS).await;
+    // Long enough for a second sender of any of them to have sent it too.
+    tokio::time::sleep(Duration::from_millis(2_000)).await;
+    let received = receiver.received();
+    let mut invocations: Vec<&str> = received
+        .iter()
+        .map(|r| r.header("x-zendesk-webhook-invocation-id"))
+        .collect();
+    invocations.sort_unstable();
+    invocations.dedup();
+    assert_eq!(invocations.len(), TICKETS);
+    assert_eq!(received.len(), TICKETS, "a delivery was sent twice");
+    first.state.close().await.unwrap();
+    second.state.close().await.unwrap();
+}
