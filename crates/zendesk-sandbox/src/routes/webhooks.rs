@@ -385,7 +385,7 @@ const TEST_FIELDS: &[&str] = &[
 ];
 
 /// `POST /webhooks/test` with `{"request": {endpoint, http_method, request_format,
-/// authentication, headers: [{key, value}], payload}}`, and `?webhook_id=` to send as that
+/// authentication, headers: [{key, value}], payload}}`, and `?test_webhook_id=` (or `?webhook_id=`) to send as that
 /// webhook (its stored settings under what `request` changes, signed with its secret; a new
 /// webhook's test is signed with Zendesk's documented test secret). The request goes now, where
 /// the sandbox may send; nothing is queued or logged as an invocation.
@@ -433,7 +433,11 @@ pub async fn test(
         Some(Value::String(text)) => text.clone(),
         Some(other) => other.to_string(),
     };
-    let webhook_id = params.get("webhook_id").map(str::to_string);
+    // Zendesk names it `test_webhook_id` (zenpy sends that); node-zendesk sends `webhook_id`.
+    let webhook_id = params
+        .get("test_webhook_id")
+        .or_else(|| params.get("webhook_id"))
+        .map(str::to_string);
     let (webhook, secret, id) = match webhook_id {
         Some(id) => {
             let lookup = id.clone();
