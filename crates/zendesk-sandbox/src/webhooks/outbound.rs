@@ -90,8 +90,8 @@ async fn resolve(host: &str) -> Vec<IpAddr> {
 
 /// TLS for `https` endpoints: rustls with the ring provider (already built for PostgreSQL's
 /// TLS) and the operating system's roots, loaded once per process.
-fn tls_config() -> rustls::ClientConfig {
-    static CONFIG: OnceLock<rustls::ClientConfig> = OnceLock::new();
+fn tls_config() -> Result<rustls::ClientConfig, String> {
+    static CONFIG: OnceLock<Result<rustls::ClientConfig, String>> = OnceLock::new();
     CONFIG
         .get_or_init(|| {
             let mut roots = rustls::RootCertStore::empty();
@@ -100,16 +100,10 @@ fn tls_config() -> rustls::ClientConfig {
                 let _ = roots.add(cert);
             }
             let provider = Arc::new(rustls::crypto::ring::default_provider());
-            let config = match rustls::ClientConfig::builder_with_provider(provider)
+            rustls::ClientConfig::builder_with_provider(provider)
                 .with_safe_default_protocol_versions()
-            {
-                Ok(builder) => builder.with_root_certificates(roots).with_no_client_auth(),
-                // ring supports the default versions; never seen failing.
-                Err(_) => rustls::ClientConfig::builder()
-                    .with_root_certificates(rustls::RootCertStore::empty())
-                    .with_no_client_auth(),
-            };
-            config
+                .map(|builder| builder.with_root_certificates(roots).with_no_client_auth())
+                .map_err(|error| format!("cannot set up TLS for webhook deliveries: {error}"))
         })
         .clone()
 }
@@ -119,7 +113,7 @@ impl Outbound {
     pub fn new(policy: HostPolicy) -> Result<Outbound, String> {
         let policy = Arc::new(policy);
         let client = reqwest::Client::builder()
-            .tls_backend_preconfigured(tls_config())
+            .tls_backend_preconfigured(tls_config()?)
             .dns_resolver(PolicyResolver {
                 policy: policy.clone(),
             })
