@@ -101,6 +101,7 @@ pub async fn start() -> anyhow::Result<(Connection, RunningSandbox)> {
         oauth_lifetimes: zendesk_sandbox::OAuthLifetimes::zendesk(),
         durability: zendesk_sandbox::store::Durability::Normal,
         console_log_size: zendesk_sandbox::DEFAULT_CONSOLE_LOG_SIZE,
+        webhook_allow_hosts: Vec::new(),
     };
     let sandbox = Sandbox::start(config)
         .await

@@ -1,5 +1,5 @@
 //! How a sandbox is run: where it listens, its database, its admin, the demo seed, the rate
-//! limit and OAuth token lifetimes. `Debug` hides the admin token and any database password.
+//! limit, OAuth token lifetimes and where webhooks may be delivered. `Debug` hides the admin token and any database password.
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -32,6 +32,10 @@ pub struct Config {
     pub durability: store::Durability,
     /// How many API requests the console's Activity page keeps (the newest; per process).
     pub console_log_size: usize,
+    /// Hosts webhook deliveries may go to besides this machine (loopback), as
+    /// `--webhook-allow-host` names them: a sandbox others reach must not become a way into the
+    /// network it runs in.
+    pub webhook_allow_hosts: Vec<String>,
 }
 
 impl Config {
@@ -47,6 +51,7 @@ impl Config {
             oauth_lifetimes: OAuthLifetimes::zendesk(),
             durability: store::Durability::Normal,
             console_log_size: crate::request_log::DEFAULT_LOG_SIZE,
+            webhook_allow_hosts: Vec::new(),
         }
     }
 }
@@ -70,6 +75,7 @@ impl fmt::Debug for Config {
             .field("oauth_lifetimes", &self.oauth_lifetimes)
             .field("durability", &self.durability)
             .field("console_log_size", &self.console_log_size)
+            .field("webhook_allow_hosts", &self.webhook_allow_hosts)
             .finish()
     }
 }

@@ -41,6 +41,8 @@ pub enum ApiError {
     TooManySignIns { retry_after: i64 },
     /// 422 with an arbitrary Zendesk-shaped body (search limits, merge refusals).
     Unprocessable(Value),
+    /// 400 with a body of its own (the webhooks API's `{"errors": [...]}`).
+    BadInput(Value),
     /// 500; the detail is logged, never sent.
     Internal(String),
 }
@@ -91,7 +93,9 @@ impl ApiError {
         match self {
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::Invalid(_) | ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::BadRequest { .. } | ApiError::PaginationDepth => StatusCode::BAD_REQUEST,
+            ApiError::BadRequest { .. } | ApiError::PaginationDepth | ApiError::BadInput(_) => {
+                StatusCode::BAD_REQUEST
+            }
             ApiError::Unauthorized | ApiError::InvalidToken => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden | ApiError::ForbiddenBecause(_) => StatusCode::FORBIDDEN,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
@@ -154,7 +158,7 @@ impl ApiError {
                     "Too many failed sign-ins for this account: try again in {retry_after} seconds"
                 ),
             }),
-            ApiError::Unprocessable(body) => body.clone(),
+            ApiError::Unprocessable(body) | ApiError::BadInput(body) => body.clone(),
             ApiError::Internal(_) => json!({
                 "error": "InternalError",
                 "description": "The sandbox failed to handle this request; see its log",

@@ -83,6 +83,7 @@ const SCOPED_RESOURCES: &[(&str, &str)] = &[
     ("users", "users"),
     ("organizations", "organizations"),
     ("help_center", "hc"),
+    ("webhooks", "webhooks"),
 ];
 
 /// What a token must grant to call `method path` (a route template such as

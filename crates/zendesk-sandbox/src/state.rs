@@ -1,7 +1,7 @@
-//! What every request shares: the store, the job queue, the rate limiter, the key secrets are
-//! hashed with, and what this process remembers of sign-ins. [`AppState::open`] opens and
-//! migrates the database, makes sure the admin and the system ticket fields exist, seeds when
-//! asked and starts the job runner.
+//! What every request shares: the store, the job queue, the webhook delivery worker, the rate
+//! limiter, the key secrets are hashed with, and what this process remembers of sign-ins.
+//! [`AppState::open`] opens and migrates the database, makes sure the admin and the system
+//! ticket fields exist, seeds when asked and starts the job runner and the delivery worker.
 
 use std::sync::Arc;
 
@@ -14,6 +14,7 @@ use crate::resources::oauth::OAuthLifetimes;
 use crate::seed;
 use crate::sign_ins;
 use crate::store::Store;
+use crate::webhooks;
 
 /// Shared state behind every request: the store, the job queue and the rate limiter.
 #[derive(Clone)]
@@ -24,6 +25,7 @@ pub struct AppState {
 pub(crate) struct Inner {
     pub(crate) store: Store,
     pub(crate) jobs: jobs::JobQueue,
+    pub(crate) deliveries: webhooks::worker::DeliveryWorker,
     pub(crate) limiter: Option<Arc<ratelimit::RateLimiter>>,
     /// The key token hashes are made with.
     pub(crate) secrets: resources::credentials::Secrets,
@@ -73,6 +75,12 @@ impl AppState {
             seed::seed_demo(&store).await?;
         }
         let jobs = jobs::JobQueue::start(store.clone()).await?;
+        let deliveries = webhooks::worker::DeliveryWorker::start(
+            store.clone(),
+            webhooks::delivery::HostPolicy::checked(&config.webhook_allow_hosts)
+                .map_err(SandboxError::Config)?,
+        )
+        .await?;
         // On PostgreSQL every process on the database counts in one window.
         let limiter = config.rate_limit_per_minute.map(|limit| {
             Arc::new(ratelimit::RateLimiter::new(
@@ -84,6 +92,7 @@ impl AppState {
             inner: Arc::new(Inner {
                 store,
                 jobs,
+                deliveries,
                 limiter,
                 secrets,
                 sign_ins: sign_ins::SignInThrottle::new(),
@@ -100,9 +109,11 @@ impl AppState {
         &self.inner.store
     }
 
-    /// Runs every queued or working job to its end, stops the runner, and closes the pool.
+    /// Runs every queued or working job to its end, stops the runner and the delivery worker
+    /// (undelivered webhooks stay queued for the next start), and closes the pool.
     pub async fn close(&self) -> Result<(), SandboxError> {
         self.inner.jobs.drain_and_stop().await;
+        self.inner.deliveries.stop().await;
         self.inner.store.close().await;
         Ok(())
     }

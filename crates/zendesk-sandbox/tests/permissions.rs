@@ -268,6 +268,10 @@ fn concrete(template: &str, f: &Fixtures) -> String {
             out.push(f.upload_token.clone());
         } else if *segment == "{token}" {
             out.push(f.attachment.1.clone());
+        } else if segment.starts_with('{') && matches!(segments[i - 1], "webhooks" | "invocations")
+        {
+            // Webhooks and invocations have ULID ids; none exists, so an admitted role gets 404.
+            out.push("01HANAN7NVBM93Z21ZGCXESV8X".to_string());
         } else if segment.starts_with('{') {
             out.push(first(segments[i - 1]).to_string());
         } else {

@@ -27,30 +27,78 @@ pub const ACCOUNT_ID_HEADER: &str = "X-Zendesk-Account-Id";
 
 /// The subscription of a webhook called by triggers and automations.
 pub const CONDITIONAL_TICKET_EVENTS: &str = "conditional_ticket_events";
-/// What every event-type subscription starts with (`zen:event-type:ticket.created`).
-pub const EVENT_TYPE_PREFIX: &str = "zen:event-type:";
-/// The ticket events a webhook may subscribe to, after [`EVENT_TYPE_PREFIX`].
-pub const TICKET_EVENT_TYPES: &[&str] = &[
-    "ticket.created",
-    "ticket.status_changed",
-    "ticket.priority_changed",
-    "ticket.type_changed",
-    "ticket.subject_changed",
-    "ticket.description_changed",
-    "ticket.agent_assignment_changed",
-    "ticket.group_assignment_changed",
-    "ticket.requester_changed",
-    "ticket.organization_changed",
-    "ticket.tags_changed",
-    "ticket.custom_field_changed",
-    "ticket.comment_added",
-    "ticket.comment_made_private",
-    "ticket.merged",
-    "ticket.marked_as_spam",
-    "ticket.soft_deleted",
-    "ticket.undeleted",
-    "ticket.permanently_deleted",
-];
+
+/// Zendesk's ticket event types, written once: the enum, the names without their prefix
+/// ([`TICKET_EVENT_TYPES`]) and with it ([`TicketEventType::name`]), and the prefix itself.
+macro_rules! ticket_event_types {
+    ($prefix:literal, { $( $(#[$meta:meta])* $variant:ident => $short:literal ),+ $(,)? }) => {
+        /// What every event-type subscription starts with (`zen:event-type:ticket.created`).
+        pub const EVENT_TYPE_PREFIX: &str = $prefix;
+
+        /// The ticket events a webhook may subscribe to, after [`EVENT_TYPE_PREFIX`], in
+        /// Zendesk's order.
+        pub const TICKET_EVENT_TYPES: &[&str] = &[$($short),+];
+
+        /// A ticket event a webhook may subscribe to (`zen:event-type:ticket.*`).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum TicketEventType {
+            $( $(#[$meta])* $variant, )+
+        }
+
+        impl TicketEventType {
+            /// Every ticket event type, in Zendesk's order.
+            pub const ALL: &'static [TicketEventType] = &[$(TicketEventType::$variant),+];
+
+            /// The full name a subscription and a payload's `type` carry
+            /// (`zen:event-type:ticket.status_changed`).
+            pub fn name(self) -> &'static str {
+                match self {
+                    $( TicketEventType::$variant => concat!($prefix, $short), )+
+                }
+            }
+
+            /// The name without its prefix (`ticket.status_changed`).
+            pub fn short_name(self) -> &'static str {
+                match self {
+                    $( TicketEventType::$variant => $short, )+
+                }
+            }
+
+            /// The event type of a full name; `None` for anything else.
+            pub fn from_name(name: &str) -> Option<TicketEventType> {
+                TicketEventType::ALL.iter().copied().find(|t| t.name() == name)
+            }
+        }
+
+        impl fmt::Display for TicketEventType {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.name())
+            }
+        }
+    };
+}
+
+ticket_event_types!("zen:event-type:", {
+    Created => "ticket.created",
+    StatusChanged => "ticket.status_changed",
+    PriorityChanged => "ticket.priority_changed",
+    TypeChanged => "ticket.type_changed",
+    SubjectChanged => "ticket.subject_changed",
+    DescriptionChanged => "ticket.description_changed",
+    AgentAssignmentChanged => "ticket.agent_assignment_changed",
+    GroupAssignmentChanged => "ticket.group_assignment_changed",
+    RequesterChanged => "ticket.requester_changed",
+    OrganizationChanged => "ticket.organization_changed",
+    TagsChanged => "ticket.tags_changed",
+    CustomFieldChanged => "ticket.custom_field_changed",
+    CommentAdded => "ticket.comment_added",
+    CommentMadePrivate => "ticket.comment_made_private",
+    Merged => "ticket.merged",
+    MarkedAsSpam => "ticket.marked_as_spam",
+    SoftDeleted => "ticket.soft_deleted",
+    Undeleted => "ticket.undeleted",
+    PermanentlyDeleted => "ticket.permanently_deleted",
+});
 
 /// One subscription as Zendesk spells it: `conditional_ticket_events`, a full
 /// `zen:event-type:...` name (kept as given: Zendesk has user, organization and Help Center
@@ -332,6 +380,18 @@ mod tests {
         assert!(refused.contains("ticket.status_changed"), "{refused}");
         assert!(subscription("zen:event-type:").is_err());
         assert!(subscription("zen:event-type:a/b").is_err());
+    }
+
+    #[test]
+    fn ticket_event_types_are_one_list_with_and_without_the_prefix() {
+        assert_eq!(TicketEventType::ALL.len(), TICKET_EVENT_TYPES.len());
+        for (event, short) in TicketEventType::ALL.iter().zip(TICKET_EVENT_TYPES) {
+            assert_eq!(event.short_name(), *short);
+            assert_eq!(event.name(), format!("{EVENT_TYPE_PREFIX}{short}"));
+            assert_eq!(TicketEventType::from_name(event.name()), Some(*event));
+            assert_eq!(subscription(short).unwrap(), event.name());
+        }
+        assert_eq!(TicketEventType::from_name("ticket.created"), None);
     }
 
     #[test]

@@ -464,6 +464,34 @@ async function main() {
     throw new Error('deleted ticket still readable');
   });
 
+  await check('webhooks_create_show_list_update_secret_delete', async () => {
+    const { result: made } = await client.webhooks.create({ webhook: {
+      name: `Refunds ${RUN}`, endpoint: 'http://127.0.0.1:9/refunds', http_method: 'POST',
+      request_format: 'json', status: 'active', subscriptions: ['zen:event-type:ticket.created'],
+      authentication: { type: 'bearer_token', add_position: 'header', data: { token: `tok-${RUN}` } },
+    } });
+    const id = (made.webhook || made).id;
+    expect(typeof id === 'string' && id.length === 26, `a ULID id, got ${JSON.stringify(made)}`);
+    const { result: shownBody } = await client.webhooks.show(id);
+    const shown = shownBody.webhook || shownBody;
+    expect(shown.name === `Refunds ${RUN}`, `shown ${JSON.stringify(shown)}`);
+    expect(!JSON.stringify(shown).includes(`tok-${RUN}`), 'the token is never answered');
+    const listed = await client.webhooks.list();
+    const ids = (Array.isArray(listed) ? listed : listed.webhooks || []).map((w) => w.id);
+    expect(ids.includes(id), `list ${JSON.stringify(listed).slice(0, 400)}`);
+    await client.webhooks.patch(id, { webhook: { status: 'inactive' } });
+    const { result: patched } = await client.webhooks.show(id);
+    expect((patched.webhook || patched).status === 'inactive', `patched ${JSON.stringify(patched)}`);
+    const { result: secret } = await client.webhooks.getSigningSecret(id);
+    expect(secret.signing_secret.secret.length >= 32, 'a signing secret');
+    const { result: reset } = await client.webhooks.resetSigningSecret(id);
+    expect(reset.signing_secret.secret !== secret.signing_secret.secret, 'reset gives another secret');
+    const { result: invocations } = await client.webhooks.listInvocations(id);
+    expect(Array.isArray(invocations.invocations || invocations), `invocations ${JSON.stringify(invocations)}`);
+    await client.webhooks.delete(id);
+    await expectStatus(rawClient.webhooks.show(id), 404, 'show deleted webhook');
+  });
+
   const failed = results.filter((r) => r.status !== 'PASS');
   console.log(`node-zendesk suite: ${results.length - failed.length}/${results.length} checks passed`);
   process.exit(failed.length ? 1 : 0);

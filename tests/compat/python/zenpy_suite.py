@@ -605,6 +605,37 @@ def main():
                 continue
             raise AssertionError(f"missing {what} did not raise RecordNotFoundException")
 
+    @check
+    def webhooks_create_show_list_update_secret_delete():
+        from zenpy.lib.api_objects import Webhook
+        created = zd.webhooks.create(Webhook(
+            name=f"Orders {RUN}", endpoint="http://127.0.0.1:9/orders", http_method="POST",
+            request_format="json", status="active", subscriptions=["conditional_ticket_events"],
+            authentication={"type": "basic_auth", "add_position": "header",
+                            "data": {"username": "jane", "password": f"pw-{RUN}"}}))
+        hook_id = created.id
+        expect(isinstance(hook_id, str) and len(hook_id) == 26, f"a ULID id, got {hook_id!r}")
+        shown = zd.webhooks(id=hook_id)
+        expect(shown.name == f"Orders {RUN}" and shown.status == "active", f"shown {shown.to_dict()!r}")
+        expect(f"pw-{RUN}" not in repr(shown.to_dict()), "the password is never answered")
+        listed = [w.id for w in zd.webhooks.list()]
+        expect(hook_id in listed, f"list {listed}")
+        shown.name = f"Orders v2 {RUN}"
+        zd.webhooks.update(hook_id, shown)
+        expect(zd.webhooks(id=hook_id).name == f"Orders v2 {RUN}", "renamed")
+        secret = zd.webhooks.show_secret(hook_id)
+        expect(len(secret.secret) >= 32 and secret.algorithm == "SHA256", f"secret {secret.algorithm!r}")
+        reset = zd.webhooks.reset_secret(hook_id)
+        expect(reset.secret != secret.secret, "reset gives another secret")
+        invocations = list(zd.webhooks.invocations(hook_id))
+        expect(invocations == [], f"invocations {invocations!r}")
+        zd.webhooks.delete(zd.webhooks(id=hook_id))
+        try:
+            zd.webhooks(id=hook_id)
+        except RecordNotFoundException:
+            return
+        raise AssertionError("deleted webhook still readable")
+
     failed = [r for r in RESULTS if r[1] != "PASS"]
     print(f"zenpy suite: {len(RESULTS) - len(failed)}/{len(RESULTS)} checks passed")
     return 1 if failed else 0

@@ -105,6 +105,10 @@ struct ServeArgs {
         value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1_000_000)
     )]
     console_log_size: usize,
+    /// A host webhooks may be delivered to besides this machine (repeat for more); without it
+    /// deliveries go to loopback only, and others are refused and logged as failed invocations.
+    #[arg(long = "webhook-allow-host", value_name = "HOST")]
+    webhook_allow_hosts: Vec<String>,
     #[command(flatten)]
     limits: ServeLimitArgs,
 }
@@ -246,6 +250,7 @@ async fn serve(args: ServeArgs) -> ExitCode {
             DurabilityArg::Full => Durability::Full,
         },
         console_log_size: args.console_log_size,
+        webhook_allow_hosts: args.webhook_allow_hosts.clone(),
     };
     let running = match Sandbox::start_with_limits(config, args.limits.limits()).await {
         Ok(running) => running,

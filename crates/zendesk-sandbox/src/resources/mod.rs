@@ -31,6 +31,7 @@ pub mod organizations;
 pub mod ticket_fields;
 pub mod tickets;
 pub mod users;
+pub mod webhooks;
 
 use input::{label, opt_str};
 

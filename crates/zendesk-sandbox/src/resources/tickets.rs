@@ -16,6 +16,8 @@ use crate::error::ApiError;
 use crate::permissions;
 use crate::store::{Filter, Lookup, Reader, Table, Writer};
 use crate::util::{iso, now};
+use crate::webhooks::events::Lifecycle;
+use crate::webhooks::queue;
 
 /// The account's one brand and one ticket form (the sandbox has no brand or form endpoints).
 const DEFAULT_BRAND_ID: i64 = 5_000_000_001;
@@ -537,6 +539,7 @@ pub fn create(
     if status == "solved" || status == "closed" {
         tx.set_ticket_solved_at(id, Some(ts))?;
     }
+    queue::ticket_written(tx, None, &ticket, &audit)?;
     Ok((ticket, audit))
 }
 
@@ -675,6 +678,7 @@ pub fn update(
     });
     tx.insert_audit(id, &audit, ts)?;
     tx.save(Table::Tickets, &ticket)?;
+    queue::ticket_written(tx, Some(&before), &ticket, &audit)?;
     Ok((ticket, audit))
 }
 
@@ -808,8 +812,9 @@ fn apply_changes(
 /// Soft-deletes one ticket.
 pub fn delete(tx: &mut dyn Writer, caller: &Caller, id: i64) -> Result<(), ApiError> {
     caller.require_agent()?;
-    fetch(tx, Table::Tickets, id)?;
+    let ticket = fetch(tx, Table::Tickets, id)?;
     tx.set_ticket_deleted(id, Some((now(), caller.id)))?;
+    queue::ticket_operation(tx, &ticket, Lifecycle::SoftDeleted, caller.id)?;
     Ok(())
 }
 
@@ -969,7 +974,15 @@ pub fn merge(tx: &mut dyn Writer, caller: &Caller, merge: &MergeRequest) -> Resu
         let input = super::object(
             json!({"comment": {"body": body, "public": merge.source_public}, "status": "closed"}),
         );
-        update(tx, caller, *source, &input)?;
+        let (closed, _) = update(tx, caller, *source, &input)?;
+        queue::ticket_operation(
+            tx,
+            &closed,
+            Lifecycle::Merged {
+                target: merge.target,
+            },
+            caller.id,
+        )?;
     }
     let body = merge
         .target_comment

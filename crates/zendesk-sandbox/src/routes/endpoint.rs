@@ -56,6 +56,19 @@ impl Endpoint {
         }
     }
 
+    pub fn patch<H: Handler<T, AppState>, T: 'static>(
+        path: &'static str,
+        who: Who,
+        handler: H,
+    ) -> Endpoint {
+        Endpoint {
+            method: Method::PATCH,
+            path,
+            who,
+            handler: routing::patch(handler),
+        }
+    }
+
     pub fn delete<H: Handler<T, AppState>, T: 'static>(
         path: &'static str,
         who: Who,

@@ -48,6 +48,7 @@ pub mod ticket_fields;
 pub mod tickets;
 pub mod users;
 pub mod views;
+pub mod webhooks;
 
 /// Every endpoint of the sandbox, each resource's in turn.
 pub fn endpoints() -> Vec<Endpoint> {
@@ -68,6 +69,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         oauth_clients::endpoints(),
         oauth::endpoints(),
         crate::console::endpoints(),
+        webhooks::endpoints(),
     ]
     .into_iter()
     .flatten()

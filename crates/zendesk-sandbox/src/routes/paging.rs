@@ -499,6 +499,20 @@ fn offset_tail(target: &ListTarget<'_>, page: i64, per_page: i64, count: i64) ->
 
 /// `{meta, links}`: a cursor page's envelope after its items; an empty page has null cursors
 /// and null links.
+/// A cursor page's envelope around `items` (each one record's JSON text), for lists keyed by
+/// something else than integers (webhooks, invocations): the cursors are the list's own.
+pub fn cursor_envelope(
+    target: &ListTarget<'_>,
+    items: &[String],
+    has_more: bool,
+    before_cursor: Option<String>,
+    after_cursor: Option<String>,
+    size: i64,
+) -> String {
+    let tail = cursor_tail(target, has_more, before_cursor, after_cursor, size);
+    splice_items(target.key, items, &tail)
+}
+
 fn cursor_tail(
     target: &ListTarget<'_>,
     has_more: bool,

@@ -9,7 +9,7 @@
 //! server holds: [`Store::read`] and [`Store::write`] run a closure against a backend inside one
 //! transaction and hand its result back.
 //!
-//! The queries are written once (`records.rs`, `credentials.rs`, `oauth.rs`, `jobs.rs`) over a
+//! The queries are written once (`records.rs`, `credentials.rs`, `oauth.rs`, `jobs.rs`, `webhooks.rs`) over a
 //! small connection trait (`connection.rs`); writes go through one group-commit writer
 //! (`group_commit.rs`). Each backend (`sqlite.rs`, `postgres.rs`, chosen from the database URL's
 //! scheme) is its connections, its migrations and the few statements that differ between the
@@ -43,6 +43,7 @@ mod sql;
 mod sqlite;
 mod tables;
 mod text;
+mod webhooks;
 
 use backend::Backend;
 use connection::{Outcome, ReadJob, Transaction, WriteJob};
@@ -63,21 +64,31 @@ pub use records::{ArticleSearch, DeletedTicket, Lookup, ReadRecords, WriteRecord
 pub use sql::{Filter, like_escape};
 pub use tables::{Table, priority_rank, restriction_columns, status_rank};
 pub use text::fold_text;
+pub use webhooks::{
+    AttemptRow, ClaimedDelivery, InvocationRow, KeyWindow, KeyedPage, NewDeliveryRow, ReadWebhooks,
+    WebhookColumns, WebhookRow, WriteWebhooks,
+};
 
-/// What can be read inside any transaction: records, credentials, OAuth and jobs (each its own
-/// trait), and SQL built above the store (search).
-pub trait Reader: ReadSql + ReadRecords + ReadCredentials + ReadOAuth + ReadJobs {}
+/// What can be read inside any transaction: records, credentials, OAuth, jobs and webhooks
+/// (each its own trait), and SQL built above the store (search).
+pub trait Reader:
+    ReadSql + ReadRecords + ReadCredentials + ReadOAuth + ReadJobs + ReadWebhooks
+{
+}
 
-impl<T> Reader for T where T: ReadSql + ReadRecords + ReadCredentials + ReadOAuth + ReadJobs {}
+impl<T> Reader for T where
+    T: ReadSql + ReadRecords + ReadCredentials + ReadOAuth + ReadJobs + ReadWebhooks
+{
+}
 
 /// A [`Reader`] that can also write; everything it writes commits or rolls back together.
 pub trait Writer:
-    Reader + WriteSql + WriteRecords + WriteCredentials + WriteOAuth + WriteJobs
+    Reader + WriteSql + WriteRecords + WriteCredentials + WriteOAuth + WriteJobs + WriteWebhooks
 {
 }
 
 impl<T> Writer for T where
-    T: Reader + WriteSql + WriteRecords + WriteCredentials + WriteOAuth + WriteJobs
+    T: Reader + WriteSql + WriteRecords + WriteCredentials + WriteOAuth + WriteJobs + WriteWebhooks
 {
 }
 

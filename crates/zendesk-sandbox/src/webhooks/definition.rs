@@ -304,6 +304,25 @@ impl Webhook {
         Ok(updated)
     }
 
+    /// A `PATCH` body over the stored webhook: a JSON merge patch (RFC 7396) of its fields,
+    /// objects (`custom_headers`, `authentication`) merged key by key, `null` removing a key.
+    /// Secrets left out are kept, as in [`Webhook::parse_update`].
+    pub fn parse_patch(
+        stored: &Webhook,
+        patch: &Map<String, Value>,
+    ) -> Result<Webhook, WebhookError> {
+        check_keys(patch)?;
+        let mut fields = stored.stored_fields();
+        for (key, value) in patch {
+            if !FIELDS.contains(&key.as_str()) {
+                continue;
+            }
+            let merged = merge_patch(fields.remove(key).unwrap_or(Value::Null), value);
+            fields.insert(key.clone(), merged);
+        }
+        Webhook::parse_update(stored, &fields)
+    }
+
     /// Whether an event of `event_type` (`zen:event-type:ticket.created`) is sent to this
     /// webhook: it is active and subscribed to it.
     pub fn receives(&self, event_type: &str) -> bool {
@@ -366,6 +385,26 @@ impl Webhook {
         }
         fields
     }
+}
+
+/// RFC 7396: `patch` over `target`.
+fn merge_patch(target: Value, patch: &Value) -> Value {
+    let Value::Object(changes) = patch else {
+        return patch.clone();
+    };
+    let mut merged = match target {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    };
+    for (key, change) in changes {
+        if change.is_null() {
+            merged.remove(key);
+        } else {
+            let old = merged.remove(key).unwrap_or(Value::Null);
+            merged.insert(key.clone(), merge_patch(old, change));
+        }
+    }
+    Value::Object(merged)
 }
 
 fn check_keys(input: &Map<String, Value>) -> Result<(), WebhookError> {
@@ -738,6 +777,47 @@ mod tests {
         let none =
             Webhook::parse_update(&stored, &object(json!({"authentication": null}))).unwrap();
         assert_eq!(none.authentication, None);
+    }
+
+    #[test]
+    fn a_patch_merges_objects_and_removes_what_is_null() {
+        let stored = Webhook::parse_new(&object(conditional())).unwrap();
+        let patched = Webhook::parse_patch(
+            &stored,
+            &object(json!({
+                "description": "pages on-call",
+                "custom_headers": {"X-Team": null, "X-Tier": "2"},
+                "authentication": {"data": {"username": "jane"}}
+            })),
+        )
+        .unwrap();
+        assert_eq!(patched.description.as_deref(), Some("pages on-call"));
+        assert_eq!(
+            patched.custom_headers,
+            [("X-Tier".to_string(), "2".to_string())]
+        );
+        // The password was not sent: kept.
+        assert_eq!(
+            patched.authentication,
+            Some(Authentication::BasicAuth {
+                username: "jane".into(),
+                password: "hunter2".into()
+            })
+        );
+        assert_eq!(patched.name, stored.name);
+        let cleared =
+            Webhook::parse_patch(&patched, &object(json!({"description": null}))).unwrap();
+        assert_eq!(cleared.description, None);
+        let unknown = Webhook::parse_patch(&stored, &object(json!({"nmae": "x"}))).unwrap_err();
+        assert!(unknown.detail.contains("`nmae` is not a field"));
+    }
+
+    #[test]
+    fn the_closed_sets_are_the_client_types_vocabularies() {
+        use zendesk_types::webhooks::{WebhookHttpMethod, WebhookRequestFormat, WebhookStatus};
+        assert_eq!(Status::KNOWN, WebhookStatus::KNOWN);
+        assert_eq!(HttpMethod::KNOWN, WebhookHttpMethod::KNOWN);
+        assert_eq!(RequestFormat::KNOWN, WebhookRequestFormat::KNOWN);
     }
 
     #[test]

@@ -17,13 +17,13 @@ use serde_json::{Value, json};
 use zendesk_types::webhook_signature::{
     SIGNATURE_HEADER, TIMESTAMP_HEADER, sign, timestamp_header,
 };
+use zendesk_types::webhooks::{ACCOUNT_ID_HEADER, INVOCATION_ID_HEADER, WEBHOOK_ID_HEADER};
 
 use super::definition::{HttpMethod, RequestFormat, SigningSecret, Webhook};
 
 pub const USER_AGENT: &str = "Zendesk Webhook";
-pub const ACCOUNT_ID_HEADER: &str = "X-Zendesk-Account-Id";
-pub const WEBHOOK_ID_HEADER: &str = "X-Zendesk-Webhook-Id";
-pub const INVOCATION_ID_HEADER: &str = "X-Zendesk-Webhook-Invocation-Id";
+/// The `X-Zendesk-Account-Id` of every delivery: the sandbox is one account.
+pub const SANDBOX_ACCOUNT_ID: i64 = 1;
 /// The secret Zendesk signs test deliveries (`POST /webhooks/test`) with, as documented.
 pub const TEST_SIGNING_SECRET: &str = "dGhpc19zZWNyZXRfaXNfZm9yX3Rlc3Rpbmdfb25seQ==";
 
@@ -199,17 +199,56 @@ impl HostPolicy {
         HostPolicy {
             allowed: allowed
                 .into_iter()
-                .map(|h| h.as_ref().trim().to_ascii_lowercase())
+                .map(|h| {
+                    let host = h.as_ref().trim();
+                    host.trim_start_matches('[')
+                        .trim_end_matches(']')
+                        .to_ascii_lowercase()
+                })
                 .filter(|h| !h.is_empty())
                 .collect(),
         }
+    }
+
+    /// As [`HostPolicy::new`], each host checked: a name or an address, without scheme, port
+    /// or path (`hooks.example.com`, `10.0.0.5`, `::1`). The error names the one refused.
+    pub fn checked<S: AsRef<str>>(
+        allowed: impl IntoIterator<Item = S>,
+    ) -> Result<HostPolicy, String> {
+        let hosts: Vec<String> = allowed
+            .into_iter()
+            .map(|h| h.as_ref().to_string())
+            .collect();
+        for host in &hosts {
+            let bare = host.trim().trim_start_matches('[').trim_end_matches(']');
+            let address = bare.parse::<IpAddr>().is_ok();
+            let name = !bare.is_empty()
+                && bare
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
+            if !address && !name {
+                return Err(format!(
+                    "--webhook-allow-host takes a host name or address such as hooks.example.com or 10.0.0.5, without scheme, port or path; got `{host}`"
+                ));
+            }
+        }
+        Ok(HostPolicy::new(hosts))
+    }
+
+    /// Whether `host` was named with `--webhook-allow-host` (any address it resolves to may
+    /// then be dialled).
+    pub fn names(&self, host: &str) -> bool {
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        self.allowed
+            .iter()
+            .any(|allowed| allowed.eq_ignore_ascii_case(host))
     }
 
     /// Whether a delivery to `url` may go, given the addresses its host resolved to. The error
     /// says why not, for the failed invocation's record.
     pub fn check(&self, url: &str, resolved: &[IpAddr]) -> Result<(), String> {
         let host = endpoint_host(url).ok_or_else(|| format!("`{url}` is not an http(s) URL"))?;
-        if self.allowed.contains(&host) {
+        if self.names(&host) {
             return Ok(());
         }
         if resolved.is_empty() {
@@ -386,6 +425,17 @@ mod tests {
             Some("host.example".into())
         );
         assert_eq!(endpoint_host("ftp://x"), None);
+        assert!(HostPolicy::checked(["hooks.example.com", "10.0.0.5", "[::1]"]).is_ok());
+        for bad in [
+            "https://hooks.example.com",
+            "hooks.example.com:8443",
+            "a/b",
+            " ",
+        ] {
+            let refused = HostPolicy::checked([bad]).unwrap_err();
+            assert!(refused.contains(bad.trim()), "{refused}");
+        }
+        assert!(HostPolicy::checked(["[::1]"]).unwrap().names("::1"));
     }
 }
 

@@ -11,131 +11,14 @@ use crate::business_rules::ticket_update::{AddedComment, Person, custom_field, t
 use crate::business_rules::vocabulary::via_of_channel;
 use crate::util::iso;
 
-/// The subscription of a webhook triggers and automations call.
-pub const CONDITIONAL_TICKET_EVENTS: &str = "conditional_ticket_events";
+pub use zendesk_types::webhooks::{CONDITIONAL_TICKET_EVENTS, EVENT_TYPE_PREFIX, TicketEventType};
+
 /// The version of the event schema the payloads follow.
 pub const ZENDESK_EVENT_VERSION: &str = "2022-11-06";
-/// The prefix of every event type.
-pub const EVENT_TYPE_PREFIX: &str = "zen:event-type:";
-
-/// A ticket event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TicketEventType {
-    Created,
-    StatusChanged,
-    PriorityChanged,
-    TypeChanged,
-    SubjectChanged,
-    DescriptionChanged,
-    AgentAssignmentChanged,
-    GroupAssignmentChanged,
-    RequesterChanged,
-    OrganizationChanged,
-    TagsChanged,
-    CustomFieldChanged,
-    CommentAdded,
-    CommentMadePrivate,
-    Merged,
-    MarkedAsSpam,
-    SoftDeleted,
-    Undeleted,
-    PermanentlyDeleted,
-}
-
-const EVENT_TYPES: &[(TicketEventType, &str)] = &[
-    (TicketEventType::Created, "zen:event-type:ticket.created"),
-    (
-        TicketEventType::StatusChanged,
-        "zen:event-type:ticket.status_changed",
-    ),
-    (
-        TicketEventType::PriorityChanged,
-        "zen:event-type:ticket.priority_changed",
-    ),
-    (
-        TicketEventType::TypeChanged,
-        "zen:event-type:ticket.type_changed",
-    ),
-    (
-        TicketEventType::SubjectChanged,
-        "zen:event-type:ticket.subject_changed",
-    ),
-    (
-        TicketEventType::DescriptionChanged,
-        "zen:event-type:ticket.description_changed",
-    ),
-    (
-        TicketEventType::AgentAssignmentChanged,
-        "zen:event-type:ticket.agent_assignment_changed",
-    ),
-    (
-        TicketEventType::GroupAssignmentChanged,
-        "zen:event-type:ticket.group_assignment_changed",
-    ),
-    (
-        TicketEventType::RequesterChanged,
-        "zen:event-type:ticket.requester_changed",
-    ),
-    (
-        TicketEventType::OrganizationChanged,
-        "zen:event-type:ticket.organization_changed",
-    ),
-    (
-        TicketEventType::TagsChanged,
-        "zen:event-type:ticket.tags_changed",
-    ),
-    (
-        TicketEventType::CustomFieldChanged,
-        "zen:event-type:ticket.custom_field_changed",
-    ),
-    (
-        TicketEventType::CommentAdded,
-        "zen:event-type:ticket.comment_added",
-    ),
-    (
-        TicketEventType::CommentMadePrivate,
-        "zen:event-type:ticket.comment_made_private",
-    ),
-    (TicketEventType::Merged, "zen:event-type:ticket.merged"),
-    (
-        TicketEventType::MarkedAsSpam,
-        "zen:event-type:ticket.marked_as_spam",
-    ),
-    (
-        TicketEventType::SoftDeleted,
-        "zen:event-type:ticket.soft_deleted",
-    ),
-    (
-        TicketEventType::Undeleted,
-        "zen:event-type:ticket.undeleted",
-    ),
-    (
-        TicketEventType::PermanentlyDeleted,
-        "zen:event-type:ticket.permanently_deleted",
-    ),
-];
 
 /// Every event type a webhook may subscribe to in the sandbox, in Zendesk's order.
 pub fn ticket_event_names() -> impl Iterator<Item = &'static str> {
-    EVENT_TYPES.iter().map(|(_, name)| *name)
-}
-
-impl TicketEventType {
-    /// `zen:event-type:ticket.status_changed`.
-    pub fn as_str(self) -> &'static str {
-        EVENT_TYPES
-            .iter()
-            .find(|(t, _)| *t == self)
-            .map(|(_, name)| *name)
-            .expect("every event type is in EVENT_TYPES")
-    }
-
-    pub fn from_name(name: &str) -> Option<TicketEventType> {
-        EVENT_TYPES
-            .iter()
-            .find(|(_, n)| *n == name)
-            .map(|(t, _)| *t)
-    }
+    TicketEventType::ALL.iter().map(|t| t.name())
 }
 
 /// One event a write or an operation set off: its type and its `event` object.
@@ -362,7 +245,7 @@ pub fn payload(event: &TicketEvent, ticket: &Value, parts: &PayloadParts) -> Val
         );
     }
     json!({
-        "type": event.kind.as_str(),
+        "type": event.kind.name(),
         "account_id": parts.account_id,
         "id": parts.event_id,
         "time": iso(parts.time),
@@ -379,7 +262,7 @@ mod tests {
     use crate::business_rules::fixtures::{agent, ticket};
 
     fn kinds(events: &[TicketEvent]) -> Vec<&'static str> {
-        events.iter().map(|e| e.kind.as_str()).collect()
+        events.iter().map(|e| e.kind.name()).collect()
     }
 
     #[test]
@@ -387,7 +270,7 @@ mod tests {
         assert_eq!(ticket_event_names().count(), 19);
         for name in ticket_event_names() {
             assert!(name.starts_with(EVENT_TYPE_PREFIX));
-            assert_eq!(TicketEventType::from_name(name).unwrap().as_str(), name);
+            assert_eq!(TicketEventType::from_name(name).unwrap().name(), name);
         }
     }
 
