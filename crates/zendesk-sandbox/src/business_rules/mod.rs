@@ -17,7 +17,8 @@
 //!   moments `hours_since_*` count from.
 //! - `conditions`, `actions`: parsing, checking and evaluating one condition, applying actions.
 //! - `rule`: a trigger's or automation's definition: Zendesk's shape, validated with Zendesk's
-//!   422 listing what is supported.
+//!   422 listing what is supported (`refusal`); `nullify`: Zendesk's rule that an automation
+//!   must nullify itself.
 //! - `triggers`, `automations`: the runs, as Zendesk runs them; `standard_triggers`: a new
 //!   account's triggers.
 //! - `placeholders`: the Liquid subset notification subjects and bodies use; `effects`: the
@@ -32,8 +33,10 @@ pub mod conditions;
 pub mod definitions;
 pub mod effects;
 pub mod macros;
+pub mod nullify;
 pub mod outbox;
 pub mod placeholders;
+pub mod refusal;
 pub mod restriction;
 pub mod rule;
 pub mod standard_triggers;

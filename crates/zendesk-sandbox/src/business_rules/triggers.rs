@@ -15,8 +15,9 @@ use serde_json::{Value, json};
 use super::actions::{Change, apply};
 use super::conditions::Facts;
 use super::effects::{Effect, Rendered};
-use super::rule::{Rule, RuleRef, running_order};
+use super::rule::{Rule, running_order};
 use super::ticket_update::TicketUpdate;
+use super::vocabulary::RuleRef;
 
 /// One trigger that fired, and what it changed (possibly nothing: a trigger that only mails).
 #[derive(Debug, Clone, PartialEq)]
