@@ -100,6 +100,7 @@ pub async fn start() -> anyhow::Result<(Connection, RunningSandbox)> {
         rate_limit_per_minute: None,
         oauth_lifetimes: zendesk_sandbox::OAuthLifetimes::zendesk(),
         durability: zendesk_sandbox::store::Durability::Normal,
+        console_log_size: zendesk_sandbox::DEFAULT_CONSOLE_LOG_SIZE,
     };
     let sandbox = Sandbox::start(config)
         .await

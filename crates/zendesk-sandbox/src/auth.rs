@@ -59,11 +59,23 @@ pub async fn admit(
     if let Err(error) = who.admits(caller.as_ref()) {
         return error.into_response();
     }
-    parts
-        .extensions
-        .insert(CallingToken(signed_in.and_then(|s| s.token)));
-    parts.extensions.insert(MaybeCaller(caller));
-    next.run(Request::from_parts(parts, body)).await
+    let token = signed_in.and_then(|s| s.token);
+    parts.extensions.insert(CallingToken(token));
+    parts.extensions.insert(MaybeCaller(caller.clone()));
+    let mut response = next.run(Request::from_parts(parts, body)).await;
+    // Who the request was answered for, for the request log around the router.
+    response
+        .extensions_mut()
+        .insert(Authenticated { caller, token });
+    response
+}
+
+/// Who an answered request was authenticated as (a response extension): the user, and the
+/// OAuth token's id when one signed it in.
+#[derive(Clone, Debug)]
+pub struct Authenticated {
+    pub caller: Option<Caller>,
+    pub token: Option<i64>,
 }
 
 impl FromRequestParts<AppState> for Caller {

@@ -30,6 +30,8 @@ pub struct Config {
     /// Whether an acknowledged write survives only a crash of the process (the default) or also
     /// a power loss (`Durability::Full`: every commit waits for the disk).
     pub durability: store::Durability,
+    /// How many API requests the console's Activity page keeps (the newest; per process).
+    pub console_log_size: usize,
 }
 
 impl Config {
@@ -44,6 +46,7 @@ impl Config {
             rate_limit_per_minute: None,
             oauth_lifetimes: OAuthLifetimes::zendesk(),
             durability: store::Durability::Normal,
+            console_log_size: crate::console::DEFAULT_LOG_SIZE,
         }
     }
 }
@@ -66,6 +69,7 @@ impl fmt::Debug for Config {
             .field("rate_limit_per_minute", &self.rate_limit_per_minute)
             .field("oauth_lifetimes", &self.oauth_lifetimes)
             .field("durability", &self.durability)
+            .field("console_log_size", &self.console_log_size)
             .finish()
     }
 }

@@ -41,6 +41,7 @@ mod auth;
 pub mod business_rules;
 mod caller;
 mod config;
+mod console;
 mod error;
 mod jobs;
 pub mod permissions;
@@ -57,6 +58,7 @@ pub mod webhooks;
 
 pub use caller::{Caller, Role};
 pub use config::{Config, Seed};
+pub use console::DEFAULT_LOG_SIZE as DEFAULT_CONSOLE_LOG_SIZE;
 pub use error::{ApiError, SandboxError};
 /// The serving limits (timeouts, connection cap, body size): see [`Sandbox::start_with_limits`].
 pub use http_serve::Limits as ServerLimits;
@@ -65,9 +67,14 @@ pub use seed::seed_demo;
 pub use state::AppState;
 pub use store::Store;
 
-/// The router, with every `/api/v2` path, error rendering and the rate limiter.
+/// The router, with every `/api/v2` path, error rendering and the rate limiter, the request
+/// log around them, and the web console at `/console/`.
 pub fn app(state: AppState) -> axum::Router {
-    routes::router(state)
+    console::mount(
+        state.clone(),
+        routes::router(state.clone()),
+        routes::in_process(state),
+    )
 }
 
 /// Every endpoint's method, path (as routed, without `.json`) and who may call it.
@@ -206,6 +213,7 @@ impl RunningSandbox {
     /// Stops accepting connections, finishes in-flight requests, runs every queued or working
     /// job to its end, and closes the database pool.
     pub async fn shutdown(self) -> Result<(), SandboxError> {
+        self.state.inner.stopping.send_replace(true);
         let _ = self.stop.send(true);
         let served = self.server.await;
         self.state.close().await?;

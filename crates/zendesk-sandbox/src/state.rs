@@ -30,6 +30,9 @@ pub(crate) struct Inner {
     pub(crate) sign_ins: sign_ins::SignInThrottle,
     pub(crate) sign_in_cache: sign_ins::SignInCache,
     pub(crate) oauth_lifetimes: OAuthLifetimes,
+    pub(crate) request_log: crate::console::RequestLog,
+    /// Set when the server stops: endless answers (the console's live feed) end then.
+    pub(crate) stopping: tokio::sync::watch::Sender<bool>,
 }
 
 impl AppState {
@@ -86,6 +89,8 @@ impl AppState {
                 sign_ins: sign_ins::SignInThrottle::new(),
                 sign_in_cache: sign_ins::SignInCache::new(),
                 oauth_lifetimes: config.oauth_lifetimes,
+                request_log: crate::console::RequestLog::new(config.console_log_size),
+                stopping: tokio::sync::watch::channel(false).0,
             }),
         })
     }

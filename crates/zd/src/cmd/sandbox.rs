@@ -2,6 +2,9 @@
 //! shuts down cleanly (in-flight requests finish, queued jobs run to their end). The admin
 //! token comes from `--admin-token-file` (kept out of `ps`), the environment, `--admin-token`,
 //! or is generated; the serving limits from the flags of [`ServeLimitArgs`].
+//!
+//! `zd sandbox open`: prints the address of a running sandbox's web console and opens it in a
+//! browser where there is one.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -20,8 +23,21 @@ pub struct Args {
 
 #[derive(clap::Subcommand)]
 enum SandboxCommand {
-    /// Serve the Zendesk API locally (SQLite-backed).
+    /// Serve the Zendesk API locally (SQLite-backed), and its web console at /console/.
     Serve(ServeArgs),
+    /// Print the web console's address (of a sandbox started with `zd sandbox serve`) and open
+    /// it in the browser, when there is one.
+    Open(OpenArgs),
+}
+
+#[derive(clap::Args)]
+struct OpenArgs {
+    /// The address the sandbox serves on (as given to `zd sandbox serve --addr`).
+    #[arg(long, env = "ZD_SANDBOX_ADDR", default_value = "127.0.0.1:8080")]
+    addr: SocketAddr,
+    /// Only print the address; start no browser.
+    #[arg(long)]
+    no_browser: bool,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -81,6 +97,14 @@ struct ServeArgs {
         default_value = "normal"
     )]
     durability: DurabilityArg,
+    /// How many API requests the console's Activity page keeps (the newest).
+    #[arg(
+        long,
+        env = "ZD_SANDBOX_CONSOLE_LOG_SIZE",
+        default_value_t = zendesk_sandbox::DEFAULT_CONSOLE_LOG_SIZE,
+        value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1_000_000)
+    )]
+    console_log_size: usize,
     #[command(flatten)]
     limits: ServeLimitArgs,
 }
@@ -88,7 +112,84 @@ struct ServeArgs {
 pub async fn run(args: Args) -> ExitCode {
     match args.command {
         SandboxCommand::Serve(serve_args) => serve(serve_args).await,
+        SandboxCommand::Open(open_args) => open(open_args).await,
     }
+}
+
+/// The console's URL for a sandbox serving on `addr` (an unspecified address is reached on
+/// the loopback).
+fn console_url(addr: SocketAddr) -> String {
+    let host = match addr.ip() {
+        ip if ip.is_unspecified() && ip.is_ipv4() => "127.0.0.1".to_string(),
+        ip if ip.is_unspecified() => "[::1]".to_string(),
+        std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+        ip => ip.to_string(),
+    };
+    format!("http://{host}:{}/console/", addr.port())
+}
+
+async fn open(args: OpenArgs) -> ExitCode {
+    let url = console_url(args.addr);
+    println!("{url}");
+    let target = SocketAddr::new(
+        url.trim_start_matches("http://")
+            .rsplit_once(':')
+            .and_then(|(host, _)| host.trim_matches(['[', ']']).parse().ok())
+            .unwrap_or(args.addr.ip()),
+        args.addr.port(),
+    );
+    let reachable = tokio::time::timeout(
+        std::time::Duration::from_secs(2),
+        tokio::net::TcpStream::connect(target),
+    )
+    .await
+    .is_ok_and(|connected| connected.is_ok());
+    if !reachable {
+        eprintln!(
+            "zd sandbox: nothing answers at {target} yet: start the sandbox with              `zd sandbox serve --addr {}`",
+            args.addr
+        );
+    }
+    eprintln!(
+        "zd sandbox: sign in with an agent's or admin's email and password (set one with          PUT /api/v2/users/{{id}}.json and {{\"user\": {{\"password\": \"...\"}}}})"
+    );
+    if !args.no_browser {
+        match start_browser(&url) {
+            Ok(program) => eprintln!("zd sandbox: opening the console with {program}"),
+            Err(why) => eprintln!("zd sandbox: {why}: open the address above yourself"),
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// Starts a browser on `url` without waiting for it: `$BROWSER` when set, else the desktop's
+/// opener (`xdg-open`, `open`, `start`). Says which, or why none.
+fn start_browser(url: &str) -> Result<String, String> {
+    let from_env = std::env::var("BROWSER")
+        .ok()
+        .and_then(|b| b.split(':').next().map(str::to_string))
+        .filter(|b| !b.trim().is_empty());
+    let (program, args): (String, Vec<&str>) = match from_env {
+        Some(browser) => (browser, vec![url]),
+        None if cfg!(target_os = "macos") => ("open".into(), vec![url]),
+        None if cfg!(windows) => ("cmd".into(), vec!["/C", "start", "", url]),
+        None => {
+            let graphical = std::env::var_os("DISPLAY").is_some()
+                || std::env::var_os("WAYLAND_DISPLAY").is_some();
+            if !graphical {
+                return Err("no graphical session (DISPLAY is not set)".into());
+            }
+            ("xdg-open".into(), vec![url])
+        }
+    };
+    std::process::Command::new(&program)
+        .args(&args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map(|_| program.clone())
+        .map_err(|error| format!("cannot start {program}: {error}"))
 }
 
 async fn serve(args: ServeArgs) -> ExitCode {
@@ -144,6 +245,7 @@ async fn serve(args: ServeArgs) -> ExitCode {
             DurabilityArg::Normal => Durability::Normal,
             DurabilityArg::Full => Durability::Full,
         },
+        console_log_size: args.console_log_size,
     };
     let running = match Sandbox::start_with_limits(config, args.limits.limits()).await {
         Ok(running) => running,
@@ -178,6 +280,7 @@ async fn serve(args: ServeArgs) -> ExitCode {
             args.admin_email
         );
     }
+    println!("console: {base}/console/ (`zd sandbox open` opens it)");
     println!(
         "OAuth: register a client (POST {base}/api/v2/oauth/clients), then `zd auth login \
          --base-url {base} --client-id ID`; or mint a bearer token (POST {base}/api/v2/oauth/tokens). \
@@ -272,6 +375,15 @@ mod tests {
         #[cfg(not(unix))]
         let _ = mode;
         (dir, path)
+    }
+
+    #[test]
+    fn the_console_url_reaches_an_unspecified_address_on_the_loopback() {
+        let url = |addr: &str| console_url(addr.parse().unwrap());
+        assert_eq!(url("127.0.0.1:8080"), "http://127.0.0.1:8080/console/");
+        assert_eq!(url("0.0.0.0:9000"), "http://127.0.0.1:9000/console/");
+        assert_eq!(url("[::]:9000"), "http://[::1]:9000/console/");
+        assert_eq!(url("[::1]:80"), "http://[::1]:80/console/");
     }
 
     #[test]
