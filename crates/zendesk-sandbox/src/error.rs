@@ -41,6 +41,13 @@ pub enum ApiError {
     TooManySignIns { retry_after: i64 },
     /// 422 with an arbitrary Zendesk-shaped body (search limits, merge refusals).
     Unprocessable(Value),
+    /// Another status with the error shape of Zendesk's newer APIs: `{"errors": [{"code",
+    /// "title"}]}` (trigger categories).
+    Errors {
+        status: StatusCode,
+        code: &'static str,
+        title: String,
+    },
     /// 500; the detail is logged, never sent.
     Internal(String),
 }
@@ -99,6 +106,7 @@ impl ApiError {
                 StatusCode::TOO_MANY_REQUESTS
             }
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Errors { status, .. } => *status,
         }
     }
 
@@ -155,6 +163,9 @@ impl ApiError {
                 ),
             }),
             ApiError::Unprocessable(body) => body.clone(),
+            ApiError::Errors { code, title, .. } => {
+                json!({"errors": [{"code": code, "title": title}]})
+            }
             ApiError::Internal(_) => json!({
                 "error": "InternalError",
                 "description": "The sandbox failed to handle this request; see its log",

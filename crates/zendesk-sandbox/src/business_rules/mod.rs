@@ -25,13 +25,20 @@
 //!   emails and webhook calls a run asks for, rendered for their recipients.
 //! - `definitions`: `GET /triggers/definitions`, generated from the vocabulary.
 //! - `outbox`, `clock`: the captured email's record, and the sandbox clock's hourly passes.
+//!
+//! Against the store: `rule_records` (triggers and automations as records, the standard
+//! triggers), `account` (the rules in force and the sandbox's time, cached between writes),
+//! `ticket_write` (what a ticket write sets off, in its transaction) and `hourly` (the
+//! automations' passes).
 
+pub mod account;
 pub mod actions;
 pub mod automations;
 pub mod clock;
 pub mod conditions;
 pub mod definitions;
 pub mod effects;
+pub mod hourly;
 pub mod macros;
 pub mod nullify;
 pub mod outbox;
@@ -39,8 +46,10 @@ pub mod placeholders;
 pub mod refusal;
 pub mod restriction;
 pub mod rule;
+pub mod rule_records;
 pub mod standard_triggers;
 pub mod ticket_update;
+pub mod ticket_write;
 pub mod triggers;
 pub mod views;
 pub mod vocabulary;

@@ -9,7 +9,8 @@
 //! server holds: [`Store::read`] and [`Store::write`] run a closure against a backend inside one
 //! transaction and hand its result back.
 //!
-//! The queries are written once (`records.rs`, `credentials.rs`, `oauth.rs`, `jobs.rs`) over a
+//! The queries are written once (`records.rs`, `credentials.rs`, `oauth.rs`, `jobs.rs`,
+//! `rules.rs`) over a
 //! small connection trait (`connection.rs`); writes go through one group-commit writer
 //! (`group_commit.rs`). Each backend (`sqlite.rs`, `postgres.rs`, chosen from the database URL's
 //! scheme) is its connections, its migrations and the few statements that differ between the
@@ -39,6 +40,7 @@ mod oauth;
 mod postgres;
 mod postgres_tls;
 mod records;
+mod rules;
 mod sql;
 mod sqlite;
 mod tables;
@@ -60,24 +62,31 @@ pub use oauth::{
     WriteOAuth,
 };
 pub use records::{ArticleSearch, DeletedTicket, Lookup, ReadRecords, WriteRecords};
+pub use rules::{Moments, ReadRules, SandboxState, TICKET_MOMENTS, WriteRules};
 pub use sql::{Filter, like_escape};
 pub use tables::{Table, priority_rank, restriction_columns, status_rank};
 pub use text::fold_text;
 
-/// What can be read inside any transaction: records, credentials, OAuth and jobs (each its own
-/// trait), and SQL built above the store (search).
-pub trait Reader: ReadSql + ReadRecords + ReadCredentials + ReadOAuth + ReadJobs {}
+/// What can be read inside any transaction: records, credentials, OAuth, jobs and the business
+/// rules' state (each its own trait), and SQL built above the store (search).
+pub trait Reader:
+    ReadSql + ReadRecords + ReadCredentials + ReadOAuth + ReadJobs + ReadRules
+{
+}
 
-impl<T> Reader for T where T: ReadSql + ReadRecords + ReadCredentials + ReadOAuth + ReadJobs {}
+impl<T> Reader for T where
+    T: ReadSql + ReadRecords + ReadCredentials + ReadOAuth + ReadJobs + ReadRules
+{
+}
 
 /// A [`Reader`] that can also write; everything it writes commits or rolls back together.
 pub trait Writer:
-    Reader + WriteSql + WriteRecords + WriteCredentials + WriteOAuth + WriteJobs
+    Reader + WriteSql + WriteRecords + WriteCredentials + WriteOAuth + WriteJobs + WriteRules
 {
 }
 
 impl<T> Writer for T where
-    T: Reader + WriteSql + WriteRecords + WriteCredentials + WriteOAuth + WriteJobs
+    T: Reader + WriteSql + WriteRecords + WriteCredentials + WriteOAuth + WriteJobs + WriteRules
 {
 }
 

@@ -67,6 +67,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         4,
         include_str!("../../migrations/postgres/0004_text_folding.sql"),
     ),
+    (
+        6,
+        include_str!("../../migrations/postgres/0006_business_rules.sql"),
+    ),
 ];
 
 /// The migration after which every record's full text is folded again (see its SQL file).

@@ -11,9 +11,11 @@
 //!   authentication, custom headers) and which hosts it may reach.
 //! - `retry`: Zendesk's retry rule, the circuit breaker, and the invocation and attempt records.
 //! - `ids`: ULIDs (webhook and invocation ids, monotonic within a millisecond) and event ids.
+//! - `queue`: the seam the ticket write path hands its webhook calls to, in its transaction.
 
 pub mod definition;
 pub mod delivery;
 pub mod events;
 pub mod ids;
+pub mod queue;
 pub mod retry;
