@@ -1,7 +1,9 @@
 //! Load benchmark for the sandbox (not a test): starts a real sandbox on a temporary SQLite file,
 //! fills it with tickets, then drives concurrent keep-alive HTTP/1.1 clients at four scenarios
 //! (show ticket, list 100 tickets, create ticket, search) and prints requests/s with p50/p99
-//! latency for each.
+//! latency for each. Then what triggers cost a ticket update: the same update with no active
+//! trigger and with 100 (none firing), and the ratio of the two (`BENCH_ONLY=trigger` runs
+//! just that).
 //!
 //! Beside them, in the same run, the floor: the same HTTP server stack (axum behind
 //! `http-serve`) answering the very bytes of a shown ticket from memory, with no sandbox work.
@@ -193,6 +195,81 @@ async fn run_scenario(
     rate
 }
 
+/// What the account's triggers cost a ticket update: the same update with no active trigger,
+/// then with 100 active triggers that are each evaluated on every update and none of which
+/// fires (the standard triggers are deactivated first). The ratio of the two rates, printed,
+/// is the figure; both run in the same process, one after the other.
+async fn trigger_cost(
+    addr: SocketAddr,
+    conn: &mut Connection,
+    clients: u64,
+    secs: u64,
+    tickets: u64,
+    floor: Option<f64>,
+) {
+    let Some(listed) = body_of(addr, "/api/v2/triggers.json").await else {
+        eprintln!("bench: cannot list the triggers");
+        return;
+    };
+    let listed: serde_json::Value = serde_json::from_str(&listed).unwrap_or_default();
+    let off: Vec<serde_json::Value> = listed["triggers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|t| serde_json::json!({"id": t["id"], "active": false}))
+        .collect();
+    let body = serde_json::json!({ "triggers": off }).to_string();
+    if !matches!(
+        conn.send("PUT", "/api/v2/triggers/update_many.json", Some(&body))
+            .await,
+        Ok(200)
+    ) {
+        eprintln!("bench: cannot deactivate the standard triggers");
+        return;
+    }
+    let update = Scenario {
+        name: "update, 0 triggers",
+        method: "PUT",
+        path: |n| format!("/api/v2/tickets/{n}.json"),
+        body: Some("{\"ticket\":{\"priority\":\"normal\",\"status\":\"open\"}}"),
+    };
+    let none = run_scenario(addr, &update, clients, secs, tickets, floor).await;
+    for n in 0..100 {
+        let body = serde_json::json!({"trigger": {
+            "title": format!("Bench trigger {n}"),
+            "conditions": {"all": [
+                {"field": "update_type", "operator": "is", "value": "Change"},
+                {"field": "status", "operator": "is_not", "value": "solved"},
+                {"field": "current_tags", "operator": "includes", "value": format!("vip{n}")}
+            ], "any": [
+                {"field": "priority", "operator": "is", "value": "urgent"},
+                {"field": "comment_includes_word", "operator": "includes", "value": "refund"}
+            ]},
+            "actions": [{"field": "current_tags", "value": format!("seen{n}")}]
+        }})
+        .to_string();
+        if !matches!(
+            conn.send("POST", "/api/v2/triggers.json", Some(&body))
+                .await,
+            Ok(201)
+        ) {
+            eprintln!("bench: cannot create trigger {n}");
+            return;
+        }
+    }
+    let with_100 = Scenario {
+        name: "update, 100 triggers",
+        ..update
+    };
+    let hundred = run_scenario(addr, &with_100, clients, secs, tickets, floor).await;
+    if hundred > 0.0 {
+        println!(
+            "trigger cost: an update with 100 active triggers takes {:.2}x the time of one with none",
+            none / hundred
+        );
+    }
+}
+
 /// The floor: the sandbox's own server stack answering fixed bytes (a shown ticket's answer).
 async fn start_floor(body: String) -> Option<SocketAddr> {
     let body: &'static str = Box::leak(body.into_boxed_str());
@@ -378,6 +455,9 @@ async fn bench(db: &str) {
     };
     for scenario in scenarios.iter().filter(|s| s.name.contains(only.as_str())) {
         run_scenario(addr, scenario, clients, secs, tickets, floor).await;
+    }
+    if "update ticket".contains(only.as_str()) || only.contains("trigger") {
+        trigger_cost(addr, &mut conn, clients, secs, tickets, floor).await;
     }
     if let Err(error) = running.shutdown().await {
         eprintln!("bench: shutdown failed: {error}");

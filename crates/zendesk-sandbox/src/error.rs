@@ -43,6 +43,13 @@ pub enum ApiError {
     Unprocessable(Value),
     /// 400 with a body of its own (the webhooks API's `{"errors": [...]}`).
     BadInput(Value),
+    /// Another status with the error shape of Zendesk's newer APIs: `{"errors": [{"code",
+    /// "title"}]}` (trigger categories).
+    Errors {
+        status: StatusCode,
+        code: &'static str,
+        title: String,
+    },
     /// 500; the detail is logged, never sent.
     Internal(String),
 }
@@ -103,6 +110,7 @@ impl ApiError {
                 StatusCode::TOO_MANY_REQUESTS
             }
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Errors { status, .. } => *status,
         }
     }
 
@@ -159,6 +167,9 @@ impl ApiError {
                 ),
             }),
             ApiError::Unprocessable(body) | ApiError::BadInput(body) => body.clone(),
+            ApiError::Errors { code, title, .. } => {
+                json!({"errors": [{"code": code, "title": title}]})
+            }
             ApiError::Internal(_) => json!({
                 "error": "InternalError",
                 "description": "The sandbox failed to handle this request; see its log",

@@ -17,6 +17,7 @@ use serde_json::{Map, Value, json};
 use tokio::sync::{Mutex, Notify, watch};
 use tokio::task::JoinHandle;
 
+use crate::business_rules::account::{AccountRules, RulesCache};
 use crate::caller::{Caller, Role};
 use crate::error::{ApiError, SandboxError};
 use crate::resources::{organizations, tickets, users};
@@ -128,7 +129,7 @@ pub struct JobQueue {
 impl JobQueue {
     /// Queues again the jobs a dead process left working, then starts the runner (which picks
     /// up queued jobs at once).
-    pub async fn start(store: Store) -> Result<JobQueue, SandboxError> {
+    pub async fn start(store: Store, rules: RulesCache) -> Result<JobQueue, SandboxError> {
         let resumed = store
             .write(|tx| tx.requeue_abandoned_jobs(ABANDONED_AFTER_SECS))
             .await
@@ -142,7 +143,7 @@ impl JobQueue {
         let runner_id = format!("runner-{}", &crate::util::random_token()[..12]);
         let wake = Arc::new(Notify::new());
         let (stop, stop_rx) = watch::channel(false);
-        let handle = tokio::spawn(run(store, runner_id.clone(), wake.clone(), stop_rx));
+        let handle = tokio::spawn(run(store, rules, runner_id.clone(), wake.clone(), stop_rx));
         Ok(JobQueue {
             runner_id,
             wake,
@@ -205,7 +206,13 @@ impl JobQueue {
     }
 }
 
-async fn run(store: Store, runner_id: String, wake: Arc<Notify>, mut stop: watch::Receiver<bool>) {
+async fn run(
+    store: Store,
+    rules: RulesCache,
+    runner_id: String,
+    wake: Arc<Notify>,
+    mut stop: watch::Receiver<bool>,
+) {
     let mut last_sweep = now();
     loop {
         let queued = match store.read(|reader| reader.queued_job_ids()).await {
@@ -218,7 +225,7 @@ async fn run(store: Store, runner_id: String, wake: Arc<Notify>, mut stop: watch
         for id in &queued {
             let (job, runner) = (id.clone(), runner_id.clone());
             match store.write(move |tx| tx.claim_job(&job, &runner)).await {
-                Ok(true) => run_job(&store, id).await,
+                Ok(true) => run_job(&store, &rules, id).await,
                 Ok(false) => {}
                 Err(error) => tracing::error!(%error, job = %id, "cannot claim job"),
             }
@@ -276,7 +283,7 @@ fn error_text(error: &ApiError) -> (String, String) {
     (code, details.join("; "))
 }
 
-async fn run_job(store: &Store, id: &str) {
+async fn run_job(store: &Store, rules: &RulesCache, id: &str) {
     let job_id = id.to_string();
     let job = match store.read(move |reader| reader.job(&job_id)).await {
         Ok(Some(job)) => job,
@@ -291,6 +298,8 @@ async fn run_job(store: &Store, id: &str) {
         let _ = finish(store, id, "failed", 0, message, json!([])).await;
         return;
     };
+    // Placeholders in the mail its tickets set off name the address the job was asked at.
+    let account = AccountRules::new(&job.base_url, rules.clone());
     let caller_id = job.caller_id;
     let role = store
         .read(move |reader| reader.user_role(caller_id))
@@ -356,7 +365,17 @@ async fn run_job(store: &Store, id: &str) {
             JobKind::TicketsMerge => "Merging tickets".to_string(),
             _ => format!("Processing item #{} of {}", index + 1, items.len()),
         };
-        let outcome = run_item(store, id, kind, &caller, index, item.clone(), &message).await;
+        let outcome = run_item(
+            store,
+            &account,
+            id,
+            kind,
+            &caller,
+            index,
+            item.clone(),
+            &message,
+        )
+        .await;
         match outcome {
             Ok(result) => results.push(result),
             Err(error) => {
@@ -456,8 +475,10 @@ async fn finish(
 }
 
 /// Runs one item in its own transaction, which also records its result and the job's progress.
+#[allow(clippy::too_many_arguments)]
 async fn run_item(
     store: &Store,
+    account: &AccountRules,
     job_id: &str,
     kind: JobKind,
     caller: &Caller,
@@ -466,9 +487,10 @@ async fn run_item(
     message: &str,
 ) -> Result<Value, ApiError> {
     let (caller, job_id, message) = (caller.clone(), job_id.to_string(), message.to_string());
+    let account = account.clone();
     store
         .write(move |tx| {
-            let result = run_item_in(tx, kind, &caller, index, &item)?;
+            let result = run_item_in(tx, &account, kind, &caller, index, &item)?;
             tx.record_job_item(&job_id, index as i64, &result, &message)?;
             Ok(result)
         })
@@ -478,6 +500,7 @@ async fn run_item(
 /// One item of a job, in its own transaction: one failing item does not undo the others.
 fn run_item_in(
     tx: &mut dyn Writer,
+    account: &AccountRules,
     kind: JobKind,
     caller: &Caller,
     index: usize,
@@ -492,27 +515,27 @@ fn run_item_in(
     let id = || item_id.ok_or(ApiError::NotFound);
     Ok(match kind {
         JobKind::TicketsCreate => {
-            let (ticket, _) = tickets::create(tx, caller, object)?;
+            let (ticket, _) = tickets::create(tx, account, caller, object)?;
             json!({"index": index, "id": ticket["id"], "account_id": 1})
         }
         JobKind::TicketsUpdate => {
             let id = id()?;
-            tickets::update(tx, caller, id, object)?;
+            tickets::update(tx, account, caller, id, object)?;
             item_done(id, "update", "Updated")
         }
         JobKind::TicketsDestroy => {
             let id = id()?;
-            tickets::delete(tx, caller, id)?;
+            tickets::delete(tx, account, caller, id)?;
             item_done(id, "delete", "Deleted")
         }
         JobKind::TicketsPurge => {
             let id = id()?;
-            tickets::purge(tx, caller, id)?;
+            tickets::purge(tx, account, caller, id)?;
             json!({"id": id, "success": true})
         }
         JobKind::TicketsMerge => {
             let merge = tickets::MergeRequest::from_payload(item);
-            tickets::merge(tx, caller, &merge)?;
+            tickets::merge(tx, account, caller, &merge)?;
             json!({"id": merge.target, "action": "merge", "status": "Merged", "success": true, "source_ids": merge.sources})
         }
         JobKind::UsersCreate => {

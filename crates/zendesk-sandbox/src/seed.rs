@@ -5,6 +5,7 @@
 
 use serde_json::{Value, json};
 
+use crate::business_rules::account::{AccountRules, DEFAULT_ACCOUNT_URL, RulesCache};
 use crate::business_rules::{macros, views};
 use crate::caller::{Caller, Role};
 use crate::error::{ApiError, SandboxError};
@@ -55,6 +56,9 @@ fn fill(tx: &mut dyn Writer) -> Result<bool, ApiError> {
         id: admin_id,
         role: Role::Admin,
     };
+    // The demo's tickets set off the account's triggers like any other (their mail in the
+    // outbox names the sandbox's default address).
+    let account = AccountRules::new(DEFAULT_ACCOUNT_URL, RulesCache::default());
     let at = iso(now());
 
     let mut group_ids = Vec::new();
@@ -463,6 +467,7 @@ fn fill(tx: &mut dyn Writer) -> Result<bool, ApiError> {
         }
         let (ticket, _) = tickets::create(
             tx,
+            &account,
             &admin,
             &obj(json!({
                 "subject": subject, "comment": {"body": body, "author_id": customer_ids[requester]},
@@ -482,7 +487,7 @@ fn fill(tx: &mut dyn Writer) -> Result<bool, ApiError> {
         };
         if let Some(agent_id) = agent_id {
             let assign = json!({"assignee_id": agent_id, "status": "open"});
-            tickets::update(tx, &admin, id, &obj(assign))?;
+            tickets::update(tx, &account, &admin, id, &obj(assign))?;
         }
         for (says, text) in threads[index] {
             let (caller, public) = match says {
@@ -491,7 +496,7 @@ fn fill(tx: &mut dyn Writer) -> Result<bool, ApiError> {
                 Says::Note(a) => (as_agent(*a), false),
             };
             let comment = json!({"comment": {"body": text, "public": public}});
-            tickets::update(tx, &caller, id, &obj(comment))?;
+            tickets::update(tx, &account, &caller, id, &obj(comment))?;
         }
         if status == "new" {
             continue;
@@ -504,9 +509,15 @@ fn fill(tx: &mut dyn Writer) -> Result<bool, ApiError> {
         if let Some(reply) = reply {
             change["comment"] = json!({"body": reply, "public": true});
         }
-        tickets::update(tx, &agent_caller, id, &obj(change))?;
+        tickets::update(tx, &account, &agent_caller, id, &obj(change))?;
         if status == "closed" {
-            tickets::update(tx, &agent_caller, id, &obj(json!({"status": "closed"})))?;
+            tickets::update(
+                tx,
+                &account,
+                &agent_caller,
+                id,
+                &obj(json!({"status": "closed"})),
+            )?;
         }
     }
     seed_macros(tx, &admin, &group_ids)?;

@@ -5,6 +5,9 @@
 
 use std::sync::Arc;
 
+use crate::business_rules::account::{AccountRules, DEFAULT_ACCOUNT_URL, RulesCache};
+use crate::business_rules::hourly::HourlyRunner;
+use crate::business_rules::rule_records;
 use crate::config::{Config, Seed};
 use crate::error::SandboxError;
 use crate::jobs;
@@ -35,6 +38,10 @@ pub(crate) struct Inner {
     pub(crate) request_log: crate::request_log::RequestLog,
     /// Set when the server stops: endless answers (the console's live feed) end then.
     pub(crate) stopping: tokio::sync::watch::Sender<bool>,
+    /// The account's parsed triggers and automations, kept until the rules' stamp changes.
+    pub(crate) rules: RulesCache,
+    /// Runs the automations' hourly passes as time goes by.
+    _hourly: HourlyRunner,
 }
 
 impl AppState {
@@ -67,14 +74,17 @@ impl AppState {
         store
             .write(move |tx| {
                 resources::users::bootstrap_admin(tx, &admin_secrets, &email, &token)?;
-                resources::ticket_fields::ensure_system_fields(tx)
+                resources::ticket_fields::ensure_system_fields(tx)?;
+                rule_records::ensure_standard_triggers(tx)?;
+                Ok::<_, crate::error::ApiError>(())
             })
             .await
             .map_err(|e| SandboxError::Config(format!("cannot create the admin: {}", e.body())))?;
         if let Some(Seed::Demo) = config.seed {
             seed::seed_demo(&store).await?;
         }
-        let jobs = jobs::JobQueue::start(store.clone()).await?;
+        let rules = RulesCache::default();
+        let jobs = jobs::JobQueue::start(store.clone(), rules.clone()).await?;
         let deliveries = webhooks::worker::DeliveryWorker::start(
             store.clone(),
             webhooks::delivery::HostPolicy::checked(&config.webhook_allow_hosts)
@@ -88,6 +98,10 @@ impl AppState {
                 shared.then(|| store.clone()),
             ))
         });
+        let hourly = HourlyRunner::start(
+            store.clone(),
+            AccountRules::new(DEFAULT_ACCOUNT_URL, rules.clone()),
+        );
         Ok(AppState {
             inner: Arc::new(Inner {
                 store,
@@ -100,8 +114,16 @@ impl AppState {
                 oauth_lifetimes: config.oauth_lifetimes,
                 request_log: crate::request_log::RequestLog::new(config.console_log_size),
                 stopping: tokio::sync::watch::channel(false).0,
+                _hourly: hourly,
+                rules,
             }),
         })
+    }
+
+    /// The account as a request at `base` (its base URL) meets it: placeholders name that
+    /// address.
+    pub(crate) fn account(&self, base: &str) -> AccountRules {
+        AccountRules::new(base, self.inner.rules.clone())
     }
 
     /// The store, for seeding or inspection.

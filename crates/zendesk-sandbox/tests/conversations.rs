@@ -199,7 +199,25 @@ async fn a_public_reply_is_emailed_to_the_requester_and_a_note_is_not() {
         .expect("a public reply notifies the requester");
     assert_eq!(notification["recipients"], json!([customer]));
     assert_eq!(notification["via"]["source"]["rel"], "trigger");
-    assert_eq!(notification["body"], "We are on it");
+    // The audit records the trigger's template; the email rendered from it carries the reply.
+    assert!(
+        notification["body"]
+            .as_str()
+            .unwrap()
+            .contains("{{ticket.comments_formatted}}"),
+        "{notification}"
+    );
+    let mailed = sb
+        .get(&format!("/api/v2/sandbox/emails.json?ticket_id={ticket}"))
+        .await;
+    assert!(
+        mailed.body["emails"][0]["body"]
+            .as_str()
+            .unwrap()
+            .contains("We are on it"),
+        "{}",
+        mailed.text
+    );
 
     let note = comment(&sb, &agent_auth, ticket, "internal only", false).await;
     assert!(
@@ -217,7 +235,12 @@ async fn a_public_reply_is_emailed_to_the_requester_and_a_note_is_not() {
             .as_array()
             .unwrap()
             .iter()
-            .any(|e| e["type"] == "Notification")
+            .any(|e| e["type"] == "Notification"
+                && e["recipients"]
+                    .as_array()
+                    .unwrap()
+                    .contains(&json!(customer))),
+        "{own}"
     );
     // The history lists every change with who made it.
     let audits = sb

@@ -36,6 +36,10 @@ struct Fixtures {
     oauth_client: i64,
     /// The end-user's own OAuth token (their credentials here).
     end_user_token: i64,
+    /// A standard trigger, its category, and an automation.
+    trigger: i64,
+    trigger_category: i64,
+    automation: i64,
 }
 
 /// A user signed in with an OAuth token the admin minted (no password: password hashing is
@@ -208,7 +212,27 @@ async fn fixtures(sb: &Sb) -> Fixtures {
         .await,
         "token",
     );
+    let standard = sb.get("/api/v2/triggers.json").await.body["triggers"][0].clone();
+    let trigger = standard["id"].as_i64().expect("a standard trigger");
+    let trigger_category = standard["category_id"]
+        .as_str()
+        .and_then(|c| c.parse().ok())
+        .expect("its category");
+    let automation = created(
+        sb.post(
+            "/api/v2/automations.json",
+            json!({"automation": {"title": "Matrix automation",
+                "conditions": {"all": [{"field": "status", "operator": "is", "value": "solved"},
+                    {"field": "hours_since_solved", "operator": "greater_than", "value": "96"}]},
+                "actions": [{"field": "status", "value": "closed"}]}}),
+        )
+        .await,
+        "automation",
+    );
     Fixtures {
+        trigger,
+        trigger_category,
+        automation,
         oauth_client,
         end_user_token,
         end_user,
@@ -252,6 +276,9 @@ fn concrete(template: &str, f: &Fixtures) -> String {
             "attachments" => f.attachment.0,
             "clients" => f.oauth_client,
             "tokens" => f.end_user_token,
+            "triggers" => f.trigger,
+            "trigger_categories" => f.trigger_category,
+            "automations" => f.automation,
             other => panic!("no fixture for /{other}/{{id}}"),
         }
     };

@@ -456,6 +456,14 @@ async fn each_subscribed_ticket_event_is_delivered() {
         .await;
     assert_eq!(group.status, StatusCode::CREATED, "{}", group.text);
     let group_id = group.body["group"]["id"].clone();
+    // Zendesk assigns a ticket only to an agent of its group.
+    let membership = sb
+        .post(
+            "/api/v2/group_memberships.json",
+            json!({"group_membership": {"user_id": me, "group_id": group_id}}),
+        )
+        .await;
+    assert_eq!(membership.status, StatusCode::CREATED, "{}", membership.text);
     let first = ticket(&sb, json!({"subject": "One", "comment": {"body": "x"}})).await;
     let id = first["id"].as_i64().unwrap();
     let updated = sb

@@ -492,6 +492,58 @@ async function main() {
     await expectStatus(rawClient.webhooks.show(id), 404, 'show deleted webhook');
   });
 
+  // Business rules: triggers and automations created, read and deleted as node-zendesk sends
+  // them, and a trigger firing on a ticket it creates.
+  await check('trigger_created_fires_and_is_read_back', async () => {
+    const { result: createdBody } = await client.triggers.create({
+      trigger: {
+        title: `node ${RUN} tag urgent`,
+        conditions: {
+          all: [{ field: 'update_type', operator: 'is', value: 'Create' },
+            { field: 'priority', operator: 'is', value: 'urgent' }],
+          any: [],
+        },
+        actions: [{ field: 'current_tags', value: `hot${RUN}` }],
+      },
+    });
+    const trigger = createdBody.trigger || createdBody;
+    expect(Number.isInteger(trigger.id), `trigger ${JSON.stringify(createdBody)}`);
+    const { result: shownBody } = await client.triggers.show(trigger.id);
+    const shown = shownBody.trigger || shownBody;
+    expect(shown.title === `node ${RUN} tag urgent`, `shown ${JSON.stringify(shown)}`);
+    const listed = await client.triggers.list();
+    const all = Array.isArray(listed) ? listed : listed.result || listed.triggers;
+    expect(all.some((t) => t.id === trigger.id), 'listed');
+    const { result: ticketBody } = await client.tickets.create({
+      ticket: { subject: `node ${RUN} urgent`, priority: 'urgent', comment: { body: 'down' } },
+    });
+    const ticket = ticketBody.ticket || ticketBody;
+    expect(ticket.tags.includes(`hot${RUN}`), `tags ${JSON.stringify(ticket.tags)}`);
+    const deleted = await client.triggers.delete(trigger.id);
+    expect(deleted.response.status === 204, `delete status ${deleted.response.status}`);
+  });
+
+  await check('automation_created_read_and_deleted', async () => {
+    const { result: createdBody } = await client.automations.create({
+      automation: {
+        title: `node ${RUN} close solved`,
+        conditions: {
+          all: [{ field: 'status', operator: 'is', value: 'solved' },
+            { field: 'hours_since_solved', operator: 'greater_than', value: '96' }],
+          any: [],
+        },
+        actions: [{ field: 'status', value: 'closed' }],
+      },
+    });
+    const automation = createdBody.automation || createdBody;
+    expect(Number.isInteger(automation.id), `automation ${JSON.stringify(createdBody)}`);
+    const { result: shownBody } = await client.automations.show(automation.id);
+    const shown = shownBody.automation || shownBody;
+    expect(shown.title === `node ${RUN} close solved`, `shown ${JSON.stringify(shown)}`);
+    await client.automations.delete(automation.id);
+    await expectStatus(rawClient.automations.show(automation.id), 404, 'show deleted automation');
+  });
+
   const failed = results.filter((r) => r.status !== 'PASS');
   console.log(`node-zendesk suite: ${results.length - failed.length}/${results.length} checks passed`);
   process.exit(failed.length ? 1 : 0);

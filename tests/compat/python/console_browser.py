@@ -26,7 +26,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 # The outbox check runs once the sandbox serves GET /api/v2/sandbox/emails.json.
-OUTBOX_SERVED = False
+OUTBOX_SERVED = True
 
 BASE = os.environ["ZD_SANDBOX_URL"].rstrip("/")
 ADMIN = "Basic " + base64.b64encode(

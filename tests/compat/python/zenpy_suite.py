@@ -636,6 +636,48 @@ def main():
             return
         raise AssertionError("deleted webhook still readable")
 
+    # Business rules: triggers and automations created, read and deleted as zenpy sends them,
+    # and a trigger firing on a ticket zenpy creates.
+    from zenpy.lib.api_objects import Automation, Trigger
+
+    @check
+    def trigger_created_fires_and_is_read_back():
+        trigger = zd.triggers.create(Trigger(
+            title=f"Tag urgent {RUN}",
+            conditions={"all": [{"field": "update_type", "operator": "is", "value": "Create"},
+                                {"field": "priority", "operator": "is", "value": "urgent"}],
+                        "any": []},
+            actions=[{"field": "current_tags", "value": f"hot{RUN}"}],
+        ))
+        expect(isinstance(trigger.id, int), f"trigger id {trigger.id!r}")
+        STATE["trigger"] = trigger.id
+        expect(zd.triggers(id=trigger.id).title == f"Tag urgent {RUN}", "shown")
+        expect(trigger.id in [t.id for t in zd.triggers()], "listed")
+        created = zd.tickets.create(Ticket(subject=f"Urgent {RUN}", priority="urgent",
+                                           comment=Comment(body="down"))).ticket
+        expect(f"hot{RUN}" in zd.tickets(id=created.id).tags, f"tags {created.tags!r}")
+
+    @check
+    def automation_created_read_and_deleted():
+        automation = zd.automations.create(Automation(
+            title=f"Close solved {RUN}",
+            conditions={"all": [{"field": "status", "operator": "is", "value": "solved"},
+                                {"field": "hours_since_solved", "operator": "greater_than",
+                                 "value": "96"}],
+                        "any": []},
+            actions=[{"field": "status", "value": "closed"}],
+        ))
+        expect(isinstance(automation.id, int), f"automation id {automation.id!r}")
+        expect(zd.automations(id=automation.id).title == f"Close solved {RUN}", "shown")
+        zd.automations.delete(automation)
+        try:
+            zd.automations(id=automation.id)
+        except RecordNotFoundException:
+            pass
+        else:
+            raise AssertionError("deleted automation still readable")
+        zd.triggers.delete(zd.triggers(id=need("trigger")))
+
     failed = [r for r in RESULTS if r[1] != "PASS"]
     print(f"zenpy suite: {len(RESULTS) - len(failed)}/{len(RESULTS)} checks passed")
     return 1 if failed else 0

@@ -24,7 +24,7 @@ pub struct Args {
 #[derive(clap::Subcommand)]
 enum SandboxCommand {
     /// Serve the Zendesk API locally (SQLite-backed), and its web console at /console/.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Print the web console's address (of a sandbox started with `zd sandbox serve`) and open
     /// it in the browser, when there is one.
     Open(OpenArgs),
@@ -115,7 +115,7 @@ struct ServeArgs {
 
 pub async fn run(args: Args) -> ExitCode {
     match args.command {
-        SandboxCommand::Serve(serve_args) => serve(serve_args).await,
+        SandboxCommand::Serve(serve_args) => serve(*serve_args).await,
         SandboxCommand::Open(open_args) => open(open_args).await,
     }
 }

@@ -7,7 +7,7 @@
 use serde_json::{Value, json};
 
 use super::conditions::{choose, id_of, listing, value_text, word_list};
-use super::rule::RuleError;
+use super::refusal::RuleError;
 use super::ticket_update::{Person, tags, text};
 use super::vocabulary::{
     ACTION_FIELDS, ActionValues, CUSTOM_FIELD_PREFIX, CustomFieldKind, Mode, RuleKind, Vocabulary,

@@ -3,84 +3,21 @@
 //! hold for (at most [`MAX_TICKETS_PER_AUTOMATION`] a pass; the rest wait for the next one), and
 //! later automations see what earlier ones changed.
 //!
-//! Zendesk's rule, checked at save: an automation must nullify itself, or it would fire on the
-//! same tickets every hour. It needs a condition true only once (`hours_since_created is 24`)
-//! or an action that makes one of its conditions false (condition status is solved, action
-//! status closed).
+//! Zendesk's rule that an automation must nullify itself is checked at save (`nullify`).
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use super::actions::{Action, apply};
-use super::conditions::{Condition, Facts, Subject};
+use super::actions::apply;
+use super::conditions::Facts;
 use super::effects::Effect;
-use super::rule::{Rule, RuleDefinition, RuleError, running_order};
+use super::rule::{Rule, running_order};
 use super::ticket_update::TicketTimes;
 use super::triggers::Firing;
-use super::vocabulary::{Operator, Reads};
 
 /// Tickets one automation may change in one pass.
 pub const MAX_TICKETS_PER_AUTOMATION: usize = 1_000;
 /// Active automations an account may have.
 pub const MAX_ACTIVE_AUTOMATIONS: usize = 500;
-
-/// Refuses an automation that does not nullify itself, with Zendesk's 422.
-pub fn check_nullifies(definition: &RuleDefinition) -> Result<(), RuleError> {
-    let conditions = &definition.conditions.all;
-    let once = conditions.iter().any(|c| {
-        c.operator == Operator::Is
-            && matches!(&c.subject, Subject::Field(field) if matches!(field.reads, Reads::Hours(_)))
-    });
-    if once || conditions.iter().any(|c| cancels(&definition.actions, c)) {
-        return Ok(());
-    }
-    Err(RuleError::conditions(
-        "an automation must nullify itself, or it would fire on the same tickets every hour: \
-         add an `all` condition true only once (such as hours_since_created is 24) or an action \
-         that makes one of its `all` conditions false (such as condition status is solved with \
-         action status closed, or condition current_tags not_includes done with action \
-         current_tags done)",
-    ))
-}
-
-/// True when `actions` make `condition` false on every ticket it held for.
-fn cancels(actions: &[Action], condition: &Condition) -> bool {
-    let touching: Vec<Action> = actions
-        .iter()
-        .filter(|a| touches(a, condition))
-        .cloned()
-        .collect();
-    if touching.is_empty() {
-        return false;
-    }
-    // A ticket the condition holds for, as far as the actions' field goes.
-    let mut witness = match condition.operator {
-        Operator::Includes => json!({"tags": condition.value.split(' ').collect::<Vec<_>>()}),
-        _ => json!({"tags": []}),
-    };
-    apply(&touching, &mut witness, None);
-    let facts = Facts {
-        ticket: &witness,
-        update: None,
-        times: None,
-        now: 0,
-    };
-    !condition.holds(&facts)
-}
-
-/// Whether an action sets the field a condition reads.
-fn touches(action: &Action, condition: &Condition) -> bool {
-    match (&condition.subject, action) {
-        (Subject::Custom { id, .. }, Action::CustomField { id: set, .. }) => id == set,
-        (Subject::Field(field), action) => match (field.reads, action) {
-            (Reads::Ticket(name), Action::Field { field, .. }) => name == *field,
-            (Reads::Ticket("assignee_id"), Action::Assign(_)) => true,
-            (Reads::Ticket("group_id"), Action::Group(_)) => true,
-            (Reads::Tags, Action::SetTags(_) | Action::AddTags(_) | Action::RemoveTags(_)) => true,
-            _ => false,
-        },
-        _ => false,
-    }
-}
 
 /// A ticket an automation changed in a pass.
 #[derive(Debug, Clone, PartialEq)]
@@ -160,7 +97,9 @@ pub fn run_pass(
 mod tests {
     use super::*;
     use crate::business_rules::fixtures::vocabulary;
+    use crate::business_rules::rule::{RuleDefinition, RuleError};
     use crate::business_rules::vocabulary::RuleKind;
+    use serde_json::json;
 
     fn parse(conditions: Value, actions: Value) -> Result<RuleDefinition, RuleError> {
         let input = json!({"title": "a", "conditions": conditions, "actions": actions});

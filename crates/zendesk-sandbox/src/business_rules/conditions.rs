@@ -7,7 +7,7 @@ use std::cmp::Ordering;
 
 use serde_json::{Value, json};
 
-use super::rule::RuleError;
+use super::refusal::RuleError;
 use super::ticket_update::{TicketTimes, TicketUpdate, custom_field, tags, text};
 use super::vocabulary::{
     CUSTOM_FIELD_PREFIX, Choices, ConditionField, CustomFieldKind, Mode, Operator,

@@ -12,8 +12,8 @@ use time::OffsetDateTime;
 
 use super::actions::{Action, GroupRecipient, Recipient};
 use super::placeholders::{Escape, Lookup, render};
-use super::rule::RuleRef;
 use super::ticket_update::{Person, custom_field, tags, text};
+use super::vocabulary::RuleRef;
 use super::vocabulary::{PRIORITY_CHOICES, STATUS_CHOICES, TYPE_CHOICES, via_of_channel};
 
 /// The account, as placeholders name it.

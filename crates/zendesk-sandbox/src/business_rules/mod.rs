@@ -17,27 +17,39 @@
 //!   moments `hours_since_*` count from.
 //! - `conditions`, `actions`: parsing, checking and evaluating one condition, applying actions.
 //! - `rule`: a trigger's or automation's definition: Zendesk's shape, validated with Zendesk's
-//!   422 listing what is supported.
+//!   422 listing what is supported (`refusal`); `nullify`: Zendesk's rule that an automation
+//!   must nullify itself.
 //! - `triggers`, `automations`: the runs, as Zendesk runs them; `standard_triggers`: a new
 //!   account's triggers.
 //! - `placeholders`: the Liquid subset notification subjects and bodies use; `effects`: the
 //!   emails and webhook calls a run asks for, rendered for their recipients.
 //! - `definitions`: `GET /triggers/definitions`, generated from the vocabulary.
 //! - `outbox`, `clock`: the captured email's record, and the sandbox clock's hourly passes.
+//!
+//! Against the store: `rule_records` (triggers and automations as records, the standard
+//! triggers), `account` (the rules in force and the sandbox's time, cached between writes),
+//! `ticket_write` (what a ticket write sets off, in its transaction) and `hourly` (the
+//! automations' passes).
 
+pub mod account;
 pub mod actions;
 pub mod automations;
 pub mod clock;
 pub mod conditions;
 pub mod definitions;
 pub mod effects;
+pub mod hourly;
 pub mod macros;
+pub mod nullify;
 pub mod outbox;
 pub mod placeholders;
+pub mod refusal;
 pub mod restriction;
 pub mod rule;
+pub mod rule_records;
 pub mod standard_triggers;
 pub mod ticket_update;
+pub mod ticket_write;
 pub mod triggers;
 pub mod views;
 pub mod vocabulary;

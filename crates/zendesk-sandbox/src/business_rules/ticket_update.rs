@@ -159,6 +159,50 @@ impl TicketTimes {
         self.get(since).map(|at| (now - at).max(0) / 3600)
     }
 
+    /// The moments as the store keeps them, in `store::TICKET_MOMENTS` order.
+    pub fn from_moments(moments: &[Option<i64>; 10]) -> TicketTimes {
+        let [
+            created,
+            open,
+            pending,
+            hold,
+            solved,
+            closed,
+            assigned,
+            updated,
+            requester_updated,
+            assignee_updated,
+        ] = *moments;
+        TicketTimes {
+            created,
+            open,
+            pending,
+            hold,
+            solved,
+            closed,
+            assigned,
+            updated,
+            requester_updated,
+            assignee_updated,
+        }
+    }
+
+    /// The moments in `store::TICKET_MOMENTS` order.
+    pub fn to_moments(&self) -> [Option<i64>; 10] {
+        [
+            self.created,
+            self.open,
+            self.pending,
+            self.hold,
+            self.solved,
+            self.closed,
+            self.assigned,
+            self.updated,
+            self.requester_updated,
+            self.assignee_updated,
+        ]
+    }
+
     /// Records a write at `at` by `actor` that took the ticket from `before` (none on a create)
     /// to `after`: the status and assignment moments move when they change, and the update
     /// moments for whoever wrote.

@@ -15,8 +15,9 @@ use serde_json::{Value, json};
 use super::actions::{Change, apply};
 use super::conditions::Facts;
 use super::effects::{Effect, Rendered};
-use super::rule::{Rule, RuleRef, running_order};
+use super::rule::{Rule, running_order};
 use super::ticket_update::TicketUpdate;
+use super::vocabulary::RuleRef;
 
 /// One trigger that fired, and what it changed (possibly nothing: a trigger that only mails).
 #[derive(Debug, Clone, PartialEq)]
@@ -42,36 +43,42 @@ impl TriggerRun {
         self.fired.iter().any(|f| !f.changes.is_empty())
     }
 
-    /// The audit events of the run, numbered from `first_id`: each trigger's `Change` events,
-    /// then the `Notification` events of the rendered emails that reached someone, each with
-    /// `via: {"channel": "rule", "source": {"from": {"id", "title"}, "rel": "trigger"}}`.
+    /// The audit events of the run, numbered from `first_id` (see [`audit_events`]).
     pub fn audit_events(&self, rendered: &Rendered, first_id: i64) -> Vec<Value> {
-        let mut events = Vec::new();
-        let mut id = first_id;
-        for firing in &self.fired {
-            for change in &firing.changes {
-                events.push(json!({
-                    "id": id, "type": "Change", "field_name": change.field_name,
-                    "value": audit_value(&change.value),
-                    "previous_value": audit_value(&change.previous_value),
-                    "via": firing.rule.via(),
-                }));
-                id += 1;
-            }
-        }
-        for notification in &rendered.notifications {
-            if notification.recipients.is_empty() {
-                continue;
-            }
+        audit_events(&self.fired, rendered, first_id)
+    }
+}
+
+/// The audit events of rules that fired, numbered from `first_id`: each rule's `Change`
+/// events, then the `Notification` events of the rendered emails that reached someone, each
+/// with `via: {"channel": "rule", "source": {"from": {"id", "title"}, "rel": "trigger"}}` (or
+/// `"automation"`) naming its rule.
+pub fn audit_events(fired: &[Firing], rendered: &Rendered, first_id: i64) -> Vec<Value> {
+    let mut events = Vec::new();
+    let mut id = first_id;
+    for firing in fired {
+        for change in &firing.changes {
             events.push(json!({
-                "id": id, "type": "Notification", "subject": notification.subject,
-                "body": notification.body, "recipients": notification.recipients,
-                "via": notification.rule.via(),
+                "id": id, "type": "Change", "field_name": change.field_name,
+                "value": audit_value(&change.value),
+                "previous_value": audit_value(&change.previous_value),
+                "via": firing.rule.via(),
             }));
             id += 1;
         }
-        events
     }
+    for notification in &rendered.notifications {
+        if notification.recipients.is_empty() {
+            continue;
+        }
+        events.push(json!({
+            "id": id, "type": "Notification", "subject": notification.subject,
+            "body": notification.body, "recipients": notification.recipients,
+            "via": notification.rule.via(),
+        }));
+        id += 1;
+    }
+    events
 }
 
 /// An audit event's value as Zendesk writes it: ids and numbers as strings.

@@ -7,7 +7,7 @@
 //! [`Vocabulary`] is what the account holds that rules may name (custom fields, groups, agents,
 //! webhooks), passed in by the caller.
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::ticket_update::Since;
 
@@ -33,6 +33,23 @@ impl RuleKind {
             RuleKind::Trigger => "triggers",
             RuleKind::Automation => "automations",
         }
+    }
+}
+
+/// Which rule did something, as the audit's `via` names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleRef {
+    pub kind: RuleKind,
+    pub id: i64,
+    pub title: String,
+}
+
+impl RuleRef {
+    /// `{"channel": "rule", "source": {"to": {}, "from": {"id", "title"}, "rel": "trigger"}}`.
+    pub fn via(&self) -> Value {
+        json!({"channel": "rule", "source": {
+            "to": {}, "from": {"id": self.id, "title": self.title}, "rel": self.kind.noun()
+        }})
     }
 }
 

@@ -11,13 +11,16 @@ use zendesk_types::{TicketPriority, TicketStatus, TicketType};
 use super::input::label;
 use super::input::{id_list, opt_bool, opt_id, opt_str, opt_time, tag_list};
 use super::{check_ref, fetch, ticket_fields};
+use crate::business_rules::account::{AccountRules, Moment};
+use crate::business_rules::automations::AutomatedUpdate;
+use crate::business_rules::ticket_update::AddedComment;
+use crate::business_rules::ticket_write::{self, TicketWrite};
 use crate::caller::{Caller, Role};
 use crate::error::ApiError;
 use crate::permissions;
 use crate::store::{Filter, Lookup, Reader, Table, Writer};
-use crate::util::{iso, now};
+use crate::util::iso;
 use crate::webhooks::events::Lifecycle;
-use crate::webhooks::queue;
 
 /// The account's one brand and one ticket form (the sandbox has no brand or form endpoints).
 const DEFAULT_BRAND_ID: i64 = 5_000_000_001;
@@ -33,29 +36,6 @@ fn custom_status_id(status: &str) -> i64 {
             "hold" => 4,
             _ => 5,
         }
-}
-
-/// The account's trigger that emails the requester (and CCs) when an agent adds a public comment.
-const NOTIFY_REQUESTER_TRIGGER: (i64, &str) =
-    (7_500_000_001, "Notify requester and CCs of comment update");
-
-/// The audit event saying the requester (and CCs) were emailed the public comment.
-fn notification_event(id: i64, ticket: &Value, comment: &Value) -> Value {
-    let mut recipients = vec![ticket["requester_id"].clone()];
-    recipients.extend(
-        ticket["email_cc_ids"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default(),
-    );
-    let (trigger_id, title) = NOTIFY_REQUESTER_TRIGGER;
-    json!({
-        "id": id, "type": "Notification",
-        "subject": format!("[Sandbox] Re: {}", ticket["subject"].as_str().unwrap_or("")),
-        "body": comment["body"], "recipients": recipients,
-        "via": {"channel": "rule", "source": {"rel": "trigger",
-            "from": {"deleted": false, "title": title, "id": trigger_id, "revision_id": 1}}}
-    })
 }
 
 /// What Zendesk records about the client behind an audit or comment.
@@ -390,9 +370,11 @@ fn is_solved(status: &Value) -> bool {
     matches!(status.as_str(), Some("solved") | Some("closed"))
 }
 
-/// Creates one ticket; returns (ticket, audit).
+/// Creates one ticket, runs the triggers on it and does what they set off; returns (ticket,
+/// audit).
 pub fn create(
     tx: &mut dyn Writer,
+    account: &AccountRules,
     caller: &Caller,
     input: &Map<String, Value>,
 ) -> Result<(Value, Value), ApiError> {
@@ -411,7 +393,8 @@ pub fn create(
     } else {
         input
     };
-    let ts = now();
+    let moment = account.begin(tx)?;
+    let ts = moment.now;
     let at = iso(ts);
     let Some(comment) = read_comment(input, true)? else {
         return Err(ApiError::invalid(
@@ -528,24 +511,108 @@ pub fn create(
         events.push(json!({"id": next_event, "type": "Create", "value": event_value(value), "field_name": field}));
         next_event += 1;
     }
+    tx.insert_comment(id, &comment_value, ts)?;
+    let current_user = ticket_write::person(tx, caller.id)?;
+    let added = AddedComment {
+        id: Some(comment_id),
+        author_id: author,
+        body: comment.body.clone(),
+        public: comment.public,
+    };
+    let outcome = ticket_write::run_rules(
+        tx,
+        account,
+        &moment,
+        TicketWrite {
+            before: None,
+            after: ticket,
+            current_user: current_user.as_ref(),
+            comment: Some(added),
+            via: "api",
+            automated: Vec::new(),
+            automated_effects: Vec::new(),
+        },
+    )?;
+    let mut ticket = outcome.ticket;
+    events.extend(outcome.events);
     let audit = json!({
         "id": audit_id, "ticket_id": id, "created_at": at, "author_id": caller.id,
         "metadata": audit_metadata(),
         "events": events, "via": via_api()
     });
-    tx.insert_comment(id, &comment_value, ts)?;
     tx.insert_audit(id, &audit, ts)?;
-    tx.save(Table::Tickets, &ticket)?;
-    if status == "solved" || status == "closed" {
-        tx.set_ticket_solved_at(id, Some(ts))?;
-    }
-    queue::ticket_written(tx, None, &ticket, &audit)?;
+    save_ticket(tx, &mut ticket, None, ts)?;
     Ok((ticket, audit))
 }
 
-/// Applies an update to one ticket; returns (ticket, audit).
+/// Saves a ticket as a write left it: its custom status follows its status, and the moment it
+/// was solved is kept (cleared when it is reopened).
+fn save_ticket(
+    tx: &mut dyn Writer,
+    ticket: &mut Value,
+    before: Option<&Value>,
+    ts: i64,
+) -> Result<(), ApiError> {
+    let id = ticket["id"].as_i64().unwrap_or_default();
+    let status = ticket["status"].as_str().unwrap_or("new").to_string();
+    ticket["custom_status_id"] = json!(custom_status_id(&status));
+    tx.save(Table::Tickets, ticket)?;
+    let was_solved = before.is_some_and(|b| is_solved(&b["status"]));
+    let solved = is_solved(&ticket["status"]);
+    if solved && !was_solved {
+        tx.set_ticket_solved_at(id, Some(ts))?;
+    } else if !solved && was_solved {
+        tx.set_ticket_solved_at(id, None)?;
+    }
+    Ok(())
+}
+
+/// Saves what an hourly automation pass did to one ticket, as a write by the system: one audit
+/// (author -1, `via` the first automation) with each automation's changes and mail, then the
+/// triggers run on it like on any update.
+pub fn apply_automations(
+    tx: &mut dyn Writer,
+    account: &AccountRules,
+    moment: &Moment,
+    update: AutomatedUpdate,
+) -> Result<(), ApiError> {
+    let before = update.before;
+    let id = before["id"].as_i64().unwrap_or_default();
+    let via = update
+        .fired
+        .first()
+        .map_or_else(via_api, |firing| firing.rule.via());
+    let outcome = ticket_write::run_rules(
+        tx,
+        account,
+        moment,
+        TicketWrite {
+            before: Some(&before),
+            after: update.after,
+            current_user: None,
+            comment: None,
+            via: "rule",
+            automated: update.fired,
+            automated_effects: update.effects,
+        },
+    )?;
+    let mut ticket = outcome.ticket;
+    let at = iso(moment.now);
+    ticket["updated_at"] = json!(at);
+    let audit_id = tx.next_ids("event", 1)?;
+    let audit = json!({
+        "id": audit_id, "ticket_id": id, "created_at": at, "author_id": -1,
+        "metadata": audit_metadata(), "events": outcome.events, "via": via
+    });
+    tx.insert_audit(id, &audit, moment.now)?;
+    save_ticket(tx, &mut ticket, Some(&before), moment.now)
+}
+
+/// Applies an update to one ticket, runs the triggers on it and does what they set off; returns
+/// (ticket, audit).
 pub fn update(
     tx: &mut dyn Writer,
+    account: &AccountRules,
     caller: &Caller,
     id: i64,
     input: &Map<String, Value>,
@@ -570,7 +637,8 @@ pub fn update(
             )));
         }
     }
-    let ts = now();
+    let moment = account.begin(tx)?;
+    let ts = moment.now;
     let at = iso(ts);
     let before = ticket.clone();
     let comment = read_comment(input, false)?;
@@ -604,7 +672,7 @@ pub fn update(
     let audit_id = tx.next_ids("event", 20)?;
     let mut next_event = audit_id + 1;
     let mut events = Vec::new();
-    let mut notification: Option<Value> = None;
+    let mut added: Option<AddedComment> = None;
     if let Some(comment) = &comment {
         let public = comment.public || !caller.is_agent();
         let comment = NewComment {
@@ -618,15 +686,14 @@ pub fn update(
                 super::attachments::take_uploads(tx, &comment.uploads, id, next_event, public)?;
             value["attachments"] = json!(files);
         }
+        added = Some(AddedComment {
+            id: Some(next_event),
+            author_id: author,
+            body: comment.body.clone(),
+            public,
+        });
         next_event += 1;
         tx.insert_comment(id, &value, ts)?;
-        // A public comment by an agent is emailed to the requester, as Zendesk's default
-        // trigger does; the audit says so.
-        let emails_requester =
-            public && caller.is_agent() && ticket["requester_id"].as_i64() != Some(author);
-        if emails_requester {
-            notification = Some(value.clone());
-        }
         events.push(value);
         if !public {
             // Zendesk keeps is_public true unless every comment is private.
@@ -657,28 +724,31 @@ pub fn update(
             next_event += 1;
         }
     }
-    if let Some(comment) = notification {
-        events.push(notification_event(next_event, &ticket, &comment));
-    }
-    if before["status"] != ticket["status"] {
-        let solved = is_solved(&ticket["status"]);
-        if solved && !is_solved(&before["status"]) {
-            tx.set_ticket_solved_at(id, Some(ts))?;
-        } else if !solved {
-            tx.set_ticket_solved_at(id, None)?;
-        }
-    }
     ticket["updated_at"] = json!(at);
-    let status = ticket["status"].as_str().unwrap_or("new").to_string();
-    ticket["custom_status_id"] = json!(custom_status_id(&status));
+    let current_user = ticket_write::person(tx, caller.id)?;
+    let outcome = ticket_write::run_rules(
+        tx,
+        account,
+        &moment,
+        TicketWrite {
+            before: Some(&before),
+            after: ticket,
+            current_user: current_user.as_ref(),
+            comment: added,
+            via: "api",
+            automated: Vec::new(),
+            automated_effects: Vec::new(),
+        },
+    )?;
+    let mut ticket = outcome.ticket;
+    events.extend(outcome.events);
     let audit = json!({
         "id": audit_id, "ticket_id": id, "created_at": at, "author_id": caller.id,
         "metadata": audit_metadata(),
         "events": events, "via": via_api()
     });
     tx.insert_audit(id, &audit, ts)?;
-    tx.save(Table::Tickets, &ticket)?;
-    queue::ticket_written(tx, Some(&before), &ticket, &audit)?;
+    save_ticket(tx, &mut ticket, Some(&before), ts)?;
     Ok((ticket, audit))
 }
 
@@ -810,34 +880,66 @@ fn apply_changes(
 }
 
 /// Soft-deletes one ticket.
-pub fn delete(tx: &mut dyn Writer, caller: &Caller, id: i64) -> Result<(), ApiError> {
+pub fn delete(
+    tx: &mut dyn Writer,
+    account: &AccountRules,
+    caller: &Caller,
+    id: i64,
+) -> Result<(), ApiError> {
     caller.require_agent()?;
     let ticket = fetch(tx, Table::Tickets, id)?;
-    tx.set_ticket_deleted(id, Some((now(), caller.id)))?;
-    queue::ticket_operation(tx, &ticket, Lifecycle::SoftDeleted, caller.id)?;
+    let moment = account.begin(tx)?;
+    tx.set_ticket_deleted(id, Some((moment.now, caller.id)))?;
+    ticket_write::operation_event(
+        tx,
+        &moment,
+        &ticket,
+        Lifecycle::SoftDeleted,
+        Some(caller.id),
+    )?;
     Ok(())
 }
 
 /// Brings a soft-deleted ticket back (404 when it is not deleted).
-pub fn restore(tx: &mut dyn Writer, caller: &Caller, id: i64) -> Result<(), ApiError> {
+pub fn restore(
+    tx: &mut dyn Writer,
+    account: &AccountRules,
+    caller: &Caller,
+    id: i64,
+) -> Result<(), ApiError> {
     caller.require_agent()?;
     let Some(deleted) = tx.deleted_ticket(id)? else {
         return Err(ApiError::NotFound);
     };
+    let moment = account.begin(tx)?;
     tx.set_ticket_deleted(id, None)?;
     let mut ticket = deleted.ticket;
-    ticket["updated_at"] = json!(iso(now()));
+    ticket["updated_at"] = json!(iso(moment.now));
     tx.save(Table::Tickets, &ticket)?;
+    ticket_write::operation_event(tx, &moment, &ticket, Lifecycle::Undeleted, Some(caller.id))?;
     Ok(())
 }
 
 /// Removes a soft-deleted ticket for good (the permanent-delete job's item).
-pub fn purge(tx: &mut dyn Writer, caller: &Caller, id: i64) -> Result<(), ApiError> {
+pub fn purge(
+    tx: &mut dyn Writer,
+    account: &AccountRules,
+    caller: &Caller,
+    id: i64,
+) -> Result<(), ApiError> {
     caller.require_agent()?;
-    if tx.deleted_ticket(id)?.is_none() {
+    let Some(deleted) = tx.deleted_ticket(id)? else {
         return Err(ApiError::NotFound);
-    }
+    };
+    let moment = account.begin(tx)?;
     tx.purge_ticket(id)?;
+    ticket_write::operation_event(
+        tx,
+        &moment,
+        &deleted.ticket,
+        Lifecycle::PermanentlyDeleted,
+        Some(caller.id),
+    )?;
     Ok(())
 }
 
@@ -955,7 +1057,12 @@ pub fn check_merge(tx: &mut dyn Reader, merge: &MergeRequest) -> Result<(), ApiE
 
 /// Merges sources into the target: sources get a comment pointing at the target and are closed;
 /// the target gets a comment listing the sources.
-pub fn merge(tx: &mut dyn Writer, caller: &Caller, merge: &MergeRequest) -> Result<(), ApiError> {
+pub fn merge(
+    tx: &mut dyn Writer,
+    account: &AccountRules,
+    caller: &Caller,
+    merge: &MergeRequest,
+) -> Result<(), ApiError> {
     caller.require_agent()?;
     check_merge(tx, merge)?;
     let list = merge
@@ -974,21 +1081,18 @@ pub fn merge(tx: &mut dyn Writer, caller: &Caller, merge: &MergeRequest) -> Resu
         let input = super::object(
             json!({"comment": {"body": body, "public": merge.source_public}, "status": "closed"}),
         );
-        let (closed, _) = update(tx, caller, *source, &input)?;
-        queue::ticket_operation(
-            tx,
-            &closed,
-            Lifecycle::Merged {
-                target: merge.target,
-            },
-            caller.id,
-        )?;
+        let (closed, _) = update(tx, account, caller, *source, &input)?;
+        let moment = account.begin(tx)?;
+        let merged = Lifecycle::Merged {
+            target: merge.target,
+        };
+        ticket_write::operation_event(tx, &moment, &closed, merged, Some(caller.id))?;
     }
     let body = merge
         .target_comment
         .clone()
         .unwrap_or_else(|| format!("Requests {list} were closed and merged into this request."));
     let input = super::object(json!({"comment": {"body": body, "public": merge.target_public}}));
-    update(tx, caller, merge.target, &input)?;
+    update(tx, account, caller, merge.target, &input)?;
     Ok(())
 }

@@ -73,6 +73,8 @@ fn insert(tx: &mut dyn Writer, caller: &Caller, webhook: &Webhook) -> Result<Val
         updated_by: caller.id,
     };
     tx.insert_webhook(&row, columns(webhook))?;
+    // Ticket writes keep the active webhooks in the rules cache: a change here moves its stamp.
+    tx.bump_rules_version()?;
     served(&row)
 }
 
@@ -126,6 +128,8 @@ pub fn update(
         now(),
         caller.id,
     )?;
+    // Ticket writes keep the active webhooks in the rules cache: a change here moves its stamp.
+    tx.bump_rules_version()?;
     Ok(())
 }
 
@@ -133,6 +137,8 @@ pub fn update(
 pub fn delete(tx: &mut dyn Writer, id: &str) -> Result<(), ApiError> {
     row(tx, id)?;
     tx.delete_webhook(id)?;
+    // Ticket writes keep the active webhooks in the rules cache: a change here moves its stamp.
+    tx.bump_rules_version()?;
     Ok(())
 }
 
@@ -151,5 +157,7 @@ pub fn reset_signing_secret(
     row(tx, id)?;
     let secret = fresh_secret()?;
     tx.set_signing_secret(id, secret.expose(), now(), caller.id)?;
+    // Ticket writes keep the active webhooks in the rules cache: a change here moves its stamp.
+    tx.bump_rules_version()?;
     Ok(secret)
 }

@@ -42,10 +42,12 @@ pub mod organization_fields;
 pub mod organizations;
 pub mod paging;
 pub mod resource;
+pub mod sandbox;
 pub mod search;
 pub mod stream;
 pub mod ticket_fields;
 pub mod tickets;
+pub mod triggers;
 pub mod users;
 pub mod views;
 pub mod webhooks;
@@ -68,6 +70,8 @@ pub fn endpoints() -> Vec<Endpoint> {
         search::endpoints(),
         oauth_clients::endpoints(),
         oauth::endpoints(),
+        triggers::endpoints(),
+        sandbox::endpoints(),
         crate::console::endpoints(),
         webhooks::endpoints(),
     ]

@@ -226,9 +226,10 @@ pub async fn create(
 ) -> Result<Response, ApiError> {
     let input = object_under(&body, "ticket")?.clone();
     let audience = Audience::of(state.store(), &caller).await?;
+    let account = state.account(&base);
     let (ticket, audit) = state
         .store()
-        .write(move |tx| tickets::create(tx, &caller, &input))
+        .write(move |tx| tickets::create(tx, &account, &caller, &input))
         .await?;
     let id = ticket["id"].as_i64().unwrap_or_default();
     let location = Tickets::url(&base, id);
@@ -249,9 +250,10 @@ pub async fn update(
 ) -> Result<Response, ApiError> {
     let input = object_under(&body, "ticket")?.clone();
     let audience = Audience::of(state.store(), &caller).await?;
+    let account = state.account(&base);
     let (ticket, audit) = state
         .store()
-        .write(move |tx| tickets::update(tx, &caller, id, &input))
+        .write(move |tx| tickets::update(tx, &account, &caller, id, &input))
         .await?;
     let (ticket, mut audit) = viewed_change(&audience, ticket, audit);
     super::attachments::absolute(&mut audit, &base);
@@ -264,11 +266,13 @@ pub async fn update(
 pub async fn delete(
     State(state): State<AppState>,
     caller: Caller,
+    BaseUrl(base): BaseUrl,
     PathId(id): PathId,
 ) -> Result<Response, ApiError> {
+    let account = state.account(&base);
     state
         .store()
-        .write(move |tx| tickets::delete(tx, &caller, id))
+        .write(move |tx| tickets::delete(tx, &account, &caller, id))
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -426,11 +430,13 @@ pub async fn deleted_list(
 pub async fn deleted_restore(
     State(state): State<AppState>,
     caller: Caller,
+    BaseUrl(base): BaseUrl,
     PathId(id): PathId,
 ) -> Result<Response, ApiError> {
+    let account = state.account(&base);
     state
         .store()
-        .write(move |tx| tickets::restore(tx, &caller, id))
+        .write(move |tx| tickets::restore(tx, &account, &caller, id))
         .await?;
     Ok(axum::Json(json!({})).into_response())
 }
@@ -464,14 +470,16 @@ pub async fn deleted_purge(
 pub async fn deleted_restore_many(
     State(state): State<AppState>,
     caller: Caller,
+    BaseUrl(base): BaseUrl,
     Query(params): Query,
 ) -> Result<Response, ApiError> {
     let ids = required_ids(&params, "deleted tickets to restore")?;
+    let account = state.account(&base);
     state
         .store()
         .write(move |tx| {
             for id in ids {
-                tickets::restore(tx, &caller, id)?;
+                tickets::restore(tx, &account, &caller, id)?;
             }
             Ok::<_, ApiError>(())
         })

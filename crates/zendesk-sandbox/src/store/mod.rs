@@ -9,7 +9,8 @@
 //! server holds: [`Store::read`] and [`Store::write`] run a closure against a backend inside one
 //! transaction and hand its result back.
 //!
-//! The queries are written once (`records.rs`, `credentials.rs`, `oauth.rs`, `jobs.rs`, `webhooks.rs`) over a
+//! The queries are written once (`records.rs`, `credentials.rs`, `oauth.rs`, `jobs.rs`,
+//! `rules.rs`, `webhooks.rs`) over a
 //! small connection trait (`connection.rs`); writes go through one group-commit writer
 //! (`group_commit.rs`). Each backend (`sqlite.rs`, `postgres.rs`, chosen from the database URL's
 //! scheme) is its connections, its migrations and the few statements that differ between the
@@ -39,6 +40,7 @@ mod oauth;
 mod postgres;
 mod postgres_tls;
 mod records;
+mod rules;
 mod sql;
 mod sqlite;
 mod tables;
@@ -61,6 +63,7 @@ pub use oauth::{
     WriteOAuth,
 };
 pub use records::{ArticleSearch, DeletedTicket, Lookup, ReadRecords, WriteRecords};
+pub use rules::{Moments, ReadRules, SandboxState, TICKET_MOMENTS, WriteRules};
 pub use sql::{Filter, like_escape};
 pub use tables::{Table, priority_rank, restriction_columns, status_rank};
 pub use text::fold_text;
@@ -69,26 +72,40 @@ pub use webhooks::{
     WebhookColumns, WebhookRow, WriteWebhooks,
 };
 
-/// What can be read inside any transaction: records, credentials, OAuth, jobs and webhooks
-/// (each its own trait), and SQL built above the store (search).
+/// What can be read inside any transaction: records, credentials, OAuth, jobs, the business
+/// rules' state and webhooks (each its own trait), and SQL built above the store (search).
 pub trait Reader:
-    ReadSql + ReadRecords + ReadCredentials + ReadOAuth + ReadJobs + ReadWebhooks
+    ReadSql + ReadRecords + ReadCredentials + ReadOAuth + ReadJobs + ReadRules + ReadWebhooks
 {
 }
 
 impl<T> Reader for T where
-    T: ReadSql + ReadRecords + ReadCredentials + ReadOAuth + ReadJobs + ReadWebhooks
+    T: ReadSql + ReadRecords + ReadCredentials + ReadOAuth + ReadJobs + ReadRules + ReadWebhooks
 {
 }
 
 /// A [`Reader`] that can also write; everything it writes commits or rolls back together.
 pub trait Writer:
-    Reader + WriteSql + WriteRecords + WriteCredentials + WriteOAuth + WriteJobs + WriteWebhooks
+    Reader
+    + WriteSql
+    + WriteRecords
+    + WriteCredentials
+    + WriteOAuth
+    + WriteJobs
+    + WriteRules
+    + WriteWebhooks
 {
 }
 
 impl<T> Writer for T where
-    T: Reader + WriteSql + WriteRecords + WriteCredentials + WriteOAuth + WriteJobs + WriteWebhooks
+    T: Reader
+        + WriteSql
+        + WriteRecords
+        + WriteCredentials
+        + WriteOAuth
+        + WriteJobs
+        + WriteRules
+        + WriteWebhooks
 {
 }
 

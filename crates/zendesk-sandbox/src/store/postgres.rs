@@ -68,6 +68,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../../migrations/postgres/0004_text_folding.sql"),
     ),
     (
+        6,
+        include_str!("../../migrations/postgres/0006_business_rules.sql"),
+    ),
+    (
         7,
         include_str!("../../migrations/postgres/0007_webhooks.sql"),
     ),

@@ -460,6 +460,7 @@ impl WriteRecords for Transaction<'_> {
             "DELETE FROM ticket_tags WHERE ticket_id = $?",
             "DELETE FROM ticket_comments WHERE ticket_id = $?",
             "DELETE FROM ticket_audits WHERE ticket_id = $?",
+            "DELETE FROM ticket_times WHERE ticket_id = $?",
         ] {
             self.exec(sql, &[Bind::Int(id)])?;
         }

@@ -40,7 +40,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0003_hardening.sql"),
     include_str!("../../migrations/sqlite/0004_oauth.sql"),
     include_str!("../../migrations/sqlite/0005_help_center.sql"),
-    // 0006 and 0007 are other branches'; the lead orders them when merging.
+    // 0006 is another branch's; the lead orders it when merging.
+    include_str!("../../migrations/sqlite/0007_business_rules.sql"),
     include_str!("../../migrations/sqlite/0008_webhooks.sql"),
 ];
 

@@ -31,6 +31,13 @@ pub enum Table {
     Articles,
     /// Uploaded files (their bytes through `WriteRecords::set_attachment_content`).
     Attachments,
+    /// Business rules: triggers (run on every ticket write), their categories, and
+    /// automations (run hourly).
+    Triggers,
+    TriggerCategories,
+    Automations,
+    /// The sandbox's outbox: every notification email a rule sent, captured.
+    OutboxEmails,
 }
 
 /// A record's indexed columns, from its JSON.
@@ -91,6 +98,10 @@ impl Table {
             Table::Sections => &SECTIONS,
             Table::Articles => &ARTICLES,
             Table::Attachments => &ATTACHMENTS,
+            Table::Triggers => &TRIGGERS,
+            Table::TriggerCategories => &TRIGGER_CATEGORIES,
+            Table::Automations => &AUTOMATIONS,
+            Table::OutboxEmails => &OUTBOX_EMAILS,
         }
     }
 
@@ -426,6 +437,70 @@ const ATTACHMENTS: TableSpec = TableSpec {
         ]
     }),
 };
+
+const TRIGGERS: TableSpec = TableSpec {
+    name: "triggers",
+    record: "trigger",
+    live: "1 = 1",
+    tags: None,
+    text: None,
+    columns: Some(|record| {
+        let mut columns = rule_columns(record);
+        columns.push((
+            "category_id",
+            Bind::opt_text(record.get("category_id").and_then(|c| match c {
+                Value::String(s) => Some(s.clone()),
+                Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            })),
+        ));
+        columns
+    }),
+};
+
+const TRIGGER_CATEGORIES: TableSpec = TableSpec {
+    name: "trigger_categories",
+    record: "trigger category",
+    live: "1 = 1",
+    tags: None,
+    text: None,
+    columns: Some(|record| vec![("position", Bind::Int(i(record, "position").unwrap_or(0)))]),
+};
+
+const AUTOMATIONS: TableSpec = TableSpec {
+    name: "automations",
+    record: "automation",
+    live: "1 = 1",
+    tags: None,
+    text: None,
+    columns: Some(rule_columns),
+};
+
+const OUTBOX_EMAILS: TableSpec = TableSpec {
+    name: "outbox_emails",
+    record: "email",
+    live: "1 = 1",
+    tags: None,
+    text: None,
+    columns: Some(|record| {
+        vec![
+            (
+                "ticket_id",
+                Bind::Int(i(record, "ticket_id").unwrap_or_default()),
+            ),
+            ("to_address", lower(s(record, "to")).or_empty()),
+        ]
+    }),
+};
+
+/// The columns of triggers and automations: title (for search), whether it runs, its place.
+fn rule_columns(record: &Value) -> Vec<(&'static str, Bind)> {
+    vec![
+        ("title_lower", lower(s(record, "title")).or_empty()),
+        ("active", flag(record, "active", true)),
+        ("position", Bind::Int(i(record, "position").unwrap_or(0))),
+    ]
+}
 
 /// The columns of macros and views: who they are restricted to (see [`restriction_columns`]).
 fn restricted_columns(record: &Value) -> Vec<(&'static str, Bind)> {
