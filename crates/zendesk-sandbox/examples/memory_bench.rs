@@ -4,7 +4,9 @@
 //! the scenario runs:
 //!
 //! - one page of 100 tickets (`tickets.json?per_page=100`) when 60 of them hold 2 MB each;
-//! - four concurrent `search/export?page[size]=1000` over 1,000 tickets of 100 KB.
+//! - four concurrent `search/export?page[size]=1000` over 1,000 tickets of 100 KB;
+//! - four concurrent incremental exports (`incremental/tickets/cursor?per_page=1000`) of the
+//!   same tickets (run once they are a minute old: the exports leave out the last minute).
 //!
 //! `cargo run -p zendesk-sandbox --release --example memory_bench`
 
@@ -118,12 +120,14 @@ async fn main() {
         assert_eq!(status, 201, "creating big ticket {n}");
     }
     let medium = "printer toner ".repeat(7_500);
+    let mut last_write = Instant::now();
     for n in 0..1_000 {
         let body = format!(
             "{{\"ticket\":{{\"subject\":\"Medium {n}\",\"tags\":[\"medium\"],\"comment\":{{\"body\":\"{medium}\"}}}}}}"
         );
         let (status, _) = request(addr, "POST", "/api/v2/tickets.json", &body).await;
         assert_eq!(status, 201, "creating medium ticket {n}");
+        last_write = Instant::now();
     }
     println!(
         "filled 60 tickets of 2 MB and 1,000 of 100 KB in {:.1} s; resident now {:.0} MiB",
@@ -167,6 +171,41 @@ async fn main() {
     let (anon, file) = sampler.join().unwrap_or_default();
     println!(
         "four concurrent exports of 1,000 x 100 KB: {:.0} MB answered, peak {:.0} MiB \
+         (heap {:.0} -> {:.0} MiB, mapped database {:.0} -> {:.0} MiB)",
+        answered as f64 / 1e6,
+        peak_rss_mib(),
+        base.0,
+        anon,
+        base.1,
+        file
+    );
+
+    let aged = last_write + std::time::Duration::from_secs(61);
+    if let Some(wait) = aged.checked_duration_since(Instant::now()) {
+        println!(
+            "waiting {:.0} s for the tickets to be a minute old",
+            wait.as_secs_f64()
+        );
+        tokio::time::sleep(wait).await;
+    }
+    reset_peak();
+    let base = (status_mib("RssAnon:"), status_mib("RssFile:"));
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let sampler = sample_peaks(stop.clone());
+    let path = "/api/v2/incremental/tickets/cursor.json?start_time=0&per_page=1000";
+    let exports: Vec<_> = (0..4)
+        .map(|_| tokio::spawn(request(addr, "GET", path, "")))
+        .collect();
+    let mut answered = 0;
+    for export in exports {
+        let (status, bytes) = export.await.expect("export task");
+        assert_eq!(status, 200);
+        answered += bytes;
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let (anon, file) = sampler.join().unwrap_or_default();
+    println!(
+        "four concurrent incremental exports of 1,000 tickets: {:.0} MB answered, peak {:.0} MiB \
          (heap {:.0} -> {:.0} MiB, mapped database {:.0} -> {:.0} MiB)",
         answered as f64 / 1e6,
         peak_rss_mib(),

@@ -463,7 +463,12 @@ async fn each_subscribed_ticket_event_is_delivered() {
             json!({"group_membership": {"user_id": me, "group_id": group_id}}),
         )
         .await;
-    assert_eq!(membership.status, StatusCode::CREATED, "{}", membership.text);
+    assert_eq!(
+        membership.status,
+        StatusCode::CREATED,
+        "{}",
+        membership.text
+    );
     let first = ticket(&sb, json!({"subject": "One", "comment": {"body": "x"}})).await;
     let id = first["id"].as_i64().unwrap();
     let updated = sb

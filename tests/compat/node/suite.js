@@ -544,6 +544,93 @@ async function main() {
     await expectStatus(rawClient.automations.show(automation.id), 404, 'show deleted automation');
   });
 
+  // Incremental exports: ticketexport's cursor and time-based exports, users, organizations
+  // and ticket events (with comments). Zendesk exports nothing changed in the last minute, so
+  // the checks wait for the records made here to be a minute old.
+  await check('incremental_fixtures', async () => {
+    state.exportedSince = Math.floor(Date.now() / 1000) - 5;
+    const tickets = [];
+    for (let n = 0; n < 3; n += 1) {
+      const { result } = await client.tickets.create({
+        ticket: { subject: `node ${RUN} export ${n}`, comment: { body: `export ${n}` } },
+      });
+      tickets.push(result.id);
+    }
+    await client.tickets.update(tickets[0], {
+      ticket: { status: 'open', comment: { body: 'Exported with its comment', public: false } },
+    });
+    const { result: user } = await client.users.create({
+      user: { name: `Node Export ${RUN}`, email: `node-export-${RUN}@example.com` },
+    });
+    const { result: org } = await client.organizations.create({ organization: { name: `node export ${RUN}` } });
+    state.exported = { tickets, user: user.id, organization: org.id };
+    state.exportedAt = Date.now();
+  });
+
+  async function exported() {
+    const [fixtures, since] = need('exported', 'exportedSince');
+    // Zendesk exports only changes at least a minute old.
+    const waited = Date.now() - state.exportedAt;
+    if (waited < 62000) await new Promise((r) => setTimeout(r, 62000 - waited));
+    return [fixtures, since];
+  }
+
+  await check('ticketexport_export_cursor', async () => {
+    const [fixtures, since] = await exported();
+    const { result } = await client.ticketexport.exportCursor(since);
+    const ids = result.tickets.map((t) => t.id);
+    expect(fixtures.tickets.every((id) => ids.includes(id)), `${fixtures.tickets} not all in ${ids}`);
+    expect(new Set(ids).size === ids.length, `a ticket came twice: ${ids}`);
+    expect(result.end_of_stream === true, `end_of_stream ${result.end_of_stream}`);
+    expect(typeof result.after_cursor === 'string' && result.after_url.includes('cursor='),
+      `after ${result.after_cursor} ${result.after_url}`);
+    // The cursor is where a later run starts: nothing of these has changed since.
+    const { result: later } = await client.ticketexport.exportCursor(undefined, result.after_cursor);
+    const again = later.tickets.map((t) => t.id);
+    expect(!again.some((id) => fixtures.tickets.includes(id)), `resumed with ${again}`);
+  });
+
+  await check('ticketexport_export_by_time', async () => {
+    const [fixtures, since] = await exported();
+    const { result } = await client.ticketexport.export(since);
+    const ids = result.tickets.map((t) => t.id);
+    expect(fixtures.tickets.every((id) => ids.includes(id)), `${fixtures.tickets} not all in ${ids}`);
+    expect(result.count === ids.length && result.end_of_stream === true, `count ${result.count}`);
+    expect(Number.isInteger(result.end_time) && result.next_page.includes(`start_time=${result.end_time}`),
+      `end_time ${result.end_time} next_page ${result.next_page}`);
+    const first = result.tickets.find((t) => t.id === fixtures.tickets[0]);
+    expect(first.status === 'open' && first.generated_timestamp >= since, `${JSON.stringify(first)}`);
+  });
+
+  await check('users_incremental', async () => {
+    const [fixtures, since] = await exported();
+    const users = await client.users.incremental(since);
+    const ids = users.map((u) => u.id);
+    expect(ids.includes(fixtures.user), `user ${fixtures.user} not in ${ids}`);
+  });
+
+  await check('organizations_incremental', async () => {
+    const [fixtures, since] = await exported();
+    const orgs = await client.organizations.incremental(since);
+    const ids = orgs.map((o) => o.id);
+    expect(ids.includes(fixtures.organization), `organization ${fixtures.organization} not in ${ids}`);
+  });
+
+  await check('ticketevents_incremental', async () => {
+    const [fixtures, since] = await exported();
+    const events = (await client.ticketevents.incremental(since))
+      .filter((e) => fixtures.tickets.includes(e.ticket_id));
+    expect(events.length === 4, `3 creations and an update, got ${events.length}`);
+    const children = events.flatMap((e) => e.child_events);
+    expect(children.some((c) => c.event_type === 'Comment' && c.comment_present === true && c.body === undefined),
+      `without comment_events: ${JSON.stringify(children)}`);
+    const withComments = (await client.ticketevents.incrementalInclude(since, 'comment_events'))
+      .filter((e) => fixtures.tickets.includes(e.ticket_id))
+      .flatMap((e) => e.child_events);
+    expect(withComments.some((c) => c.body === 'Exported with its comment' && c.public === false),
+      `comment events ${JSON.stringify(withComments)}`);
+  });
+
   const failed = results.filter((r) => r.status !== 'PASS');
   console.log(`node-zendesk suite: ${results.length - failed.length}/${results.length} checks passed`);
   process.exit(failed.length ? 1 : 0);

@@ -28,6 +28,7 @@ pub mod oauth_clients;
 pub mod oauth_grants;
 pub mod organization_fields;
 pub mod organizations;
+pub mod ticket_events;
 pub mod ticket_fields;
 pub mod tickets;
 pub mod users;

@@ -32,6 +32,7 @@ pub mod group_memberships;
 pub mod groups;
 pub mod help_center;
 pub mod http;
+pub mod incremental;
 pub mod job_statuses;
 pub mod listing;
 pub mod macros;
@@ -68,6 +69,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         help_center::endpoints(),
         attachments::endpoints(),
         search::endpoints(),
+        incremental::endpoints(),
         oauth_clients::endpoints(),
         oauth::endpoints(),
         triggers::endpoints(),

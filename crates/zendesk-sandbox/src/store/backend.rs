@@ -30,11 +30,16 @@ pub(crate) trait Backend: Send + Sync {
     fn write(&self, job: WriteJob) -> BoxFuture<'_, StoreResult<()>>;
     fn close(&self) -> BoxFuture<'_, ()>;
 
-    /// Counts one request in the account's rate window starting at `window_start`, shared by
-    /// every process on the database, and answers the window's count so far. `None`: the
-    /// backend keeps no shared counters (SQLite: the process counts in memory).
-    fn count_request(&self, window_start: i64) -> BoxFuture<'_, StoreResult<Option<i64>>> {
-        let _ = window_start;
+    /// Counts one request in the rate window of the limit `limit` (the account's, or an
+    /// endpoint's own) starting at `window_start`, shared by every process on the database,
+    /// and answers the window's count so far. `None`: the backend keeps no shared counters
+    /// (SQLite: the process counts in memory).
+    fn count_request(
+        &self,
+        limit: &'static str,
+        window_start: i64,
+    ) -> BoxFuture<'_, StoreResult<Option<i64>>> {
+        let _ = (limit, window_start);
         Box::pin(async { Ok(None) })
     }
 

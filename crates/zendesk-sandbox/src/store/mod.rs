@@ -9,8 +9,8 @@
 //! server holds: [`Store::read`] and [`Store::write`] run a closure against a backend inside one
 //! transaction and hand its result back.
 //!
-//! The queries are written once (`records.rs`, `credentials.rs`, `oauth.rs`, `jobs.rs`,
-//! `rules.rs`, `webhooks.rs`) over a
+//! The queries are written once (`records.rs`, `changes.rs`, `credentials.rs`, `oauth.rs`,
+//! `jobs.rs`, `rules.rs`, `webhooks.rs`) over a
 //! small connection trait (`connection.rs`); writes go through one group-commit writer
 //! (`group_commit.rs`). Each backend (`sqlite.rs`, `postgres.rs`, chosen from the database URL's
 //! scheme) is its connections, its migrations and the few statements that differ between the
@@ -29,6 +29,7 @@ use std::sync::Arc;
 
 mod backend;
 mod bind;
+mod changes;
 mod connection;
 mod credentials;
 mod dialect;
@@ -52,6 +53,9 @@ use connection::{Outcome, ReadJob, Transaction, WriteJob};
 
 pub use backend::Durability;
 pub use bind::Bind;
+pub use changes::{
+    ChangeQuery, ChangeSource, ChangeSummary, Changed, Direction, Mark, ReadChanges,
+};
 pub use connection::{ReadSql, WriteSql};
 pub use credentials::{Principal, ReadCredentials, TokenHash, WriteCredentials};
 pub use dialect::{CustomFieldSql, Dialect};
@@ -72,15 +76,30 @@ pub use webhooks::{
     WebhookColumns, WebhookRow, WriteWebhooks,
 };
 
-/// What can be read inside any transaction: records, credentials, OAuth, jobs, the business
-/// rules' state and webhooks (each its own trait), and SQL built above the store (search).
+/// What can be read inside any transaction: records, what changed since a moment, credentials,
+/// OAuth, jobs, the business rules' state and webhooks (each its own trait), and SQL built
+/// above the store (search).
 pub trait Reader:
-    ReadSql + ReadRecords + ReadCredentials + ReadOAuth + ReadJobs + ReadRules + ReadWebhooks
+    ReadSql
+    + ReadRecords
+    + ReadChanges
+    + ReadCredentials
+    + ReadOAuth
+    + ReadJobs
+    + ReadRules
+    + ReadWebhooks
 {
 }
 
 impl<T> Reader for T where
-    T: ReadSql + ReadRecords + ReadCredentials + ReadOAuth + ReadJobs + ReadRules + ReadWebhooks
+    T: ReadSql
+        + ReadRecords
+        + ReadChanges
+        + ReadCredentials
+        + ReadOAuth
+        + ReadJobs
+        + ReadRules
+        + ReadWebhooks
 {
 }
 
@@ -231,10 +250,14 @@ impl Store {
         })
     }
 
-    /// Counts one request in the account's rate window (`window_start`, Unix seconds) shared
+    /// Counts one request in the rate window of `limit` (`window_start`, Unix seconds) shared
     /// by every process on the database; `None` when the backend shares no counters (SQLite).
-    pub async fn count_request(&self, window_start: i64) -> StoreResult<Option<i64>> {
-        self.backend.count_request(window_start).await
+    pub async fn count_request(
+        &self,
+        limit: &'static str,
+        window_start: i64,
+    ) -> StoreResult<Option<i64>> {
+        self.backend.count_request(limit, window_start).await
     }
 
     /// An account-wide setting shared by every process on the database: `proposed` is stored

@@ -75,6 +75,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         7,
         include_str!("../../migrations/postgres/0007_webhooks.sql"),
     ),
+    (
+        8,
+        include_str!("../../migrations/postgres/0008_incremental.sql"),
+    ),
 ];
 
 /// The migration after which every record's full text is folded again (see its SQL file).
@@ -773,23 +777,28 @@ impl Backend for Postgres {
         self.writer.submit(job)
     }
 
-    fn count_request(&self, window_start: i64) -> BoxFuture<'_, StoreResult<Option<i64>>> {
+    fn count_request(
+        &self,
+        limit: &'static str,
+        window_start: i64,
+    ) -> BoxFuture<'_, StoreResult<Option<i64>>> {
         use connection::Connection as _;
         self.with_connection(move |conn| {
             let requests = conn
                 .one_int(
-                    "INSERT INTO rate_windows (window_start, requests) VALUES ($1, 1)
-                     ON CONFLICT (window_start)
+                    "INSERT INTO rate_windows (name, window_start, requests) VALUES ($1, $2, 1)
+                     ON CONFLICT (name, window_start)
                      DO UPDATE SET requests = rate_windows.requests + 1
                      RETURNING requests",
-                    &[Bind::Int(window_start)],
+                    &[Bind::Text(limit.to_string()), Bind::Int(window_start)],
                 )?
                 .ok_or_else(|| StoreError::database("the rate window upsert returned nothing"))?;
             if requests == 1 {
-                // The first request of a window clears the windows long gone.
+                // The first request of a window clears the windows long gone (the longest
+                // window, a sample export's, is 20 minutes).
                 conn.execute(
                     "DELETE FROM rate_windows WHERE window_start < $1",
-                    &[Bind::Int(window_start - 600)],
+                    &[Bind::Int(window_start - 3_600)],
                 )?;
             }
             Ok(Some(requests))

@@ -12,6 +12,7 @@ use super::error::{StoreError, StoreResult, parse_stored};
 use super::lists::{ListQuery, PageRows, stream_page};
 use super::sql::{self, Filter};
 use super::tables::{self, Table};
+use crate::util::{iso, now};
 
 /// A case-insensitive unique lookup key of users and organizations.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -409,6 +410,19 @@ impl WriteRecords for Transaction<'_> {
     }
 
     fn delete_organization(&mut self, id: i64) -> StoreResult<bool> {
+        // The incremental exports still say it is gone: its last JSON with `deleted_at`.
+        if let Some(mut last) = self.record(Table::Organizations, id)? {
+            let at = now();
+            if let Some(fields) = last.as_object_mut() {
+                fields.insert("deleted_at".into(), Value::String(iso(at)));
+            }
+            self.exec(
+                "INSERT INTO deleted_organizations (id, json, generated_timestamp) VALUES ($?, $?, $?)
+                 ON CONFLICT (id) DO UPDATE SET json = excluded.json,
+                    generated_timestamp = excluded.generated_timestamp",
+                &[Bind::Int(id), Bind::Text(last.to_string()), Bind::Int(at)],
+            )?;
+        }
         let deleted = self.exec("DELETE FROM organizations WHERE id = $?", &[Bind::Int(id)])?;
         self.exec(
             "DELETE FROM organization_tags WHERE organization_id = $?",
@@ -439,16 +453,23 @@ impl WriteRecords for Transaction<'_> {
     }
 
     fn set_ticket_deleted(&mut self, id: i64, deleted: Option<(i64, i64)>) -> StoreResult<bool> {
+        // A deletion or a restore is a change the incremental exports must see.
+        let changed_at = now();
         let changed = match deleted {
             Some((at, by)) => self.exec(
-                "UPDATE tickets SET deleted_at = $?, deleted_by = $?
+                "UPDATE tickets SET deleted_at = $?, deleted_by = $?, generated_timestamp = $?
                  WHERE id = $? AND deleted_at IS NULL",
-                &[Bind::Int(at), Bind::Int(by), Bind::Int(id)],
+                &[
+                    Bind::Int(at),
+                    Bind::Int(by),
+                    Bind::Int(changed_at),
+                    Bind::Int(id),
+                ],
             )?,
             None => self.exec(
-                "UPDATE tickets SET deleted_at = NULL, deleted_by = NULL
+                "UPDATE tickets SET deleted_at = NULL, deleted_by = NULL, generated_timestamp = $?
                  WHERE id = $? AND deleted_at IS NOT NULL",
-                &[Bind::Int(id)],
+                &[Bind::Int(changed_at), Bind::Int(id)],
             )?,
         };
         Ok(changed == 1)

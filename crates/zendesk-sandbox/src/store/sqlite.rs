@@ -43,6 +43,7 @@ const MIGRATIONS: &[&str] = &[
     // 0006 is another branch's; the lead orders it when merging.
     include_str!("../../migrations/sqlite/0007_business_rules.sql"),
     include_str!("../../migrations/sqlite/0008_webhooks.sql"),
+    include_str!("../../migrations/sqlite/0009_incremental.sql"),
 ];
 
 /// Idle read connections kept open.

@@ -119,6 +119,12 @@ impl Table {
         self.spec().record
     }
 
+    /// Whether Zendesk's incremental exports read this table: its rows keep
+    /// `generated_timestamp`, the moment of their last change of any kind, set on every save.
+    pub fn is_exported(self) -> bool {
+        matches!(self, Table::Tickets | Table::Users | Table::Organizations)
+    }
+
     /// The full-text table (SQLite) of the records that have full text.
     pub fn text_table(self) -> Option<&'static str> {
         self.spec().text.as_ref().map(|text| text.fts_table)
@@ -515,7 +521,8 @@ fn restricted_columns(record: &Value) -> Vec<(&'static str, Bind)> {
 }
 
 /// The indexed columns `table` derives from a record's JSON, `id` and `json` first. Creation
-/// time is set on insert only; everything else follows the JSON.
+/// time is set on insert only; everything else follows the JSON, but `generated_timestamp`
+/// (exported tables), which is the moment of the write.
 pub fn derived_columns(table: Table, record: &Value) -> Vec<(&'static str, Bind)> {
     let mut columns = vec![
         ("id", Bind::Int(i(record, "id").unwrap_or_default())),
@@ -532,6 +539,9 @@ pub fn derived_columns(table: Table, record: &Value) -> Vec<(&'static str, Bind)
             "updated_at",
             Bind::Int(ts(record, "updated_at").unwrap_or(now)),
         ));
+        if table.is_exported() {
+            columns.push(("generated_timestamp", Bind::Int(now)));
+        }
     }
     columns
 }
