@@ -1,5 +1,5 @@
-//! What a red team found after the first round of hardening, one test per finding, each asking
-//! for what Zendesk does (or what a server that keeps secrets must do) through the HTTP API:
+//! Defences against abuse by signed-in users and strangers, each asked for through the HTTP API
+//! as Zendesk behaves (or as a server that keeps secrets must):
 //!
 //! - a private first comment never reaches the end-user, as `description` or through search;
 //! - passwords change only through Zendesk's password endpoints (`previous_password` for one's
@@ -94,7 +94,7 @@ fn finds_nothing(reply: &Reply, asked: &str, secret: &str) {
     }
 }
 
-// -- 2. A private first comment reaches the end-user ---------------------------------------
+// -- A private first comment ---------------------------------------------------------------
 
 /// Zendesk: "Ticket comments ... can be public or private"; `description` is the first comment,
 /// and an end-user is shown only public comments (the Requests API an end-user uses serves
@@ -186,7 +186,7 @@ async fn a_private_first_comment_reaches_the_end_user_by_no_route() {
     }
 }
 
-// -- 3. A `users:write` token takes over its account -----------------------------------------
+// -- Passwords and the sign-ins they end -----------------------------------------------------
 
 /// Zendesk sets passwords only through `/api/v2/users/{user_id}/password` ("User Passwords":
 /// `PUT` to change one's own with `previous_password`, `POST` for an admin to set another's);
@@ -394,7 +394,7 @@ async fn oauth_tokens_issued_before_a_password_change_or_a_role_change_are_revok
     );
 }
 
-// -- 4. Stalled bodies starve the server (fixed in http-serve; checked here end to end) -----
+// -- Stalled bodies (the serving limits of http-serve, checked here end to end) -------------
 
 /// Opens a connection that declares a 100,000-byte token request, sends one byte, and stalls.
 async fn stalled_token_request(addr: std::net::SocketAddr) -> std::io::Result<TcpStream> {
@@ -477,18 +477,18 @@ async fn a_flood_of_stalled_token_requests_leaves_users_me_answered_within_five_
     running.shutdown().await.expect("the sandbox stops");
 }
 
-// -- 5. End-users search what they cannot read ------------------------------------------------
+// -- What end-users may search ---------------------------------------------------------------
 
 /// Zendesk opens search to agents ("Allowed For: Agents"), and never shows an end-user agents'
-/// notes, details or tags about them, nor group names. Here every such query finds the
-/// end-user's record for an agent and nothing for the end-user (refused, or no result).
+/// notes, details or tags about them, nor a private group's name. Here every such query finds
+/// the end-user's record for an agent and nothing for the end-user (refused, or no result).
 #[tokio::test]
 async fn end_users_search_nothing_they_cannot_read() {
     let sb = sandbox().await;
     let group = sb
         .post(
             "/api/v2/groups.json",
-            json!({"group": {"name": "Fraudwatch Tier"}}),
+            json!({"group": {"name": "Fraudwatch Tier", "is_public": false}}),
         )
         .await;
     assert_eq!(group.status, StatusCode::CREATED, "{}", group.text);
@@ -558,7 +558,7 @@ async fn end_users_search_nothing_they_cannot_read() {
     }
 }
 
-// -- 6. Strangers lock out the owner ------------------------------------------------------------
+// -- Failed sign-ins never lock the owner out ------------------------------------------------
 
 /// Guessing may be slowed, but a valid credential is never refused because someone else sent
 /// wrong ones for the same account (on loopback every client shares one address, so the
@@ -767,7 +767,7 @@ async fn wrong_client_secrets_never_break_a_valid_refresh() {
     assert_eq!(credentials.status, StatusCode::OK, "{}", credentials.text);
 }
 
-// -- 7. Accounts can be enumerated by timing -------------------------------------------------
+// -- Timing tells no account apart -----------------------------------------------------------
 
 fn median(mut values: Vec<Duration>) -> Duration {
     values.sort();
@@ -824,7 +824,7 @@ async fn a_wrong_password_takes_as_long_for_an_unknown_email_as_for_a_known_one(
     );
 }
 
-// -- 8. Comments amplify -----------------------------------------------------------------------
+// -- Storage per comment ---------------------------------------------------------------------
 
 /// Where a test's database lives, and how big it is.
 enum Measured {
@@ -955,11 +955,10 @@ async fn a_two_mib_comment_grows_the_database_by_at_most_three_times_its_size() 
     );
 }
 
-// -- 9. Long searches hold memory ----------------------------------------------------------------
-//
-// Memory is measured on a process of its own: crates/zd/tests/hardening_served.rs.
+// Memory per request (downloads, comment pages, long searches) is measured on a process of its
+// own: crates/zd/tests/hardening_served.rs.
 
-// -- 10. The smaller findings ------------------------------------------------------------------
+// -- Redirect ports, end-users' comments, unsuspension, database outages ---------------------
 
 /// RFC 8252 §7.3 lets a loopback redirect URI take any port at authorization time, but a port is
 /// 1..=65535 (RFC 3986 §3.2.3: digits; RFC 6335: 0 is reserved). A URI with another "port" is
