@@ -1086,9 +1086,9 @@ async fn tokens_issued_before_a_suspension_stay_dead_after_unsuspension() {
     );
 }
 
-/// Zendesk answers `503 Service Unavailable` with `Retry-After` when it cannot serve for a
-/// while ("Retry-After: the number of seconds to wait"); a database that went away is that,
-/// not an internal error. On a throwaway PostgreSQL cluster of its own (`scripts/postgres`),
+/// Zendesk answers `503 Service Unavailable` when it cannot serve for a while, with
+/// `Retry-After` in seconds (RFC 9110 §15.6.4): a database that went away is that, not an
+/// internal error. On a throwaway PostgreSQL cluster of its own (`scripts/postgres`),
 /// stopped under the sandbox: skipped unless `ZD_TEST_DATABASE_URL` names PostgreSQL.
 #[tokio::test]
 async fn a_postgres_outage_answers_503_with_retry_after() {
