@@ -77,13 +77,15 @@ impl AppState {
                 shared.then(|| store.clone()),
             ))
         });
+        // On PostgreSQL every process counts an account's failed sign-ins together.
+        let sign_ins = sign_ins::SignInThrottle::new(shared.then(|| store.clone()));
         Ok(AppState {
             inner: Arc::new(Inner {
                 store,
                 jobs,
                 limiter,
                 secrets,
-                sign_ins: sign_ins::SignInThrottle::new(),
+                sign_ins,
                 sign_in_cache: sign_ins::SignInCache::new(),
                 oauth_lifetimes: config.oauth_lifetimes,
             }),

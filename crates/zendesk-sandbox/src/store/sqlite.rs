@@ -40,6 +40,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0003_hardening.sql"),
     include_str!("../../migrations/sqlite/0004_oauth.sql"),
     include_str!("../../migrations/sqlite/0005_help_center.sql"),
+    include_str!("../../migrations/sqlite/0006_hardening_two.sql"),
 ];
 
 /// Idle read connections kept open.

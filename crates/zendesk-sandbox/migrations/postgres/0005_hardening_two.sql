@@ -1,0 +1,19 @@
+-- The meaning of migrations/sqlite/0006_hardening_two.sql (see it for each table and column),
+-- with 0001's conventions, and what only PostgreSQL's several processes share:
+--
+-- sign_in_failures  failed sign-ins per account (the keyed fingerprint of an email or an OAuth
+--                   client, never the text) in a one-minute window, counted by every process on
+--                   the database: past the budget each process checks that account's attempts
+--                   one at a time and answers a wrong one only after a pause.
+
+CREATE TABLE credential_changes (
+    id         SMALLINT PRIMARY KEY CHECK (id = 1),
+    generation BIGINT   NOT NULL
+);
+INSERT INTO credential_changes (id, generation) VALUES (1, 0);
+
+CREATE TABLE sign_in_failures (
+    account      TEXT   PRIMARY KEY,
+    window_start BIGINT NOT NULL,
+    failures     BIGINT NOT NULL
+);
