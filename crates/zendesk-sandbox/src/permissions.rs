@@ -329,11 +329,21 @@ const INTERNAL_ORGANIZATION_KEYS: &[&str] = &[
 ];
 const INTERNAL_TICKET_KEYS: &[&str] = &["tags", "sharing_agreement_ids", "followup_ids"];
 
+/// What of the account an end-user's view depends on, loaded once per request.
+pub struct EndUserView<'a> {
+    /// Ids of the custom ticket fields visible in the help center.
+    pub portal_fields: &'a [i64],
+    /// Ids of the end-user's tickets whose first comment (the `description`) is an internal
+    /// note.
+    pub private_descriptions: &'a [i64],
+}
+
 /// What `caller` is shown of a record they may read. Agents see it whole. End-users see their
 /// own user without agents' notes, other users as name and photo only, their organization
-/// without internal fields, and their tickets without tags and without custom fields that are
-/// not visible in the help center (`portal_fields`: ids of custom fields visible to end-users).
-pub fn view(caller: &Caller, table: Table, record: Value, portal_fields: &[i64]) -> Value {
+/// without internal fields, and their tickets without tags, without custom fields that are
+/// not visible in the help center, and with an empty `description` when the first comment is
+/// an internal note (Zendesk shows end-users public comments only).
+pub fn view(caller: &Caller, table: Table, record: Value, end_user: &EndUserView<'_>) -> Value {
     if caller.role >= Role::Agent {
         return record;
     }
@@ -355,9 +365,13 @@ pub fn view(caller: &Caller, table: Table, record: Value, portal_fields: &[i64])
                     values.retain(|v| {
                         v["id"]
                             .as_i64()
-                            .is_some_and(|id| portal_fields.contains(&id))
+                            .is_some_and(|id| end_user.portal_fields.contains(&id))
                     });
                 }
+            }
+            let id = map.get("id").and_then(Value::as_i64).unwrap_or_default();
+            if end_user.private_descriptions.contains(&id) {
+                map.insert("description".into(), Value::String(String::new()));
             }
         }
         _ => {}
@@ -452,16 +466,28 @@ mod tests {
     #[test]
     fn end_users_see_no_internal_annotations() {
         let me = caller(Role::EndUser);
+        let nothing = EndUserView {
+            portal_fields: &[],
+            private_descriptions: &[],
+        };
         let own = json!({"id": 7, "name": "Me", "notes": "angry", "tags": ["vip"], "email": "m@x"});
-        let shown = view(&me, Table::Users, own, &[]);
+        let shown = view(&me, Table::Users, own, &nothing);
         assert!(shown.get("notes").is_none() && shown.get("tags").is_none());
         assert_eq!(shown["email"], "m@x");
         let agent = json!({"id": 9, "name": "Ada", "email": "ada@x", "phone": "1", "notes": "n"});
-        let shown = view(&me, Table::Users, agent, &[]);
+        let shown = view(&me, Table::Users, agent, &nothing);
         assert_eq!(shown, json!({"id": 9, "name": "Ada"}));
-        let ticket = json!({"id": 1, "tags": ["vip"], "custom_fields": [{"id": 5, "value": "x"}, {"id": 6, "value": "y"}]});
-        let shown = view(&me, Table::Tickets, ticket, &[6]);
+        let ticket = json!({"id": 1, "tags": ["vip"], "description": "an internal note",
+                            "custom_fields": [{"id": 5, "value": "x"}, {"id": 6, "value": "y"}]});
+        let end_user = EndUserView {
+            portal_fields: &[6],
+            private_descriptions: &[1],
+        };
+        let shown = view(&me, Table::Tickets, ticket.clone(), &end_user);
         assert!(shown.get("tags").is_none());
         assert_eq!(shown["custom_fields"], json!([{"id": 6, "value": "y"}]));
+        assert_eq!(shown["description"], "");
+        let shown = view(&caller(Role::Agent), Table::Tickets, ticket, &end_user);
+        assert_eq!(shown["description"], "an internal note");
     }
 }

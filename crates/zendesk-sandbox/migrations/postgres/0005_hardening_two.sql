@@ -12,6 +12,12 @@ CREATE TABLE credential_changes (
 );
 INSERT INTO credential_changes (id, generation) VALUES (1, 0);
 
+ALTER TABLE tickets ADD COLUMN description_private SMALLINT NOT NULL DEFAULT 0;
+UPDATE tickets SET description_private = 1
+    WHERE (SELECT c.public FROM ticket_comments c WHERE c.ticket_id = tickets.id
+           ORDER BY c.created_at, c.id LIMIT 1) = 0;
+CREATE INDEX tickets_private_description ON tickets (requester_id) WHERE description_private = 1;
+
 CREATE TABLE sign_in_failures (
     account      TEXT   PRIMARY KEY,
     window_start BIGINT NOT NULL,

@@ -280,6 +280,15 @@ impl Transaction<'_> {
         let mut fields = (text.fields)(record);
         if table == Table::Tickets {
             let id = record.get("id").and_then(Value::as_i64).unwrap_or_default();
+            // An internal note as the first comment is the agents' description only: it is
+            // indexed with the internal notes (below), never in the text end-users search.
+            if self.description_is_private(id)? {
+                for (name, text) in &mut fields {
+                    if *name == "description" {
+                        text.clear();
+                    }
+                }
+            }
             let (mut public, mut private) = (String::new(), String::new());
             self.each_row(
                 "SELECT body, public FROM ticket_comments WHERE ticket_id = $?
@@ -302,6 +311,16 @@ impl Transaction<'_> {
             fields.push(("private_comments", private));
         }
         Ok(fields)
+    }
+
+    /// Whether the ticket's first comment (its `description`) is an internal note.
+    fn description_is_private(&mut self, ticket_id: i64) -> StoreResult<bool> {
+        let first_public = self.one_int(
+            "SELECT public FROM ticket_comments WHERE ticket_id = $?
+             ORDER BY created_at, id LIMIT 1",
+            &[Bind::Int(ticket_id)],
+        )?;
+        Ok(first_public == Some(0))
     }
 
     fn replace_tags(&mut self, table: Table, id: i64, tags: &[String]) -> StoreResult<()> {
@@ -387,11 +406,16 @@ impl WriteRecords for Transaction<'_> {
                 table.record_name()
             )));
         }
-        let columns = tables::derived_columns(table, record);
+        let mut columns = tables::derived_columns(table, record);
         let id = match columns.first() {
             Some((_, Bind::Int(id))) => *id,
             _ => 0,
         };
+        if table == Table::Tickets {
+            // Where an end-user is shown no description (see `permissions::view`).
+            let private = self.description_is_private(id)?;
+            columns.push(("description_private", Bind::Int(private as i64)));
+        }
         let text = self.text_of(table, record)?;
         self.upsert(table, columns, &text, record)?;
         if table == Table::Users {
