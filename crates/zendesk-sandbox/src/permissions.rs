@@ -93,9 +93,12 @@ pub fn scope_needed(method: &axum::http::Method, path: &str) -> ScopeNeed {
         return ScopeNeed::AnyToken;
     }
     let first = rest.split('/').next().unwrap_or("");
+    // Zendesk's password endpoints "do not support OAuth tokens scoped for users:write or
+    // users:read": only the overall scope reaches them.
+    let password = first == "users" && rest.trim_end_matches(".json").ends_with("/password");
     let resource = SCOPED_RESOURCES
         .iter()
-        .find(|(segment, _)| *segment == first)
+        .find(|(segment, _)| *segment == first && !password)
         .map(|(_, resource)| *resource);
     let write = !matches!(*method, axum::http::Method::GET | axum::http::Method::HEAD);
     ScopeNeed::Access { resource, write }
@@ -385,6 +388,27 @@ fn drop_keys(map: &mut Map<String, Value>, keys: &[&str]) {
     }
 }
 
+/// Search keywords on what an end-user's view of a record leaves out (see [`view`]): agents'
+/// tags, notes and details, group names, and custom fields (an end-user is shown only those
+/// visible in the help center). For an end-user such a term matches nothing, so a prefix
+/// query cannot recover the hidden words either.
+const AGENT_ONLY_SEARCH_KEYWORDS: &[&str] = &[
+    "tags",
+    "notes",
+    "details",
+    "group",
+    "custom_field_",
+    "fieldvalue",
+];
+
+/// The user text an end-user may search for (their own record, as [`view`] shows it).
+pub const END_USER_SEARCHABLE_USER_TEXT: &[&str] = &["name", "email", "phone"];
+
+/// Whether `caller` may search on the keyword `name` (as `zendesk_query::keywords` names it).
+pub fn may_search_keyword(caller_is_agent: bool, name: &str) -> bool {
+    caller_is_agent || !AGENT_ONLY_SEARCH_KEYWORDS.contains(&name)
+}
+
 /// A job status as `caller` may see it: an end-user sees only jobs they started.
 pub fn can_read_job(caller: &Caller, job_caller: i64) -> bool {
     caller.role >= Role::Agent || caller.id == job_caller
@@ -433,6 +457,18 @@ mod tests {
         assert!(
             !scope_needed(&Method::DELETE, "/api/v2/oauth/tokens/{id}")
                 .granted_by(&scopes(&["read"]))
+        );
+        // Passwords: the overall scope only, never users:write.
+        for path in [
+            "/api/v2/users/{id}/password",
+            "/api/v2/users/7/password.json",
+        ] {
+            let need = scope_needed(&Method::PUT, path);
+            assert!(!need.granted_by(&scopes(&["users:read", "users:write"])));
+            assert!(need.granted_by(&scopes(&["write"])));
+        }
+        assert!(
+            scope_needed(&Method::PUT, "/api/v2/users/{id}").granted_by(&scopes(&["users:write"]))
         );
     }
 
