@@ -23,3 +23,13 @@ CREATE TABLE sign_in_failures (
     window_start BIGINT NOT NULL,
     failures     BIGINT NOT NULL
 );
+
+CREATE TABLE attachment_chunks (
+    attachment_id BIGINT  NOT NULL,
+    seq           BIGINT  NOT NULL,
+    bytes         BYTEA   NOT NULL,
+    PRIMARY KEY (attachment_id, seq)
+);
+INSERT INTO attachment_chunks (attachment_id, seq, bytes)
+    SELECT id, 0, content FROM attachments WHERE content IS NOT NULL AND length(content) > 0;
+UPDATE attachments SET content = NULL WHERE content IS NOT NULL;

@@ -10,6 +10,9 @@
 --                     internal note: an end-user is then shown no description, and the text
 --                     is indexed with the internal notes only. Derived from the comments
 --                     whenever the ticket is saved; set here for tickets saved before.
+-- attachment_chunks   a file's bytes in slices of at most 256 KiB (seq from 0), so a download
+--                     is read and sent a slice at a time; `attachments.content` is no longer
+--                     written, and the bytes of earlier files move here as one slice.
 
 CREATE TABLE credential_changes (
     id         INTEGER PRIMARY KEY CHECK (id = 1),
@@ -22,3 +25,13 @@ UPDATE tickets SET description_private = 1
     WHERE (SELECT c.public FROM ticket_comments c WHERE c.ticket_id = tickets.id
            ORDER BY c.created_at, c.id LIMIT 1) = 0;
 CREATE INDEX tickets_private_description ON tickets (requester_id) WHERE description_private = 1;
+
+CREATE TABLE attachment_chunks (
+    attachment_id INTEGER NOT NULL,
+    seq           INTEGER NOT NULL,
+    bytes         BLOB    NOT NULL,
+    PRIMARY KEY (attachment_id, seq)
+);
+INSERT INTO attachment_chunks (attachment_id, seq, bytes)
+    SELECT id, 0, content FROM attachments WHERE content IS NOT NULL AND length(content) > 0;
+UPDATE attachments SET content = NULL WHERE content IS NOT NULL;

@@ -60,7 +60,9 @@ pub use oauth::{
     ClientKey, NewOAuthToken, OAuthClientRow, OAuthCode, OAuthTokenRow, ReadOAuth, Revocation,
     WriteOAuth,
 };
-pub use records::{ArticleSearch, DeletedTicket, Lookup, ReadRecords, WriteRecords};
+pub use records::{
+    ATTACHMENT_SLICE, ArticleSearch, DeletedTicket, Lookup, ReadRecords, WriteRecords,
+};
 pub use sql::{Filter, like_escape};
 pub use tables::{Table, priority_rank, restriction_columns, status_rank};
 pub use text::fold_text;
