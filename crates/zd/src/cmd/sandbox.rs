@@ -258,6 +258,18 @@ async fn wait_for_signal() {
     }
 }
 
+/// Prints a line of the banner. Stdout may be closed (a parent that read the address line and
+/// went away, `| head -1`): the sandbox keeps serving rather than panic on a broken pipe, so
+/// what cannot be written is dropped.
+fn say(line: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out
+        .write_fmt(line)
+        .and_then(|()| out.write_all(b"\n"))
+        .and_then(|()| out.flush());
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -316,16 +328,4 @@ mod tests {
         let message = read_admin_token_file(Path::new("/nonexistent/zd-token")).unwrap_err();
         assert!(message.contains("/nonexistent/zd-token"), "{message}");
     }
-}
-
-/// Prints a line of the banner. Stdout may be closed (a parent that read the address line and
-/// went away, `| head -1`): the sandbox keeps serving rather than panic on a broken pipe, so
-/// what cannot be written is dropped.
-fn say(line: std::fmt::Arguments<'_>) {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    let _ = out
-        .write_fmt(line)
-        .and_then(|()| out.write_all(b"\n"))
-        .and_then(|()| out.flush());
 }
