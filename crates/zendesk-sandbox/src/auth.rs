@@ -125,61 +125,21 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<SignedIn
         return Ok(None);
     };
     let header = header.to_str().map_err(|_| ApiError::Unauthorized)?.trim();
-    let store = state.store();
     let secrets = &state.inner.secrets;
-    // A credential that signed in a moment ago, with nothing about users or credentials
-    // changed since, signs in again without a database read (or a password hash). An OAuth
-    // token's expiry is cached with it and checked below on every request.
+    // A credential checked a moment ago, with nothing about users or credentials changed since
+    // (through any process), signs in again without a database read (or a password hash). An
+    // OAuth token's expiry is remembered with it and checked below on every request.
     let cache_key = secrets.fingerprint(header);
-    let generation = store.credentials_generation();
-    let cached = state.inner.sign_in_cache.get(&cache_key, generation);
-    let bearer = strip_scheme(header, "bearer").is_some();
-    // Failed sign-ins are counted per account (an email, or a bearer token's fingerprint):
-    // past the limit the account answers 429 until the window ends, right or wrong.
-    let (account, principal): (String, Option<Principal>) = if let Some(principal) = cached {
-        (String::new(), Some(principal))
-    } else if let Some(encoded) = strip_scheme(header, "basic") {
-        let decoded = base64::engine::general_purpose::STANDARD
-            .decode(encoded.trim())
-            .map_err(|_| ApiError::Unauthorized)?;
-        let decoded = String::from_utf8(decoded).map_err(|_| ApiError::Unauthorized)?;
-        let (user, secret) = decoded.split_once(':').ok_or(ApiError::Unauthorized)?;
-        let (user, secret) = (user.to_string(), secret.to_string());
-        let account = user.trim_end_matches("/token").to_lowercase();
-        state.inner.sign_ins.check(&secrets.fingerprint(&account))?;
-        let principal = match user.strip_suffix("/token") {
-            Some(email) => {
-                let (email, hash) = (email.to_string(), secrets.token_hash(&secret));
-                store
-                    .peek(move |reader| reader.principal_by_api_token(&email, &hash))
-                    .await?
-            }
-            None => password_principal(state, user, secret).await?,
-        };
-        (account, principal)
-    } else if let Some(token) = strip_scheme(header, "bearer") {
-        let hash = secrets.token_hash(token.trim());
-        let account = hash.keyed.clone();
-        state.inner.sign_ins.check(&secrets.fingerprint(&account))?;
-        let principal = store
-            .peek(move |reader| reader.principal_by_oauth_token(&hash))
-            .await?;
-        (account, principal)
-    } else {
-        return Err(ApiError::Unauthorized);
-    };
-    let refused = if bearer {
-        ApiError::InvalidToken
-    } else {
-        ApiError::Unauthorized
-    };
-    let principal = match principal {
-        Some(principal) if principal.active => principal,
-        _ => {
-            if !account.is_empty() {
-                state.inner.sign_ins.failed(&secrets.fingerprint(&account));
-            }
-            return Err(refused);
+    let generation = state.store().credentials_generation().await;
+    let principal = match state.inner.sign_in_cache.get(&cache_key, generation) {
+        Some(principal) => principal,
+        None => {
+            let principal = check_credential(state, header).await?;
+            state
+                .inner
+                .sign_in_cache
+                .put(cache_key, principal.clone(), generation);
+            principal
         }
     };
     // An expired access token is refused from the cache as from the database; not counted as
@@ -190,10 +150,6 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<SignedIn
     {
         return Err(ApiError::InvalidToken);
     }
-    state
-        .inner
-        .sign_in_cache
-        .put(cache_key, principal.clone(), generation);
     let role = Role::parse(&principal.role).unwrap_or(Role::EndUser);
     Ok(Some(SignedIn {
         caller: Caller {
@@ -205,28 +161,83 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<SignedIn
     }))
 }
 
+/// Checks a credential against the database: the active user it signs in, or the refusal.
+/// A wrong password or API token counts against its email's budget of failures (see
+/// `sign_ins::SignInThrottle`: past it, attempts wait their turn and wrong ones are answered
+/// after a pause; a right one is always admitted).
+async fn check_credential(state: &AppState, header: &str) -> Result<Principal, ApiError> {
+    let secrets = &state.inner.secrets;
+    if let Some(token) = strip_scheme(header, "bearer") {
+        let hash = secrets.token_hash(token.trim());
+        return match state
+            .store()
+            .peek(move |reader| reader.principal_by_oauth_token(&hash))
+            .await?
+        {
+            Some(principal) if principal.active => Ok(principal),
+            _ => Err(ApiError::InvalidToken),
+        };
+    }
+    let encoded = strip_scheme(header, "basic").ok_or(ApiError::Unauthorized)?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .map_err(|_| ApiError::Unauthorized)?;
+    let decoded = String::from_utf8(decoded).map_err(|_| ApiError::Unauthorized)?;
+    let (user, secret) = decoded.split_once(':').ok_or(ApiError::Unauthorized)?;
+    let (user, secret) = (user.to_string(), secret.to_string());
+    let account = secrets.fingerprint(&user.trim_end_matches("/token").to_lowercase());
+    let attempt = state.inner.sign_ins.attempt(&account).await;
+    let principal = match user.strip_suffix("/token") {
+        Some(email) => {
+            let (email, hash) = (email.to_string(), secrets.token_hash(&secret));
+            state
+                .store()
+                .peek(move |reader| reader.principal_by_api_token(&email, &hash))
+                .await?
+        }
+        None => password_principal(state, user, secret).await?,
+    };
+    match principal {
+        Some(principal) if principal.active => Ok(principal),
+        _ => {
+            state.inner.sign_ins.failed(attempt).await;
+            Err(ApiError::Unauthorized)
+        }
+    }
+}
+
 /// The user a password signs in, when it is theirs. A password an earlier sandbox hashed is
-/// re-hashed with argon2id on the way.
+/// re-hashed with argon2id on the way. An email with no account (or no password) costs the
+/// same hash as a wrong password, so the time of an answer tells no one which emails exist.
 pub(crate) async fn password_principal(
     state: &AppState,
     email: String,
     password: String,
 ) -> Result<Option<Principal>, ApiError> {
-    let Some((principal, stored)) = state
+    let found = state
         .store()
         .peek(move |reader| reader.principal_by_email(&email))
-        .await?
-    else {
+        .await?;
+    // Hashing is deliberately slow: off the async threads.
+    let (principal, check, password) = tokio::task::spawn_blocking(move || match found {
+        Some((principal, stored)) => {
+            let check = check_password(&password, &stored);
+            (Some(principal), check, password)
+        }
+        None => {
+            check_password(&password, unknown_account_hash());
+            (None, PasswordCheck::Wrong, password)
+        }
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("password check: {e}")))?;
+    let Some(principal) = principal else {
         return Ok(None);
     };
-    // Hashing is deliberately slow: off the async threads.
-    let check = tokio::task::spawn_blocking(move || (check_password(&password, &stored), password))
-        .await
-        .map_err(|e| ApiError::Internal(format!("password check: {e}")))?;
     match check {
-        (PasswordCheck::Wrong, _) => Ok(None),
-        (PasswordCheck::Right, _) => Ok(Some(principal)),
-        (PasswordCheck::RightButOld, password) => {
+        PasswordCheck::Wrong => Ok(None),
+        PasswordCheck::Right => Ok(Some(principal)),
+        PasswordCheck::RightButOld => {
             let id = principal.user_id;
             let hash = tokio::task::spawn_blocking(move || hash_password(&password))
                 .await
@@ -238,6 +249,13 @@ pub(crate) async fn password_principal(
             Ok(Some(principal))
         }
     }
+}
+
+/// A password hash with the parameters of every stored one, of a password nobody has: what a
+/// sign-in for an unknown email is checked against.
+fn unknown_account_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| hash_password(&crate::util::random_token()))
 }
 
 fn strip_scheme<'a>(header: &'a str, scheme: &str) -> Option<&'a str> {

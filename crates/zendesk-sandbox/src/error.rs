@@ -37,8 +37,9 @@ pub enum ApiError {
     Conflict(String),
     /// 429 when 30 jobs are already queued or running.
     TooManyJobs,
-    /// 429 after too many failed sign-ins for one account.
-    TooManySignIns { retry_after: i64 },
+    /// 503 with `Retry-After` while the database cannot be reached (a PostgreSQL server that
+    /// went away, a store shutting down): a wait, not a fault of the request.
+    Unavailable,
     /// 422 with an arbitrary Zendesk-shaped body (search limits, merge refusals).
     Unprocessable(Value),
     /// 400 with a body of its own (the webhooks API's `{"errors": [...]}`).
@@ -106,9 +107,8 @@ impl ApiError {
             ApiError::Unauthorized | ApiError::InvalidToken => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden | ApiError::ForbiddenBecause(_) => StatusCode::FORBIDDEN,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
-            ApiError::TooManyJobs | ApiError::TooManySignIns { .. } => {
-                StatusCode::TOO_MANY_REQUESTS
-            }
+            ApiError::TooManyJobs => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::Errors { status, .. } => *status,
         }
@@ -160,10 +160,10 @@ impl ApiError {
                 "error": "TooManyJobs",
                 "description": "Too many jobs are queued or running for this account (at most 30): wait for some to finish",
             }),
-            ApiError::TooManySignIns { retry_after } => json!({
-                "error": "TooManyRequests",
+            ApiError::Unavailable => json!({
+                "error": "ServiceUnavailable",
                 "description": format!(
-                    "Too many failed sign-ins for this account: try again in {retry_after} seconds"
+                    "The sandbox cannot reach its database right now; try again in {UNAVAILABLE_RETRY_SECS} seconds"
                 ),
             }),
             ApiError::Unprocessable(body) | ApiError::BadInput(body) => body.clone(),
@@ -191,10 +191,11 @@ impl IntoResponse for ApiError {
                     .headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from_static("10"));
             }
-            ApiError::TooManySignIns { retry_after } => {
-                response
-                    .headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+            ApiError::Unavailable => {
+                response.headers_mut().insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from(UNAVAILABLE_RETRY_SECS),
+                );
             }
             ApiError::InvalidToken => {
                 response.headers_mut().insert(
@@ -208,9 +209,18 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// Seconds a client is asked to wait while the database cannot be reached.
+const UNAVAILABLE_RETRY_SECS: u64 = 5;
+
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
-        ApiError::Internal(format!("storage: {error}"))
+        match error.kind {
+            StoreErrorKind::Unavailable => {
+                tracing::warn!(detail = %error.detail, "the database is unavailable");
+                ApiError::Unavailable
+            }
+            _ => ApiError::Internal(format!("storage: {error}")),
+        }
     }
 }
 

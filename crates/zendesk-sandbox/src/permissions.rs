@@ -94,9 +94,12 @@ pub fn scope_needed(method: &axum::http::Method, path: &str) -> ScopeNeed {
         return ScopeNeed::AnyToken;
     }
     let first = rest.split('/').next().unwrap_or("");
+    // Zendesk's password endpoints "do not support OAuth tokens scoped for users:write or
+    // users:read": only the overall scope reaches them.
+    let password = first == "users" && rest.trim_end_matches(".json").ends_with("/password");
     let resource = SCOPED_RESOURCES
         .iter()
-        .find(|(segment, _)| *segment == first)
+        .find(|(segment, _)| *segment == first && !password)
         .map(|(_, resource)| *resource);
     let write = !matches!(*method, axum::http::Method::GET | axum::http::Method::HEAD);
     ScopeNeed::Access { resource, write }
@@ -330,11 +333,21 @@ const INTERNAL_ORGANIZATION_KEYS: &[&str] = &[
 ];
 const INTERNAL_TICKET_KEYS: &[&str] = &["tags", "sharing_agreement_ids", "followup_ids"];
 
+/// What of the account an end-user's view depends on, loaded once per request.
+pub struct EndUserView<'a> {
+    /// Ids of the custom ticket fields visible in the help center.
+    pub portal_fields: &'a [i64],
+    /// Ids of the end-user's tickets whose first comment (the `description`) is an internal
+    /// note.
+    pub private_descriptions: &'a [i64],
+}
+
 /// What `caller` is shown of a record they may read. Agents see it whole. End-users see their
 /// own user without agents' notes, other users as name and photo only, their organization
-/// without internal fields, and their tickets without tags and without custom fields that are
-/// not visible in the help center (`portal_fields`: ids of custom fields visible to end-users).
-pub fn view(caller: &Caller, table: Table, record: Value, portal_fields: &[i64]) -> Value {
+/// without internal fields, and their tickets without tags, without custom fields that are
+/// not visible in the help center, and with an empty `description` when the first comment is
+/// an internal note (Zendesk shows end-users public comments only).
+pub fn view(caller: &Caller, table: Table, record: Value, end_user: &EndUserView<'_>) -> Value {
     if caller.role >= Role::Agent {
         return record;
     }
@@ -356,9 +369,13 @@ pub fn view(caller: &Caller, table: Table, record: Value, portal_fields: &[i64])
                     values.retain(|v| {
                         v["id"]
                             .as_i64()
-                            .is_some_and(|id| portal_fields.contains(&id))
+                            .is_some_and(|id| end_user.portal_fields.contains(&id))
                     });
                 }
+            }
+            let id = map.get("id").and_then(Value::as_i64).unwrap_or_default();
+            if end_user.private_descriptions.contains(&id) {
+                map.insert("description".into(), Value::String(String::new()));
             }
         }
         _ => {}
@@ -370,6 +387,27 @@ fn drop_keys(map: &mut Map<String, Value>, keys: &[&str]) {
     for key in keys {
         map.remove(*key);
     }
+}
+
+/// Search keywords on what an end-user's view of a record leaves out (see [`view`]): agents'
+/// tags, notes and details, group names, and custom fields (an end-user is shown only those
+/// visible in the help center). For an end-user such a term matches nothing, so a prefix
+/// query cannot recover the hidden words either.
+const AGENT_ONLY_SEARCH_KEYWORDS: &[&str] = &[
+    "tags",
+    "notes",
+    "details",
+    "group",
+    "custom_field_",
+    "fieldvalue",
+];
+
+/// The user text an end-user may search for (their own record, as [`view`] shows it).
+pub const END_USER_SEARCHABLE_USER_TEXT: &[&str] = &["name", "email", "phone"];
+
+/// Whether `caller` may search on the keyword `name` (as `zendesk_query::keywords` names it).
+pub fn may_search_keyword(caller_is_agent: bool, name: &str) -> bool {
+    caller_is_agent || !AGENT_ONLY_SEARCH_KEYWORDS.contains(&name)
 }
 
 /// A job status as `caller` may see it: an end-user sees only jobs they started.
@@ -421,6 +459,18 @@ mod tests {
             !scope_needed(&Method::DELETE, "/api/v2/oauth/tokens/{id}")
                 .granted_by(&scopes(&["read"]))
         );
+        // Passwords: the overall scope only, never users:write.
+        for path in [
+            "/api/v2/users/{id}/password",
+            "/api/v2/users/7/password.json",
+        ] {
+            let need = scope_needed(&Method::PUT, path);
+            assert!(!need.granted_by(&scopes(&["users:read", "users:write"])));
+            assert!(need.granted_by(&scopes(&["write"])));
+        }
+        assert!(
+            scope_needed(&Method::PUT, "/api/v2/users/{id}").granted_by(&scopes(&["users:write"]))
+        );
     }
 
     #[test]
@@ -453,16 +503,28 @@ mod tests {
     #[test]
     fn end_users_see_no_internal_annotations() {
         let me = caller(Role::EndUser);
+        let nothing = EndUserView {
+            portal_fields: &[],
+            private_descriptions: &[],
+        };
         let own = json!({"id": 7, "name": "Me", "notes": "angry", "tags": ["vip"], "email": "m@x"});
-        let shown = view(&me, Table::Users, own, &[]);
+        let shown = view(&me, Table::Users, own, &nothing);
         assert!(shown.get("notes").is_none() && shown.get("tags").is_none());
         assert_eq!(shown["email"], "m@x");
         let agent = json!({"id": 9, "name": "Ada", "email": "ada@x", "phone": "1", "notes": "n"});
-        let shown = view(&me, Table::Users, agent, &[]);
+        let shown = view(&me, Table::Users, agent, &nothing);
         assert_eq!(shown, json!({"id": 9, "name": "Ada"}));
-        let ticket = json!({"id": 1, "tags": ["vip"], "custom_fields": [{"id": 5, "value": "x"}, {"id": 6, "value": "y"}]});
-        let shown = view(&me, Table::Tickets, ticket, &[6]);
+        let ticket = json!({"id": 1, "tags": ["vip"], "description": "an internal note",
+                            "custom_fields": [{"id": 5, "value": "x"}, {"id": 6, "value": "y"}]});
+        let end_user = EndUserView {
+            portal_fields: &[6],
+            private_descriptions: &[1],
+        };
+        let shown = view(&me, Table::Tickets, ticket.clone(), &end_user);
         assert!(shown.get("tags").is_none());
         assert_eq!(shown["custom_fields"], json!([{"id": 6, "value": "y"}]));
+        assert_eq!(shown["description"], "");
+        let shown = view(&caller(Role::Agent), Table::Tickets, ticket, &end_user);
+        assert_eq!(shown["description"], "an internal note");
     }
 }

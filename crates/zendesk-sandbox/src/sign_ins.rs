@@ -1,41 +1,64 @@
-//! What a process remembers of sign-ins: credentials that signed in a moment ago (so a token
-//! or password is not checked against the database on every request) and failed sign-ins per
-//! account (ten a minute, then 429 until the minute ends). Per process, and fine so: another
-//! process's credential change is seen within the cache's two seconds, and the throttle is a
-//! courtesy limit.
+//! What a process remembers of sign-ins: credentials that signed in a moment ago (so a token or
+//! password is not checked against the database on every request), and the throttle on wrong
+//! credentials.
+//!
+//! The cache keeps a sign-in for at most [`SIGN_IN_CACHE_TTL`] after it was checked against the
+//! database (using it does not extend that), and only while the account's credentials
+//! generation is the one it was checked under: any change to users or credentials, through this
+//! process or another on the same database, ends every remembered sign-in (see
+//! `Store::credentials_generation`). Only sign-ins that succeeded are remembered, so a user
+//! made a moment ago through another process signs in at once.
+//!
+//! The throttle slows guessing without ever refusing a right credential. Each account (an
+//! email, an OAuth client) has [`MAX_FAILED_SIGN_INS`] wrong attempts a minute, counted by
+//! every process on a shared database (PostgreSQL). Past that budget, the account's attempts
+//! are checked one at a time in each process, and a wrong one holds its turn for
+//! [`WRONG_ANSWER_PAUSE`] before it is answered. A guesser therefore gets about one guess per
+//! pause per process, however many requests it sends at once (a fast answer cannot tell a
+//! right guess early: the checks themselves wait their turn), while the owner's right password
+//! or token is checked in its turn and admitted at once, from any address: on loopback every
+//! client shares one, so the address tells nobody apart. Bearer tokens are not counted: each
+//! is 256 random bits, which nobody guesses, and counting per token would throttle nothing.
 
-use crate::error::ApiError;
-use crate::store::Principal;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
-/// Credentials that signed in recently (by a keyed fingerprint of the whole `Authorization`
-/// header), valid while users and credentials are unchanged in this process and for at most
-/// [`SIGN_IN_CACHE_TTL`] (another process sharing the database may change them).
+use crate::store::{Principal, Store};
+
+/// How long a checked sign-in is remembered, at most.
+pub const SIGN_IN_CACHE_TTL: Duration = Duration::from_secs(2);
+
+/// Credentials that signed in recently, by a keyed fingerprint of the whole `Authorization`
+/// header: (who, the credentials generation it was checked under, when it was checked).
 pub struct SignInCache {
-    entries:
-        std::sync::Mutex<std::collections::HashMap<String, (Principal, u64, std::time::Instant)>>,
+    entries: Mutex<HashMap<String, (Principal, u64, Instant)>>,
 }
-
-pub const SIGN_IN_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(2);
 
 impl SignInCache {
     pub fn new() -> SignInCache {
         SignInCache {
-            entries: std::sync::Mutex::new(std::collections::HashMap::new()),
+            entries: Mutex::new(HashMap::new()),
         }
     }
 
+    /// The sign-in checked under `generation` less than [`SIGN_IN_CACHE_TTL`] ago.
     pub fn get(&self, key: &str, generation: u64) -> Option<Principal> {
-        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        let (principal, seen, at) = entries.get(key)?;
-        (*seen == generation && at.elapsed() < SIGN_IN_CACHE_TTL).then(|| principal.clone())
+        let entries = lock(&self.entries);
+        let (principal, seen, checked) = entries.get(key)?;
+        (*seen == generation && checked.elapsed() < SIGN_IN_CACHE_TTL).then(|| principal.clone())
     }
 
+    /// Remembers a sign-in just checked against the database under `generation`.
     pub fn put(&self, key: String, principal: Principal, generation: u64) {
-        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        let mut entries = lock(&self.entries);
         if entries.len() >= 10_000 {
-            entries.clear();
+            entries.retain(|_, (_, _, checked)| checked.elapsed() < SIGN_IN_CACHE_TTL);
+            if entries.len() >= 10_000 {
+                entries.clear();
+            }
         }
-        entries.insert(key, (principal, generation, std::time::Instant::now()));
+        entries.insert(key, (principal, generation, Instant::now()));
     }
 }
 
@@ -45,59 +68,184 @@ impl Default for SignInCache {
     }
 }
 
-/// Failed sign-ins per account in a fixed window, shared by every request of this process.
-pub struct SignInThrottle {
-    failures: std::sync::Mutex<std::collections::HashMap<String, (i64, u32)>>,
-}
-
-/// Failed sign-ins an account may make in [`SIGN_IN_WINDOW_SECS`].
+/// Wrong attempts an account may make in [`SIGN_IN_WINDOW_SECS`] before its attempts wait
+/// their turn.
 pub const MAX_FAILED_SIGN_INS: u32 = 10;
 pub const SIGN_IN_WINDOW_SECS: i64 = 60;
+/// How long a wrong attempt past the budget holds its account's turn before it is answered.
+pub const WRONG_ANSWER_PAUSE: Duration = Duration::from_secs(1);
+
+/// Wrong sign-ins per account, and the turns of accounts past their budget.
+pub struct SignInThrottle {
+    /// (window start, failures) per account, when no store shares the count.
+    failures: Mutex<HashMap<String, (i64, u32)>>,
+    /// Where every process on the database counts (PostgreSQL).
+    shared: Option<Store>,
+    /// One turn per account past its budget, in this process.
+    turns: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// [`WRONG_ANSWER_PAUSE`] (shorter in tests).
+    pause: Duration,
+}
+
+/// One sign-in attempt of an account: holds the account's turn when it is past its budget.
+pub struct Attempt {
+    account: String,
+    turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
 
 impl SignInThrottle {
-    pub fn new() -> SignInThrottle {
+    /// `shared`: count in this store, for every process on the database.
+    pub fn new(shared: Option<Store>) -> SignInThrottle {
         SignInThrottle {
-            failures: std::sync::Mutex::new(std::collections::HashMap::new()),
+            failures: Mutex::new(HashMap::new()),
+            shared,
+            turns: Mutex::new(HashMap::new()),
+            pause: WRONG_ANSWER_PAUSE,
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, (i64, u32)>> {
-        self.failures.lock().unwrap_or_else(|p| p.into_inner())
+    /// Before a credential of `account` (a keyed fingerprint) is checked: an account past its
+    /// budget waits for its earlier attempts in this process to be answered.
+    pub async fn attempt(&self, account: &str) -> Attempt {
+        let over = self.failures_now(account).await >= MAX_FAILED_SIGN_INS;
+        let turn = if over {
+            let turn = {
+                let mut turns = lock(&self.turns);
+                if turns.len() > 10_000 {
+                    turns.retain(|_, turn| Arc::strong_count(turn) > 1);
+                }
+                turns.entry(account.to_string()).or_default().clone()
+            };
+            Some(turn.lock_owned().await)
+        } else {
+            None
+        };
+        Attempt {
+            account: account.to_string(),
+            turn,
+        }
     }
 
-    /// 429 while the account has used up its failures.
-    pub fn check(&self, account: &str) -> Result<(), ApiError> {
-        let now = crate::util::now();
-        let mut failures = self.lock();
-        if let Some((start, count)) = failures.get(account).copied() {
-            if now - start >= SIGN_IN_WINDOW_SECS {
-                failures.remove(account);
-            } else if count >= MAX_FAILED_SIGN_INS {
-                return Err(ApiError::TooManySignIns {
-                    retry_after: (start + SIGN_IN_WINDOW_SECS - now).max(1),
-                });
+    /// After a wrong credential: counts it, and past the budget answers only after
+    /// [`WRONG_ANSWER_PAUSE`], holding the account's turn.
+    pub async fn failed(&self, attempt: Attempt) {
+        let failures = self.count_failure(&attempt.account).await;
+        if attempt.turn.is_some() || failures > MAX_FAILED_SIGN_INS {
+            tokio::time::sleep(self.pause).await;
+        }
+        drop(attempt);
+    }
+
+    /// The account's failures in the current window.
+    async fn failures_now(&self, account: &str) -> u32 {
+        let window = window_start();
+        if let Some(store) = &self.shared {
+            match store.sign_in_failures(account, window, false).await {
+                Ok(Some(count)) => return u32::try_from(count).unwrap_or(u32::MAX),
+                Ok(None) => {}
+                // The count is a brake, not a gate: an unreadable count slows nothing.
+                Err(error) => {
+                    tracing::warn!(%error, "cannot read the failed sign-ins of an account");
+                    return 0;
+                }
             }
         }
-        Ok(())
+        match lock(&self.failures).get(account) {
+            Some((start, count)) if *start == window => *count,
+            _ => 0,
+        }
     }
 
-    pub fn failed(&self, account: &str) {
-        let now = crate::util::now();
-        let mut failures = self.lock();
+    /// Counts a failure; the account's failures in the window, this one included.
+    async fn count_failure(&self, account: &str) -> u32 {
+        let window = window_start();
+        if let Some(store) = &self.shared {
+            match store.sign_in_failures(account, window, true).await {
+                Ok(Some(count)) => return u32::try_from(count).unwrap_or(u32::MAX),
+                Ok(None) => {}
+                Err(error) => {
+                    tracing::warn!(%error, "cannot count a failed sign-in");
+                    return 0;
+                }
+            }
+        }
+        let mut failures = lock(&self.failures);
         // Bounded: a flood of distinct accounts cannot grow the map without end.
         if failures.len() > 100_000 {
-            failures.retain(|_, (start, _)| now - *start < SIGN_IN_WINDOW_SECS);
+            failures.retain(|_, (start, _)| *start == window);
         }
-        let entry = failures.entry(account.to_string()).or_insert((now, 0));
-        if now - entry.0 >= SIGN_IN_WINDOW_SECS {
-            *entry = (now, 0);
+        let entry = failures.entry(account.to_string()).or_insert((window, 0));
+        if entry.0 != window {
+            *entry = (window, 0);
         }
         entry.1 += 1;
+        entry.1
     }
 }
 
 impl Default for SignInThrottle {
     fn default() -> Self {
-        SignInThrottle::new()
+        SignInThrottle::new(None)
+    }
+}
+
+/// The start of the current one-minute window, in Unix seconds.
+fn window_start() -> i64 {
+    let now = crate::util::now();
+    now - now.rem_euclid(SIGN_IN_WINDOW_SECS)
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn past_the_budget_wrong_attempts_take_turns_and_pause() {
+        let pause = Duration::from_millis(100);
+        let throttle = Arc::new(SignInThrottle {
+            pause,
+            ..SignInThrottle::new(None)
+        });
+        for _ in 0..MAX_FAILED_SIGN_INS {
+            let attempt = throttle.attempt("a").await;
+            assert!(
+                attempt.turn.is_none(),
+                "within the budget attempts run side by side"
+            );
+            let started = Instant::now();
+            throttle.failed(attempt).await;
+            assert!(started.elapsed() < pause);
+        }
+        // Three guesses at once, past the budget: answered a pause apart, not together.
+        let started = Instant::now();
+        let guesses: Vec<_> = (0..3)
+            .map(|_| {
+                let throttle = throttle.clone();
+                tokio::spawn(async move {
+                    let attempt = throttle.attempt("a").await;
+                    throttle.failed(attempt).await;
+                    started.elapsed()
+                })
+            })
+            .collect();
+        let mut answered = Vec::new();
+        for guess in guesses {
+            answered.push(guess.await.expect("a guess"));
+        }
+        answered.sort();
+        for (n, took) in answered.iter().enumerate() {
+            assert!(*took >= pause * (n as u32 + 1), "{answered:?}");
+        }
+        // The owner's right credential is checked in its turn and admitted without a pause.
+        let right = throttle.attempt("a").await;
+        assert!(right.turn.is_some());
+        drop(right);
+        assert!(started.elapsed() < pause * 4, "{:?}", started.elapsed());
+        // Another account is not slowed.
+        assert!(throttle.attempt("b").await.turn.is_none());
     }
 }

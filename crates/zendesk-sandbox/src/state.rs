@@ -102,6 +102,8 @@ impl AppState {
             store.clone(),
             AccountRules::new(DEFAULT_ACCOUNT_URL, rules.clone()),
         );
+        // On PostgreSQL every process counts an account's failed sign-ins together.
+        let sign_ins = sign_ins::SignInThrottle::new(shared.then(|| store.clone()));
         Ok(AppState {
             inner: Arc::new(Inner {
                 store,
@@ -109,7 +111,7 @@ impl AppState {
                 deliveries,
                 limiter,
                 secrets,
-                sign_ins: sign_ins::SignInThrottle::new(),
+                sign_ins,
                 sign_in_cache: sign_ins::SignInCache::new(),
                 oauth_lifetimes: config.oauth_lifetimes,
                 request_log: crate::request_log::RequestLog::new(config.console_log_size),

@@ -262,35 +262,39 @@ async fn serve(args: ServeArgs) -> ExitCode {
     let base = running.base_url();
     // The URL may hold a database password: never printed.
     let shown = zendesk_sandbox::store::redact_url(&db_url);
-    println!("zd sandbox: serving the Zendesk API at {base}/api/v2 (database {shown})");
+    say(format_args!(
+        "zd sandbox: serving the Zendesk API at {base}/api/v2 (database {shown})"
+    ));
     if generated {
         // Printed once, on purpose: the token is not stored in clear anywhere.
-        println!(
+        say(format_args!(
             "admin {} has a new API token: {admin_token}",
             args.admin_email
-        );
-        println!(
+        ));
+        say(format_args!(
             "try: curl -u {}/token:{admin_token} {base}/api/v2/users/me.json",
             args.admin_email
-        );
+        ));
     } else if let Some(path) = &args.admin_token_file {
-        println!(
+        say(format_args!(
             "try: curl -u \"{}/token:$(cat {})\" {base}/api/v2/users/me.json",
             args.admin_email,
             path.display()
-        );
+        ));
     } else {
-        println!(
+        say(format_args!(
             "try: curl -u \"{}/token:$ZD_SANDBOX_ADMIN_TOKEN\" {base}/api/v2/users/me.json",
             args.admin_email
-        );
+        ));
     }
-    println!("console: {base}/console/ (`zd sandbox open` opens it)");
-    println!(
+    say(format_args!(
+        "console: {base}/console/ (`zd sandbox open` opens it)"
+    ));
+    say(format_args!(
         "OAuth: register a client (POST {base}/api/v2/oauth/clients), then `zd auth login \
          --base-url {base} --client-id ID`; or mint a bearer token (POST {base}/api/v2/oauth/tokens). \
          Ctrl-C stops"
-    );
+    ));
 
     wait_for_signal().await;
     eprintln!("zd sandbox: stopping (finishing requests and queued jobs)");
@@ -362,6 +366,18 @@ async fn wait_for_signal() {
     {
         let _ = tokio::signal::ctrl_c().await;
     }
+}
+
+/// Prints a line of the banner. Stdout may be closed (a parent that read the address line and
+/// went away, `| head -1`): the sandbox keeps serving rather than panic on a broken pipe, so
+/// what cannot be written is dropped.
+fn say(line: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out
+        .write_fmt(line)
+        .and_then(|()| out.write_all(b"\n"))
+        .and_then(|()| out.flush());
 }
 
 #[cfg(test)]

@@ -54,6 +54,7 @@ impl Secrets {
                             path.display()
                         ))
                     })?;
+                keep_private(path);
                 let mut key = [0u8; 32];
                 key.copy_from_slice(&decoded);
                 Ok(Secrets { key })
@@ -168,6 +169,36 @@ fn decode_hex(text: &str) -> Option<Vec<u8>> {
         .step_by(2)
         .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
         .collect()
+}
+
+/// Narrows a key file that others may read (a copy, a careless `chmod`) back to 0600: whoever
+/// reads the key can check guessed tokens and passwords offline. Says so in the log, and warns
+/// when the file cannot be narrowed (another owner's file).
+fn keep_private(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let Ok(metadata) = std::fs::metadata(path) else {
+            return;
+        };
+        let mode = metadata.permissions().mode() & 0o777;
+        if mode & 0o077 == 0 {
+            return;
+        }
+        match std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)) {
+            Ok(()) => tracing::warn!(
+                "the sandbox key {} was readable by others (permissions {mode:o}); narrowed to 600",
+                path.display()
+            ),
+            Err(error) => tracing::warn!(
+                "the sandbox key {} is readable by others (permissions {mode:o}) and could not be \
+                 narrowed to 600: {error}; run chmod 600 on it",
+                path.display()
+            ),
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
 }
 
 /// Writes a file only its owner can read.

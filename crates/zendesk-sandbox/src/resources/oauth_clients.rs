@@ -318,7 +318,9 @@ pub fn check_redirect_uri(uri: &str) -> Result<(), String> {
     if uri.contains('#') || uri.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(format!("`{uri}` has a fragment or a space"));
     }
-    let parsed = Parsed::of(uri).ok_or_else(|| format!("`{uri}` is not an absolute URL"))?;
+    let parsed = Parsed::of(uri).ok_or_else(|| {
+        format!("`{uri}` is not an absolute URL (with a port, when it has one, of 1 to 65535)")
+    })?;
     match parsed.scheme.as_str() {
         "https" => Ok(()),
         "http" if parsed.loopback() => Ok(()),
@@ -362,6 +364,15 @@ impl Parsed {
         }
         let host = authority.host().to_ascii_lowercase();
         if host.is_empty() {
+            return None;
+        }
+        // A port is digits naming 1 to 65535 (RFC 3986 §3.2.3; 0 is reserved): `:99999`,
+        // `:abc` or `:0` is no address a listener can have.
+        let port = &authority.as_str()[authority.host().len()..];
+        if let Some(digits) = port.strip_prefix(':')
+            && !digits.is_empty()
+            && !digits.parse::<u16>().is_ok_and(|port| port != 0)
+        {
             return None;
         }
         Some(Parsed {
@@ -417,6 +428,29 @@ mod tests {
         assert!(check_redirect_uri("/callback").is_err());
         assert!(check_redirect_uri("javascript:alert(1)").is_err());
         assert!(check_redirect_uri("https://user@app.example.com/cb").is_err());
+    }
+
+    #[test]
+    fn a_port_is_1_to_65535() {
+        for uri in [
+            "http://127.0.0.1:99999/cb",
+            "http://127.0.0.1:0/cb",
+            "http://[::1]:0/cb",
+            "http://localhost:65536/cb",
+        ] {
+            assert!(check_redirect_uri(uri).is_err(), "{uri}");
+            assert!(!redirect_uri_registered(
+                &["http://127.0.0.1/cb".into()],
+                uri
+            ));
+        }
+        for uri in [
+            "http://127.0.0.1:1/cb",
+            "http://[::1]:65535/cb",
+            "https://x.test/cb",
+        ] {
+            assert!(check_redirect_uri(uri).is_ok(), "{uri}");
+        }
     }
 
     #[test]

@@ -396,13 +396,15 @@ pub fn create(
     let moment = account.begin(tx)?;
     let ts = moment.now;
     let at = iso(ts);
-    let Some(comment) = read_comment(input, true)? else {
+    let Some(mut comment) = read_comment(input, true)? else {
         return Err(ApiError::invalid(
             "description",
             "Description: cannot be blank; give `comment: {\"body\": \"...\"}` or `description`",
             "BlankValue",
         ));
     };
+    // Internal notes are agents': an end-user's first comment is public, whatever they ask.
+    comment.public |= !caller.is_agent();
     let status = enum_field(input, "status", TicketStatus::KNOWN, false)?.flatten();
     let priority = enum_field(input, "priority", TicketPriority::KNOWN, true)?.flatten();
     let ticket_type = enum_field(input, "type", TicketType::KNOWN, true)?.flatten();

@@ -139,13 +139,15 @@ pub async fn show(
 }
 
 /// `GET /attachments/token/{token}?name=`: the file. Served as a download (images inline), never
-/// interpreted as a page of the sandbox: whoever uploaded it chose its type.
+/// interpreted as a page of the sandbox: whoever uploaded it chose its type. Sent a stored
+/// slice at a time, each read when the connection takes it, so a reader holds one slice of the
+/// file, not the whole.
 pub async fn content(
     State(state): State<AppState>,
     caller: Caller,
     Path(token): Path<String>,
 ) -> Result<Response, ApiError> {
-    let (stored, bytes) = state
+    let (stored, first) = state
         .store()
         .read(move |reader| {
             let Some(stored) = attachments::by_content_token(reader, &token)? else {
@@ -155,10 +157,34 @@ pub async fn content(
                 return Err(ApiError::NotFound);
             }
             let id = stored["id"].as_i64().unwrap_or_default();
-            let bytes = reader.attachment_content(id)?.unwrap_or_default();
-            Ok((stored, bytes))
+            let first = reader.attachment_slice(id, 0)?;
+            Ok((stored, first))
         })
         .await?;
+    let id = stored["id"].as_i64().unwrap_or_default();
+    let store = state.store().clone();
+    // The first slice read with the permission check (an error is still answered as one);
+    // the rest as the client takes them. A slice that cannot be read cuts the body short.
+    let slices = futures_util::stream::unfold(
+        (first, 1_i64, store),
+        move |(slice, seq, store)| async move {
+            let bytes = slice?;
+            let next = store
+                .read(move |reader| reader.attachment_slice(id, seq))
+                .await;
+            let next = match next {
+                Ok(next) => next,
+                Err(error) => {
+                    tracing::warn!(%error, attachment = id, "an attachment download was cut short");
+                    None
+                }
+            };
+            Some((
+                Ok::<_, std::io::Error>(Bytes::from(bytes)),
+                (next, seq + 1, store),
+            ))
+        },
+    );
     let content_type = stored["content_type"]
         .as_str()
         .unwrap_or("application/octet-stream");
@@ -179,8 +205,11 @@ pub async fn content(
         "{}; filename=\"{safe_name}\"",
         if inline { "inline" } else { "attachment" }
     );
-    let mut response = (StatusCode::OK, bytes).into_response();
+    let mut response = (StatusCode::OK, axum::body::Body::from_stream(slices)).into_response();
     let headers = response.headers_mut();
+    if let Some(size) = stored["size"].as_u64() {
+        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(size));
+    }
     if let Ok(value) = HeaderValue::from_str(content_type) {
         headers.insert(header::CONTENT_TYPE, value);
     }

@@ -7,7 +7,7 @@ use serde_json::Value;
 use super::http::Params;
 use crate::caller::Caller;
 use crate::error::ApiError;
-use crate::store::{Filter, Store, Table};
+use crate::store::{Bind, Filter, Store, Table};
 
 /// The signed-in user an answer is for, and what they are shown of the records they may read
 /// (`permissions::view`): agents see records whole; end-users without agents' annotations and
@@ -17,33 +17,52 @@ pub struct Audience {
     caller: Caller,
     /// Custom ticket fields visible in the help center (loaded for end-users only).
     portal_fields: Vec<i64>,
+    /// The end-user's tickets whose description is an internal note (see `permissions::view`).
+    private_descriptions: Vec<i64>,
 }
 
 impl Audience {
     pub async fn of(store: &Store, caller: &Caller) -> Result<Audience, ApiError> {
-        let portal_fields = if caller.is_agent() {
-            Vec::new()
-        } else {
-            store
-                .read(|reader| {
-                    let fields = reader.find(
-                        Table::TicketFields,
-                        &[Filter::Live(Table::TicketFields)],
-                        10_000,
-                    )?;
-                    Ok::<_, ApiError>(
-                        fields
-                            .iter()
-                            .filter(|f| f["visible_in_portal"] == true)
-                            .filter_map(|f| f["id"].as_i64())
-                            .collect(),
-                    )
-                })
-                .await?
-        };
+        if caller.is_agent() {
+            return Ok(Audience {
+                caller: caller.clone(),
+                portal_fields: Vec::new(),
+                private_descriptions: Vec::new(),
+            });
+        }
+        let requester = caller.id;
+        let (portal_fields, private_descriptions) = store
+            .read(move |reader| {
+                let ids = |records: Vec<Value>, keep: fn(&Value) -> bool| -> Vec<i64> {
+                    records
+                        .iter()
+                        .filter(|r| keep(r))
+                        .filter_map(|r| r["id"].as_i64())
+                        .collect()
+                };
+                let fields = reader.find(
+                    Table::TicketFields,
+                    &[Filter::Live(Table::TicketFields)],
+                    10_000,
+                )?;
+                let private = reader.find(
+                    Table::Tickets,
+                    &[
+                        Filter::Eq("requester_id", Bind::Int(requester)),
+                        Filter::Eq("description_private", Bind::Int(1)),
+                    ],
+                    100_000,
+                )?;
+                Ok::<_, ApiError>((
+                    ids(fields, |f| f["visible_in_portal"] == true),
+                    ids(private, |_| true),
+                ))
+            })
+            .await?;
         Ok(Audience {
             caller: caller.clone(),
             portal_fields,
+            private_descriptions,
         })
     }
 
@@ -54,7 +73,15 @@ impl Audience {
 
     /// The record as this audience is shown it.
     pub fn view(&self, table: Table, record: Value) -> Value {
-        crate::permissions::view(&self.caller, table, record, &self.portal_fields)
+        crate::permissions::view(
+            &self.caller,
+            table,
+            record,
+            &crate::permissions::EndUserView {
+                portal_fields: &self.portal_fields,
+                private_descriptions: &self.private_descriptions,
+            },
+        )
     }
 
     /// Whether this audience may read the record at all.

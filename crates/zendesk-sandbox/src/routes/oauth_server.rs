@@ -110,21 +110,13 @@ pub async fn authorize_decision(
     }
     let secrets = &state.inner.secrets;
     let account = secrets.fingerprint(&email.to_lowercase());
-    if let Err(ApiError::TooManySignIns { retry_after }) = state.inner.sign_ins.check(&account) {
-        return Ok(sign_in_page(
-            StatusCode::TOO_MANY_REQUESTS,
-            &request,
-            &email,
-            Some(&format!(
-                "Too many failed sign-ins for this account: try again in {retry_after} seconds."
-            )),
-        ));
-    }
+    // Wrong passwords are throttled per account, as on the API (see `sign_ins`).
+    let attempt = state.inner.sign_ins.attempt(&account).await;
     let principal = crate::auth::password_principal(&state, email.clone(), password).await?;
     let user_id = match principal {
         Some(principal) if principal.active => principal.user_id,
         _ => {
-            state.inner.sign_ins.failed(&account);
+            state.inner.sign_ins.failed(attempt).await;
             tracing::info!(client = ?client_id, "OAuth authorization: sign-in failed");
             return Ok(sign_in_page(
                 StatusCode::UNAUTHORIZED,
@@ -182,7 +174,8 @@ pub async fn tokens(
         Err(refusal) => return Ok(oauth_refusal(&refusal, true)),
     };
     let used_basic = basic.is_some();
-    // Wrong client secrets are throttled per client, like passwords per account.
+    // Wrong client secrets are throttled per client, like passwords per account (see
+    // `sign_ins`): past the budget, attempts wait their turn and a right secret still passes.
     let identifier = basic
         .as_ref()
         .and_then(|b| b.identifier.clone())
@@ -198,7 +191,7 @@ pub async fn tokens(
         .collect::<String>();
     let secrets = state.inner.secrets.clone();
     let account = secrets.fingerprint(&format!("oauth-client:{identifier}"));
-    state.inner.sign_ins.check(&account)?;
+    let attempt = state.inner.sign_ins.attempt(&account).await;
     let lifetimes = state.inner.oauth_lifetimes;
     let grant_type = input
         .get("grant_type")
@@ -233,7 +226,7 @@ pub async fn tokens(
                 "OAuth token request refused"
             );
             if refusal.error == "invalid_client" {
-                state.inner.sign_ins.failed(&account);
+                state.inner.sign_ins.failed(attempt).await;
             }
             Ok(oauth_refusal(&refusal, used_basic))
         }

@@ -47,7 +47,7 @@ impl Bulk for Users {
     fn check_items(items: &[Value]) -> Result<(), ApiError> {
         match items.iter().position(|u| u.get("password").is_some()) {
             Some(index) => Err(ApiError::bad_value(format!(
-                "users[{index}] sets a password: passwords cannot be set in bulk; use PUT /api/v2/users/{{id}} for each user"
+                "users[{index}] sets a password: passwords cannot be set in bulk; use POST /api/v2/users/{{id}}/password.json for each user"
             ))),
             None => Ok(()),
         }
@@ -293,6 +293,95 @@ pub async fn update(
     Ok(Users::one(audience.view(Table::Users, user), &base))
 }
 
+/// `PUT /api/v2/users/{id}/password` (`previous_password`, `password`): a user changes their
+/// own password, proving the old one, so a token that signs the user in cannot take the
+/// account over (and, as on Zendesk, a token scoped `users:write` does not reach this API:
+/// `permissions::scope_needed`).
+pub async fn change_password(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathId(id): PathId,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    if caller.id != id {
+        return Err(ApiError::ForbiddenBecause(
+            "You can only change your own password; an admin sets another user's with \
+             POST /api/v2/users/{id}/password.json"
+                .into(),
+        ));
+    }
+    let input = body.as_object().cloned().unwrap_or_default();
+    let text = |key: &str| -> Result<String, ApiError> {
+        match input.get(key) {
+            Some(Value::String(text)) if !text.is_empty() => Ok(text.clone()),
+            _ => Err(ApiError::invalid(
+                key,
+                format!(
+                    "{key}: required, as a string, such as {{\"previous_password\": \"...\", \"password\": \"...\"}}"
+                ),
+                "BlankValue",
+            )),
+        }
+    };
+    let (previous, password) = (text("previous_password")?, text("password")?);
+    users::check_new_password(&password)?;
+    let email = state
+        .store()
+        .read(move |reader| {
+            let user = reader.record(Table::Users, id)?;
+            Ok::<_, ApiError>(user.and_then(|u| u["email"].as_str().map(str::to_string)))
+        })
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let proven = crate::auth::password_principal(&state, email, previous)
+        .await?
+        .is_some_and(|principal| principal.user_id == id);
+    if !proven {
+        return Err(ApiError::invalid(
+            "previous_password",
+            "previous_password: does not match your current password",
+            "InvalidValue",
+        ));
+    }
+    store_password(&state, id, password).await
+}
+
+/// `POST /api/v2/users/{id}/password` (`password`): an admin sets another user's password.
+pub async fn set_password(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathId(id): PathId,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    caller.require_admin()?;
+    let password = match body.get("password") {
+        Some(Value::String(text)) if !text.is_empty() => text.clone(),
+        _ => {
+            return Err(ApiError::invalid(
+                "password",
+                "password: required, as a string, such as {\"password\": \"...\"}",
+                "BlankValue",
+            ));
+        }
+    };
+    users::check_new_password(&password)?;
+    store_password(&state, id, password).await
+}
+
+/// Hashes `password` (off the async threads) and stores it, ending the user's OAuth tokens.
+async fn store_password(state: &AppState, id: i64, password: String) -> Result<Response, ApiError> {
+    let hash = tokio::task::spawn_blocking(move || {
+        crate::resources::credentials::hash_password(&password)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("password hash: {e}")))?;
+    state
+        .store()
+        .write(move |tx| users::set_password(tx, id, &hash))
+        .await?;
+    Ok(axum::Json(json!({})).into_response())
+}
+
 pub async fn delete(
     State(state): State<AppState>,
     caller: Caller,
@@ -330,7 +419,7 @@ fn like_contains(text: &str) -> String {
 
 /// This resource's endpoints and who may call each (`permissions::Who`). End-users reach themselves (a few fields of their own profile).
 pub fn endpoints() -> Vec<Endpoint> {
-    use Who::{Agents, Anyone, SignedIn};
+    use Who::{Admins, Agents, Anyone, SignedIn};
     vec![
         Endpoint::get("/api/v2/users", Agents, list),
         Endpoint::post("/api/v2/users", Agents, resource::create::<Users>),
@@ -360,6 +449,8 @@ pub fn endpoints() -> Vec<Endpoint> {
         ),
         Endpoint::get("/api/v2/users/{id}", SignedIn, show),
         Endpoint::put("/api/v2/users/{id}", SignedIn, update),
+        Endpoint::put("/api/v2/users/{id}/password", SignedIn, change_password),
+        Endpoint::post("/api/v2/users/{id}/password", Admins, set_password),
         Endpoint::delete("/api/v2/users/{id}", Agents, delete),
     ]
 }

@@ -278,11 +278,12 @@ fn free_text(value: &Value, rt: RecordType, ctx: &Context) -> Result<Option<Cond
     let Some((text, prefix)) = text_term(value, "free text")? else {
         return Ok(None);
     };
-    // Internal notes are not the end-user's to search (not even to learn they match).
-    let columns: &[&str] = if rt == RecordType::Ticket && ctx.end_user {
-        PUBLIC_TICKET_TEXT
-    } else {
-        &[]
+    // Internal notes, and agents' notes about people, are not the end-user's to search (not
+    // even to learn they match).
+    let columns: &[&str] = match rt {
+        RecordType::Ticket if ctx.end_user => PUBLIC_TICKET_TEXT,
+        RecordType::User if ctx.end_user => crate::permissions::END_USER_SEARCHABLE_USER_TEXT,
+        _ => &[],
     };
     let words = TextMatch {
         text: &text,
@@ -297,10 +298,13 @@ fn free_text(value: &Value, rt: RecordType, ctx: &Context) -> Result<Option<Cond
             if rt == RecordType::Ticket
                 && let Value::Word(word) = value
             {
-                cond = cond.or(Cond::sql(
-                    "r.id IN (SELECT ticket_id FROM ticket_tags WHERE tag = $?)",
-                    vec![Bind::Text(word.to_lowercase())],
-                ));
+                // Tags are agents' (see `permissions::may_search_keyword`).
+                if !ctx.end_user {
+                    cond = cond.or(Cond::sql(
+                        "r.id IN (SELECT ticket_id FROM ticket_tags WHERE tag = $?)",
+                        vec![Bind::Text(word.to_lowercase())],
+                    ));
+                }
                 if let Ok(id) = word.parse::<i64>() {
                     cond = cond.or(Cond::sql("r.id = $?", vec![Bind::Int(id)]));
                 }
@@ -345,7 +349,7 @@ fn keyword(
             op.as_str()
         )));
     }
-    if !kw.applies_to(rt) {
+    if !kw.applies_to(rt) || !crate::permissions::may_search_keyword(!ctx.end_user, kw.name) {
         return Ok(Some(Cond::False));
     }
     let cond = match kw.kind {

@@ -54,7 +54,7 @@ impl From<SearchError> for ApiError {
             e @ (SearchError::ExpiredCursor | SearchError::BadCursor(_)) => {
                 bad("InvalidPaginationParameter", e.to_string())
             }
-            SearchError::Database(e) => ApiError::Internal(format!("search: {e}")),
+            SearchError::Database(e) => ApiError::from(e),
         }
     }
 }

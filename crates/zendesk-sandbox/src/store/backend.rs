@@ -43,6 +43,19 @@ pub(crate) trait Backend: Send + Sync {
         Box::pin(async { Ok(None) })
     }
 
+    /// The failed sign-ins of `account` (a keyed fingerprint) in the window starting at
+    /// `window_start`, counted by every process on the database, one more first when `add`.
+    /// `None`: the backend keeps no shared counters (SQLite: the process counts in memory).
+    fn sign_in_failures(
+        &self,
+        account: String,
+        window_start: i64,
+        add: bool,
+    ) -> BoxFuture<'_, StoreResult<Option<i64>>> {
+        let _ = (account, window_start, add);
+        Box::pin(async { Ok(None) })
+    }
+
     /// The account-wide setting `name`: stored as `proposed` when missing (the first process
     /// wins), then read back. `None`: the backend keeps none (SQLite keeps its key in a file).
     fn shared_setting(

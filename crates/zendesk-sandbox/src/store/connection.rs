@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use super::bind::Bind;
 use super::dialect::Dialect;
-use super::error::{StoreError, StoreResult, parse_stored};
+use super::error::{StoreError, StoreErrorKind, StoreResult, parse_stored};
 use super::tables::Table;
 
 /// One row of an answer.
@@ -176,8 +176,8 @@ pub(crate) struct Transaction<'a> {
     pub(crate) conn: &'a mut dyn Connection,
     /// Set when a write changes who credentials belong to (users, tokens, passwords).
     credentials: Option<&'a Cell<bool>>,
-    /// The first statement that failed, why.
-    failed: Option<String>,
+    /// The first statement that failed: what kind of failure, and why.
+    failed: Option<(StoreErrorKind, String)>,
 }
 
 impl<'a> Transaction<'a> {
@@ -210,7 +210,7 @@ impl<'a> Transaction<'a> {
     /// `result`, remembering a failure (see the type's doc).
     pub(crate) fn noted<T>(&mut self, result: StoreResult<T>) -> StoreResult<T> {
         if let (Err(error), None) = (&result, &self.failed) {
-            self.failed = Some(error.detail.clone());
+            self.failed = Some((error.kind, error.detail.clone()));
         }
         result
     }
@@ -326,23 +326,32 @@ pub(crate) fn run_write_job(
     if savepoint && let Err(error) = conn.batch("SAVEPOINT job") {
         return (JobEnd::Failed(error), false);
     }
-    let mut tx = Transaction::writing(&mut *conn, touched);
+    // Only a job whose changes are kept counts as changing credentials.
+    let changed = Cell::new(false);
+    let mut tx = Transaction::writing(&mut *conn, &changed);
     let outcome = run_guarded(|| job(&mut tx));
     let statement_failed = tx.failed.take();
     let end = match (outcome, statement_failed) {
-        (Ok(Outcome::Commit), Some(why)) => JobEnd::Failed(StoreError::database(format!(
-            "a statement failed, so the write was rolled back: {why}"
-        ))),
+        (Ok(Outcome::Commit), Some((kind, why))) => JobEnd::Failed(StoreError {
+            kind,
+            detail: format!("a statement failed, so the write was rolled back: {why}"),
+        }),
         (Ok(Outcome::Commit), None) => JobEnd::Done,
         (Ok(Outcome::Rollback), _) => JobEnd::RolledBack,
         (Err(panic), _) => JobEnd::Failed(panic),
     };
     match end {
         JobEnd::Done if savepoint => match conn.batch("RELEASE SAVEPOINT job") {
-            Ok(()) => (JobEnd::Done, false),
+            Ok(()) => {
+                touched.set(touched.get() | changed.get());
+                (JobEnd::Done, false)
+            }
             Err(error) => (JobEnd::Failed(error), undo(conn, savepoint)),
         },
-        JobEnd::Done => (JobEnd::Done, false),
+        JobEnd::Done => {
+            touched.set(touched.get() | changed.get());
+            (JobEnd::Done, false)
+        }
         undone => {
             let undo_all = undo(conn, savepoint);
             (undone, undo_all)
@@ -406,7 +415,7 @@ pub(crate) fn run_guarded<T>(f: impl FnOnce() -> T) -> Result<T, StoreError> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|panic| {
         let text = panic_text(&*panic);
         tracing::error!(panic = %text, "a storage job panicked; its transaction is rolled back");
-        StoreError::unavailable(format!("a storage job panicked: {text}"))
+        StoreError::database(format!("a storage job panicked: {text}"))
     })
 }
 

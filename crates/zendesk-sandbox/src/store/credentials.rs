@@ -46,6 +46,9 @@ pub trait ReadCredentials {
         token_hash: &TokenHash,
     ) -> StoreResult<Option<Principal>>;
     fn user_role(&mut self, id: i64) -> StoreResult<Option<String>>;
+    /// The account's credentials generation, moved by every transaction (of any process) that
+    /// changed users or credentials.
+    fn credentials_generation_stored(&mut self) -> StoreResult<u64>;
 }
 
 /// Storing credentials. Each write signs out cached sign-ins at once.
@@ -130,6 +133,15 @@ impl ReadCredentials for Transaction<'_> {
             &[Bind::Int(id)],
             |row| row.string(0),
         )
+    }
+
+    fn credentials_generation_stored(&mut self) -> StoreResult<u64> {
+        Ok(self
+            .one_int(
+                "SELECT generation FROM credential_changes WHERE id = 1",
+                &[],
+            )?
+            .unwrap_or_default() as u64)
     }
 }
 

@@ -20,10 +20,14 @@ use std::thread::JoinHandle;
 
 use super::backend::BoxFuture;
 use super::connection::{Connection, JobEnd, WriteJob, lock, run_write_job};
-use super::error::{StoreError, StoreResult};
+use super::error::{StoreError, StoreErrorKind, StoreResult};
 
 /// Most write jobs committed together.
 pub(crate) const MAX_BATCH: usize = 64;
+
+/// Moves the account's credentials generation, read by every process on the database.
+pub(crate) const BUMP_CREDENTIALS: &str =
+    "UPDATE credential_changes SET generation = generation + 1 WHERE id = 1";
 
 struct WriteRequest {
     job: WriteJob,
@@ -155,18 +159,26 @@ fn run_batch(conn: &mut dyn Connection, batch: Vec<WriteRequest>, credentials: &
         if lost {
             // Every change of this transaction is gone: its jobs fail with the cause, and the
             // jobs still waiting start a new transaction.
-            let cause = done
+            let (kind, cause) = done
                 .iter()
                 .rev()
                 .find_map(|(_, end)| match end {
-                    JobEnd::Failed(error) => Some(error.detail.clone()),
+                    JobEnd::Failed(error) => Some((error.kind, error.detail.clone())),
                     _ => None,
                 })
-                .unwrap_or_else(|| "the transaction was aborted".into());
+                .unwrap_or_else(|| {
+                    (
+                        StoreErrorKind::Database,
+                        "the transaction was aborted".into(),
+                    )
+                });
             for (reply, end) in done {
                 let answer = match end {
                     JobEnd::RolledBack => Ok(()),
-                    JobEnd::Done | JobEnd::Failed(_) => Err(StoreError::database(&cause)),
+                    JobEnd::Done | JobEnd::Failed(_) => Err(StoreError {
+                        kind,
+                        detail: cause.clone(),
+                    }),
                 };
                 let _ = reply.send(answer);
             }
@@ -175,6 +187,12 @@ fn run_batch(conn: &mut dyn Connection, batch: Vec<WriteRequest>, credentials: &
         }
         let committed = if rollback_all {
             conn.batch("ROLLBACK").map(|()| false)
+        } else if touched.get() {
+            // Every process on the database learns that credentials changed (see
+            // `Store::credentials_generation`), in the transaction that changed them.
+            conn.execute(BUMP_CREDENTIALS, &[])
+                .and_then(|_| conn.batch("COMMIT"))
+                .map(|()| true)
         } else {
             conn.batch("COMMIT").map(|()| true)
         };
@@ -360,6 +378,8 @@ mod tests {
                 "SAVEPOINT job",
                 "UPDATE c",
                 "ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job",
+                // The first job's changes are kept: every process is told credentials moved.
+                BUMP_CREDENTIALS,
                 "COMMIT",
                 "ROLLBACK",
             ]
@@ -381,7 +401,7 @@ mod tests {
         let mut fake = Fake::default();
         let answers = run(&mut fake, vec![job(&["UPDATE a"], Outcome::Commit)]);
         assert_eq!(answers, [Ok(())]);
-        assert_eq!(fake.log, ["BEGIN", "UPDATE a", "COMMIT"]);
+        assert_eq!(fake.log, ["BEGIN", "UPDATE a", BUMP_CREDENTIALS, "COMMIT"]);
     }
 
     #[test]
@@ -405,8 +425,8 @@ mod tests {
         );
         // The third job went on alone, in a transaction of its own.
         assert_eq!(
-            &fake.log[fake.log.len() - 3..],
-            ["BEGIN", "UPDATE c", "COMMIT"]
+            &fake.log[fake.log.len() - 4..],
+            ["BEGIN", "UPDATE c", BUMP_CREDENTIALS, "COMMIT"]
         );
     }
 }

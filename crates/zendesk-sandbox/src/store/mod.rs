@@ -26,6 +26,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 mod backend;
 mod bind;
@@ -66,7 +67,9 @@ pub use oauth::{
     ClientKey, NewOAuthToken, OAuthClientRow, OAuthCode, OAuthTokenRow, ReadOAuth, Revocation,
     WriteOAuth,
 };
-pub use records::{ArticleSearch, DeletedTicket, Lookup, ReadRecords, WriteRecords};
+pub use records::{
+    ATTACHMENT_SLICE, ArticleSearch, DeletedTicket, Lookup, ReadRecords, WriteRecords,
+};
 pub use rules::{Moments, ReadRules, SandboxState, TICKET_MOMENTS, WriteRules};
 pub use sql::{Filter, like_escape};
 pub use tables::{Table, priority_rank, restriction_columns, status_rank};
@@ -132,6 +135,33 @@ impl<T> Writer for T where
 #[derive(Clone)]
 pub struct Store {
     backend: Arc<dyn Backend>,
+    /// The account's credentials generation as last read from the database, when other
+    /// processes may share it.
+    shared_generation: Option<Arc<SharedGeneration>>,
+}
+
+/// How stale a process's copy of the account's credentials generation may be: a credential
+/// changed through another process is refused here at most this long (and one read) later.
+pub const CREDENTIALS_POLL: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// The credentials generation every process on the database moves (`credential_changes`),
+/// read at most once per [`CREDENTIALS_POLL`] by one request at a time; the others use the
+/// value last read.
+struct SharedGeneration {
+    value: AtomicU64,
+    /// Milliseconds after `started` when `value` was read; `u64::MAX`: never.
+    read_at: AtomicU64,
+    reading: AtomicBool,
+    started: std::time::Instant,
+}
+
+/// Lets the next request read the generation, however the read that held this ended.
+struct Reading<'a>(&'a AtomicBool);
+
+impl Drop for Reading<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::SeqCst);
+    }
 }
 
 impl fmt::Debug for Store {
@@ -167,7 +197,20 @@ impl Store {
                 redact_url(url)
             )));
         };
-        Ok(Store { backend })
+        // Other processes may change credentials in a database file or on a server.
+        let shared = backend.database_file().is_some() || backend.dialect() == Dialect::Postgres;
+        let shared_generation = shared.then(|| {
+            Arc::new(SharedGeneration {
+                value: AtomicU64::new(0),
+                read_at: AtomicU64::new(u64::MAX),
+                reading: AtomicBool::new(false),
+                started: std::time::Instant::now(),
+            })
+        });
+        Ok(Store {
+            backend,
+            shared_generation,
+        })
     }
 
     pub fn dialect(&self) -> Dialect {
@@ -180,9 +223,34 @@ impl Store {
         self.backend.dialect() == Dialect::Postgres
     }
 
-    /// Changes after every committed write (by this process) to users or credentials.
-    pub fn credentials_generation(&self) -> u64 {
-        self.backend.credentials_generation()
+    /// A number that changes after every committed write to users or credentials: at once for
+    /// this process's writes, within [`CREDENTIALS_POLL`] for another process's on the same
+    /// database. A sign-in remembered under another generation must be checked again.
+    pub async fn credentials_generation(&self) -> u64 {
+        let local = self.backend.credentials_generation();
+        let Some(shared) = &self.shared_generation else {
+            return local;
+        };
+        let now = shared.started.elapsed().as_millis() as u64;
+        let read_at = shared.read_at.load(Ordering::SeqCst);
+        let fresh = read_at != u64::MAX
+            && now.saturating_sub(read_at) < CREDENTIALS_POLL.as_millis() as u64;
+        if !fresh && !shared.reading.swap(true, Ordering::SeqCst) {
+            let _reading = Reading(&shared.reading);
+            match self
+                .peek(|reader| reader.credentials_generation_stored())
+                .await
+            {
+                Ok(value) => {
+                    shared.value.store(value, Ordering::SeqCst);
+                    shared.read_at.store(now, Ordering::SeqCst);
+                }
+                Err(StoreError { detail, .. }) => {
+                    tracing::warn!(%detail, "cannot read the account's credentials generation");
+                }
+            }
+        }
+        local.wrapping_add(shared.value.load(Ordering::SeqCst))
     }
 
     /// The database file, for a backend that keeps one (SQLite on disk).
@@ -258,6 +326,20 @@ impl Store {
         window_start: i64,
     ) -> StoreResult<Option<i64>> {
         self.backend.count_request(limit, window_start).await
+    }
+
+    /// The failed sign-ins of `account` (a keyed fingerprint, never the email) in the window
+    /// starting at `window_start` (Unix seconds), shared by every process on the database, one
+    /// more first when `add`; `None` when the backend shares no counters (SQLite).
+    pub async fn sign_in_failures(
+        &self,
+        account: &str,
+        window_start: i64,
+        add: bool,
+    ) -> StoreResult<Option<i64>> {
+        self.backend
+            .sign_in_failures(account.to_string(), window_start, add)
+            .await
     }
 
     /// An account-wide setting shared by every process on the database: `proposed` is stored

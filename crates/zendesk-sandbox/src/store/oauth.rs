@@ -83,6 +83,9 @@ pub enum Revocation {
     Grant(i64),
     /// Every token of a client (the client is being deleted).
     Client(i64),
+    /// Every token signing in one user (their password or role changed, or they were
+    /// suspended or deleted).
+    User(i64),
 }
 
 /// Reading OAuth clients, codes and tokens.
@@ -259,6 +262,7 @@ impl WriteOAuth for Transaction<'_> {
             Revocation::Token(id) => ("id", id),
             Revocation::Grant(id) => ("grant_id", id),
             Revocation::Client(id) => ("oauth_client_id", id),
+            Revocation::User(id) => ("user_id", id),
         };
         let revoked = self.exec(
             &format!(

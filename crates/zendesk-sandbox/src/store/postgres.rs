@@ -68,6 +68,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../../migrations/postgres/0004_text_folding.sql"),
     ),
     (
+        5,
+        include_str!("../../migrations/postgres/0005_hardening_two.sql"),
+    ),
+    (
         6,
         include_str!("../../migrations/postgres/0006_business_rules.sql"),
     ),
@@ -290,9 +294,27 @@ impl<'a> FromSql<'a> for AnyInt {
     }
 }
 
+/// A PostgreSQL error as the store speaks of it: a server that went away (the connection
+/// closed or broke, the server shutting down or not accepting connections yet) is
+/// `Unavailable`, which requests answer with 503 and `Retry-After`.
 fn db(error: postgres::Error) -> StoreError {
     match error.as_db_error() {
-        Some(e) => StoreError::database(format!("{} ({})", e.message(), e.code().code())),
+        Some(e) => {
+            let code = e.code().code();
+            let detail = format!("{} ({code})", e.message());
+            // Class 08: connection exceptions; 57P01-57P03: shutdown, crash, starting up.
+            if code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03") {
+                StoreError::unavailable(detail)
+            } else {
+                StoreError::database(detail)
+            }
+        }
+        None if error.is_closed()
+            || std::error::Error::source(&error)
+                .is_some_and(|source| source.is::<std::io::Error>()) =>
+        {
+            StoreError::unavailable(error)
+        }
         None => StoreError::database(error),
     }
 }
@@ -802,6 +824,43 @@ impl Backend for Postgres {
                 )?;
             }
             Ok(Some(requests))
+        })
+    }
+
+    fn sign_in_failures(
+        &self,
+        account: String,
+        window_start: i64,
+        add: bool,
+    ) -> BoxFuture<'_, StoreResult<Option<i64>>> {
+        use connection::Connection as _;
+        self.with_connection(move |conn| {
+            if !add {
+                let failures = conn.one_int(
+                    "SELECT failures FROM sign_in_failures WHERE account = $1 AND window_start = $2",
+                    &[Bind::Text(account), Bind::Int(window_start)],
+                )?;
+                return Ok(Some(failures.unwrap_or(0)));
+            }
+            let failures = conn
+                .one_int(
+                    "INSERT INTO sign_in_failures (account, window_start, failures) VALUES ($1, $2, 1)
+                     ON CONFLICT (account) DO UPDATE SET
+                         failures = CASE WHEN sign_in_failures.window_start = excluded.window_start
+                                         THEN sign_in_failures.failures + 1 ELSE 1 END,
+                         window_start = excluded.window_start
+                     RETURNING failures",
+                    &[Bind::Text(account), Bind::Int(window_start)],
+                )?
+                .ok_or_else(|| StoreError::database("the sign-in failure upsert returned nothing"))?;
+            if failures == 1 {
+                // An account's first failure of a window clears the accounts long quiet.
+                conn.execute(
+                    "DELETE FROM sign_in_failures WHERE window_start < $1",
+                    &[Bind::Int(window_start - 600)],
+                )?;
+            }
+            Ok(Some(failures))
         })
     }
 

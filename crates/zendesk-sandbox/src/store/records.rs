@@ -43,6 +43,10 @@ pub struct ArticleSearch<'a> {
     pub limit: i64,
 }
 
+/// The most bytes of an uploaded file one row holds (`attachment_chunks`): a download is read
+/// and sent a slice at a time, so a reader holds a slice, not the file.
+pub const ATTACHMENT_SLICE: usize = 256 * 1024;
+
 /// Reading records.
 pub trait ReadRecords {
     /// One live record's JSON.
@@ -66,8 +70,9 @@ pub trait ReadRecords {
 
     fn deleted_ticket(&mut self, id: i64) -> StoreResult<Option<DeletedTicket>>;
     fn comment_count(&mut self, ticket_id: i64) -> StoreResult<i64>;
-    /// The bytes of an uploaded file.
-    fn attachment_content(&mut self, id: i64) -> StoreResult<Option<Vec<u8>>>;
+    /// Slice `seq` (from 0) of an uploaded file's bytes (see [`ATTACHMENT_SLICE`]); `None`
+    /// past the last.
+    fn attachment_slice(&mut self, id: i64, seq: i64) -> StoreResult<Option<Vec<u8>>>;
     /// One page of a Help Center search, best match first: (total, [(id, stored JSON)]).
     fn search_articles(
         &mut self,
@@ -195,11 +200,11 @@ impl ReadRecords for Transaction<'_> {
             .unwrap_or(0))
     }
 
-    fn attachment_content(&mut self, id: i64) -> StoreResult<Option<Vec<u8>>> {
+    fn attachment_slice(&mut self, id: i64, seq: i64) -> StoreResult<Option<Vec<u8>>> {
         Ok(self
             .row(
-                "SELECT content FROM attachments WHERE id = $?",
-                &[Bind::Int(id)],
+                "SELECT bytes FROM attachment_chunks WHERE attachment_id = $? AND seq = $?",
+                &[Bind::Int(id), Bind::Int(seq)],
                 |row| row.bytes(0),
             )?
             .flatten())
@@ -281,6 +286,15 @@ impl Transaction<'_> {
         let mut fields = (text.fields)(record);
         if table == Table::Tickets {
             let id = record.get("id").and_then(Value::as_i64).unwrap_or_default();
+            // An internal note as the first comment is the agents' description only: it is
+            // indexed with the internal notes (below), never in the text end-users search.
+            if self.description_is_private(id)? {
+                for (name, text) in &mut fields {
+                    if *name == "description" {
+                        text.clear();
+                    }
+                }
+            }
             let (mut public, mut private) = (String::new(), String::new());
             self.each_row(
                 "SELECT body, public FROM ticket_comments WHERE ticket_id = $?
@@ -303,6 +317,16 @@ impl Transaction<'_> {
             fields.push(("private_comments", private));
         }
         Ok(fields)
+    }
+
+    /// Whether the ticket's first comment (its `description`) is an internal note.
+    fn description_is_private(&mut self, ticket_id: i64) -> StoreResult<bool> {
+        let first_public = self.one_int(
+            "SELECT public FROM ticket_comments WHERE ticket_id = $?
+             ORDER BY created_at, id LIMIT 1",
+            &[Bind::Int(ticket_id)],
+        )?;
+        Ok(first_public == Some(0))
     }
 
     fn replace_tags(&mut self, table: Table, id: i64, tags: &[String]) -> StoreResult<()> {
@@ -388,11 +412,16 @@ impl WriteRecords for Transaction<'_> {
                 table.record_name()
             )));
         }
-        let columns = tables::derived_columns(table, record);
+        let mut columns = tables::derived_columns(table, record);
         let id = match columns.first() {
             Some((_, Bind::Int(id))) => *id,
             _ => 0,
         };
+        if table == Table::Tickets {
+            // Where an end-user is shown no description (see `permissions::view`).
+            let private = self.description_is_private(id)?;
+            columns.push(("description_private", Bind::Int(private as i64)));
+        }
         let text = self.text_of(table, record)?;
         self.upsert(table, columns, &text, record)?;
         if table == Table::Users {
@@ -435,6 +464,12 @@ impl WriteRecords for Transaction<'_> {
 
     fn delete_row(&mut self, table: Table, id: i64) -> StoreResult<bool> {
         self.credentials_changed();
+        if table == Table::Attachments {
+            self.exec(
+                "DELETE FROM attachment_chunks WHERE attachment_id = $?",
+                &[Bind::Int(id)],
+            )?;
+        }
         let deleted = self.exec(
             &format!("DELETE FROM {} WHERE id = $?", table.name()),
             &[Bind::Int(id)],
@@ -531,14 +566,28 @@ impl WriteRecords for Transaction<'_> {
     }
 
     fn set_attachment_content(&mut self, id: i64, content: &[u8]) -> StoreResult<()> {
-        let updated = self.exec(
-            "UPDATE attachments SET content = $? WHERE id = $?",
-            &[Bind::Blob(content.to_vec()), Bind::Int(id)],
+        let exists = self.one_int(
+            "SELECT COUNT(*) FROM attachments WHERE id = $?",
+            &[Bind::Int(id)],
         )?;
-        if updated != 1 {
+        if exists != Some(1) {
             return Err(StoreError::corrupt(format!(
                 "no attachment {id} to hold the uploaded bytes"
             )));
+        }
+        self.exec(
+            "DELETE FROM attachment_chunks WHERE attachment_id = $?",
+            &[Bind::Int(id)],
+        )?;
+        for (seq, slice) in content.chunks(ATTACHMENT_SLICE).enumerate() {
+            self.exec(
+                "INSERT INTO attachment_chunks (attachment_id, seq, bytes) VALUES ($?, $?, $?)",
+                &[
+                    Bind::Int(id),
+                    Bind::Int(seq as i64),
+                    Bind::Blob(slice.to_vec()),
+                ],
+            )?;
         }
         Ok(())
     }

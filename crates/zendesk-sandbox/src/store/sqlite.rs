@@ -40,7 +40,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0003_hardening.sql"),
     include_str!("../../migrations/sqlite/0004_oauth.sql"),
     include_str!("../../migrations/sqlite/0005_help_center.sql"),
-    // 0006 is another branch's; the lead orders it when merging.
+    include_str!("../../migrations/sqlite/0006_hardening_two.sql"),
     include_str!("../../migrations/sqlite/0007_business_rules.sql"),
     include_str!("../../migrations/sqlite/0008_webhooks.sql"),
     include_str!("../../migrations/sqlite/0009_incremental.sql"),
