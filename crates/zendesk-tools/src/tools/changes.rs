@@ -34,12 +34,18 @@ fn get_changes_since(p: &Params) -> Result<Plan, ToolError> {
         (Some(since), None) => ExportPosition::StartTime(since_seconds(since, unix_now())?),
         (None, Some(cursor)) => ExportPosition::Cursor(cursor.trim().to_owned()),
     };
+    let resumed = match &from {
+        ExportPosition::Cursor(cursor) => Some(cursor.clone()),
+        ExportPosition::StartTime(_) => None,
+    };
     let export = Detached
         .incremental()
         .tickets_cursor(from)
         .per_page(p.per_page()?)
         .raw();
-    Plan::send(export.request(), move |body| shape(body, fields.as_deref()))
+    Plan::send(export.request(), move |body| {
+        shape(body, fields.as_deref(), resumed)
+    })
 }
 
 /// `since` as Unix seconds: at least a minute ago (Zendesk never exports the latest minute and
@@ -80,7 +86,12 @@ fn unix_now() -> i64 {
 
 /// `{tickets, after_cursor, end_of_stream}` from one export page. Zendesk sends an
 /// `after_cursor` on the last page too: it is the place to go on from next run, so it is kept.
-fn shape(mut body: Value, fields: Option<&[&str]>) -> Result<Value, ToolError> {
+/// A page without one leaves the position where it was: the cursor the call `resumed` from.
+fn shape(
+    mut body: Value,
+    fields: Option<&[&str]>,
+    resumed: Option<String>,
+) -> Result<Value, ToolError> {
     let Some(Value::Array(tickets)) = body.get_mut("tickets").map(Value::take) else {
         return Err(ToolError::invalid(
             "Zendesk's answer had no `tickets`; check the subdomain or ZENDESK_BASE_URL",
@@ -96,7 +107,9 @@ fn shape(mut body: Value, fields: Option<&[&str]>) -> Result<Value, ToolError> {
     let after_cursor = body
         .get("after_cursor")
         .and_then(Value::as_str)
-        .filter(|c| !c.is_empty());
+        .filter(|c| !c.is_empty())
+        .map(str::to_owned)
+        .or(resumed);
     Ok(json!({
         "tickets": tickets,
         "after_cursor": after_cursor,
@@ -148,11 +161,21 @@ mod tests {
             "end_of_stream": true
         });
         assert_eq!(
-            shape(body, Some(&["id", "status"])).unwrap(),
+            shape(body, Some(&["id", "status"]), Some("older".into())).unwrap(),
             json!({"tickets": [{"id": 1, "status": "open"}], "after_cursor": "MTU3",
                    "end_of_stream": true})
         );
-        let error = shape(json!({"users": []}), None).unwrap_err().message;
+        // No cursor on the page: go on from where this call started, never lose the place.
+        let quiet = json!({"tickets": [], "after_cursor": null, "end_of_stream": true});
+        assert_eq!(
+            shape(quiet.clone(), None, Some("MTU3".into())).unwrap()["after_cursor"],
+            "MTU3"
+        );
+        assert_eq!(
+            shape(quiet, None, None).unwrap()["after_cursor"],
+            Value::Null
+        );
+        let error = shape(json!({"users": []}), None, None).unwrap_err().message;
         assert!(error.contains("no `tickets`"), "{error}");
     }
 }
