@@ -56,7 +56,7 @@ fn tools_list_json_has_the_shape_of_tools_json() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     let listed = json(&run);
     let tools = listed["tools"].as_array().expect("a tools array");
-    assert_eq!(tools.len(), 49);
+    assert_eq!(tools.len(), 52);
     for tool in tools {
         let keys: Vec<&String> = tool.as_object().unwrap().keys().collect();
         assert_eq!(
@@ -144,7 +144,7 @@ fn tools_list_prints_a_table_of_every_tool() {
         assert!(run.stdout.contains(tool["id"].as_str().unwrap()));
     }
     assert!(run.stdout.contains("params: ticketId"));
-    assert!(run.stdout.contains("49 tools"));
+    assert!(run.stdout.contains("52 tools"));
 }
 
 #[test]

@@ -988,3 +988,103 @@ fn bad_help_center_and_attachment_input_is_refused_before_sending() {
         assert!(error.contains(says), "{tool} {args}: {error}");
     }
 }
+
+#[test]
+fn triggers_and_automations_list_in_order_with_zendesks_active_filter() {
+    let triggers = plan(
+        "zendesk_get_triggers",
+        json!({"active": "true", "perPage": "20", "pageAfter": "c1"}),
+    )
+    .unwrap();
+    assert_eq!(
+        (triggers.method.clone(), triggers.path.as_str()),
+        (Method::GET, "/triggers")
+    );
+    assert_eq!(
+        query(&triggers),
+        vec![
+            ("active", "true"),
+            ("page[size]", "20"),
+            ("page[after]", "c1")
+        ]
+    );
+    let automations = plan("zendesk_get_automations", json!({"active": "false"})).unwrap();
+    assert_eq!(automations.path, "/automations");
+    assert_eq!(
+        query(&automations),
+        vec![("active", "false"), ("page[size]", "100")]
+    );
+    let error = plan("zendesk_get_triggers", json!({"active": "yes"})).unwrap_err();
+    assert!(
+        error.contains("active must be \"true\" or \"false\""),
+        "{error}"
+    );
+    let error = plan("zendesk_get_automations", json!({"fields": "titel"})).unwrap_err();
+    assert!(error.contains("did you mean \"title\""), "{error}");
+    let error = plan("zendesk_get_triggers", json!({"perPage": "500"})).unwrap_err();
+    assert!(
+        error.contains("perPage must be a whole number from 1 to 100"),
+        "{error}"
+    );
+}
+
+#[test]
+fn changes_since_reads_one_page_of_the_cursor_ticket_export() {
+    let first = plan(
+        "zendesk_get_changes_since",
+        json!({"since": "2024-05-01T00:00:00Z", "perPage": "50"}),
+    )
+    .unwrap();
+    assert_eq!(
+        (first.method.clone(), first.path.as_str()),
+        (Method::GET, "/incremental/tickets/cursor")
+    );
+    assert_eq!(
+        query(&first),
+        vec![("start_time", "1714521600"), ("per_page", "50")]
+    );
+    let next = plan(
+        "zendesk_get_changes_since",
+        json!({"cursor": " MTU3NjYxMzUzOS4wfHw0Njd8 "}),
+    )
+    .unwrap();
+    assert_eq!(
+        query(&next),
+        vec![("cursor", "MTU3NjYxMzUzOS4wfHw0Njd8"), ("per_page", "100")]
+    );
+    let unix = plan("zendesk_get_changes_since", json!({"since": "1714521600"})).unwrap();
+    assert_eq!(query(&unix)[0], ("start_time", "1714521600"));
+}
+
+#[test]
+fn changes_since_refuses_a_recent_start_a_bad_time_and_both_or_neither_position() {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let error = plan(
+        "zendesk_get_changes_since",
+        json!({"since": (now - 5).to_string()}),
+    )
+    .unwrap_err();
+    assert!(
+        error.contains("since must be at least a minute ago"),
+        "{error}"
+    );
+    let error = plan("zendesk_get_changes_since", json!({"since": "last week"})).unwrap_err();
+    assert!(error.contains("since must be an ISO 8601 time"), "{error}");
+    let error = plan("zendesk_get_changes_since", json!({})).unwrap_err();
+    assert!(error.contains("give since"), "{error}");
+    let error = plan(
+        "zendesk_get_changes_since",
+        json!({"since": "1714521600", "cursor": "abc"}),
+    )
+    .unwrap_err();
+    assert!(error.contains("not both"), "{error}");
+    let error = plan(
+        "zendesk_get_changes_since",
+        json!({"since": "1714521600", "fields": "stauts"}),
+    )
+    .unwrap_err();
+    assert!(error.contains("did you mean \"status\""), "{error}");
+}

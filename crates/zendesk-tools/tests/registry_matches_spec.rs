@@ -258,6 +258,9 @@ fn the_additions_are_exactly_the_tools_beyond_the_seed() {
         "zendesk_get_views",
         "zendesk_get_view_tickets",
         "zendesk_get_view_count",
+        "zendesk_get_triggers",
+        "zendesk_get_automations",
+        "zendesk_get_changes_since",
         "zendesk_search_articles",
         "zendesk_get_article",
         "zendesk_get_attachment",
@@ -265,9 +268,9 @@ fn the_additions_are_exactly_the_tools_beyond_the_seed() {
     ]
     .into();
     assert_eq!(extra, expected);
-    assert_eq!(registry().tools().len(), 49);
+    assert_eq!(registry().tools().len(), 52);
     let ids: BTreeSet<&str> = registry().tools().iter().map(|t| t.spec.id).collect();
-    assert_eq!(ids.len(), 49, "tool ids are unique");
+    assert_eq!(ids.len(), 52, "tool ids are unique");
 }
 
 /// `(param, required)` for each addition, after the three credentials, as TOOL_BEHAVIOR.md
@@ -434,6 +437,36 @@ fn the_additions_declare_the_params_and_outputs_of_tool_behavior() {
             "zendesk_get_view_count",
             vec![("viewId", true)],
             vec!["view_id", "count", "fresh"],
+        ),
+        (
+            "zendesk_get_triggers",
+            vec![
+                ("active", false),
+                ("perPage", false),
+                ("pageAfter", false),
+                ("fields", false),
+            ],
+            vec!["triggers", "paging", "metadata"],
+        ),
+        (
+            "zendesk_get_automations",
+            vec![
+                ("active", false),
+                ("perPage", false),
+                ("pageAfter", false),
+                ("fields", false),
+            ],
+            vec!["automations", "paging", "metadata"],
+        ),
+        (
+            "zendesk_get_changes_since",
+            vec![
+                ("since", false),
+                ("cursor", false),
+                ("perPage", false),
+                ("fields", false),
+            ],
+            vec!["tickets", "after_cursor", "end_of_stream"],
         ),
         (
             "zendesk_search_articles",

@@ -5,6 +5,8 @@
 pub(crate) mod articles;
 pub(crate) mod attachments;
 pub(crate) mod audits;
+pub(crate) mod business_rules;
+pub(crate) mod changes;
 pub(crate) mod comments;
 pub(crate) mod groups;
 pub(crate) mod jobs;
@@ -25,6 +27,8 @@ pub(crate) fn plans() -> Vec<(&'static str, PlanFn)> {
         articles::PLANS,
         attachments::PLANS,
         audits::PLANS,
+        business_rules::PLANS,
+        changes::PLANS,
         comments::PLANS,
         groups::PLANS,
         jobs::PLANS,
