@@ -620,3 +620,89 @@ async fn two_sandboxes_on_one_postgres_database_send_each_delivery_once() {
     first.state.close().await.unwrap();
     second.state.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_trigger_on_urgent_creates_calls_its_webhook_signed_with_placeholders_rendered() {
+    let sb = sandbox().await;
+    let receiver = Receiver::start(&[]).await;
+    let webhook = create_webhook(
+        &sb,
+        json!({"name": "Pager", "endpoint": receiver.url, "http_method": "POST",
+               "request_format": "json", "status": "active",
+               "subscriptions": ["conditional_ticket_events"]}),
+    )
+    .await;
+    let webhook_id = webhook["id"].as_str().unwrap();
+    let secret = signing_secret(&sb, webhook_id).await;
+    let body = r#"{"ticket": "{{ticket.id}}", "title": "{{ticket.title}}", "priority": "{{ticket.priority}}"}"#;
+    let trigger = sb
+        .post(
+            "/api/v2/triggers.json",
+            json!({"trigger": {"title": "Page on-call for urgent tickets",
+                   "conditions": {"all": [
+                       {"field": "update_type", "operator": "is", "value": "Create"},
+                       {"field": "priority", "operator": "is", "value": "urgent"}], "any": []},
+                   "actions": [
+                       {"field": "current_tags", "value": "paged"},
+                       {"field": "notification_webhook", "value": [webhook_id, body]}]}}),
+        )
+        .await;
+    assert_eq!(trigger.status, StatusCode::CREATED, "{}", trigger.text);
+    let trigger_id = trigger.body["trigger"]["id"].as_i64().unwrap();
+
+    // A normal ticket sets nothing off; an urgent one calls the webhook once.
+    ticket(
+        &sb,
+        json!({"subject": "Slow printer", "comment": {"body": "meh"}}),
+    )
+    .await;
+    let urgent = ticket(
+        &sb,
+        json!({"subject": "Checkout is down", "priority": "urgent", "comment": {"body": "500s"}}),
+    )
+    .await;
+    let ticket_id = urgent["id"].as_i64().unwrap();
+    assert!(
+        urgent["tags"].as_array().unwrap().contains(&json!("paged")),
+        "the trigger's tag action is applied in the same write: {}",
+        urgent["tags"]
+    );
+
+    let got = receiver.wait_for(1).await;
+    let delivery = &got[0];
+    let timestamp = delivery.header("x-zendesk-webhook-signature-timestamp");
+    assert_eq!(
+        delivery.header("x-zendesk-webhook-signature"),
+        webhook_signature::sign(&secret, timestamp, delivery.body.as_bytes()),
+        "signed with the webhook's signing secret"
+    );
+    let rendered = delivery.json();
+    assert_eq!(rendered["ticket"], ticket_id.to_string(), "{rendered}");
+    assert_eq!(rendered["title"], "Checkout is down", "{rendered}");
+    assert!(
+        rendered["priority"] == "Urgent" || rendered["priority"] == "urgent",
+        "{rendered}"
+    );
+
+    // The audit of the create names the trigger as the source of its change.
+    let audits = sb
+        .get(&format!("/api/v2/tickets/{ticket_id}/audits.json"))
+        .await;
+    assert_eq!(audits.status, StatusCode::OK, "{}", audits.text);
+    let text = audits.body.to_string();
+    let by_trigger = audits.body["audits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|audit| audit["events"].as_array().cloned().unwrap_or_default())
+        .any(|event| {
+            event["via"]["channel"] == "rule"
+                && event["via"]["source"]["rel"] == "trigger"
+                && event["via"]["source"]["from"]["id"] == trigger_id
+                && event["via"]["source"]["from"]["title"] == "Page on-call for urgent tickets"
+        });
+    assert!(by_trigger, "an audit event names the trigger: {text}");
+    tokio::time::sleep(Duration::from_millis(1_000)).await;
+    assert_eq!(receiver.received().len(), 1, "only the urgent ticket paged");
+    sb.state.close().await.unwrap();
+}
