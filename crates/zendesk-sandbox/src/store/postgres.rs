@@ -1117,14 +1117,20 @@ mod tests {
         let unfolded = raw(
             &url,
             "UPDATE users SET search = setweight(to_tsvector('simple', 'zoë müller'), 'A') \
-                                    || setweight(to_tsvector('simple', 'café crème'), 'C');
-             DELETE FROM sandbox_migrations WHERE version = 4",
+                                    || setweight(to_tsvector('simple', 'café crème'), 'C')",
             "muller",
         )
         .await;
         assert_eq!(unfolded, 0, "the old vector has no folded words");
-        let store = Store::open(&url).await.expect("opens and migrates");
-        store.close().await;
+        // What migration 4 runs on such a database (later migrations make re-running it alone
+        // impossible: a database's version is its newest migration).
+        let target = Target::parse(&url).expect("a PostgreSQL URL");
+        tokio::task::spawn_blocking(move || {
+            let mut conn = target.connect(Durability::Normal).expect("connects");
+            refold_text(&mut conn).expect("refolds");
+        })
+        .await
+        .expect("joins");
         assert_eq!(raw(&url, "SELECT 1", "muller & cafe & zoe").await, 1);
         assert_eq!(
             raw(
