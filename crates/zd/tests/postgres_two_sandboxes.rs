@@ -7,79 +7,17 @@
 //! Runs when `ZD_TEST_DATABASE_URL` names a PostgreSQL server (`scripts/test` starts one); with
 //! `ZD_REQUIRE_POSTGRES=1` (CI) its absence is a failure, not a skip.
 
+mod served;
+
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-const ZD: &str = env!("CARGO_BIN_EXE_zd");
+use served::{Served, postgres_database, serve};
+
 const TOKEN: &str = "two-sandboxes-admin-token";
-
-/// The database URL, or `None` (the test is skipped) when no PostgreSQL is configured.
-fn database() -> Option<String> {
-    let url = std::env::var("ZD_TEST_DATABASE_URL").unwrap_or_default();
-    if url.starts_with("postgres") {
-        return Some(zendesk_sandbox::test_db_url());
-    }
-    if std::env::var("ZD_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") {
-        panic!("ZD_REQUIRE_POSTGRES=1 but ZD_TEST_DATABASE_URL names no PostgreSQL database");
-    }
-    eprintln!("skipped: set ZD_TEST_DATABASE_URL=postgres://... to run");
-    None
-}
-
-/// A `zd sandbox serve` process; killed (SIGKILL) when dropped.
-struct Served {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(db: &str) -> Served {
-    serve_with(db, &[])
-}
-
-fn serve_with(db: &str, extra: &[&str]) -> Served {
-    let mut child = Command::new(ZD)
-        .args(["sandbox", "serve", "--addr", "127.0.0.1:0"])
-        .args(extra)
-        // Through the environment: the URL and the token stay out of `ps`.
-        .env("ZD_SANDBOX_DB", db)
-        .env("ZD_SANDBOX_ADMIN_TOKEN", TOKEN)
-        .env_remove("ZD_SANDBOX_ADMIN_TOKEN_FILE")
-        .env_remove("ZD_SANDBOX_KEY_FILE")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("zd sandbox serve starts");
-    let stdout = child.stdout.take().expect("piped stdout");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let line = rx
-        .recv_timeout(Duration::from_secs(60))
-        .expect("the sandbox says where it serves");
-    let start = line.find("http://").expect("a base URL");
-    let base = line[start..]
-        .split("/api/v2")
-        .next()
-        .unwrap_or_default()
-        .to_string();
-    assert!(!line.contains("s3cret"), "{line}");
-    Served { child, base }
-}
 
 fn client() -> reqwest::Client {
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -168,10 +106,12 @@ fn bulk(prefix: &str, n: usize) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_sandboxes_on_one_postgres_are_one_account() {
-    let Some(db) = database() else { return };
+    let Some(db) = postgres_database() else {
+        return;
+    };
     let http = client();
-    let a = serve(&db);
-    let b = serve(&db);
+    let a = serve(&db, TOKEN, &[]);
+    let b = serve(&db, TOKEN, &[]);
 
     // Writes through either are read through both.
     let (status, created) = call(
@@ -403,10 +343,12 @@ fn signal(served: &Served, which: &str) {
 /// `--rate-limit N` is one budget for the account, however many processes serve it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_rate_limit_is_counted_across_processes() {
-    let Some(db) = database() else { return };
+    let Some(db) = postgres_database() else {
+        return;
+    };
     let http = client();
-    let a = serve_with(&db, &["--rate-limit", "6"]);
-    let b = serve_with(&db, &["--rate-limit", "6"]);
+    let a = serve(&db, TOKEN, &["--rate-limit", "6"]);
+    let b = serve(&db, TOKEN, &["--rate-limit", "6"]);
     // One fixed window per minute: start well inside one.
     let second = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -8,15 +8,16 @@
 //! Runs when `ZD_TEST_DATABASE_URL` names a PostgreSQL server (`scripts/test` starts one); with
 //! `ZD_REQUIRE_POSTGRES=1` (CI) its absence is a failure, not a skip.
 
+mod served;
+
 use std::future::Future;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use base64::Engine;
 use serde_json::{Value, json};
 
-const ZD: &str = env!("CARGO_BIN_EXE_zd");
+use served::{Served, postgres_database, serve};
+
 const TOKEN: &str = "two-process-revocation-admin-token";
 const PASSWORD: &str = "first-pass-word";
 /// How soon every process must see a change to a credential.
@@ -26,69 +27,11 @@ const SLACK: Duration = Duration::from_millis(500);
 /// How long B is watched after a change before the test gives up on seeing a refusal.
 const GIVE_UP: Duration = Duration::from_secs(6);
 
-/// The database URL, or `None` (the test is skipped) when no PostgreSQL is configured.
-fn database() -> Option<String> {
-    let url = std::env::var("ZD_TEST_DATABASE_URL").unwrap_or_default();
-    if url.starts_with("postgres") {
-        return Some(zendesk_sandbox::test_db_url());
-    }
-    if std::env::var("ZD_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") {
-        panic!("ZD_REQUIRE_POSTGRES=1 but ZD_TEST_DATABASE_URL names no PostgreSQL database");
-    }
-    eprintln!("skipped: set ZD_TEST_DATABASE_URL=postgres://... to run");
-    None
-}
-
-/// A `zd sandbox serve` process; killed (SIGKILL) when dropped.
-struct Served {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(db: &str) -> Served {
-    let mut child = Command::new(ZD)
-        .args(["sandbox", "serve", "--addr", "127.0.0.1:0"])
-        // Through the environment: the URL and the token stay out of `ps`.
-        .env("ZD_SANDBOX_DB", db)
-        .env("ZD_SANDBOX_ADMIN_TOKEN", TOKEN)
-        .env_remove("ZD_SANDBOX_ADMIN_TOKEN_FILE")
-        .env_remove("ZD_SANDBOX_KEY_FILE")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("zd sandbox serve starts");
-    let stdout = child.stdout.take().expect("piped stdout");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let line = rx
-        .recv_timeout(Duration::from_secs(60))
-        .expect("the sandbox says where it serves");
-    let start = line.find("http://").expect("a base URL");
-    let base = line[start..]
-        .split("/api/v2")
-        .next()
-        .unwrap_or_default()
-        .to_string();
-    Served { child, base }
-}
-
 /// Two processes on one fresh schema, or `None` when PostgreSQL is not configured.
 fn two_processes() -> Option<(Served, Served)> {
-    let db = database()?;
-    let a = serve(&db);
-    let b = serve(&db);
+    let db = postgres_database()?;
+    let a = serve(&db, TOKEN, &[]);
+    let b = serve(&db, TOKEN, &[]);
     Some((a, b))
 }
 

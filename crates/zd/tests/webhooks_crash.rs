@@ -5,62 +5,19 @@
 //!
 //! Runs on a SQLite file, or on PostgreSQL when `ZD_TEST_DATABASE_URL` names one.
 
+mod served;
+
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-const ZD: &str = env!("CARGO_BIN_EXE_zd");
+use served::serve;
+
 const TOKEN: &str = "webhooks-crash-admin-token";
 const TICKETS: usize = 20;
-
-/// A `zd sandbox serve` process; killed (SIGKILL) when dropped.
-struct Served {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(db: &str) -> Served {
-    let mut child = Command::new(ZD)
-        .args(["sandbox", "serve", "--addr", "127.0.0.1:0"])
-        .env("ZD_SANDBOX_DB", db)
-        .env("ZD_SANDBOX_ADMIN_TOKEN", TOKEN)
-        .env_remove("ZD_SANDBOX_ADMIN_TOKEN_FILE")
-        .env_remove("ZD_SANDBOX_KEY_FILE")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("zd sandbox serve starts");
-    let stdout = child.stdout.take().expect("piped stdout");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let line = rx
-        .recv_timeout(Duration::from_secs(60))
-        .expect("the sandbox says where it serves");
-    let start = line.find("http://").expect("a base URL");
-    let base = line[start..]
-        .split("/api/v2")
-        .next()
-        .unwrap_or_default()
-        .to_string();
-    Served { child, base }
-}
 
 async fn post(http: &reqwest::Client, url: &str, body: Value) -> Value {
     let response = http
@@ -117,7 +74,7 @@ async fn killed_with_deliveries_queued_the_restarted_sandbox_delivers_each() {
         .mount(&receiver)
         .await;
 
-    let first = serve(&db);
+    let first = serve(&db, TOKEN, &[]);
     post(
         &http,
         &format!("{}/api/v2/webhooks", first.base),
@@ -163,7 +120,7 @@ async fn killed_with_deliveries_queued_the_restarted_sandbox_delivers_each() {
         .respond_with(ResponseTemplate::new(200))
         .mount(&receiver)
         .await;
-    let _second = serve(&db);
+    let _second = serve(&db, TOKEN, &[]);
 
     // Those the dead process held are taken over once it has been silent long enough.
     let deadline = Instant::now() + Duration::from_secs(120);
