@@ -22,7 +22,9 @@ import urllib.request
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 # The outbox check runs once the sandbox serves GET /api/v2/sandbox/emails.json.
@@ -107,8 +109,24 @@ class Console:
         self.driver.get(BASE + path)
 
     def wait(self, condition, seconds=10, what="the page"):
-        return WebDriverWait(self.driver, seconds, poll_frequency=0.1).until(
+        # A form post or a live update replaces the page while the condition reads it: an
+        # element gone stale then means "not yet", and the condition is asked again.
+        return WebDriverWait(self.driver, seconds, poll_frequency=0.1,
+                             ignored_exceptions=(StaleElementReferenceException,)).until(
             lambda d: condition(d), message=f"waiting for {what}")
+
+    def submit(self, element):
+        """Submits a form, by clicking its button (the button says which action) or from one of
+        its fields, and waits for the page it loads: until the current page is gone, a check
+        made right after would still read it."""
+        page = self.driver.find_element(By.TAG_NAME, "html")
+        if element.tag_name == "button":
+            element.click()
+        else:
+            element.submit()
+        WebDriverWait(self.driver, 10, poll_frequency=0.05).until(
+            expected_conditions.staleness_of(page), message="waiting for the form's answer")
+        self.wait(lambda d: d.execute_script("return document.readyState") == "complete")
 
     def text(self):
         return self.driver.find_element(By.TAG_NAME, "body").text
@@ -117,11 +135,10 @@ class Console:
         self.open("/console/sign_in")
         self.driver.find_element(By.NAME, "email").send_keys(email)
         self.driver.find_element(By.NAME, "password").send_keys(password)
-        self.driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
-        self.wait(lambda d: d.execute_script("return document.readyState") == "complete")
+        self.submit(self.driver.find_element(By.CSS_SELECTOR, "form button[type=submit]"))
 
     def sign_out(self):
-        self.driver.find_element(By.CSS_SELECTOR, "form[action='/console/sign_out'] button").click()
+        self.submit(self.driver.find_element(By.CSS_SELECTOR, "form[action='/console/sign_out'] button"))
         self.wait(lambda d: "/console/sign_in" in d.current_url, what="the sign-in page")
 
     def screenshot(self, name):
@@ -205,7 +222,7 @@ def run_checks(console, agent_id, agent_email, end_user_email, first):
         # The search box, in Zendesk's language.
         box = driver.find_element(By.NAME, "q")
         box.send_keys(f"priority:high {RUN}")
-        box.submit()
+        console.submit(box)
         console.wait(lambda d: "Search:" in d.find_element(By.TAG_NAME, "h1").text)
         found = [int(r.get_attribute("data-ticket-id")) for r in
                  driver.find_elements(By.CSS_SELECTOR, "tr[data-ticket-id]")]
@@ -233,10 +250,10 @@ def run_checks(console, agent_id, agent_email, end_user_email, first):
     def _():
         console.open(f"/console/tickets/{first}")
         driver.find_element(By.NAME, "body").send_keys("Ordered a new roller.")
-        driver.find_element(By.XPATH, "//button[normalize-space()='Add internal note']").click()
+        console.submit(driver.find_element(By.XPATH, "//button[normalize-space()='Add internal note']"))
         console.wait(lambda d: "Internal note added" in console.text())
         driver.find_element(By.NAME, "body").send_keys("A new roller is on its way to you.")
-        driver.find_element(By.XPATH, "//button[normalize-space()='Send public reply']").click()
+        console.submit(driver.find_element(By.XPATH, "//button[normalize-space()='Send public reply']"))
         console.wait(lambda d: "Public reply sent" in console.text())
         written = comments(first)[-2:]
         assert [c["public"] for c in written] == [False, True], written
@@ -276,7 +293,7 @@ def run_checks(console, agent_id, agent_email, end_user_email, first):
         driver.execute_script(
             "document.querySelector('.reply-form input[name=csrf]').remove()")
         driver.find_element(By.NAME, "body").send_keys("Forged reply")
-        driver.find_element(By.XPATH, "//button[normalize-space()='Send public reply']").click()
+        console.submit(driver.find_element(By.XPATH, "//button[normalize-space()='Send public reply']"))
         console.wait(lambda d: "This form has expired" in console.text())
         assert len(comments(first)) == before
 
@@ -308,7 +325,7 @@ def run_checks(console, agent_id, agent_email, end_user_email, first):
         console.screenshot("activity")
         status = driver.find_element(By.NAME, "status")
         status.send_keys("4xx")
-        status.submit()
+        console.submit(status)
         console.wait(lambda d: "status=4xx" in d.current_url)
         statuses = [r.find_element(By.CLASS_NAME, "status").text for r in
                     driver.find_elements(By.CSS_SELECTOR, "table.requests tbody tr")]
