@@ -10,8 +10,9 @@
 //! made a moment ago through another process signs in at once.
 //!
 //! The throttle slows guessing without ever refusing a right credential. Each account (an
-//! email, an OAuth client) has [`MAX_FAILED_SIGN_INS`] wrong attempts a minute, counted by
-//! every process on a shared database (PostgreSQL). Past that budget, the account's attempts
+//! email, an OAuth client) has [`MAX_FAILED_SIGN_INS`] wrong attempts in the minute that opens
+//! at its first wrong one (not a clock minute, whose edge would split a burst of guesses and
+//! let through twice the budget), counted by every process on a shared database (PostgreSQL). Past that budget, the account's attempts
 //! are checked one at a time in each process, and a wrong one holds its turn for
 //! [`WRONG_ANSWER_PAUSE`] before it is answered. A guesser therefore gets about one guess per
 //! pause per process, however many requests it sends at once (a fast answer cannot tell a
@@ -68,8 +69,8 @@ impl Default for SignInCache {
     }
 }
 
-/// Wrong attempts an account may make in [`SIGN_IN_WINDOW_SECS`] before its attempts wait
-/// their turn.
+/// Wrong attempts an account may make in the [`SIGN_IN_WINDOW_SECS`] after its first wrong one
+/// before its attempts wait their turn.
 pub const MAX_FAILED_SIGN_INS: u32 = 10;
 pub const SIGN_IN_WINDOW_SECS: i64 = 60;
 /// How long a wrong attempt past the budget holds its account's turn before it is answered.
@@ -77,7 +78,7 @@ pub const WRONG_ANSWER_PAUSE: Duration = Duration::from_secs(1);
 
 /// Wrong sign-ins per account, and the turns of accounts past their budget.
 pub struct SignInThrottle {
-    /// (window start, failures) per account, when no store shares the count.
+    /// (first failure of the window, failures) per account, when no store shares the count.
     failures: Mutex<HashMap<String, (i64, u32)>>,
     /// Where every process on the database counts (PostgreSQL).
     shared: Option<Store>,
@@ -138,9 +139,12 @@ impl SignInThrottle {
 
     /// The account's failures in the current window.
     async fn failures_now(&self, account: &str) -> u32 {
-        let window = window_start();
+        let now = crate::util::now();
         if let Some(store) = &self.shared {
-            match store.sign_in_failures(account, window, false).await {
+            match store
+                .sign_in_failures(account, now, SIGN_IN_WINDOW_SECS, false)
+                .await
+            {
                 Ok(Some(count)) => return u32::try_from(count).unwrap_or(u32::MAX),
                 Ok(None) => {}
                 // The count is a brake, not a gate: an unreadable count slows nothing.
@@ -151,16 +155,19 @@ impl SignInThrottle {
             }
         }
         match lock(&self.failures).get(account) {
-            Some((start, count)) if *start == window => *count,
+            Some((opened, count)) if in_window(*opened, now) => *count,
             _ => 0,
         }
     }
 
     /// Counts a failure; the account's failures in the window, this one included.
     async fn count_failure(&self, account: &str) -> u32 {
-        let window = window_start();
+        let now = crate::util::now();
         if let Some(store) = &self.shared {
-            match store.sign_in_failures(account, window, true).await {
+            match store
+                .sign_in_failures(account, now, SIGN_IN_WINDOW_SECS, true)
+                .await
+            {
                 Ok(Some(count)) => return u32::try_from(count).unwrap_or(u32::MAX),
                 Ok(None) => {}
                 Err(error) => {
@@ -169,14 +176,19 @@ impl SignInThrottle {
                 }
             }
         }
+        self.count_failure_here(account, now)
+    }
+
+    /// Counts a failure at `now` in this process's own count.
+    fn count_failure_here(&self, account: &str, now: i64) -> u32 {
         let mut failures = lock(&self.failures);
         // Bounded: a flood of distinct accounts cannot grow the map without end.
         if failures.len() > 100_000 {
-            failures.retain(|_, (start, _)| *start == window);
+            failures.retain(|_, (opened, _)| in_window(*opened, now));
         }
-        let entry = failures.entry(account.to_string()).or_insert((window, 0));
-        if entry.0 != window {
-            *entry = (window, 0);
+        let entry = failures.entry(account.to_string()).or_insert((now, 0));
+        if !in_window(entry.0, now) {
+            *entry = (now, 0);
         }
         entry.1 += 1;
         entry.1
@@ -189,10 +201,9 @@ impl Default for SignInThrottle {
     }
 }
 
-/// The start of the current one-minute window, in Unix seconds.
-fn window_start() -> i64 {
-    let now = crate::util::now();
-    now - now.rem_euclid(SIGN_IN_WINDOW_SECS)
+/// Whether a window opened at `opened` (Unix seconds) is still open at `now`.
+fn in_window(opened: i64, now: i64) -> bool {
+    opened > now - SIGN_IN_WINDOW_SECS
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -202,6 +213,20 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_window_opens_at_the_first_failure_not_at_a_clock_minute() {
+        let throttle = SignInThrottle::new(None);
+        // A burst across the minute at 60 s is one window: it opened at 58.
+        let counts: Vec<u32> = [58, 59, 60, 61, 117]
+            .into_iter()
+            .map(|now| throttle.count_failure_here("a", now))
+            .collect();
+        assert_eq!(counts, [1, 2, 3, 4, 5]);
+        // 60 s after the first failure a new window opens.
+        assert_eq!(throttle.count_failure_here("a", 118), 1);
+        assert_eq!(throttle.count_failure_here("a", 119), 2);
+    }
 
     #[tokio::test]
     async fn past_the_budget_wrong_attempts_take_turns_and_pause() {

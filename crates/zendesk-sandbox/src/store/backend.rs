@@ -43,16 +43,19 @@ pub(crate) trait Backend: Send + Sync {
         Box::pin(async { Ok(None) })
     }
 
-    /// The failed sign-ins of `account` (a keyed fingerprint) in the window starting at
-    /// `window_start`, counted by every process on the database, one more first when `add`.
-    /// `None`: the backend keeps no shared counters (SQLite: the process counts in memory).
+    /// The failed sign-ins of `account` (a keyed fingerprint) in its window: the window opens
+    /// at the account's first failure and lasts `window_secs`, so it never splits a burst of
+    /// guesses at a clock minute. Counted by every process on the database, one more first when
+    /// `add` (at `now`, Unix seconds). `None`: the backend keeps no shared counters (SQLite:
+    /// the process counts in memory).
     fn sign_in_failures(
         &self,
         account: String,
-        window_start: i64,
+        now: i64,
+        window_secs: i64,
         add: bool,
     ) -> BoxFuture<'_, StoreResult<Option<i64>>> {
-        let _ = (account, window_start, add);
+        let _ = (account, now, window_secs, add);
         Box::pin(async { Ok(None) })
     }
 

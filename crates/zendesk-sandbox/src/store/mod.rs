@@ -328,17 +328,19 @@ impl Store {
         self.backend.count_request(limit, window_start).await
     }
 
-    /// The failed sign-ins of `account` (a keyed fingerprint, never the email) in the window
-    /// starting at `window_start` (Unix seconds), shared by every process on the database, one
-    /// more first when `add`; `None` when the backend shares no counters (SQLite).
+    /// The failed sign-ins of `account` (a keyed fingerprint, never the email) in the
+    /// `window_secs` since its first failure, shared by every process on the database, one more
+    /// first when `add` (at `now`, Unix seconds); `None` when the backend shares no counters
+    /// (SQLite).
     pub async fn sign_in_failures(
         &self,
         account: &str,
-        window_start: i64,
+        now: i64,
+        window_secs: i64,
         add: bool,
     ) -> StoreResult<Option<i64>> {
         self.backend
-            .sign_in_failures(account.to_string(), window_start, add)
+            .sign_in_failures(account.to_string(), now, window_secs, add)
             .await
     }
 

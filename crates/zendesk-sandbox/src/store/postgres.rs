@@ -830,15 +830,18 @@ impl Backend for Postgres {
     fn sign_in_failures(
         &self,
         account: String,
-        window_start: i64,
+        now: i64,
+        window_secs: i64,
         add: bool,
     ) -> BoxFuture<'_, StoreResult<Option<i64>>> {
         use connection::Connection as _;
+        // A row's `window_start` is the account's first failure of its window.
+        let opened_after = now - window_secs;
         self.with_connection(move |conn| {
             if !add {
                 let failures = conn.one_int(
-                    "SELECT failures FROM sign_in_failures WHERE account = $1 AND window_start = $2",
-                    &[Bind::Text(account), Bind::Int(window_start)],
+                    "SELECT failures FROM sign_in_failures WHERE account = $1 AND window_start > $2",
+                    &[Bind::Text(account), Bind::Int(opened_after)],
                 )?;
                 return Ok(Some(failures.unwrap_or(0)));
             }
@@ -846,18 +849,19 @@ impl Backend for Postgres {
                 .one_int(
                     "INSERT INTO sign_in_failures (account, window_start, failures) VALUES ($1, $2, 1)
                      ON CONFLICT (account) DO UPDATE SET
-                         failures = CASE WHEN sign_in_failures.window_start = excluded.window_start
+                         failures = CASE WHEN sign_in_failures.window_start > $3
                                          THEN sign_in_failures.failures + 1 ELSE 1 END,
-                         window_start = excluded.window_start
+                         window_start = CASE WHEN sign_in_failures.window_start > $3
+                                             THEN sign_in_failures.window_start ELSE excluded.window_start END
                      RETURNING failures",
-                    &[Bind::Text(account), Bind::Int(window_start)],
+                    &[Bind::Text(account), Bind::Int(now), Bind::Int(opened_after)],
                 )?
                 .ok_or_else(|| StoreError::database("the sign-in failure upsert returned nothing"))?;
             if failures == 1 {
                 // An account's first failure of a window clears the accounts long quiet.
                 conn.execute(
                     "DELETE FROM sign_in_failures WHERE window_start < $1",
-                    &[Bind::Int(window_start - 600)],
+                    &[Bind::Int(now - 600)],
                 )?;
             }
             Ok(Some(failures))
