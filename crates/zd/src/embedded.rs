@@ -15,6 +15,9 @@
 //!   otherwise it starts `zendesk_sandbox::Sandbox` on `127.0.0.1:0` with the database at
 //!   `$ZD_SANDBOX_DB`, else `$XDG_DATA_HOME/zd/sandbox.db`, else `~/.local/share/zd/sandbox.db`,
 //!   seeded with the demo help desk when empty, and says so in one line on stderr.
+//! - Help Center links (`html_url`) are under `$ZD_SANDBOX_HELP_CENTER_URL`, else
+//!   [`EMBEDDED_HELP_CENTER_URL`]: the same from run to run, where the in-process server's
+//!   address changes with its port and serves no pages.
 //! - The sandbox admin's email and API token are created on first use and kept beside the
 //!   database (`sandbox.db.admin.json`, readable by the owner only), so they stay stable.
 //! - `finish()` must be called before exit: a bulk job started against the embedded sandbox is
@@ -26,6 +29,11 @@ use anyhow::Context;
 use secrecy::SecretString;
 use zendesk_sandbox::{Config, RunningSandbox, Sandbox, Seed};
 use zendesk_tools::Connection;
+
+/// Where the embedded sandbox says its Help Center is published, unless
+/// `ZD_SANDBOX_HELP_CENTER_URL` says otherwise: stable across runs, and under `.invalid`
+/// (RFC 2606) so that nobody mistakes it for a live page.
+pub const EMBEDDED_HELP_CENTER_URL: &str = "https://help.sandbox.invalid";
 
 /// The admin the embedded sandbox is created with.
 const ADMIN_EMAIL: &str = "admin@sandbox.zd.local";
@@ -102,6 +110,12 @@ pub async fn start() -> anyhow::Result<(Connection, RunningSandbox)> {
         durability: zendesk_sandbox::store::Durability::Normal,
         console_log_size: zendesk_sandbox::DEFAULT_CONSOLE_LOG_SIZE,
         webhook_allow_hosts: Vec::new(),
+        help_center_url: Some(
+            std::env::var("ZD_SANDBOX_HELP_CENTER_URL")
+                .ok()
+                .filter(|url| !url.trim().is_empty())
+                .unwrap_or_else(|| EMBEDDED_HELP_CENTER_URL.into()),
+        ),
     };
     let sandbox = Sandbox::start(config)
         .await

@@ -434,6 +434,27 @@ fn the_cli_lists_views_and_macros_previews_searches_and_attaches() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stdout.starts_with("#35"), "{}", run.stdout);
     assert!(run.stdout.contains("Reset your password"), "{}", run.stdout);
+    // The embedded sandbox's article links are the same from run to run (its own address
+    // changes with the port and serves no pages).
+    let run = zd(
+        dir,
+        &[
+            "tools",
+            "call",
+            "zendesk_search_articles",
+            "--param",
+            "query=password reset",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let found: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert!(
+        found["output"]["articles"][0]["url"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://help.sandbox.invalid/hc/en-us/articles/35"),
+        "{found}"
+    );
     let run = zd(dir, &["articles", "search", " "]);
     assert_eq!(run.code, 1, "{}", run.stdout);
     assert!(run.stderr.contains("query"), "{}", run.stderr);

@@ -1,5 +1,6 @@
 //! How a sandbox is run: where it listens, its database, its admin, the demo seed, the rate
-//! limit, OAuth token lifetimes and where webhooks may be delivered. `Debug` hides the admin token and any database password.
+//! limit, OAuth token lifetimes, where webhooks may be delivered and where its Help Center is
+//! published. `Debug` hides the admin token and any database password.
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -36,6 +37,10 @@ pub struct Config {
     /// `--webhook-allow-host` names them: a sandbox others reach must not become a way into the
     /// network it runs in.
     pub webhook_allow_hosts: Vec<String>,
+    /// Where the Help Center's pages are published (`https://help.example.com`): the base of the
+    /// `html_url` of articles, sections and categories. `None`: this server's own address, which
+    /// serves no pages and changes with the port, so a link quoted to a customer is dead.
+    pub help_center_url: Option<String>,
 }
 
 impl Config {
@@ -52,6 +57,7 @@ impl Config {
             durability: store::Durability::Normal,
             console_log_size: crate::request_log::DEFAULT_LOG_SIZE,
             webhook_allow_hosts: Vec::new(),
+            help_center_url: None,
         }
     }
 }
@@ -76,8 +82,30 @@ impl fmt::Debug for Config {
             .field("durability", &self.durability)
             .field("console_log_size", &self.console_log_size)
             .field("webhook_allow_hosts", &self.webhook_allow_hosts)
+            .field("help_center_url", &self.help_center_url)
             .finish()
     }
+}
+
+/// `help_center_url` as its pages' base: an absolute `http(s)` address with a host and no query,
+/// without its trailing `/`. The error names the setting and the form.
+pub(crate) fn help_center_base(url: &str) -> Result<String, String> {
+    let refuse = || {
+        format!(
+            "the Help Center address must be an http(s) address such as \
+             https://help.example.com, got `{url}`"
+        )
+    };
+    let parsed = reqwest::Url::parse(url.trim()).map_err(|_| refuse())?;
+    if !matches!(parsed.scheme(), "http" | "https")
+        || parsed.host_str().is_none()
+        || parsed.query().is_some()
+        || parsed.fragment().is_some()
+        || !parsed.username().is_empty()
+    {
+        return Err(refuse());
+    }
+    Ok(parsed.as_str().trim_end_matches('/').to_string())
 }
 
 /// Demo data sets for `--seed`.

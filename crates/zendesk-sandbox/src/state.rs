@@ -36,6 +36,8 @@ pub(crate) struct Inner {
     pub(crate) sign_in_cache: sign_ins::SignInCache,
     pub(crate) oauth_lifetimes: OAuthLifetimes,
     pub(crate) request_log: crate::request_log::RequestLog,
+    /// The base of Help Center pages' `html_url` (`Config::help_center_url`), when configured.
+    pub(crate) help_center_url: Option<Arc<str>>,
     /// Set when the server stops: endless answers (the console's live feed) end then.
     pub(crate) stopping: tokio::sync::watch::Sender<bool>,
     /// The account's parsed triggers and automations, kept until the rules' stamp changes.
@@ -59,6 +61,12 @@ impl AppState {
                 config.admin_email
             )));
         }
+        let help_center_url = match &config.help_center_url {
+            Some(url) => Some(Arc::<str>::from(
+                crate::config::help_center_base(url).map_err(SandboxError::Config)?,
+            )),
+            None => None,
+        };
         let store = Store::open_with(&config.db_url, config.durability).await?;
         let shared = store.is_shared();
         let secrets = if shared {
@@ -115,6 +123,7 @@ impl AppState {
                 sign_in_cache: sign_ins::SignInCache::new(),
                 oauth_lifetimes: config.oauth_lifetimes,
                 request_log: crate::request_log::RequestLog::new(config.console_log_size),
+                help_center_url,
                 stopping: tokio::sync::watch::channel(false).0,
                 _hourly: hourly,
                 rules,

@@ -705,3 +705,87 @@ async fn uploads_are_attached_by_a_comment_and_served_to_who_may_see_it() {
         assert_eq!(deleted.status, status);
     }
 }
+
+/// With the Help Center's address configured, every Help Center record's `html_url` is its page
+/// there (stable, whatever port the sandbox has), while `url` stays this API's own address.
+#[tokio::test]
+async fn html_urls_are_under_the_configured_help_center_address() {
+    let sb = sandbox_with(Config {
+        seed: Some(Seed::Demo),
+        db_url: zendesk_sandbox::test_db_url(),
+        help_center_url: Some("https://help.example.com/".into()),
+        ..Config::in_memory(ADMIN_TOKEN)
+    })
+    .await;
+    let search = sb
+        .get("/api/v2/help_center/articles/search.json?query=password%20reset")
+        .await;
+    assert_eq!(search.status, StatusCode::OK, "{}", search.text);
+    let hit = &search.body["results"][0];
+    let page = hit["html_url"].as_str().unwrap();
+    assert!(
+        page.starts_with("https://help.example.com/hc/en-us/articles/"),
+        "{page}"
+    );
+    let id = hit["id"].as_i64().unwrap();
+    let shown = sb
+        .get(&format!("/api/v2/help_center/articles/{id}.json"))
+        .await;
+    assert_eq!(shown.body["article"]["html_url"], page);
+    assert_eq!(
+        shown.body["article"]["url"],
+        format!("http://sandbox.test/api/v2/help_center/en-us/articles/{id}.json")
+    );
+    for (path, key) in [
+        ("/api/v2/help_center/sections.json", "sections"),
+        ("/api/v2/help_center/categories.json", "categories"),
+        ("/api/v2/help_center/articles.json", "articles"),
+    ] {
+        let list = sb.get(path).await;
+        let records = list.body[key].as_array().unwrap();
+        assert!(!records.is_empty(), "{path}: {}", list.text);
+        for record in records {
+            let page = record["html_url"].as_str().unwrap();
+            assert!(
+                page.starts_with(&format!("https://help.example.com/hc/en-us/{key}/")),
+                "{path}: {page}"
+            );
+        }
+        // And one record of each shown alone.
+        let one = &key[..key.len() - 1];
+        let one = if one == "categorie" { "category" } else { one };
+        let id = records[0]["id"].as_i64().unwrap();
+        let shown = sb
+            .get(&format!("/api/v2/help_center/{key}/{id}.json"))
+            .await;
+        assert_eq!(
+            shown.body[one]["html_url"], records[0]["html_url"],
+            "{}",
+            shown.text
+        );
+    }
+}
+
+/// A Help Center address that is not an absolute http(s) address stops the sandbox from
+/// starting, with a message naming the setting and the form.
+#[tokio::test]
+async fn a_help_center_address_that_is_not_a_web_address_is_refused_at_start() {
+    for bad in [
+        "help.example.com",
+        "ftp://help.example.com",
+        "https://h.example.com/?x=1",
+    ] {
+        let error = zendesk_sandbox::AppState::open(&Config {
+            help_center_url: Some(bad.into()),
+            ..Config::in_memory(ADMIN_TOKEN)
+        })
+        .await
+        .err()
+        .unwrap_or_else(|| panic!("{bad} was accepted"))
+        .to_string();
+        assert!(
+            error.contains("Help Center address") && error.contains(bad),
+            "{bad}: {error}"
+        );
+    }
+}

@@ -109,6 +109,11 @@ struct ServeArgs {
     /// deliveries go to loopback only, and others are refused and logged as failed invocations.
     #[arg(long = "webhook-allow-host", value_name = "HOST")]
     webhook_allow_hosts: Vec<String>,
+    /// Where the Help Center's pages are published (https://help.example.com): the base of
+    /// articles', sections' and categories' `html_url`. Without it they are under this
+    /// server's address, which serves no pages.
+    #[arg(long, env = "ZD_SANDBOX_HELP_CENTER_URL", value_name = "URL")]
+    help_center_url: Option<String>,
     #[command(flatten)]
     limits: ServeLimitArgs,
 }
@@ -251,6 +256,7 @@ async fn serve(args: ServeArgs) -> ExitCode {
         },
         console_log_size: args.console_log_size,
         webhook_allow_hosts: args.webhook_allow_hosts.clone(),
+        help_center_url: args.help_center_url.clone(),
     };
     let running = match Sandbox::start_with_limits(config, args.limits.limits()).await {
         Ok(running) => running,

@@ -1,10 +1,14 @@
 //! The Help Center over HTTP, under `/api/v2/help_center` (and `/api/v2/help_center/{locale}`):
 //! categories, sections and articles (list, show, create, update, delete), the articles of a
-//! section or category, and article search with snippets. Reading is open to anyone, signed in
+//! section or category, and article search with snippets. A record's `html_url` is its page
+//! where the Help Center is published (`Config::help_center_url`), else under this server. Reading is open to anyone, signed in
 //! or not, as a public help center is; drafts are shown to agents only. Admins manage
 //! categories and sections, agents write articles (`resources::help_center`).
 
-use axum::extract::{Path, State};
+use std::sync::Arc;
+
+use axum::extract::{Path, Request, State};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
@@ -22,6 +26,25 @@ use crate::permissions::Who;
 use crate::resources::help_center::{self, check_locale};
 use crate::state::AppState;
 use crate::store::{ArticleSearch, Bind, Filter, Table};
+
+tokio::task_local! {
+    /// Where the Help Center's pages are published, for the request being answered. Renders
+    /// see only the request's own address (`base`), and many handlers share them, so the
+    /// configured address travels with the request instead of through every signature.
+    static PUBLISHED_AT: Arc<str>;
+}
+
+/// Middleware: answers the request with the configured Help Center address in scope.
+pub(super) async fn published_at(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    match state.inner.help_center_url.clone() {
+        Some(url) => PUBLISHED_AT.scope(url, next.run(request)).await,
+        None => next.run(request).await,
+    }
+}
 
 /// A Help Center record as served: `id`, then its `url` (under its locale) and `html_url` (the
 /// page in the help center), then the rest.
@@ -49,9 +72,12 @@ fn render_hc(record: Value, base: &str, kind: &str) -> Value {
             "{base}/api/v2/help_center/{locale}/{kind}/{id}.json"
         )),
     );
+    let pages = PUBLISHED_AT
+        .try_with(|url| url.to_string())
+        .unwrap_or_else(|_| base.to_string());
     out.insert(
         "html_url".into(),
-        json!(format!("{base}/hc/{locale}/{kind}/{id}-{slug}")),
+        json!(format!("{pages}/hc/{locale}/{kind}/{id}-{slug}")),
     );
     if let Value::Object(map) = record {
         for (key, value) in map {
@@ -180,9 +206,16 @@ async fn list_of<R: Resource>(
 ) -> Result<Response, ApiError> {
     let request = page_request(params)?;
     filters.extend(locale_filter(params, locale)?);
+    // Lists are rendered as they stream from the store's thread: the address goes with them.
+    let published_at = PUBLISHED_AT.try_with(Arc::clone).ok();
+    let api = base.to_string();
+    let serve: super::paging::Serve = Box::new(move |stored| match &published_at {
+        Some(url) => PUBLISHED_AT.sync_scope(url.clone(), || R::serve_stored(stored, &api)),
+        None => R::serve_stored(stored, &api),
+    });
     Listing::new(base, params, request, filters)
         .sorted(by_position(params)?)
-        .serve_at::<R>(state.store(), path)
+        .serve_live::<R>(state.store(), path, serve)
         .await
 }
 

@@ -69,11 +69,10 @@ impl<'a> Listing<'a> {
 
     /// One page of `R`'s live records at `path` (`users/search`), for `links` and `next_page`.
     pub async fn serve_at<R: Resource>(
-        mut self,
+        self,
         store: &Store,
         path: &str,
     ) -> Result<Response, ApiError> {
-        self.filters.insert(0, Filter::Live(R::TABLE));
         let base = self.base.to_string();
         let serve: paging::Serve = match self.audience.filter(|a| !a.sees_everything()) {
             None => Box::new(move |stored| R::serve_stored(stored, &base)),
@@ -85,6 +84,17 @@ impl<'a> Listing<'a> {
                 })
             }
         };
+        self.serve_live::<R>(store, path, serve).await
+    }
+
+    /// One page of `R`'s live records at `path`, each served by `serve`.
+    pub async fn serve_live<R: Resource>(
+        mut self,
+        store: &Store,
+        path: &str,
+        serve: paging::Serve,
+    ) -> Result<Response, ApiError> {
+        self.filters.insert(0, Filter::Live(R::TABLE));
         self.serve_rows(store, R::TABLE, path, R::MANY, serve).await
     }
 

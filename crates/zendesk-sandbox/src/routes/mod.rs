@@ -123,10 +123,16 @@ pub fn in_process(state: AppState) -> Router {
             get(oauth_server::authorize_page).post(oauth_server::authorize_decision),
         )
         .route("/oauth/tokens", post(oauth_server::tokens));
-    let api = api
+    let mut api = api
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)
         .with_state(state.clone());
+    if state.inner.help_center_url.is_some() {
+        api = api.layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            help_center::published_at,
+        ));
+    }
 
     // `.json` is stripped before routing so every path answers with and without it.
     let inner = api.map_request(strip_json_suffix);
