@@ -301,10 +301,11 @@ impl Drop for HttpServer {
     }
 }
 
-fn start_http_server(dir: &TempDir, token: &str) -> HttpServer {
+fn start_http_server(dir: &TempDir, token: &str, more: &[&str]) -> HttpServer {
     let mut command = Command::new(ZD);
     command
         .args(["mcp", "--http", "127.0.0.1:0"])
+        .args(more)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
@@ -353,7 +354,32 @@ fn python_sdk_over_streamable_http() {
     let Some(python) = python() else { return };
     let dir = TempDir::new("http");
     let token = format!("mcp-test-{}", std::process::id());
-    let server = start_http_server(&dir, &token);
+    let server = start_http_server(&dir, &token, &[]);
     assert!(server.url.ends_with("/mcp"), "{}", server.url);
     run_script(&python, "mcp_http.py", &[&server.url, &token], &dir);
+}
+
+/// `--require-approval` over streamable HTTP: the person is asked on the call's own stream, and
+/// a declined reply is not posted (1.x SDK).
+#[test]
+fn python_sdk_approval_over_streamable_http() {
+    let Some(python) = python() else { return };
+    approval_over_http(&python, "approval");
+}
+
+/// The same under the 2.x line of the SDK.
+#[test]
+fn python_sdk_2_approval_over_streamable_http() {
+    let Some(python) = python_from("ZD_TEST_PYTHON_MCP2", "tests/compat/requirements-mcp2.txt")
+    else {
+        return;
+    };
+    approval_over_http(&python, "approval2");
+}
+
+fn approval_over_http(python: &str, name: &str) {
+    let dir = TempDir::new(name);
+    let token = format!("mcp-test-{name}-{}", std::process::id());
+    let server = start_http_server(&dir, &token, &["--require-approval", "public-replies"]);
+    run_script(python, "mcp_http_approval.py", &[&server.url, &token], &dir);
 }

@@ -31,9 +31,9 @@ from mcp.types import ElicitResult
 # Sandbox behaviour this scenario checks: an assignee who is not a member of the ticket's group
 # refused with Zendesk's 422 (on: the sandbox does it).
 SANDBOX_REFUSES_ASSIGNEE_OUTSIDE_GROUP = True
-# The sandbox does not yet run Zendesk's notification triggers, so its audits hold no
-# `Notification` event for a public comment; on Zendesk they do (the audit tool maps them).
-SANDBOX_WRITES_NOTIFICATIONS = False
+# The sandbox runs Zendesk's standard notification triggers, so a public comment's audit holds
+# a `Notification` event naming who was emailed, as on Zendesk.
+SANDBOX_WRITES_NOTIFICATIONS = True
 
 
 def check(condition: bool, message: str) -> None:
@@ -234,7 +234,10 @@ async def without_approval(zd: str) -> None:
     async with stdio_client(params) as (read, write):
         async with ClientSession(read, write) as session:
             await session.initialize()
-            fresh = await call_ok(session, "zendesk_create_ticket", {"subject": "Tray stuck", "description": "Tray 2 is stuck"})
+            # A customer's ticket: a public reply to it is emailed to them.
+            fresh = await call_ok(session, "zendesk_create_ticket", {
+                "subject": "Tray stuck", "description": "Tray 2 is stuck",
+                "requesterEmail": "tray.owner@example.com", "requesterName": "Tray Owner"})
             check(isinstance(fresh.get("audit"), dict), f"a create shows its audit: {fresh}")
             check(any(event.get("field") == "subject" or event.get("type") == "Comment" for event in fresh["audit"]["events"]),
                   f"the create's audit: {fresh['audit']}")
