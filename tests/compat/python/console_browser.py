@@ -22,9 +22,8 @@ import urllib.request
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 # The outbox check runs once the sandbox serves GET /api/v2/sandbox/emails.json.
@@ -111,9 +110,17 @@ class Console:
     def wait(self, condition, seconds=10, what="the page"):
         # A form post or a live update replaces the page while the condition reads it: an
         # element gone stale then means "not yet", and the condition is asked again.
+        # Chrome may also say "Node ... does not belong to the document" for such an element.
+        def attempt(driver):
+            try:
+                return condition(driver)
+            except WebDriverException as error:
+                if "does not belong to the document" in str(error):
+                    return False
+                raise
         return WebDriverWait(self.driver, seconds, poll_frequency=0.1,
                              ignored_exceptions=(StaleElementReferenceException,)).until(
-            lambda d: condition(d), message=f"waiting for {what}")
+            attempt, message=f"waiting for {what}")
 
     def submit(self, element):
         """Submits a form, by clicking its button (the button says which action) or from one of
@@ -125,7 +132,7 @@ class Console:
         else:
             element.submit()
         WebDriverWait(self.driver, 10, poll_frequency=0.05).until(
-            expected_conditions.staleness_of(page), message="waiting for the form's answer")
+            lambda _: gone(page), message="waiting for the form's answer")
         self.wait(lambda d: d.execute_script("return document.readyState") == "complete")
 
     def text(self):
@@ -149,6 +156,20 @@ class Console:
     def wait_live(self):
         self.wait(lambda d: d.execute_script("return document.documentElement.dataset.live")
                   == "connected", what="the live feed")
+
+
+def gone(element):
+    """Whether `element` has left the document. Chrome says so either as a stale element or,
+    when asked in the middle of the swap, as "Node ... does not belong to the document"."""
+    try:
+        element.is_enabled()
+        return False
+    except StaleElementReferenceException:
+        return True
+    except WebDriverException as error:
+        if "does not belong to the document" in str(error):
+            return True
+        raise
 
 
 RESULTS = []
