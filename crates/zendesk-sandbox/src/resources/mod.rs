@@ -17,6 +17,7 @@ use crate::error::ApiError;
 use crate::store::{Lookup, Reader, Table, Writer};
 
 pub mod attachments;
+pub mod comment_forms;
 pub mod credentials;
 pub mod field_values;
 pub mod group_memberships;

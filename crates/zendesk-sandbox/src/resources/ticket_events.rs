@@ -57,9 +57,10 @@ fn child_event(event: &Value, via: &str, comment_events: bool) -> Value {
     child.insert("via_reference_id".into(), Value::Null);
     match (kind, event.as_object()) {
         ("Comment", Some(comment)) if comment_events => {
-            for (key, value) in comment {
+            // In Zendesk's three text forms, whatever the audit stored.
+            for (key, value) in super::comment_forms::served_comment(comment.clone()) {
                 if key != "id" && key != "via" {
-                    child.insert(key.clone(), value.clone());
+                    child.insert(key, value);
                 }
             }
         }

@@ -10,7 +10,7 @@ use zendesk_types::{TicketPriority, TicketStatus, TicketType};
 
 use super::input::label;
 use super::input::{id_list, opt_bool, opt_id, opt_str, opt_time, tag_list};
-use super::{check_ref, fetch, ticket_fields};
+use super::{check_ref, comment_forms, fetch, ticket_fields};
 use crate::business_rules::account::{AccountRules, Moment};
 use crate::business_rules::automations::AutomatedUpdate;
 use crate::business_rules::ticket_update::AddedComment;
@@ -46,21 +46,6 @@ fn audit_metadata() -> Value {
 
 fn via_api() -> Value {
     json!({"channel": "api", "source": {"from": {}, "to": {}, "rel": null}})
-}
-
-fn plain_html(body: &str) -> String {
-    let escaped = body
-        .replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;");
-    let paragraphs: Vec<String> = escaped
-        .split("\n\n")
-        .map(|p| format!("<p dir=\"auto\">{}</p>", p.replace('\n', "<br>")))
-        .collect();
-    format!(
-        "<div class=\"zd-comment\" dir=\"auto\">{}</div>",
-        paragraphs.join("\n\n")
-    )
 }
 
 /// The comment a request body asks for: `comment` ({body | html_body, public, author_id}), or for
@@ -350,7 +335,10 @@ fn derive_subject(description: &str) -> String {
 }
 
 fn comment_json(id: i64, audit_id: i64, author: i64, c: &NewComment, at: &str) -> Value {
-    let html = c.html_body.clone().unwrap_or_else(|| plain_html(&c.body));
+    let html = c
+        .html_body
+        .clone()
+        .unwrap_or_else(|| comment_forms::plain_html(&c.body));
     json!({
         "id": id, "type": "Comment", "author_id": author, "body": c.body, "html_body": html,
         "plain_body": c.body, "public": c.public, "attachments": [], "audit_id": audit_id,
@@ -513,7 +501,7 @@ pub fn create(
         events.push(json!({"id": next_event, "type": "Create", "value": event_value(value), "field_name": field}));
         next_event += 1;
     }
-    tx.insert_comment(id, &comment_value, ts)?;
+    tx.insert_comment(id, &comment_forms::stored_comment(&comment_value), ts)?;
     let current_user = ticket_write::person(tx, caller.id)?;
     let added = AddedComment {
         id: Some(comment_id),
@@ -542,7 +530,7 @@ pub fn create(
         "metadata": audit_metadata(),
         "events": events, "via": via_api()
     });
-    tx.insert_audit(id, &audit, ts)?;
+    tx.insert_audit(id, &comment_forms::stored_audit(&audit), ts)?;
     save_ticket(tx, &mut ticket, None, ts)?;
     Ok((ticket, audit))
 }
@@ -606,7 +594,7 @@ pub fn apply_automations(
         "id": audit_id, "ticket_id": id, "created_at": at, "author_id": -1,
         "metadata": audit_metadata(), "events": outcome.events, "via": via
     });
-    tx.insert_audit(id, &audit, moment.now)?;
+    tx.insert_audit(id, &comment_forms::stored_audit(&audit), moment.now)?;
     save_ticket(tx, &mut ticket, Some(&before), moment.now)
 }
 
@@ -695,7 +683,7 @@ pub fn update(
             public,
         });
         next_event += 1;
-        tx.insert_comment(id, &value, ts)?;
+        tx.insert_comment(id, &comment_forms::stored_comment(&value), ts)?;
         events.push(value);
         if !public {
             // Zendesk keeps is_public true unless every comment is private.
@@ -749,7 +737,7 @@ pub fn update(
         "metadata": audit_metadata(),
         "events": events, "via": via_api()
     });
-    tx.insert_audit(id, &audit, ts)?;
+    tx.insert_audit(id, &comment_forms::stored_audit(&audit), ts)?;
     save_ticket(tx, &mut ticket, Some(&before), ts)?;
     Ok((ticket, audit))
 }

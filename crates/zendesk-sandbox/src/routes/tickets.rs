@@ -22,6 +22,7 @@ use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::jobs::JobKind;
 use crate::permissions::{self, Who};
+use crate::resources::comment_forms;
 use crate::resources::tickets::{self, MergeRequest};
 use crate::state::AppState;
 use crate::store::{Bind, Filter, Table};
@@ -325,7 +326,7 @@ pub async fn comments(
             Table::TicketComments,
             &path,
             "comments",
-            as_stored(&base),
+            comments_as_served(&base),
         )
         .await
 }
@@ -351,7 +352,7 @@ pub async fn audits(
             Table::TicketAudits,
             &path,
             "audits",
-            as_stored(&base),
+            audits_as_served(&base),
         )
         .await
 }
@@ -369,7 +370,7 @@ pub async fn all_audits(
             Table::TicketAudits,
             "ticket_audits",
             "audits",
-            as_stored(&base),
+            audits_as_served(&base),
         )
         .await
 }
@@ -533,9 +534,23 @@ fn by_created_at(descending: bool) -> Sort {
 
 /// Comments and audits are served as stored, with the base URL put in front of their
 /// attachments' paths.
-fn as_stored(base: &str) -> paging::Serve {
+/// Comments as served: the text forms not stored derived (`comment_forms`), attachment URLs
+/// absolute.
+fn comments_as_served(base: &str) -> paging::Serve {
     let base = base.to_string();
-    Box::new(move |stored| Ok(super::attachments::absolute_text(stored, &base).into_owned()))
+    Box::new(move |stored| {
+        let served = comment_forms::served_comment_text(stored)?;
+        Ok(super::attachments::absolute_text(&served, &base).into_owned())
+    })
+}
+
+/// Audits as served: their Comment events as `comments_as_served` serves comments.
+fn audits_as_served(base: &str) -> paging::Serve {
+    let base = base.to_string();
+    Box::new(move |stored| {
+        let served = comment_forms::served_audit_text(stored)?;
+        Ok(super::attachments::absolute_text(&served, &base).into_owned())
+    })
 }
 
 /// This resource's endpoints and who may call each (`permissions::Who`). End-users reach their own tickets (as requester) and update them with comments only.

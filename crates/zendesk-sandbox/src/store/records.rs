@@ -297,7 +297,7 @@ impl Transaction<'_> {
             }
             let (mut public, mut private) = (String::new(), String::new());
             self.each_row(
-                "SELECT body, public FROM ticket_comments WHERE ticket_id = $?
+                "SELECT json, public FROM ticket_comments WHERE ticket_id = $?
                  ORDER BY created_at, id",
                 &[Bind::Int(id)],
                 &mut |row| {
@@ -309,7 +309,8 @@ impl Transaction<'_> {
                     if !text.is_empty() {
                         text.push('\n');
                     }
-                    text.push_str(row.text(0)?.unwrap_or_default());
+                    let comment = super::parse_stored(row.text(0)?.unwrap_or_default())?;
+                    text.push_str(comment["body"].as_str().unwrap_or_default());
                     Ok(true)
                 },
             )?;
@@ -530,10 +531,8 @@ impl WriteRecords for Transaction<'_> {
             .get("public")
             .and_then(Value::as_bool)
             .unwrap_or(true);
-        let body = comment
-            .get("body")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
+        // The text is kept once, in `json` (the `body` column of rows written earlier holds a
+        // copy; new rows leave it empty).
         self.exec(
             "INSERT INTO ticket_comments (id, ticket_id, audit_id, author_id, public, body, json,
                 created_at)
@@ -544,7 +543,7 @@ impl WriteRecords for Transaction<'_> {
                 Bind::Int(int("audit_id").unwrap_or_default()),
                 Bind::Int(int("author_id").unwrap_or_default()),
                 Bind::Int(public as i64),
-                Bind::from(body),
+                Bind::from(""),
                 Bind::Text(comment.to_string()),
                 Bind::Int(at),
             ],
