@@ -11,7 +11,6 @@ The server must already be running (`zd mcp --http ... --require-approval public
 
 import asyncio
 import sys
-from typing import Any
 
 try:
     import httpx
@@ -19,21 +18,12 @@ except ModuleNotFoundError:  # the 2.x line of the SDK brings its own fork
     import httpx2 as httpx
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
-from mcp.types import ElicitResult
 
-from mcp_safe import call_error, call_ok, check, comments
+from mcp_safe import call_error, call_ok, check, comments, scripted_person
 
 
 async def main(url: str, token: str) -> None:
-    asked: list[str] = []
-    answers: list[str] = []
-
-    async def elicitation_callback(context: Any, params: Any) -> ElicitResult:
-        asked.append(params.message)
-        answer = answers.pop(0)
-        if answer == "approve":
-            return ElicitResult(action="accept", content={"approve": True})
-        return ElicitResult(action=answer)
+    asked, answers, elicitation_callback = scripted_person()
 
     headers = {"Authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(headers=headers, timeout=httpx.Timeout(30, read=300)) as http:

@@ -249,7 +249,10 @@ async def without_approval(zd: str) -> None:
             await the_parameters_an_agent_reaches_for(session)
 
 
-async def with_approval(zd: str) -> None:
+def scripted_person() -> tuple[list[str], list[str], Any]:
+    """A person who answers approval requests from a script: (what they were asked, the answers
+    still to give, the SDK's `elicitation_callback`). An answer is "approve", "decline" or
+    "cancel"."""
     asked: list[str] = []
     answers: list[str] = []
 
@@ -259,6 +262,12 @@ async def with_approval(zd: str) -> None:
         if answer == "approve":
             return ElicitResult(action="accept", content={"approve": True})
         return ElicitResult(action=answer)
+
+    return asked, answers, elicitation_callback
+
+
+async def with_approval(zd: str) -> None:
+    asked, answers, elicitation_callback = scripted_person()
 
     params = StdioServerParameters(
         command=zd, args=["mcp", "--require-approval", "public-replies,deletes"], env=dict(os.environ)
