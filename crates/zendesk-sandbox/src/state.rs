@@ -16,7 +16,7 @@ use crate::resources;
 use crate::resources::oauth::OAuthLifetimes;
 use crate::seed;
 use crate::sign_ins;
-use crate::store::Store;
+use crate::store::{Store, TextUpkeep};
 use crate::webhooks;
 
 /// Shared state behind every request: the store, the job queue and the rate limiter.
@@ -44,6 +44,8 @@ pub(crate) struct Inner {
     pub(crate) rules: RulesCache,
     /// Runs the automations' hourly passes as time goes by.
     _hourly: HourlyRunner,
+    /// Keeps the full-text indexes merged (SQLite).
+    _text_upkeep: TextUpkeep,
 }
 
 impl AppState {
@@ -106,6 +108,7 @@ impl AppState {
                 shared.then(|| store.clone()),
             ))
         });
+        let store_for_upkeep = store.clone();
         let hourly = HourlyRunner::start(
             store.clone(),
             AccountRules::new(DEFAULT_ACCOUNT_URL, rules.clone()),
@@ -126,6 +129,7 @@ impl AppState {
                 help_center_url,
                 stopping: tokio::sync::watch::channel(false).0,
                 _hourly: hourly,
+                _text_upkeep: TextUpkeep::start(store_for_upkeep),
                 rules,
             }),
         })

@@ -56,20 +56,41 @@ impl Dialect {
     }
 
     /// A search condition: `column` (an id) is among the records of `table` whose full text
-    /// holds the words of `text` as a phrase (the last word a prefix when `prefix`), in
-    /// `fields` only when not empty. `r` is the alias of the record searched, so `column` =
-    /// `r.id` is that record itself. `None` when the text has no word or the table no text.
+    /// holds `phrase`. `r` is the alias of the record searched, so `column` = `r.id` is that
+    /// record itself. `None` when the text has no word or the table no text.
+    ///
+    /// `form` says how the condition is tested: see [`TextForm`].
     pub fn text_match(
         self,
         table: Table,
         column: &str,
-        text: &str,
-        fields: &[&str],
-        prefix: bool,
+        phrase: &TextPhrase,
+        form: TextForm,
     ) -> Option<(String, Vec<Bind>)> {
         match self {
-            Dialect::Sqlite => sqlite_text_match(table, column, text, fields, prefix),
-            Dialect::Postgres => postgres_text_match(table, column, text, fields, prefix),
+            Dialect::Sqlite => sqlite_text_match(table, column, phrase, form),
+            Dialect::Postgres => postgres_text_match(table, column, phrase),
+        }
+    }
+
+    /// The ids of `table`'s records whose full text holds `phrase`: a `SELECT` of one column,
+    /// read straight from the text index (no record is read). `None` as for `text_match`.
+    pub fn text_ids(self, table: Table, phrase: &TextPhrase) -> Option<(String, Vec<Bind>)> {
+        match self {
+            Dialect::Sqlite => {
+                let (fts, expr) = sqlite_fts_expr(table, phrase)?;
+                Some((
+                    format!("SELECT rowid FROM {fts} WHERE {fts} MATCH $?"),
+                    vec![Bind::Text(expr)],
+                ))
+            }
+            Dialect::Postgres => {
+                let (sql, binds) = postgres_text_match(table, "r.id", phrase)?;
+                Some((
+                    format!("SELECT r.id FROM {} r WHERE {sql}", table.name()),
+                    binds,
+                ))
+            }
         }
     }
 
@@ -114,33 +135,65 @@ fn sqlite_phrase_filter(table: Table, text: &str) -> (String, Vec<Bind>) {
     }
 }
 
-/// A search condition on full text: an FTS5 phrase (the last word a prefix), restricted to
-/// columns (`{subject description comments} : (...)`) when `fields` name some.
-fn sqlite_text_match(
-    table: Table,
-    column: &str,
-    text: &str,
-    fields: &[&str],
-    prefix: bool,
-) -> Option<(String, Vec<Bind>)> {
+/// Words searched as one phrase in a record's full text.
+#[derive(Clone, Copy, Debug)]
+pub struct TextPhrase<'a> {
+    pub text: &'a str,
+    /// The last word is a prefix (`print*`).
+    pub prefix: bool,
+    /// Only these of the table's text fields; all when empty.
+    pub fields: &'a [&'a str],
+}
+
+/// How a full-text condition is tested against each record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TextForm {
+    /// `id IN (ids that match)`: the matches are gathered once, then each record is looked up
+    /// among them. Best when the condition is tested against many records.
+    Member,
+    /// `EXISTS (this id matches)`: the text index is asked about each record alone. Best when
+    /// few records are tested (a walk along a sort order that stops after a page): gathering
+    /// 384,000 matches of a common word to test 300 records costs 40 ms, asking 300 times
+    /// well under 10 (SQLite; PostgreSQL plans both forms alike and gets `Member`).
+    Probe,
+}
+
+/// The FTS5 table of `table` and the expression matching `phrase`: an FTS5 phrase (the last
+/// word a prefix), restricted to columns (`{subject description comments} : (...)`) when
+/// `fields` name some.
+fn sqlite_fts_expr(table: Table, phrase: &TextPhrase) -> Option<(&'static str, String)> {
     let fts = table.text_table()?;
     // A phrase without tokens is a syntax error in FTS5, and matches nothing anyway.
-    if !text.chars().any(char::is_alphanumeric) {
+    if !phrase.text.chars().any(char::is_alphanumeric) {
         return None;
     }
-    let mut expr = format!("\"{}\"", text.replace('"', "\"\""));
-    if prefix {
+    let mut expr = format!("\"{}\"", phrase.text.replace('"', "\"\""));
+    if phrase.prefix {
         expr.push('*');
     }
-    let expr = match fields {
+    let expr = match phrase.fields {
         [] => expr,
         [one] => format!("{one} : {expr}"),
         many => format!("{{{}}} : ({expr})", many.join(" ")),
     };
-    Some((
-        format!("{column} IN (SELECT rowid FROM {fts} WHERE {fts} MATCH $?)"),
-        vec![Bind::Text(expr)],
-    ))
+    Some((fts, expr))
+}
+
+/// A search condition on full text (see [`Dialect::text_match`]).
+fn sqlite_text_match(
+    table: Table,
+    column: &str,
+    phrase: &TextPhrase,
+    form: TextForm,
+) -> Option<(String, Vec<Bind>)> {
+    let (fts, expr) = sqlite_fts_expr(table, phrase)?;
+    let sql = match form {
+        TextForm::Member => format!("{column} IN (SELECT rowid FROM {fts} WHERE {fts} MATCH $?)"),
+        TextForm::Probe => {
+            format!("EXISTS (SELECT 1 FROM {fts} WHERE {fts} MATCH $? AND rowid = {column})")
+        }
+    };
+    Some((sql, vec![Bind::Text(expr)]))
 }
 
 /// Custom fields read from the stored JSON.
@@ -197,19 +250,21 @@ fn postgres_phrase_filter(table: Table, text: &str) -> (String, Vec<Bind>) {
 fn postgres_text_match(
     table: Table,
     column: &str,
-    text: &str,
-    fields: &[&str],
-    prefix: bool,
+    phrase: &TextPhrase,
 ) -> Option<(String, Vec<Bind>)> {
     let spec = table.spec().text.as_ref()?;
-    let weights: String = fields.iter().map(|field| spec.weight(field)).collect();
+    let weights: String = phrase
+        .fields
+        .iter()
+        .map(|field| spec.weight(field))
+        .collect();
     // Every field selected is every field: no restriction.
     let weights = if weights.len() >= 4 {
         String::new()
     } else {
         weights
     };
-    let query = ts_phrase(text, &weights, prefix)?;
+    let query = ts_phrase(phrase.text, &weights, phrase.prefix)?;
     let sql = if column == "r.id" {
         "r.search @@ to_tsquery('simple', $?)".to_string()
     } else {

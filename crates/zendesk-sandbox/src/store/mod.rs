@@ -47,6 +47,7 @@ mod sql;
 mod sqlite;
 mod tables;
 mod text;
+mod text_upkeep;
 mod webhooks;
 
 use backend::Backend;
@@ -59,7 +60,7 @@ pub use changes::{
 };
 pub use connection::{ReadSql, WriteSql};
 pub use credentials::{Principal, ReadCredentials, TokenHash, WriteCredentials};
-pub use dialect::{CustomFieldSql, Dialect};
+pub use dialect::{CustomFieldSql, Dialect, TextForm, TextPhrase};
 pub use error::{StoreError, StoreErrorKind, StoreResult, parse_stored, redact_url};
 pub use jobs::{JobRow, ReadJobs, WriteJobs};
 pub use lists::{ListQuery, PageRows, PageSummary, Window, stream_page};
@@ -74,6 +75,7 @@ pub use rules::{Moments, ReadRules, SandboxState, TICKET_MOMENTS, WriteRules};
 pub use sql::{Filter, like_escape};
 pub use tables::{Table, priority_rank, restriction_columns, status_rank};
 pub use text::fold_text;
+pub use text_upkeep::TextUpkeep;
 pub use webhooks::{
     AttemptRow, ClaimedDelivery, InvocationRow, KeyWindow, KeyedPage, NewDeliveryRow, ReadWebhooks,
     WebhookColumns, WebhookRow, WriteWebhooks,
