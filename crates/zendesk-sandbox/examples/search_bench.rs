@@ -460,6 +460,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             format!("type:ticket status:open assignee:{agent}"),
         ),
         ("free-text word", "type:ticket printer".into()),
+        (
+            "word + assignee",
+            format!("type:ticket printer assignee:{agent}"),
+        ),
         ("phrase", "type:ticket \"printer jammed\"".into()),
         ("prefix", "type:ticket print*".into()),
         ("tags", "type:ticket tags:vip".into()),

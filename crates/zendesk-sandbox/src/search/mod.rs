@@ -35,9 +35,10 @@
 //!
 //! Broad free text (`matches_of`): a common word among a million tickets matches 384,000 of
 //! them, and counting them exactly, or gathering them to test records against, costs 200 ms.
-//! When the free-text terms alone find more than 10,000 records (each part counted from the
-//! text index no further than that), the page is found by walking the sort order and asking the
-//! text index about each record in turn, and the count is estimated from a sample: the share
+//! When an agent searches one free-text term (besides `type:`) that finds more than 10,000
+//! records and at least one in 20 of the type's (counted from the text index and the tags, no
+//! further than that), the page is found by walking the sort order and asking the text index
+//! about each record in turn, and the count is estimated from a sample: the share
 //! of 256 records, in 32 runs of ids spread over the type's ids, that match, times the
 //! records of the type. Zendesk's count is exact; this one has a standard error of about 8%
 //! for a word in 40% of records (3 points of share). An estimate of 10,000 or under is
@@ -52,7 +53,7 @@ mod tests;
 use base64::Engine;
 use serde_json::{Value, json};
 use zendesk_query::keywords::RecordType;
-use zendesk_query::{Query, SortOrder};
+use zendesk_query::{Query, SortOrder, TermKind};
 use zendesk_types::limits;
 
 use compile::{Cond, Context, table};
@@ -304,12 +305,13 @@ const SAMPLE_RANGES: i64 = 32;
 const SAMPLE_RANGE_IDS: i64 = 8;
 
 /// Estimates how many records of `rt` match `cond` (in its probe form): the share that match
-/// among the records of a sample spread over all ids, times the records of the type. `None`
-/// when the sample holds no record.
+/// among the records of a sample spread over all ids, times the `total` records of the type.
+/// `None` when the sample holds no record.
 fn estimate_count(
     reader: &mut dyn Reader,
     rt: RecordType,
     probe: &Cond,
+    total: i64,
 ) -> Result<Option<i64>, SearchError> {
     let name = table(rt).name();
     // Apart: SQLite answers MIN or MAX alone from one end of the key, both together by a scan.
@@ -343,9 +345,6 @@ fn estimate_count(
     if sampled == 0 {
         return Ok(None);
     }
-    let total = reader
-        .query_i64(&format!("SELECT COUNT(*) FROM {name}"), &[])?
-        .unwrap_or(0);
     Ok(Some(
         (matched as f64 * total as f64 / sampled as f64).round() as i64,
     ))
@@ -383,15 +382,36 @@ struct Order {
     wanted: i64,
 }
 
+/// A broad search matches at least one record in this many: a walk along the sort order then
+/// asks about 20 records per record of the page at most.
+const BROAD_SHARE: i64 = 20;
+
+/// Whether a query is one positive free-text term (besides `type:`): its matches are then
+/// those of the term, so the term's size says how long a walk for a page is. A second term or
+/// a keyword could make the search as narrow as nothing, and the walk as long as the table.
+fn one_free_text_term(query: &Query) -> bool {
+    let mut text = 0;
+    for term in &query.terms {
+        match &term.kind {
+            TermKind::Text(_) if !term.negated => text += 1,
+            TermKind::Keyword { name, .. } if name == "type" && !term.negated => {}
+            _ => return false,
+        }
+    }
+    text == 1
+}
+
 /// The count of what a search finds among records of `rt`, and the `(sort key, id)` of the
 /// first `wanted` of them in order.
 ///
-/// A search whose free text alone finds more than `exact_count_limit` records is broad: its
-/// page is found by walking the sort order, asking of each record whether it matches
-/// ([`TextForm::Probe`]), and its count is estimated from a sample ([`estimate_count`]). Only
-/// if that estimate falls to the limit or under is the count taken exactly. Counting 384,000
-/// matches of a common word among a million tickets exactly costs 200 ms; the walk for a
-/// page and the sample, a few.
+/// A search is broad when an agent searches one free-text term ([`one_free_text_term`]) that
+/// finds more than `exact_count_limit` records and at least one in [`BROAD_SHARE`] of the
+/// type's. Its page is found by walking the sort order, asking of each record whether it
+/// matches ([`TextForm::Probe`]), and its count is estimated from a sample
+/// ([`estimate_count`]); only if that estimate falls to the limit or under is the count taken
+/// exactly. Counting 384,000 matches of a common word among a million tickets exactly costs
+/// 200 ms; the walk for a page and the sample, a few. (An end-user's search is narrowed to the
+/// tickets they requested, and is never broad.)
 fn matches_of(
     reader: &mut dyn Reader,
     query: &Query,
@@ -407,27 +427,34 @@ fn matches_of(
         wanted,
     } = order;
     if let Some(index) = sort_index(rt, sort)
+        && !ctx.end_user
+        && one_free_text_term(query)
         && !correlated(cond)
-        && free_text_bound(reader, query, rt, ctx, exact_count_limit)?
-            .is_some_and(|bound| bound > exact_count_limit)
     {
-        let probing = Context {
-            text_form: TextForm::Probe,
-            ..*ctx
-        };
-        let probe = compile::compile(query, rt, &probing)?;
-        let walk = Plan::Walk(index);
-        let keys = keys_of(reader, rt, &probe, sort, descending, wanted, 0, walk)?;
-        if (keys.len() as i64) < wanted {
-            // The walk read the whole order: these are all the matches.
-            return Ok((keys.len() as i64, keys));
+        let sql = format!("SELECT COUNT(*) FROM {}", table(rt).name());
+        let total = reader.query_i64(&sql, &[])?.unwrap_or(0);
+        let threshold = exact_count_limit.max(total / BROAD_SHARE);
+        let broad = free_text_bound(reader, query, rt, ctx, threshold)?
+            .is_some_and(|bound| bound > threshold);
+        if broad {
+            let probing = Context {
+                text_form: TextForm::Probe,
+                ..*ctx
+            };
+            let probe = compile::compile(query, rt, &probing)?;
+            let walk = Plan::Walk(index);
+            let keys = keys_of(reader, rt, &probe, sort, descending, wanted, 0, walk)?;
+            if (keys.len() as i64) < wanted {
+                // The walk read the whole order: these are all the matches.
+                return Ok((keys.len() as i64, keys));
+            }
+            if let Some(estimate) = estimate_count(reader, rt, &probe, total)?
+                && estimate > exact_count_limit
+            {
+                return Ok((estimate, keys));
+            }
+            return Ok((count_of(reader, rt, cond)?, keys));
         }
-        if let Some(estimate) = estimate_count(reader, rt, &probe)?
-            && estimate > exact_count_limit
-        {
-            return Ok((estimate, keys));
-        }
-        return Ok((count_of(reader, rt, cond)?, keys));
     }
     let matches = count_of(reader, rt, cond)?;
     let plan = match sort_index(rt, sort) {
