@@ -108,11 +108,11 @@ impl AppState {
                 shared.then(|| store.clone()),
             ))
         });
-        let store_for_upkeep = store.clone();
         let hourly = HourlyRunner::start(
             store.clone(),
             AccountRules::new(DEFAULT_ACCOUNT_URL, rules.clone()),
         );
+        let text_upkeep = TextUpkeep::start(store.clone());
         // On PostgreSQL every process counts an account's failed sign-ins together.
         let sign_ins = sign_ins::SignInThrottle::new(shared.then(|| store.clone()));
         Ok(AppState {
@@ -129,7 +129,7 @@ impl AppState {
                 help_center_url,
                 stopping: tokio::sync::watch::channel(false).0,
                 _hourly: hourly,
-                _text_upkeep: TextUpkeep::start(store_for_upkeep),
+                _text_upkeep: text_upkeep,
                 rules,
             }),
         })

@@ -291,6 +291,9 @@ fn op_sql(op: Op) -> &'static str {
     }
 }
 
+/// The tickets tagged with a (bound) tag.
+const TAGGED_TICKETS: &str = "SELECT ticket_id FROM ticket_tags WHERE tag = $?";
+
 /// A `SELECT` of one column of ids, with the values of its `$?` markers.
 pub type IdSelect = (String, Vec<Bind>);
 
@@ -364,10 +367,8 @@ fn free_text(value: &Value, rt: RecordType, ctx: &Context) -> Result<Option<Cond
     };
     if let Some(tag) = parts.tag {
         let sql = match ctx.text_form {
-            TextForm::Member => "r.id IN (SELECT ticket_id FROM ticket_tags WHERE tag = $?)",
-            TextForm::Probe => {
-                "EXISTS (SELECT 1 FROM ticket_tags WHERE tag = $? AND ticket_id = r.id)"
-            }
+            TextForm::Member => format!("r.id IN ({TAGGED_TICKETS})"),
+            TextForm::Probe => format!("EXISTS ({TAGGED_TICKETS} AND ticket_id = r.id)"),
         };
         cond = cond.or(Cond::sql(sql, vec![Bind::Text(tag)]));
     }
@@ -406,10 +407,7 @@ pub fn free_text_bounds(
         };
         let mut selects = vec![words];
         if let Some(tag) = parts.tag {
-            selects.push((
-                "SELECT ticket_id FROM ticket_tags WHERE tag = $?".into(),
-                vec![Bind::Text(tag)],
-            ));
+            selects.push((TAGGED_TICKETS.into(), vec![Bind::Text(tag)]));
         }
         if parts.id.is_some() {
             // The ticket with that ID: one record at most.

@@ -431,11 +431,19 @@ fn matches_of(
         && one_free_text_term(query)
         && !correlated(cond)
     {
-        let sql = format!("SELECT COUNT(*) FROM {}", table(rt).name());
-        let total = reader.query_i64(&sql, &[])?.unwrap_or(0);
-        let threshold = exact_count_limit.max(total / BROAD_SHARE);
-        let broad = free_text_bound(reader, query, rt, ctx, threshold)?
-            .is_some_and(|bound| bound > threshold);
+        // Past the limit first (a bounded read of the text index), so that the records of the
+        // type are counted (a scan of a table on PostgreSQL) only for a term that may be broad.
+        let past = |reader: &mut dyn Reader, limit: i64| -> Result<bool, SearchError> {
+            Ok(free_text_bound(reader, query, rt, ctx, limit)?.is_some_and(|bound| bound > limit))
+        };
+        let mut total = 0;
+        let mut broad = past(reader, exact_count_limit)?;
+        if broad {
+            let sql = format!("SELECT COUNT(*) FROM {}", table(rt).name());
+            total = reader.query_i64(&sql, &[])?.unwrap_or(0);
+            let share = total / BROAD_SHARE;
+            broad = share <= exact_count_limit || past(reader, share)?;
+        }
         if broad {
             let probing = Context {
                 text_form: TextForm::Probe,

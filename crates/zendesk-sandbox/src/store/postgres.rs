@@ -621,12 +621,7 @@ fn migrate(conn: &mut PgConn, target: &Target) -> StoreResult<()> {
 /// Recomputes the `search` vector of every record with full text, from its stored JSON, a
 /// batch of records at a time (memory stays flat whatever the account holds).
 fn refold_text(conn: &mut PgConn) -> StoreResult<()> {
-    for table in [
-        Table::Tickets,
-        Table::Users,
-        Table::Organizations,
-        Table::Articles,
-    ] {
+    for table in Table::WITH_TEXT {
         let mut after = i64::MIN;
         loop {
             let mut tx = Transaction::reading(conn);

@@ -125,6 +125,14 @@ impl Table {
         matches!(self, Table::Tickets | Table::Users | Table::Organizations)
     }
 
+    /// The tables whose records have full text (see [`Table::text_table`]).
+    pub const WITH_TEXT: [Table; 4] = [
+        Table::Tickets,
+        Table::Users,
+        Table::Organizations,
+        Table::Articles,
+    ];
+
     /// The full-text table (SQLite) of the records that have full text.
     pub fn text_table(self) -> Option<&'static str> {
         self.spec().text.as_ref().map(|text| text.fts_table)

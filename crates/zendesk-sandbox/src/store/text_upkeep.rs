@@ -19,14 +19,6 @@ const LOOK_EVERY: Duration = Duration::from_secs(60);
 /// 24,000 pages, so a step is a few tens of milliseconds of one write transaction.
 const PAGES_PER_STEP: i64 = 2_000;
 
-/// The tables with full text.
-const WITH_TEXT: [Table; 4] = [
-    Table::Tickets,
-    Table::Users,
-    Table::Organizations,
-    Table::Articles,
-];
-
 impl Store {
     /// One merge step on every full-text index that holds more than one segment; answers
     /// whether any did (so a caller can repeat until none does).
@@ -36,7 +28,7 @@ impl Store {
         }
         self.write(|tx| {
             let mut merged = false;
-            for table in WITH_TEXT {
+            for table in Table::WITH_TEXT {
                 let Some(fts) = table.text_table() else {
                     continue;
                 };
