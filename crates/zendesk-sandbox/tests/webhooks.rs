@@ -376,9 +376,18 @@ async fn a_503_with_retry_after_one_second_is_tried_again_and_both_attempts_are_
         "the retry is the same invocation"
     );
     assert_eq!(got[0].body, got[1].body);
+    // The receiver answers before the sandbox records its answer: wait for both attempts to be
+    // logged (with a 503 logged alone, the invocation reads "failed" for that moment).
+    let mut tries = attempts(&sb, id, invocation).await;
+    for _ in 0..400 {
+        if tries.len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        tries = attempts(&sb, id, invocation).await;
+    }
     let logged = invocations(&sb, id, 1).await;
     assert_eq!(logged[0]["status"], "success");
-    let tries = attempts(&sb, id, invocation).await;
     let codes: Vec<&Value> = tries.iter().map(|a| &a["status_code"]).collect();
     assert_eq!(codes, [&json!(503), &json!(200)]);
     // Nothing more: a success ends it.
