@@ -16,7 +16,7 @@ use crate::resources;
 use crate::resources::oauth::OAuthLifetimes;
 use crate::seed;
 use crate::sign_ins;
-use crate::store::{Store, TextUpkeep};
+use crate::store::{Store, Upkeep};
 use crate::webhooks;
 
 /// Shared state behind every request: the store, the job queue and the rate limiter.
@@ -45,7 +45,7 @@ pub(crate) struct Inner {
     /// Runs the automations' hourly passes as time goes by.
     _hourly: HourlyRunner,
     /// Keeps the full-text indexes merged (SQLite).
-    _text_upkeep: TextUpkeep,
+    _upkeep: Upkeep,
 }
 
 impl AppState {
@@ -112,7 +112,7 @@ impl AppState {
             store.clone(),
             AccountRules::new(DEFAULT_ACCOUNT_URL, rules.clone()),
         );
-        let text_upkeep = TextUpkeep::start(store.clone());
+        let upkeep = Upkeep::start(store.clone());
         // On PostgreSQL every process counts an account's failed sign-ins together.
         let sign_ins = sign_ins::SignInThrottle::new(shared.then(|| store.clone()));
         Ok(AppState {
@@ -129,7 +129,7 @@ impl AppState {
                 help_center_url,
                 stopping: tokio::sync::watch::channel(false).0,
                 _hourly: hourly,
-                _text_upkeep: text_upkeep,
+                _upkeep: upkeep,
                 rules,
             }),
         })

@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 
 use super::audience::{Audience, SideLoad};
 use super::http::Params;
+use super::stream::Reads;
 use crate::error::ApiError;
 use crate::store::{Filter, ListQuery, Store, StoreError, Table, Window, stream_page};
 
@@ -344,7 +345,13 @@ pub async fn stream_list(store: &Store, list: StreamedList) -> Result<Response, 
             "a side-loading list must say who is looking".into(),
         ));
     }
-    super::stream::respond(store, move |reader, out| {
+    // A forward page without side loads is the rows' one statement: it needs no transaction.
+    let reads = if list.side_loads.is_empty() && matches!(window, Window::After { .. }) {
+        Reads::OneStatement
+    } else {
+        Reads::Transaction
+    };
+    super::stream::respond_reading(store, reads, move |reader, out| {
         let target = ListTarget {
             base: &list.base,
             path: &list.path,

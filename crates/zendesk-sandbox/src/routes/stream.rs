@@ -1,5 +1,5 @@
-//! Streamed answers: a JSON body written piece by piece from inside one read transaction and
-//! sent as it is written, so the memory an answer takes stays flat whatever its records hold
+//! Streamed answers: a JSON body written piece by piece from inside one read transaction (or
+//! one statement, which needs none) and sent as it is written, so the memory an answer takes stays flat whatever its records hold
 //! (a page of a hundred 2 MB tickets, an export page of a thousand).
 //!
 //! An error before anything was sent is answered normally (a 400, a 500 in Zendesk's envelope);
@@ -103,8 +103,30 @@ impl BodyWriter {
     }
 }
 
+/// How the reads of an answer are run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reads {
+    /// In one read transaction: every statement sees the same moment.
+    Transaction,
+    /// One statement, which sees one moment by itself ([`Store::read_alone`]): on PostgreSQL
+    /// no `BEGIN` and `COMMIT`, two round trips of three.
+    OneStatement,
+}
+
 /// Answers with the JSON body `produce` writes inside one read transaction.
 pub async fn respond<F>(store: &Store, produce: F) -> Result<Response, ApiError>
+where
+    F: FnOnce(&mut dyn Reader, &mut BodyWriter) -> Result<(), ApiError> + Send + 'static,
+{
+    respond_reading(store, Reads::Transaction, produce).await
+}
+
+/// Answers with the JSON body `produce` writes, its reads run as `reads` says.
+pub async fn respond_reading<F>(
+    store: &Store,
+    reads: Reads,
+    produce: F,
+) -> Result<Response, ApiError>
 where
     F: FnOnce(&mut dyn Reader, &mut BodyWriter) -> Result<(), ApiError> + Send + 'static,
 {
@@ -113,31 +135,33 @@ where
     let runtime = tokio::runtime::Handle::current();
     let store = store.clone();
     let reading = tokio::spawn(async move {
-        store
-            .read(move |reader| {
-                let mut out = BodyWriter {
-                    buf: Vec::with_capacity(16 * 1024),
-                    tx,
-                    ready: Some(ready_tx),
-                    runtime,
-                };
-                match produce(reader, &mut out) {
-                    // It all fit in the first chunk: answered whole, with its length.
-                    Ok(()) if out.ready.is_some() => {
-                        if let Some(ready) = out.ready.take() {
-                            let _ = ready.send(Ok(Some(Bytes::from(std::mem::take(&mut out.buf)))));
-                        }
+        let job = move |reader: &mut dyn Reader| {
+            let mut out = BodyWriter {
+                buf: Vec::with_capacity(16 * 1024),
+                tx,
+                ready: Some(ready_tx),
+                runtime,
+            };
+            match produce(reader, &mut out) {
+                // It all fit in the first chunk: answered whole, with its length.
+                Ok(()) if out.ready.is_some() => {
+                    if let Some(ready) = out.ready.take() {
+                        let _ = ready.send(Ok(Some(Bytes::from(std::mem::take(&mut out.buf)))));
                     }
-                    Ok(()) => {
-                        if let Err(error) = out.flush() {
-                            out.fail(error);
-                        }
-                    }
-                    Err(error) => out.fail(error),
                 }
-                Ok::<(), ApiError>(())
-            })
-            .await
+                Ok(()) => {
+                    if let Err(error) = out.flush() {
+                        out.fail(error);
+                    }
+                }
+                Err(error) => out.fail(error),
+            }
+            Ok::<(), ApiError>(())
+        };
+        match reads {
+            Reads::Transaction => store.read(job).await,
+            Reads::OneStatement => store.read_alone(job).await,
+        }
     });
     let json = [(
         header::CONTENT_TYPE,

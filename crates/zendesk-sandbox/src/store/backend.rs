@@ -26,9 +26,21 @@ pub(crate) trait Backend: Send + Sync {
     fn peek(&self, job: ReadJob) -> BoxFuture<'_, StoreResult<()>> {
         self.read(job)
     }
+    /// Runs `job`, a read of one statement that may block (it may stream its rows to a
+    /// client), where it costs least: a statement sees one moment by itself, so a backend
+    /// whose transactions cost round trips runs it without one.
+    fn read_alone(&self, job: ReadJob) -> BoxFuture<'_, StoreResult<()>> {
+        self.read(job)
+    }
     /// Runs `job` in a write transaction; resolves once it is committed (or rolled back).
     fn write(&self, job: WriteJob) -> BoxFuture<'_, StoreResult<()>>;
     fn close(&self) -> BoxFuture<'_, ()>;
+
+    /// Refreshes the planner's statistics of the tables that changed much since they were last
+    /// gathered (see `store::upkeep`); answers the tables refreshed. Nothing by default.
+    fn refresh_statistics(&self) -> BoxFuture<'_, StoreResult<Vec<String>>> {
+        Box::pin(async { Ok(Vec::new()) })
+    }
 
     /// Counts one request in the rate window of the limit `limit` (the account's, or an
     /// endpoint's own) starting at `window_start`, shared by every process on the database,

@@ -47,11 +47,19 @@ mod sql;
 mod sqlite;
 mod tables;
 mod text;
-mod text_upkeep;
+mod upkeep;
 mod webhooks;
 
 use backend::Backend;
 use connection::{Outcome, ReadJob, Transaction, WriteJob};
+
+/// How a read is run: see [`Store::read`], [`Store::peek`] and [`Store::read_alone`].
+#[derive(Clone, Copy)]
+enum ReadKind {
+    Transaction,
+    Peek,
+    Alone,
+}
 
 pub use backend::Durability;
 pub use bind::Bind;
@@ -75,7 +83,7 @@ pub use rules::{Moments, ReadRules, SandboxState, TICKET_MOMENTS, WriteRules};
 pub use sql::{Filter, like_escape};
 pub use tables::{Table, priority_rank, restriction_columns, status_rank};
 pub use text::fold_text;
-pub use text_upkeep::TextUpkeep;
+pub use upkeep::Upkeep;
 pub use webhooks::{
     AttemptRow, ClaimedDelivery, InvocationRow, KeyWindow, KeyedPage, NewDeliveryRow, ReadWebhooks,
     WebhookColumns, WebhookRow, WriteWebhooks,
@@ -260,8 +268,8 @@ impl Store {
         self.backend.database_file()
     }
 
-    /// Runs `f` in a read transaction and returns what it returns.
-    pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
+    /// Runs `f` as `kind` says and hands back its answer.
+    async fn run_read<T, E, F>(&self, kind: ReadKind, f: F) -> Result<T, E>
     where
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
@@ -271,10 +279,37 @@ impl Store {
         let job: ReadJob = Box::new(move |reader: &mut Transaction<'_>| {
             let _ = tx.send(f(reader));
         });
-        self.backend.read(job).await?;
+        match kind {
+            ReadKind::Transaction => self.backend.read(job).await?,
+            ReadKind::Peek => self.backend.peek(job).await?,
+            ReadKind::Alone => self.backend.read_alone(job).await?,
+        }
         rx.try_recv().unwrap_or_else(|_| {
             Err(StoreError::unavailable("the read ended without an answer").into())
         })
+    }
+
+    /// Runs `f` in a read transaction and returns what it returns.
+    pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&mut dyn Reader) -> Result<T, E> + Send + 'static,
+    {
+        self.run_read(ReadKind::Transaction, f).await
+    }
+
+    /// Runs `f`, a read made of one statement that may block (it may stream its rows to a
+    /// client), where it costs least: on PostgreSQL without a transaction, since one statement
+    /// sees one moment by itself; on SQLite in a read transaction as [`Store::read`]. A read of
+    /// two statements or more belongs in [`Store::read`], where they see the same moment.
+    pub async fn read_alone<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&mut dyn Reader) -> Result<T, E> + Send + 'static,
+    {
+        self.run_read(ReadKind::Alone, f).await
     }
 
     /// Runs `f`, a read of a few rows by key (a record by id, a credential), where it costs
@@ -285,14 +320,7 @@ impl Store {
         E: From<StoreError> + Send + 'static,
         F: FnOnce(&mut dyn Reader) -> Result<T, E> + Send + 'static,
     {
-        let (tx, rx) = std::sync::mpsc::sync_channel(1);
-        let job: ReadJob = Box::new(move |reader: &mut Transaction<'_>| {
-            let _ = tx.send(f(reader));
-        });
-        self.backend.peek(job).await?;
-        rx.try_recv().unwrap_or_else(|_| {
-            Err(StoreError::unavailable("the read ended without an answer").into())
-        })
+        self.run_read(ReadKind::Peek, f).await
     }
 
     /// Runs `f` in a write transaction: committed when it returns `Ok`, rolled back when it

@@ -787,10 +787,44 @@ impl Backend for Postgres {
         self.with_connection(move |conn| read_in_transaction(conn, job))
     }
 
+    /// Autovacuum's rule for analyzing a table (more rows changed since the last analysis than
+    /// 50 and a tenth of the table), asked every few seconds instead of once a minute. Each
+    /// `ANALYZE` skips a table another process is analyzing.
+    fn refresh_statistics(&self) -> BoxFuture<'_, StoreResult<Vec<String>>> {
+        use connection::Connection as _;
+        self.with_connection(|conn| {
+            let mut stale = Vec::new();
+            conn.query(
+                "SELECT s.relname FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
+                 WHERE s.schemaname = current_schema()
+                   AND s.n_mod_since_analyze > 50 + 0.1 * GREATEST(c.reltuples, 0)
+                 ORDER BY s.relname",
+                &[],
+                &mut |row| {
+                    stale.extend(row.text(0)?.map(str::to_string));
+                    Ok(true)
+                },
+            )?;
+            for table in &stale {
+                conn.batch(&format!(
+                    "ANALYZE (SKIP_LOCKED) \"{}\"",
+                    table.replace('"', "\"\"")
+                ))?;
+            }
+            Ok(stale)
+        })
+    }
+
     /// A read of a few rows by key: each statement on its own (autocommit), which saves the
     /// `BEGIN` and `COMMIT` round trips of a transaction (as SQLite's peek skips its own).
     fn peek(&self, job: ReadJob) -> BoxFuture<'_, StoreResult<()>> {
         self.with_connection(move |conn| peek_outside_transaction(conn, job))
+    }
+
+    /// On a blocking thread, as every read here: without `BEGIN` and `COMMIT`, two of a
+    /// streamed list page's three round trips.
+    fn read_alone(&self, job: ReadJob) -> BoxFuture<'_, StoreResult<()>> {
+        self.peek(job)
     }
 
     fn write(&self, job: WriteJob) -> BoxFuture<'_, StoreResult<()>> {
