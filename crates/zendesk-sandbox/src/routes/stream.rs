@@ -1,6 +1,7 @@
 //! Streamed answers: a JSON body written piece by piece from inside one read transaction (or
-//! one statement, which needs none) and sent as it is written, so the memory an answer takes stays flat whatever its records hold
-//! (a page of a hundred 2 MB tickets, an export page of a thousand).
+//! one statement, which needs none) and sent as it is written, so the memory an answer takes
+//! stays flat whatever its records hold (a page of a hundred 2 MB tickets, an export page of a
+//! thousand).
 //!
 //! An error before anything was sent is answered normally (a 400, a 500 in Zendesk's envelope);
 //! an error after the first bytes left can only cut the body short, which a client sees as a
