@@ -38,6 +38,7 @@ mod error;
 mod group_commit;
 mod jobs;
 mod lists;
+mod lookups;
 mod oauth;
 mod postgres;
 mod postgres_tls;
@@ -148,6 +149,8 @@ pub struct Store {
     /// The account's credentials generation as last read from the database, when other
     /// processes may share it.
     shared_generation: Option<Arc<SharedGeneration>>,
+    /// Lookups by id gathered into batches, where a lookup costs a round trip (PostgreSQL).
+    lookups: Option<Arc<lookups::Lookups>>,
 }
 
 /// How stale a process's copy of the account's credentials generation may be: a credential
@@ -217,9 +220,12 @@ impl Store {
                 started: std::time::Instant::now(),
             })
         });
+        let lookups = (backend.dialect() == Dialect::Postgres)
+            .then(|| Arc::new(lookups::Lookups::start(backend.clone())));
         Ok(Store {
             backend,
             shared_generation,
+            lookups,
         })
     }
 
@@ -266,6 +272,17 @@ impl Store {
     /// The database file, for a backend that keeps one (SQLite on disk).
     pub fn database_file(&self) -> Option<std::path::PathBuf> {
         self.backend.database_file()
+    }
+
+    /// The live record `id` of `table` as stored. On PostgreSQL, lookups made at the same
+    /// time are read together (`store::lookups`).
+    pub async fn record_text(&self, table: Table, id: i64) -> StoreResult<Option<String>> {
+        if let Some(lookups) = &self.lookups
+            && let Some(answer) = lookups.record_text(table, id).await
+        {
+            return answer;
+        }
+        self.peek(move |reader| reader.record_text(table, id)).await
     }
 
     /// Runs `f` as `kind` says and hands back its answer.

@@ -57,6 +57,9 @@ pub trait ReadRecords {
     }
     /// One live record's JSON text as stored (served without parsing it).
     fn record_text(&mut self, table: Table, id: i64) -> StoreResult<Option<String>>;
+    /// The live records among `ids` as stored, (id, JSON text), in one statement, in no
+    /// particular order.
+    fn record_texts(&mut self, table: Table, ids: &[i64]) -> StoreResult<Vec<(i64, String)>>;
     /// Live records, in the order of `ids`, skipping missing ones.
     fn records(&mut self, table: Table, ids: &[i64]) -> StoreResult<Vec<Value>>;
     /// The id of the record whose lookup key equals `value` (compared case-insensitively).
@@ -125,6 +128,24 @@ impl ReadRecords for Transaction<'_> {
             table.live()
         );
         self.row(&sql, &[Bind::Int(id)], |row| row.string(0))
+    }
+
+    fn record_texts(&mut self, table: Table, ids: &[i64]) -> StoreResult<Vec<(i64, String)>> {
+        let Some(&last) = ids.last() else {
+            return Ok(Vec::new());
+        };
+        // As many markers as the next power of two (the last id repeated), so that a
+        // connection prepares a handful of statements for every size of batch.
+        let markers = ids.len().next_power_of_two();
+        let mut binds: Vec<Bind> = ids.iter().map(|id| Bind::Int(*id)).collect();
+        binds.resize(markers, Bind::Int(last));
+        let sql = format!(
+            "SELECT id, json FROM {} WHERE id IN ({}) AND {}",
+            table.name(),
+            vec!["$?"; markers].join(", "),
+            table.live()
+        );
+        self.rows(&sql, &binds, |row| Ok((row.id(0)?, row.string(1)?)))
     }
 
     fn records(&mut self, table: Table, ids: &[i64]) -> StoreResult<Vec<Value>> {
