@@ -372,6 +372,18 @@ async fn every_keyword_family_finds_the_right_records() {
         ("type:ticket urgent_fix", &[1]),
         // an unknown keyword is text: "office printer"
         ("type:ticket office:printer", &[1]),
+        // Several words: each found in the text, a tag or the ID (tested together, then the
+        // tickets found through a tag or an ID term by term).
+        ("type:ticket printer fire", &[1]),
+        ("type:ticket office printer fire", &[1]),
+        ("type:ticket print* fire", &[1]),
+        ("type:ticket printer floor", &[5]),
+        ("type:ticket hardware laptop", &[4]),
+        ("type:ticket printer urgent_fix", &[1]),
+        ("type:ticket 2 refund", &[2]),
+        ("type:ticket 2 fire", &[]),
+        ("type:ticket printer fire -urgent_fix", &[]),
+        ("type:ticket printer \"on fire\"", &[1]),
         // dates: absolute days, instants, relative, none
         ("type:ticket created<2024-01-31", &[1, 5]),
         ("type:ticket created:2024-01-31", &[3]),
@@ -501,6 +513,15 @@ async fn end_users_see_only_their_own_tickets_and_themselves() {
     assert_eq!(
         ids(&store, &carol, "type:ticket requester:me").await,
         vec![1, 3, 5]
+    );
+    // Tags are agents' to search: ticket 5 is tagged printer, and its text says "printers".
+    assert_eq!(
+        ids(&store, &carol, "type:ticket printer floor").await,
+        Vec::<i64>::new()
+    );
+    assert_eq!(
+        ids(&store, &carol, "type:ticket printer fire").await,
+        vec![1]
     );
     assert_eq!(ids(&store, &carol, "type:user").await, vec![201]);
     assert_eq!(

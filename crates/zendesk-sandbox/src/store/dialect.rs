@@ -73,6 +73,46 @@ impl Dialect {
         }
     }
 
+    /// As [`Dialect::text_match`] for a record whose full text holds every one of `phrases`,
+    /// tested in one condition: SQLite's text index intersects them itself (each phrase
+    /// tested on its own would be gathered on its own, and held, until the statement ends).
+    /// Phrases without a word are left out; `None` when none has one.
+    pub fn text_match_all(
+        self,
+        table: Table,
+        column: &str,
+        phrases: &[TextPhrase],
+        form: TextForm,
+    ) -> Option<(String, Vec<Bind>)> {
+        match self {
+            Dialect::Sqlite => {
+                let mut fts = None;
+                let mut exprs = Vec::new();
+                for phrase in phrases {
+                    if let Some((table_fts, expr)) = sqlite_fts_expr(table, phrase) {
+                        fts = Some(table_fts);
+                        exprs.push(format!("({expr})"));
+                    }
+                }
+                Some(sqlite_match_sql(fts?, column, exprs.join(" AND "), form))
+            }
+            Dialect::Postgres => {
+                let queries: Vec<String> = phrases
+                    .iter()
+                    .filter_map(|phrase| postgres_ts_query(table, phrase))
+                    .map(|query| format!("({query})"))
+                    .collect();
+                if queries.is_empty() {
+                    return None;
+                }
+                Some((
+                    postgres_match_sql(table, column),
+                    vec![Bind::Text(queries.join(" & "))],
+                ))
+            }
+        }
+    }
+
     /// The ids of `table`'s records whose full text holds `phrase`: a `SELECT` of one column,
     /// read straight from the text index (no record is read). `None` as for `text_match`.
     pub fn text_ids(self, table: Table, phrase: &TextPhrase) -> Option<(String, Vec<Bind>)> {
@@ -187,13 +227,18 @@ fn sqlite_text_match(
     form: TextForm,
 ) -> Option<(String, Vec<Bind>)> {
     let (fts, expr) = sqlite_fts_expr(table, phrase)?;
+    Some(sqlite_match_sql(fts, column, expr, form))
+}
+
+/// `column` among the rows of the FTS5 table `fts` matching `expr`, tested as `form` says.
+fn sqlite_match_sql(fts: &str, column: &str, expr: String, form: TextForm) -> (String, Vec<Bind>) {
     let sql = match form {
         TextForm::Member => format!("{column} IN (SELECT rowid FROM {fts} WHERE {fts} MATCH $?)"),
         TextForm::Probe => {
             format!("EXISTS (SELECT 1 FROM {fts} WHERE {fts} MATCH $? AND rowid = {column})")
         }
     };
-    Some((sql, vec![Bind::Text(expr)]))
+    (sql, vec![Bind::Text(expr)])
 }
 
 /// Custom fields read from the stored JSON.
@@ -252,6 +297,13 @@ fn postgres_text_match(
     column: &str,
     phrase: &TextPhrase,
 ) -> Option<(String, Vec<Bind>)> {
+    let query = postgres_ts_query(table, phrase)?;
+    Some((postgres_match_sql(table, column), vec![Bind::Text(query)]))
+}
+
+/// The `tsquery` of `phrase` over `table`'s text, restricted to its fields' weights; `None`
+/// when the phrase has no word or the table no text.
+fn postgres_ts_query(table: Table, phrase: &TextPhrase) -> Option<String> {
     let spec = table.spec().text.as_ref()?;
     let weights: String = phrase
         .fields
@@ -264,16 +316,19 @@ fn postgres_text_match(
     } else {
         weights
     };
-    let query = ts_phrase(phrase.text, &weights, phrase.prefix)?;
-    let sql = if column == "r.id" {
+    ts_phrase(phrase.text, &weights, phrase.prefix)
+}
+
+/// `column` among `table`'s records whose `search` vector matches the `tsquery` bound.
+fn postgres_match_sql(table: Table, column: &str) -> String {
+    if column == "r.id" {
         "r.search @@ to_tsquery('simple', $?)".to_string()
     } else {
         format!(
             "{column} IN (SELECT id FROM {} WHERE search @@ to_tsquery('simple', $?))",
             table.name()
         )
-    };
-    Some((sql, vec![Bind::Text(query)]))
+    }
 }
 
 /// A PostgreSQL `tsquery` (for `to_tsquery('simple', ...)`) matching the words of `text` as one
