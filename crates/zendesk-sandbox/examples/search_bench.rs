@@ -465,6 +465,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             format!("type:ticket printer assignee:{agent}"),
         ),
         ("phrase", "type:ticket \"printer jammed\"".into()),
+        ("two words", "type:ticket printer jammed".into()),
         ("prefix", "type:ticket print*".into()),
         ("tags", "type:ticket tags:vip".into()),
         ("tags OR", "type:ticket tags:vip tags:escalated".into()),
