@@ -124,7 +124,7 @@ struct Args {
     runs: usize,
     db: String,
     /// Merge the full-text index into one segment before measuring, as the sandbox's upkeep
-    /// task does in the background (`store::TextUpkeep`).
+    /// task does in the background (`store::Upkeep`).
     tend: bool,
 }
 
