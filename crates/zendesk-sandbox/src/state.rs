@@ -44,7 +44,7 @@ pub(crate) struct Inner {
     pub(crate) rules: RulesCache,
     /// Runs the automations' hourly passes as time goes by.
     _hourly: HourlyRunner,
-    /// Keeps the full-text indexes merged (SQLite).
+    /// The store's upkeep: full-text merges (SQLite), planner statistics (PostgreSQL).
     _upkeep: Upkeep,
 }
 

@@ -6,7 +6,7 @@ use std::fmt;
 use serde_json::Value;
 
 /// What went wrong below the rules. The detail is for the log; it never reaches a client.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct StoreError {
     pub kind: StoreErrorKind,
     pub detail: String,

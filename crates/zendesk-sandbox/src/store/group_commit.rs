@@ -121,10 +121,7 @@ fn run(requests: &Receiver<WriteRequest>, with: &mut WithConnection, credentials
 
 fn fail_all(batch: impl IntoIterator<Item = WriteRequest>, error: &StoreError) {
     for request in batch {
-        let _ = request.done.send(Err(StoreError {
-            kind: error.kind,
-            detail: error.detail.clone(),
-        }));
+        let _ = request.done.send(Err(error.clone()));
     }
 }
 

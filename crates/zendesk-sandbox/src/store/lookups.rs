@@ -115,10 +115,7 @@ async fn read_batch(backend: &dyn Backend, batch: Vec<Pending>) {
     for pending in batch {
         let answer = match &found {
             Ok(found) => Ok(found.get(&(pending.table, pending.id)).cloned()),
-            Err(error) => Err(StoreError {
-                kind: error.kind,
-                detail: error.detail.clone(),
-            }),
+            Err(error) => Err(error.clone()),
         };
         let _ = pending.answer.send(answer);
     }
