@@ -378,7 +378,6 @@ fn prose(bytes: usize) -> String {
 /// server that streams comment pages holds the stored text and buffers per reader, not the
 /// answer beside copies of it: the heap may grow by at most the answer's size per reader.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "finding 8 of issue 22 (comment pages are not streamed) is not fixed yet"]
 async fn reading_a_large_comment_holds_bounded_memory_per_reader() {
     if !measurable() {
         return;

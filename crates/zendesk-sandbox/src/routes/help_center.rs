@@ -209,7 +209,7 @@ async fn list_of<R: Resource>(
     // Lists are rendered as they stream from the store's thread: the address goes with them.
     let published_at = PUBLISHED_AT.try_with(Arc::clone).ok();
     let api = base.to_string();
-    let serve: super::paging::Serve = Box::new(move |stored| match &published_at {
+    let serve = super::paging::serve_text(move |stored| match &published_at {
         Some(url) => PUBLISHED_AT.sync_scope(url.clone(), || R::serve_stored(stored, &api)),
         None => R::serve_stored(stored, &api),
     });

@@ -41,7 +41,7 @@ use super::tickets::{TICKET_SIDE_LOADS, Tickets};
 use super::users::Users;
 use crate::error::ApiError;
 use crate::permissions::Who;
-use crate::resources::ticket_events;
+use crate::resources::{comment_forms, ticket_events};
 use crate::state::AppState;
 use crate::store::{
     ChangeQuery, ChangeSource, ChangeSummary, Changed, Direction, Mark, Reader, StoreError, Table,
@@ -148,7 +148,10 @@ impl Export {
             Export::Users => Users::serve_stored(changed.json, base),
             Export::Organizations => Organizations::serve_stored(changed.json, base),
             Export::TicketEvents => {
-                let audit = crate::store::parse_stored(changed.json)?;
+                let audit = comment_forms::audit_with_comment(
+                    crate::store::parse_stored(changed.json)?,
+                    changed.companion,
+                )?;
                 Ok(
                     ticket_events::from_audit(&audit, changed.timestamp, comment_events)
                         .to_string(),
@@ -426,6 +429,8 @@ impl Page {
             until,
             exclude_deleted: self.asked.exclude_deleted,
             limit,
+            // Comments in ticket events are read beside their audits (`comment_forms`).
+            companions: self.export == Export::TicketEvents && self.asked.comment_events,
         }
     }
 

@@ -75,10 +75,10 @@ impl<'a> Listing<'a> {
     ) -> Result<Response, ApiError> {
         let base = self.base.to_string();
         let serve: paging::Serve = match self.audience.filter(|a| !a.sees_everything()) {
-            None => Box::new(move |stored| R::serve_stored(stored, &base)),
+            None => paging::serve_text(move |stored| R::serve_stored(stored, &base)),
             Some(audience) => {
                 let audience = audience.clone();
-                Box::new(move |stored| {
+                paging::serve_text(move |stored| {
                     let record = crate::store::parse_stored(stored)?;
                     Ok(R::render(audience.view(R::TABLE, record), &base).to_string())
                 })
@@ -98,8 +98,8 @@ impl<'a> Listing<'a> {
         self.serve_rows(store, R::TABLE, path, R::MANY, serve).await
     }
 
-    /// One page of `table` under `key` at `path`, streamed; `serve` turns each stored
-    /// record's JSON text into the JSON text served.
+    /// One page of `table` under `key` at `path`, streamed; `serve` writes each stored row's
+    /// record as served.
     pub async fn serve_rows(
         self,
         store: &Store,

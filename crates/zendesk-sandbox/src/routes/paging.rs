@@ -16,9 +16,9 @@ use serde_json::{Value, json};
 
 use super::audience::{Audience, SideLoad};
 use super::http::Params;
-use super::stream::Reads;
+use super::stream::{Out, Reads};
 use crate::error::ApiError;
-use crate::store::{Filter, ListQuery, Store, StoreError, Table, Window, stream_page};
+use crate::store::{Filter, ListQuery, PageRow, Store, StoreError, Table, Window, stream_page};
 
 /// What the client asked for.
 #[derive(Clone, Debug)]
@@ -316,8 +316,14 @@ impl Page {
     }
 }
 
-/// Turns a stored record's JSON text into the JSON text served.
-pub type Serve = Box<dyn Fn(&str) -> Result<String, ApiError> + Send>;
+/// Writes a stored row's record as served (a record of megabytes can be written piece by
+/// piece, never held whole beside its stored text).
+pub type Serve = Box<dyn Fn(PageRow<'_>, &mut dyn Out) -> Result<(), ApiError> + Send>;
+
+/// A [`Serve`] that turns a stored record's JSON text into the JSON text served.
+pub fn serve_text(serve: impl Fn(&str) -> Result<String, ApiError> + Send + 'static) -> Serve {
+    Box::new(move |row, out| out.write(&serve(row.json)?))
+}
 
 /// A list answered as a stream (see `routes::stream`): its rows, where it lives, how each
 /// record is served, and the side-loads it carries.
@@ -369,23 +375,22 @@ pub async fn stream_list(store: &Store, list: StreamedList) -> Result<Response, 
             descending: list.sort.descending,
             window: &window,
         };
-        let mut emit = |_id: i64, _key: i64, json: &str| -> Result<(), ApiError> {
-            let text = (list.serve)(json)?;
+        let mut emit = |row: PageRow<'_>| -> Result<(), ApiError> {
             if written > 0 {
                 out.write(",")?;
             }
-            out.write(&text)?;
+            (list.serve)(row, out)?;
             written += 1;
             if !list.side_loads.is_empty() {
-                let record = crate::store::parse_stored(json)?;
+                let record = crate::store::parse_stored(row.json)?;
                 for (ids, load) in referenced.iter_mut().zip(&list.side_loads) {
                     ids.extend((load.ids)(&record));
                 }
             }
             Ok(())
         };
-        let streamed = stream_page(reader, &query, &mut |id, key, json| {
-            emit(id, key, json).map_err(|error| {
+        let streamed = stream_page(reader, &query, &mut |row| {
+            emit(row).map_err(|error| {
                 failure = Some(error);
                 StoreError::unavailable("the list stopped")
             })

@@ -57,10 +57,18 @@ pub struct BodyWriter {
 }
 
 impl BodyWriter {
+    /// A piece larger than a chunk is sent a chunk at a time, so that a record of megabytes
+    /// is never copied whole into the answer.
     pub fn write(&mut self, text: &str) -> Result<(), ApiError> {
-        self.buf.extend_from_slice(text.as_bytes());
-        if self.buf.len() >= CHUNK {
-            self.flush()?;
+        let mut rest = text.as_bytes();
+        while !rest.is_empty() {
+            let room = CHUNK.saturating_sub(self.buf.len()).max(1);
+            let (now, later) = rest.split_at(room.min(rest.len()));
+            self.buf.extend_from_slice(now);
+            rest = later;
+            if self.buf.len() >= CHUNK {
+                self.flush()?;
+            }
         }
         Ok(())
     }
@@ -72,7 +80,7 @@ impl BodyWriter {
         if self.buf.is_empty() {
             return Ok(());
         }
-        let chunk = Bytes::from(std::mem::take(&mut self.buf));
+        let chunk = Bytes::from(std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK)));
         let tx = self.tx.clone();
         let sent = self
             .runtime

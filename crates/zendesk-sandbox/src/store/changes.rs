@@ -13,6 +13,7 @@
 use super::bind::Bind;
 use super::connection::Transaction;
 use super::error::StoreResult;
+use super::tables::Table;
 
 /// What an incremental export reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,6 +64,8 @@ pub struct ChangeQuery {
     pub exclude_deleted: bool,
     /// Rows handed on at most; `None`: every row there is.
     pub limit: Option<i64>,
+    /// Read each record's companion beside it (`TableSpec::companion`: an audit's comment).
+    pub companions: bool,
 }
 
 /// One changed record as stored.
@@ -75,6 +78,8 @@ pub struct Changed<'a> {
     pub deleted: bool,
     /// The stored JSON text.
     pub json: &'a str,
+    /// Its companion's stored JSON text, when the query asked for companions and it has one.
+    pub companion: Option<&'a str>,
 }
 
 impl Changed<'_> {
@@ -108,9 +113,14 @@ pub trait ReadChanges {
     ) -> StoreResult<ChangeSummary>;
 }
 
-/// `SELECT id, timestamp, deleted, json` of one source's rows past a mark (binds: the mark's
-/// timestamp and id, then `until`), in the direction's order, unlimited.
-fn rows_sql(source: ChangeSource, direction: Direction, exclude_deleted: bool) -> String {
+/// `SELECT id, timestamp, deleted, json[, companion]` of one source's rows past a mark (binds:
+/// the mark's timestamp and id, then `until`), in the direction's order, unlimited.
+fn rows_sql(
+    source: ChangeSource,
+    direction: Direction,
+    exclude_deleted: bool,
+    companions: bool,
+) -> String {
     let (cmp, order) = match direction {
         Direction::After => (">", "ASC"),
         Direction::Before => ("<", "DESC"),
@@ -153,8 +163,13 @@ fn rows_sql(source: ChangeSource, direction: Direction, exclude_deleted: bool) -
             w = window("generated_timestamp")
         ),
         ChangeSource::TicketAudits => format!(
-            "SELECT id, created_at, 0 AS deleted, json FROM ticket_audits WHERE {} \
+            "SELECT id, created_at, 0 AS deleted, json{} FROM ticket_audits WHERE {} \
              ORDER BY created_at {order}, id {order}",
+            Table::TicketAudits
+                .companion()
+                .filter(|_| companions)
+                .map(|sql| format!(", {sql} AS companion"))
+                .unwrap_or_default(),
             window("created_at")
         ),
     }
@@ -166,7 +181,12 @@ impl ReadChanges for Transaction<'_> {
         query: &ChangeQuery,
         emit: &mut dyn FnMut(Changed<'_>) -> StoreResult<()>,
     ) -> StoreResult<ChangeSummary> {
-        let rows = rows_sql(query.source, query.direction, query.exclude_deleted);
+        let rows = rows_sql(
+            query.source,
+            query.direction,
+            query.exclude_deleted,
+            query.companions,
+        );
         let binds = [
             Bind::Int(query.from.timestamp),
             Bind::Int(query.from.id),
@@ -207,6 +227,11 @@ impl ReadChanges for Transaction<'_> {
                 timestamp: row.id(1)?,
                 deleted: row.flag(2)?,
                 json: row.str(3)?,
+                companion: if query.companions && query.source == ChangeSource::TicketAudits {
+                    row.text(4)?
+                } else {
+                    None
+                },
             };
             summary.count += 1;
             summary.first.get_or_insert(changed.mark());
@@ -224,24 +249,25 @@ mod tests {
 
     #[test]
     fn pages_read_past_the_mark_and_short_of_the_horizon() {
-        let sql = rows_sql(ChangeSource::Tickets, Direction::After, true);
+        let sql = rows_sql(ChangeSource::Tickets, Direction::After, true, false);
         assert!(
             sql.contains("(generated_timestamp, id) > ($1, $2)"),
             "{sql}"
         );
         assert!(sql.contains("generated_timestamp < $3"), "{sql}");
         assert!(sql.contains("deleted_at IS NULL"), "{sql}");
-        let back = rows_sql(ChangeSource::Users, Direction::Before, false);
+        let back = rows_sql(ChangeSource::Users, Direction::Before, false, false);
         assert!(
             back.contains("(generated_timestamp, id) < ($1, $2)"),
             "{back}"
         );
         assert!(back.ends_with("id DESC"), "{back}");
-        let orgs = rows_sql(ChangeSource::Organizations, Direction::After, false);
+        let orgs = rows_sql(ChangeSource::Organizations, Direction::After, false, false);
         assert!(orgs.contains("deleted_organizations"), "{orgs}");
-        let kept = rows_sql(ChangeSource::Organizations, Direction::After, true);
+        let kept = rows_sql(ChangeSource::Organizations, Direction::After, true, false);
         assert!(!kept.contains("deleted_organizations"), "{kept}");
-        let audits = rows_sql(ChangeSource::TicketAudits, Direction::After, false);
+        let audits = rows_sql(ChangeSource::TicketAudits, Direction::After, false, true);
         assert!(audits.contains("(created_at, id) > ($1, $2)"), "{audits}");
+        assert!(audits.contains("ticket_comments"), "{audits}");
     }
 }

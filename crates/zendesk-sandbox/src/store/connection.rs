@@ -78,6 +78,24 @@ pub trait ReadSql {
         binds: &[Bind],
         each: &mut dyn FnMut(i64, i64, &str) -> StoreResult<bool>,
     ) -> StoreResult<()>;
+    /// As [`ReadSql::stream_triples`], with a fourth column of text that may be NULL (a list's
+    /// companion, `TableSpec::companion`).
+    fn stream_page_rows(
+        &mut self,
+        sql: &str,
+        binds: &[Bind],
+        each: &mut dyn FnMut(PageRow<'_>) -> StoreResult<bool>,
+    ) -> StoreResult<()>;
+}
+
+/// One row of a page as read: the record's id, its sort key, its stored JSON text and, for a
+/// table with a companion (`TableSpec::companion`), that part's JSON text.
+#[derive(Clone, Copy, Debug)]
+pub struct PageRow<'a> {
+    pub id: i64,
+    pub key: i64,
+    pub json: &'a str,
+    pub companion: Option<&'a str>,
 }
 
 /// SQL that changes rows (`$?` bind markers), run in a write transaction; for maintenance and
@@ -398,6 +416,22 @@ impl ReadSql for Transaction<'_> {
     ) -> StoreResult<()> {
         self.stream_rows(sql, binds, &mut |row| {
             each(row.id(0)?, row.id(1)?, row.str(2)?)
+        })
+    }
+
+    fn stream_page_rows(
+        &mut self,
+        sql: &str,
+        binds: &[Bind],
+        each: &mut dyn FnMut(PageRow<'_>) -> StoreResult<bool>,
+    ) -> StoreResult<()> {
+        self.stream_rows(sql, binds, &mut |row| {
+            each(PageRow {
+                id: row.id(0)?,
+                key: row.id(1)?,
+                json: row.str(2)?,
+                companion: row.text(3)?,
+            })
         })
     }
 }

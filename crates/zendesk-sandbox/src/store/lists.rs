@@ -3,7 +3,7 @@
 //! whole.
 
 use super::bind::Bind;
-use super::connection::ReadSql;
+use super::connection::{PageRow, ReadSql};
 use super::dialect::Dialect;
 use super::error::StoreResult;
 use super::sql::{Filter, where_clause};
@@ -75,6 +75,11 @@ impl ListSql {
 pub fn list_sql(query: &ListQuery<'_>, dialect: Dialect) -> ListSql {
     let table = query.table.name();
     let sort = query.sort_column;
+    let companion = query
+        .table
+        .companion()
+        .map(|sql| format!(", {sql} AS companion"))
+        .unwrap_or_default();
     let (mut where_sql, mut binds) = where_clause(query.filters, dialect);
     let (key, size, backwards) = match query.window {
         Window::Offset { page, per_page } => {
@@ -82,7 +87,7 @@ pub fn list_sql(query: &ListQuery<'_>, dialect: Dialect) -> ListSql {
             return ListSql {
                 count: Some(format!("SELECT COUNT(*) FROM {table} WHERE {where_sql}")),
                 rows: format!(
-                    "SELECT id, {sort}, json FROM {table} WHERE {where_sql} \
+                    "SELECT id, {sort}, json{companion} FROM {table} WHERE {where_sql} \
                      ORDER BY {sort} {dir}, id {dir} LIMIT {per_page} OFFSET {}",
                     (page - 1) * per_page
                 ),
@@ -113,7 +118,7 @@ pub fn list_sql(query: &ListQuery<'_>, dialect: Dialect) -> ListSql {
     let reversed = backwards.then(|| {
         (
             format!(
-                "SELECT id, {sort} AS sort_key, json FROM {table} WHERE {where_sql} \
+                "SELECT id, {sort} AS sort_key, json{companion} FROM {table} WHERE {where_sql} \
                  ORDER BY {sort} {order}, id {order} LIMIT {size}"
             ),
             format!("sort_key {turned}, id {turned}"),
@@ -122,7 +127,7 @@ pub fn list_sql(query: &ListQuery<'_>, dialect: Dialect) -> ListSql {
     ListSql {
         count: None,
         rows: format!(
-            "SELECT id, {sort}, json FROM {table} WHERE {where_sql} \
+            "SELECT id, {sort}, json{companion} FROM {table} WHERE {where_sql} \
              ORDER BY {sort} {order}, id {order} LIMIT {}",
             size + 1
         ),
@@ -133,12 +138,12 @@ pub fn list_sql(query: &ListQuery<'_>, dialect: Dialect) -> ListSql {
     }
 }
 
-/// Reads one page of a list in the list's order and hands each row (id, sort key, stored JSON)
-/// to `emit` as it is read, so a page of large records never sits in memory whole.
+/// Reads one page of a list in the list's order and hands each row to `emit` as it is read, so
+/// a page of large records never sits in memory whole.
 pub fn stream_page<R: ReadSql + ?Sized>(
     reader: &mut R,
     query: &ListQuery<'_>,
-    emit: &mut dyn FnMut(i64, i64, &str) -> StoreResult<()>,
+    emit: &mut dyn FnMut(PageRow<'_>) -> StoreResult<()>,
 ) -> StoreResult<PageSummary> {
     let built = list_sql(query, reader.dialect());
     let mut summary = PageSummary::default();
@@ -157,22 +162,39 @@ pub fn stream_page<R: ReadSql + ?Sized>(
             .unwrap_or(0);
         summary.more = more > built.size;
         let (inner, order) = built.reversed_rows();
-        format!("SELECT id, sort_key, json FROM ({inner}) AS page ORDER BY {order}")
+        let companion = if query.table.companion().is_some() {
+            ", companion"
+        } else {
+            ""
+        };
+        format!("SELECT id, sort_key, json{companion} FROM ({inner}) AS page ORDER BY {order}")
     } else {
         built.rows.clone()
     };
     let mut seen = 0i64;
-    reader.stream_triples(&rows_sql, &built.binds, &mut |id, key, json| {
+    let mut each = |row: PageRow<'_>| {
         seen += 1;
         if seen > built.size {
             summary.more = true;
             return Ok(false);
         }
-        summary.first.get_or_insert((id, key));
-        summary.last = Some((id, key));
-        emit(id, key, json)?;
+        summary.first.get_or_insert((row.id, row.key));
+        summary.last = Some((row.id, row.key));
+        emit(row)?;
         Ok(true)
-    })?;
+    };
+    if query.table.companion().is_some() {
+        reader.stream_page_rows(&rows_sql, &built.binds, &mut each)?;
+    } else {
+        reader.stream_triples(&rows_sql, &built.binds, &mut |id, key, json| {
+            each(PageRow {
+                id,
+                key,
+                json,
+                companion: None,
+            })
+        })?;
+    }
     if let (Some(total), Window::Offset { page, per_page }) = (summary.count, query.window) {
         summary.more = page * per_page < total;
     }

@@ -67,7 +67,7 @@ pub use bind::Bind;
 pub use changes::{
     ChangeQuery, ChangeSource, ChangeSummary, Changed, Direction, Mark, ReadChanges,
 };
-pub use connection::{ReadSql, WriteSql};
+pub use connection::{PageRow, ReadSql, WriteSql};
 pub use credentials::{Principal, ReadCredentials, TokenHash, WriteCredentials};
 pub use dialect::{CustomFieldSql, Dialect, TextForm, TextPhrase};
 pub use error::{StoreError, StoreErrorKind, StoreResult, parse_stored, redact_url};

@@ -83,6 +83,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         8,
         include_str!("../../migrations/postgres/0008_incremental.sql"),
     ),
+    (
+        9,
+        include_str!("../../migrations/postgres/0009_comment_text_once.sql"),
+    ),
 ];
 
 /// The migration after which every record's full text is folded again (see its SQL file).

@@ -171,8 +171,8 @@ impl ReadRecords for Transaction<'_> {
 
     fn list_page(&mut self, query: &ListQuery<'_>) -> StoreResult<PageRows> {
         let mut rows = Vec::new();
-        let summary = stream_page(self, query, &mut |id, key, json| {
-            rows.push((id, key, json.to_string()));
+        let summary = stream_page(self, query, &mut |row| {
+            rows.push((row.id, row.key, row.json.to_string()));
             Ok(())
         })?;
         Ok(PageRows {

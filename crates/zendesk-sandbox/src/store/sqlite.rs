@@ -44,6 +44,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0007_business_rules.sql"),
     include_str!("../../migrations/sqlite/0008_webhooks.sql"),
     include_str!("../../migrations/sqlite/0009_incremental.sql"),
+    include_str!("../../migrations/sqlite/0010_comment_text_once.sql"),
 ];
 
 /// Idle read connections kept open.

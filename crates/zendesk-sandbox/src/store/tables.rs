@@ -58,6 +58,10 @@ pub struct TableSpec {
     /// `updated_at` (which every saved table has); `None` for rows written with an insert of
     /// their own (comments and audits belong to a ticket).
     pub columns: Option<Columns>,
+    /// For a record kept in part in another table, the SQL of that part's JSON text, read as a
+    /// column of the row's own statement (`NULL` when there is none): an audit's comment, whose
+    /// text the audit's Comment event does not repeat (`resources::comment_forms`).
+    pub companion: Option<&'static str>,
 }
 
 /// A table's full text: the fields a record's text is made of, in order, with the weight each
@@ -107,6 +111,11 @@ impl Table {
 
     pub fn name(self) -> &'static str {
         self.spec().name
+    }
+
+    /// The SQL of the part of a record kept in another table (see `TableSpec::companion`).
+    pub fn companion(self) -> Option<&'static str> {
+        self.spec().companion
     }
 
     /// The condition a row must meet to be "live" (not soft-deleted).
@@ -190,6 +199,7 @@ const TICKETS: TableSpec = TableSpec {
             ("due_at", Bind::opt_int(ts(record, "due_at"))),
         ]
     }),
+    companion: None,
 };
 
 const USERS: TableSpec = TableSpec {
@@ -221,6 +231,7 @@ const USERS: TableSpec = TableSpec {
             ("phone", Bind::opt_text(s(record, "phone"))),
         ]
     }),
+    companion: None,
 };
 
 const ORGANIZATIONS: TableSpec = TableSpec {
@@ -242,6 +253,7 @@ const ORGANIZATIONS: TableSpec = TableSpec {
             ("group_id", Bind::opt_int(i(record, "group_id"))),
         ]
     }),
+    companion: None,
 };
 
 /// Organization fields keep `deleted` beside the JSON (a deleted field's key is never reused):
@@ -259,6 +271,7 @@ const ORGANIZATION_FIELDS: TableSpec = TableSpec {
             ("active", flag(record, "active", true)),
         ]
     }),
+    companion: None,
 };
 
 const GROUPS: TableSpec = TableSpec {
@@ -273,6 +286,7 @@ const GROUPS: TableSpec = TableSpec {
             ("deleted", flag(record, "deleted", false)),
         ]
     }),
+    companion: None,
 };
 
 const TICKET_FIELDS: TableSpec = TableSpec {
@@ -293,6 +307,7 @@ const TICKET_FIELDS: TableSpec = TableSpec {
             ("deleted", flag(record, "deleted", false)),
         ]
     }),
+    companion: None,
 };
 
 const GROUP_MEMBERSHIPS: TableSpec = TableSpec {
@@ -314,6 +329,7 @@ const GROUP_MEMBERSHIPS: TableSpec = TableSpec {
             ("is_default", flag(record, "default", false)),
         ]
     }),
+    companion: None,
 };
 
 const TICKET_COMMENTS: TableSpec = TableSpec {
@@ -323,6 +339,7 @@ const TICKET_COMMENTS: TableSpec = TableSpec {
     tags: None,
     text: None,
     columns: None,
+    companion: None,
 };
 
 const TICKET_AUDITS: TableSpec = TableSpec {
@@ -332,6 +349,9 @@ const TICKET_AUDITS: TableSpec = TableSpec {
     tags: None,
     text: None,
     columns: None,
+    companion: Some(
+        "(SELECT c.json FROM ticket_comments c WHERE c.audit_id = ticket_audits.id LIMIT 1)",
+    ),
 };
 
 const MACROS: TableSpec = TableSpec {
@@ -341,6 +361,7 @@ const MACROS: TableSpec = TableSpec {
     tags: None,
     text: None,
     columns: Some(restricted_columns),
+    companion: None,
 };
 
 const VIEWS: TableSpec = TableSpec {
@@ -350,6 +371,7 @@ const VIEWS: TableSpec = TableSpec {
     tags: None,
     text: None,
     columns: Some(restricted_columns),
+    companion: None,
 };
 
 const CATEGORIES: TableSpec = TableSpec {
@@ -364,6 +386,7 @@ const CATEGORIES: TableSpec = TableSpec {
             ("position", Bind::Int(i(record, "position").unwrap_or(0))),
         ]
     }),
+    companion: None,
 };
 
 const SECTIONS: TableSpec = TableSpec {
@@ -382,6 +405,7 @@ const SECTIONS: TableSpec = TableSpec {
             ("position", Bind::Int(i(record, "position").unwrap_or(0))),
         ]
     }),
+    companion: None,
 };
 
 const ARTICLES: TableSpec = TableSpec {
@@ -418,6 +442,7 @@ const ARTICLES: TableSpec = TableSpec {
             ("title_lower", lower(s(record, "title")).or_empty()),
         ]
     }),
+    companion: None,
 };
 
 const ATTACHMENTS: TableSpec = TableSpec {
@@ -450,6 +475,7 @@ const ATTACHMENTS: TableSpec = TableSpec {
             ("size", Bind::Int(i(record, "size").unwrap_or_default())),
         ]
     }),
+    companion: None,
 };
 
 const TRIGGERS: TableSpec = TableSpec {
@@ -470,6 +496,7 @@ const TRIGGERS: TableSpec = TableSpec {
         ));
         columns
     }),
+    companion: None,
 };
 
 const TRIGGER_CATEGORIES: TableSpec = TableSpec {
@@ -479,6 +506,7 @@ const TRIGGER_CATEGORIES: TableSpec = TableSpec {
     tags: None,
     text: None,
     columns: Some(|record| vec![("position", Bind::Int(i(record, "position").unwrap_or(0)))]),
+    companion: None,
 };
 
 const AUTOMATIONS: TableSpec = TableSpec {
@@ -488,6 +516,7 @@ const AUTOMATIONS: TableSpec = TableSpec {
     tags: None,
     text: None,
     columns: Some(rule_columns),
+    companion: None,
 };
 
 const OUTBOX_EMAILS: TableSpec = TableSpec {
@@ -505,6 +534,7 @@ const OUTBOX_EMAILS: TableSpec = TableSpec {
             ("to_address", lower(s(record, "to")).or_empty()),
         ]
     }),
+    companion: None,
 };
 
 /// The columns of triggers and automations: title (for search), whether it runs, its place.
