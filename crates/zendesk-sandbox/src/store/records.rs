@@ -47,6 +47,9 @@ pub struct ArticleSearch<'a> {
 /// and sent a slice at a time, so a reader holds a slice, not the file.
 pub const ATTACHMENT_SLICE: usize = 256 * 1024;
 
+/// The most ids [`ReadRecords::records`] reads in one statement.
+const RECORDS_PER_STATEMENT: usize = 256;
+
 /// Reading records.
 pub trait ReadRecords {
     /// One live record's JSON.
@@ -149,13 +152,16 @@ impl ReadRecords for Transaction<'_> {
     }
 
     fn records(&mut self, table: Table, ids: &[i64]) -> StoreResult<Vec<Value>> {
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            if let Some(record) = self.record(table, *id)? {
-                out.push(record);
-            }
+        // Read together (a statement per `RECORDS_PER_STATEMENT` ids, not one per id: on
+        // PostgreSQL a round trip each), then put in the order asked.
+        let mut found = std::collections::HashMap::with_capacity(ids.len());
+        for some in ids.chunks(RECORDS_PER_STATEMENT) {
+            found.extend(self.record_texts(table, some)?);
         }
-        Ok(out)
+        ids.iter()
+            .filter_map(|id| found.get(id))
+            .map(|text| parse_stored(text))
+            .collect()
     }
 
     fn find_id(&mut self, table: Table, key: Lookup, value: &str) -> StoreResult<Option<i64>> {
