@@ -7,8 +7,12 @@ use std::pin::Pin;
 use super::connection::{ReadJob, WriteJob};
 use super::dialect::Dialect;
 use super::error::StoreResult;
+use super::tables::Table;
 
 pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Records as stored: (id, JSON text).
+pub(crate) type RecordTexts = Vec<(i64, String)>;
 
 /// A database behind the store: how its reads and writes are run. Object-safe: the typed entry
 /// points live on [`Store`].
@@ -31,6 +35,17 @@ pub(crate) trait Backend: Send + Sync {
     /// whose transactions cost round trips runs it without one.
     fn read_alone(&self, job: ReadJob) -> BoxFuture<'_, StoreResult<()>> {
         self.read(job)
+    }
+    /// Reads the live records `ids` of `table` as stored, (id, JSON text), from async code
+    /// with no blocking thread, where the backend has a way to (`store::lookups` reads its
+    /// batches so); `None` where it has not, and the caller peeks.
+    fn read_records_async(
+        &self,
+        table: Table,
+        ids: Vec<i64>,
+    ) -> Option<BoxFuture<'_, StoreResult<RecordTexts>>> {
+        let _ = (table, ids);
+        None
     }
     /// Runs `job` in a write transaction; resolves once it is committed (or rolled back).
     fn write(&self, job: WriteJob) -> BoxFuture<'_, StoreResult<()>>;

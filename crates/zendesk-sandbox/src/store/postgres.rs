@@ -40,7 +40,7 @@ use postgres::types::{FromSql, IsNull, ToSql, Type, to_sql_checked};
 use postgres::{Client, NoTls, Statement};
 use serde_json::Value;
 
-use super::backend::{Backend, BoxFuture, Durability};
+use super::backend::{Backend, BoxFuture, Durability, RecordTexts};
 use super::bind::Bind;
 use super::connection::{
     self, ExtraColumn, Idle, ReadJob, Row, Transaction, WriteJob, peek_outside_transaction,
@@ -50,6 +50,7 @@ use super::dialect::Dialect;
 use super::error::{StoreError, StoreResult, redact_url};
 use super::group_commit::{GroupCommit, WithConnection};
 use super::postgres_tls::{self, RustlsConnect, SslMode};
+use super::records::record_texts_statement;
 use super::sql::bind_markers;
 use super::tables::Table;
 use super::text::fold_text;
@@ -113,6 +114,8 @@ const ID_BLOCK: i64 = 32;
 /// A `postgres://` or `postgresql://` URL, parsed.
 pub(super) struct Target {
     config: postgres::Config,
+    /// The same, for the async client (`AsyncReader`).
+    async_config: tokio_postgres::Config,
     /// TLS settings from `sslmode` / `sslrootcert` (`None`: plain TCP).
     tls: Option<Arc<rustls::ClientConfig>>,
     schema: Option<String>,
@@ -182,7 +185,7 @@ impl Target {
         } else {
             format!("{base}?{}", kept.join("&"))
         };
-        let mut config: postgres::Config = url.parse().map_err(|e| {
+        let mut config: tokio_postgres::Config = url.parse().map_err(|e| {
             StoreError::config(format!("the database URL {shown} cannot be read: {e}"))
         })?;
         config.ssl_mode(ssl_mode.driver_mode());
@@ -200,7 +203,8 @@ impl Target {
             config.options(&options);
         }
         Ok(Target {
-            config,
+            config: postgres::Config::from(config.clone()),
+            async_config: config,
             tls,
             schema,
             shown,
@@ -683,6 +687,96 @@ pub(super) struct Postgres {
     writer: GroupCommit,
     idle: Arc<Idle<PgConn>>,
     readers: Arc<tokio::sync::Semaphore>,
+    async_reader: AsyncReader,
+}
+
+/// The connection gathered lookups are read on (`store::lookups`): the driver's async client,
+/// driven by the server's own runtime, so that a batch costs no hop to a blocking thread and
+/// back, nor a round of the synchronous client's own runtime. Connected on first use and again
+/// after it is lost; concurrent batches share it (the driver pipelines their statements).
+struct AsyncReader {
+    target: Arc<Target>,
+    current: tokio::sync::Mutex<Option<Arc<AsyncConn>>>,
+}
+
+struct AsyncConn {
+    client: tokio_postgres::Client,
+    /// Prepared statements by their SQL (a few shapes: tables by powers of two).
+    statements: std::sync::Mutex<HashMap<String, Statement>>,
+}
+
+impl AsyncReader {
+    async fn connection(&self) -> StoreResult<Arc<AsyncConn>> {
+        let mut current = self.current.lock().await;
+        if let Some(conn) = current.as_ref().filter(|c| !c.client.is_closed()) {
+            return Ok(conn.clone());
+        }
+        *current = None;
+        let target = &self.target;
+        let unavailable = |e: postgres::Error| {
+            StoreError::unavailable(format!(
+                "cannot connect to the database {}: {}",
+                target.shown,
+                db(e).detail
+            ))
+        };
+        // The connection runs as a task of its own until its client is dropped.
+        let client = match &target.tls {
+            Some(tls) => {
+                let (client, connection) = target
+                    .async_config
+                    .connect(RustlsConnect(tls.clone()))
+                    .await
+                    .map_err(unavailable)?;
+                tokio::spawn(async move { drop(connection.await) });
+                client
+            }
+            None => {
+                let (client, connection) = target
+                    .async_config
+                    .connect(NoTls)
+                    .await
+                    .map_err(unavailable)?;
+                tokio::spawn(async move { drop(connection.await) });
+                client
+            }
+        };
+        let conn = Arc::new(AsyncConn {
+            client,
+            statements: std::sync::Mutex::new(HashMap::new()),
+        });
+        *current = Some(conn.clone());
+        Ok(conn)
+    }
+
+    async fn record_texts(&self, table: Table, ids: Vec<i64>) -> StoreResult<Vec<(i64, String)>> {
+        let Some((sql, binds)) = record_texts_statement(table, &ids) else {
+            return Ok(Vec::new());
+        };
+        let conn = self.connection().await?;
+        let prepared = connection::lock(&conn.statements).get(&sql).cloned();
+        let statement = match prepared {
+            Some(statement) => statement,
+            None => {
+                let statement = conn
+                    .client
+                    .prepare(&bind_markers(&sql, Dialect::Postgres))
+                    .await
+                    .map_err(db)?;
+                connection::lock(&conn.statements).insert(sql, statement.clone());
+                statement
+            }
+        };
+        let params: Vec<&(dyn ToSql + Sync)> =
+            binds.iter().map(|b| b as &(dyn ToSql + Sync)).collect();
+        let rows = conn.client.query(&statement, &params).await.map_err(db)?;
+        rows.iter()
+            .map(|row| {
+                let row: &dyn Row = row;
+                Ok((row.id(0)?, row.string(1)?))
+            })
+            .collect()
+    }
 }
 
 impl Postgres {
@@ -730,6 +824,10 @@ impl Postgres {
         let writer = GroupCommit::start("zd-sandbox-pg-writer", with)
             .map_err(|e| StoreError::config(format!("cannot start the database writer: {e}")))?;
         Ok(Postgres {
+            async_reader: AsyncReader {
+                target: target.clone(),
+                current: tokio::sync::Mutex::new(None),
+            },
             target,
             durability,
             writer,
@@ -835,6 +933,14 @@ impl Backend for Postgres {
         self.writer.submit(job)
     }
 
+    fn read_records_async(
+        &self,
+        table: Table,
+        ids: Vec<i64>,
+    ) -> Option<BoxFuture<'_, StoreResult<RecordTexts>>> {
+        Some(Box::pin(self.async_reader.record_texts(table, ids)))
+    }
+
     fn count_request(
         &self,
         limit: &'static str,
@@ -935,6 +1041,7 @@ impl Backend for Postgres {
         let stopped = self.writer.stop();
         Box::pin(async move {
             stopped.await;
+            self.async_reader.current.lock().await.take();
             // A client closes by blocking on its own runtime: never on an async thread.
             let conns = idle.drain();
             let _ = tokio::task::spawn_blocking(move || drop(conns)).await;

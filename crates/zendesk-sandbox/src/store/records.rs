@@ -47,6 +47,23 @@ pub struct ArticleSearch<'a> {
 /// and sent a slice at a time, so a reader holds a slice, not the file.
 pub const ATTACHMENT_SLICE: usize = 256 * 1024;
 
+/// The statement of [`ReadRecords::record_texts`] (`SELECT id, json`) and its binds; `None`
+/// for no ids. It has as many markers as the next power of two (the last id repeated), so that
+/// a connection prepares a handful of statements for every size of batch.
+pub(crate) fn record_texts_statement(table: Table, ids: &[i64]) -> Option<(String, Vec<Bind>)> {
+    let &last = ids.last()?;
+    let markers = ids.len().next_power_of_two();
+    let mut binds: Vec<Bind> = ids.iter().map(|id| Bind::Int(*id)).collect();
+    binds.resize(markers, Bind::Int(last));
+    let sql = format!(
+        "SELECT id, json FROM {} WHERE id IN ({}) AND {}",
+        table.name(),
+        vec!["$?"; markers].join(", "),
+        table.live()
+    );
+    Some((sql, binds))
+}
+
 /// The most ids [`ReadRecords::records`] reads in one statement.
 const RECORDS_PER_STATEMENT: usize = 256;
 
@@ -134,20 +151,9 @@ impl ReadRecords for Transaction<'_> {
     }
 
     fn record_texts(&mut self, table: Table, ids: &[i64]) -> StoreResult<Vec<(i64, String)>> {
-        let Some(&last) = ids.last() else {
+        let Some((sql, binds)) = record_texts_statement(table, ids) else {
             return Ok(Vec::new());
         };
-        // As many markers as the next power of two (the last id repeated), so that a
-        // connection prepares a handful of statements for every size of batch.
-        let markers = ids.len().next_power_of_two();
-        let mut binds: Vec<Bind> = ids.iter().map(|id| Bind::Int(*id)).collect();
-        binds.resize(markers, Bind::Int(last));
-        let sql = format!(
-            "SELECT id, json FROM {} WHERE id IN ({}) AND {}",
-            table.name(),
-            vec!["$?"; markers].join(", "),
-            table.live()
-        );
         self.rows(&sql, &binds, |row| Ok((row.id(0)?, row.string(1)?)))
     }
 
