@@ -20,8 +20,8 @@ use super::tables::Table;
 
 /// Batches read at the same time. One: the lookups that arrive while it is read gather into
 /// the next, so under load each round trip serves as many as came meanwhile. With the async
-/// client, show ticket over TLS at 16 clients measured 0.30–0.32x the floor with one batch in
-/// flight, 0.20–0.29x with two (three runs each); a lone lookup never waits.
+/// client, show ticket over TLS at 16 clients measured a median of 0.29x the floor with one
+/// batch in flight (12 runs) and 0.26x with two (3 runs); a lone lookup never waits.
 const BATCHES_IN_FLIGHT: usize = 1;
 
 /// The most lookups one batch reads.
