@@ -23,6 +23,32 @@ pub type Sink<'a> = dyn FnMut(&str) -> Result<(), ApiError> + 'a;
 /// The forms of a comment's text, which an audit's Comment event does not store.
 const TEXT_FORMS: [&str; 3] = ["body", "html_body", "plain_body"];
 
+/// The text forms derived when a comment is served, in Zendesk's order right after `body`: each
+/// one the comment does not store (`stores` says which it does). Both ways of serving a comment,
+/// streamed and as a value, follow this.
+fn derived_forms(stores: impl Fn(&str) -> bool) -> impl Iterator<Item = DerivedForm> {
+    [DerivedForm::Html, DerivedForm::Plain]
+        .into_iter()
+        .filter(move |form| !stores(form.key()))
+}
+
+#[derive(Clone, Copy)]
+enum DerivedForm {
+    /// `html_body`: [`plain_html`] of the body.
+    Html,
+    /// `plain_body`: the body.
+    Plain,
+}
+
+impl DerivedForm {
+    fn key(self) -> &'static str {
+        match self {
+            DerivedForm::Html => "html_body",
+            DerivedForm::Plain => "plain_body",
+        }
+    }
+}
+
 /// Zendesk's HTML of a plain text: the text in a `div`, its paragraphs (split at blank lines)
 /// each in a `p`, other line breaks as `<br>`, `&`, `<` and `>` escaped.
 const HTML_OPEN: &str = "<div class=\"zd-comment\" dir=\"auto\"><p dir=\"auto\">";
@@ -243,7 +269,6 @@ pub fn write_served_comment(
         return write(stored);
     };
     let has = |key: &str| members.iter().any(|(k, _)| k == key);
-    let (has_html, has_plain) = (has("html_body"), has("plain_body"));
     write("{")?;
     for (n, (key, value)) in members.iter().enumerate() {
         let name = Value::from(key.as_str()).to_string();
@@ -256,13 +281,12 @@ pub fn write_served_comment(
         write(value.get())?;
         let text = value.get();
         if key == "body" && text.starts_with('"') {
-            if !has_html {
-                write(",\"html_body\":")?;
-                write_plain_html(text, write)?;
-            }
-            if !has_plain {
-                write(",\"plain_body\":")?;
-                write(text)?;
+            for form in derived_forms(has) {
+                write(&format!(",\"{}\":", form.key()))?;
+                match form {
+                    DerivedForm::Html => write_plain_html(text, write)?,
+                    DerivedForm::Plain => write(text)?,
+                }
             }
         }
     }
@@ -406,11 +430,8 @@ pub fn stored_audit(audit: &Value) -> Value {
 /// A stored comment as served: `html_body` and `plain_body` derived from `body`, right after it,
 /// where they were not stored.
 pub fn served_comment(stored: Map<String, Value>) -> Map<String, Value> {
-    let (has_html, has_plain) = (
-        stored.contains_key("html_body"),
-        stored.contains_key("plain_body"),
-    );
-    if has_html && has_plain {
+    let forms: Vec<DerivedForm> = derived_forms(|key| stored.contains_key(key)).collect();
+    if forms.is_empty() {
         return stored;
     }
     let Some(body) = stored
@@ -420,18 +441,17 @@ pub fn served_comment(stored: Map<String, Value>) -> Map<String, Value> {
     else {
         return stored;
     };
-    let mut html = (!has_html).then(|| plain_html(&body));
-    let mut plain = (!has_plain).then_some(body);
-    let mut served = Map::with_capacity(stored.len() + 2);
+    let mut served = Map::with_capacity(stored.len() + forms.len());
     for (key, value) in stored {
         let was_body = key == "body";
         served.insert(key, value);
         if was_body {
-            if let Some(html) = html.take() {
-                served.insert("html_body".into(), json!(html));
-            }
-            if let Some(plain) = plain.take() {
-                served.insert("plain_body".into(), json!(plain));
+            for form in &forms {
+                let text = match form {
+                    DerivedForm::Html => plain_html(&body),
+                    DerivedForm::Plain => body.clone(),
+                };
+                served.insert(form.key().into(), json!(text));
             }
         }
     }

@@ -111,9 +111,13 @@ macro_rules! hc_resource {
                 render_hc(record, base, $many)
             }
 
-            fn serve_stored(stored: &str, base: &str) -> Result<String, ApiError> {
+            fn write_stored(
+                stored: &str,
+                base: &str,
+                out: &mut dyn super::stream::Out,
+            ) -> Result<(), ApiError> {
                 let record = crate::store::parse_stored(stored)?;
-                Ok(Self::render(record, base).to_string())
+                out.write(&Self::render(record, base).to_string())
             }
         }
     };

@@ -75,7 +75,7 @@ impl<'a> Listing<'a> {
     ) -> Result<Response, ApiError> {
         let base = self.base.to_string();
         let serve: paging::Serve = match self.audience.filter(|a| !a.sees_everything()) {
-            None => paging::serve_text(move |stored| R::serve_stored(stored, &base)),
+            None => Box::new(move |row, out| R::write_stored(row.json, &base, out)),
             Some(audience) => {
                 let audience = audience.clone();
                 paging::serve_text(move |stored| {

@@ -34,8 +34,12 @@ impl Resource for Emails {
         record
     }
 
-    fn serve_stored(stored: &str, _base: &str) -> Result<String, ApiError> {
-        Ok(stored.to_string())
+    fn write_stored(
+        stored: &str,
+        _base: &str,
+        out: &mut dyn super::stream::Out,
+    ) -> Result<(), ApiError> {
+        out.write(stored)
     }
 }
 

@@ -61,6 +61,10 @@ impl BodyWriter {
     /// is never copied whole into the answer.
     pub fn write(&mut self, text: &str) -> Result<(), ApiError> {
         let mut rest = text.as_bytes();
+        if self.buf.capacity() == 0 && !rest.is_empty() {
+            // Taken by the last flush: a chunk's room is made only when something follows.
+            self.buf.reserve_exact(CHUNK);
+        }
         while !rest.is_empty() {
             let room = CHUNK.saturating_sub(self.buf.len()).max(1);
             let (now, later) = rest.split_at(room.min(rest.len()));
@@ -80,7 +84,7 @@ impl BodyWriter {
         if self.buf.is_empty() {
             return Ok(());
         }
-        let chunk = Bytes::from(std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK)));
+        let chunk = Bytes::from(std::mem::take(&mut self.buf));
         let tx = self.tx.clone();
         let sent = self
             .runtime

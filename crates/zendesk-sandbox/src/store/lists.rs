@@ -75,11 +75,12 @@ impl ListSql {
 pub fn list_sql(query: &ListQuery<'_>, dialect: Dialect) -> ListSql {
     let table = query.table.name();
     let sort = query.sort_column;
-    let companion = query
-        .table
-        .companion()
-        .map(|sql| format!(", {sql} AS companion"))
-        .unwrap_or_default();
+    // Every page reads a fourth column, NULL for a table without a companion, so that every
+    // page is read and served one way.
+    let companion = format!(
+        ", {} AS companion",
+        query.table.companion().unwrap_or("NULL")
+    );
     let (mut where_sql, mut binds) = where_clause(query.filters, dialect);
     let (key, size, backwards) = match query.window {
         Window::Offset { page, per_page } => {
@@ -162,12 +163,7 @@ pub fn stream_page<R: ReadSql + ?Sized>(
             .unwrap_or(0);
         summary.more = more > built.size;
         let (inner, order) = built.reversed_rows();
-        let companion = if query.table.companion().is_some() {
-            ", companion"
-        } else {
-            ""
-        };
-        format!("SELECT id, sort_key, json{companion} FROM ({inner}) AS page ORDER BY {order}")
+        format!("SELECT id, sort_key, json, companion FROM ({inner}) AS page ORDER BY {order}")
     } else {
         built.rows.clone()
     };
@@ -183,18 +179,7 @@ pub fn stream_page<R: ReadSql + ?Sized>(
         emit(row)?;
         Ok(true)
     };
-    if query.table.companion().is_some() {
-        reader.stream_page_rows(&rows_sql, &built.binds, &mut each)?;
-    } else {
-        reader.stream_triples(&rows_sql, &built.binds, &mut |id, key, json| {
-            each(PageRow {
-                id,
-                key,
-                json,
-                companion: None,
-            })
-        })?;
-    }
+    reader.stream_page_rows(&rows_sql, &built.binds, &mut each)?;
     if let (Some(total), Window::Offset { page, per_page }) = (summary.count, query.window) {
         summary.more = page * per_page < total;
     }

@@ -124,6 +124,15 @@ pub(super) struct Target {
 }
 
 impl Target {
+    /// Why a connection to the database failed, naming it as shown (without its password).
+    fn cannot_connect(&self, error: postgres::Error) -> String {
+        format!(
+            "cannot connect to the database {}: {}",
+            self.shown,
+            db(error).detail
+        )
+    }
+
     /// `None` when the URL is not PostgreSQL's.
     pub(super) fn from_url(url: &str) -> Option<StoreResult<Target>> {
         (url.starts_with("postgres://") || url.starts_with("postgresql://"))
@@ -713,13 +722,7 @@ impl AsyncReader {
         }
         *current = None;
         let target = &self.target;
-        let unavailable = |e: postgres::Error| {
-            StoreError::unavailable(format!(
-                "cannot connect to the database {}: {}",
-                target.shown,
-                db(e).detail
-            ))
-        };
+        let unavailable = |e| StoreError::unavailable(target.cannot_connect(e));
         // The connection runs as a task of its own until its client is dropped.
         let client = match &target.tls {
             Some(tls) => {
@@ -784,13 +787,9 @@ impl Postgres {
         let target = Arc::new(target);
         let opening = target.clone();
         let conn = tokio::task::spawn_blocking(move || {
-            let mut conn = opening.connect(durability).map_err(|e| {
-                StoreError::config(format!(
-                    "cannot connect to the database {}: {}",
-                    opening.shown,
-                    db(e).detail
-                ))
-            })?;
+            let mut conn = opening
+                .connect(durability)
+                .map_err(|e| StoreError::config(opening.cannot_connect(e)))?;
             migrate(&mut conn, &opening)?;
             let key = write_lock_key(&mut conn)
                 .map_err(|e| StoreError::config(format!("database: {}", e.detail)))?;
@@ -805,13 +804,9 @@ impl Postgres {
         let with: WithConnection = Box::new(move |run| {
             if current.as_ref().is_none_or(|c| c.client.is_closed()) {
                 current = None;
-                let mut conn = reconnect.connect(durability).map_err(|e| {
-                    StoreError::unavailable(format!(
-                        "cannot connect to the database {}: {}",
-                        reconnect.shown,
-                        db(e).detail
-                    ))
-                })?;
+                let mut conn = reconnect
+                    .connect(durability)
+                    .map_err(|e| StoreError::unavailable(reconnect.cannot_connect(e)))?;
                 conn.write_lock = lock_key;
                 current = Some(conn);
             }
@@ -852,13 +847,9 @@ impl Postgres {
             tokio::task::spawn_blocking(move || {
                 let mut conn = match idle.take() {
                     Some(conn) => conn,
-                    None => target.connect(durability).map_err(|e| {
-                        StoreError::unavailable(format!(
-                            "cannot connect to the database {}: {}",
-                            target.shown,
-                            db(e).detail
-                        ))
-                    })?,
+                    None => target
+                        .connect(durability)
+                        .map_err(|e| StoreError::unavailable(target.cannot_connect(e)))?,
                 };
                 let result = f(&mut conn);
                 if !conn.client.is_closed() {
