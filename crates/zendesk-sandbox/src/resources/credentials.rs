@@ -18,6 +18,9 @@ use crate::store::{Store, StoreError, TokenHash};
 #[derive(Clone)]
 pub struct Secrets {
     key: [u8; 32],
+    /// The HMAC with the key already absorbed: a fingerprint then hashes the text alone (two
+    /// SHA-256 blocks of four).
+    mac: Hmac<Sha256>,
 }
 
 impl std::fmt::Debug for Secrets {
@@ -31,7 +34,12 @@ impl Secrets {
     pub fn ephemeral() -> Secrets {
         let mut key = [0u8; 32];
         fill_random(&mut key);
-        Secrets { key }
+        Secrets::with_key(key)
+    }
+
+    fn with_key(key: [u8; 32]) -> Secrets {
+        let mac = Hmac::<Sha256>::new_from_slice(&key).expect("HMAC takes any key size");
+        Secrets { key, mac }
     }
 
     /// The key in `path`, created (0600) when missing.
@@ -57,7 +65,7 @@ impl Secrets {
                 keep_private(path);
                 let mut key = [0u8; 32];
                 key.copy_from_slice(&decoded);
-                Ok(Secrets { key })
+                Ok(Secrets::with_key(key))
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let secrets = Secrets::ephemeral();
@@ -112,7 +120,7 @@ impl Secrets {
             })?;
         let mut key = [0u8; 32];
         key.copy_from_slice(&decoded);
-        Ok(Secrets { key })
+        Ok(Secrets::with_key(key))
     }
 
     /// A value that tells keys apart without revealing them.
@@ -146,7 +154,7 @@ impl Secrets {
     /// cache is looked up by it), so it is the HMAC alone, written without `format!`, which
     /// cost twice the hashing (40,000 instructions a request).
     pub fn fingerprint(&self, text: &str) -> String {
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes any key size");
+        let mut mac = self.mac.clone();
         mac.update(text.as_bytes());
         let mut keyed = String::with_capacity(KEYED_PREFIX.len() + 64);
         keyed.push_str(KEYED_PREFIX);
@@ -324,6 +332,13 @@ mod tests {
         assert_eq!(keyed, secrets.fingerprint("t"));
         assert_eq!(keyed.len(), KEYED_PREFIX.len() + 64);
         assert!(keyed.starts_with("hmac-sha256:"));
+        // The HMAC kept with its key absorbed answers as one keyed afresh, text after text.
+        for text in ["t", "", "another token"] {
+            let mut fresh = Hmac::<Sha256>::new_from_slice(&secrets.key).unwrap();
+            fresh.update(text.as_bytes());
+            let expected = format!("hmac-sha256:{}", hex(&fresh.finalize().into_bytes()));
+            assert_eq!(secrets.fingerprint(text), expected);
+        }
     }
 
     #[test]
