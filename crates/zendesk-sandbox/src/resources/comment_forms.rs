@@ -282,7 +282,9 @@ pub fn write_served_comment(
         let text = value.get();
         if key == "body" && text.starts_with('"') {
             for form in derived_forms(has) {
-                write(&format!(",\"{}\":", form.key()))?;
+                write(",\"")?;
+                write(form.key())?;
+                write("\":")?;
                 match form {
                     DerivedForm::Html => write_plain_html(text, write)?,
                     DerivedForm::Plain => write(text)?,
@@ -434,7 +436,7 @@ pub fn served_comment(stored: Map<String, Value>) -> Map<String, Value> {
     if forms.is_empty() {
         return stored;
     }
-    let Some(body) = stored
+    let Some(mut body) = stored
         .get("body")
         .and_then(Value::as_str)
         .map(str::to_owned)
@@ -447,9 +449,10 @@ pub fn served_comment(stored: Map<String, Value>) -> Map<String, Value> {
         served.insert(key, value);
         if was_body {
             for form in &forms {
+                // The plain form comes last (`derived_forms`): it takes the body's copy.
                 let text = match form {
                     DerivedForm::Html => plain_html(&body),
-                    DerivedForm::Plain => body.clone(),
+                    DerivedForm::Plain => std::mem::take(&mut body),
                 };
                 served.insert(form.key().into(), json!(text));
             }

@@ -325,6 +325,22 @@ mod tests {
         R::render(stored.clone(), base).to_string()
     }
 
+    /// `record`, stored and served, is what parse + render + serialize gives, for both url
+    /// placements (tickets put `url` first, users `id`).
+    fn served_as_rendered(record: &Value, base: &str) {
+        let stored = record.to_string();
+        assert_eq!(
+            Tickets::serve_stored(&stored, base).unwrap(),
+            slow::<Tickets>(record, base),
+            "{stored} at {base}"
+        );
+        assert_eq!(
+            Users::serve_stored(&stored, base).unwrap(),
+            slow::<Users>(record, base),
+            "{stored} at {base}"
+        );
+    }
+
     /// Splicing gives the bytes parse + render + serialize gives, for both url placements.
     #[test]
     fn spliced_record_matches_rendered_record() {
@@ -336,14 +352,7 @@ mod tests {
             split_leading_id(&stored).is_some(),
             "the fast path is taken"
         );
-        assert_eq!(
-            Tickets::serve_stored(&stored, base).unwrap(),
-            slow::<Tickets>(&record, base)
-        );
-        assert_eq!(
-            Users::serve_stored(&stored, base).unwrap(),
-            slow::<Users>(&record, base)
-        );
+        served_as_rendered(&record, base);
     }
 
     /// Records of another shape (a stored `url`, no leading id, odd ids) take the slow road
@@ -358,17 +367,7 @@ mod tests {
             json!({}),
             json!({"id": -4, "name": "negative"}),
         ] {
-            let stored = record.to_string();
-            assert_eq!(
-                Tickets::serve_stored(&stored, base).unwrap(),
-                slow::<Tickets>(&record, base),
-                "{stored}"
-            );
-            assert_eq!(
-                Users::serve_stored(&stored, base).unwrap(),
-                slow::<Users>(&record, base),
-                "{stored}"
-            );
+            served_as_rendered(&record, base);
         }
         for odd in ["007", "+7", "-0", "-07", "7.0", "1e3"] {
             assert_eq!(
@@ -387,18 +386,8 @@ mod tests {
     #[test]
     fn a_base_with_characters_json_escapes_splices_like_serde() {
         let record = json!({"id": 5, "subject": "s"});
-        let stored = record.to_string();
         for base in ["http://h\"q", "http://h\\b", "http://h\u{7}", "http://é/ü"] {
-            assert_eq!(
-                Tickets::serve_stored(&stored, base).unwrap(),
-                slow::<Tickets>(&record, base),
-                "{base}"
-            );
-            assert_eq!(
-                Users::serve_stored(&stored, base).unwrap(),
-                slow::<Users>(&record, base),
-                "{base}"
-            );
+            served_as_rendered(&record, base);
         }
     }
 

@@ -50,7 +50,7 @@ use super::dialect::Dialect;
 use super::error::{StoreError, StoreResult, redact_url};
 use super::group_commit::{GroupCommit, WithConnection};
 use super::postgres_tls::{self, RustlsConnect, SslMode};
-use super::records::record_texts_statement;
+use super::records::{record_text, record_texts_statement};
 use super::sql::bind_markers;
 use super::tables::Table;
 use super::text::fold_text;
@@ -722,28 +722,11 @@ impl AsyncReader {
         }
         *current = None;
         let target = &self.target;
-        let unavailable = |e| StoreError::unavailable(target.cannot_connect(e));
-        // The connection runs as a task of its own until its client is dropped.
         let client = match &target.tls {
-            Some(tls) => {
-                let (client, connection) = target
-                    .async_config
-                    .connect(RustlsConnect(tls.clone()))
-                    .await
-                    .map_err(unavailable)?;
-                tokio::spawn(async move { drop(connection.await) });
-                client
-            }
-            None => {
-                let (client, connection) = target
-                    .async_config
-                    .connect(NoTls)
-                    .await
-                    .map_err(unavailable)?;
-                tokio::spawn(async move { drop(connection.await) });
-                client
-            }
-        };
+            Some(tls) => run_connection(&target.async_config, RustlsConnect(tls.clone())).await,
+            None => run_connection(&target.async_config, NoTls).await,
+        }
+        .map_err(|e| StoreError::unavailable(target.cannot_connect(e)))?;
         let conn = Arc::new(AsyncConn {
             client,
             statements: std::sync::Mutex::new(HashMap::new()),
@@ -773,13 +756,23 @@ impl AsyncReader {
         let params: Vec<&(dyn ToSql + Sync)> =
             binds.iter().map(|b| b as &(dyn ToSql + Sync)).collect();
         let rows = conn.client.query(&statement, &params).await.map_err(db)?;
-        rows.iter()
-            .map(|row| {
-                let row: &dyn Row = row;
-                Ok((row.id(0)?, row.string(1)?))
-            })
-            .collect()
+        rows.iter().map(|row| record_text(row)).collect()
     }
+}
+
+/// Connects the async client with `tls`; the connection runs as a task of its own until its
+/// client is dropped.
+async fn run_connection<T>(
+    config: &tokio_postgres::Config,
+    tls: T,
+) -> Result<tokio_postgres::Client, postgres::Error>
+where
+    T: postgres::tls::MakeTlsConnect<tokio_postgres::Socket>,
+    T::Stream: Send + 'static,
+{
+    let (client, connection) = config.connect(tls).await?;
+    tokio::spawn(async move { drop(connection.await) });
+    Ok(client)
 }
 
 impl Postgres {

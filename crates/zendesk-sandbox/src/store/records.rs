@@ -7,7 +7,7 @@
 use serde_json::Value;
 
 use super::bind::Bind;
-use super::connection::Transaction;
+use super::connection::{Row, Transaction};
 use super::error::{StoreError, StoreResult, parse_stored};
 use super::lists::{ListQuery, PageRows, stream_page};
 use super::sql::{self, Filter};
@@ -62,6 +62,11 @@ pub(crate) fn record_texts_statement(table: Table, ids: &[i64]) -> Option<(Strin
         table.live()
     );
     Some((sql, binds))
+}
+
+/// A row of the [`record_texts_statement`]: (id, JSON text).
+pub(crate) fn record_text(row: &dyn Row) -> StoreResult<(i64, String)> {
+    Ok((row.id(0)?, row.string(1)?))
 }
 
 /// The most ids [`ReadRecords::records`] reads in one statement.
@@ -154,7 +159,7 @@ impl ReadRecords for Transaction<'_> {
         let Some((sql, binds)) = record_texts_statement(table, ids) else {
             return Ok(Vec::new());
         };
-        self.rows(&sql, &binds, |row| Ok((row.id(0)?, row.string(1)?)))
+        self.rows(&sql, &binds, record_text)
     }
 
     fn records(&mut self, table: Table, ids: &[i64]) -> StoreResult<Vec<Value>> {
