@@ -17,6 +17,7 @@ use serde_json::Value;
 use super::bind::Bind;
 use super::dialect::Dialect;
 use super::error::{StoreError, StoreErrorKind, StoreResult, parse_stored};
+use super::record_cache::RecordCache;
 use super::tables::Table;
 
 /// One row of an answer.
@@ -68,6 +69,8 @@ pub trait ReadSql {
     fn query_i64(&mut self, sql: &str, binds: &[Bind]) -> StoreResult<Option<i64>>;
     /// Runs SQL answering rows of two integers.
     fn query_pairs(&mut self, sql: &str, binds: &[Bind]) -> StoreResult<Vec<(i64, i64)>>;
+    /// Runs SQL answering rows of three integers.
+    fn query_int_triples(&mut self, sql: &str, binds: &[Bind]) -> StoreResult<Vec<[i64; 3]>>;
     /// Runs SQL answering rows of (integer, integer, text).
     fn query_triples(&mut self, sql: &str, binds: &[Bind]) -> StoreResult<Vec<(i64, i64, String)>>;
     /// As [`ReadSql::query_triples`], handing each row to `each` as it is read (a row is never
@@ -86,6 +89,9 @@ pub trait ReadSql {
         binds: &[Bind],
         each: &mut dyn FnMut(PageRow<'_>) -> StoreResult<bool>,
     ) -> StoreResult<()>;
+    /// The texts of records this reader has read before, by row revision (`record_cache.rs`);
+    /// `None` where none are kept (SQLite, and writes, whose rows may yet be undone).
+    fn record_cache(&self) -> Option<&RecordCache>;
 }
 
 /// One row of a page as read: the record's id, its sort key, its stored JSON text and, for a
@@ -149,6 +155,12 @@ pub(crate) trait Connection {
     }
     /// Runs statements without binds or rows (transaction control).
     fn batch(&mut self, sql: &str) -> StoreResult<()>;
+    /// The record cache a reading connection shares with the others of its store
+    /// (`record_cache.rs`); `None` where there is none, and always on the writer's connection:
+    /// a write's rows may still be undone.
+    fn record_cache(&self) -> Option<&RecordCache> {
+        None
+    }
 
     /// Starts a write transaction holding the account's write lock (SQLite: `BEGIN
     /// IMMEDIATE`; PostgreSQL: `BEGIN` and an advisory lock keyed by the schema).
@@ -402,6 +414,10 @@ impl ReadSql for Transaction<'_> {
         self.rows(sql, binds, |row| Ok((row.id(0)?, row.id(1)?)))
     }
 
+    fn query_int_triples(&mut self, sql: &str, binds: &[Bind]) -> StoreResult<Vec<[i64; 3]>> {
+        self.rows(sql, binds, |row| Ok([row.id(0)?, row.id(1)?, row.id(2)?]))
+    }
+
     fn query_triples(&mut self, sql: &str, binds: &[Bind]) -> StoreResult<Vec<(i64, i64, String)>> {
         self.rows(sql, binds, |row| {
             Ok((row.id(0)?, row.id(1)?, row.string(2)?))
@@ -433,6 +449,10 @@ impl ReadSql for Transaction<'_> {
                 companion: row.text(3)?,
             })
         })
+    }
+
+    fn record_cache(&self) -> Option<&RecordCache> {
+        self.conn.record_cache()
     }
 }
 

@@ -142,6 +142,16 @@ impl Dialect {
         }
     }
 
+    /// The SQL of a row's revision, an integer that changes whenever the row is written, by
+    /// any connection (PostgreSQL's `xmin`, the transaction that wrote the row version); `None`
+    /// where there is none to read. What the record cache checks a text against.
+    pub fn row_revision(self) -> Option<&'static str> {
+        match self {
+            Dialect::Sqlite => None,
+            Dialect::Postgres => Some("xmin::text::bigint"),
+        }
+    }
+
     /// What follows a table's alias in `FROM` to read it through `index` (a plan the caller
     /// chose), where the dialect takes such hints; empty where it does not.
     pub fn index_hint(self, index: &str) -> String {

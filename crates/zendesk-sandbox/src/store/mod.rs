@@ -42,6 +42,7 @@ mod lookups;
 mod oauth;
 mod postgres;
 mod postgres_tls;
+mod record_cache;
 mod records;
 mod rules;
 mod sql;

@@ -50,6 +50,7 @@ use super::dialect::Dialect;
 use super::error::{StoreError, StoreResult, redact_url};
 use super::group_commit::{GroupCommit, WithConnection};
 use super::postgres_tls::{self, RustlsConnect, SslMode};
+use super::record_cache::RecordCache;
 use super::records::{record_text, record_texts_statement};
 use super::sql::bind_markers;
 use super::tables::Table;
@@ -240,6 +241,7 @@ impl Target {
             client,
             statements: HashMap::new(),
             write_lock: None,
+            record_cache: None,
         })
     }
 }
@@ -361,6 +363,8 @@ struct PgConn {
     statements: HashMap<String, Statement>,
     /// The account's write lock, on the writer's connection.
     write_lock: Option<i64>,
+    /// The store's record cache, on reading connections only (`record_cache.rs`).
+    record_cache: Option<Arc<RecordCache>>,
 }
 
 impl PgConn {
@@ -441,6 +445,10 @@ impl connection::Connection for PgConn {
 
     fn batch(&mut self, sql: &str) -> StoreResult<()> {
         self.client.batch_execute(sql).map_err(db)
+    }
+
+    fn record_cache(&self) -> Option<&RecordCache> {
+        self.record_cache.as_deref()
     }
 
     fn begin_write(&mut self) -> StoreResult<()> {
@@ -697,6 +705,8 @@ pub(super) struct Postgres {
     idle: Arc<Idle<PgConn>>,
     readers: Arc<tokio::sync::Semaphore>,
     async_reader: AsyncReader,
+    /// Texts of records the reading connections have read (`record_cache.rs`).
+    record_cache: Arc<RecordCache>,
 }
 
 /// The connection gathered lookups are read on (`store::lookups`): the driver's async client,
@@ -821,6 +831,7 @@ impl Postgres {
             writer,
             idle: Arc::new(Idle::new(MAX_IDLE_READERS)),
             readers: Arc::new(tokio::sync::Semaphore::new(MAX_READERS)),
+            record_cache: Arc::new(RecordCache::new()),
         })
     }
 
@@ -831,7 +842,7 @@ impl Postgres {
         f: impl FnOnce(&mut PgConn) -> StoreResult<T> + Send + 'static,
     ) -> BoxFuture<'_, StoreResult<T>> {
         let (target, idle, durability) = (self.target.clone(), self.idle.clone(), self.durability);
-        let readers = self.readers.clone();
+        let (readers, record_cache) = (self.readers.clone(), self.record_cache.clone());
         Box::pin(async move {
             let _permit = readers
                 .acquire_owned()
@@ -840,9 +851,13 @@ impl Postgres {
             tokio::task::spawn_blocking(move || {
                 let mut conn = match idle.take() {
                     Some(conn) => conn,
-                    None => target
-                        .connect(durability)
-                        .map_err(|e| StoreError::unavailable(target.cannot_connect(e)))?,
+                    None => {
+                        let mut conn = target
+                            .connect(durability)
+                            .map_err(|e| StoreError::unavailable(target.cannot_connect(e)))?;
+                        conn.record_cache = Some(record_cache);
+                        conn
+                    }
                 };
                 let result = f(&mut conn);
                 if !conn.client.is_closed() {
@@ -1226,6 +1241,79 @@ mod tests {
             .expect("reads");
         assert_eq!(kept, None);
         store.close().await;
+    }
+
+    /// The subjects of the first page of tickets, as `store` lists them.
+    async fn listed_subjects(store: &Store) -> Vec<String> {
+        let page = store
+            .read_alone(|reader| {
+                let window = crate::store::Window::After {
+                    key: None,
+                    size: 10,
+                };
+                reader.list_page(&crate::store::ListQuery {
+                    table: Table::Tickets,
+                    filters: &[],
+                    sort_column: "id",
+                    descending: false,
+                    window: &window,
+                })
+            })
+            .await
+            .expect("lists");
+        page.rows
+            .iter()
+            .map(|(_, _, json)| {
+                let record: serde_json::Value = serde_json::from_str(json).expect("JSON");
+                record["subject"].as_str().unwrap_or_default().to_string()
+            })
+            .collect()
+    }
+
+    fn ticket(id: i64, subject: &str) -> serde_json::Value {
+        serde_json::json!({"id": id, "subject": subject, "description": "", "status": "open",
+            "tags": [], "custom_fields": [], "via": {"channel": "api"},
+            "created_at": "2024-01-01T00:00:00Z", "updated_at": "2024-01-01T00:00:00Z"})
+    }
+
+    /// Lists read through the record cache: a record written since, by this process, by
+    /// another sandbox on the same database or by SQL from outside, is listed as written.
+    #[tokio::test]
+    async fn lists_served_from_the_record_cache_show_every_write_of_every_process() {
+        let Some(url) = postgres_url() else { return };
+        let here = Store::open(&url).await.expect("opens");
+        let elsewhere = Store::open(&url).await.expect("opens a second time");
+        here.write(|tx: &mut dyn Writer| -> StoreResult<()> {
+            (1..=3).try_for_each(|id| tx.save(Table::Tickets, &ticket(id, &format!("first {id}"))))
+        })
+        .await
+        .expect("saves");
+        let first = ["first 1", "first 2", "first 3"];
+        assert_eq!(listed_subjects(&here).await, first);
+        // Again: now from the cache.
+        assert_eq!(listed_subjects(&here).await, first);
+        elsewhere
+            .write(|tx: &mut dyn Writer| tx.save(Table::Tickets, &ticket(2, "second, elsewhere")))
+            .await
+            .expect("saves elsewhere");
+        assert_eq!(
+            listed_subjects(&here).await,
+            ["first 1", "second, elsewhere", "first 3"]
+        );
+        here.write(|tx: &mut dyn Writer| {
+            tx.execute(
+                "UPDATE tickets SET json = replace(json, 'first 3', 'third, by SQL') WHERE id = 3",
+                &[],
+            )
+        })
+        .await
+        .expect("updates by SQL");
+        assert_eq!(
+            listed_subjects(&here).await,
+            ["first 1", "second, elsewhere", "third, by SQL"]
+        );
+        here.close().await;
+        elsewhere.close().await;
     }
 
     #[tokio::test]

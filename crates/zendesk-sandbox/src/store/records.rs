@@ -51,26 +51,17 @@ pub const ATTACHMENT_SLICE: usize = 256 * 1024;
 /// for no ids. It has as many markers as the next power of two (the last id repeated), so that
 /// a connection prepares a handful of statements for every size of batch.
 pub(crate) fn record_texts_statement(table: Table, ids: &[i64]) -> Option<(String, Vec<Bind>)> {
-    let &last = ids.last()?;
-    let markers = ids.len().next_power_of_two();
-    let mut binds: Vec<Bind> = ids.iter().map(|id| Bind::Int(*id)).collect();
-    binds.resize(markers, Bind::Int(last));
-    let sql = format!(
-        "SELECT id, json FROM {} WHERE id IN ({}) AND {}",
-        table.name(),
-        vec!["$?"; markers].join(", "),
-        table.live()
-    );
-    Some((sql, binds))
+    if ids.is_empty() {
+        return None;
+    }
+    let (sql, binds) = sql::ids_statement(&format!("SELECT id, json FROM {}", table.name()), ids);
+    Some((format!("{sql} AND {}", table.live()), binds))
 }
 
 /// A row of the [`record_texts_statement`]: (id, JSON text).
 pub(crate) fn record_text(row: &dyn Row) -> StoreResult<(i64, String)> {
     Ok((row.id(0)?, row.string(1)?))
 }
-
-/// The most ids [`ReadRecords::records`] reads in one statement.
-const RECORDS_PER_STATEMENT: usize = 256;
 
 /// Reading records.
 pub trait ReadRecords {
@@ -163,10 +154,10 @@ impl ReadRecords for Transaction<'_> {
     }
 
     fn records(&mut self, table: Table, ids: &[i64]) -> StoreResult<Vec<Value>> {
-        // Read together (a statement per `RECORDS_PER_STATEMENT` ids, not one per id: on
+        // Read together (a statement per `sql::RECORDS_PER_STATEMENT` ids, not one per id: on
         // PostgreSQL a round trip each), then put in the order asked.
         let mut found = std::collections::HashMap::with_capacity(ids.len());
-        for some in ids.chunks(RECORDS_PER_STATEMENT) {
+        for some in ids.chunks(sql::RECORDS_PER_STATEMENT) {
             found.extend(self.record_texts(table, some)?);
         }
         ids.iter()

@@ -1,6 +1,6 @@
 //! SQL text written once for both backends: the bind markers (`$?`, numbered by
 //! [`bind_markers`] in the dialect's spelling when a statement runs), list filters and their
-//! `WHERE` clause, and LIKE patterns. Nothing here runs anything.
+//! `WHERE` clause, statements of rows by id, and LIKE patterns. Nothing here runs anything.
 
 use std::borrow::Cow;
 
@@ -200,6 +200,20 @@ pub fn where_clause(filters: &[Filter], dialect: Dialect) -> (String, Vec<Bind>)
         binds.extend(filter_binds);
     }
     (where_sql, binds)
+}
+
+/// The most ids one statement of rows by id ([`ids_statement`]) is given.
+pub(crate) const RECORDS_PER_STATEMENT: usize = 256;
+
+/// `select` (`SELECT ... FROM table`) of the rows whose id is among `ids` (not empty). The
+/// markers are padded to a power of two with the last id repeated, so that a few prepared
+/// statements serve every number of ids.
+pub(crate) fn ids_statement(select: &str, ids: &[i64]) -> (String, Vec<Bind>) {
+    let markers = ids.len().next_power_of_two();
+    let mut binds: Vec<Bind> = ids.iter().map(|id| Bind::Int(*id)).collect();
+    binds.resize(markers, Bind::Int(ids.last().copied().unwrap_or_default()));
+    let sql = format!("{select} WHERE id IN ({})", vec!["$?"; markers].join(", "));
+    (sql, binds)
 }
 
 #[cfg(test)]
