@@ -35,14 +35,16 @@
 //!
 //! Broad free text (`matches_of`): a common word among a million tickets matches 384,000 of
 //! them, and counting them exactly, or gathering them to test records against, costs 200 ms.
-//! When an agent searches one free-text term (besides `type:`) that finds more than 10,000
+//! When an agent searches free-text terms only (besides `type:`) that find more than 10,000
 //! records and at least one in 20 of the type's (counted from the text index and the tags, no
 //! further than that), the page is found by walking the sort order and asking the text index
 //! about each record in turn, and the count is estimated from a sample: the share
 //! of 256 records, in 32 runs of ids spread over the type's ids, that match, times the
 //! records of the type. Zendesk's count is exact; this one has a standard error of about 8%
 //! for a word in 40% of records (3 points of share). An estimate of 10,000 or under is
-//! replaced by the exact count.
+//! replaced by the exact count. With several terms (`printer jammed`, each word in many
+//! tickets) the sample is taken before the walk, and only a share of one in 20 or more makes
+//! the search broad: words each common may be rare together.
 //! A prefix (`print*`) is still gathered once: FTS5 expands it each time it is asked.
 
 mod compile;
@@ -388,32 +390,34 @@ struct Order {
 /// asks about 20 records per record of the page at most.
 const BROAD_SHARE: i64 = 20;
 
-/// Whether a query is one positive free-text term (besides `type:`): its matches are then
-/// those of the term, so the term's size says how long a walk for a page is. A second term or
-/// a keyword could make the search as narrow as nothing, and the walk as long as the table.
-fn one_free_text_term(query: &Query) -> bool {
+/// How many free-text terms a query of positive free-text terms only (besides `type:`) has;
+/// `None` for any other query. Its matches are then those of every term: the least term's
+/// size bounds them, and for one term says how long a walk for a page is. A keyword or a
+/// negated term could make the search as narrow as nothing, and the walk as long as the table.
+fn free_text_terms(query: &Query) -> Option<usize> {
     let mut text = 0;
     for term in &query.terms {
         match &term.kind {
             TermKind::Text(_) if !term.negated => text += 1,
             TermKind::Keyword { name, .. } if name == "type" && !term.negated => {}
-            _ => return false,
+            _ => return None,
         }
     }
-    text == 1
+    (text > 0).then_some(text)
 }
 
 /// The count of what a search finds among records of `rt`, and the `(sort key, id)` of the
 /// first `wanted` of them in order.
 ///
-/// A search is broad when an agent searches one free-text term ([`one_free_text_term`]) that
-/// finds more than `exact_count_limit` records and at least one in [`BROAD_SHARE`] of the
+/// A search is broad when an agent searches free-text terms only ([`free_text_terms`]) that
+/// find more than `exact_count_limit` records and at least one in [`BROAD_SHARE`] of the
 /// type's. Its page is found by walking the sort order, asking of each record whether it
 /// matches ([`TextForm::Probe`]), and its count is estimated from a sample
 /// ([`estimate_count`]); only if that estimate falls to the limit or under is the count taken
 /// exactly. Counting 384,000 matches of a common word among a million tickets exactly costs
-/// 200 ms; the walk for a page and the sample, a few. (An end-user's search is narrowed to the
-/// tickets they requested, and is never broad.)
+/// 200 ms; the walk for a page and the sample, a few. Several terms are known broad only from
+/// the sample, taken before the walk: each term may be common and the terms together rare.
+/// (An end-user's search is narrowed to the tickets they requested, and is never broad.)
 fn matches_of(
     reader: &mut dyn Reader,
     query: &Query,
@@ -430,7 +434,7 @@ fn matches_of(
     } = order;
     if let Some(index) = sort_index(rt, sort)
         && !ctx.end_user
-        && one_free_text_term(query)
+        && let Some(terms) = free_text_terms(query)
         && !correlated(cond)
     {
         // Past the limit first (a bounded read of the text index), so that the records of the
@@ -452,18 +456,35 @@ fn matches_of(
                 ..*ctx
             };
             let probe = compile::compile(query, rt, &probing)?;
-            let walk = Plan::Walk(index);
-            let keys = keys_of(reader, rt, &probe, sort, descending, wanted, 0, walk)?;
-            if (keys.len() as i64) < wanted {
-                // The walk read the whole order: these are all the matches.
-                return Ok((keys.len() as i64, keys));
+            // Several terms: the least term's count bounds the matches, and the terms together
+            // may find far fewer. The sample, taken first, says what they find together, and
+            // so whether a walk finds a page soon.
+            let sampled = match terms {
+                1 => None,
+                _ => {
+                    let estimate = estimate_count(reader, rt, &probe, total)?.unwrap_or(0);
+                    broad = estimate > exact_count_limit && estimate >= total / BROAD_SHARE;
+                    Some(estimate)
+                }
+            };
+            if broad {
+                let walk = Plan::Walk(index);
+                let keys = keys_of(reader, rt, &probe, sort, descending, wanted, 0, walk)?;
+                if (keys.len() as i64) < wanted {
+                    // The walk read the whole order: these are all the matches.
+                    return Ok((keys.len() as i64, keys));
+                }
+                let estimate = match sampled {
+                    Some(estimate) => Some(estimate),
+                    None => estimate_count(reader, rt, &probe, total)?,
+                };
+                if let Some(estimate) = estimate
+                    && estimate > exact_count_limit
+                {
+                    return Ok((estimate, keys));
+                }
+                return Ok((count_of(reader, rt, cond)?, keys));
             }
-            if let Some(estimate) = estimate_count(reader, rt, &probe, total)?
-                && estimate > exact_count_limit
-            {
-                return Ok((estimate, keys));
-            }
-            return Ok((count_of(reader, rt, cond)?, keys));
         }
     }
     let matches = count_of(reader, rt, cond)?;
