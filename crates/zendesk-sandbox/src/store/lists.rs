@@ -9,6 +9,7 @@ use super::bind::Bind;
 use super::connection::{PageRow, ReadSql};
 use super::dialect::Dialect;
 use super::error::StoreResult;
+use super::record_cache::LARGEST_TEXT;
 use super::sql::{Filter, RECORDS_PER_STATEMENT, ids_statement, where_clause};
 use super::tables::Table;
 
@@ -191,8 +192,8 @@ pub fn stream_page<R: ReadSql + ?Sized>(
 const MOST_HELD_BYTES: usize = 4 << 20;
 
 /// One page read against the record cache (see [`stream_page`]); `None` when it must be read
-/// as a stream after all: a row changed between the two statements, or the texts to read are
-/// too large to hold.
+/// as a stream after all: a record too large to keep, a row changed between the two
+/// statements, or the texts to read are too many to hold.
 fn cached_page<R: ReadSql + ?Sized>(
     reader: &mut R,
     query: &ListQuery<'_>,
@@ -200,13 +201,22 @@ fn cached_page<R: ReadSql + ?Sized>(
     emit: &mut dyn FnMut(PageRow<'_>) -> StoreResult<()>,
 ) -> StoreResult<Option<PageSummary>> {
     let table = query.table;
-    let built = list_sql_reading(query, reader.dialect(), &format!("{revision} AS json"));
+    // A text too large to keep is never read into memory whole: its row's revision reads -1
+    // (a row version is never negative), and its page is streamed. The length is the stored
+    // value's header: nothing is decompressed to learn it.
+    let keys = format!(
+        "CASE WHEN octet_length(json) <= {LARGEST_TEXT} THEN {revision} ELSE -1 END AS json"
+    );
+    let built = list_sql_reading(query, reader.dialect(), &keys);
     let mut summary = PageSummary::default();
     let rows_sql = page_statement(reader, &built, &mut summary)?;
     let mut rows = reader.query_int_triples(&rows_sql, &built.binds)?;
     if rows.len() as i64 > built.size {
         summary.more = true;
         rows.truncate(built.size.max(0) as usize);
+    }
+    if rows.iter().any(|&[_, _, rev]| rev < 0) {
+        return Ok(None);
     }
     let listed: Vec<(i64, i64)> = rows.iter().map(|&[id, _, rev]| (id, rev)).collect();
     let Some(mut texts) = reader
@@ -375,12 +385,17 @@ mod tests {
             unreachable!()
         }
         fn query_int_triples(&mut self, sql: &str, _: &[Bind]) -> StoreResult<Vec<[i64; 3]>> {
-            assert!(sql.contains("xmin") && !sql.contains(", json"), "{sql}");
+            assert!(
+                sql.contains("xmin") && sql.contains("octet_length(json)"),
+                "{sql}"
+            );
             self.asked.push("keys");
-            let keys = self
-                .rows
-                .iter()
-                .map(|(id, rev, _)| [*id, *id, *rev])
+            // As the keys statement says of a text too large to keep.
+            let keys = (self.rows.iter())
+                .map(|(id, rev, text)| match text.len() > LARGEST_TEXT {
+                    true => [*id, *id, -1],
+                    false => [*id, *id, *rev],
+                })
                 .collect();
             if let Some(mut between) = self.between.take() {
                 between(&mut self.rows);
@@ -413,7 +428,7 @@ mod tests {
             _: &[Bind],
             each: &mut dyn FnMut(PageRow<'_>) -> StoreResult<bool>,
         ) -> StoreResult<()> {
-            assert!(sql.contains(", json"), "{sql}");
+            assert!(sql.contains(", json") && !sql.contains("xmin"), "{sql}");
             self.asked.push("whole page");
             for (id, _, text) in &self.rows {
                 let row = PageRow {
@@ -464,6 +479,16 @@ mod tests {
         // Nothing of that page was kept: the next page reads the texts again.
         reader.page(2);
         assert_eq!(reader.asked, ["keys", "texts by id"]);
+    }
+
+    #[test]
+    fn a_page_with_a_record_too_large_to_keep_is_streamed_and_nothing_held() {
+        let large = "x".repeat(LARGEST_TEXT + 1);
+        let mut reader = FakeReader::new(&[(1, 10, "one"), (2, 10, &large)]);
+        assert_eq!(reader.page(2), ["one", large.as_str()]);
+        assert_eq!(reader.asked, ["keys", "whole page"]);
+        assert_eq!(reader.page(2).len(), 2);
+        assert_eq!(reader.asked, ["keys", "whole page"]);
     }
 
     #[test]
