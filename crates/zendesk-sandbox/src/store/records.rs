@@ -47,9 +47,8 @@ pub struct ArticleSearch<'a> {
 /// and sent a slice at a time, so a reader holds a slice, not the file.
 pub const ATTACHMENT_SLICE: usize = 256 * 1024;
 
-/// The statement of [`ReadRecords::record_texts`] (`SELECT id, json`) and its binds; `None`
-/// for no ids. It has as many markers as the next power of two (the last id repeated), so that
-/// a connection prepares a handful of statements for every size of batch.
+/// The statement of [`ReadRecords::record_texts`] (`SELECT id, json` of the live records, as
+/// [`sql::ids_statement`] pads its ids) and its binds; `None` for no ids.
 pub(crate) fn record_texts_statement(table: Table, ids: &[i64]) -> Option<(String, Vec<Bind>)> {
     if ids.is_empty() {
         return None;
